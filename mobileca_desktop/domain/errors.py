@@ -1,0 +1,202 @@
+"""Typed errors with a stable code and parameters, raised where bad input arrives.
+
+Views turn ``code`` + ``params`` into Chinese or English text; the engine knows no
+translations. ``message`` is a plain English fallback for logs and CLIs. Nothing secret is
+ever put into an error's parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MobileCAError(Exception):
+    """Base of every error a user can meet. ``code`` is stable across releases."""
+
+    code = "error"
+    template = "Something went wrong."
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        self.params = params
+        self.message = message or self._format()
+        super().__init__(self.message)
+
+    def _format(self) -> str:
+        try:
+            return self.template.format(**self.params)
+        except (KeyError, IndexError):
+            return self.template
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "params": self.params}
+
+
+class InvalidInput(MobileCAError):
+    """A field is missing or malformed; ``field`` names it."""
+
+    code = "invalid_input"
+    template = "The field {field} is not valid: {reason}"
+
+
+class InvalidUSCC(InvalidInput):
+    code = "invalid_uscc"
+    template = "统一社会信用代码 {value!r} is not valid: {reason}"
+
+
+class InvalidIDNumber(InvalidInput):
+    code = "invalid_id_number"
+    template = "The ID number is not valid: {reason}"
+
+
+class InvalidPhone(InvalidInput):
+    code = "invalid_phone"
+    template = "The mobile number {value!r} is not a valid mainland China mobile number"
+
+
+class WeakPassword(InvalidInput):
+    code = "weak_password"
+    template = "The password is too weak: {reason}"
+
+
+class NotFound(MobileCAError):
+    code = "not_found"
+    template = "No {what} with id {id} was found"
+
+
+class AlreadyExists(MobileCAError):
+    code = "already_exists"
+    template = "{what} {value!r} is already registered"
+
+
+class AuthenticationFailed(MobileCAError):
+    code = "authentication_failed"
+    template = "The account or the password is wrong"
+
+
+class SessionExpired(MobileCAError):
+    code = "session_expired"
+    template = "Your login has expired; please log in again"
+
+
+class PermissionDenied(MobileCAError):
+    code = "permission_denied"
+    template = "You may not {action}"
+
+
+class IllegalState(MobileCAError):
+    code = "illegal_state"
+    template = "Cannot {action} while the application is {state}"
+
+
+class PreconditionFailed(MobileCAError):
+    code = "precondition_failed"
+    template = "Cannot {action} yet: {missing}"
+
+
+class SmsCodeWrong(MobileCAError):
+    code = "sms_code_wrong"
+    template = "The verification code is wrong ({tries_left} tries left)"
+
+
+class SmsCodeExpired(MobileCAError):
+    code = "sms_code_expired"
+    template = "The verification code has expired; request a new one"
+
+
+class SmsTooManyTries(MobileCAError):
+    code = "sms_too_many_tries"
+    template = "Too many wrong codes; request a new verification code"
+
+
+class SmsCooldown(MobileCAError):
+    code = "sms_cooldown"
+    template = "A code was just sent; wait {seconds} seconds before asking again"
+
+
+class VerificationFailed(MobileCAError):
+    code = "verification_failed"
+    template = "Verification by {method} failed: {reason}"
+
+
+class DepositTriesExhausted(VerificationFailed):
+    code = "deposit_tries_exhausted"
+    template = "The amount was wrong three times; start a new deposit"
+
+
+class DocumentRejected(MobileCAError):
+    code = "document_rejected"
+    template = "The file {filename!r} was refused: {reason}"
+
+
+class DocumentTooLarge(DocumentRejected):
+    code = "document_too_large"
+    template = "The file {filename!r} is {size} bytes; the limit is {limit} bytes"
+
+
+class DocumentUnsupported(DocumentRejected):
+    code = "document_unsupported"
+    template = "The file {filename!r} is not a readable JPEG, PNG or PDF"
+
+
+class DocumentBomb(DocumentRejected):
+    code = "document_bomb"
+    template = "The image {filename!r} has {pixels} pixels; the limit is {limit}"
+
+
+class CsrRejected(MobileCAError):
+    code = "csr_rejected"
+    template = "The certificate request was refused: {reason}"
+
+
+class CertificateUnavailable(MobileCAError):
+    code = "certificate_unavailable"
+    template = "The certificate cannot be used: it is {status}"
+
+
+class GrantNotAllowed(MobileCAError):
+    code = "grant_not_allowed"
+    template = "This certificate cannot be granted: {reason}"
+
+
+class AuditChainBroken(MobileCAError):
+    code = "audit_chain_broken"
+    template = "The audit log was altered at entry {entry_id}"
+
+
+class SecretUnavailable(MobileCAError):
+    code = "secret_unavailable"
+    template = "The CA's key-wrapping secret is not available: {reason}"
+
+
+class FontMissing(MobileCAError):
+    code = "font_missing"
+    template = "No CJK font was found to draw seals; install fonts-wqy-microhei or fonts-noto-cjk"
+
+
+class IdempotencyConflict(MobileCAError):
+    code = "idempotency_conflict"
+    template = "The request key {key!r} was already used for a different request"
+
+
+class ConfigurationError(MobileCAError):
+    code = "configuration_error"
+    template = "Configuration problem: {reason}"
+
+
+ALL_ERRORS: dict[str, type[MobileCAError]] = {}
+
+
+def _register(cls: type[MobileCAError]) -> None:
+    ALL_ERRORS[cls.code] = cls
+    for sub in cls.__subclasses__():
+        _register(sub)
+
+
+_register(MobileCAError)
+
+
+def error_from_dict(data: dict[str, Any]) -> MobileCAError:
+    """Rebuild a typed error from ``to_dict`` output (used by remote services)."""
+    cls = ALL_ERRORS.get(data.get("code", ""), MobileCAError)
+    err = cls(data.get("message"), **data.get("params", {}))
+    return err

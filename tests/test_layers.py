@@ -1,0 +1,124 @@
+"""The architecture holds: import-linter's contracts pass, and the core is provably Qt-free.
+
+Two independent proofs of the Qt ban: import-linter's import graph (``.importlinter``), and a
+plain ``ast`` scan of every source file that does not depend on import-linter at all.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "mobileca_desktop"
+CONTRACTS = ROOT / ".importlinter"
+
+# Everything that must run without Qt (the engine, the servers, the client's services).
+QT_FREE = [
+    "mobileca_desktop.services",
+    "mobileca_desktop.keystore",
+    "mobileca_desktop.ca",
+    "mobileca_desktop.crypto",
+    "mobileca_desktop.domain",
+    "mobileca_desktop.server",
+    "mobileca_desktop.platform",
+    "mobileca_desktop.config",
+]
+QT_PACKAGES = ("PySide6", "shiboken6")
+
+
+def test_import_contracts_are_kept():
+    # A subprocess, so that import-linter's sys.path change and output stay out of this run.
+    code = (
+        "import sys\n"
+        "from importlinter.cli import lint_imports\n"
+        "sys.exit(lint_imports(config_filename=sys.argv[1], no_cache=True, no_logo=True))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(CONTRACTS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    assert "0 broken" in report, report
+
+
+def test_the_contract_and_this_test_guard_the_same_packages():
+    parser = configparser.ConfigParser()
+    parser.read(CONTRACTS, encoding="utf-8")
+    contract = parser["importlinter:contract:qt-free-core"]
+    assert contract["source_modules"].split() == QT_FREE
+    assert set(contract["forbidden_modules"].split()) == set(QT_PACKAGES)
+    assert parser["importlinter"].getboolean("include_external_packages")
+
+
+def _files_of(module: str) -> list[Path]:
+    relative = Path(*module.split(".")[1:])
+    package = PACKAGE / relative
+    if package.is_dir():
+        return sorted(package.rglob("*.py"))
+    return [package.with_suffix(".py")]
+
+
+def _is_qt(name: str | None) -> bool:
+    return bool(name) and name.split(".")[0] in QT_PACKAGES
+
+
+def _qt_imports(path: Path, root: Path = ROOT) -> list[str]:
+    """Every way ``path`` names a Qt package in an import, as "file:line: source"."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        hit = False
+        if isinstance(node, ast.Import):
+            hit = any(_is_qt(alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            hit = node.level == 0 and _is_qt(node.module)
+        elif isinstance(node, ast.Call) and node.args:
+            # importlib.import_module("PySide6...") and __import__("PySide6...")
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            first = node.args[0]
+            hit = (
+                name in ("import_module", "__import__")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and _is_qt(first.value)
+            )
+        if hit:
+            where = path.relative_to(root).as_posix()
+            found.append((node.lineno, f"{where}:{node.lineno}: {ast.unparse(node)}"))
+    return [text for _, text in sorted(found)]
+
+
+@pytest.mark.parametrize("module", QT_FREE)
+def test_qt_free_sources_never_import_qt(module):
+    files = _files_of(module)
+    assert files and all(f.is_file() for f in files), f"{module} has no source files"
+    offenders = [line for f in files for line in _qt_imports(f)]
+    assert not offenders, "Qt imported in a Qt-free package:\n" + "\n".join(offenders)
+
+
+def test_the_scan_finds_qt_imports(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os\n"
+        "import PySide6.QtCore as qc\n"
+        "from PySide6 import QtWidgets\n"
+        "from .PySide6 import fine  # a relative module of that name is not Qt\n"
+        "import importlib\n"
+        "importlib.import_module('shiboken6')\n"
+        "__import__('PySide6.QtGui')\n",
+        encoding="utf-8",
+    )
+    lines = [line.split(":")[1] for line in _qt_imports(sample, root=tmp_path)]
+    assert lines == ["2", "3", "6", "7"]

@@ -1,0 +1,179 @@
+"""What the engine issues, checked by OpenSSL: chains, CRLs, OCSP and CMS bids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from helpers_flow import Device, apply
+
+from mobileca_desktop.ca import pki
+from mobileca_desktop.domain.models import CertKind, Handler, Method
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+
+
+def run(*args, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def activated(services, company, portrait, tmp_path):
+    reg, s = company
+    app_id = apply(
+        services,
+        s,
+        kind=CertKind.UNIT,
+        method=Method.ELICENCE,
+        handler=Handler.LEGAL_PERSON,
+        legal_phone=reg.legal_person_phone,
+        portrait=portrait,
+    )
+    services.review.approve(services.review.operator_session(), app_id)
+    cid = services.ca.get_application(s, app_id).certificate_id
+    dev = Device("laptop")
+    res = dev.activate(services, s, cid, reg.legal_person_phone)
+    issuing, root = res.chain_pem.split("-----END CERTIFICATE-----\n")[:2]
+    (tmp_path / "issuing.pem").write_text(issuing + "-----END CERTIFICATE-----\n")
+    (tmp_path / "root.pem").write_text(root + "-----END CERTIFICATE-----\n")
+    (tmp_path / "chain.pem").write_text(res.chain_pem)
+    (tmp_path / "dev.pem").write_text(res.device_cert_pem)
+    detail = services.ca.certificate_detail(s, cid)
+    (tmp_path / "enc.pem").write_text(detail.encryption_cert_pem)
+    return s, cid, dev, res
+
+
+def test_chain_crl_and_attime(services, activated, tmp_path):
+    s, cid, dev, res = activated
+    for cert in ("dev.pem", "enc.pem"):
+        out = run("verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", cert, cwd=tmp_path)
+        assert out.returncode == 0, out.stdout + out.stderr
+    crl = services.ca.crl("bjca")
+    (tmp_path / "crl.pem").write_bytes(pki_crl_pem(crl))
+    ok = run(
+        "verify",
+        "-crl_check",
+        "-CAfile",
+        "root.pem",
+        "-untrusted",
+        "issuing.pem",
+        "-CRLfile",
+        "crl.pem",
+        "dev.pem",
+        cwd=tmp_path,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    services.ca.revoke_device_certificate(s, res.device_serial_hex)
+    (tmp_path / "crl.pem").write_bytes(pki_crl_pem(services.ca.crl("bjca")))
+    bad = run(
+        "verify",
+        "-crl_check",
+        "-CAfile",
+        "root.pem",
+        "-untrusted",
+        "issuing.pem",
+        "-CRLfile",
+        "crl.pem",
+        "dev.pem",
+        cwd=tmp_path,
+    )
+    assert bad.returncode != 0 and "revoked" in (bad.stdout + bad.stderr)
+
+
+def pki_crl_pem(der: bytes) -> bytes:
+    from cryptography import x509
+
+    return x509.load_der_x509_crl(der).public_bytes(serialization.Encoding.PEM)
+
+
+def test_attime_with_moved_clock(services, company, portrait, tmp_path):
+    reg, s = company
+    services.clock.advance(services.review.operator_session(), 500 * 86400)
+    from mobileca_desktop.domain.models import AccountKind
+
+    s = services.ca.login(AccountKind.LEGAL, reg.uscc, "Demo2026pass")
+    app_id = apply(
+        services,
+        s,
+        kind=CertKind.LEGAL_REP,
+        method=Method.FACE,
+        handler=Handler.LEGAL_PERSON,
+        legal_phone=reg.legal_person_phone,
+        portrait=portrait,
+    )
+    services.review.approve(services.review.operator_session(), app_id)
+    cid = services.ca.get_application(s, app_id).certificate_id
+    (tmp_path / "enc.pem").write_text(services.ca.certificate_detail(s, cid).encryption_cert_pem)
+    (tmp_path / "chain.pem").write_text(services.ca.chain_pem("bjca"))
+    at = int(services.clock.info().now.timestamp())
+    now = run("verify", "-CAfile", "chain.pem", "enc.pem", cwd=tmp_path)
+    assert now.returncode != 0 and "not yet valid" in now.stdout + now.stderr
+    moved = run("verify", "-attime", str(at), "-CAfile", "chain.pem", "enc.pem", cwd=tmp_path)
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+
+
+def test_ocsp_good_then_revoked(services, activated, tmp_path):
+    s, cid, dev, res = activated
+    req = run(
+        "ocsp", "-issuer", "issuing.pem", "-cert", "dev.pem", "-reqout", "req.der", cwd=tmp_path
+    )
+    assert req.returncode == 0, req.stderr
+
+    def status() -> str:
+        resp = services.ca.ocsp("bjca", (tmp_path / "req.der").read_bytes())
+        (tmp_path / "resp.der").write_bytes(resp)
+        out = run(
+            "ocsp",
+            "-respin",
+            "resp.der",
+            "-issuer",
+            "issuing.pem",
+            "-CAfile",
+            "root.pem",
+            "-verify_other",
+            "issuing.pem",
+            "-cert",
+            "dev.pem",
+            "-no_nonce",
+            cwd=tmp_path,
+        )
+        assert "Response verify OK" in out.stderr + out.stdout, out.stdout + out.stderr
+        return out.stdout
+
+    assert "dev.pem: good" in status()
+    services.ca.revoke(s, cid)
+    assert "dev.pem: revoked" in status()
+
+
+def test_openssl_cms_bid_opens_with_escrowed_key(services, activated, tmp_path):
+    s, cid, dev, res = activated
+    (tmp_path / "bid.txt").write_bytes("投标文件：报价 1,234,567.00 元".encode())
+    out = run(
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-aes256",
+        "-in",
+        "bid.txt",
+        "-outform",
+        "DER",
+        "-out",
+        "bid.der",
+        "enc.pem",
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    from cryptography import x509
+
+    from mobileca_desktop.crypto import cms
+
+    enc = x509.load_pem_x509_certificate((tmp_path / "enc.pem").read_bytes())
+    key = dev.encryption_keys[pki.serial_hex(enc.serial_number)]
+    assert (
+        cms.open_envelope((tmp_path / "bid.der").read_bytes(), enc, key)
+        == (tmp_path / "bid.txt").read_bytes()
+    )
+    assert dt.datetime.now(dt.UTC) < enc.not_valid_after_utc
