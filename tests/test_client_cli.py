@@ -1,0 +1,44 @@
+"""The ``mobileca`` command as far as it is built: doctor, and honest messages for the rest."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from mobileca_desktop.cli import main
+
+
+def test_doctor_reports_a_folder_that_is_a_file(tmp_path, capsys, memory_keyring):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")  # as root a read-only folder is still writable; a file is not
+    assert main(["doctor", "--data-dir", str(blocker)]) == 1
+    out = capsys.readouterr().out
+    assert "[FAIL] data folder" in out and "fix:" in out
+    assert "[ok  ] OS keyring" in out  # the in-memory backend counts as a real keyring
+
+
+def test_doctor_all_good(tmp_path, capsys, memory_keyring):
+    code = main(["--data-dir", str(tmp_path), "doctor"])
+    out = capsys.readouterr().out
+    assert "[ok  ] data folder" in out and "[ok  ] CJK font" in out
+    assert code == (0 if "FAIL" not in out else 1)
+
+
+def test_unbuilt_parts_say_so(capsys):
+    assert main([]) == 3
+    assert "not built yet" in capsys.readouterr().err
+
+
+def test_bad_configuration_is_a_typed_error(capsys):
+    assert main(["--ca", "ftp://example", "doctor"]) == 2
+    assert "configuration_error" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "mobileca_desktop", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0 and "mobileca-desktop" in out.stdout
