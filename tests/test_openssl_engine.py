@@ -177,3 +177,47 @@ def test_openssl_cms_bid_opens_with_escrowed_key(services, activated, tmp_path):
         == (tmp_path / "bid.txt").read_bytes()
     )
     assert dt.datetime.now(dt.UTC) < enc.not_valid_after_utc
+
+
+def test_tls_and_platform_certificates_from_their_profiles(services, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    op = services.review.operator_session()
+    (tmp_path / "chain.pem").write_text(services.ca.chain_pem("bjca"))
+    for role, extra in (
+        ("tls", {"hostnames": ["localhost"], "ip_addresses": ["127.0.0.1"]}),
+        ("platform", {"origin": "http://127.0.0.1:8480"}),
+    ):
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = services.engine.issue_service_certificate(
+            op,
+            role=role,
+            institution_id="bjca",
+            name="山西省公共资源交易平台（模拟）",
+            public_key_pem=key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ),
+            **extra,
+        )
+        (tmp_path / f"{role}.pem").write_text(pem)
+    out = run("verify", "-purpose", "sslserver", "-CAfile", "chain.pem", "tls.pem", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = run("x509", "-in", "platform.pem", "-noout", "-text", cwd=tmp_path).stdout
+    assert "URI:http://127.0.0.1:8480" in text
+    # a supplier cannot mint service certificates
+    from mobileca_desktop.domain import errors as E
+
+    with pytest.raises(E.SessionExpired):
+        services.engine.issue_service_certificate(
+            op.__class__(
+                token="forged",
+                account_id=0,
+                kind=op.kind,
+                display_name="x",
+                expires_at=op.expires_at,
+            ),
+            role="tls",
+            institution_id="bjca",
+            name="x",
+            public_key_pem=b"",
+        )

@@ -2310,11 +2310,14 @@ class CAEngine:
         origin: str = "",
     ) -> str:
         """TLS server and trading-platform certificates from their own profiles (operator)."""
-        key = serialization.load_pem_public_key(public_key_pem)
         with self.store.tx() as s:
             acc = self._account(s, session)
             if acc.id != OPERATOR_ID:
                 raise E.PermissionDenied(action="issue service certificates")
+            try:
+                key = serialization.load_pem_public_key(public_key_pem)
+            except (ValueError, TypeError):
+                raise E.InvalidInput(field="public_key", reason="not a PEM public key") from None
             ca = self._ca(institution_id, s)
             now = self.clock.now()
             if role == "tls":

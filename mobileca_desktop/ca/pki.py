@@ -169,6 +169,11 @@ def _text(value: str | None, field: str) -> str:
     return str(value).strip()
 
 
+def _public(key):
+    """Service certificates are made for a requester's public key; tests may pass the pair."""
+    return key.public_key() if hasattr(key, "public_key") else key
+
+
 def _ski(public_key) -> x509.SubjectKeyIdentifier:
     return x509.SubjectKeyIdentifier.from_public_key(public_key)
 
@@ -400,7 +405,7 @@ def make_tls_server(
         _revocation_info(
             _end_entity(
                 subject=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]),
-                public_key=key.public_key(),
+                public_key=_public(key),
                 serial=random_serial(),
                 not_before=now - CLOCK_SKEW,
                 not_after=now + dt.timedelta(days=days),
@@ -446,7 +451,7 @@ def make_platform(
         _revocation_info(
             _end_entity(
                 subject=subject,
-                public_key=key.public_key(),
+                public_key=_public(key),
                 serial=random_serial(),
                 not_before=now - CLOCK_SKEW,
                 not_after=now + dt.timedelta(days=days),
