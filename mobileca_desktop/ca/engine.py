@@ -1692,27 +1692,11 @@ class CAEngine:
                     raise E.CertificateUnavailable(status="revoked")
                 now = self.clock.now()
                 orig = s.get(ApplicationRow, cert.application_id)
-                app = ApplicationRow(
-                    account_id=acc.id,
-                    kind=cert.kind,
-                    purpose=Purpose.RENEW.value,
-                    institution_id=cert.institution_id,
-                    state=AppState.SUBMITTED.value,
-                    # A renewal keeps the verified handler of the application it renews.
-                    method=orig.method,
-                    handler=orig.handler,
-                    agent_name=orig.agent_name,
-                    agent_id_number=orig.agent_id_number,
-                    agent_phone=orig.agent_phone,
-                    auth_code_confirmed=orig.auth_code_confirmed,
-                    verification=VerificationState.PASSED.value,
-                    verification_data={"from": orig.id},
-                    subject=dict(cert.subject),
-                    idempotency_key=idempotency_key,
-                    previous_certificate_id=cert.id,
-                    created_at=now,
-                    submitted_at=now,
+                app = _successor_application(
+                    acc, cert, orig, Purpose.RENEW, AppState.SUBMITTED, dict(cert.subject), now
                 )
+                app.idempotency_key = idempotency_key
+                app.submitted_at = now
                 s.add(app)
                 s.flush()
                 new = self._issue(s, app, cert)
@@ -1746,23 +1730,8 @@ class CAEngine:
                 raise E.InvalidInput(field="changes", reason="nothing changed")
             orig = s.get(ApplicationRow, cert.application_id)
             now = self.clock.now()
-            app = ApplicationRow(
-                account_id=acc.id,
-                kind=cert.kind,
-                purpose=Purpose.CHANGE.value,
-                institution_id=cert.institution_id,
-                state=AppState.DRAFT.value,
-                method=orig.method,
-                handler=orig.handler,
-                agent_name=orig.agent_name,
-                agent_id_number=orig.agent_id_number,
-                agent_phone=orig.agent_phone,
-                verification=VerificationState.PASSED.value,
-                verification_data={"from": orig.id},
-                auth_code_confirmed=True,
-                subject=subject,
-                previous_certificate_id=cert.id,
-                created_at=now,
+            app = _successor_application(
+                acc, cert, orig, Purpose.CHANGE, AppState.DRAFT, subject, now
             )
             s.add(app)
             s.flush()
@@ -2355,6 +2324,37 @@ class CAEngine:
                 details={"name": name},
             )
             return pki.to_pem(cert)
+
+
+def _successor_application(
+    acc: AccountRow,
+    cert: CertificateRow,
+    orig: ApplicationRow,
+    purpose: Purpose,
+    state: AppState,
+    subject: dict,
+    now: dt.datetime,
+) -> ApplicationRow:
+    """The application behind a renewal or change: it keeps the verified method and handler
+    of the application it follows, and points at the certificate it replaces."""
+    return ApplicationRow(
+        account_id=acc.id,
+        kind=cert.kind,
+        purpose=purpose.value,
+        institution_id=cert.institution_id,
+        state=state.value,
+        method=orig.method,
+        handler=orig.handler,
+        agent_name=orig.agent_name,
+        agent_id_number=orig.agent_id_number,
+        agent_phone=orig.agent_phone,
+        auth_code_confirmed=orig.auth_code_confirmed or orig.handler != Handler.AGENT.value,
+        verification=VerificationState.PASSED.value,
+        verification_data={"from": orig.id},
+        subject=subject,
+        previous_certificate_id=cert.id,
+        created_at=now,
+    )
 
 
 def _parse_amount(text: str) -> int:
