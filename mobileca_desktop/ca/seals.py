@@ -310,13 +310,16 @@ def render_legal_rep_seal(name: str, size: int = 300, *, traditional_suffix: boo
     Two-character names get "之印" appended (``traditional_suffix``), giving the classic
     2×2 "张三之印": two characters alone would have to be squashed to twice their width
     (or left with empty space) to fill a square, and "之印" is what a seal carver adds.
-    Without the suffix the two are stacked in one column. Three characters: the first two
-    in the right column, the third stretched over the full height on the left. Four: 2×2.
-    Longer names: an even grid of columns.
+    Three-character names get "印" ("王建国印"), for the same reason: a lone third
+    character stretched over the full height no longer looks like itself. Without the
+    suffix the two are stacked in one column and a third character takes the left column.
+    Four: 2×2. Longer names: an even grid of columns.
     """
     chars = _clean_text(name, "name", 12)
     if len(chars) == 2 and traditional_suffix:
         chars += "之印"
+    elif len(chars) == 3 and traditional_suffix:
+        chars += "印"
 
     big = size * _SUPERSAMPLE
     mask = Image.new("L", (big, big), 0)
