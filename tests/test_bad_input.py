@@ -311,3 +311,33 @@ def test_audit_verify_detects_an_edited_row(services, company, tmp_path):
     db.close()
     _, bad = services.engine.audit_verify()
     assert bad == 2
+
+
+def test_sms_code_expires_after_five_minutes(services, issued):
+    reg, s, cid = issued
+    dev = Device("d")
+    services.ca.request_activation_code(s, cid)
+    code = last_code(services, reg.legal_person_phone)
+    services.clock.advance(services.review.operator_session(), 5 * 60 + 1)
+    with pytest.raises(E.SmsCodeExpired):
+        services.ca.activate(
+            s,
+            cid,
+            csr_pem=dev.csr_pem(),
+            transport_public_key_pem=dev.transport_pem(),
+            sms_code=code,
+            device_name="d",
+            idempotency_key="late",
+        )
+    # the cool-down is over too: a new code can be asked for and works
+    dev.activate(services, s, cid, reg.legal_person_phone)
+
+
+def test_sms_codes_are_stored_as_hmac(services, issued, tmp_path):
+    reg, s, cid = issued
+    services.ca.request_activation_code(s, cid)
+    code = last_code(services, reg.legal_person_phone)
+    db = sqlite3.connect(tmp_path / "ca" / "ca.sqlite3")
+    stored = [r[0] for r in db.execute("SELECT code_hmac FROM sms_codes")]
+    db.close()
+    assert stored and all(len(h) == 64 and code not in h for h in stored)
