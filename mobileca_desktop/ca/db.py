@@ -24,7 +24,7 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -310,6 +310,12 @@ class Store:
     def read(self) -> Iterator[Session]:
         with self._readers() as session:
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A plain connection for hot read paths (OCSP) that need no ORM objects."""
+        with self._read_engine.connect() as conn:
+            yield conn
 
     def get_meta(self, session: Session, key: str) -> str | None:
         row = session.get(Meta, key)

@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
 from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
@@ -1876,19 +1876,15 @@ class CAEngine:
         now = self.clock.now()
 
         def lookup(serial: int):
-            with self.store.read() as s:
-                row = s.execute(
-                    select(
-                        IssuedCertRow.der, IssuedCertRow.revoked_at, IssuedCertRow.revocation_reason
-                    ).where(
-                        IssuedCertRow.serial == pki.serial_hex(serial),
-                        IssuedCertRow.institution_id == institution_id,
-                    )
+            # A Core query on a plain connection: an ORM session per request cost ~0.2 ms of
+            # a ~0.4 ms response (bench/issuance.py's profile).
+            with self.store.read_connection() as conn:
+                row = conn.execute(
+                    _OCSP_LOOKUP, {"serial": pki.serial_hex(serial), "inst": institution_id}
                 ).first()
             if row is None:
                 return None
             return pki.CertStatusRecord(
-                cert=x509.load_der_x509_certificate(row.der),
                 revoked_at=row.revoked_at,
                 reason=RevocationReason(row.revocation_reason) if row.revocation_reason else None,
             )
@@ -2324,6 +2320,11 @@ class CAEngine:
                 details={"name": name},
             )
             return pki.to_pem(cert)
+
+
+_OCSP_LOOKUP = select(IssuedCertRow.revoked_at, IssuedCertRow.revocation_reason).where(
+    IssuedCertRow.serial == bindparam("serial"), IssuedCertRow.institution_id == bindparam("inst")
+)
 
 
 def _successor_application(
