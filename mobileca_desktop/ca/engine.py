@@ -439,11 +439,8 @@ class CAEngine:
 
     def login(self, kind: AccountKind, login_name: str, password: str) -> Session:
         """法人登录 by 统一社会信用代码; 个人登录 by ID number or phone; reviewers by name."""
-        login_name = (
-            (login_name or "").strip().upper()
-            if kind is AccountKind.LEGAL
-            else (login_name or "").strip().upper().replace("X", "X")
-        )
+        # USCCs and ID numbers are stored upper-case (an ID's check character may be "x").
+        login_name = (login_name or "").strip().upper()
         with self.store.read() as s:
             q = select(AccountRow).where(AccountRow.kind == kind.value)
             if kind is AccountKind.PERSONAL and login_name.isdigit() and len(login_name) == 11:
