@@ -183,6 +183,100 @@ class ConfigurationError(MobileCAError):
     template = "Configuration problem: {reason}"
 
 
+# --- the device keystore and certificate download (证书下载 / 激活) ---------------------------
+
+
+class PasswordMismatch(InvalidInput):
+    code = "password_mismatch"
+    template = "The two passwords are not the same"
+
+
+class WrongPassword(MobileCAError):
+    """``tries_left`` more wrong passwords are allowed before the certificate locks here."""
+
+    code = "wrong_password"
+    template = "The certificate password is wrong ({tries_left} tries left on this device)"
+
+
+class CertificateLocked(MobileCAError):
+    code = "certificate_locked"
+    template = (
+        "The certificate is locked on this device after {limit} wrong passwords; download it "
+        "again (SMS code and a new password) to unlock it"
+    )
+
+
+class KeyringUnavailable(MobileCAError):
+    """The OS keyring cannot be used (none, locked, refused): never a wrong password."""
+
+    code = "keyring_unavailable"
+    template = "The system keyring cannot be used ({store}: {reason}). {advice}"
+
+
+class NotThisDevice(MobileCAError):
+    code = "not_this_device"
+    template = (
+        "The key files in {folder} were made on another computer or user account (this "
+        "computer's keyring has no entry for them); download the certificate again here"
+    )
+
+
+class KeystoreCorrupt(MobileCAError):
+    code = "keystore_corrupt"
+    template = (
+        "The key file of certificate {certificate} is damaged or was altered ({reason}); "
+        "download the certificate again"
+    )
+
+
+class NotActivated(MobileCAError):
+    code = "not_activated"
+    template = "Certificate {certificate} has not been downloaded to this device"
+
+
+class AlreadyActivated(MobileCAError):
+    code = "already_activated"
+    template = "Certificate {certificate} is already downloaded to this device"
+
+
+class ActivationFailed(MobileCAError):
+    code = "activation_failed"
+    template = "The certificate download could not be completed: {reason}"
+
+
+class KeySessionClosed(MobileCAError):
+    code = "key_session_closed"
+    template = "The certificate's keys were locked again; enter the certificate password"
+
+
+class NoDecryptionKey(MobileCAError):
+    code = "no_decryption_key"
+    template = "This file is not encrypted to any encryption certificate on this device"
+
+
+class DecryptionFailed(MobileCAError):
+    code = "decryption_failed"
+    template = "The encrypted file could not be opened: {reason}"
+
+
+# --- the remote CA (mobileca-ca serve and the remote services) -----------------------------
+
+
+class RateLimited(MobileCAError):
+    """Too many SMS sends, code checks or logins in a short time; ``seconds`` to wait."""
+
+    code = "rate_limited"
+    template = "Too many requests; try again in {seconds} seconds"
+
+
+class ServiceUnavailable(MobileCAError):
+    """The CA server cannot be reached, is too slow, or answered something unreadable.
+    Nothing the user entered is lost: the same call can be made again."""
+
+    code = "service_unavailable"
+    template = "The CA server {url} cannot be used right now: {reason}"
+
+
 ALL_ERRORS: dict[str, type[MobileCAError]] = {}
 
 

@@ -128,8 +128,15 @@ class CAService(ABC):
         certificate_id: int,
         reason: RevocationReason = RevocationReason.UNSPECIFIED,
     ) -> None: ...
+    # One of the caller's device certificates: a lost key (key_compromise), or one replaced
+    # by a re-activation on the same device (superseded).
     @abstractmethod
-    def revoke_device_certificate(self, session: Session, serial_hex: str) -> None: ...
+    def revoke_device_certificate(
+        self,
+        session: Session,
+        serial_hex: str,
+        reason: RevocationReason = RevocationReason.KEY_COMPROMISE,
+    ) -> None: ...
     @abstractmethod
     def request_activation_code(self, session: Session, certificate_id: int) -> str: ...
     @abstractmethod

@@ -108,8 +108,10 @@ class LocalCAService(CAService):
     def revoke(self, session, certificate_id, reason=RevocationReason.UNSPECIFIED):
         self.engine.revoke(session, certificate_id, reason)
 
-    def revoke_device_certificate(self, session, serial_hex):
-        self.engine.revoke_serial(session, serial_hex, RevocationReason.KEY_COMPROMISE)
+    def revoke_device_certificate(
+        self, session, serial_hex, reason=RevocationReason.KEY_COMPROMISE
+    ):
+        self.engine.revoke_serial(session, serial_hex, RevocationReason(reason))
 
     def request_activation_code(self, session, certificate_id):
         return self.engine.request_activation_code(session, certificate_id)

@@ -1,0 +1,953 @@
+"""One device profile's keystore: key files, pending activations and the retry counter.
+
+Layout of the folder (``Settings.device_dir``) and of each file: ``docs/keystore-format.md``.
+In short, each certificate has its own file ``cert-<id>.json`` holding its device signing
+key, transport key and escrowed encryption keys, AES-256-GCM-encrypted under a key derived
+from the certificate password (scrypt) and a random device secret kept in the OS keyring.
+The keyring entry also holds the wrong-password counters, so restoring an old file does not
+reset them. Every write is atomic; the keystore never prompts and never keeps a password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from mobileca_desktop.crypto import ecies
+from mobileca_desktop.domain.errors import (
+    ActivationFailed,
+    CertificateLocked,
+    KeystoreCorrupt,
+    NotActivated,
+    NotThisDevice,
+    WrongPassword,
+)
+from mobileca_desktop.domain.models import ActivationResult, WrappedKey
+from mobileca_desktop.keystore import fileformat as ff
+from mobileca_desktop.keystore.kdf import (
+    FLOOR_N,
+    KdfProfile,
+    calibrate,
+    derive_kek,
+    new_salt,
+)
+from mobileca_desktop.keystore.keys import DEFAULT_MAX_AGE_S, EncryptionKeyRef, UnlockedKeys
+from mobileca_desktop.keystore.secretstore import SecretStore
+
+log = logging.getLogger(__name__)
+
+MAX_TRIES = 6  # consecutive wrong passwords before the certificate locks on this device
+HEADER_NAME = "keystore.json"
+HEADER_FORMAT = "mobileca-desktop/keystore-folder"
+SECRET_LEN = 32
+_DOC_RE = re.compile(r"^(cert|pending)-(\d{1,12})\.json$")
+
+
+class LocalState(StrEnum):
+    """A certificate's state on this device."""
+
+    ABSENT = "absent"  # not downloaded here (证书未下载)
+    READY = "ready"  # downloaded; unlocks with the certificate password
+    LOCKED = "locked"  # too many wrong passwords: re-activate to recover
+    PENDING = "pending"  # an activation was interrupted: resume_pending finishes it
+    CORRUPT = "corrupt"  # the key file is damaged or altered: download again
+    NOT_THIS_DEVICE = "not_this_device"  # made on another computer: download again here
+
+
+@dataclass(frozen=True)
+class EncryptionCertInfo:
+    serial_hex: str
+    generation: int
+    cert_pem: str
+
+
+@dataclass(frozen=True)
+class KeyFileInfo:
+    """The public part of a key file (no password needed)."""
+
+    certificate_id: int
+    account_id: int
+    device_name: str
+    device_serial_hex: str
+    device_cert_pem: str
+    chain_pem: str
+    activated_at: dt.datetime
+    encryption_certs: tuple[EncryptionCertInfo, ...]
+
+
+@dataclass(frozen=True)
+class PendingInfo:
+    """An activation that was started (keys made, record written) but not finished."""
+
+    certificate_id: int
+    account_id: int | None
+    device_name: str | None
+    idempotency_key: str | None
+    csr_pem: bytes | None
+    transport_public_key_pem: bytes | None
+    supersedes_serial_hex: str | None
+    created_at: dt.datetime | None
+    intact: bool  # False: the record is damaged; its keys cannot be trusted or used
+
+
+class ActivationDraft:
+    """The new keys of an activation in progress, between the pending record and the CA's
+    answer. Holds private keys and the derived file key (never the password)."""
+
+    def __init__(
+        self,
+        *,
+        certificate_id: int,
+        keystore_id: str,
+        idempotency_key: str,
+        csr_pem: bytes,
+        transport_public_key_pem: bytes,
+        kdf: dict[str, Any],
+        kek: bytes,
+        signing: ec.EllipticCurvePrivateKey,
+        transport: ec.EllipticCurvePrivateKey,
+        account_id: int,
+        device_name: str,
+    ) -> None:
+        self.certificate_id = certificate_id
+        self.keystore_id = keystore_id
+        self.idempotency_key = idempotency_key
+        self.csr_pem = csr_pem
+        self.transport_public_key_pem = transport_public_key_pem
+        self.account_id = account_id
+        self.device_name = device_name
+        self._kdf = kdf
+        self._kek: bytes | None = kek
+        self._signing: ec.EllipticCurvePrivateKey | None = signing
+        self._transport: ec.EllipticCurvePrivateKey | None = transport
+
+    def forget(self) -> None:
+        self._kek = self._signing = self._transport = None
+
+    def __repr__(self) -> str:
+        return f"<ActivationDraft certificate={self.certificate_id}>"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        raise TypeError("an activation draft cannot be pickled or copied")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _pkcs8(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def _public_pem(key: ec.EllipticCurvePublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _same_public(a: object, b: object) -> bool:
+    der = serialization.Encoding.DER
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    try:
+        return a.public_bytes(der, spki) == b.public_bytes(der, spki)  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, TypeError):
+        return False
+
+
+class Keystore:
+    """The keystore of one device profile (folder + its keyring entry)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        device_name: str,
+        secrets: SecretStore,
+        kdf: KdfProfile | None = None,
+        *,
+        max_tries: int = MAX_TRIES,
+    ) -> None:
+        self.folder = Path(folder)
+        self.device_name = device_name
+        self.secrets = secrets
+        self.max_tries = max_tries
+        self._kdf = kdf  # None: calibrated on this machine once, cached in keystore.json
+        self._lock = threading.RLock()
+        self._sweep_temporary_files()
+
+    def __repr__(self) -> str:
+        return f"<Keystore {self.folder} device={self.device_name!r}>"
+
+    # --- where things are ---------------------------------------------------------------
+
+    def describe_store(self) -> str:
+        """Which secret store protects this keystore (for the UI and ``doctor``)."""
+        return self.secrets.describe()
+
+    def _cert_path(self, certificate_id: int) -> Path:
+        return self.folder / f"cert-{int(certificate_id)}.json"
+
+    def _pending_path(self, certificate_id: int) -> Path:
+        return self.folder / f"pending-{int(certificate_id)}.json"
+
+    def _username(self, keystore_id: str) -> str:
+        return f"{self.device_name}/{keystore_id}"
+
+    def _sweep_temporary_files(self) -> None:
+        """Temporary files left by a crash before their rename are garbage (the old file is
+        whole); they hold nothing in clear, but they are removed to keep the folder clean."""
+        if not self.folder.is_dir():
+            return
+        for tmp in self.folder.glob(f".*{ff.TMP_SUFFIX}"):
+            try:
+                tmp.unlink()
+                log.info("removed an unfinished write: %s", tmp.name)
+            except OSError:
+                pass
+
+    def _documents(self) -> dict[tuple[str, int], Path]:
+        if not self.folder.is_dir():
+            return {}
+        out = {}
+        for path in self.folder.iterdir():
+            m = _DOC_RE.match(path.name)
+            if m:
+                out[(m.group(1), int(m.group(2)))] = path
+        return out
+
+    def certificate_ids(self) -> list[int]:
+        """Every certificate with a key file or a pending activation in this folder."""
+        return sorted({cid for _, cid in self._documents()})
+
+    # --- the keyring entry ----------------------------------------------------------------
+
+    def _read_header(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.folder / HEADER_NAME).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("format") != HEADER_FORMAT:
+            return None
+        if not isinstance(data.get("keystore_id"), str):
+            return None
+        return data
+
+    def _write_header(self, header: dict[str, Any]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data = (json.dumps(header, sort_keys=True, indent=1) + "\n").encode()
+        ff.atomic_write(self.folder / HEADER_NAME, data)
+
+    def _load_entry(self, keystore_id: str) -> dict[str, Any] | None:
+        raw = self.secrets.get(self._username(keystore_id))
+        if raw is None:
+            return None
+        try:
+            entry = json.loads(raw)
+            secret = ff.b64d(entry.get("secret"), "device secret")
+        except (ValueError, AttributeError, ff.FormatError):
+            entry, secret = None, b""
+        if not isinstance(entry, dict) or len(secret) != SECRET_LEN:
+            # An entry we cannot read is as good as none: the files cannot be opened here.
+            log.error("the keyring entry of this keystore is unreadable")
+            return None
+        if not isinstance(entry.get("tries"), dict):
+            entry["tries"] = {}
+        return entry
+
+    def _save_entry(self, keystore_id: str, entry: dict[str, Any]) -> None:
+        self.secrets.set(self._username(keystore_id), json.dumps(entry, sort_keys=True))
+
+    def _secret(self, keystore_id: str) -> bytes:
+        entry = self._load_entry(keystore_id)
+        if entry is None:
+            raise NotThisDevice(folder=str(self.folder))
+        return ff.b64d(entry["secret"], "device secret")
+
+    def _keystore_ids_on_disk(self) -> list[str]:
+        ids = []
+        for path in self._documents().values():
+            try:
+                kid = ff.parse(path.read_bytes()).get("keystore_id")
+            except (OSError, ff.FormatError):
+                continue
+            if isinstance(kid, str) and kid not in ids:
+                ids.append(kid)
+        return ids
+
+    def _ensure_keystore(self) -> tuple[str, bytes]:
+        """This folder's keystore id and device secret, creating both for a new folder."""
+        with self._lock:
+            header = self._read_header()
+            known = [header["keystore_id"]] if header else []
+            known += [k for k in self._keystore_ids_on_disk() if k not in known]
+            for kid in known:
+                entry = self._load_entry(kid)
+                if entry is not None:
+                    if header is None or header["keystore_id"] != kid:
+                        self._write_header(self._new_header(kid, header))
+                    return kid, ff.b64d(entry["secret"], "device secret")
+            if self._documents():
+                raise NotThisDevice(folder=str(self.folder))
+            kid = uuid.uuid4().hex
+            secret = os.urandom(SECRET_LEN)
+            self._save_entry(kid, {"v": 1, "keystore": kid, "secret": ff.b64e(secret), "tries": {}})
+            self._write_header(self._new_header(kid, header))
+            log.info("new keystore for device %r (%s)", self.device_name, self.describe_store())
+            return kid, secret
+
+    def _new_header(self, keystore_id: str, old: dict[str, Any] | None) -> dict[str, Any]:
+        header = {
+            "format": HEADER_FORMAT,
+            "version": 1,
+            "keystore_id": keystore_id,
+            "device_name": self.device_name,
+            "created_at": _now().isoformat(),
+        }
+        if old and isinstance(old.get("kdf_profile"), dict):
+            header["kdf_profile"] = old["kdf_profile"]
+        return header
+
+    def is_foreign(self) -> bool:
+        """True when this folder holds key files but this computer's keyring has no entry
+        for them (copied from another machine or user account)."""
+        with self._lock:
+            if not self._documents():
+                return False
+            header = self._read_header()
+            ids = ([header["keystore_id"]] if header else []) + self._keystore_ids_on_disk()
+            return not any(self._load_entry(k) is not None for k in ids)
+
+    def archive_foreign(self) -> Path | None:
+        """Moves key files made on another device aside (``foreign-<time>/``), so that this
+        device can start a keystore of its own; nothing is deleted."""
+        with self._lock:
+            if not self.is_foreign():
+                return None
+            target = self.folder / f"foreign-{_now().strftime('%Y%m%dT%H%M%SZ')}"
+            target.mkdir()
+            for path in [*self._documents().values(), self.folder / HEADER_NAME]:
+                if path.exists():
+                    shutil.move(str(path), target / path.name)
+            ff.fsync_dir(self.folder)
+            log.warning("key files from another device moved to %s", target)
+            return target
+
+    # --- the retry counter ------------------------------------------------------------------
+
+    def _tries(self, keystore_id: str, certificate_id: int) -> int:
+        entry = self._load_entry(keystore_id)
+        if entry is None:
+            raise NotThisDevice(folder=str(self.folder))
+        value = entry["tries"].get(str(certificate_id), 0)
+        return value if isinstance(value, int) and value >= 0 else self.max_tries
+
+    def _set_tries(self, keystore_id: str, certificate_id: int, value: int) -> None:
+        with self._lock:
+            entry = self._load_entry(keystore_id)
+            if entry is None:
+                raise NotThisDevice(folder=str(self.folder))
+            if value:
+                entry["tries"][str(certificate_id)] = value
+            elif entry["tries"].pop(str(certificate_id), None) is None:
+                return
+            self._save_entry(keystore_id, entry)
+
+    def tries_left(self, certificate_id: int) -> int:
+        _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
+        return max(0, self.max_tries - self._tries(kid, certificate_id))
+
+    # --- reading documents -----------------------------------------------------------------
+
+    def _open(self, path: Path, certificate_id: int) -> tuple[dict[str, Any], str, bytes]:
+        """A document whose MAC verifies, with its keystore id and device secret."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotActivated(certificate=certificate_id) from None
+        except OSError as exc:
+            raise KeystoreCorrupt(
+                certificate=certificate_id, reason=f"unreadable: {exc.strerror}"
+            ) from exc
+        try:
+            doc = ff.parse(data)
+        except ff.FormatError as exc:
+            raise KeystoreCorrupt(certificate=certificate_id, reason=str(exc)) from exc
+        kid = doc.get("keystore_id")
+        if not isinstance(kid, str):
+            raise KeystoreCorrupt(certificate=certificate_id, reason="no keystore id")
+        secret = self._secret(kid)  # KeyringUnavailable / NotThisDevice
+        if not ff.mac_ok(doc, secret):
+            raise KeystoreCorrupt(certificate=certificate_id, reason="integrity check failed")
+        if doc.get("certificate_id") != certificate_id:
+            raise KeystoreCorrupt(certificate=certificate_id, reason="file of another certificate")
+        return doc, kid, secret
+
+    @staticmethod
+    def _header_of(doc: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "keystore_id": doc["keystore_id"],
+            "certificate_id": doc["certificate_id"],
+            "kdf": doc["kdf"],
+        }
+
+    def state(self, certificate_id: int) -> LocalState:
+        """This device's state for a certificate. Raises ``KeyringUnavailable`` when the
+        keyring cannot be asked (then no state can be told)."""
+        if self._pending_path(certificate_id).exists():
+            return LocalState.PENDING
+        if not self._cert_path(certificate_id).exists():
+            return LocalState.ABSENT
+        try:
+            _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
+        except NotActivated:
+            return LocalState.ABSENT
+        except KeystoreCorrupt:
+            return LocalState.CORRUPT
+        except NotThisDevice:
+            return LocalState.NOT_THIS_DEVICE
+        if self._tries(kid, certificate_id) >= self.max_tries:
+            return LocalState.LOCKED
+        return LocalState.READY
+
+    def info(self, certificate_id: int) -> KeyFileInfo:
+        """The public part of a verified key file (device certificate, chain, encryption
+        certificates)."""
+        doc, _kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
+        return self._info(doc)
+
+    def _info(self, doc: dict[str, Any]) -> KeyFileInfo:
+        pub = doc["public"]
+        return KeyFileInfo(
+            certificate_id=doc["certificate_id"],
+            account_id=pub["account_id"],
+            device_name=pub["device_name"],
+            device_serial_hex=pub["device_serial_hex"],
+            device_cert_pem=pub["device_cert_pem"],
+            chain_pem=pub["chain_pem"],
+            activated_at=dt.datetime.fromisoformat(pub["activated_at"]),
+            encryption_certs=tuple(
+                EncryptionCertInfo(e["serial_hex"], e["generation"], e["cert_pem"])
+                for e in pub["encryption_certs"]
+            ),
+        )
+
+    # --- the KDF profile ------------------------------------------------------------------
+
+    def kdf_profile(self) -> KdfProfile:
+        """The profile for new files: the injected one, else the one calibrated on this
+        machine (measured once, then cached in ``keystore.json``)."""
+        if self._kdf is not None:
+            return self._kdf
+        with self._lock:
+            header = self._read_header()
+            cached = header.get("kdf_profile") if header else None
+            if isinstance(cached, dict):
+                try:
+                    profile = KdfProfile(
+                        n=cached.get("n"),
+                        r=cached.get("r"),
+                        p=cached.get("p"),
+                        seconds=cached.get("seconds"),
+                    )
+                    if profile.n >= FLOOR_N:
+                        return profile
+                except (ValueError, TypeError):
+                    pass
+            profile = calibrate()
+            log.info(
+                "calibrated scrypt: n=2**%d, %.3f s", profile.n.bit_length() - 1, profile.seconds
+            )
+            if header is not None:
+                header["kdf_profile"] = {
+                    "n": profile.n,
+                    "r": profile.r,
+                    "p": profile.p,
+                    "seconds": profile.seconds,
+                    "measured_at": _now().isoformat(),
+                }
+                self._write_header(header)
+            return profile
+
+    # --- payloads -----------------------------------------------------------------------
+
+    def _seal_payload(
+        self,
+        kek: bytes,
+        header: dict[str, Any],
+        signing: ec.EllipticCurvePrivateKey,
+        transport: ec.EllipticCurvePrivateKey,
+        encryption: list[tuple[str, int, rsa.RSAPrivateKey]],
+    ) -> dict[str, str]:
+        payload = ff.canonical(
+            {
+                "signing_key": ff.b64e(_pkcs8(signing)),
+                "transport_key": ff.b64e(_pkcs8(transport)),
+                "encryption_keys": [
+                    {"serial_hex": s, "generation": g, "key": ff.b64e(_pkcs8(k))}
+                    for s, g, k in encryption
+                ],
+            }
+        )
+        nonce, ct = ff.seal(kek, payload, ff.aad(header, "keys"))
+        return {"cipher": ff.CIPHER, "nonce": ff.b64e(nonce), "ciphertext": ff.b64e(ct)}
+
+    def _kdf_of(self, doc: dict[str, Any], certificate_id: int) -> tuple[KdfProfile, bytes]:
+        try:
+            return KdfProfile.from_params(doc.get("kdf")), ff.b64d(doc["kdf"].get("salt"), "salt")
+        except (ValueError, TypeError, AttributeError, ff.FormatError) as exc:
+            raise KeystoreCorrupt(certificate=certificate_id, reason=f"KDF: {exc}") from exc
+
+    def _decrypt_counted(
+        self, doc: dict[str, Any], kid: str, secret: bytes, password: str
+    ) -> tuple[dict[str, Any], bytes]:
+        """The payload and the file key. Counts the try *before* deriving, so that killing
+        the process during a wrong guess cannot save the guesser a try."""
+        cid = doc["certificate_id"]
+        profile, salt = self._kdf_of(doc, cid)
+        with self._lock:
+            tries = self._tries(kid, cid)
+            if tries >= self.max_tries:
+                raise CertificateLocked(certificate=cid, limit=self.max_tries)
+            self._set_tries(kid, cid, tries + 1)
+        kek = derive_kek(password, salt, profile, secret)
+        try:
+            nonce = ff.b64d(doc.get("nonce"), "nonce")
+            ct = ff.b64d(doc.get("ciphertext"), "ciphertext")
+        except ff.FormatError as exc:
+            raise KeystoreCorrupt(certificate=cid, reason=str(exc)) from exc
+        plain = ff.open_(kek, nonce, ct, ff.aad(self._header_of(doc), "keys"))
+        if plain is None:
+            left = self.max_tries - (tries + 1)
+            if left <= 0:
+                log.warning("certificate %s locked on this device after wrong passwords", cid)
+                raise CertificateLocked(certificate=cid, limit=self.max_tries)
+            log.info("wrong password for certificate %s (%d tries left)", cid, left)
+            raise WrongPassword(certificate=cid, tries_left=left)
+        self._set_tries(kid, cid, 0)
+        try:
+            payload = json.loads(plain)
+        except ValueError as exc:
+            raise KeystoreCorrupt(certificate=cid, reason="unreadable payload") from exc
+        return payload, kek
+
+    def _load_keys(
+        self, doc: dict[str, Any], payload: dict[str, Any]
+    ) -> tuple[
+        ec.EllipticCurvePrivateKey,
+        ec.EllipticCurvePrivateKey,
+        list[tuple[EncryptionKeyRef, rsa.RSAPrivateKey]],
+        bool,
+    ]:
+        """Signing key, transport key, encryption keys (payload and still-sealed ones), and
+        whether some came sealed (so the file should be rewritten with them inside)."""
+        cid = doc["certificate_id"]
+        certs = {e["serial_hex"]: e for e in doc["public"]["encryption_certs"]}
+        try:
+            # The payload is authenticated by AES-GCM under this file's key and its RSA keys
+            # were fully validated when stored, so OpenSSL's slow RSA check is skipped here.
+            signing = serialization.load_der_private_key(
+                ff.b64d(payload["signing_key"], "signing key"), None
+            )
+            transport = serialization.load_der_private_key(
+                ff.b64d(payload["transport_key"], "transport key"), None
+            )
+            keys = []
+            for item in payload["encryption_keys"]:
+                key = serialization.load_der_private_key(
+                    ff.b64d(item["key"], "encryption key"),
+                    None,
+                    unsafe_skip_rsa_key_validation=True,
+                )
+                cert = x509.load_pem_x509_certificate(
+                    certs[item["serial_hex"]]["cert_pem"].encode()
+                )
+                ref = EncryptionKeyRef(item["serial_hex"], item["generation"], cert)
+                keys.append((ref, key))
+        except (KeyError, TypeError, ValueError, ff.FormatError) as exc:
+            raise KeystoreCorrupt(certificate=cid, reason="unreadable keys") from exc
+        if not isinstance(signing, ec.EllipticCurvePrivateKey) or not isinstance(
+            transport, ec.EllipticCurvePrivateKey
+        ):
+            raise KeystoreCorrupt(certificate=cid, reason="unexpected key types")
+        sealed = doc.get("sealed_keys") or []
+        if sealed:
+            device = x509.load_pem_x509_certificate(doc["public"]["device_cert_pem"].encode())
+            for item in sealed:
+                try:
+                    w = WrappedKey(
+                        encryption_cert_pem=certs[item["serial_hex"]]["cert_pem"],
+                        encryption_serial_hex=item["serial_hex"],
+                        generation=item["generation"],
+                        ephemeral_public_key=ff.b64d(item["ephemeral_public_key"], "epk"),
+                        nonce=ff.b64d(item["nonce"], "nonce"),
+                        ciphertext=ff.b64d(item["ciphertext"], "ciphertext"),
+                    )
+                    ref, key = _open_wrapped(transport, device, w)
+                except (KeyError, TypeError, ff.FormatError, ActivationFailed) as exc:
+                    raise KeystoreCorrupt(
+                        certificate=cid, reason="a delivered encryption key does not open"
+                    ) from exc
+                keys.append((ref, key))
+        keys.sort(key=lambda pair: pair[0].generation)
+        return signing, transport, keys, bool(sealed)
+
+    # --- unlocking and changing the password --------------------------------------------
+
+    def unlock(
+        self, certificate_id: int, password: str, *, max_age: float = DEFAULT_MAX_AGE_S
+    ) -> UnlockedKeys:
+        """The certificate's keys, for ``max_age`` seconds or until locked again (use as a
+        context manager). Errors: ``NotActivated``, ``KeystoreCorrupt``, ``NotThisDevice``,
+        ``KeyringUnavailable``, ``WrongPassword`` (tries left), ``CertificateLocked``."""
+        doc, kid, secret = self._open(self._cert_path(certificate_id), certificate_id)
+        payload, kek = self._decrypt_counted(doc, kid, secret, password)
+        signing, transport, keys, had_sealed = self._load_keys(doc, payload)
+        if had_sealed:
+            # Finish what a password-less resume left: store the keys inside the payload.
+            try:
+                self._rewrite(doc, kid, secret, kek, self._header_of(doc), signing, transport, keys)
+            except OSError as exc:
+                log.warning("could not fold delivered keys into the key file: %s", exc.strerror)
+        pub = doc["public"]
+        return UnlockedKeys(
+            certificate_id=certificate_id,
+            device_certificate=x509.load_pem_x509_certificate(pub["device_cert_pem"].encode()),
+            chain=x509.load_pem_x509_certificates(pub["chain_pem"].encode()),
+            signing_key=signing,
+            encryption_keys=keys,
+            max_age=max_age,
+        )
+
+    def _rewrite(
+        self,
+        doc: dict[str, Any],
+        kid: str,
+        secret: bytes,
+        kek: bytes,
+        header: dict[str, Any],
+        signing: ec.EllipticCurvePrivateKey,
+        transport: ec.EllipticCurvePrivateKey,
+        keys: list[tuple[EncryptionKeyRef, rsa.RSAPrivateKey]],
+    ) -> None:
+        body = {k: v for k, v in doc.items() if k not in ("mac", "sealed_keys")}
+        body["kdf"] = header["kdf"]
+        body.update(
+            self._seal_payload(
+                kek,
+                header,
+                signing,
+                transport,
+                [(ref.serial_hex, ref.generation, key) for ref, key in keys],
+            )
+        )
+        ff.atomic_write(self._cert_path(doc["certificate_id"]), ff.encode(body, secret))
+
+    def change_password(self, certificate_id: int, old_password: str, new_password: str) -> None:
+        """修改证书密码: re-wraps the keys under the new password with a fresh salt. The file
+        is replaced atomically: a crash leaves the old file (old password) or the new one."""
+        doc, kid, secret = self._open(self._cert_path(certificate_id), certificate_id)
+        payload, _old_kek = self._decrypt_counted(doc, kid, secret, old_password)
+        signing, transport, keys, _ = self._load_keys(doc, payload)
+        profile = self.kdf_profile()
+        salt = new_salt()
+        header = {
+            "keystore_id": kid,
+            "certificate_id": certificate_id,
+            "kdf": dict(profile.params(), salt=ff.b64e(salt)),
+        }
+        kek = derive_kek(new_password, salt, profile, secret)
+        self._rewrite(doc, kid, secret, kek, header, signing, transport, keys)
+        log.info("certificate %s: password changed", certificate_id)
+
+    # --- activation -----------------------------------------------------------------------
+
+    def begin_activation(
+        self,
+        certificate_id: int,
+        password: str,
+        *,
+        account_id: int,
+        sms_code: str,
+        supersedes_serial_hex: str | None = None,
+    ) -> ActivationDraft:
+        """Makes the signing and transport keys and the CSR, and persists them (encrypted) as
+        a pending activation *before* anything is sent, so an interrupted activation can be
+        completed or rolled back on the next start."""
+        kid, secret = self._ensure_keystore()
+        if self._pending_path(certificate_id).exists():
+            raise ActivationFailed(reason="an earlier download of this certificate is unfinished")
+        signing = ec.generate_private_key(ec.SECP256R1())
+        transport = ec.generate_private_key(ec.SECP256R1())
+        csr_pem = (
+            x509.CertificateSigningRequestBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.device_name)]))
+            .sign(signing, hashes.SHA256())
+            .public_bytes(serialization.Encoding.PEM)
+        )
+        transport_pem = _public_pem(transport.public_key())
+        profile = self.kdf_profile()
+        salt = new_salt()
+        header = {
+            "keystore_id": kid,
+            "certificate_id": certificate_id,
+            "kdf": dict(profile.params(), salt=ff.b64e(salt)),
+        }
+        kek = derive_kek(password, salt, profile, secret)
+        idempotency_key = uuid.uuid4().hex
+        code_nonce, code_ct = ff.seal(
+            ff.code_key(secret), sms_code.encode("utf-8"), ff.aad(header, "pending-code")
+        )
+        body = {
+            "format": ff.FORMAT,
+            "version": ff.VERSION,
+            "kind": "pending",
+            **header,
+            **self._seal_payload(kek, header, signing, transport, []),
+            "activation": {
+                "account_id": account_id,
+                "device_name": self.device_name,
+                "idempotency_key": idempotency_key,
+                "csr_pem": csr_pem.decode("ascii"),
+                "transport_public_key_pem": transport_pem.decode("ascii"),
+                "supersedes_serial_hex": supersedes_serial_hex,
+                "created_at": _now().isoformat(),
+                "code_nonce": ff.b64e(code_nonce),
+                "code_ciphertext": ff.b64e(code_ct),
+            },
+        }
+        ff.atomic_write(self._pending_path(certificate_id), ff.encode(body, secret))
+        return ActivationDraft(
+            certificate_id=certificate_id,
+            keystore_id=kid,
+            idempotency_key=idempotency_key,
+            csr_pem=csr_pem,
+            transport_public_key_pem=transport_pem,
+            kdf=header["kdf"],
+            kek=kek,
+            signing=signing,
+            transport=transport,
+            account_id=account_id,
+            device_name=self.device_name,
+        )
+
+    def finish_activation(self, draft: ActivationDraft, result: ActivationResult) -> KeyFileInfo:
+        """Checks the CA's answer (device certificate for our key, chain, every escrowed key
+        opens and matches its encryption certificate) and stores the key file. The pending
+        record stays until ``discard_pending`` (the caller may still have work to do)."""
+        if draft._signing is None or draft._transport is None or draft._kek is None:
+            raise ActivationFailed(reason="the activation was already finished or abandoned")
+        cid = draft.certificate_id
+        if result.certificate_id != cid:
+            raise ActivationFailed(reason="the answer is for another certificate")
+        device, chain = _check_device_cert(result, draft._signing.public_key())
+        keys = [_open_wrapped(draft._transport, device, w) for w in result.wrapped_keys]
+        if not keys:
+            raise ActivationFailed(reason="no encryption key was delivered")
+        secret = self._secret(draft.keystore_id)
+        header = {"keystore_id": draft.keystore_id, "certificate_id": cid, "kdf": draft._kdf}
+        body = self._cert_body(header, draft.account_id, result, device, chain)
+        body.update(
+            self._seal_payload(
+                draft._kek,
+                header,
+                draft._signing,
+                draft._transport,
+                [(ref.serial_hex, ref.generation, key) for ref, key in keys],
+            )
+        )
+        ff.atomic_write(self._cert_path(cid), ff.encode(body, secret))
+        self._set_tries(draft.keystore_id, cid, 0)
+        log.info("certificate %s stored on device %r", cid, self.device_name)
+        return self._info(body)
+
+    def _cert_body(
+        self,
+        header: dict[str, Any],
+        account_id: int,
+        result: ActivationResult,
+        device: x509.Certificate,
+        chain: list[x509.Certificate],
+    ) -> dict[str, Any]:
+        return {
+            "format": ff.FORMAT,
+            "version": ff.VERSION,
+            "kind": "certificate",
+            **header,
+            "public": {
+                "account_id": account_id,
+                "device_name": self.device_name,
+                "device_serial_hex": format(device.serial_number, "x"),
+                "device_cert_pem": device.public_bytes(serialization.Encoding.PEM).decode(),
+                "chain_pem": "".join(
+                    c.public_bytes(serialization.Encoding.PEM).decode() for c in chain
+                ),
+                "activated_at": _now().isoformat(),
+                "encryption_certs": [
+                    {
+                        "serial_hex": format(int(w.encryption_serial_hex, 16), "x"),
+                        "generation": w.generation,
+                        "cert_pem": w.encryption_cert_pem,
+                    }
+                    for w in sorted(result.wrapped_keys, key=lambda w: w.generation)
+                ],
+            },
+        }
+
+    def pending(self) -> list[PendingInfo]:
+        """Every unfinished activation in this folder (damaged records included)."""
+        out = []
+        for (kind, cid), path in sorted(self._documents().items()):
+            if kind == "pending":
+                out.append(self._pending_info(cid, path))
+        return out
+
+    def _pending_info(self, cid: int, path: Path) -> PendingInfo:
+        intact = True
+        try:
+            doc, _kid, _secret = self._open(path, cid)
+        except (KeystoreCorrupt, NotThisDevice, NotActivated):
+            intact = False
+            try:
+                doc = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                doc = {}
+        act = doc.get("activation") if isinstance(doc, dict) else None
+        act = act if isinstance(act, dict) else {}
+
+        def text(name: str) -> str | None:
+            value = act.get(name)
+            return value if isinstance(value, str) else None
+
+        created = text("created_at")
+        return PendingInfo(
+            certificate_id=cid,
+            account_id=act.get("account_id") if isinstance(act.get("account_id"), int) else None,
+            device_name=text("device_name"),
+            idempotency_key=text("idempotency_key"),
+            csr_pem=text("csr_pem").encode() if text("csr_pem") else None,
+            transport_public_key_pem=(
+                text("transport_public_key_pem").encode()
+                if text("transport_public_key_pem")
+                else None
+            ),
+            supersedes_serial_hex=text("supersedes_serial_hex"),
+            created_at=dt.datetime.fromisoformat(created) if created else None,
+            intact=intact,
+        )
+
+    def pending_code(self, certificate_id: int) -> str | None:
+        """The SMS code kept with a pending activation, or None if it cannot be read."""
+        try:
+            doc, _kid, secret = self._open(self._pending_path(certificate_id), certificate_id)
+            act = doc["activation"]
+            plain = ff.open_(
+                ff.code_key(secret),
+                ff.b64d(act.get("code_nonce"), "code nonce"),
+                ff.b64d(act.get("code_ciphertext"), "code"),
+                ff.aad(self._header_of(doc), "pending-code"),
+            )
+        except (KeystoreCorrupt, NotThisDevice, NotActivated, KeyError, ff.FormatError):
+            return None
+        return plain.decode("utf-8") if plain is not None else None
+
+    def finish_pending(self, certificate_id: int, result: ActivationResult) -> KeyFileInfo:
+        """Completes an interrupted activation without the password: the key file takes the
+        pending record's encrypted keys as they are, and the escrowed keys as the CA sealed
+        them to the transport key (folded into the encrypted payload at the next unlock)."""
+        doc, kid, secret = self._open(self._pending_path(certificate_id), certificate_id)
+        act = doc["activation"]
+        csr = x509.load_pem_x509_csr(act["csr_pem"].encode())
+        if result.certificate_id != certificate_id:
+            raise ActivationFailed(reason="the answer is for another certificate")
+        device, chain = _check_device_cert(result, csr.public_key())
+        if not result.wrapped_keys:
+            raise ActivationFailed(reason="no encryption key was delivered")
+        header = self._header_of(doc)
+        body = self._cert_body(header, act["account_id"], result, device, chain)
+        body.update({k: doc[k] for k in ("cipher", "nonce", "ciphertext")})
+        body["sealed_keys"] = [
+            {
+                "serial_hex": format(int(w.encryption_serial_hex, 16), "x"),
+                "generation": w.generation,
+                "ephemeral_public_key": ff.b64e(w.ephemeral_public_key),
+                "nonce": ff.b64e(w.nonce),
+                "ciphertext": ff.b64e(w.ciphertext),
+            }
+            for w in result.wrapped_keys
+        ]
+        ff.atomic_write(self._cert_path(certificate_id), ff.encode(body, secret))
+        self._set_tries(kid, certificate_id, 0)
+        log.info("certificate %s: interrupted activation completed", certificate_id)
+        return self._info(body)
+
+    def discard_pending(self, certificate_id: int) -> None:
+        ff.remove(self._pending_path(certificate_id))
+
+
+def _check_device_cert(
+    result: ActivationResult, public_key: object
+) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    try:
+        device = x509.load_pem_x509_certificate(result.device_cert_pem.encode())
+        chain = x509.load_pem_x509_certificates(result.chain_pem.encode())
+    except ValueError as exc:
+        raise ActivationFailed(reason="the certificates sent are unreadable") from exc
+    if not _same_public(device.public_key(), public_key):
+        raise ActivationFailed(reason="the device certificate is not for this device's key")
+    if device.serial_number != int(result.device_serial_hex, 16):
+        raise ActivationFailed(reason="the device certificate's serial does not match")
+    try:
+        device.verify_directly_issued_by(chain[0])
+    except (IndexError, ValueError, TypeError) as exc:
+        raise ActivationFailed(reason="the device certificate does not chain to its CA") from exc
+    except InvalidSignature as exc:
+        raise ActivationFailed(reason="the device certificate's signature is invalid") from exc
+    return device, chain
+
+
+def _open_wrapped(
+    transport: ec.EllipticCurvePrivateKey, device: x509.Certificate, w: WrappedKey
+) -> tuple[EncryptionKeyRef, rsa.RSAPrivateKey]:
+    """Opens one ECIES-delivered escrowed key and checks it against its certificate."""
+    try:
+        cert = x509.load_pem_x509_certificate(w.encryption_cert_pem.encode())
+        serial = int(w.encryption_serial_hex, 16)
+    except ValueError as exc:
+        raise ActivationFailed(reason="an encryption certificate is unreadable") from exc
+    if cert.serial_number != serial:
+        raise ActivationFailed(reason="an encryption certificate's serial does not match")
+    try:
+        der = ecies.open_sealed(
+            transport,
+            ecies.Sealed(w.ephemeral_public_key, w.nonce, w.ciphertext),
+            ecies.aad_for(device.serial_number, serial),
+        )
+        key = serialization.load_der_private_key(der, None)
+    except (ecies.DecryptError, ValueError, TypeError) as exc:
+        raise ActivationFailed(reason="an escrowed key does not open") from exc
+    if not isinstance(key, rsa.RSAPrivateKey) or not _same_public(
+        key.public_key(), cert.public_key()
+    ):
+        raise ActivationFailed(reason="an escrowed key does not match its certificate")
+    return EncryptionKeyRef(format(serial, "x"), w.generation, cert), key
