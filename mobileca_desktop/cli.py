@@ -1,7 +1,7 @@
 """The ``mobileca`` command: the desktop client and its subcommands.
 
-``mobileca`` opens the client window; ``mobileca doctor`` checks this computer and prints a
-fix for each problem. The window, ``demo`` and ``decode`` arrive with the client and
+``mobileca`` opens the client window (``app.run``); ``mobileca doctor`` checks this computer
+and prints a fix for each problem. ``demo`` and ``decode`` arrive with the client and
 scanning issues; until then they say so plainly instead of pretending.
 """
 
@@ -198,10 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "doctor":
         return doctor(settings)
+    if args.command is None:
+        from mobileca_desktop.app import run  # Qt is loaded only for the window
+
+        return run(settings)
     print(
-        "mobileca-desktop: the desktop window, `demo` and `decode` are not built yet "
-        "(they come with the client and scanning issues). Available now: `mobileca doctor`, "
-        "and the CA operator's `mobileca-ca` (init, demo-seed, review, revoke, crl, inbox, "
+        f"mobileca-desktop: `{args.command}` is not built yet (it comes with the client and "
+        "scanning issues). Available now: `mobileca` (the window), `mobileca doctor`, and "
+        "the CA operator's `mobileca-ca` (init, demo-seed, review, revoke, crl, inbox, "
         "audit, clock).",
         file=sys.stderr,
     )
@@ -209,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def gui_main() -> int:
-    return main([])
+    """``mobileca-gui`` (start menus, no console): the window, with the same flags."""
+    return main(sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -25,8 +25,17 @@ def test_doctor_all_good(tmp_path, capsys, memory_keyring):
 
 
 def test_unbuilt_parts_say_so(capsys):
-    assert main([]) == 3
+    assert main(["demo"]) == 3
     assert "not built yet" in capsys.readouterr().err
+
+
+def test_no_command_starts_the_window(monkeypatch, tmp_path):
+    from mobileca_desktop import app
+
+    started = []
+    monkeypatch.setattr(app, "run", lambda settings: started.append(settings) or 0)
+    assert main(["--data-dir", str(tmp_path), "--device", "laptop"]) == 0
+    assert started[0].device == "laptop" and started[0].ca_data_dir == tmp_path / "ca"
 
 
 def test_bad_configuration_is_a_typed_error(capsys):

@@ -6,7 +6,7 @@ does one thing, and closes it. Reviewer actions run as the in-process CA operato
 (``mobileca_desktop.domain.errors``): they are printed as ``错误 / error [code]: message``
 and the command exits 2; ``audit verify`` exits 1 when the chain is broken.
 
-The HTTP server (``serve``) is not part of this module.
+``serve`` starts the HTTP server; the server itself lives in ``mobileca_desktop.server``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from mobileca_desktop.ca.secrets import KeyringSecret, PassphraseFileSecret, Sec
 from mobileca_desktop.config import default_data_dir, load_settings
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
-    LABELS,
     AccountKind,
     AppState,
     DocKind,
@@ -50,6 +49,7 @@ from mobileca_desktop.domain.models import (
     ReviewItem,
     RevocationReason,
     VerificationState,
+    label,
 )
 
 PROG = "mobileca-ca"
@@ -112,7 +112,8 @@ MESSAGE_LABELS = {
 def _label(value: Any) -> str:
     if value is None:
         return "-"
-    return f"{LABELS[value]} {value.value}" if value in LABELS else str(value)
+    text = label(value)
+    return f"{text} {value.value}" if text else str(value)
 
 
 # --- output ------------------------------------------------------------------------------
@@ -950,7 +951,68 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_demo_seed,
         "演示数据 / create the demo company, agent and reviewers (idempotent)",
     )
+
+    p = add(sub, "serve", cmd_serve, "启动 CA 服务器 / run the CA's HTTP server (API, OCSP, CRL)")
+    p.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (plain HTTP: loopback)")
+    p.add_argument("--port", type=int, default=8470, help="default 8470")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db "
+        "(default: SQLite in the data folder)",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="演示模式 / serve the simulated phones' inbox and the demo clock (training only)",
+    )
+    p.add_argument(
+        "--tls",
+        action="store_true",
+        help="HTTPS with a server certificate from the CA's TLS profile (required off loopback)",
+    )
+    p.add_argument("--tls-institution", metavar="ID", help="the CA that issues the TLS certificate")
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="default 1")
+    p.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="turn off the SMS and login rate limits (load tests only)",
+    )
     return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Runs until Ctrl-C. Creates the CA in an empty database, like ``init``."""
+    from mobileca_desktop.server import run as server_run
+
+    if not args.tls and not server_run.is_loopback(args.host):
+        raise E.ConfigurationError(
+            reason=f"plain HTTP is only served on loopback; use --tls to listen on {args.host}"
+        )
+    if not 1 <= args.port <= 65535:
+        raise E.InvalidInput(field="port", reason="1 to 65535")
+    if args.db:
+        db_url = args.db
+    else:
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+        db_url = f"sqlite:///{args.data_dir / DB_FILENAME}"
+    settings = server_run.ServeSettings(
+        db_url=db_url,
+        data_dir=str(args.data_dir),
+        public_url=args.public_url,
+        passphrase_file=str(args.passphrase_file) if args.passphrase_file else None,
+        demo=args.demo,
+        cheap_passwords=os.environ.get(CHEAP_PASSWORDS_ENV) == "1",
+        tls_institution=args.tls_institution,
+        rate_limits=not args.no_rate_limits,
+    )
+    try:
+        server_run.run(settings, host=args.host, port=args.port, tls=args.tls, workers=args.workers)
+    except SQLAlchemyError as exc:
+        raise E.ConfigurationError(
+            reason=f"cannot use the database: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        ) from None
+    return 0
 
 
 def _safe_streams() -> None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session as DB
 
 from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
 from mobileca_desktop.ca import sms as smsmod
-from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai
+from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
 from mobileca_desktop.ca.db import (
     AccountRow,
     ApplicationRow,
@@ -288,6 +288,13 @@ class CAEngine:
             display_name="CA 操作员",
             expires_at=self.clock.now() + dt.timedelta(days=1),
         )
+
+    def adopt_operator_token(self, token: str) -> None:
+        """Demo servers only (``mobileca-ca serve --demo``): every worker process accepts the
+        one operator token its parent made and printed for the trainer."""
+        if not token.startswith("operator:") or len(token) < 40:
+            raise E.InvalidInput(field="operator_token", reason="not an operator token")
+        self._operator_tokens.add(token)
 
     @staticmethod
     def _actor(acc: AccountRow) -> str:
@@ -799,7 +806,8 @@ class CAEngine:
                 title="对公账户入账通知",
                 body=(
                     f"您尾号{acc.bank_account[-4:]}的对公账户（{acc.bank_name}）"
-                    f"{now.strftime('%m月%d日')}收到转账 {cents // 100}.{cents % 100:02d} 元，"
+                    f"{to_shanghai(now).strftime('%m月%d日')}收到转账 "
+                    f"{cents // 100}.{cents % 100:02d} 元，"
                     f"附言：{memo}。"
                 ),
                 code=data.get("memo_code"),

@@ -102,29 +102,40 @@ class MessageKind(StrEnum):
     ELICENCE = "elicence"
 
 
-LABELS: dict[StrEnum, str] = {
-    CertKind.UNIT: "企业数字证书",
-    CertKind.LEGAL_REP: "法人数字证书",
-    CertKind.PERSONAL: "个人数字证书",
-    Method.FACE: "法人刷脸",
-    Method.ELICENCE: "电子营业执照",
-    Method.DEPOSIT: "对公打款",
-    Method.LETTER: "上传授权书",
-    Handler.LEGAL_PERSON: "法人本人",
-    Handler.AGENT: "经办人",
-    CertStatus.NORMAL: "正常",
-    CertStatus.REVIEWING: "审核中",
-    CertStatus.INVALID: "已失效",
-    CertStatus.EXPIRED: "已过期",
-    CertStatus.REVOKED: "已吊销",
-    CertStatus.DRAFT: "草稿",
-    SealKind.OFFICIAL: "公章",
-    SealKind.LEGAL_REP: "法人章",
-    SealKind.SIGNATURE: "个人签名",
-    GrantStatus.ACTIVE: "授权中",
-    GrantStatus.WITHDRAWN: "已撤销",
-    GrantStatus.EXPIRED: "已过期",
+# Keyed by (enum class, value): members of two enums with the same value are equal as
+# strings (CertKind.LEGAL_REP == SealKind.LEGAL_REP == "legal_rep"), so a dict keyed by the
+# members themselves would give 法人数字证书 and 法人章 one entry. Use ``label()``.
+_LABELS: dict[tuple[type, str], str] = {
+    (type(member), member.value): text
+    for member, text in (
+        (CertKind.UNIT, "企业数字证书"),
+        (CertKind.LEGAL_REP, "法人数字证书"),
+        (CertKind.PERSONAL, "个人数字证书"),
+        (Method.FACE, "法人刷脸"),
+        (Method.ELICENCE, "电子营业执照"),
+        (Method.DEPOSIT, "对公打款"),
+        (Method.LETTER, "上传授权书"),
+        (Handler.LEGAL_PERSON, "法人本人"),
+        (Handler.AGENT, "经办人"),
+        (CertStatus.NORMAL, "正常"),
+        (CertStatus.REVIEWING, "审核中"),
+        (CertStatus.INVALID, "已失效"),
+        (CertStatus.EXPIRED, "已过期"),
+        (CertStatus.REVOKED, "已吊销"),
+        (CertStatus.DRAFT, "草稿"),
+        (SealKind.OFFICIAL, "公章"),
+        (SealKind.LEGAL_REP, "法人章"),
+        (SealKind.SIGNATURE, "个人签名"),
+        (GrantStatus.ACTIVE, "授权中"),
+        (GrantStatus.WITHDRAWN, "已撤销"),
+        (GrantStatus.EXPIRED, "已过期"),
+    )
 }
+
+
+def label(member: StrEnum) -> str | None:
+    """The handbook's Chinese word for an enum member, or None if it has none."""
+    return _LABELS.get((type(member), member.value))
 
 
 @dataclass(frozen=True)

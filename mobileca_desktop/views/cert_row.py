@@ -1,0 +1,111 @@
+"""One row of 证书管理: type, subject, institution, status badge, dates, and 继续 where the
+handbook has it (已失效 and 已过期; 草稿 continues the application)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+
+from mobileca_desktop.domain.models import CertificateRow, CertStatus, Institution
+from mobileca_desktop.views.format import display_time, text_of
+from mobileca_desktop.views.icons import pixmap
+from mobileca_desktop.views.status_badge import StatusBadge
+from mobileca_desktop.views.theme import set_role
+
+# Rows with a certificate behind them open 证书详情.
+OPENABLE = (CertStatus.NORMAL, CertStatus.EXPIRED, CertStatus.REVOKED)
+
+
+class CertRow(QFrame):
+    opened = Signal(object)  # CertificateRow
+    continued = Signal(object)  # CertificateRow
+
+    def __init__(self, row: CertificateRow, institution: Institution | None) -> None:
+        super().__init__()
+        self.row = row
+        set_role(self, "card")
+        self.setObjectName("certRow")
+        self.openable = row.certificate_id is not None and row.status in OPENABLE
+        kind = text_of(row.kind)
+        self.setAccessibleName(f"{kind} {row.subject_name} {text_of(row.status)}")
+        if self.openable:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            self.setToolTip("查看证书详情")
+
+        box = QVBoxLayout(self)
+        box.setContentsMargins(16, 12, 12, 12)
+        box.setSpacing(4)
+        head = QHBoxLayout()
+        title = QLabel(kind)
+        title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.badge = StatusBadge(row.status)
+        head.addWidget(title)
+        head.addStretch()
+        head.addWidget(self.badge)
+        if self.openable:
+            arrow = QLabel()
+            arrow.setPixmap(pixmap("chevron_right", 16, self.devicePixelRatioF()))
+            head.addWidget(arrow)
+        box.addLayout(head)
+
+        lines = [row.subject_name, row.institution_name]
+        if row.granted_by:
+            lines.append(f"授权人：{row.granted_by}")
+        lines.append(f"申请日期：{display_time(row.applied_at)}")
+        if row.not_after is not None:
+            lines.append(f"有效期至：{display_time(row.not_after)}")
+        for text in lines:
+            label = set_role(QLabel(text), "muted")
+            label.setWordWrap(True)
+            box.addWidget(label)
+
+        note = self._note(row, institution)
+        if note:
+            banner = set_role(QLabel(note), "banner")
+            banner.setObjectName("certRowNote")
+            banner.setWordWrap(True)
+            banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.addWidget(banner)
+
+        self.continue_button: QPushButton | None = None
+        if row.can_continue:
+            self.continue_button = set_role(QPushButton("继续"), "small")
+            self.continue_button.setObjectName("continueButton")
+            self.continue_button.setAccessibleName(f"继续 {kind}")
+            self.continue_button.clicked.connect(lambda: self.continued.emit(self.row))
+            foot = QHBoxLayout()
+            foot.addStretch()
+            foot.addWidget(self.continue_button)
+            box.addLayout(foot)
+
+    @staticmethod
+    def _note(row: CertificateRow, institution: Institution | None) -> str:
+        if row.status is CertStatus.REVIEWING:
+            text = "申请材料已提交，等待 CA 机构审核制证。"
+            if institution is not None:
+                text += f"可联系 CA 机构：{institution.name}，电话 {institution.contact_phone}"
+            return text
+        if row.status is CertStatus.INVALID:
+            reason = row.reason or "申请材料审核不通过"
+            tail = "，可点击继续进行后续处理。" if row.can_continue else "。"
+            return f"已失效：{reason}{tail}"
+        if row.status is CertStatus.EXPIRED and row.can_continue:
+            return "证书已不在有效期，可点击继续进行证书更新。"
+        if row.status is CertStatus.DRAFT:
+            return "申请尚未提交，可点击继续办理。"
+        if row.status is CertStatus.REVOKED and row.reason:
+            return f"已吊销（{row.reason}）"
+        return ""
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # Qt override
+        if self.openable and event.button() == Qt.MouseButton.LeftButton:
+            self.opened.emit(self.row)
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        if self.openable and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.opened.emit(self.row)
+            return
+        super().keyPressEvent(event)

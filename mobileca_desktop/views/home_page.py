@@ -1,0 +1,133 @@
+"""首页 (办理移动CA): who is logged in on which device, and the tiles of the handbook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+)
+
+from mobileca_desktop.domain.models import Account, AccountKind, CertKind
+from mobileca_desktop.views.card import Card
+from mobileca_desktop.views.icons import icon, pixmap
+from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.theme import set_role
+
+if TYPE_CHECKING:
+    from mobileca_desktop.views.main_window import MainWindow
+
+
+class HomePage(Page):
+    title = "办理移动CA"
+
+    def __init__(self, window: MainWindow, account: Account) -> None:
+        super().__init__()
+        self.setObjectName("homePage")
+        self.window_ = window
+        legal = account.kind is AccountKind.LEGAL
+        ctx = window.ctx
+        assert ctx is not None
+
+        hero = Card(role="hero", spacing=4)
+        hero.setObjectName("identityCard")
+        name = QLabel(account.display_name)
+        name.setObjectName("identityName")
+        name.setStyleSheet("font-size: 19px; font-weight: 600;")
+        name.setWordWrap(True)
+        kind = QLabel(
+            f"法人账号 · 统一社会信用代码 {account.login_name}"
+            if legal
+            else f"个人账号 · 身份证号 {account.login_name}"
+        )
+        kind.setObjectName("identityKind")
+        kind.setWordWrap(True)
+        details = [f"手机号 {account.phone_masked}"] if account.phone_masked else []
+        if legal and account.legal_person_name:
+            details.insert(0, f"法定代表人 {account.legal_person_name}")
+        extra = QLabel("　".join(details))
+        device_row = QHBoxLayout()
+        device_icon = QLabel()
+        device_icon.setPixmap(pixmap("device", 16, self.devicePixelRatioF()))
+        device_icon.setStyleSheet("background: rgba(255,255,255,0.9); border-radius: 4px;")
+        device = QLabel(f"本机设备：{ctx.device}　·　{ctx.ca_label}")
+        device.setObjectName("identityDevice")
+        device.setWordWrap(True)
+        device_row.addWidget(device_icon)
+        device_row.addWidget(device, 1)
+        for w in (name, kind, extra):
+            hero.box.addWidget(w)
+        hero.box.addSpacing(4)
+        hero.box.addLayout(device_row)
+        self.body.addWidget(hero)
+
+        self.body.addWidget(set_role(QLabel("办理移动CA"), "section"))
+        tiles: list[tuple[str, str, str, Callable[[], None]]] = []
+        if legal:
+            tiles += [
+                ("applyUnitTile", "申请单位证书", "unit", lambda: window.apply(CertKind.UNIT)),
+                (
+                    "applyLegalRepTile",
+                    "申请法定代表人证书",
+                    "legal_rep",
+                    lambda: window.apply(CertKind.LEGAL_REP),
+                ),
+            ]
+        else:
+            tiles.append(
+                (
+                    "applyPersonalTile",
+                    "申请个人证书",
+                    "personal",
+                    lambda: window.apply(CertKind.PERSONAL),
+                )
+            )
+        tiles += [
+            ("certsTile", "证书管理", "certs", window.open_certificates),
+            ("grantsTile", "授权管理", "grants", window.open_grants),
+            ("scanTile", "扫一扫", "scan", window.open_scan),
+        ]
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.tiles: dict[str, QToolButton] = {}
+        for i, (object_name, text, icon_name, action) in enumerate(tiles):
+            tile = QToolButton()
+            set_role(tile, "tile")
+            tile.setObjectName(object_name)
+            tile.setText(text)
+            tile.setAccessibleName(text)
+            tile.setIcon(icon(icon_name))
+            tile.setIconSize(QSize(34, 34))
+            tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            tile.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            tile.setMinimumHeight(96)
+            tile.clicked.connect(action)
+            self.tiles[object_name] = tile
+            grid.addWidget(tile, i // 3, i % 3)
+        self.body.addLayout(grid)
+
+        note = set_role(
+            QLabel(
+                "单位证书、法定代表人证书可通过“授权管理”授权经办人使用；个人证书不支持授权。"
+                if legal
+                else "经办人登录后，可在“授权管理”中查看法人授予的证书。"
+            ),
+            "muted",
+        )
+        note.setWordWrap(True)
+        self.body.addWidget(note)
+        self.body.addStretch()
+
+        logout = QPushButton("退出登录")
+        logout.setObjectName("logoutButton")
+        logout.setAccessibleName("退出登录")
+        logout.setIcon(icon("logout"))
+        logout.clicked.connect(window.logout)
+        self.body.addWidget(logout)

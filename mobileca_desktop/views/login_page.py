@@ -1,0 +1,100 @@
+"""登录: the 法人登录 and 个人登录 tabs, account help and the 三晋通 support numbers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabBar, QVBoxLayout
+
+from mobileca_desktop.domain.models import AccountKind
+from mobileca_desktop.views.card import Card
+from mobileca_desktop.views.icons import pixmap
+from mobileca_desktop.views.login_form import LoginForm
+from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.theme import set_role
+
+if TYPE_CHECKING:
+    from mobileca_desktop.views.main_window import MainWindow
+
+ACCOUNT_HELP_URL = "https://www.sxzwfw.gov.cn/v5/auth/#/question"
+SUPPORT_PHONES = "0351-7731427、0351-7731428"
+
+
+class LoginPage(Page):
+    title = "登录"
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("loginPage")
+
+        logo = QLabel()
+        logo.setPixmap(pixmap("logo", 64, self.devicePixelRatioF()))
+        logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        logo.setAccessibleName("移动版 CA")
+        heading = set_role(QLabel("山西公共资源交易\n移动版 CA"), "heading")
+        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sub = set_role(QLabel("使用三晋通账号登录"), "muted")
+        sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        card = Card()
+        self.tabs = QTabBar()
+        self.tabs.setObjectName("loginTabs")
+        self.tabs.setAccessibleName("登录方式")
+        self.tabs.addTab("法人登录")
+        self.tabs.addTab("个人登录")
+        self.tabs.setExpanding(True)
+        self.tabs.setDrawBase(False)
+        self.forms = QStackedWidget()
+        self.legal = LoginForm(window, AccountKind.LEGAL)
+        self.personal = LoginForm(window, AccountKind.PERSONAL)
+        self.forms.addWidget(self.legal)
+        self.forms.addWidget(self.personal)
+        self.tabs.currentChanged.connect(self.forms.setCurrentIndex)
+        card.box.addWidget(self.tabs)
+        card.box.addWidget(self.forms)
+
+        hint = set_role(
+            QLabel(
+                "办理单位数字证书（公章）和法定代表人证书请选择法人登录；"
+                "办理经办人等个人数字证书请选择个人登录。"
+                "法人单位如已完成主体库注册，可直接使用主体库账号登录。"
+            ),
+            "muted",
+        )
+        hint.setWordWrap(True)
+
+        self.help = QLabel(f'<a href="{ACCOUNT_HELP_URL}">账号常见问题</a>')
+        self.help.setObjectName("accountHelpLink")
+        self.help.setAccessibleName("账号常见问题（打开山西政务服务网）")
+        self.help.setOpenExternalLinks(True)
+        self.help.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.help.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        phones = set_role(QLabel(f"三晋通技术支持电话：{SUPPORT_PHONES}"), "muted")
+        phones.setObjectName("supportPhones")
+        phones.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        phones.setWordWrap(True)
+        phones.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.body.addSpacing(8)
+        self.body.addWidget(logo)
+        self.body.addWidget(heading)
+        self.body.addWidget(sub)
+        self.body.addSpacing(6)
+        self.body.addWidget(card)
+        self.body.addWidget(hint)
+        self.body.addStretch()
+        foot = QVBoxLayout()
+        foot.setSpacing(2)
+        foot.addWidget(self.help)
+        foot.addWidget(phones)
+        self.body.addLayout(foot)
+
+    def form(self, kind: AccountKind) -> LoginForm:
+        return self.legal if kind is AccountKind.LEGAL else self.personal
+
+    def select(self, kind: AccountKind, login_name: str = "") -> None:
+        self.tabs.setCurrentIndex(0 if kind is AccountKind.LEGAL else 1)
+        if login_name:
+            self.form(kind).login_name.set_value(login_name)
+            self.form(kind).password.edit.setFocus()

@@ -1,0 +1,255 @@
+"""The main window: a phone-proportioned column with a top bar and a stack of pages, and
+the phone inbox as a dockable panel. It owns navigation and the login; pages do the rest."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QThreadPool, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from mobileca_desktop.domain.models import (
+    Account,
+    AccountKind,
+    CertificateRow,
+    CertKind,
+    CertStatus,
+    Session,
+)
+from mobileca_desktop.services.wizard import ApplicationWizard
+from mobileca_desktop.views import theme
+from mobileca_desktop.views.background import BackgroundOp
+from mobileca_desktop.views.cert_detail_page import CertDetailPage
+from mobileca_desktop.views.cert_list_page import CertListPage
+from mobileca_desktop.views.context import AppContext
+from mobileca_desktop.views.home_page import HomePage
+from mobileca_desktop.views.icons import icon
+from mobileca_desktop.views.inbox_panel import InboxPanel
+from mobileca_desktop.views.login_page import LoginPage
+from mobileca_desktop.views.not_built_page import NotBuiltPage
+from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.register_page import RegisterPage
+from mobileca_desktop.views.startup_page import StartupPage
+from mobileca_desktop.views.toast import Toast
+from mobileca_desktop.views.top_bar import TopBar
+from mobileca_desktop.views.wizard.wizard_page import WizardPage
+
+WINDOW_SIZE = (420, 860)
+APP_TITLE = "山西公共资源交易 移动版 CA"
+
+
+class MainWindow(QMainWindow):
+    page_changed = Signal(object)  # the new current Page
+    closing = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(icon("logo"))
+        theme.apply(self)
+        self.resize(*WINDOW_SIZE)
+        self.setMinimumSize(360, 600)
+        self.ctx: AppContext | None = None
+        self.session: Session | None = None
+        self.account: Account | None = None
+
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.top_bar = TopBar()
+        self.top_bar.back_requested.connect(self.back)
+        self.top_bar.inbox_toggled.connect(self.toggle_inbox)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pageStack")
+        column.addWidget(self.top_bar)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.toast = Toast(central)
+
+        self.inbox_panel = InboxPanel()
+        self.inbox_panel.setAllowedAreas(
+            Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inbox_panel)
+        self.inbox_panel.hide()
+        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.toggle_inbox)
+
+        self.startup = StartupPage()
+        self.reset(self.startup)
+
+    # --- start-up ---------------------------------------------------------------------------
+
+    def attach(self, ctx: AppContext) -> None:
+        """The services are ready: go to the login page."""
+        self.ctx = ctx
+        self.setWindowTitle(f"{APP_TITLE} — {ctx.device}")
+        self.inbox_panel.attach(ctx.inbox)
+        self.show_login()
+
+    def show_problem(self, heading: str, html: str) -> None:
+        self.reset(self.startup)
+        self.startup.show_problem(heading, html)
+
+    # --- navigation -------------------------------------------------------------------------
+
+    def current(self) -> Page:
+        page = self.stack.currentWidget()
+        assert isinstance(page, Page)
+        return page
+
+    def push(self, page: Page) -> Page:
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        self._changed()
+        return page
+
+    def pop(self) -> None:
+        if self.stack.count() <= 1:
+            return
+        page = self.current()
+        self.stack.removeWidget(page)
+        page.hide()
+        page.deleteLater()
+        self._changed()
+
+    def reset(self, page: Page) -> Page:
+        while self.stack.count():
+            old = self.stack.widget(0)
+            self.stack.removeWidget(old)
+            if old is not self.startup:
+                old.hide()
+                old.deleteLater()
+        return self.push(page)
+
+    def back(self) -> None:
+        if not self.current().go_back():
+            self.pop()
+
+    def refresh_top_bar(self) -> None:
+        page = self.current()
+        self.top_bar.set_title(page.title)
+        self.top_bar.set_back_visible(self.stack.count() > 1)
+
+    def _changed(self) -> None:
+        page = self.current()
+        self.refresh_top_bar()
+        page.shown()
+        self.page_changed.emit(page)
+
+    def notify(self, text: str) -> None:
+        self.toast.show_text(text)
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    def show_login(self, kind: AccountKind = AccountKind.LEGAL, login_name: str = "") -> None:
+        page = LoginPage(self)
+        self.reset(page)
+        page.select(kind, login_name)
+
+    def open_registration(self, kind: AccountKind) -> None:
+        self.push(RegisterPage(self, kind))
+
+    def registered(self, kind: AccountKind, login_name: str, phone: str) -> None:
+        self.remember_phone(phone)
+        self.show_login(kind, login_name)
+        self.notify("注册成功，请登录")
+
+    def logged_in(self, session: Session, account: Account) -> None:
+        self.session, self.account = session, account
+        self.reset(HomePage(self, account))
+
+    def logout(self) -> None:
+        ctx, session = self.ctx, self.session
+        kind = self.account.kind if self.account else AccountKind.LEGAL
+        self.session = self.account = None
+        if ctx is not None and session is not None:
+            BackgroundOp(self, lambda: ctx.ca.logout(session), on_failure=lambda _e: None).run()
+        self.show_login(kind)
+
+    def remember_phone(self, phone: str) -> None:
+        self.inbox_panel.add_phone(phone)
+
+    # --- pages of the home screen -----------------------------------------------------------
+
+    def apply(self, kind: CertKind) -> None:
+        """申请…证书: continue this kind's unsubmitted draft if there is one, else start."""
+        ctx, session = self.ctx, self.session
+        assert ctx is not None and session is not None
+
+        def op() -> ApplicationWizard:
+            draft = ApplicationWizard.latest_draft(ctx.ca, session, kind)
+            if draft is not None:
+                return ApplicationWizard.resume(ctx.ca, session, draft.id)
+            return ApplicationWizard(ctx.ca, session, kind)
+
+        BackgroundOp(self, op, on_success=self._open_wizard).run()
+
+    def _open_wizard(self, wizard: ApplicationWizard) -> None:
+        if wizard.application is not None:
+            self.notify("继续办理尚未提交的申请")
+        self.push(WizardPage(self, wizard))
+
+    def continue_row(self, row: CertificateRow) -> None:
+        """继续 in 证书管理: a draft resumes, a rejected application goes back to a draft,
+        an expired certificate is renewed (证书更新)."""
+        ctx, session = self.ctx, self.session
+        assert ctx is not None and session is not None
+        app_id = row.application_id
+        if row.status is CertStatus.EXPIRED or app_id is None:
+            self.open_not_built("证书更新")
+            return
+        if row.status is CertStatus.DRAFT:
+
+            def op() -> ApplicationWizard:
+                return ApplicationWizard.resume(ctx.ca, session, app_id)
+
+        else:
+
+            def op() -> ApplicationWizard:
+                return ApplicationWizard.continue_rejected(ctx.ca, session, app_id)
+
+        BackgroundOp(self, op, on_success=lambda w: self.push(WizardPage(self, w))).run()
+
+    def open_certificates(self) -> None:
+        self.push(CertListPage(self))
+
+    def show_certificates_from_home(self) -> None:
+        """After 已提交: home, then 证书管理 on top (back goes home, not into the wizard)."""
+        assert self.account is not None
+        self.reset(HomePage(self, self.account))
+        self.open_certificates()
+
+    def open_certificate(self, certificate_id: int) -> None:
+        self.push(CertDetailPage(self, certificate_id))
+
+    def open_grants(self) -> None:
+        self.open_not_built("授权管理")
+
+    def open_scan(self) -> None:
+        self.open_not_built("扫一扫")
+
+    def open_not_built(self, feature: str) -> None:
+        self.push(NotBuiltPage(feature, self.pop))
+
+    # --- the phone inbox --------------------------------------------------------------------
+
+    def toggle_inbox(self) -> None:
+        dock = self.inbox_panel
+        showing = not dock.isVisible()
+        if not dock.isFloating():
+            # Grow the window by the panel's width so the phone column keeps its size.
+            extra = dock.minimumWidth() + 20
+            self.resize(self.width() + (extra if showing else -extra), self.height())
+        dock.setVisible(showing)
+
+    # --- Qt overrides -----------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
+        super().resizeEvent(event)
+        self.toast.hide()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
+        self.closing.emit()
+        QThreadPool.globalInstance().waitForDone(5000)
+        super().closeEvent(event)

@@ -1,0 +1,38 @@
+"""The base of every page in the main window's stack: a title and a scrolling body."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+
+class Page(QWidget):
+    """Subclasses fill ``self.body`` (a vertical layout) and may override ``shown``."""
+
+    title = ""
+
+    def __init__(self, title: str | None = None) -> None:
+        super().__init__()
+        if title is not None:
+            self.title = title
+        self.setObjectName("pageRoot")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        self.body = QVBoxLayout(inner)
+        self.body.setContentsMargins(16, 16, 16, 20)
+        self.body.setSpacing(12)
+        self.scroll.setWidget(inner)
+        outer.addWidget(self.scroll)
+
+    def shown(self) -> None:
+        """Called each time the page becomes the current one (e.g. to reload its data)."""
+
+    def go_back(self) -> bool:
+        """The top bar's back (<): True if the page handled it itself (a wizard step back);
+        False lets the window leave the page."""
+        return False

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Renders the client's screens to PNG under docs/screenshots/ (Chinese UI).
+
+Usage: python scripts/screenshots.py [--out DIR] [--scale 2]
+
+A throw-away local CA in a temporary folder is seeded with a demo company, a person and
+applications in each state, then the real window is driven page by page and grabbed. The
+seal images already in docs/screenshots/ (seal-*.png) are left alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--scale", default="1", help="device pixel ratio of the PNGs")
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["QT_SCALE_FACTOR"] = ARGS.scale
+sys.path.insert(0, str(ROOT))
+
+import datetime as dt  # noqa: E402
+import io  # noqa: E402
+
+from PIL import Image, ImageDraw  # noqa: E402
+from PySide6.QtCore import QThread  # noqa: E402
+from PySide6.QtWidgets import QApplication, QRadioButton  # noqa: E402
+
+from mobileca_desktop.app import application  # noqa: E402
+from mobileca_desktop.ca import idcheck  # noqa: E402
+from mobileca_desktop.ca.engine import EngineConfig  # noqa: E402
+from mobileca_desktop.ca.identity import CHEAP_PASSWORDS  # noqa: E402
+from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
+from mobileca_desktop.domain.errors import SecretUnavailable  # noqa: E402
+from mobileca_desktop.domain.models import (  # noqa: E402
+    AccountKind,
+    AgentDetails,
+    CertKind,
+    DocKind,
+    Handler,
+    LegalEntityRegistration,
+    MessageKind,
+    Method,
+    PersonalRegistration,
+)
+from mobileca_desktop.services.local import LocalServices  # noqa: E402
+from mobileca_desktop.services.wizard import ApplicationWizard  # noqa: E402
+from mobileca_desktop.views.background import BackgroundOp  # noqa: E402
+from mobileca_desktop.views.context import AppContext  # noqa: E402
+from mobileca_desktop.views.main_window import MainWindow  # noqa: E402
+from mobileca_desktop.views.wizard.wizard_page import WizardPage  # noqa: E402
+
+PASSWORD = "Demo2026pass"
+
+
+def image(kind: str, text: str) -> tuple[bytes, str]:
+    img = Image.new("RGB", (640, 400), (235, 240, 250))
+    ImageDraw.Draw(img).text((40, 40), text, fill=(20, 20, 20))
+    buf = io.BytesIO()
+    if kind == "pdf":
+        img.save(buf, format="PDF")
+        return buf.getvalue(), f"{text}.pdf"
+    img.save(buf, format="JPEG", quality=85)
+    return buf.getvalue(), f"{text}.jpg"
+
+
+class Demo:
+    """A seeded local CA: a company with certificates in each state, a person, an agent."""
+
+    def __init__(self, folder: Path) -> None:
+        secret_file = folder / "passphrase"
+        secret_file.write_text("screenshots-passphrase-0123456789")
+        self.services = LocalServices.open(
+            folder / "ca",
+            PassphraseFileSecret(secret_file),
+            EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False),
+        )
+        rng = random.Random(2026)
+        ca = self.services.ca
+        self.company = LegalEntityRegistration(
+            company_name="山西示例建设工程有限公司",
+            uscc=idcheck.make_uscc(rng),
+            province="山西省",
+            city="太原市",
+            bank_name="中国工商银行太原分行",
+            bank_account="0502123456789012345",
+            legal_person_name="王建国",
+            legal_person_id_number=idcheck.make_id_number(rng, dt.date(1975, 3, 14)),
+            legal_person_phone="13935100001",
+            password=PASSWORD,
+        )
+        self.person = PersonalRegistration(
+            name="李经办",
+            id_number=idcheck.make_id_number(rng, dt.date(1990, 6, 2)),
+            phone="13935100002",
+            password=PASSWORD,
+        )
+        ca.register_legal(self.company)
+        ca.register_personal(self.person)
+        self.legal = ca.login(AccountKind.LEGAL, self.company.uscc, PASSWORD)
+        op = self.services.review.operator_session()
+        self.services.review.approve(op, self.submitted(CertKind.UNIT))
+        self.services.review.approve(op, self.submitted(CertKind.LEGAL_REP))
+        self.submitted(CertKind.UNIT)  # 审核中
+        self.services.review.reject(op, self.submitted(CertKind.LEGAL_REP), "营业执照照片不清晰")
+
+    def submitted(self, kind: CertKind) -> int:
+        ca, s, review = self.services.ca, self.legal, self.services.review
+        app = ca.create_application(s, kind, "bjca")
+        ca.set_method(s, app.id, Method.LETTER)
+        ca.set_handler(s, app.id, Handler.LEGAL_PERSON)
+        ca.upload_document(s, app.id, DocKind.LETTER, *image("pdf", "letter"))
+        review.accept_letter(review.operator_session(), app.id)
+        ca.upload_document(s, app.id, DocKind.LICENCE, *image("pdf", "licence"))
+        ca.upload_document(s, app.id, DocKind.ID_FRONT, *image("jpg", "front"))
+        ca.upload_document(s, app.id, DocKind.ID_BACK, *image("jpg", "back"))
+        ca.request_signing_code(s, app.id)
+        code = next(
+            m.code for m in self.services.inbox.messages(self.company.legal_person_phone) if m.code
+        )
+        return ca.submit(s, app.id, code).id
+
+
+class Shooter:
+    def __init__(self, app: QApplication, out: Path) -> None:
+        self.app = app
+        self.out = out
+        self.taken: list[Path] = []
+
+    def settle(self, extra_rounds: int = 10) -> None:
+        deadline = time.monotonic() + 30
+        while not BackgroundOp.idle() and time.monotonic() < deadline:
+            self.app.processEvents()
+            QThread.msleep(10)
+        for _ in range(extra_rounds):
+            self.app.processEvents()
+            QThread.msleep(5)
+
+    def shot(self, window: MainWindow, name: str) -> None:
+        self.settle()
+        window.toast.hide() if name != "register-done" else None
+        path = self.out / f"{name}.png"
+        window.grab().save(str(path))
+        self.taken.append(path)
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def drive(shooter: Shooter, demo: Demo) -> None:
+    services = demo.services
+    ctx = AppContext(
+        ca=services.ca,
+        inbox=services.inbox,
+        review=services.review,
+        clock=services.clock,
+        device="wang-laptop",
+    )
+    window = MainWindow()
+    window.show()
+    window.attach(ctx)
+    shooter.shot(window, "login-legal")
+    window.current().select(AccountKind.PERSONAL)
+    shooter.shot(window, "login-personal")
+
+    # Registration with the errors a supplier sees next to each field.
+    window.current().select(AccountKind.LEGAL)
+    window.open_registration(AccountKind.LEGAL)
+    page = window.current()
+    page.fields["company_name"].set_value("太原示范科技有限公司")
+    page.fields["uscc"].set_value("91140100MA0K1234X1")
+    page.fields["password"].set_value("short")
+    page.fields["password_again"].set_value("short1")
+    page.submit()
+    shooter.shot(window, "register-errors")
+
+    # 法人登录 → 首页 → 证书管理 → 证书详情.
+    window.logged_in(demo.legal, services.ca.me(demo.legal))
+    shooter.shot(window, "home-legal")
+    window.open_certificates()
+    shooter.shot(window, "certificates")
+    normal = next(
+        r
+        for r in services.ca.list_certificates(demo.legal)
+        if r.certificate_id and r.kind is CertKind.UNIT
+    )
+    window.open_certificate(normal.certificate_id)
+    shooter.shot(window, "certificate-detail")
+    window.pop()
+    legal_rep = next(
+        r
+        for r in services.ca.list_certificates(demo.legal)
+        if r.certificate_id and r.kind is CertKind.LEGAL_REP
+    )
+    window.open_certificate(legal_rep.certificate_id)
+    shooter.shot(window, "certificate-detail-legal-rep")
+    window.pop()
+    window.open_grants()
+    shooter.shot(window, "not-built-grants")
+    window.pop()
+
+    # The wizard, step by step: an agent applies by 对公打款 (the auth code in the memo).
+    wizard = ApplicationWizard(services.ca, demo.legal, CertKind.UNIT)
+    wizard_page = WizardPage(window, wizard)
+    window.push(wizard_page)
+    shooter.shot(window, "wizard-1-institution")
+
+    def step(name: str, fill) -> None:
+        fill()
+        wizard.next()
+        wizard_page.render()
+        shooter.shot(window, name)
+
+    def check(object_name: str) -> None:
+        button = wizard_page.view.findChild(QRadioButton, object_name)
+        button.setChecked(True)
+
+    step("wizard-2-method", lambda: setattr(wizard.data, "institution_id", "bjca"))
+    check("method_deposit")
+    shooter.shot(window, "wizard-2-method")
+    step("wizard-3-handler", lambda: setattr(wizard.data, "method", Method.DEPOSIT))
+    check("handler_agent")
+    shooter.shot(window, "wizard-3-handler")
+    step("wizard-4-agent", lambda: setattr(wizard.data, "handler", Handler.AGENT))
+    agent = AgentDetails(demo.person.name, demo.person.id_number, demo.person.phone)
+
+    def fill_agent() -> None:
+        wizard.data.agent_name, wizard.data.agent_id_number = agent.name, agent.id_number
+        wizard.data.agent_phone = agent.phone
+
+    fill_agent()
+    wizard_page.render()
+    shooter.shot(window, "wizard-4-agent")
+    step("wizard-5-deposit", lambda: None)
+    wizard.start_deposit()
+    wizard_page.render()
+    window.toggle_inbox()
+    window.inbox_panel.add_phone(demo.company.legal_person_phone)
+    shooter.shot(window, "wizard-5-deposit")
+    window.toggle_inbox()
+    deposit = next(
+        m
+        for m in services.inbox.messages(demo.company.legal_person_phone)
+        if m.kind is MessageKind.DEPOSIT
+    )
+    amount = deposit.body.split("收到转账 ")[1].split(" 元")[0]
+    step("wizard-6-auth-code", lambda: setattr(wizard.data, "deposit_amount", amount))
+    step("wizard-7-confirm", lambda: setattr(wizard.data, "auth_code", deposit.code))
+    step("wizard-8-documents", lambda: None)
+    wizard.upload(DocKind.LICENCE, *image("pdf", "licence"))
+    wizard.upload(DocKind.ID_FRONT, *image("jpg", "front"))
+    wizard_page.render()
+    shooter.shot(window, "wizard-8-documents")
+    wizard.upload(DocKind.ID_BACK, *image("jpg", "back"))
+    step("wizard-9-sign", lambda: None)
+    wizard.request_sms_code()
+    code = next(m.code for m in services.inbox.messages(demo.person.phone) if m.code)
+    step("wizard-10-submitted", lambda: setattr(wizard.data, "sms_code", code))
+
+    # The phone inbox beside the app.
+    window.toggle_inbox()
+    window.inbox_panel.add_phone(demo.company.legal_person_phone)
+    shooter.shot(window, "inbox")
+    window.toggle_inbox()
+
+    # 个人登录: the person's home.
+    person = services.ca.login(AccountKind.PERSONAL, demo.person.phone, PASSWORD)
+    window.logged_in(person, services.ca.me(person))
+    shooter.shot(window, "home-personal")
+
+    # Start-up without an OS keyring.
+    from mobileca_desktop.app import startup_problem
+
+    window.show_problem(*startup_problem(SecretUnavailable(reason="no OS keyring is available")))
+    shooter.shot(window, "startup-no-keyring")
+    window.close()
+
+
+def main() -> int:
+    ARGS.out.mkdir(parents=True, exist_ok=True)
+    app = application([sys.argv[0]])
+    shooter = Shooter(app, ARGS.out)
+    with tempfile.TemporaryDirectory() as folder:
+        demo = Demo(Path(folder))
+        try:
+            drive(shooter, demo)
+        finally:
+            shooter.settle()
+            demo.services.close()
+    print(f"{len(shooter.taken)} screenshots in {ARGS.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

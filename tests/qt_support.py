@@ -1,0 +1,69 @@
+"""Helpers for the pytest-qt tests: a window on guarded services, and user-like actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+
+from mobileca_desktop.views.background import BackgroundOp
+from mobileca_desktop.views.context import AppContext
+from mobileca_desktop.views.form_field import FormField
+from mobileca_desktop.views.main_window import MainWindow
+from mobileca_desktop.views.thread_guard import GuiThreadGuard
+
+WAIT_MS = 15000
+
+
+def guarded_context(services, device: str = "test-laptop") -> AppContext:
+    """The services as views get them in tests: every call on the GUI thread raises."""
+    return AppContext(
+        ca=GuiThreadGuard(services.ca, "ca"),
+        inbox=GuiThreadGuard(services.inbox, "inbox"),
+        review=GuiThreadGuard(services.review, "review"),
+        clock=GuiThreadGuard(services.clock, "clock"),
+        device=device,
+    )
+
+
+def open_window(qtbot, services) -> MainWindow:
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    window.attach(guarded_context(services))
+    return window
+
+
+def settle(qtbot) -> None:
+    """Waits until no background operation is waiting for its result."""
+    qtbot.waitUntil(BackgroundOp.idle, timeout=WAIT_MS)
+
+
+def wait_page(qtbot, window: MainWindow, object_name: str):
+    qtbot.waitUntil(lambda: window.current().objectName() == object_name, timeout=WAIT_MS)
+    return window.current()
+
+
+def click(qtbot, button: QAbstractButton) -> None:
+    assert button.isVisible() and button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def type_text(qtbot, field: FormField, text: str) -> None:
+    """Types into a field as a user would (clearing it first)."""
+    field.edit.setFocus()
+    field.edit.selectAll()
+    qtbot.keyClick(field.edit, Qt.Key.Key_Delete)
+    if text.isascii():
+        qtbot.keyClicks(field.edit, text)
+    else:
+        # Chinese arrives from an input method as committed text, not as key presses.
+        event = QInputMethodEvent()
+        event.setCommitString(text)
+        QApplication.sendEvent(field.edit, event)
+
+
+def child(widget: QWidget, object_name: str, cls=QWidget):
+    found = widget.findChild(cls, object_name)
+    assert found is not None, f"no {object_name} in {widget.objectName()}"
+    return found
