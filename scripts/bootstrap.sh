@@ -31,6 +31,9 @@ APT_PACKAGES=(
     xvfb xauth
     # A Secret Service (OS keyring) for the keystore on Linux: session bus + GNOME Keyring.
     dbus gnome-keyring
+    # PostgreSQL server binaries (initdb, pg_ctl): the contract tests run once against a
+    # throw-away cluster (tests/helpers_pg.py); the packaged default cluster is not used.
+    postgresql
 )
 
 say() { printf '%s\n' "$*"; }

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Qt's offscreen platform for local runs too (.ci/run sets it); before any Qt import.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 import datetime as dt
 import io
 import random
@@ -153,3 +158,27 @@ def portrait() -> bytes:
     from skimage import data
 
     return png_bytes(data.astronaut())
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL cluster (tests/helpers_pg.py) for the whole run. Skipped when
+    PostgreSQL is not installed; under CI (CI=true), where .ci/run installs it, a missing
+    PostgreSQL fails instead, so the PostgreSQL contract run cannot silently disappear."""
+    import os
+
+    from helpers_pg import Cluster, why_unavailable
+
+    reason = why_unavailable()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI: {reason}")
+        pytest.skip(reason)
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except Exception:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()

@@ -6,6 +6,7 @@ Every multi-step change runs in one transaction (``Store.tx``); a failure rolls 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,12 +24,16 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from mobileca_desktop.domain.errors import ServiceUnavailable
+
 SCHEMA_VERSION = 1
+WRITER_WAIT_SECONDS = 60  # PostgreSQL: how long a write waits for the writers' lock
 
 
 class UTCDateTime(TypeDecorator):
@@ -280,6 +285,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.is_postgresql = url.startswith("postgresql")
         if self.is_sqlite:
             args = {"check_same_thread": False, "timeout": 30}
             self.engine: Engine = create_engine(url, connect_args=args)
@@ -287,9 +293,18 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_writer_connect)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
             event.listen(self._read_engine, "connect", _sqlite_pragmas)
+        elif self.is_postgresql:
+            # Writers queue on a lock in this process (tx) and hold one connection at a
+            # time; readers have a pool of their own, so a writer's nested read (the clock,
+            # a CA lookup) never waits for connections held by threads queued behind it.
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+            self._read_engine = create_engine(
+                url, pool_pre_ping=True, pool_size=10, max_overflow=20
+            )
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
             self._read_engine = self.engine
+        self._pg_writer = threading.Lock()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
         Base.metadata.create_all(self.engine)
@@ -302,9 +317,25 @@ class Store:
     @contextmanager
     def tx(self) -> Iterator[Session]:
         """One write transaction; on SQLite it takes the write lock at BEGIN, so two
-        writers never interleave (the audit chain and serial checks rely on it)."""
-        with self._sessions() as session, session.begin():
-            yield session
+        writers never interleave (the audit chain and serial checks rely on it).
+
+        PostgreSQL gets the same guarantee from a transaction-scoped advisory lock taken
+        first: several server processes then never fork the audit chain ("read the last
+        hash, insert"), hand one pooled KMC key to two certificates, or lose a counted
+        try. Readers (OCSP, lists) do not take it. Threads of one process queue on a lock
+        before they take a connection, as SQLite's writers wait for theirs."""
+        if not self.is_postgresql:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        if not self._pg_writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise ServiceUnavailable(url="database", reason="the CA is busy; try again")
+        try:
+            with self._sessions() as session, session.begin():
+                session.execute(_PG_WRITER_LOCK)
+                yield session
+        finally:
+            self._pg_writer.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -331,6 +362,10 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
         self._read_engine.dispose()
+
+
+# One advisory-lock key for "the CA's writer" (any 64-bit constant: ASCII "mobileca").
+_PG_WRITER_LOCK = text("SELECT pg_advisory_xact_lock(7885629677478699873)")
 
 
 def _sqlite_writer_connect(dbapi_connection, record) -> None:

@@ -1,0 +1,74 @@
+"""In-memory token buckets for the server's rate limits (SMS sends, code checks, logins).
+
+One bucket per (limit, key), where the key is an account, a login name or a client address.
+A bucket holds ``burst`` tokens and refills at ``per_minute`` tokens a minute; an empty
+bucket raises the typed ``RateLimited`` with the seconds to wait. Buckets live in the
+worker's memory: with several workers each enforces its own share, which bounds a client
+to ``workers`` times the limit (documented in docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mobileca_desktop.domain.errors import RateLimited
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_minute: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Defaults: generous for a person at a keyboard, tight for a script guessing codes."""
+
+    sms_send: Limit = Limit(per_minute=6, burst=6)
+    sms_check: Limit = Limit(per_minute=20, burst=20)
+    login: Limit = Limit(per_minute=10, burst=10)
+    # Per client address, across accounts (one machine guessing many accounts' codes).
+    per_address_factor: int = 100
+
+    @classmethod
+    def unlimited(cls) -> RateLimits:
+        big = Limit(per_minute=1e9, burst=10**9)
+        return cls(sms_send=big, sms_check=big, login=big)
+
+
+def widened(limit: Limit, factor: int) -> Limit:
+    return Limit(per_minute=limit.per_minute * factor, burst=limit.burst * factor)
+
+
+class Buckets:
+    """Thread-safe; old full buckets are dropped so memory stays bounded."""
+
+    MAX_BUCKETS = 100_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def take(self, name: str, key: str, limit: Limit) -> None:
+        now = self._clock()
+        rate = limit.per_minute / 60.0
+        with self._lock:
+            tokens, at = self._state.get((name, key), (float(limit.burst), now))
+            tokens = min(float(limit.burst), tokens + (now - at) * rate)
+            if tokens < 1.0:
+                wait = math.ceil((1.0 - tokens) / rate) if rate > 0 else 60
+                self._state[(name, key)] = (tokens, now)
+                raise RateLimited(seconds=max(1, wait))
+            self._state[(name, key)] = (tokens - 1.0, now)
+            if len(self._state) > self.MAX_BUCKETS:
+                self._prune(now)
+
+    def _prune(self, now: float) -> None:
+        # Buckets untouched for ten minutes are full again under every limit we use.
+        for k in [k for k, (_t, at) in self._state.items() if now - at > 600]:
+            del self._state[k]
