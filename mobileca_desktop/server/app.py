@@ -56,6 +56,7 @@ from mobileca_desktop.domain.models import (
     Session,
 )
 from mobileca_desktop.domain.wire import WireError, b64decode, to_wire
+from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
 from mobileca_desktop.server.http_errors import error_body, retry_after, status_for
 from mobileca_desktop.server.ratelimit import Buckets, RateLimits, widened
@@ -685,6 +686,15 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     _review_action("approve", engine.approve, False)
     _review_action("reject", engine.reject, True)
     _review_action("cancel", engine.cancel, True)
+
+    # The reviewers' web pages (CA 审核台, HTML under /review/), on the same engine sessions.
+    reviewer_pages.mount(
+        app,
+        engine,
+        rebuild=functools.partial(_rebuild, engine, config),
+        run_password=lanes.password,
+        limit_login=lambda name, request: take("login", f"reviewer:{name}", request),
+    )
 
     # --- demo: the simulated phones and the clock ------------------------------------------
 
