@@ -408,7 +408,7 @@ def mount(
             f'<dl><dt>电子签名</dt><dd class="{css}">{word}</dd>'
             f"<dt>签名人</dt><dd>{_e(sig.signer)}</dd>"
             f"<dt>签名时间</dt><dd>{_e(local_time(sig.signed_at))}</dd>"
-            f"<dt>核验详情</dt><dd>{_e(sig.detail)}</dd></dl>"
+            f"<dt>核验详情</dt><dd>{_e(_SIGNATURE_DETAIL.get(sig.detail, sig.detail))}</dd></dl>"
         )
         docs = []
         for d in a.documents:
@@ -571,6 +571,18 @@ def _try_rebuild(rebuild: Callable[[str], Session], token: str) -> Session | Non
         return rebuild(token)
     except E.MobileCAError:
         return None
+
+
+# The engine's check details (stable English phrases) in the reviewer's words.
+_SIGNATURE_DETAIL = {
+    "valid": "签名有效，申请与材料自签名后未被改动",
+    "not signed": "申请尚未签名",
+    "the signature does not verify": "签名无法验证",
+    "signed outside the event certificate's validity": "签名时间不在事件型证书有效期内",
+    "tampered: the application or a document changed after signing": (
+        "已篡改：签名后申请或材料被改动"
+    ),
+}
 
 
 def _status(exc: E.MobileCAError) -> int:
