@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import PASSWORD, People, last_code
+from conftest import PASSWORD, People, demo_company, last_code
 from cryptography import x509
 from helpers_keystore import CERT_PASSWORD, NEW_PASSWORD, MiniCA, approved_certificate
 from helpers_keystore import store_certificate as store
@@ -35,7 +35,7 @@ from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import PassphraseFileSecret
 from mobileca_desktop.crypto import cms
 from mobileca_desktop.domain import errors as E
-from mobileca_desktop.domain.models import AccountKind, LegalEntityRegistration
+from mobileca_desktop.domain.models import AccountKind
 from mobileca_desktop.keystore.kdf import CHEAP
 from mobileca_desktop.keystore.secretstore import InsecureFileStore
 from mobileca_desktop.keystore.store import Keystore, LocalState
@@ -134,18 +134,7 @@ def activations(folder: Path, runs: int, seed: int) -> dict:
     )
     services = LocalServices.over(engine)
     people = People(seed)
-    reg = LegalEntityRegistration(
-        company_name="山西示例建设工程有限公司",
-        uscc=people.uscc(),
-        province="山西省",
-        city="太原市",
-        bank_name="中国工商银行太原分行",
-        bank_account="0502 1234 5678 9012 345",
-        legal_person_name="王建国",
-        legal_person_id_number=people.id_number(1975),
-        legal_person_phone=people.phone(),
-        password=PASSWORD,
-    )
+    reg = demo_company(people)
     services.ca.register_legal(reg)
     s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
     cid = approved_certificate(services, reg, s)
