@@ -34,6 +34,10 @@ APT_PACKAGES=(
     # PostgreSQL server binaries (initdb, pg_ctl): the contract tests run once against a
     # throw-away cluster (tests/helpers_pg.py); the packaged default cluster is not used.
     postgresql
+    # 扫一扫 and the trading-platform simulator: the optional pyzbar QR backend's library;
+    # Chromium driven by Playwright (tests read QR codes from the platform's pages);
+    # poppler's pdfsig and NSS's certutil check sealed PDFs with tools other than ours.
+    libzbar0 chromium poppler-utils libnss3-tools
 )
 
 say() { printf '%s\n' "$*"; }

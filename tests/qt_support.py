@@ -15,22 +15,30 @@ from mobileca_desktop.views.thread_guard import GuiThreadGuard
 WAIT_MS = 15000
 
 
-def guarded_context(services, device: str = "test-laptop") -> AppContext:
-    """The services as views get them in tests: every call on the GUI thread raises."""
+def guarded_context(
+    services, device: str = "test-laptop", keys=None, scan=None, settings=None
+) -> AppContext:
+    """The services as views get them in tests: every call on the GUI thread raises.
+    ``keys`` is the device's DeviceService (tests/helpers_keystore.new_device)."""
     return AppContext(
         ca=GuiThreadGuard(services.ca, "ca"),
         inbox=GuiThreadGuard(services.inbox, "inbox"),
         review=GuiThreadGuard(services.review, "review"),
         clock=GuiThreadGuard(services.clock, "clock"),
         device=device,
+        keys=GuiThreadGuard(keys, "keys") if keys is not None else None,
+        scan=GuiThreadGuard(scan, "scan") if scan is not None else None,
+        settings=settings,
     )
 
 
-def open_window(qtbot, services) -> MainWindow:
+def open_window(
+    qtbot, services, device: str = "test-laptop", keys=None, scan=None, settings=None
+) -> MainWindow:
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    window.attach(guarded_context(services))
+    window.attach(guarded_context(services, device, keys, scan, settings))
     return window
 
 

@@ -127,14 +127,6 @@ def test_a_person_logs_in_by_phone(qtbot, window, agent):
     assert home.findChild(QToolButton, "applyUnitTile") is None
     assert window.inbox_panel.current_phone() == reg.phone
 
-    # Screens that are not built say so, and lead back.
-    click(qtbot, child(home, "grantsTile", QToolButton))
-    page = wait_page(qtbot, window, "notBuiltPage")
-    assert "授权管理" in child(page, "notBuiltHeading").text()
-    assert "尚未提供" in child(page, "notBuiltHeading").text()
-    click(qtbot, child(page, "notBuiltBack", QPushButton))
-    wait_page(qtbot, window, "homePage")
-
     click(qtbot, child(window.current(), "logoutButton", QPushButton))
     login_page = wait_page(qtbot, window, "loginPage")
     assert login_page.tabs.currentIndex() == 1  # back on 个人登录

@@ -277,6 +277,33 @@ class ServiceUnavailable(MobileCAError):
     template = "The CA server {url} cannot be used right now: {reason}"
 
 
+# --- 扫一扫: the scan protocol and the trading platform ---------------------------------------
+
+
+class ScanPayloadInvalid(MobileCAError):
+    """The QR code's text is not a scan payload this client can read (the parser's only
+    error type: wrong prefix, encoding, length, version, field or operation)."""
+
+    code = "scan_payload_invalid"
+    template = "This QR code is not a trading-platform code this client can read: {reason}"
+
+
+class ScanRefused(MobileCAError):
+    """A well-formed scan payload that must not be acted on; nothing was signed.
+    ``reason`` is one of: unsigned, bad_signature, unknown_platform, expired,
+    not_yet_valid, replayed, foreign_origin, operation_not_allowed, certificate_kind."""
+
+    code = "scan_refused"
+    template = "The trading platform's request was refused ({reason}): {detail}"
+
+
+class PlatformRejected(MobileCAError):
+    """The trading platform answered and refused the result (its reason in ``reason``)."""
+
+    code = "platform_rejected"
+    template = "The trading platform did not accept it: {reason}"
+
+
 ALL_ERRORS: dict[str, type[MobileCAError]] = {}
 
 

@@ -197,7 +197,9 @@ class MainWindow(QMainWindow):
         assert ctx is not None and session is not None
         app_id = row.application_id
         if row.status is CertStatus.EXPIRED or app_id is None:
-            self.open_not_built("证书更新")
+            from mobileca_desktop.views.cert_actions import renew_expired
+
+            renew_expired(self, row)
             return
         if row.status is CertStatus.DRAFT:
 
@@ -223,11 +225,37 @@ class MainWindow(QMainWindow):
     def open_certificate(self, certificate_id: int) -> None:
         self.push(CertDetailPage(self, certificate_id))
 
+    # Each feature's pages live in their own module; imported when first opened so the
+    # login window shows without them (bench/startup.py).
+
     def open_grants(self) -> None:
-        self.open_not_built("授权管理")
+        """授权管理 (the legal person's grants, or the grants an agent received)."""
+        from mobileca_desktop.views.grants_page import open_grants
+
+        open_grants(self)
 
     def open_scan(self) -> None:
-        self.open_not_built("扫一扫")
+        """扫一扫: first-use download prompt when needed, then the scanner."""
+        from mobileca_desktop.views.scan_entry import open_scan
+
+        open_scan(self)
+
+    def open_settings(self) -> None:
+        from mobileca_desktop.views.settings_page import SettingsPage
+
+        self.push(SettingsPage(self))
+
+    def open_reviewer(self) -> None:
+        """For trainers on the local CA: the CA 审核台 in a window of its own."""
+        from mobileca_desktop.views.reviewer.reviewer_window import show_reviewer
+
+        show_reviewer(self)
+
+    def open_clock(self) -> None:
+        """For trainers: move the shared demo clock (to show 已过期)."""
+        from mobileca_desktop.views.reviewer.clock_dialog import show_clock
+
+        show_clock(self)
 
     def open_not_built(self, feature: str) -> None:
         self.push(NotBuiltPage(feature, self.pop))

@@ -137,6 +137,19 @@ ERRORS: dict[str, tuple[str, str]] = {
         "This file is not encrypted to any certificate on this device",
     ),
     "decryption_failed": ("无法解密该文件：{reason}", "The file could not be decrypted: {reason}"),
+    # 扫一扫 (the scan protocol and the trading platform)
+    "scan_payload_invalid": (
+        "这不是本程序可识别的交易平台二维码：{reason}",
+        "This QR code is not a trading-platform code this client can read: {reason}",
+    ),
+    "scan_refused": (
+        "已拒绝交易平台的请求，未进行任何签名（{reason}）：{detail}",
+        "The trading platform's request was refused and nothing was signed ({reason}): {detail}",
+    ),
+    "platform_rejected": (
+        "交易平台未接受：{reason}",
+        "The trading platform did not accept it: {reason}",
+    ),
     # the remote CA
     "rate_limited": ("操作过于频繁，请 {seconds} 秒后再试", "Too many requests; wait {seconds} s"),
     "service_unavailable": (

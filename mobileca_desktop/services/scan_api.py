@@ -1,0 +1,99 @@
+"""扫一扫 as the views see it (Qt-free): read a QR code's text, show who asks for what, then
+act with a certificate and its password.
+
+The three steps are separate calls so the views can show the request between them and ask
+for the password; each runs off the GUI thread. ``read`` and ``prepare`` never sign
+anything; ``perform`` signs (or decrypts) only after every check of the payload passed and
+the platform's operation data was fetched from the payload's signed origin.
+
+The payload format and its checks are in ``docs/scan-protocol.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from mobileca_desktop.domain.models import CertKind, Session
+
+
+class ScanOperation(StrEnum):
+    LOGIN = "login"  # 扫码登录
+    SEAL = "seal"  # 扫码签章
+    ENCRYPT = "encrypt"  # 扫码加密
+    DECRYPT = "decrypt"  # 扫码解密 (开标)
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """A payload whose signature, platform, origin, expiry and nonce have been checked."""
+
+    version: int
+    operation: ScanOperation
+    platform_id: str  # the platform's identity (from its signing certificate)
+    platform_name: str  # shown to the user, e.g. 山西省公共资源交易平台（模拟）
+    origin: str  # the pinned origin every URL of the request is on
+    session_ref: str
+    callback_url: str
+    nonce: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CertificateChoice:
+    """A certificate on this device that may do the request's operation."""
+
+    certificate_id: int
+    kind: CertKind
+    subject_name: str  # the company or person
+    label: str  # e.g. "单位证书 · 山西示范建设有限公司"
+    agent_for: str | None = None  # set when used by an agent through a grant
+
+
+@dataclass(frozen=True)
+class ScanPrompt:
+    """What the user confirms: the platform, the operation and its data."""
+
+    request: ScanRequest
+    summary: str  # one line: 登录 山西省公共资源交易平台 / 签章《投标函.pdf》 …
+    details: tuple[tuple[str, str], ...] = ()  # label → value rows for the confirm page
+    document: bytes | None = None  # the PDF to seal (what you see is what you seal)
+    document_name: str | None = None
+    seal_image: bytes | None = None  # PNG of the chosen seal, for the preview
+    certificates: tuple[CertificateChoice, ...] = ()
+    data_digest: str = ""  # hex SHA-256 of the operation data the signature will bind
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """The platform accepted the result."""
+
+    operation: ScanOperation
+    message: str  # the platform's words, e.g. 登录成功：山西示范建设有限公司
+    details: dict[str, str] = field(default_factory=dict)
+
+
+class ScanService(ABC):
+    """扫一扫 for one device (its keystore) and one logged-in account."""
+
+    @abstractmethod
+    def read(self, text: str) -> ScanRequest:
+        """Parse and check a QR code's text. Raises ``ScanPayloadInvalid`` (not a platform
+        code) or ``ScanRefused`` (unsigned, badly signed, unknown platform, expired, nonce
+        already used, URL off the signed origin, ...). Signs nothing."""
+
+    @abstractmethod
+    def prepare(self, session: Session, request: ScanRequest) -> ScanPrompt:
+        """Fetch the operation's data from the platform by the session reference and list
+        this device's certificates that may do it. Signs nothing."""
+
+    @abstractmethod
+    def perform(
+        self, session: Session, prompt: ScanPrompt, certificate_id: int, password: str
+    ) -> ScanOutcome:
+        """Unlock the certificate with ``password`` (the keystore's retry counter applies),
+        sign or decrypt, send the result to the callback URL and return the platform's
+        answer. Raises ``WrongPassword``, ``CertificateLocked``, ``ScanRefused``,
+        ``PlatformRejected``, ``ServiceUnavailable``. The nonce is spent once sent."""
