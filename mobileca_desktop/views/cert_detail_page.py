@@ -1,4 +1,10 @@
-"""证书详情: 颁发机构, 证书序列号, 申请日期, 有效期至, 证书类型 and 证书关联印章列表."""
+"""证书详情: 颁发机构, 证书序列号, 申请日期, 有效期至, 证书类型, 证书关联印章列表; whether this
+device holds the certificate (下载证书 when it does not); and the actions 证书更新, 证书变更,
+吊销, 修改证书密码 (views/cert_actions.py, views/password_pages.py).
+
+The page reloads each time it becomes current, so it shows what an action changed (已吊销,
+本机已下载) when the user comes back to it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mobileca_desktop.domain.models import CertificateDetail, CertStatus
+from mobileca_desktop.services.device import DeviceCertificateStatus
+from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import display_time, spaced_serial, text_of
@@ -19,13 +34,9 @@ from mobileca_desktop.views.theme import set_role
 if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
-ACTIONS = [
-    ("renewButton", "证书更新"),
-    ("changeButton", "证书变更"),
-    ("revokeButton", "吊销"),
-    ("passwordButton", "修改证书密码"),
-]
 SEAL_HEIGHT = 120
+# What this device's keystore says, as words (LocalState values).
+NEEDS_NEW_DOWNLOAD = ("absent", "corrupt", "not_this_device", "locked", "pending")
 
 
 class CertDetailPage(Page):
@@ -33,38 +44,92 @@ class CertDetailPage(Page):
 
     def __init__(self, window: MainWindow, certificate_id: int) -> None:
         super().__init__()
+        self.title = self.tr("证书详情")
         self.setObjectName("certDetailPage")
         self.window_ = window
         self.certificate_id = certificate_id
         self.detail: CertificateDetail | None = None
+        self.local: DeviceCertificateStatus | None = None
+        self.granted_by: str | None = None
+        self.loads = 0  # how many times the page was filled (tests wait for a reload)
+        self._requested = 0  # the latest reload asked for; older answers are stale
         self.values: dict[str, QLabel] = {}
         self.seals: dict[str, QLabel] = {}
-        self.loading = set_role(QLabel("正在加载…"), "muted")
+        self.buttons: dict[str, QPushButton] = {}
+        self.content: QWidget | None = None
+        self.loading = set_role(QLabel(self.tr("正在加载…")), "muted")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(self.loading)
         self.body.addStretch()
 
-    def shown(self) -> None:
-        if self.detail is None:
-            ctx, session = self.window_.ctx, self.window_.session
-            assert ctx is not None and session is not None
-            cid, device = self.certificate_id, ctx.device
-            BackgroundOp(
-                self,
-                lambda: ctx.ca.certificate_detail(session, cid, device),
-                on_success=self._show,
-            ).run()
+    # --- loading ----------------------------------------------------------------------------
 
-    def _show(self, d: CertificateDetail) -> None:
+    def shown(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        ctx, session = self.window_.ctx, self.window_.session
+        assert ctx is not None and session is not None
+        cid, device, keys = self.certificate_id, ctx.device, ctx.keys
+        self._requested += 1
+        seq = self._requested
+
+        def op() -> tuple[CertificateDetail, DeviceCertificateStatus | None, str | None]:
+            detail = ctx.ca.certificate_detail(session, cid, device)
+            local = None
+            if keys is not None:
+                local = next((s for s in keys.statuses(session) if s.certificate_id == cid), None)
+                granted = local.granted_by if local is not None else None
+            else:
+                row = next(
+                    (r for r in ctx.ca.list_certificates(session) if r.certificate_id == cid),
+                    None,
+                )
+                granted = row.granted_by if row is not None else None
+            return detail, local, granted
+
+        BackgroundOp(
+            self,
+            op,
+            on_success=lambda result: self._show(result) if seq == self._requested else None,
+            on_failure=self._failed,
+        ).run()
+
+    def _failed(self, err: BaseException) -> None:
+        if self.detail is None:
+            self.loading.setText(messages.error_text(err))
+            self.loading.show()
+        else:
+            self.window_.notify(messages.error_text(err))
+
+    def _show(
+        self, result: tuple[CertificateDetail, DeviceCertificateStatus | None, str | None]
+    ) -> None:
+        d, self.local, self.granted_by = result
         self.detail = d
         self.loading.hide()
-        at = 0
+        if self.content is not None:
+            self.body.removeWidget(self.content)
+            self.content.hide()
+            self.content.deleteLater()
+        self.values, self.seals, self.buttons = {}, {}, {}
+        self.content = QWidget()
+        self.content.setObjectName("detailContent")
+        column = QVBoxLayout(self.content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(12)
+        column.addWidget(self._head(d))
+        column.addWidget(self._device_card(d))
+        column.addWidget(self._info(d))
+        column.addWidget(set_role(QLabel(self.tr("证书关联印章列表")), "section"))
+        column.addWidget(self._seals(d))
+        self.body.insertWidget(0, self.content)
+        self.content.show()  # now, not at the next turn of the event loop
+        self.loads += 1
 
-        def add(widget) -> None:
-            nonlocal at
-            self.body.insertWidget(at, widget)
-            at += 1
+    # --- the parts --------------------------------------------------------------------------
 
+    def _head(self, d: CertificateDetail) -> Card:
         head = Card()
         top = QHBoxLayout()
         subject = QLabel(d.subject_name)
@@ -75,32 +140,153 @@ class CertDetailPage(Page):
         top.addWidget(subject, 1)
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         head.box.addLayout(top)
-        actions = QHBoxLayout()
-        actions.setSpacing(6)
-        for object_name, text in ACTIONS:
+        if self.granted_by:
+            granted = set_role(QLabel(self.tr("授权人：{}").format(self.granted_by)), "muted")
+            granted.setObjectName("detailGrantedBy")
+            head.box.addWidget(granted)
+        if d.successor_id is not None:
+            note = set_role(
+                QLabel(self.tr("此证书已被新证书取代（证书更新或变更），请使用新证书。")), "banner"
+            )
+            note.setObjectName("successorNote")
+            note.setWordWrap(True)
+            head.box.addWidget(note)
+            successor = set_role(QPushButton(self.tr("查看新证书")), "small")
+            successor.setObjectName("successorButton")
+            successor.setAccessibleName(self.tr("查看新证书"))
+            new_id = d.successor_id
+            successor.clicked.connect(lambda: self.window_.open_certificate(new_id))
+            head.box.addWidget(successor, 0, Qt.AlignmentFlag.AlignLeft)
+
+        owner = self.granted_by is None
+        live = d.successor_id is None
+        ready = self.local is not None and self.local.local == "ready"
+        actions = [
+            (
+                "renewButton",
+                self.tr("证书更新"),
+                owner and live and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
+                self.renew,
+            ),
+            (
+                "changeButton",
+                self.tr("证书变更"),
+                owner and live and d.status is CertStatus.NORMAL,
+                self.change,
+            ),
+            (
+                "revokeButton",
+                self.tr("吊销"),
+                owner and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
+                self.revoke,
+            ),
+            (
+                "passwordButton",
+                self.tr("修改证书密码"),
+                ready,
+                self.change_password,
+            ),
+        ]
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        for object_name, text, enabled, slot in actions:
+            if not owner and object_name != "passwordButton":
+                continue  # an agent uses a granted certificate; only its owner manages it
             button = set_role(QPushButton(text), "small")
-            if object_name == "revokeButton":
-                button.setProperty("role", "small")
-                button.setStyleSheet("color: #E5484D;")
+            colour = "#E5484D" if object_name == "revokeButton" else "#1F2329"
+            button.setStyleSheet(
+                f"QPushButton {{ color: {colour}; }}"
+                " QPushButton:disabled { color: #B0B5BD; background: #F7F8FA; }"
+            )
             button.setObjectName(object_name)
             button.setAccessibleName(text)
-            button.setEnabled(d.status in (CertStatus.NORMAL, CertStatus.EXPIRED))
-            button.clicked.connect(lambda _=False, t=text: self.window_.open_not_built(t))
-            actions.addWidget(button)
-        actions.addStretch()
-        head.box.addLayout(actions)
-        add(head)
+            button.setEnabled(enabled)
+            button.clicked.connect(slot)
+            row.addWidget(button)
+            self.buttons[object_name] = button
+        row.addStretch()
+        head.box.addLayout(row)
+        if not ready and d.status is CertStatus.NORMAL:
+            self.buttons["passwordButton"].setToolTip(self.tr("下载证书到本机后才能修改证书密码"))
+        return head
 
+    def _device_card(self, d: CertificateDetail) -> Card:
+        """Whether this device holds the certificate, and 下载证书 when it does not."""
+        card = Card(spacing=8)
+        card.setObjectName("deviceCard")
+        ctx = self.window_.ctx
+        device = ctx.device if ctx is not None else ""
+        title = set_role(QLabel(self.tr("本机（{}）").format(device)), "fieldLabel")
+        title.setStyleSheet("font-weight: 600;")
+        card.box.addWidget(title)
+        state = QLabel(self._device_text(d))
+        state.setObjectName("deviceState")
+        state.setWordWrap(True)
+        state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        card.box.addWidget(state)
+        self.device_state = state
+        local = self.local
+        can_download = (
+            ctx is not None
+            and ctx.keys is not None
+            and d.status is CertStatus.NORMAL
+            and d.successor_id is None
+            and (local is None or local.needs_download or local.local in NEEDS_NEW_DOWNLOAD)
+        )
+        if can_download:
+            again = local is not None and local.local not in ("absent",)
+            text = self.tr("重新下载证书") if again else self.tr("下载证书")
+            button = set_role(QPushButton(text), "primary")
+            button.setObjectName("downloadButton")
+            button.setAccessibleName(text)
+            button.setMinimumHeight(40)
+            button.clicked.connect(self.download)
+            card.box.addWidget(button)
+            self.buttons["downloadButton"] = button
+        return card
+
+    def _device_text(self, d: CertificateDetail) -> str:
+        ctx, local = self.window_.ctx, self.local
+        if ctx is None or ctx.keys is None:
+            return self.tr("本机密钥库未打开（系统钥匙串不可用），无法查看或下载本机证书。")
+        if local is None or local.local == "absent":
+            if d.status is CertStatus.NORMAL:
+                return self.tr(
+                    "本机尚未下载（激活）此证书。下载后才能在本机扫码登录、签章和解密投标文件。"
+                )
+            if d.status is CertStatus.REVOKED:
+                return self.tr("证书已吊销，不能再下载或使用。")
+            if d.status is CertStatus.EXPIRED:
+                return self.tr("证书已过期，不能下载；请先进行证书更新。")
+            return self.tr("本机未下载此证书。")
+        serial = spaced_serial(local.device_serial_hex or "")
+        if local.local == "ready" and local.device_cert_revoked:
+            return self.tr(
+                "本机签名证书 {} 已被吊销（如授权已撤回、证书已更新或已吊销），不能再使用。"
+            ).format(serial)
+        if local.local == "ready":
+            return self.tr("本机已下载此证书，可用于扫码登录、签章和解密投标文件。")
+        if local.local == "locked":
+            return self.tr("证书密码错误次数过多，已在本机锁定。重新下载证书即可解锁。")
+        if local.local == "pending":
+            return self.tr("上次的下载被中断，打开下载页面会先完成或撤销它。")
+        if local.local == "corrupt":
+            return self.tr("本机的证书文件已损坏或被改动，请重新下载。")
+        if local.local == "not_this_device":
+            return self.tr("本机的证书文件是在其他电脑上生成的，请在本机重新下载。")
+        return str(local.local)
+
+    def _info(self, d: CertificateDetail) -> Card:
         info = Card()
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(10)
         rows = [
-            ("issuer", "颁发机构", d.institution_name),
-            ("serial", "证书序列号", spaced_serial(d.serial_hex)),
-            ("applied", "申请日期", display_time(d.applied_at)),
-            ("notAfter", "有效期至", display_time(d.not_after)),
-            ("kind", "证书类型", text_of(d.kind)),
+            ("issuer", self.tr("颁发机构"), d.institution_name),
+            ("serial", self.tr("证书序列号"), spaced_serial(d.serial_hex)),
+            ("applied", self.tr("申请日期"), display_time(d.applied_at)),
+            ("notAfter", self.tr("有效期至"), display_time(d.not_after)),
+            ("kind", self.tr("证书类型"), text_of(d.kind)),
         ]
         for i, (key, label, value) in enumerate(rows):
             name = set_role(QLabel(label), "muted")
@@ -114,20 +300,22 @@ class CertDetailPage(Page):
             self.values[key] = text
         grid.setColumnStretch(1, 1)
         info.box.addLayout(grid)
-        serial_note = set_role(
-            QLabel(
-                "序列号为本机签名证书的序列号。"
-                if d.serial_is_device
-                else "本机尚未下载（激活）此证书：序列号为加密证书的序列号。"
-            ),
-            "muted",
-        )
+        if d.serial_is_device:
+            note = self.tr("证书序列号为本机签名证书的序列号（本机已下载此证书）。")
+        elif d.status is CertStatus.NORMAL:
+            note = self.tr(
+                "本机尚未下载（激活）此证书：证书序列号为加密证书的序列号；"
+                "下载后显示本机签名证书的序列号。"
+            )
+        else:
+            note = self.tr("证书序列号为加密证书的序列号（本机未下载此证书）。")
+        serial_note = set_role(QLabel(note), "muted")
         serial_note.setObjectName("serialNote")
         serial_note.setWordWrap(True)
         info.box.addWidget(serial_note)
-        add(info)
+        return info
 
-        add(set_role(QLabel("证书关联印章列表"), "section"))
+    def _seals(self, d: CertificateDetail) -> Card:
         seals = Card()
         row = QHBoxLayout()
         row.setSpacing(16)
@@ -152,7 +340,37 @@ class CertDetailPage(Page):
             row.addLayout(cell)
             self.seals[seal.kind.value] = image
         if not d.seals:
-            row.addWidget(set_role(QLabel("暂无关联印章"), "muted"))
+            row.addWidget(set_role(QLabel(self.tr("暂无关联印章")), "muted"))
         row.addStretch()
         seals.box.addLayout(row)
-        add(seals)
+        return seals
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def renew(self) -> None:
+        from mobileca_desktop.views.cert_actions import renew_from_detail
+
+        renew_from_detail(self.window_, self.certificate_id)
+
+    def change(self) -> None:
+        from mobileca_desktop.views.cert_actions import ChangeCertificatePage
+
+        assert self.detail is not None
+        self.window_.push(ChangeCertificatePage(self.window_, self.detail))
+
+    def revoke(self) -> None:
+        from mobileca_desktop.views.cert_actions import ask_revoke
+
+        assert self.detail is not None
+        ask_revoke(self.window_, self.detail, self.reload)
+
+    def change_password(self) -> None:
+        from mobileca_desktop.views.password_pages import ChangePasswordPage
+
+        subject = self.detail.subject_name if self.detail is not None else ""
+        self.window_.push(ChangePasswordPage(self.window_, self.certificate_id, subject))
+
+    def download(self) -> None:
+        from mobileca_desktop.views.activation_page import ActivationPage
+
+        self.window_.push(ActivationPage(self.window_, self.certificate_id))

@@ -26,7 +26,8 @@ class CertListPage(Page):
         self.window_ = window
         self.rows: list[CertRow] = []
         self.loaded = False
-        self.status = set_role(QLabel("正在加载…"), "muted")
+        self.title = self.tr("证书管理")
+        self.status = set_role(QLabel(self.tr("正在加载…")), "muted")
         self.status.setObjectName("certListStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(self.status)
@@ -60,9 +61,10 @@ class CertListPage(Page):
             widget.opened.connect(lambda r: self.window_.open_certificate(r.certificate_id))
             widget.continued.connect(self.window_.continue_row)
             self.body.insertWidget(i + 1, widget)
+            widget.show()  # now, not at the next turn of the event loop
             self.rows.append(widget)
         self.status.setText(
-            "" if rows else "暂无证书。可在首页申请单位证书、法定代表人证书或个人证书。"
+            "" if rows else self.tr("暂无证书。可在首页申请单位证书、法定代表人证书或个人证书。")
         )
         self.status.setVisible(not rows)
         self.loaded = True

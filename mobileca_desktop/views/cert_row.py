@@ -32,7 +32,7 @@ class CertRow(QFrame):
         if self.openable:
             self.setCursor(Qt.CursorShape.PointingHandCursor)
             self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            self.setToolTip("查看证书详情")
+            self.setToolTip(self.tr("查看证书详情"))
 
         box = QVBoxLayout(self)
         box.setContentsMargins(16, 12, 12, 12)
@@ -52,10 +52,10 @@ class CertRow(QFrame):
 
         lines = [row.subject_name, row.institution_name]
         if row.granted_by:
-            lines.append(f"授权人：{row.granted_by}")
-        lines.append(f"申请日期：{display_time(row.applied_at)}")
+            lines.append(self.tr("授权人：{}").format(row.granted_by))
+        lines.append(self.tr("申请日期：{}").format(display_time(row.applied_at)))
         if row.not_after is not None:
-            lines.append(f"有效期至：{display_time(row.not_after)}")
+            lines.append(self.tr("有效期至：{}").format(display_time(row.not_after)))
         for text in lines:
             label = set_role(QLabel(text), "muted")
             label.setWordWrap(True)
@@ -71,32 +71,33 @@ class CertRow(QFrame):
 
         self.continue_button: QPushButton | None = None
         if row.can_continue:
-            self.continue_button = set_role(QPushButton("继续"), "small")
+            self.continue_button = set_role(QPushButton(self.tr("继续")), "small")
             self.continue_button.setObjectName("continueButton")
-            self.continue_button.setAccessibleName(f"继续 {kind}")
+            self.continue_button.setAccessibleName(self.tr("继续 {}").format(kind))
             self.continue_button.clicked.connect(lambda: self.continued.emit(self.row))
             foot = QHBoxLayout()
             foot.addStretch()
             foot.addWidget(self.continue_button)
             box.addLayout(foot)
 
-    @staticmethod
-    def _note(row: CertificateRow, institution: Institution | None) -> str:
+    def _note(self, row: CertificateRow, institution: Institution | None) -> str:
         if row.status is CertStatus.REVIEWING:
-            text = "申请材料已提交，等待 CA 机构审核制证。"
+            text = self.tr("申请材料已提交，等待 CA 机构审核制证。")
             if institution is not None:
-                text += f"可联系 CA 机构：{institution.name}，电话 {institution.contact_phone}"
+                text += self.tr("可联系 CA 机构：{}，电话 {}").format(
+                    institution.name, institution.contact_phone
+                )
             return text
         if row.status is CertStatus.INVALID:
-            reason = row.reason or "申请材料审核不通过"
-            tail = "，可点击继续进行后续处理。" if row.can_continue else "。"
-            return f"已失效：{reason}{tail}"
+            reason = row.reason or self.tr("申请材料审核不通过")
+            tail = self.tr("，可点击继续进行后续处理。") if row.can_continue else self.tr("。")
+            return self.tr("已失效：{}").format(reason) + tail
         if row.status is CertStatus.EXPIRED and row.can_continue:
-            return "证书已不在有效期，可点击继续进行证书更新。"
+            return self.tr("证书已不在有效期，可点击继续进行证书更新。")
         if row.status is CertStatus.DRAFT:
-            return "申请尚未提交，可点击继续办理。"
+            return self.tr("申请尚未提交，可点击继续办理。")
         if row.status is CertStatus.REVOKED and row.reason:
-            return f"已吊销（{row.reason}）"
+            return self.tr("已吊销（{}）").format(row.reason)
         return ""
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # Qt override
