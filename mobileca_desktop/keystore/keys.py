@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
 from mobileca_desktop.crypto import cms
 from mobileca_desktop.domain.errors import DecryptionFailed, KeySessionClosed, NoDecryptionKey
@@ -150,6 +150,28 @@ class UnlockedKeys:
                 reason="recipients named by key identifier (openssl cms -keyid) are not supported"
             )
         raise NoDecryptionKey()
+
+    def unwrap_content_key(self, issuer_der: bytes, serial: int, encrypted_key: bytes) -> bytes:
+        """The content key of one key-transport recipient (RSA PKCS#1 v1.5), decrypted with
+        the escrowed encryption key of the generation named by issuer and serial (扫码解密:
+        the platform sends just this recipient, never the bid). Raises ``NoDecryptionKey``
+        when no generation held here matches, ``DecryptionFailed`` when it cannot be opened.
+        The caller checks the result's length: PKCS#1 v1.5 may yield random bytes instead
+        of an error for a forged input."""
+        self._live()
+        assert self._encryption is not None
+        ref = self._by_issuer_and_serial(
+            [envelope.Recipient(serial=serial, issuer_der=issuer_der, subject_key_id=None)]
+        )
+        if ref is None:
+            raise NoDecryptionKey()
+        key = self._encryption[ref.serial_hex]
+        if not encrypted_key or len(encrypted_key) != key.key_size // 8:
+            raise DecryptionFailed(reason="the wrapped key does not fit the encryption key")
+        try:
+            return key.decrypt(encrypted_key, padding.PKCS1v15())
+        except ValueError as exc:
+            raise DecryptionFailed(reason="the wrapped key could not be opened") from exc
 
     def _by_issuer_and_serial(self, wanted: list[envelope.Recipient]) -> EncryptionKeyRef | None:
         """The key for the first recipient that names one of ours: serial and issuer, or the
