@@ -1,9 +1,11 @@
 """The desktop client's bootstrap: the window first, then the CA behind it.
 
-``start`` shows the main window at once and opens the services in the background (the CA
-engine and its libraries take a moment to import and open); the window attaches them when
-they are ready, or shows what is wrong and what to do. ``run`` adds the event loop.
-Outside the client layers: it chooses the services once and hands them to the views.
+``start`` shows the main window at once and opens everything else in the background: the CA
+services (the embedded engine, or the remote CA server over HTTPS with its root pinned),
+this device's keystore (``DeviceService``, its keyring checked), and 扫一扫 when that
+service is installed. The window attaches them when they are ready, or shows what is wrong
+and what to do. ``run`` adds the event loop. Outside the client layers: it chooses the
+services once and hands them to the views.
 """
 
 from __future__ import annotations
@@ -12,90 +14,234 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from html import escape
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QLabel
 
 from mobileca_desktop.config import Settings
-from mobileca_desktop.domain.errors import MobileCAError, SecretUnavailable
+from mobileca_desktop.domain.errors import (
+    ConfigurationError,
+    KeyringUnavailable,
+    MobileCAError,
+    SecretUnavailable,
+    ServiceUnavailable,
+)
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
-from mobileca_desktop.views.context import AppContext
 from mobileca_desktop.views.main_window import MainWindow
 from mobileca_desktop.views.theme import ui_font
-from mobileca_desktop.views.thread_guard import GuiThreadGuard
 from mobileca_desktop.views.watchdog import GuiWatchdog
 
 log = logging.getLogger(__name__)
 
+LOCAL_CA_LABEL = "本机 CA"
+
+
+@dataclass
+class Opened:
+    """What the background start-up produced for one window."""
+
+    services: Any  # LocalServices | RemoteServices: .ca .inbox .review .clock .close()
+    keys: Any  # DeviceService
+    scan: Any = None  # ScanService, when installed
+
+
+def open_ca_services(settings: Settings) -> Any:
+    """The CA services the settings ask for. Slow (imports the engine or httpx): call it off
+    the GUI thread. A remote CA is asked for its institutions once, so an unreachable server
+    or a wrong pin shows at start-up, not at the first login."""
+    if settings.is_local_ca:
+        from mobileca_desktop.services.local import LocalServices
+
+        return LocalServices.open(settings.ca_data_dir)
+    from mobileca_desktop.services.remote import RemoteServices
+
+    services = RemoteServices.connect(settings.ca, root_fingerprint=settings.ca_root_sha256 or None)
+    try:
+        services.ca.institutions()
+    except BaseException:
+        services.close()
+        raise
+    return services
+
+
+def open_device(
+    services: Any, settings: Settings, insecure_file_keyring: bool | str | Path | None = None
+) -> Any:
+    """This device profile's keystore, with its secret store checked now (a missing or
+    locked keyring is a start-up problem, not a surprise at the first download)."""
+    from mobileca_desktop.services.device import DeviceService
+
+    keys = DeviceService.open(services.ca, settings, insecure_file_keyring=insecure_file_keyring)
+    keys.keystore.secrets.get("startup-check")
+    return keys
+
+
+def open_scan(services: Any, keys: Any, settings: Settings) -> Any:
+    """扫一扫 for this device, or None when the scan service is not installed or fails to
+    open (the rest of the client works without it; the scan page says so)."""
+    try:
+        from mobileca_desktop.services.scan import open_scan_service
+    except ImportError as exc:
+        log.info("扫一扫 is not available in this installation (%s)", exc)
+        return None
+    try:
+        return open_scan_service(services.ca, keys, settings)
+    except Exception:
+        log.exception("扫一扫 could not be opened; the client runs without it")
+        return None
+
 
 class Client(QObject):
-    """One running client: the window, its services (once open) and the watchdog."""
+    """One running client: the window, its services (once open) and the watchdog.
+
+    ``open_services`` replaces the CA services the settings ask for (the demo shares one
+    engine between two windows; tests pass theirs); ``owns_services`` says whether closing
+    the client closes them. ``insecure_file_keyring`` is the ``--insecure-file-keyring``
+    choice for the device keystore; ``banner`` is a warning shown above every page.
+    """
 
     ready = Signal(object)  # AppContext
     failed = Signal(object)  # the error
 
-    def __init__(self, settings: Settings, open_services: Callable[[], Any] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        open_services: Callable[[], Any] | None = None,
+        *,
+        owns_services: bool = True,
+        insecure_file_keyring: bool | str | Path | None = None,
+        banner: str | None = None,
+    ):
         super().__init__()
         self.settings = settings
         self.services: Any = None
+        self.keys: Any = None
+        self.ctx: Any = None  # views.context.AppContext once the services are open
         self.window = MainWindow()
         self.window.closing.connect(self.close)
         self.watchdog = GuiWatchdog(self)
-        self._open_services = open_services or self._open_local
+        self._open_services = open_services or (lambda: open_ca_services(self.settings))
+        self._owns_services = owns_services
+        self._insecure = insecure_file_keyring
+        self._begun = False
+        self.banners: dict[str, QLabel] = {}
+        if banner:
+            self.set_banner(banner)
 
-    def _open_local(self) -> Any:
-        # Imported here, off the GUI thread: the engine pulls in SQLAlchemy and cryptography.
-        from mobileca_desktop.services.local import LocalServices
+    BANNER_STYLES = {  # noqa: RUF012
+        "warning": "background: #FDE8E7; color: #B42318; border-bottom: 1px solid #F4B4AF;",
+        "info": "background: #E6EFFE; color: #1558C7; border-bottom: 1px solid #BFD4FB;",
+    }
 
-        return LocalServices.open(self.settings.ca_data_dir)
+    def set_banner(self, text: str, level: str = "warning") -> QLabel:
+        """A strip above the pages: ``warning`` (red: e.g. the demo's INSECURE keyring)
+        or ``info`` (blue: e.g. which of the demo's devices this window is). One of each
+        level; setting a level again replaces its text."""
+        banner = self.banners.get(level)
+        if banner is None:
+            banner = QLabel()
+            banner.setObjectName(f"{level}Banner")
+            banner.setWordWrap(True)
+            banner.setTextFormat(Qt.TextFormat.PlainText)
+            banner.setStyleSheet(
+                self.BANNER_STYLES[level] + " padding: 8px 12px; font-size: 13px; font-weight: 600;"
+            )
+            layout = self.window.centralWidget().layout()
+            # Under the top bar; a warning above an info strip.
+            layout.insertWidget(1 if level == "warning" else 1 + len(self.banners), banner)
+            self.banners[level] = banner
+        banner.setText(text)
+        banner.setAccessibleName(text)
+        banner.show()
+        return banner
+
+    def _open(self) -> Opened:
+        # Off the GUI thread: the engine or httpx, the keyring and the scan service.
+        services = self._open_services()
+        try:
+            keys = open_device(services, self.settings, self._insecure)
+            scan = open_scan(services, keys, self.settings)
+        except BaseException:
+            if self._owns_services:
+                services.close()
+            raise
+        return Opened(services, keys, scan)
 
     def start(self) -> None:
+        """Shows the window; the services start opening once it has been painted, so the
+        engine's imports on a worker thread do not hold the interpreter lock while the
+        first frame is drawn (bench/startup.py)."""
         self.window.show()
         self.watchdog.start()
         if not self.settings.is_local_ca:
-            self.window.show_problem(
-                "远程 CA 尚未提供",
-                "本版本只支持本机 CA。请去掉 <code>--ca</code> 参数（或设置 "
-                '<code>ca = "local"</code>）后重新打开。连接远程 CA 服务器将在后续版本提供。',
-            )
+            self.window.startup.heading.setText(f"正在连接远程 CA：{self.settings.ca}")
+        self._begun = False
+        self.window.installEventFilter(self)
+        QTimer.singleShot(300, self._begin)  # no paint (e.g. a minimised window): start anyway
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # Qt override
+        if obj is self.window and event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._begin)
+        return False
+
+    def _begin(self) -> None:
+        if self._begun:
             return
+        self._begun = True
         BackgroundOp(
-            self.window, self._open_services, on_success=self._opened, on_failure=self._failed
+            self.window, self._open, on_success=self._opened, on_failure=self._failed
         ).run()
 
-    def _opened(self, services: Any) -> None:
-        self.services = services
+    def _opened(self, opened: Opened) -> None:
+        from mobileca_desktop.views.context import AppContext
+        from mobileca_desktop.views.thread_guard import GuiThreadGuard
+
+        self.services, self.keys = opened.services, opened.keys
         strict = os.environ.get("MOBILECA_STRICT_THREADS") == "1"
-        wrap = GuiThreadGuard if strict else (lambda s, _n=None: s)
-        ctx = AppContext(
+
+        def wrap(service: Any, name: str) -> Any:
+            if service is None or not strict:
+                return service
+            return GuiThreadGuard(service, name)
+
+        services = opened.services
+        self.ctx = AppContext(
             ca=wrap(services.ca, "ca"),
             inbox=wrap(services.inbox, "inbox"),
             review=wrap(services.review, "review"),
             clock=wrap(services.clock, "clock"),
             device=self.settings.device,
-            ca_label="本机 CA",
+            ca_label=LOCAL_CA_LABEL if self.settings.is_local_ca else self.settings.ca,
+            keys=wrap(opened.keys, "keys"),
+            scan=wrap(opened.scan, "scan"),
+            settings=self.settings,
         )
-        self.window.attach(ctx)
-        self.ready.emit(ctx)
+        self.window.attach(self.ctx)
+        self.ready.emit(self.ctx)
 
     def _failed(self, err: BaseException) -> None:
-        heading, html = startup_problem(err)
+        heading, html = startup_problem(err, self.settings)
         self.window.show_problem(heading, html)
         self.failed.emit(err)
 
     def close(self) -> None:
         self.watchdog.stop()
-        if self.services is not None:
+        if self.services is not None and self._owns_services:
             self.services.close()
-            self.services = None
+        self.services = None
 
 
-def startup_problem(err: BaseException) -> tuple[str, str]:
+def startup_problem(err: BaseException, settings: Settings | None = None) -> tuple[str, str]:
     """What went wrong at start-up and what to do about it (rich text)."""
+    from html import escape
+
     detail = escape(getattr(err, "message", str(err)))
+    doctor = "运行 <code>mobileca doctor</code> 可查看本机检查结果和修复方法。"
     if isinstance(err, SecretUnavailable):
         reason = str(err.params.get("reason", ""))
         if "no entry" in reason:
@@ -109,14 +255,35 @@ def startup_problem(err: BaseException) -> tuple[str, str]:
                 "本机 CA 的私钥由系统钥匙串中的口令保护，但现在无法使用系统钥匙串。<br>"
                 "<b>Linux：</b>启动并解锁 GNOME 钥匙串（gnome-keyring）或 KeePassXC 的 "
                 "Secret Service，然后重新打开本程序。<br>"
-                "<b>Windows：</b>凭据管理器应始终可用；请确认以当前用户登录。<br>"
-                "运行 <code>mobileca doctor</code> 可查看本机检查结果和修复方法。"
+                "<b>Windows：</b>凭据管理器应始终可用；请确认以当前用户登录。<br>" + doctor
             )
         return "无法使用系统钥匙串", f"{steps}<br><br><small>{detail}</small>"
+    if isinstance(err, KeyringUnavailable):
+        steps = (
+            "本设备的证书私钥由系统钥匙串保护，但现在无法使用它。<br>"
+            "<b>Linux：</b>启动并解锁 GNOME 钥匙串（gnome-keyring）或 KeePassXC 的 "
+            "Secret Service；钥匙串已锁定时请先解锁，然后重新打开本程序。<br>" + doctor
+        )
+        return "无法使用系统钥匙串", f"{steps}<br><br><small>{detail}</small>"
+    remote = settings is not None and not settings.is_local_ca
+    if remote and isinstance(err, ServiceUnavailable):
+        assert settings is not None
+        steps = (
+            f"无法连接远程 CA <code>{escape(settings.ca)}</code>。请检查网络和地址，"
+            "或确认 CA 服务器已启动，然后重新打开本程序。已填写的内容不会丢失。<br>" + doctor
+        )
+        return "无法连接远程 CA", f"{steps}<br><br><small>{detail}</small>"
+    if remote and isinstance(err, ConfigurationError):
+        steps = (
+            "远程 CA 的根证书指纹与设置中固定的指纹不一致：连接已被拒绝。"
+            "请向 CA 运营方核对指纹（<code>--ca-root-sha256</code>，或在“设置”中修改）。"
+        )
+        return "远程 CA 的证书不可信", f"{steps}<br><br><small>{detail}</small>"
+    heading = "无法打开本机 CA" if not remote else "无法连接远程 CA"
     if isinstance(err, MobileCAError):
-        return "无法打开本机 CA", escape(messages.error_text(err)) + f"<br><small>{detail}</small>"
+        return heading, escape(messages.error_text(err)) + f"<br><small>{detail}</small>"
     return (
-        "无法打开本机 CA",
+        heading,
         f"{escape(messages.error_text(err))}<br><small>{escape(repr(err))}</small>",
     )
 
@@ -130,12 +297,49 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(settings: Settings) -> int:
+class _FirstPaint(QObject):
+    """``MOBILECA_STARTUP_PROBE=1`` (bench/startup.py): print the monotonic time of the main
+    window's first paint and, once the login page is shown, that time too, then quit."""
+
+    def __init__(self, client: Client) -> None:
+        super().__init__(client)
+        self.client = client
+        self.painted = False
+        client.window.installEventFilter(self)
+        client.window.page_changed.connect(self._page)
+        client.failed.connect(lambda err: self._report("failed", quit_=True))
+
+    def eventFilter(self, obj: QObject, event: Any) -> bool:  # Qt override
+        from PySide6.QtCore import QEvent
+
+        if not self.painted and event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
+            self.painted = True
+            self._report("first-paint")
+        return False
+
+    def _page(self, page: Any) -> None:
+        if page.objectName() == "loginPage":
+            self._report("login", quit_=True)
+
+    def _report(self, what: str, quit_: bool = False) -> None:
+        import time
+
+        # Wall clock (monotonic, shared with the parent) and this process's CPU time.
+        print(f"startup-probe {what} {time.monotonic():.6f} {time.process_time():.6f}", flush=True)
+        if quit_:
+            QApplication.instance().quit()
+
+
+def run(settings: Settings, insecure_file_keyring: bool | str | Path | None = None) -> int:
     """``mobileca``: the client window on the configured CA, until it is closed."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    messages.set_language(settings.lang)
     app = application()
-    client = Client(settings)
+    from mobileca_desktop.views import i18n
+
+    i18n.install(app, settings.lang)
+    client = Client(settings, insecure_file_keyring=insecure_file_keyring)
+    if os.environ.get("MOBILECA_STARTUP_PROBE") == "1":
+        _FirstPaint(client)
     client.start()
     code = app.exec()
     client.close()

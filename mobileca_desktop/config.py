@@ -16,8 +16,6 @@ import contextlib
 import os
 import re
 import socket
-import tempfile
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -44,10 +42,12 @@ ENV_VARS: dict[str, str] = {
     "demo": "MOBILECA_DEMO",
     "validity_days": "MOBILECA_VALIDITY_DAYS",
     "public_url": "MOBILECA_PUBLIC_URL",
+    "ca_root_sha256": "MOBILECA_CA_ROOT_SHA256",
 }
 SETTINGS_ENV_VAR = "MOBILECA_SETTINGS"
 
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 # Names Windows refuses as file or folder names, with or without an extension.
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
     f"{p}{i}" for p in ("com", "lpt") for i in range(1, 10)
@@ -92,6 +92,11 @@ def _http_url_problem(value: str) -> str | None:
     return None
 
 
+def normalise_fingerprint(text: str) -> str:
+    """A SHA-256 fingerprint as 64 lower-case hex digits (colons and spaces dropped)."""
+    return re.sub(r"[\s:]", "", text).lower()
+
+
 def _check(name: str, value: Any) -> str | None:
     """Why ``value`` is not valid for setting ``name``, or None when it is."""
     if name == "ca":
@@ -107,9 +112,22 @@ def _check(name: str, value: Any) -> str | None:
     elif name == "camera":
         if not value.strip():
             return "expected a camera number, a device path or a file"
+    elif name == "ca_root_sha256":
+        if value and not _SHA256_RE.fullmatch(value):
+            return "expected the SHA-256 fingerprint of the CA server's root: 64 hex digits"
     elif name == "validity_days" and not 1 <= value <= MAX_VALIDITY_DAYS:
         return f"expected a number of days from 1 to {MAX_VALIDITY_DAYS}"
     return None
+
+
+def check_value(name: str, text: str) -> str | None:
+    """Why ``text`` (as typed, e.g. on the settings page) is not a valid value for setting
+    ``name``, or None. The reason is English; callers show their own words."""
+    try:
+        value = _CONVERTERS[name](text, name)
+    except ConfigurationError as exc:
+        return str(exc.params.get("reason", exc))
+    return _check(name, value)
 
 
 @dataclass
@@ -124,10 +142,18 @@ class Settings:
     demo: bool = False
     validity_days: int = 365
     public_url: str = DEFAULT_PUBLIC_URL  # base of the CRL and OCSP URLs the CA writes
+    # Remote CA over https: the SHA-256 of the server's TLS root, pinned ("" = not pinned).
+    ca_root_sha256: str = ""
+    # The settings file these values were read from and the settings page writes to (not a
+    # setting itself: never written to the file, not compared).
+    settings_file: Path | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
+        self.ca_root_sha256 = normalise_fingerprint(self.ca_root_sha256)
         for f in fields(self):
+            if f.name not in ENV_VARS:
+                continue
             problem = _check(f.name, getattr(self, f.name))
             if problem:
                 raise ConfigurationError(reason=f"{f.name} = {getattr(self, f.name)!r}: {problem}")
@@ -197,6 +223,7 @@ _CONVERTERS: dict[str, Callable[[Any, str], Any]] = {
     "demo": _to_bool,
     "validity_days": _to_int,
     "public_url": _to_str,
+    "ca_root_sha256": lambda value, source: normalise_fingerprint(_to_str(value, source)),
 }
 
 
@@ -210,6 +237,8 @@ def _convert(name: str, value: Any, source: str) -> Any:
 
 def read_settings_file(path: Path) -> dict[str, Any]:
     """The checked values of a TOML settings file; unknown keys are an error."""
+    import tomllib  # here: the window's first paint does not wait for it
+
     try:
         with path.open("rb") as fh:
             raw = tomllib.load(fh)
@@ -276,7 +305,7 @@ def load_settings(
         if raw is not None:
             values[name] = _convert(name, raw, "--" + name.replace("_", "-"))
 
-    return Settings(**values)
+    return Settings(**values, settings_file=path)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -311,15 +340,49 @@ def settings_to_toml(settings: Settings) -> str:
         "# flags override these values.",
     ]
     for f in fields(settings):
-        lines.append(f"{f.name} = {_toml_value(getattr(settings, f.name))}")
+        if f.name in ENV_VARS:
+            lines.append(f"{f.name} = {_toml_value(getattr(settings, f.name))}")
     return "\n".join(lines) + "\n"
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> Path:
     """Write ``settings`` as TOML atomically: the old file stays whole if anything fails."""
+    if path is None:
+        path = settings.settings_file or default_settings_path()
+    path = Path(path)
+    _write_atomically(path, settings_to_toml(settings).encode("utf-8"))
+    return path
+
+
+def update_settings_file(changes: Mapping[str, Any], path: Path | None = None) -> Path:
+    """Change some keys of the settings file (the settings page): the file's other keys are
+    kept, values that came from flags or the environment are not written into it. Every
+    value is checked first (``ConfigurationError`` naming the key); the write is atomic."""
     path = Path(path) if path is not None else default_settings_path()
+    unknown = sorted(set(changes) - set(ENV_VARS))
+    if unknown:
+        raise ConfigurationError(reason=f"unknown setting(s) {', '.join(unknown)}")
+    values = read_settings_file(path) if path.is_file() else {}
+    for name, value in changes.items():
+        values[name] = _CONVERTERS[name](value, name) if name != "data_dir" else Path(value)
+        problem = _check(name, values[name])
+        if problem:
+            raise ConfigurationError(reason=f"{name} = {value!r}: {problem}")
+    lines = [
+        "# mobileca-desktop settings. Environment variables (MOBILECA_*) and command-line",
+        "# flags override these values.",
+    ]
+    for name in ENV_VARS:
+        if name in values:
+            lines.append(f"{name} = {_toml_value(values[name])}")
+    _write_atomically(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return path
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = settings_to_toml(settings).encode("utf-8")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -332,7 +395,6 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             os.unlink(tmp_name)
         raise
     _fsync_dir(path.parent)
-    return path
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -362,6 +424,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
         metavar="local|URL",
         help='"local" for the embedded CA in the data folder, or the CA server\'s http(s) URL '
         "(env MOBILECA_CA; default local)",
+    )
+    group.add_argument(
+        "--ca-root-sha256",
+        metavar="HEX",
+        help="remote CA over https: pin the server's TLS root by its SHA-256 fingerprint "
+        "(printed by `mobileca-ca serve --tls`) (env MOBILECA_CA_ROOT_SHA256)",
     )
     group.add_argument(
         "--data-dir",

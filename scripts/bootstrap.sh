@@ -2,7 +2,7 @@
 # Set-up entry point for a fresh Debian/Ubuntu machine (developers, trainers, CI).
 #
 #   scripts/bootstrap.sh test          install what is missing, then run every check
-#   scripts/bootstrap.sh app [ARGS...] install what is missing, then start the client
+#   scripts/bootstrap.sh app [ARGS...] install what is missing, then start `mobileca demo ARGS`
 #
 # Steps: (1) Debian packages that are missing, (2) a virtualenv in .venv with the project
 # installed in editable mode, (3) for "test": ruff, ruff format, import-linter, pytest.
@@ -23,6 +23,9 @@ APT_PACKAGES=(
     # Qt 6 (PySide6 wheels) runtime libraries: GLib, OpenGL/EGL, X11/XCB, D-Bus, fonts, input.
     libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6
     libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0
+    # the xcb platform plugin (screen grabs under Xvfb: tests/test_screen_grab.py)
+    libx11-xcb1 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+    libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1
     # A CJK font, so seals and the Chinese UI render without a desktop environment's fonts.
     fonts-wqy-microhei
     # The openssl CLI: tests check certificates, CRLs, OCSP and CMS with standard tools.
@@ -59,7 +62,9 @@ banner() { printf '\n==> %s\n' "$*"; }
 usage() {
     cat <<'EOF'
 usage: scripts/bootstrap.sh test           install what is missing and run all checks
-       scripts/bootstrap.sh app [ARGS...]  install what is missing and start the client
+       scripts/bootstrap.sh app [ARGS...]  install what is missing and start the demo:
+                                           local CA + trading platform + two client windows
+                                           (ARGS go to `mobileca demo`, e.g. --no-browser)
 EOF
 }
 
@@ -251,7 +256,13 @@ main() {
         app)
             shift
             setup
-            exec python -m mobileca_desktop "$@"
+            if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" && -z "${QT_QPA_PLATFORM:-}" ]] &&
+                [[ "$(uname -s)" == Linux ]]; then
+                warn "no DISPLAY or WAYLAND_DISPLAY: the windows need a desktop session" \
+                    "(or run under xvfb-run; QT_QPA_PLATFORM=offscreen shows nothing)"
+            fi
+            banner "mobileca demo $*"
+            exec python -m mobileca_desktop demo "$@"
             ;;
         -h | --help | help)
             usage

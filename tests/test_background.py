@@ -173,11 +173,3 @@ def test_no_keyring_is_explained_with_what_to_do(qtbot, tmp_path):
     assert page.heading.text() == "无法使用系统钥匙串"
     assert "gnome-keyring" in page.text.text() and "mobileca doctor" in page.text.text()
     client.close()
-
-
-def test_a_remote_ca_says_it_is_not_built(qtbot, tmp_path):
-    client = Client(Settings(data_dir=tmp_path, ca="https://ca.example.org"))
-    qtbot.addWidget(client.window)
-    client.start()
-    assert client.window.current().heading.text() == "远程 CA 尚未提供"
-    client.close()

@@ -24,16 +24,21 @@ def test_doctor_all_good(tmp_path, capsys, memory_keyring):
     assert code == (0 if "FAIL" not in out else 1)
 
 
-def test_unbuilt_parts_say_so(capsys):
-    assert main(["demo"]) == 3
-    assert "not built yet" in capsys.readouterr().err
+def test_demo_runs_the_demo_with_its_flags(monkeypatch, tmp_path):
+    from mobileca_desktop import demo
+
+    seen = []
+    monkeypatch.setattr(demo, "run_demo", lambda settings, options: seen.append(options) or 0)
+    assert main(["demo", "--no-browser", "--quit-after-ready", "--data-dir", str(tmp_path)]) == 0
+    assert seen[0].data_dir == tmp_path and not seen[0].open_browser
+    assert seen[0].quit_after_ready
 
 
 def test_no_command_starts_the_window(monkeypatch, tmp_path):
     from mobileca_desktop import app
 
     started = []
-    monkeypatch.setattr(app, "run", lambda settings: started.append(settings) or 0)
+    monkeypatch.setattr(app, "run", lambda settings, **kw: started.append(settings) or 0)
     assert main(["--data-dir", str(tmp_path), "--device", "laptop"]) == 0
     assert started[0].device == "laptop" and started[0].ca_data_dir == tmp_path / "ca"
 

@@ -3,6 +3,8 @@ the phone inbox as a dockable panel. It owns navigation and the login; pages do 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
@@ -15,23 +17,22 @@ from mobileca_desktop.domain.models import (
     CertStatus,
     Session,
 )
-from mobileca_desktop.services.wizard import ApplicationWizard
 from mobileca_desktop.views import theme
 from mobileca_desktop.views.background import BackgroundOp
-from mobileca_desktop.views.cert_detail_page import CertDetailPage
-from mobileca_desktop.views.cert_list_page import CertListPage
 from mobileca_desktop.views.context import AppContext
-from mobileca_desktop.views.home_page import HomePage
 from mobileca_desktop.views.icons import icon
 from mobileca_desktop.views.inbox_panel import InboxPanel
-from mobileca_desktop.views.login_page import LoginPage
-from mobileca_desktop.views.not_built_page import NotBuiltPage
 from mobileca_desktop.views.page import Page
-from mobileca_desktop.views.register_page import RegisterPage
 from mobileca_desktop.views.startup_page import StartupPage
 from mobileca_desktop.views.toast import Toast
 from mobileca_desktop.views.top_bar import TopBar
-from mobileca_desktop.views.wizard.wizard_page import WizardPage
+
+if TYPE_CHECKING:
+    from mobileca_desktop.services.wizard import ApplicationWizard
+
+# The pages after login (home, 证书管理, 证书详情, the wizard) are imported where they are
+# opened: the window's first paint must not wait for them and what they import (NumPy and
+# OpenCV for the camera, the keystore's cryptography). bench/startup.py measures it.
 
 WINDOW_SIZE = (420, 860)
 APP_TITLE = "山西公共资源交易 移动版 CA"
@@ -143,11 +144,15 @@ class MainWindow(QMainWindow):
     # --- accounts ---------------------------------------------------------------------------
 
     def show_login(self, kind: AccountKind = AccountKind.LEGAL, login_name: str = "") -> None:
+        from mobileca_desktop.views.login_page import LoginPage
+
         page = LoginPage(self)
         self.reset(page)
         page.select(kind, login_name)
 
     def open_registration(self, kind: AccountKind) -> None:
+        from mobileca_desktop.views.register_page import RegisterPage
+
         self.push(RegisterPage(self, kind))
 
     def registered(self, kind: AccountKind, login_name: str, phone: str) -> None:
@@ -156,6 +161,8 @@ class MainWindow(QMainWindow):
         self.notify("注册成功，请登录")
 
     def logged_in(self, session: Session, account: Account) -> None:
+        from mobileca_desktop.views.home_page import HomePage
+
         self.session, self.account = session, account
         self.reset(HomePage(self, account))
 
@@ -174,6 +181,8 @@ class MainWindow(QMainWindow):
 
     def apply(self, kind: CertKind) -> None:
         """申请…证书: continue this kind's unsubmitted draft if there is one, else start."""
+        from mobileca_desktop.services.wizard import ApplicationWizard
+
         ctx, session = self.ctx, self.session
         assert ctx is not None and session is not None
 
@@ -186,6 +195,8 @@ class MainWindow(QMainWindow):
         BackgroundOp(self, op, on_success=self._open_wizard).run()
 
     def _open_wizard(self, wizard: ApplicationWizard) -> None:
+        from mobileca_desktop.views.wizard.wizard_page import WizardPage
+
         if wizard.application is not None:
             self.notify("继续办理尚未提交的申请")
         self.push(WizardPage(self, wizard))
@@ -193,6 +204,9 @@ class MainWindow(QMainWindow):
     def continue_row(self, row: CertificateRow) -> None:
         """继续 in 证书管理: a draft resumes, a rejected application goes back to a draft,
         an expired certificate is renewed (证书更新)."""
+        from mobileca_desktop.services.wizard import ApplicationWizard
+        from mobileca_desktop.views.wizard.wizard_page import WizardPage
+
         ctx, session = self.ctx, self.session
         assert ctx is not None and session is not None
         app_id = row.application_id
@@ -214,15 +228,21 @@ class MainWindow(QMainWindow):
         BackgroundOp(self, op, on_success=lambda w: self.push(WizardPage(self, w))).run()
 
     def open_certificates(self) -> None:
+        from mobileca_desktop.views.cert_list_page import CertListPage
+
         self.push(CertListPage(self))
 
     def show_certificates_from_home(self) -> None:
         """After 已提交: home, then 证书管理 on top (back goes home, not into the wizard)."""
+        from mobileca_desktop.views.home_page import HomePage
+
         assert self.account is not None
         self.reset(HomePage(self, self.account))
         self.open_certificates()
 
     def open_certificate(self, certificate_id: int) -> None:
+        from mobileca_desktop.views.cert_detail_page import CertDetailPage
+
         self.push(CertDetailPage(self, certificate_id))
 
     # Each feature's pages live in their own module; imported when first opened so the
@@ -258,6 +278,8 @@ class MainWindow(QMainWindow):
         show_clock(self)
 
     def open_not_built(self, feature: str) -> None:
+        from mobileca_desktop.views.not_built_page import NotBuiltPage
+
         self.push(NotBuiltPage(feature, self.pop))
 
     # --- the phone inbox --------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""The top bar of every page: back (<), the page title, and the phone-inbox toggle."""
+"""The top bar of every page: back (<), the page title, the phone-inbox toggle and the
+"more" menu (⋯): 设置, CA 审核台 (local CA only), 演示时钟 (local CA or demo mode), 手机短信."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton
 
 from mobileca_desktop.views.icons import icon
 
@@ -23,8 +25,8 @@ class TopBar(QFrame):
         self.back.setObjectName("backButton")
         self.back.setIcon(icon("back"))
         self.back.setIconSize(QSize(22, 22))
-        self.back.setToolTip("返回")
-        self.back.setAccessibleName("返回")
+        self.back.setToolTip(self.tr("返回"))
+        self.back.setAccessibleName(self.tr("返回"))
         self.back.setShortcut("Alt+Left")
         self.back.clicked.connect(self.back_requested)
 
@@ -36,13 +38,65 @@ class TopBar(QFrame):
         self.inbox.setObjectName("inboxButton")
         self.inbox.setIcon(icon("inbox"))
         self.inbox.setIconSize(QSize(22, 22))
-        self.inbox.setToolTip("手机收件箱（模拟手机：短信验证码、打款通知、电子营业执照）")
-        self.inbox.setAccessibleName("手机收件箱")
+        self.inbox.setToolTip(self.tr("手机收件箱（模拟手机：短信验证码、打款通知、电子营业执照）"))
+        self.inbox.setAccessibleName(self.tr("手机收件箱"))
         self.inbox.clicked.connect(self.inbox_toggled)
+
+        self.more = QToolButton()
+        self.more.setObjectName("moreButton")
+        self.more.setIcon(icon("more"))
+        self.more.setIconSize(QSize(22, 22))
+        self.more.setToolTip(self.tr("更多：设置、CA 审核台、演示时钟、手机短信"))
+        self.more.setAccessibleName(self.tr("更多"))
+        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more.setStyleSheet(
+            "QToolButton { border: none; background: transparent; padding: 4px;"
+            " border-radius: 8px; }"
+            " QToolButton:hover { background: #EEF0F3; }"
+            " QToolButton::menu-indicator { image: none; width: 0px; }"
+        )
+        self.menu = QMenu(self.more)
+        self.menu.setObjectName("moreMenu")
+        self.menu.setAccessibleName(self.tr("更多"))
+        self.more.setMenu(self.menu)
+        self.settings_action = self._action("settingsAction", self.tr("设置"), "open_settings")
+        self.reviewer_action = self._action("reviewerAction", self.tr("CA 审核台"), "open_reviewer")
+        self.clock_action = self._action("clockAction", self.tr("演示时钟"), "open_clock")
+        self.inbox_action = self._action("inboxAction", self.tr("手机短信"), "toggle_inbox")
+        self.menu.aboutToShow.connect(self.refresh_menu)
+        self.refresh_menu()
 
         row.addWidget(self.back)
         row.addWidget(self.title, 1)
         row.addWidget(self.inbox)
+        row.addWidget(self.more)
+
+    def _action(self, name: str, text: str, method: str) -> QAction:
+        action = QAction(text, self.menu)
+        action.setObjectName(name)
+        action.setToolTip(text)
+        action.triggered.connect(lambda _checked=False, m=method: self._call(m))
+        self.menu.addAction(action)
+        return action
+
+    def _call(self, method: str) -> None:
+        """The window's method of that name (MainWindow.open_settings, ...)."""
+        target = getattr(self.window(), method, None)
+        if callable(target):
+            target()
+
+    def refresh_menu(self) -> None:
+        """Which entries apply: nothing but 手机短信 before the services are attached;
+        CA 审核台 only on the local CA; 演示时钟 on the local CA or in demo mode."""
+        ctx = getattr(self.window(), "ctx", None)
+        settings = getattr(ctx, "settings", None)
+        if settings is not None:
+            local, demo = settings.is_local_ca, settings.demo
+        else:
+            local, demo = ctx is not None and ctx.ca_label == "本机 CA", False
+        self.settings_action.setEnabled(ctx is not None)
+        self.reviewer_action.setVisible(ctx is not None and local and ctx.review is not None)
+        self.clock_action.setVisible(ctx is not None and (local or demo) and ctx.clock is not None)
 
     def set_title(self, text: str) -> None:
         self.title.setText(text)

@@ -1,0 +1,257 @@
+"""app.py: the window first, then the CA (local or remote), this device's keystore and
+扫一扫 behind it; start-up problems explained; the start-up probe used by bench/startup.py."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked
+from qt_support import WAIT_MS, settle, wait_page
+
+from mobileca_desktop import app as app_module
+from mobileca_desktop.app import Client, open_ca_services, startup_problem
+from mobileca_desktop.config import Settings
+from mobileca_desktop.domain.errors import (
+    ConfigurationError,
+    KeyringUnavailable,
+    ServiceUnavailable,
+)
+from mobileca_desktop.server.app import ServerConfig, create_app
+from mobileca_desktop.server.run import ThreadedServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class LockedKeyring(KeyringBackend):
+    """A keyring that is there but locked (as gnome-keyring before the user unlocks it)."""
+
+    priority = 1
+
+    def get_password(self, service, username):
+        raise KeyringLocked("locked")
+
+    def set_password(self, service, username, password):
+        raise KeyringLocked("locked")
+
+    def delete_password(self, service, username):
+        raise KeyringLocked("locked")
+
+
+def start(qtbot, client: Client, signal: str = "ready"):
+    qtbot.addWidget(client.window)
+    with qtbot.waitSignal(getattr(client, signal), timeout=WAIT_MS) as blocker:
+        client.start()
+        assert client.window.isVisible()  # shown before anything is open
+    return blocker.args[0]
+
+
+def test_local_client_opens_ca_device_and_scan(qtbot, tmp_path, memory_keyring, services):
+    settings = Settings(data_dir=tmp_path, device="laptop")
+    client = Client(settings, lambda: services, owns_services=False)
+    ctx = start(qtbot, client)
+    wait_page(qtbot, client.window, "loginPage")
+    assert ctx.settings is settings and ctx.ca_label == "本机 CA" and ctx.device == "laptop"
+    assert ctx.keys is not None and ctx.keys.device_name == "laptop"
+    assert ctx.keys.keyring_description().startswith("system keyring:")
+    assert ctx.keys.keystore.folder == tmp_path / "devices" / "laptop"
+    assert ctx.scan is not None  # services/scan.py is installed
+    settle(qtbot)
+    client.close()
+    assert services.ca.institutions()  # not owned: still open
+
+
+def test_without_the_scan_service_the_client_still_starts(
+    qtbot, tmp_path, memory_keyring, services, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "mobileca_desktop.services.scan", None)  # ImportError
+    client = Client(Settings(data_dir=tmp_path), lambda: services, owns_services=False)
+    ctx = start(qtbot, client)
+    assert ctx.scan is None and ctx.keys is not None
+    wait_page(qtbot, client.window, "loginPage")
+    settle(qtbot)
+    client.close()
+
+
+def test_a_locked_keyring_is_a_start_up_problem(qtbot, tmp_path, services):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    try:
+        client = Client(Settings(data_dir=tmp_path), lambda: services, owns_services=False)
+        err = start(qtbot, client, "failed")
+    finally:
+        keyring.set_keyring(previous)
+    assert isinstance(err, KeyringUnavailable) and err.params["reason"] == "locked"
+    page = client.window.current()
+    assert page.objectName() == "startupPage"
+    assert page.heading.text() == "无法使用系统钥匙串"
+    assert "解锁" in page.text.text() and "mobileca doctor" in page.text.text()
+    client.close()
+
+
+def test_the_insecure_file_keyring_is_used_only_when_asked(qtbot, tmp_path, services):
+    store = tmp_path / "INSECURE.json"
+    client = Client(
+        Settings(data_dir=tmp_path),
+        lambda: services,
+        owns_services=False,
+        insecure_file_keyring=store,
+    )
+    ctx = start(qtbot, client)
+    assert "INSECURE" in ctx.keys.keyring_description()
+    settle(qtbot)
+    client.close()
+
+
+@pytest.fixture
+def ca_server(services):
+    server = ThreadedServer(create_app(services.engine, ServerConfig(demo=True))).start()
+    yield server
+    server.stop()
+
+
+def test_remote_mode_connects_to_the_ca_server(qtbot, tmp_path, memory_keyring, ca_server):
+    settings = Settings(data_dir=tmp_path / "client", ca=ca_server.url, device="agent-pc")
+    client = Client(settings)
+    ctx = start(qtbot, client)
+    wait_page(qtbot, client.window, "loginPage")
+    assert ctx.ca_label == ca_server.url
+    assert type(ctx.ca).__name__ == "RemoteCAService"
+    assert ctx.keys is not None and ctx.keys.ca is ctx.ca
+    assert not (tmp_path / "client" / "ca").exists()  # no embedded CA in remote mode
+    settle(qtbot)
+    client.close()
+
+
+def test_an_unreachable_remote_ca_is_explained(qtbot, tmp_path, memory_keyring):
+    import socket
+
+    with socket.socket() as s:  # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(data_dir=tmp_path, ca=f"http://127.0.0.1:{port}")
+    client = Client(settings)
+    err = start(qtbot, client, "failed")
+    assert isinstance(err, ServiceUnavailable)
+    page = client.window.current()
+    assert page.heading.text() == "无法连接远程 CA"
+    assert f"127.0.0.1:{port}" in page.text.text()
+    client.close()
+
+
+def test_the_pin_goes_to_the_remote_client(monkeypatch):
+    from mobileca_desktop.services import remote
+
+    seen = {}
+
+    class Fake:
+        def __init__(self):
+            self.ca = self
+            self.closed = False
+
+        def institutions(self):
+            raise ConfigurationError(reason="the CA server's root does not match")
+
+        def close(self):
+            self.closed = True
+
+    fake = Fake()
+
+    def connect(url, **kw):
+        seen.update(kw, url=url)
+        return fake
+
+    monkeypatch.setattr(remote.RemoteServices, "connect", staticmethod(connect))
+    pin = "AB:" * 31 + "AB"
+    settings = Settings(ca="https://ca.example.org", ca_root_sha256=pin)
+    with pytest.raises(ConfigurationError):
+        open_ca_services(settings)
+    assert seen["root_fingerprint"] == "ab" * 32 and seen["url"] == "https://ca.example.org"
+    assert fake.closed  # a failed check closes the connection pool
+    heading, html = startup_problem(ConfigurationError(reason="x"), settings)
+    assert heading == "远程 CA 的证书不可信" and "--ca-root-sha256" in html
+
+
+def test_a_banner_stays_above_the_pages(qtbot, tmp_path, memory_keyring, services):
+    client = Client(
+        Settings(data_dir=tmp_path), lambda: services, owns_services=False, banner="不安全"
+    )
+    start(qtbot, client)
+    wait_page(qtbot, client.window, "loginPage")
+    warning = client.window.findChild(type(client.banners["warning"]), "warningBanner")
+    assert warning is not None and warning.isVisible() and warning.text() == "不安全"
+    client.set_banner("演示", "info")
+    assert client.banners["info"].isVisible()
+    settle(qtbot)
+    client.close()
+
+
+needs_gnome_keyring = pytest.mark.skipif(
+    shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-run-session") is None,
+    reason="needs gnome-keyring-daemon and dbus-run-session",
+)
+
+
+@needs_gnome_keyring
+def test_the_mobileca_command_reaches_the_login_page(tmp_path):
+    """The real command on a real Secret Service: first paint, then the login page
+    (MOBILECA_STARTUP_PROBE makes it print both and quit)."""
+    home = tmp_path / "home"
+    for sub in ("data", "config", "run"):
+        (home / sub).mkdir(parents=True)
+    (home / "run").chmod(0o700)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "XDG_RUNTIME_DIR": str(home / "run"),
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+        "MOBILECA_STARTUP_PROBE": "1",
+        "LANG": "C.UTF-8",
+    }
+    script = (
+        "printf 'test-keyring-password' | gnome-keyring-daemon --unlock --components=secrets"
+        f' >/dev/null && exec "{sys.executable}" -m mobileca_desktop --data-dir "{tmp_path}/d"'
+        " --device probe"
+    )
+    out = subprocess.run(
+        ["dbus-run-session", "--", "sh", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = [line.split() for line in out.stdout.splitlines() if line.startswith("startup-probe")]
+    kinds = [parts[1] for parts in lines]
+    assert kinds == ["first-paint", "login"], out.stdout + out.stderr[-2000:]
+    assert float(lines[0][2]) <= float(lines[1][2])
+    assert (tmp_path / "d" / "ca" / "ca.sqlite3").exists()
+
+
+def test_app_module_keeps_the_engine_out_of_the_first_paint():
+    """The window shows before the engine's libraries load: importing app must not import
+    SQLAlchemy, cryptography or the engine (they load off the GUI thread)."""
+    code = (
+        "import sys, mobileca_desktop.app;"
+        "bad = [m for m in ('sqlalchemy', 'mobileca_desktop.ca.engine', 'httpx') "
+        "if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", out.stdout
+    assert app_module.LOCAL_CA_LABEL == "本机 CA"

@@ -1,0 +1,209 @@
+"""``mobileca demo``: two device windows on one local CA with the demo data, the platform
+trusted by both, the keyring chosen (desktop / private GNOME Keyring / INSECURE, said on
+screen), and every child process stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import keyring
+import pytest
+from qt_support import WAIT_MS, settle
+
+from mobileca_desktop import demo as demo_module
+from mobileca_desktop.ca.cli import DEMO_AGENT_PHONE, DEMO_PASSWORD, demo_identities
+from mobileca_desktop.ca.engine import EngineConfig
+from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
+from mobileca_desktop.config import Settings
+from mobileca_desktop.demo import DemoOptions, KeyringChoice, choose_keyring, start_demo
+from mobileca_desktop.domain.models import AccountKind
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_gnome_keyring = pytest.mark.skipif(
+    shutil.which("gnome-keyring-daemon") is None or shutil.which("dbus-daemon") is None,
+    reason="needs gnome-keyring-daemon and dbus-daemon",
+)
+
+
+def cheap() -> EngineConfig:
+    return EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False)
+
+
+@pytest.fixture
+def restore_keyring():
+    previous = keyring.get_keyring()
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_both_windows_reach_the_login_page_with_the_demo_data(qtbot, tmp_path):
+    folder = tmp_path / "demo"
+    options = DemoOptions(
+        data_dir=folder, open_browser=False, insecure_file_keyring=True, engine_config=cheap()
+    )
+    demo = start_demo(Settings(data_dir=tmp_path), options)
+    try:
+        for client in demo.clients.values():
+            qtbot.addWidget(client.window)
+        with qtbot.waitSignal(demo.all_ready, timeout=WAIT_MS):
+            pass
+        legal, agent = demo.legal.window, demo.agent.window
+        assert legal.current().objectName() == agent.current().objectName() == "loginPage"
+        uscc = demo_identities()["uscc"]
+        assert legal.current().form(AccountKind.LEGAL).login_name.value() == uscc
+        assert agent.current().form(AccountKind.PERSONAL).login_name.value() == DEMO_AGENT_PHONE
+        assert legal.x() + legal.width() <= agent.x()  # side by side
+        assert demo.legal.ctx.device == "legal-person" and demo.agent.ctx.device == "agent"
+        # Two device profiles, one CA.
+        assert demo.legal.ctx.ca is demo.agent.ctx.ca
+        assert demo.legal.ctx.keys.keystore.folder != demo.agent.ctx.keys.keystore.folder
+        ca = demo.shared.services.ca
+        assert ca.login(AccountKind.LEGAL, uscc, DEMO_PASSWORD).token
+        assert ca.login(AccountKind.PERSONAL, DEMO_AGENT_PHONE, DEMO_PASSWORD).token
+        # The INSECURE store is said on screen in both windows.
+        for client in demo.clients.values():
+            banner = client.banners["warning"]
+            assert banner.isVisible() and "不安全" in banner.text()
+            assert "INSECURE" in client.ctx.keys.keyring_description()
+        assert "法人" in demo.legal.banners["info"].text()
+        assert "经办人" in demo.agent.banners["info"].text()
+        # The platform runs, both devices trust it, and 扫一扫 is ready on both.
+        platform = demo.shared.platform
+        assert platform is not None
+        assert platform.url in demo.legal.banners["info"].text()
+        from mobileca_desktop.services.platforms import load_trusted
+
+        trusted = load_trusted(folder)
+        assert [p.origin for p in trusted] == [platform.origin]
+        assert demo.legal.ctx.scan is not None and demo.agent.ctx.scan is not None
+        assert httpx.get(platform.url + "/.well-known/mobileca-platform").status_code == 200
+        settle(qtbot)
+    finally:
+        demo.close()
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(platform.url + "/.well-known/mobileca-platform", timeout=2)
+    assert folder.exists()  # a --data-dir is kept; only a temporary folder is removed
+
+
+def test_a_temporary_folder_is_removed_and_the_platform_is_optional(qtbot, monkeypatch):
+    monkeypatch.setitem(sys.modules, "mobileca_desktop.platform.run", None)  # not installed
+    options = DemoOptions(open_browser=False, insecure_file_keyring=True, engine_config=cheap())
+    demo = start_demo(Settings(), options)
+    try:
+        for client in demo.clients.values():
+            qtbot.addWidget(client.window)
+        with qtbot.waitSignal(demo.all_ready, timeout=WAIT_MS):
+            pass
+        folder = demo.folder
+        assert demo.shared.platform is None
+        assert "交易平台模拟器尚未安装" in demo.legal.banners["info"].text()
+        settle(qtbot)
+    finally:
+        demo.close()
+    assert not folder.exists()
+
+
+def test_keyring_choice_prefers_the_desktop_keyring(tmp_path):
+    started = []
+    choice = choose_keyring(tmp_path, os_usable=lambda: True, start_private=started.append, env={})
+    assert choice.kind == "os" and not choice.insecure and started == []
+
+
+def test_keyring_choice_starts_a_private_keyring_when_there_is_none(tmp_path):
+    private = KeyringChoice("private", "private GNOME Keyring")
+    choice = choose_keyring(
+        tmp_path, os_usable=lambda: False, start_private=lambda f: private, env={}
+    )
+    assert choice is private
+
+
+def test_keyring_choice_falls_back_to_the_insecure_store_and_says_so(tmp_path):
+    choice = choose_keyring(tmp_path, os_usable=lambda: False, start_private=lambda f: None, env={})
+    assert choice.insecure and choice.insecure_file == tmp_path / demo_module.INSECURE_FILE
+    assert "INSECURE" in choice.description
+
+
+def test_keyring_choice_insecure_when_asked(tmp_path):
+    asked = choose_keyring(
+        tmp_path,
+        os_usable=lambda: True,
+        start_private=lambda f: None,
+        env={"MOBILECA_INSECURE_FILE_KEYRING": "1"},
+    )
+    assert asked.insecure
+
+
+def test_the_ca_secret_follows_the_keyring(tmp_path):
+    from mobileca_desktop.ca.secrets import PassphraseFileSecret
+
+    assert demo_module.ca_secret_for(tmp_path / "a", KeyringChoice("os", "")) is None
+    throwaway = demo_module.ca_secret_for(tmp_path / "t", KeyringChoice("os", ""), throwaway=True)
+    assert isinstance(throwaway, PassphraseFileSecret)  # no keyring entry left behind
+    secret = demo_module.ca_secret_for(tmp_path / "b", KeyringChoice("insecure", ""))
+    assert isinstance(secret, PassphraseFileSecret)
+    file = tmp_path / "b" / demo_module.CA_PASSPHRASE_FILE
+    assert len(file.read_text()) >= 32 and (file.stat().st_mode & 0o777) == 0o600
+    # A folder made without the desktop keyring keeps its passphrase file later on.
+    assert isinstance(
+        demo_module.ca_secret_for(tmp_path / "b", KeyringChoice("os", "")), PassphraseFileSecret
+    )
+
+
+@needs_gnome_keyring
+def test_a_private_gnome_keyring_starts_and_stops(tmp_path, monkeypatch, restore_keyring):
+    from mobileca_desktop.keystore.secretstore import OSKeyring
+
+    # Recorded, so the address the keyring sets is undone after the test.
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+    choice = demo_module.start_private_keyring(tmp_path / "keyring")
+    assert choice is not None, (tmp_path / "keyring" / "gnome-keyring.log").read_text()
+    try:
+        assert os.environ["DBUS_SESSION_BUS_ADDRESS"].startswith("unix:")
+        assert all(p.poll() is None for p in choice.processes)
+        store = OSKeyring()
+        assert store.backend_name() == "Secret Service"
+        store.set("demo/check", "secret")
+        assert store.get("demo/check") == "secret"
+    finally:
+        choice.close()
+    assert all(p.poll() is not None for p in choice.processes) or not choice.processes
+
+
+def test_no_keyring_programs_means_no_private_keyring(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo_module.shutil, "which", lambda name: None)
+    assert demo_module.start_private_keyring(tmp_path) is None
+
+
+@needs_gnome_keyring
+def test_the_demo_command_starts_and_exits_when_ready(tmp_path):
+    """The real command, without a desktop keyring: a private GNOME Keyring, both windows
+    at the login page, exit status 0, nothing left running."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+        "LANG": "C.UTF-8",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "mobileca_desktop", "demo", "--no-browser", "--quit-after-ready"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "private GNOME Keyring" in out.stdout, out.stdout
+    assert demo_identities()["uscc"] in out.stdout
+    assert "trading platform: http://127.0.0.1:" in out.stdout
+    folder = Path(out.stdout.split("mobileca demo in ", 1)[1].splitlines()[0].strip())
+    assert not folder.exists()  # the temporary folder went with the demo
