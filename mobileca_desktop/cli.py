@@ -1,170 +1,58 @@
 """The ``mobileca`` command: the desktop client and its subcommands.
 
 ``mobileca`` opens the client window (``app.run``); ``mobileca doctor`` checks this computer
-and prints a fix for each problem. ``demo`` and ``decode`` arrive with the client and
-scanning issues; until then they say so plainly instead of pretending.
+and prints a fix for each problem (``doctor.py``); ``mobileca demo`` starts a local CA, the
+trading-platform simulator and two client windows for trainers (``demo.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
 
 from mobileca_desktop import __version__
 from mobileca_desktop.config import Settings, add_common_arguments, load_settings
 from mobileca_desktop.domain.errors import MobileCAError
 
 
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-
-def _qt_check() -> Check:
-    # In a child process: a broken Qt platform plugin aborts the process it loads in.
-    code = (
-        "import os; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
-        "from PySide6.QtGui import QGuiApplication; app = QGuiApplication([]);"
-        "print(app.platformName())"
-    )
-    try:
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return Check("Qt", False, str(exc), "reinstall PySide6-Essentials")
-    if out.returncode != 0:
-        last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        return Check(
-            "Qt",
-            False,
-            last,
-            "Debian/Ubuntu: scripts/bootstrap.sh installs the Qt "
-            "libraries (libegl1 libgl1 libxkbcommon0 libfontconfig1 ...)",
-        )
-    return Check("Qt", True, f"platform plugin {out.stdout.strip()}")
-
-
-def _font_check() -> Check:
-    from mobileca_desktop.ca import seals
-
-    try:
-        return Check("CJK font", True, seals.find_cjk_font())
-    except MobileCAError as exc:
-        return Check(
-            "CJK font", False, exc.message, "apt-get install fonts-wqy-microhei (or fonts-noto-cjk)"
-        )
-
-
-def _keyring_check() -> Check:
-    import keyring
-
-    backend = keyring.get_keyring()
-    name = f"{type(backend).__module__}.{type(backend).__name__}"
-    if name.startswith("keyring.backends.fail") or (
-        "chainer" in name and not getattr(backend, "backends", True)
-    ):
-        return Check(
-            "OS keyring",
-            False,
-            name,
-            "Linux: start gnome-keyring (gnome-keyring-daemon --unlock "
-            "--components=secrets) inside a D-Bus session",
-        )
-    if name.startswith("keyrings.alt"):
-        return Check(
-            "OS keyring",
-            False,
-            f"{name} stores secrets in a plain file",
-            "uninstall keyrings.alt and use the desktop's keyring",
-        )
-    return Check("OS keyring", True, name)
-
-
-def _decoder_check() -> Check:
-    found = []
-    for module in ("zxingcpp", "pyzbar.pyzbar"):
-        try:
-            __import__(module)
-            found.append(module.split(".")[0])
-        except Exception:  # a missing native library raises all kinds of errors
-            continue
-    if "zxingcpp" not in found:
-        return Check("QR decoders", False, ", ".join(found) or "none", "pip install zxing-cpp")
-    return Check("QR decoders", True, ", ".join(found))
-
-
-def _camera_check() -> Check:
-    devices = sorted(str(p) for p in Path("/dev").glob("video*")) if os.name != "nt" else []
-    if os.name == "nt":
-        return Check("cameras", True, "probed when the scanner opens (Windows)")
-    if not devices:
-        return Check(
-            "cameras",
-            True,
-            "none found: 法人刷脸 and 扫一扫 can use image files or the screen instead",
-        )
-    return Check("cameras", True, ", ".join(devices))
-
-
-def _folder_check(settings: Settings) -> Check:
-    folder = settings.data_dir
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
-            pass
-    except OSError as exc:
-        return Check(
-            "data folder",
-            False,
-            f"{folder}: {exc.strerror or exc}",
-            "choose another folder with --data-dir or MOBILECA_DATA_DIR",
-        )
-    return Check("data folder", True, str(folder))
-
-
-def _ca_check(settings: Settings) -> Check:
-    if not settings.is_local_ca:
-        return Check(
-            "CA",
-            False,
-            f"remote CA {settings.ca}",
-            "the remote CA client arrives with the remote-CA issue; use --ca local",
-        )
-    db = settings.ca_data_dir / "ca.sqlite3"
-    if db.exists():
-        return Check("CA", True, f"embedded local CA in {settings.ca_data_dir}")
-    return Check("CA", True, f"embedded local CA, created at first start in {settings.ca_data_dir}")
-
-
 def doctor(settings: Settings) -> int:
-    checks = [
-        _qt_check(),
-        _font_check(),
-        _keyring_check(),
-        _camera_check(),
-        _decoder_check(),
-        _ca_check(settings),
-        _folder_check(settings),
-    ]
-    if shutil.which("openssl") is None:
-        checks.append(Check("openssl", True, "not installed (only the tests need it)"))
-    width = max(len(c.name) for c in checks)
-    for c in checks:
-        mark = "ok  " if c.ok else "FAIL"
-        print(f"[{mark}] {c.name.ljust(width)}  {c.detail}")
-        if not c.ok and c.fix:
-            print(f"       {' ' * width}  fix: {c.fix}")
-    return 0 if all(c.ok for c in checks) else 1
+    """``mobileca doctor``: the checks live in ``mobileca_desktop.doctor``."""
+    from mobileca_desktop.doctor import doctor as run_doctor
+
+    return run_doctor(settings)
+
+
+def decode(images: list[str], decoder: str | None) -> int:
+    """``mobileca decode IMAGE...``: one JSON line per image with the codes found by the live
+    scanner's pipeline; status 0 if every image was read (with or without a code), 1 if any
+    could not be read, 2 if the decoder is unavailable."""
+    import json
+
+    from mobileca_desktop.services.qr import ScanPipeline, get_decoder, read_image
+
+    if not images:
+        print("mobileca decode: give at least one image file", file=sys.stderr)
+        return 2
+    try:
+        # Still photos: no time limit, so the full-size and sharpened passes run on any size.
+        pipeline = ScanPipeline(
+            get_decoder(decoder), retry_full_size=True, enhance_max_side=1 << 16
+        )
+    except MobileCAError as exc:
+        print(f"错误 / error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")  # JSON is UTF-8 (RFC 8259)
+    status = 0
+    for path in images:
+        line: dict[str, object] = {"path": path}
+        try:
+            line["codes"] = [c.to_dict() for c in pipeline.decode(read_image(path))]
+        except MobileCAError as exc:
+            line["error"] = {"code": exc.code, "message": exc.message}
+            status = 1
+        print(json.dumps(line, ensure_ascii=False), flush=True)
+    return status
 
 
 COMMANDS = ("doctor", "demo", "decode")
@@ -181,16 +69,58 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         choices=COMMANDS,
         help="doctor: check this computer and print a fix for each problem; "
-        "demo: local CA + platform + two client windows (not built yet); "
-        "decode: decode QR codes in image files (not built yet)",
+        "demo: local CA + trading platform + the legal person's and the agent's windows; "
+        "decode IMAGE...: print the QR codes in image files, one JSON line per file",
     )
+    parser.add_argument("images", nargs="*", metavar="IMAGE", help="decode: image files")
+    parser.add_argument(
+        "--decoder", choices=("zxing", "zbar"), help="decode: the QR decoder (default zxing)"
+    )
+    add_client_arguments(parser)
     return parser
+
+
+def add_client_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of the window and of ``demo`` (not settings: they are never saved)."""
+    group = parser.add_argument_group("client and demo")
+    group.add_argument(
+        "--insecure-file-keyring",
+        nargs="?",
+        const=True,
+        default=None,
+        metavar="FILE",
+        help="INSECURE: keep device secrets in a plain file instead of the OS keyring "
+        "(CI and kiosks only; env MOBILECA_INSECURE_FILE_KEYRING)",
+    )
+    group.add_argument(
+        "--no-browser",
+        dest="open_browser",
+        action="store_false",
+        default=True,
+        help="demo: do not open the trading platform in the web browser",
+    )
+    group.add_argument(
+        "--quit-after-ready",
+        action="store_true",
+        help="demo: exit with status 0 once both windows show the login page (for checks)",
+    )
+
+
+CLIENT_ONLY = ("insecure_file_keyring", "open_browser", "quit_after_ready")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_intermixed_args(argv)
-    cli = {k: v for k, v in vars(args).items() if k != "command" and v is not None}
+    if args.command == "decode":
+        return decode(args.images, args.decoder)
+    if args.images or args.decoder:
+        parser.error("only `mobileca decode` takes image files and --decoder")
+    cli = {
+        k: v
+        for k, v in vars(args).items()
+        if k != "command" and k not in CLIENT_ONLY and v is not None
+    }
     try:
         settings = load_settings(cli)
     except MobileCAError as exc:
@@ -198,10 +128,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "doctor":
         return doctor(settings)
+    if args.command == "demo":
+        from mobileca_desktop.demo import DemoOptions, run_demo  # Qt only for the windows
+
+        return run_demo(
+            settings,
+            DemoOptions(
+                data_dir=cli.get("data_dir"),
+                open_browser=args.open_browser,
+                quit_after_ready=args.quit_after_ready,
+                insecure_file_keyring=args.insecure_file_keyring,
+            ),
+        )
     if args.command is None:
         from mobileca_desktop.app import run  # Qt is loaded only for the window
 
-        return run(settings)
+        return run(settings, insecure_file_keyring=args.insecure_file_keyring)
     print(
         f"mobileca-desktop: `{args.command}` is not built yet (it comes with the client and "
         "scanning issues). Available now: `mobileca` (the window), `mobileca doctor`, and "

@@ -7,7 +7,7 @@ ever put into an error's parameters.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class MobileCAError(Exception):
@@ -302,6 +302,28 @@ class PlatformRejected(MobileCAError):
 
     code = "platform_rejected"
     template = "The trading platform did not accept it: {reason}"
+
+
+class CameraUnavailable(MobileCAError):
+    """A camera cannot be used for 扫一扫 or 法人刷脸; ``device`` names it (e.g. ``camera:0``).
+    ``reason`` is one of: absent (no such camera), busy (another program uses it),
+    unplugged (it stopped delivering frames), unreadable (no permission, or frames OpenCV
+    cannot read)."""
+
+    code = "camera_unavailable"
+    template = "The camera {device} cannot be used: {reason}"
+    REASONS: ClassVar[dict[str, str]] = {
+        "absent": "there is no such camera",
+        "busy": "another program is using it",
+        "unplugged": "it stopped delivering pictures (unplugged?)",
+        "unreadable": "it cannot be read (no permission, or an unsupported picture format)",
+    }
+
+    def _format(self) -> str:
+        reason = str(self.params.get("reason", ""))
+        return self.template.format(
+            device=self.params.get("device", "?"), reason=self.REASONS.get(reason, reason)
+        )
 
 
 ALL_ERRORS: dict[str, type[MobileCAError]] = {}
