@@ -42,6 +42,7 @@ class DocumentsStep(StepView):
             slot = DocumentSlot(kind, doc, _PREVIEWS.get(doc.id) if doc else None)
             slot.upload_requested.connect(self.upload)
             slot.remove_requested.connect(self.remove)
+            slot.photo_taken.connect(self.upload_photo)
             self.box.addWidget(slot)
             self.slots[kind] = slot
 
@@ -59,6 +60,17 @@ class DocumentsStep(StepView):
             self._build()
 
         self.run(op, done)
+
+    def upload_photo(self, kind: DocKind, data: bytes, name: str) -> None:
+        """A photo taken with the camera (拍照 on the slot)."""
+        wizard = self.wizard
+        self._last_kind = kind
+
+        def done(doc: DocumentInfo) -> None:
+            _PREVIEWS[doc.id] = data
+            self._build()
+
+        self.run(lambda: wizard.upload(kind, data, name), done)
 
     def remove(self, doc: DocumentInfo) -> None:
         self.run(lambda: self.wizard.remove(doc.id), lambda _r: self._build())

@@ -1,0 +1,222 @@
+"""The camera on the views side: the live preview reads and analyses frames off the GUI
+thread, says plainly when a camera cannot be used, and feeds 法人刷脸 and the documents'
+拍照 through the real wizard pages (a file frame source stands in for the webcam)."""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+import pytest
+import segno
+from conftest import PASSWORD, jpeg_bytes, pdf_bytes
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QToolButton, QWidget
+from qt_support import child, click, open_window, settle, type_text, wait_page
+
+from mobileca_desktop.config import Settings
+from mobileca_desktop.domain.models import AccountKind, DocKind
+from mobileca_desktop.services.frames import ImageFileSource, WebcamSource
+from mobileca_desktop.services.qr import ScanPipeline
+from mobileca_desktop.services.wizard import Step
+from mobileca_desktop.views import camera_view
+from mobileca_desktop.views.camera_view import (
+    CameraView,
+    SnapshotDialog,
+    frame_from_qimage,
+    qimage_from_frame,
+)
+
+WAIT = 15000
+
+
+@pytest.fixture(autouse=True)
+def _threads_stopped(qtbot):
+    yield
+    assert camera_view.stop_all(5000), "a reader or analyser thread did not stop"
+
+
+def qr_frame(text: str, size=(1280, 720)) -> np.ndarray:
+    """A camera-like frame: grey background, the code in the middle."""
+    w, h = size
+    frame = np.full((h, w, 3), 180, np.uint8)
+    code = segno.make(text, error="m")
+    matrix = np.array([[0 if dark else 255 for dark in row] for row in code.matrix], np.uint8)
+    matrix = np.pad(matrix, 4, constant_values=255)
+    side = 360
+    tile = cv2.resize(matrix, (side, side), interpolation=cv2.INTER_NEAREST)
+    y, x = (h - side) // 2, (w - side) // 2
+    frame[y : y + side, x : x + side] = tile[:, :, None]
+    return frame
+
+
+def test_frames_and_qimages_round_trip():
+    frame = np.zeros((30, 40, 3), np.uint8)
+    frame[:, :, 0] = 200  # blue in BGR
+    frame[5, 7] = (1, 2, 3)
+    image = qimage_from_frame(frame)
+    assert (image.width(), image.height()) == (40, 30)
+    assert image.pixelColor(0, 0).blue() == 200 and image.pixelColor(0, 0).red() == 0
+    back = frame_from_qimage(image)
+    assert np.array_equal(back, frame)
+
+
+def test_preview_reads_and_decodes_off_the_gui_thread(qtbot, tmp_path):
+    path = tmp_path / "frame.png"
+    cv2.imwrite(str(path), qr_frame("HELLO-CAMERA"))
+    threads: set[str] = set()
+    pipeline = ScanPipeline(region=CameraView.DEFAULT_BOX)
+
+    def analyse(frame):
+        threads.add(threading.current_thread().name)
+        return [c.text for c in pipeline.decode(frame)]
+
+    view = CameraView(analyser=analyse)
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    results: list = []
+    view.analysed.connect(results.append)
+    view.start(lambda: ImageFileSource(path))
+    qtbot.waitUntil(lambda: view.frames_seen >= 3, timeout=WAIT)
+    qtbot.waitUntil(lambda: ["HELLO-CAMERA"] in results, timeout=WAIT)
+    assert view.running and view.message() == ""
+    assert threading.main_thread().name not in threads
+    assert view.snapshot().shape == (720, 1280, 3)
+    # The frame is painted (grey 180 inside the scan box), shaded outside the box.
+    image = view.grab().toImage()
+    inside = image.pixelColor(image.width() // 4, image.height() // 2).lightness()
+    outside = image.pixelColor(image.width() // 20, image.height() // 2).lightness()
+    assert inside > 150 and 40 < outside < inside - 40, (inside, outside)
+
+    view.hide()  # hidden: the camera is released
+    assert not view.running
+    qtbot.waitUntil(camera_view.idle, timeout=WAIT)
+    seen = view.frames_seen
+    view.show()  # shown again: it resumes
+    qtbot.waitUntil(lambda: view.frames_seen > seen, timeout=WAIT)
+    view.stop()
+    qtbot.waitUntil(camera_view.idle, timeout=WAIT)
+
+
+def test_a_missing_camera_is_said_on_the_preview(qtbot):
+    view = CameraView()
+    qtbot.addWidget(view)
+    view.show()
+    with qtbot.waitSignal(view.failed, timeout=WAIT) as failed:
+        view.start(lambda: WebcamSource(57))  # no /dev/video57 here
+    assert failed.args[0].code == "camera_unavailable"
+    assert "摄像头 camera:57 无法使用" in view.message()
+    assert not view.running and view.snapshot() is None
+
+
+def test_snapshot_dialog_takes_the_newest_frame(qtbot, tmp_path, portrait):
+    path = tmp_path / "face.png"
+    path.write_bytes(portrait)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    dialog = SnapshotDialog(parent, "拍照", lambda: ImageFileSource(path))
+    dialog.show()
+    shutter = child(dialog, "shutterButton", QPushButton)
+    qtbot.waitUntil(shutter.isEnabled, timeout=WAIT)
+    with qtbot.waitSignal(dialog.finished, timeout=WAIT) as done:
+        click(qtbot, shutter)
+    assert done.args[0] == QDialog.DialogCode.Accepted
+    assert (dialog.image.width(), dialog.image.height()) == (512, 512)
+
+
+def to_face_page(qtbot, services, company, settings):
+    """Logs the legal person in and walks the unit-certificate wizard to 法人刷脸."""
+    reg, _ = company
+    window = open_window(qtbot, services, settings=settings)
+    page = wait_page(qtbot, window, "loginPage")
+    form = page.form(AccountKind.LEGAL)
+    type_text(qtbot, form.login_name, reg.uscc)
+    type_text(qtbot, form.password, PASSWORD)
+    click(qtbot, form.login_button)
+    wait_page(qtbot, window, "homePage")
+    click(qtbot, child(window.current(), "applyUnitTile", QToolButton))
+    page = wait_page(qtbot, window, "wizardPage")
+    for name, step in (
+        ("institution_bjca", Step.METHOD),
+        ("method_face", Step.HANDLER),
+        ("handler_legal_person", Step.VERIFY),
+    ):
+        qtbot.waitUntil(lambda n=name: page.view.findChild(QRadioButton, n) is not None)
+        qtbot.mouseClick(child(page.view, name, QRadioButton), Qt.MouseButton.LeftButton)
+        click(qtbot, page.next_button)
+        qtbot.waitUntil(lambda s=step: page.wizard.step is s and not page.busy, timeout=WAIT)
+    return window, page
+
+
+@pytest.fixture
+def wizard_at_verify(qtbot, services, company, tmp_path, portrait):
+    """The wizard at 法人刷脸, with the portrait as the camera (a file frame source)."""
+    camera = tmp_path / "webcam.png"
+    camera.write_bytes(portrait)
+    settings = Settings(data_dir=tmp_path / "client", camera=str(camera))
+    yield to_face_page(qtbot, services, company, settings)
+    settle(qtbot)
+
+
+def next_step(qtbot, page, expected: Step) -> None:
+    click(qtbot, page.next_button)
+    qtbot.waitUntil(lambda: page.wizard.step is expected and not page.busy, timeout=WAIT)
+
+
+def test_face_check_and_document_photos_from_the_camera(qtbot, services, wizard_at_verify):
+    window, page = wizard_at_verify
+    view = page.view
+    assert child(view, "faceCamera").isHidden()
+    click(qtbot, child(view, "startCameraButton", QPushButton))
+    camera = child(view, "faceCamera", CameraView)
+    capture = child(view, "captureFaceButton", QPushButton)
+    assert camera.isVisible() and "webcam.png" in child(view, "faceCameraNote").text()
+    qtbot.waitUntil(capture.isEnabled, timeout=WAIT)  # a frame arrived
+    click(qtbot, capture)
+    qtbot.waitUntil(lambda: page.wizard.data.face_photo is not None, timeout=WAIT)
+    assert page.wizard.data.face_photo.startswith(b"\x89PNG")
+    assert page.wizard.data.face_filename == "camera.png"
+    assert not camera.running and camera.isHidden()
+    assert not child(view, "facePreview").pixmap().isNull()
+    next_step(qtbot, page, Step.CONFIRM)  # the engine's face check passed
+    assert page.wizard.verified
+    next_step(qtbot, page, Step.DOCUMENTS)
+
+    # 拍照 on a document slot: the dialog's live preview, the shutter, the upload.
+    slot = page.view.slots[DocKind.ID_FRONT]
+    click(qtbot, child(slot, "cameraDocButton", QPushButton))
+    qtbot.waitUntil(lambda: slot.dialog is not None and slot.dialog.isVisible(), timeout=WAIT)
+    shutter = child(slot.dialog, "shutterButton", QPushButton)
+    qtbot.waitUntil(shutter.isEnabled, timeout=WAIT)
+    click(qtbot, shutter)
+    qtbot.waitUntil(lambda: page.view.slots[DocKind.ID_FRONT].doc is not None, timeout=WAIT)
+    uploaded = page.view.slots[DocKind.ID_FRONT].doc
+    assert uploaded.filename == "id_front-camera.jpg" and uploaded.mime == "image/jpeg"
+    assert (
+        "已上传：id_front-camera.jpg" in child(page.view.slots[DocKind.ID_FRONT], "docState").text()
+    )
+
+    # The other two from files, and the wizard moves on: the photo counts as the document.
+    for kind, (name, data) in {
+        DocKind.LICENCE: ("licence.pdf", pdf_bytes("营业执照")),
+        DocKind.ID_BACK: ("back.jpg", jpeg_bytes("back")),
+    }.items():
+        path = window.ctx.settings.data_dir.parent / name
+        path.write_bytes(data)
+        page.view.upload(kind, path)
+        qtbot.waitUntil(lambda k=kind: page.view.slots[k].doc is not None, timeout=WAIT)
+    next_step(qtbot, page, Step.SIGN)
+
+
+def test_face_camera_missing_offers_the_photo(qtbot, services, company, tmp_path):
+    settings = Settings(data_dir=tmp_path / "client", camera="camera:57")
+    _window, page = to_face_page(qtbot, services, company, settings)
+    click(qtbot, child(page.view, "startCameraButton", QPushButton))
+    note = child(page.view, "faceCameraNote")
+    qtbot.waitUntil(lambda: "无法使用" in note.text(), timeout=WAIT)
+    assert "选择照片" in note.text()
+    assert not child(page.view, "captureFaceButton", QPushButton).isEnabled()
+    assert child(page.view, "choosePhotoButton", QPushButton).isEnabled()
+    settle(qtbot)
