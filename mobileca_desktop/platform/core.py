@@ -1,0 +1,701 @@
+"""The platform's scan sessions and the four operations, without HTTP (``app.py`` serves them).
+
+A scan session is one QR code: ``waiting`` (shown) → ``scanned`` (its operation data was
+fetched) → ``confirmed`` / ``rejected`` (with the reason) / ``expired``; a decrypt session
+passes ``authorized`` (the wrapped key was released) on its way to ``confirmed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import segno
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from mobileca_desktop.crypto import cms, ecies, scanproto
+from mobileca_desktop.platform import bids, pdfcheck
+from mobileca_desktop.platform.trust import (
+    CertificateChecker,
+    CheckedCertificate,
+    Refusal,
+    Subject,
+    TrustSource,
+    shanghai,
+    subject_of,
+)
+
+log = logging.getLogger(__name__)
+
+QR_LIFETIME = 120  # seconds (the protocol's maximum)
+ANSWER_GRACE = 180  # seconds after exp in which a session already scanned may still answer
+BINDING_SKEW = 300  # seconds the binding's time may differ from the CA clock
+MAX_BID_BYTES = 10 * 1024 * 1024
+LOGIN_HOURS = 8
+
+OP_LABEL = {"login": "扫码登录", "seal": "扫码签章", "encrypt": "扫码加密", "decrypt": "扫码解密"}
+SEAL_LABEL = {"official": "公章", "legal_rep": "法人章", "signature": "个人签名"}
+STATE_LABEL = {
+    "waiting": "等待扫码",
+    "scanned": "已扫码，请在客户端确认",
+    "authorized": "已授权，等待客户端返回密钥",
+    "confirmed": "已确认",
+    "rejected": "已拒绝",
+    "expired": "二维码已过期",
+}
+LIVE = ("waiting", "scanned", "authorized")
+
+
+@dataclass
+class Login:
+    """A logged-in platform session (the browser holds its token in a cookie)."""
+
+    token: str
+    subject: Subject
+    device_serial: str
+    institution: str
+    at: dt.datetime
+    expires_at: dt.datetime
+
+
+@dataclass
+class Bid:
+    id: str
+    name: str
+    sha256: str
+    size: int
+    subject_key: str
+    subject_name: str
+    encryption_serial: str
+    created_at: str
+    signer: str
+    opened_at: str | None = None
+    opened_by: str | None = None
+
+
+@dataclass
+class ScanSession:
+    sid: str
+    op: str
+    nonce: str
+    iat: int
+    exp: int
+    qr_text: str
+    browser: str | None
+    owner: Login | None = None
+    state: str = "waiting"
+    code: str | None = None
+    message: str = ""
+    data_body: bytes | None = None
+    details: list[list[str]] = field(default_factory=list)
+    summary: str = ""
+    # seal
+    document: bytes | None = None
+    document_name: str | None = None
+    seal: dict | None = None
+    sealed: bytes | None = None
+    # encrypt
+    bid_name: str | None = None
+    bid_content: bytes | None = None
+    # decrypt
+    bid_id: str | None = None
+    ephemeral: ec.EllipticCurvePrivateKey | None = None
+    # results
+    login_token: str | None = None
+    result: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+def _new_id() -> str:
+    return scanproto.b64url(secrets.token_bytes(18))  # 24 characters
+
+
+class Platform:
+    """One trading platform: its signing key and certificate, its sessions and bids."""
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        trust: TrustSource,
+        key: ec.EllipticCurvePrivateKey,
+        certificate: x509.Certificate,
+        platform_id: str,
+        name: str,
+        origin: str,
+        accepted_institutions: frozenset[str] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.trust = trust
+        self.checker = CertificateChecker(trust, accepted_institutions)
+        self.key = key
+        self.certificate = certificate
+        self.certificate_pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+        self.platform_id = platform_id
+        self.name = name
+        self.origin = origin
+        self._lock = threading.RLock()
+        self.sessions: dict[str, ScanSession] = {}
+        self.logins: dict[str, Login] = {}
+        self.bids_dir = self.data_dir / "bids"
+        self.sealed_dir = self.data_dir / "sealed"
+        self.bids_dir.mkdir(parents=True, exist_ok=True)
+        self.sealed_dir.mkdir(parents=True, exist_ok=True)
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        return self.trust.now()
+
+    def new_session(self, op: str, *, browser: str | None, owner: Login | None = None, **kw):
+        now = int(self.now().timestamp())
+        sid = _new_id()
+        nonce = scanproto.b64url(secrets.token_bytes(scanproto.NONCE_BYTES))
+        ephemeral = ec.generate_private_key(ec.SECP256R1()) if op == "decrypt" else None
+        payload = scanproto.Payload(
+            operation=op,
+            platform_id=self.platform_id,
+            origin=self.origin,
+            session_ref=sid,
+            data_url=f"{self.origin}/scan/{sid}/data",
+            callback_url=f"{self.origin}/scan/{sid}/callback",
+            nonce=nonce,
+            issued_at=now,
+            expires_at=now + QR_LIFETIME,
+            ephemeral_key=scanproto.encode_k(ephemeral.public_key()) if ephemeral else None,
+        )
+        text = scanproto.encode_payload(payload, self.key)
+        session = ScanSession(
+            sid=sid,
+            op=op,
+            nonce=nonce,
+            iat=now,
+            exp=now + QR_LIFETIME,
+            qr_text=text,
+            browser=browser,
+            owner=owner,
+            ephemeral=ephemeral,
+            **kw,
+        )
+        with self._lock:
+            self._sweep(now)
+            self.sessions[sid] = session
+        return session
+
+    def _sweep(self, now: int) -> None:
+        # Forget sessions long finished so memory stays bounded.
+        old = [s for s, v in self.sessions.items() if v.exp + 3600 < now]
+        for sid in old:
+            del self.sessions[sid]
+
+    def get(self, sid: str) -> ScanSession:
+        with self._lock:
+            session = self.sessions.get(sid)
+        if session is None:
+            raise Refusal("unknown_session", "没有这个扫码会话（可能已过期被清除）", status=404)
+        self._expire(session)
+        return session
+
+    def _expire(self, session: ScanSession) -> None:
+        now = int(self.now().timestamp())
+        with self._lock:
+            if session.state == "waiting" and now > session.exp:
+                session.state = "expired"
+                session.message = "二维码已过期，请刷新"
+            elif session.state in ("scanned", "authorized") and now > session.exp + ANSWER_GRACE:
+                session.state = "expired"
+                session.message = "等待客户端确认超时，请刷新二维码"
+
+    def qr_png(self, session: ScanSession, scale: int = 6) -> bytes:
+        qr = segno.make(session.qr_text, error="m", micro=False)
+        buf = io.BytesIO()
+        qr.save(buf, kind="png", scale=scale, border=4)
+        return buf.getvalue()
+
+    def qr_svg(self, session: ScanSession, scale: int = 6) -> bytes:
+        qr = segno.make(session.qr_text, error="m", micro=False)
+        buf = io.BytesIO()
+        qr.save(buf, kind="svg", scale=scale, border=4, xmldecl=False)
+        return buf.getvalue()
+
+    def public_state(self, session: ScanSession) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "sid": session.sid,
+            "op": session.op,
+            "state": session.state,
+            "state_text": STATE_LABEL[session.state],
+            "code": session.code,
+            "message": session.message,
+            "exp": session.exp,
+            "now": int(self.now().timestamp()),  # the CA clock (demo offset included)
+            "result": session.result,
+        }
+        return out
+
+    # --- logins --------------------------------------------------------------------------
+
+    def login_of(self, token: str | None) -> Login | None:
+        if not token:
+            return None
+        with self._lock:
+            login = self.logins.get(token)
+        if login is None or login.expires_at <= self.now():
+            return None
+        return login
+
+    def logout(self, token: str | None) -> None:
+        with self._lock:
+            self.logins.pop(token or "", None)
+
+    # --- operation data (GET d) ----------------------------------------------------------
+
+    def data(self, sid: str) -> bytes:
+        session = self.get(sid)
+        with self._lock:
+            if session.state not in LIVE:
+                raise Refusal(
+                    "session_closed",
+                    f"此二维码已不可用（{STATE_LABEL[session.state]}）",
+                    status=410,
+                )
+            if session.data_body is None:
+                session.data_body = scanproto.canonical_json(self._data_dict(session))
+            if session.state == "waiting":
+                session.state = "scanned"
+            return session.data_body
+
+    def _subject_dict(self, subject: Subject) -> dict[str, str]:
+        out = {"key": subject.key, "name": subject.name, "kind": subject.kind}
+        if subject.uscc:
+            out["uscc"] = subject.uscc
+        return out
+
+    def _data_dict(self, s: ScanSession) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "v": 1,
+            "op": s.op,
+            "s": s.sid,
+            "platform_name": self.name,
+            "summary": s.summary,
+            "details": s.details,
+        }
+        if s.op == "seal":
+            assert s.document is not None and s.owner is not None
+            out["subject"] = self._subject_dict(s.owner.subject)
+            out["document_url"] = f"{self.origin}/scan/{s.sid}/document.pdf"
+            out["document_sha256"] = hashlib.sha256(s.document).hexdigest()
+            out["document_name"] = s.document_name
+            out["seal"] = s.seal
+        elif s.op == "encrypt":
+            assert s.bid_content is not None and s.owner is not None
+            out["subject"] = self._subject_dict(s.owner.subject)
+            out["bid_name"] = s.bid_name
+            out["bid_sha256"] = hashlib.sha256(s.bid_content).hexdigest()
+        elif s.op == "decrypt":
+            bid = self.bid(s.bid_id or "")
+            out["subject"] = {"key": bid.subject_key, "name": bid.subject_name}
+            if bid.subject_key.startswith("org:"):
+                out["subject"]["uscc"] = bid.subject_key[4:]
+            out["bid_name"] = bid.name
+            out["bid_sha256"] = bid.sha256
+        return out
+
+    def document(self, sid: str) -> tuple[str, bytes]:
+        session = self.get(sid)
+        if session.op != "seal" or session.document is None:
+            raise Refusal("unknown_session", "此会话没有待签章的文件", status=404)
+        if session.state not in LIVE:
+            raise Refusal("session_closed", "此签章会话已结束", status=410)
+        return session.document_name or "document.pdf", session.document
+
+    # --- the client's answer (POST cb) ---------------------------------------------------
+
+    def callback(self, sid: str, body: Any) -> dict[str, Any]:
+        session = self.get(sid)
+        with session.lock:
+            if session.state not in LIVE:
+                if session.state in ("confirmed", "rejected"):
+                    raise Refusal(
+                        "replayed", "此二维码的应答已处理过（一次性随机数已用），不能重复提交", 409
+                    )
+                raise Refusal("expired", "二维码已过期，请刷新后重新扫码", 410)
+            try:
+                try:
+                    result = self._answer(session, body)
+                except (cms.EnvelopeError, ValueError, OSError) as exc:
+                    log.exception("answer to session %s failed", sid)
+                    raise Refusal(
+                        "platform_error", f"平台处理应答时出错：{type(exc).__name__}", 500
+                    ) from exc
+            except Refusal as refusal:
+                if refusal.code not in ("bad_request", "wrong_nonce", "wrong_session"):
+                    session.state = "rejected"
+                    session.code = refusal.code
+                    session.message = refusal.message
+                raise
+            return result
+
+    def _answer(self, s: ScanSession, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict) or body.get("v") != 1:
+            raise Refusal("bad_request", "应答格式不对（需要 v=1 的 JSON 对象）")
+        if body.get("s") != s.sid:
+            raise Refusal("wrong_session", "应答不属于此扫码会话")
+        if body.get("n") != s.nonce:
+            raise Refusal("wrong_nonce", "应答中的一次性随机数与本二维码不符")
+        if s.op == "decrypt" and body.get("step") == "key":
+            return self._decrypt_key(s, body)
+        if s.state == "authorized":
+            raise Refusal("replayed", "此开标会话已授权，请提交内容密钥", 409)
+        checked, binding, signature = self._verify_binding(s, body)
+        if s.op == "login":
+            return self._login(s, checked)
+        if s.owner is None:
+            raise Refusal("not_logged_in", "请先扫码登录平台")
+        if s.op == "seal":
+            return self._seal(s, body, checked)
+        if s.op == "encrypt":
+            return self._encrypt(s, body, checked, binding, signature)
+        if body.get("step") != "authorize":
+            raise Refusal("bad_request", "解密应答需要 step=authorize 或 step=key")
+        return self._decrypt_authorize(s, checked)
+
+    def _verify_binding(self, s: ScanSession, body: dict) -> tuple[CheckedCertificate, dict, bytes]:
+        binding = body.get("binding")
+        try:
+            scanproto.check_binding(binding)
+            signature = scanproto.unb64(body.get("signature"))
+            chain = body.get("chain")
+            if not isinstance(chain, list) or not chain or len(chain) > 4:
+                raise ValueError("chain")
+            cert = x509.load_pem_x509_certificate(str(chain[0]).encode())
+        except (ValueError, TypeError) as exc:
+            raise Refusal("bad_request", f"应答格式不对：{exc}") from exc
+        if s.data_body is None:
+            raise Refusal("binding_mismatch", "客户端还没有取过本次操作的数据，签名不可能覆盖它")
+        expected = {
+            "op": s.op,
+            "p": self.platform_id,
+            "o": self.origin,
+            "s": s.sid,
+            "n": s.nonce,
+            "d": scanproto.data_digest(s.data_body),
+        }
+        wrong = [k for k, v in expected.items() if binding.get(k) != v]
+        if wrong:
+            raise Refusal(
+                "binding_mismatch",
+                f"签名内容与本次会话不符（{', '.join(sorted(wrong))}）",
+            )
+        now = self.now()
+        if abs(binding["t"] - int(now.timestamp())) > BINDING_SKEW:
+            raise Refusal("stale_binding", "签名时间与平台时间相差过大")
+        if not scanproto.verify_binding(binding, signature, cert):
+            raise Refusal("bad_signature", "签名验证失败（签名值与证书不符）")
+        checked = self.checker.check(cert, now=now)
+        return checked, binding, signature
+
+    def _login(self, s: ScanSession, checked: CheckedCertificate) -> dict[str, Any]:
+        now = self.now()
+        token = secrets.token_urlsafe(24)
+        login = Login(
+            token=token,
+            subject=checked.subject,
+            device_serial=format(checked.cert.serial_number, "x"),
+            institution=checked.authority.name,
+            at=now,
+            expires_at=now + dt.timedelta(hours=LOGIN_HOURS),
+        )
+        with self._lock:
+            self.logins[token] = login
+        s.login_token = token
+        s.state = "confirmed"
+        s.message = f"登录成功：{checked.subject.display}"
+        s.result = {
+            "subject": checked.subject.display,
+            "institution": checked.authority.name,
+            "device_serial": login.device_serial,
+        }
+        return {"ok": True, "message": s.message}
+
+    def _require_owner(self, s: ScanSession, checked: CheckedCertificate) -> None:
+        assert s.owner is not None
+        if checked.subject.key != s.owner.subject.key:
+            raise Refusal(
+                "wrong_subject",
+                f"扫码证书（{checked.subject.display}）与平台登录主体"
+                f"（{s.owner.subject.display}）不一致",
+            )
+
+    def _seal(self, s: ScanSession, body: dict, checked: CheckedCertificate) -> dict[str, Any]:
+        self._require_owner(s, checked)
+        try:
+            sealed = scanproto.unb64(body.get("pdf"))
+        except ValueError as exc:
+            raise Refusal("bad_request", "应答中没有签章后的 PDF") from exc
+        assert s.document is not None and s.owner is not None
+        check = pdfcheck.check_sealed(
+            s.document,
+            sealed,
+            self.checker,
+            subject_key=s.owner.subject.key,
+            now=self.now(),
+            box=(s.seal or {}).get("box"),
+        )
+        s.sealed = sealed
+        (self.sealed_dir / f"{s.sid}.pdf").write_bytes(sealed)
+        s.state = "confirmed"
+        s.message = f"签章成功：{check.signer.subject.display}"
+        s.result = {
+            "signer": check.signer.subject.display,
+            "document": s.document_name or "",
+            "download": f"/sealed/{s.sid}.pdf",
+            "validation": "签名有效，文件未被篡改，证书可信，签名覆盖整个原文",
+            "size": str(len(sealed)),
+        }
+        return {"ok": True, "message": s.message}
+
+    def _encrypt(
+        self,
+        s: ScanSession,
+        body: dict,
+        checked: CheckedCertificate,
+        binding: dict,
+        signature: bytes,
+    ) -> dict[str, Any]:
+        self._require_owner(s, checked)
+        try:
+            enc = x509.load_pem_x509_certificate(str(body.get("encryption_certificate")).encode())
+        except ValueError as exc:
+            raise Refusal("bad_request", "应答中没有加密证书") from exc
+        enc_checked = self.checker.check(enc, purpose="encrypt")
+        if enc_checked.subject.key != checked.subject.key:
+            raise Refusal("wrong_subject", "加密证书不属于投标主体")
+        assert s.bid_content is not None and s.data_body is not None
+        record = bids.make_record(
+            bid_name=s.bid_name or "bid",
+            content=s.bid_content,
+            data_body=s.data_body,
+            binding=binding,
+            signature=signature,
+            chain_pem=[str(p) for p in body["chain"]],
+        )
+        envelope = cms.make_envelope(record, enc)
+        bid = Bid(
+            id=_new_id(),
+            name=s.bid_name or "bid",
+            sha256=hashlib.sha256(s.bid_content).hexdigest(),
+            size=len(s.bid_content),
+            subject_key=checked.subject.key,
+            subject_name=checked.subject.name,
+            encryption_serial=format(enc.serial_number, "x"),
+            created_at=shanghai(self.now()),
+            signer=checked.subject.display,
+        )
+        (self.bids_dir / f"{bid.id}.p7m").write_bytes(envelope)
+        self._save_bid(bid)
+        s.bid_content = None  # the clear bid is not kept
+        s.state = "confirmed"
+        s.message = f"加密成功：《{bid.name}》已加密存储（加密证书 {bid.encryption_serial}）"
+        s.result = {
+            "bid_id": bid.id,
+            "bid_name": bid.name,
+            "encryption_serial": bid.encryption_serial,
+        }
+        return {"ok": True, "message": s.message}
+
+    def _decrypt_authorize(self, s: ScanSession, checked: CheckedCertificate) -> dict[str, Any]:
+        bid = self.bid(s.bid_id or "")
+        if checked.subject.key != bid.subject_key:
+            raise Refusal(
+                "wrong_subject",
+                f"扫码证书（{checked.subject.display}）不属于投标人（{bid.subject_name}）",
+            )
+        parts = bids.envelope_parts(self.envelope(bid.id))
+        s.state = "authorized"
+        s.message = f"已授权：{checked.subject.display}，等待内容密钥"
+        s.result = {"authorized_by": checked.subject.display}
+        return {
+            "ok": True,
+            "message": "已验证签名，请解开内容密钥",
+            "wrapped_key": parts.wrapped.to_json_dict(),
+        }
+
+    def _decrypt_key(self, s: ScanSession, body: dict) -> dict[str, Any]:
+        if s.state != "authorized" or s.ephemeral is None:
+            raise Refusal("not_authorized", "请先提交授权签名（step=authorize）")
+        try:
+            sealed = scanproto.sealed_from_json(body.get("sealed_key"))
+        except ValueError as exc:
+            raise Refusal("bad_request", f"内容密钥格式不对：{exc}") from exc
+        try:
+            content_key = ecies.open_sealed(s.ephemeral, sealed, scanproto.key_aad(s.nonce))
+        except ecies.DecryptError as exc:
+            raise Refusal(
+                "sealed_key_invalid", "内容密钥无法解开（不是发给本次开标会话的）"
+            ) from exc
+        bid = self.bid(s.bid_id or "")
+        parts = bids.envelope_parts(self.envelope(bid.id))
+        record = bids.open_with_key(parts, content_key)
+        issuing = [a.issuing for a in self.trust.authorities()]
+        opened = bids.verify_record(record, bid.sha256, issuing)
+        bid.opened_at = shanghai(self.now())
+        bid.opened_by = s.result.get("authorized_by", "")
+        self._save_bid(bid)
+        s.ephemeral = None
+        s.state = "confirmed"
+        s.message = f"解密成功：《{bid.name}》已开启，投标签名有效"
+        s.result = {
+            "bid_id": bid.id,
+            "bid_name": bid.name,
+            "size": str(len(opened.content)),
+            "sha256": bid.sha256,
+            "signer": subject_of(opened.signer).display,
+            "authorized_by": bid.opened_by or "",
+            "preview": opened.content[:200].decode("utf-8", "replace"),
+        }
+        return {"ok": True, "message": s.message}
+
+    # --- bids ----------------------------------------------------------------------------
+
+    def _save_bid(self, bid: Bid) -> None:
+        path = self.bids_dir / f"{bid.id}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(bid.__dict__, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(path)
+
+    def bid(self, bid_id: str) -> Bid:
+        if not bid_id or not all(c.isalnum() or c in "-_" for c in bid_id):
+            raise Refusal("unknown_bid", "没有这份投标文件", status=404)
+        path = self.bids_dir / f"{bid_id}.json"
+        if not path.is_file():
+            raise Refusal("unknown_bid", "没有这份投标文件", status=404)
+        return Bid(**json.loads(path.read_text(encoding="utf-8")))
+
+    def envelope(self, bid_id: str) -> bytes:
+        return (self.bids_dir / f"{bid_id}.p7m").read_bytes()
+
+    def bids_of(self, subject_key: str) -> list[Bid]:
+        out = []
+        for path in sorted(self.bids_dir.glob("*.json")):
+            bid = Bid(**json.loads(path.read_text(encoding="utf-8")))
+            if bid.subject_key == subject_key:
+                out.append(bid)
+        return sorted(out, key=lambda b: b.created_at, reverse=True)
+
+    # --- creating the operations' sessions (from the logged-in pages) ----------------------
+
+    def start_seal(
+        self,
+        owner: Login,
+        *,
+        browser: str | None,
+        name: str,
+        pdf: bytes,
+        seal: str,
+        page: int,
+        box: list[float],
+    ) -> ScanSession:
+        if seal not in SEAL_LABEL:
+            raise Refusal("bad_request", "印章种类只能是 公章 / 法人章 / 个人签名")
+        if owner.subject.kind == "personal" and seal != "signature":
+            raise Refusal("bad_request", "个人证书只能使用个人签名")
+        if not pdf.startswith(b"%PDF-") or len(pdf) > pdfcheck.MAX_PDF_BYTES:
+            raise Refusal("bad_request", "请上传 PDF 文件（不超过 20 MB）")
+        try:
+            pages = _page_count(pdf)
+        except ValueError as exc:
+            raise Refusal("bad_request", "PDF 文件无法解析") from exc
+        if not 1 <= int(page) <= pages:
+            raise Refusal("bad_request", f"页码超出范围（共 {pages} 页）")
+        if len(box) != 4 or not all(isinstance(v, int | float) for v in box):
+            raise Refusal("bad_request", "印章位置需要四个数字 [x1, y1, x2, y2]")
+        x1, y1, x2, y2 = (float(v) for v in box)
+        if not (x2 - x1 >= 20 and y2 - y1 >= 20 and x1 >= 0 and y1 >= 0):
+            raise Refusal("bad_request", "印章位置不合理（宽高至少 20pt，坐标非负）")
+        name = _clean_name(name, "document.pdf")
+        return self.new_session(
+            "seal",
+            browser=browser,
+            owner=owner,
+            document=pdf,
+            document_name=name,
+            seal={"kind": seal, "page": int(page), "box": [x1, y1, x2, y2]},
+            summary=f"签章《{name}》",
+            details=[
+                ["平台", self.name],
+                ["文件", name],
+                ["印章", SEAL_LABEL[seal]],
+                ["位置", f"第 {int(page)} 页 ({x1:.0f}, {y1:.0f}) – ({x2:.0f}, {y2:.0f})"],
+                ["签章主体", owner.subject.display],
+            ],
+        )
+
+    def start_encrypt(
+        self, owner: Login, *, browser: str | None, name: str, content: bytes
+    ) -> ScanSession:
+        if owner.subject.kind == "personal":
+            raise Refusal("certificate_kind", "个人证书不能加密单位的投标文件")
+        if not content or len(content) > MAX_BID_BYTES:
+            raise Refusal("bad_request", "请选择投标文件（不超过 10 MB）")
+        name = _clean_name(name, "投标文件")
+        return self.new_session(
+            "encrypt",
+            browser=browser,
+            owner=owner,
+            bid_name=name,
+            bid_content=content,
+            summary=f"加密投标文件《{name}》",
+            details=[
+                ["平台", self.name],
+                ["投标文件", name],
+                ["大小", f"{len(content)} 字节"],
+                ["SHA-256", hashlib.sha256(content).hexdigest()],
+                ["投标人", owner.subject.name],
+            ],
+        )
+
+    def start_decrypt(self, owner: Login, *, browser: str | None, bid_id: str) -> ScanSession:
+        bid = self.bid(bid_id)
+        if bid.subject_key != owner.subject.key:
+            raise Refusal("wrong_subject", "只能开启本单位的投标文件", status=403)
+        return self.new_session(
+            "decrypt",
+            browser=browser,
+            owner=owner,
+            bid_id=bid.id,
+            summary=f"开标解密《{bid.name}》",
+            details=[
+                ["平台", self.name],
+                ["投标文件", bid.name],
+                ["投标人", bid.subject_name],
+                ["加密证书", bid.encryption_serial],
+                ["投标时间", bid.created_at],
+            ],
+        )
+
+
+def _clean_name(name: Any, default: str) -> str:
+    text = str(name or "").replace("\\", "/").split("/")[-1].strip()
+    text = "".join(c for c in text if c.isprintable())[:80]
+    return text or default
+
+
+def _page_count(pdf: bytes) -> int:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        return int(reader.root["/Pages"]["/Count"])
+    except (PdfError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError("unreadable PDF") from exc
