@@ -10,6 +10,7 @@ services once and hands them to the views.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QLabel
 
 from mobileca_desktop.config import Settings
@@ -29,15 +30,19 @@ from mobileca_desktop.domain.errors import (
     SecretUnavailable,
     ServiceUnavailable,
 )
-from mobileca_desktop.views import messages
-from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.main_window import MainWindow
 from mobileca_desktop.views.theme import ui_font
 from mobileca_desktop.views.watchdog import GuiWatchdog
 
+# The window's first frame waits only for the modules above (bench/startup.py): what the
+# services, the error texts and the language need (the domain models, ``messages``,
+# ``views.background``, Qt's ``Qt`` namespace, whose first use builds its ~90 enums) is
+# imported where it is used, after that frame.
+
 log = logging.getLogger(__name__)
 
 LOCAL_CA_LABEL = "本机 CA"
+SOURCE_LANGUAGE = "zh_CN"  # the views' texts are written in Chinese (views/i18n.py)
 
 
 @dataclass
@@ -106,6 +111,7 @@ class Client(QObject):
 
     ready = Signal(object)  # AppContext
     failed = Signal(object)  # the error
+    first_frame = Signal()  # the window was painted (or 300 ms passed); services open next
 
     def __init__(
         self,
@@ -143,6 +149,8 @@ class Client(QObject):
         level; setting a level again replaces its text."""
         banner = self.banners.get(level)
         if banner is None:
+            from PySide6.QtCore import Qt
+
             banner = QLabel()
             banner.setObjectName(f"{level}Banner")
             banner.setWordWrap(True)
@@ -193,6 +201,9 @@ class Client(QObject):
         if self._begun:
             return
         self._begun = True
+        self.first_frame.emit()
+        from mobileca_desktop.views.background import BackgroundOp
+
         BackgroundOp(
             self.window, self._open, on_success=self._opened, on_failure=self._failed
         ).run()
@@ -239,6 +250,8 @@ class Client(QObject):
 def startup_problem(err: BaseException, settings: Settings | None = None) -> tuple[str, str]:
     """What went wrong at start-up and what to do about it (rich text)."""
     from html import escape
+
+    from mobileca_desktop.views import messages
 
     detail = escape(getattr(err, "message", str(err)))
     doctor = "运行 <code>mobileca doctor</code> 可查看本机检查结果和修复方法。"
@@ -299,7 +312,12 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 class _FirstPaint(QObject):
     """``MOBILECA_STARTUP_PROBE=1`` (bench/startup.py): print the monotonic time of the main
-    window's first paint and, once the login page is shown, that time too, then quit."""
+    window's first paint and, once the login page is shown, that time too, then quit.
+
+    As the bench's bare window: the first ``Paint`` / ``UpdateRequest`` posts a zero timer,
+    which reports once that frame has been painted and flushed. Installed after
+    ``Client.start``, so its filter runs first and its timer fires before the services
+    start opening."""
 
     def __init__(self, client: Client) -> None:
         super().__init__(client)
@@ -310,11 +328,9 @@ class _FirstPaint(QObject):
         client.failed.connect(lambda err: self._report("failed", quit_=True))
 
     def eventFilter(self, obj: QObject, event: Any) -> bool:  # Qt override
-        from PySide6.QtCore import QEvent
-
         if not self.painted and event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
             self.painted = True
-            self._report("first-paint")
+            QTimer.singleShot(0, lambda: self._report("first-paint"))
         return False
 
     def _page(self, page: Any) -> None:
@@ -334,13 +350,25 @@ def run(settings: Settings, insecure_file_keyring: bool | str | Path | None = No
     """``mobileca``: the client window on the configured CA, until it is closed."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     app = application()
-    from mobileca_desktop.views import i18n
 
-    i18n.install(app, settings.lang)
+    def install_language() -> None:
+        from mobileca_desktop.views import i18n  # imports the error texts and domain models
+
+        i18n.install(app, settings.lang)
+
+    # Another language must be installed before the window takes its texts. Chinese, the
+    # source language, only adds Qt's own words (message boxes, context menus): installed
+    # once the first frame is shown, before the services open.
+    later = settings.lang == SOURCE_LANGUAGE
+    if not later:
+        install_language()
     client = Client(settings, insecure_file_keyring=insecure_file_keyring)
+    if later:
+        client.first_frame.connect(install_language)
+    client.first_frame.connect(gc.enable)  # cli.main turns it off until the first frame
+    client.start()
     if os.environ.get("MOBILECA_STARTUP_PROBE") == "1":
         _FirstPaint(client)
-    client.start()
     code = app.exec()
     client.close()
     return code

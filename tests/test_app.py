@@ -255,3 +255,75 @@ def test_app_module_keeps_the_engine_out_of_the_first_paint():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", out.stdout
     assert app_module.LOCAL_CA_LABEL == "本机 CA"
+
+
+FIRST_FRAME_PROBE = """
+import sys
+from PySide6 import QtCore
+lazy_qt = "Qt" not in vars(QtCore)  # PySide6 builds its Qt namespace on first use
+from mobileca_desktop import app
+from mobileca_desktop.config import Settings
+qapp = app.application()
+client = app.Client(Settings(data_dir=sys.argv[1], device="probe"))
+client.window.show()
+for _ in range(5):
+    qapp.processEvents()
+late = (
+    "mobileca_desktop.domain.models", "mobileca_desktop.views.messages",
+    "mobileca_desktop.views.background", "mobileca_desktop.views.inbox_panel",
+    "mobileca_desktop.views.toast", "mobileca_desktop.services.api",
+)
+print([m for m in late if m in sys.modules], lazy_qt and "Qt" in vars(QtCore))
+"""
+
+
+def test_the_first_frame_waits_only_for_the_window(tmp_path):
+    """The start-up page is painted before the domain models, the error texts, the phone-inbox
+    dock and the toast are loaded, and before PySide6 builds the ~90 enums of its Qt
+    namespace: they come after the first frame (bench/startup.py)."""
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_PROBE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[] False", out.stdout + out.stderr[-1500:]
+
+
+def test_the_inbox_dock_is_built_on_first_use(qtbot):
+    from mobileca_desktop.views.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert window._inbox_panel is None
+    width = window.width()
+    window.toggle_inbox()
+    panel = window.inbox_panel
+    assert panel is window._inbox_panel and panel.isVisible()
+    assert window.width() > width
+    window.toggle_inbox()
+    assert not panel.isVisible() and window.inbox_panel is panel
+
+
+def test_values_set_by_key_name_take_effect(qtbot):
+    """The first frame's widgets set Qt enum values by key name (setProperty, which fails
+    silently on a wrong name): check each one took."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    from mobileca_desktop.views.main_window import MainWindow
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    page = window.startup
+    assert page.heading.alignment() == Qt.AlignmentFlag.AlignCenter
+    assert page.text.textFormat() == Qt.TextFormat.RichText
+    assert page.text.textInteractionFlags() == Qt.TextInteractionFlag.TextSelectableByMouse
+    assert page.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert window.top_bar.title.alignment() == Qt.AlignmentFlag.AlignCenter
+    assert window.top_bar.back.shortcut() == QKeySequence("Alt+Left")
+    keys = [s.key() for s in window.findChildren(QShortcut)]
+    assert QKeySequence("Ctrl+I") in keys

@@ -5,34 +5,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QThreadPool, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from mobileca_desktop.domain.models import (
-    Account,
-    AccountKind,
-    CertificateRow,
-    CertKind,
-    CertStatus,
-    Session,
-)
 from mobileca_desktop.views import theme
-from mobileca_desktop.views.background import BackgroundOp
-from mobileca_desktop.views.context import AppContext
 from mobileca_desktop.views.icons import icon
-from mobileca_desktop.views.inbox_panel import InboxPanel
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.startup_page import StartupPage
-from mobileca_desktop.views.toast import Toast
 from mobileca_desktop.views.top_bar import TopBar
 
 if TYPE_CHECKING:
+    from mobileca_desktop.domain.models import (
+        Account,
+        AccountKind,
+        CertificateRow,
+        CertKind,
+        Session,
+    )
     from mobileca_desktop.services.wizard import ApplicationWizard
+    from mobileca_desktop.views.context import AppContext
+    from mobileca_desktop.views.inbox_panel import InboxPanel
+    from mobileca_desktop.views.toast import Toast
 
-# The pages after login (home, 证书管理, 证书详情, the wizard) are imported where they are
-# opened: the window's first paint must not wait for them and what they import (NumPy and
-# OpenCV for the camera, the keystore's cryptography). bench/startup.py measures it.
+# The first frame is the top bar and the start-up page: everything else is imported and
+# built when first used, after it (bench/startup.py). The pages after login (home, 证书管理,
+# 证书详情, the wizard) and what they import (NumPy and OpenCV for the camera, the
+# keystore's cryptography); the domain models; the phone-inbox dock (``inbox_panel``) and
+# the toast; Qt's ``Qt`` namespace, whose first use builds all its ~90 enums (15 ms).
 
 WINDOW_SIZE = (420, 860)
 APP_TITLE = "山西公共资源交易 移动版 CA"
@@ -66,18 +66,42 @@ class MainWindow(QMainWindow):
         column.addWidget(self.top_bar)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.toast = Toast(central)
-
-        self.inbox_panel = InboxPanel()
-        self.inbox_panel.setAllowedAreas(
-            Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inbox_panel)
-        self.inbox_panel.hide()
-        QShortcut(QKeySequence("Ctrl+I"), self, activated=self.toggle_inbox)
+        self._toast: Toast | None = None
+        self._inbox_panel: InboxPanel | None = None
+        inbox_key = QShortcut(self)
+        inbox_key.setProperty("key", "Ctrl+I")  # setKey() would build the Qt namespace
+        inbox_key.activated.connect(self.toggle_inbox)
 
         self.startup = StartupPage()
         self.reset(self.startup)
+
+    @property
+    def toast(self) -> Toast:
+        """The floating message over the bottom of the window (made on first use)."""
+        if self._toast is None:
+            from mobileca_desktop.views.toast import Toast
+
+            self._toast = Toast(self.centralWidget())
+        return self._toast
+
+    @property
+    def inbox_panel(self) -> InboxPanel:
+        """手机收件箱, docked on the right, hidden until toggled (made on first use)."""
+        if self._inbox_panel is None:
+            from PySide6.QtCore import Qt
+
+            from mobileca_desktop.views.inbox_panel import InboxPanel
+
+            dock = InboxPanel()
+            dock.setAllowedAreas(
+                Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
+            )
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            dock.hide()
+            self._inbox_panel = dock
+            if self.ctx is not None:
+                dock.attach(self.ctx.inbox)
+        return self._inbox_panel
 
     # --- start-up ---------------------------------------------------------------------------
 
@@ -85,7 +109,8 @@ class MainWindow(QMainWindow):
         """The services are ready: go to the login page."""
         self.ctx = ctx
         self.setWindowTitle(f"{APP_TITLE} — {ctx.device}")
-        self.inbox_panel.attach(ctx.inbox)
+        if self._inbox_panel is not None:
+            self._inbox_panel.attach(ctx.inbox)
         self.show_login()
 
     def show_problem(self, heading: str, html: str) -> None:
@@ -143,12 +168,14 @@ class MainWindow(QMainWindow):
 
     # --- accounts ---------------------------------------------------------------------------
 
-    def show_login(self, kind: AccountKind = AccountKind.LEGAL, login_name: str = "") -> None:
+    def show_login(self, kind: AccountKind | None = None, login_name: str = "") -> None:
+        """The login page on the tab of ``kind`` (the legal person's by default)."""
+        from mobileca_desktop.domain.models import AccountKind
         from mobileca_desktop.views.login_page import LoginPage
 
         page = LoginPage(self)
         self.reset(page)
-        page.select(kind, login_name)
+        page.select(AccountKind.LEGAL if kind is None else kind, login_name)
 
     def open_registration(self, kind: AccountKind) -> None:
         from mobileca_desktop.views.register_page import RegisterPage
@@ -167,8 +194,10 @@ class MainWindow(QMainWindow):
         self.reset(HomePage(self, account))
 
     def logout(self) -> None:
+        from mobileca_desktop.views.background import BackgroundOp
+
         ctx, session = self.ctx, self.session
-        kind = self.account.kind if self.account else AccountKind.LEGAL
+        kind = self.account.kind if self.account else None
         self.session = self.account = None
         if ctx is not None and session is not None:
             BackgroundOp(self, lambda: ctx.ca.logout(session), on_failure=lambda _e: None).run()
@@ -182,6 +211,7 @@ class MainWindow(QMainWindow):
     def apply(self, kind: CertKind) -> None:
         """申请…证书: continue this kind's unsubmitted draft if there is one, else start."""
         from mobileca_desktop.services.wizard import ApplicationWizard
+        from mobileca_desktop.views.background import BackgroundOp
 
         ctx, session = self.ctx, self.session
         assert ctx is not None and session is not None
@@ -204,7 +234,9 @@ class MainWindow(QMainWindow):
     def continue_row(self, row: CertificateRow) -> None:
         """继续 in 证书管理: a draft resumes, a rejected application goes back to a draft,
         an expired certificate is renewed (证书更新)."""
+        from mobileca_desktop.domain.models import CertStatus
         from mobileca_desktop.services.wizard import ApplicationWizard
+        from mobileca_desktop.views.background import BackgroundOp
         from mobileca_desktop.views.wizard.wizard_page import WizardPage
 
         ctx, session = self.ctx, self.session
@@ -297,7 +329,8 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # Qt override
         super().resizeEvent(event)
-        self.toast.hide()
+        if self._toast is not None:
+            self._toast.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
         self.closing.emit()

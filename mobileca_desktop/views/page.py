@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 
@@ -21,7 +20,9 @@ class Page(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Enum values by key name: the first frame (the start-up page) does not build
+        # PySide6's Qt namespace (views/main_window.py).
+        self.scroll.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         inner = QWidget()
         self.body = QVBoxLayout(inner)
         self.body.setContentsMargins(16, 16, 16, 20)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton
 
@@ -27,12 +27,12 @@ class TopBar(QFrame):
         self.back.setIconSize(QSize(22, 22))
         self.back.setToolTip(self.tr("返回"))
         self.back.setAccessibleName(self.tr("返回"))
-        self.back.setShortcut("Alt+Left")
+        self.back.setProperty("shortcut", "Alt+Left")  # setShortcut builds the Qt namespace
         self.back.clicked.connect(self.back_requested)
 
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setProperty("alignment", "AlignCenter")  # no Qt namespace: main_window.py
 
         self.inbox = QToolButton()
         self.inbox.setObjectName("inboxButton")
