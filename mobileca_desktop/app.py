@@ -10,7 +10,6 @@ services once and hands them to the views.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -365,7 +364,11 @@ def run(settings: Settings, insecure_file_keyring: bool | str | Path | None = No
     client = Client(settings, insecure_file_keyring=insecure_file_keyring)
     if later:
         client.first_frame.connect(install_language)
-    client.first_frame.connect(gc.enable)  # cli.main turns it off until the first frame
+    # cli.main turns the collector off until the first frame; from then on it runs on the
+    # GUI thread only (views/gc_guard.py).
+    from mobileca_desktop.views import gc_guard
+
+    client.first_frame.connect(lambda: gc_guard.install(app))
     client.start()
     if os.environ.get("MOBILECA_STARTUP_PROBE") == "1":
         _FirstPaint(client)

@@ -173,3 +173,46 @@ def test_no_keyring_is_explained_with_what_to_do(qtbot, tmp_path):
     assert page.heading.text() == "无法使用系统钥匙串"
     assert "gnome-keyring" in page.text.text() and "mobileca doctor" in page.text.text()
     client.close()
+
+
+def test_cyclic_garbage_is_collected_on_the_gui_thread_only(qtbot):
+    """A worker thread must never run the cyclic collector (it would destroy Qt objects on
+    the wrong thread): after the first BackgroundOp the collector is the GUI-thread timer."""
+    import gc
+    import weakref
+
+    from mobileca_desktop.views import gc_guard
+
+    class Node:
+        pass
+
+    def cycles(n: int) -> weakref.ref:
+        """n two-node cycles, unreachable once made; a weak reference to the last one."""
+        for _ in range(n):
+            a, b = Node(), Node()
+            a.other, b.other = b, a
+        return weakref.ref(a)
+
+    gui_thread = threading.get_ident()
+    collector_threads: set[int] = set()
+
+    def record(phase, info):
+        if phase == "start":
+            collector_threads.add(threading.get_ident())
+
+    op = BackgroundOp(None, lambda: None)
+    with qtbot.waitSignal(op.finished, timeout=10000):
+        op.run()
+    assert not gc.isenabled()
+
+    gc.callbacks.append(record)
+    try:
+        # Garbage made on a worker, far past the first generation's threshold.
+        op = BackgroundOp(None, lambda: cycles(5_000))
+        with qtbot.waitSignal(op.succeeded, timeout=10000) as made:
+            op.run()
+        ref = made.args[0]
+        qtbot.waitUntil(lambda: ref() is None, timeout=4 * gc_guard.INTERVAL_MS + 5000)
+    finally:
+        gc.callbacks.remove(record)
+    assert collector_threads == {gui_thread}

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mobileca_desktop.domain.errors import MobileCAError
-from mobileca_desktop.views import messages
+from mobileca_desktop.views import gc_guard, messages
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ class _Outcome(QObject):
     """Made on the GUI thread; the worker emits on it, so delivery is queued to the GUI."""
 
     done = Signal(bool, object)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
 
 
 class _Job(QRunnable):
@@ -55,6 +58,10 @@ class BackgroundOp(QObject):
 
     # Running operations are kept alive here (they have no Qt parent) until delivered.
     _running: ClassVar[set[BackgroundOp]] = set()
+    # Delivered ones stay referenced until Qt has deleted them (``deleteLater``): dropping
+    # the last Python reference inside ``_deliver`` would destroy the object in the middle
+    # of its own slot call, which crashed the process now and then.
+    _delivered: ClassVar[set[BackgroundOp]] = set()
 
     def __init__(
         self,
@@ -77,7 +84,11 @@ class BackgroundOp(QObject):
         return not cls._running
 
     def run(self, pool: QThreadPool | None = None) -> BackgroundOp:
-        self._outcome = _Outcome()
+        app = QCoreApplication.instance()
+        if app is not None:
+            gc_guard.install(app)  # no cyclic collection on the worker threads
+        BackgroundOp._delivered = {op for op in BackgroundOp._delivered if shiboken6.isValid(op)}
+        self._outcome = _Outcome(self)  # a child: deleted with this operation
         self._outcome.done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         BackgroundOp._running.add(self)
         (pool or QThreadPool.globalInstance()).start(_Job(self._op, self._outcome))
@@ -88,6 +99,7 @@ class BackgroundOp(QObject):
 
     @Slot(bool, object)
     def _deliver(self, ok: bool, value: object) -> None:
+        BackgroundOp._delivered.add(self)
         BackgroundOp._running.discard(self)
         alive = self._widget_alive()
         try:
@@ -104,6 +116,7 @@ class BackgroundOp(QObject):
                     log_error(value)
         finally:
             self.finished.emit()
+            self.deleteLater()
 
 
 def run_in_background(
