@@ -25,7 +25,9 @@ class CertRow(QFrame):
         super().__init__()
         self.row = row
         set_role(self, "card")
-        self.setObjectName("certRow")
+        # One name per row, as grant rows have: QA tells the certificates apart by it.
+        key = row.certificate_id if row.certificate_id is not None else f"app{row.application_id}"
+        self.setObjectName(f"certRow_{key}")
         self.openable = row.certificate_id is not None and row.status in OPENABLE
         kind = text_of(row.kind)
         self.setAccessibleName(f"{kind} {row.subject_name} {text_of(row.status)}")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QShowEvent
 
 
 class Page(QWidget):
@@ -18,6 +23,7 @@ class Page(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.scroll = QScrollArea()
+        self.scroll.setObjectName("pageScroll")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         # Enum values by key name: the first frame (the start-up page) does not build
@@ -29,6 +35,15 @@ class Page(QWidget):
         self.body.setSpacing(12)
         self.scroll.setWidget(inner)
         outer.addWidget(self.scroll)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        super().showEvent(event)
+        # The scroll area is a Tab stop (the keyboard scrolls it): named by the page's title,
+        # or by the title of what holds the page (the inbox dock's page has none).
+        name, holder = self.title, self.parentWidget()
+        while not name and holder is not None:
+            name, holder = holder.windowTitle(), holder.parentWidget()
+        self.scroll.setAccessibleName(name)
 
     def shown(self) -> None:
         """Called each time the page becomes the current one (e.g. to reload its data)."""

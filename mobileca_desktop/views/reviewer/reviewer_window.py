@@ -198,6 +198,7 @@ class ReviewerWindow(QMainWindow):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # the arrows move in the queue, Tab leaves it
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -212,6 +213,7 @@ class ReviewerWindow(QMainWindow):
 
         self.detail_scroll = QScrollArea()
         self.detail_scroll.setObjectName("reviewDetail")
+        self.detail_scroll.setAccessibleName(self.windowTitle())  # then "申请 #N"
         self.detail_scroll.setWidgetResizable(True)
         self.detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget()
@@ -395,6 +397,7 @@ class ReviewerWindow(QMainWindow):
                     child.deleteLater()
         self.action_buttons = {}
         self._pdf_keep = []
+        self.detail_scroll.setAccessibleName(self.windowTitle())
 
     def _show_item(self, result: tuple[ReviewItem, list[tuple[DocumentInfo, bytes]]]) -> None:
         item, docs = result
@@ -404,6 +407,7 @@ class ReviewerWindow(QMainWindow):
         info = Card()
         info.setObjectName("applicationCard")
         heading = set_role(QLabel(self.tr("申请 #{}").format(a.id)), "heading")
+        self.detail_scroll.setAccessibleName(heading.text())
         info.box.addWidget(heading)
         rows = [
             ("applicant", self.tr("申请人"), item.applicant),

@@ -215,6 +215,7 @@ class VerifyStep(StepView):
         self.elicence.setAccessibleName(self.tr("电子营业执照二维码内容"))
         self.elicence.setPlaceholderText("SXEL1.…")
         self.elicence.setFixedHeight(96)
+        self.elicence.setTabChangesFocus(True)  # Tab moves on, as in every other field
         self.card.box.addWidget(self.elicence)
 
     # --- 对公打款 ---------------------------------------------------------------------------
