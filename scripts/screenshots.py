@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Renders the client's screens to PNG under docs/screenshots/ (Chinese UI).
+"""Renders the client's screens to PNG under docs/screenshots/, in Chinese and English.
 
-Usage: python scripts/screenshots.py [--out DIR] [--scale 2]
+Usage: python scripts/screenshots.py [--lang zh_CN|en|all] [--out DIR] [--scale 2]
 
-A throw-away local CA in a temporary folder is seeded with a demo company, a person and
-applications in each state, then the real window is driven page by page and grabbed. The
-seal images already in docs/screenshots/ (seal-*.png) are left alone.
+For each language, a throw-away local CA in a temporary folder is seeded with a demo
+company, a person and applications in each state, then the real window is driven page by
+page and grabbed: Chinese to DIR/<name>.png, English to DIR/en/<name>.png. The seal images
+already in docs/screenshots/ (seal-*.png) are left alone.
+
+Then every module scripts/shots/*.py is imported and its ``render(out_dir: Path, lang: str)
+-> list[Path]`` called once per language, with the translator for ``lang`` installed and
+``out_dir`` the folder of that language: screens that need their own set-up (the reviewer
+window, 扫一扫, ...) live there, next to the feature's owner. A module that fails is
+reported and the others still run; the exit code is then 1.
 """
 
 from __future__ import annotations
@@ -23,6 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--lang", choices=("zh_CN", "en", "all"), default="all", help="language(s) to render"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--scale", default="1", help="device pixel ratio of the PNGs")
     return parser.parse_args()
@@ -34,7 +44,9 @@ os.environ["QT_SCALE_FACTOR"] = ARGS.scale
 sys.path.insert(0, str(ROOT))
 
 import datetime as dt  # noqa: E402
+import importlib.util  # noqa: E402
 import io  # noqa: E402
+import traceback  # noqa: E402
 
 from PIL import Image, ImageDraw  # noqa: E402
 from PySide6.QtCore import QThread  # noqa: E402
@@ -59,12 +71,19 @@ from mobileca_desktop.domain.models import (  # noqa: E402
 )
 from mobileca_desktop.services.local import LocalServices  # noqa: E402
 from mobileca_desktop.services.wizard import ApplicationWizard  # noqa: E402
+from mobileca_desktop.views import i18n  # noqa: E402
 from mobileca_desktop.views.background import BackgroundOp  # noqa: E402
 from mobileca_desktop.views.context import AppContext  # noqa: E402
 from mobileca_desktop.views.main_window import MainWindow  # noqa: E402
 from mobileca_desktop.views.wizard.wizard_page import WizardPage  # noqa: E402
 
 PASSWORD = "Demo2026pass"
+SHOTS = ROOT / "scripts" / "shots"
+
+
+def out_dir(lang: str) -> Path:
+    """Chinese (the default UI) at the top of --out, English in en/."""
+    return ARGS.out if lang == i18n.ZH else ARGS.out / "en"
 
 
 def image(kind: str, text: str) -> tuple[bytes, str]:
@@ -208,7 +227,8 @@ def drive(shooter: Shooter, demo: Demo) -> None:
     shooter.shot(window, "certificate-detail-legal-rep")
     window.pop()
     window.open_grants()
-    shooter.shot(window, "not-built-grants")
+    if window.current().objectName() == "notBuiltPage":  # built: scripts/shots/grants.py
+        shooter.shot(window, "not-built-grants")
     window.pop()
 
     # The wizard, step by step: an agent applies by 对公打款 (the auth code in the memo).
@@ -288,19 +308,62 @@ def drive(shooter: Shooter, demo: Demo) -> None:
     window.close()
 
 
-def main() -> int:
-    ARGS.out.mkdir(parents=True, exist_ok=True)
-    app = application([sys.argv[0]])
-    shooter = Shooter(app, ARGS.out)
-    with tempfile.TemporaryDirectory() as folder:
-        demo = Demo(Path(folder))
+def shot_modules() -> list[Path]:
+    """scripts/shots/*.py, in name order (files starting with _ are helpers, not shots)."""
+    if not SHOTS.is_dir():
+        return []
+    return sorted(p for p in SHOTS.glob("*.py") if not p.name.startswith("_"))
+
+
+def run_shot_module(path: Path, folder: Path, lang: str) -> list[Path]:
+    spec = importlib.util.spec_from_file_location(f"shots_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    taken = list(module.render(folder, lang))
+    for shot in taken:
+        print(shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot)
+    return taken
+
+
+def render_language(app: QApplication, lang: str) -> tuple[list[Path], list[str]]:
+    """Every screen in ``lang``: the main window's tour, then scripts/shots/*.py."""
+    folder = out_dir(lang)
+    folder.mkdir(parents=True, exist_ok=True)
+    i18n.install(app, lang)
+    shooter = Shooter(app, folder)
+    with tempfile.TemporaryDirectory() as data:
+        demo = Demo(Path(data))
         try:
             drive(shooter, demo)
         finally:
             shooter.settle()
             demo.services.close()
-    print(f"{len(shooter.taken)} screenshots in {ARGS.out}")
-    return 0
+    failed: list[str] = []
+    for path in shot_modules():
+        try:
+            shooter.taken += run_shot_module(path, folder, lang)
+        except Exception:
+            traceback.print_exc()
+            failed.append(f"{path.name} ({lang})")
+        shooter.settle()
+    return shooter.taken, failed
+
+
+def main() -> int:
+    app = application([sys.argv[0]])
+    langs = [i18n.ZH, i18n.EN] if ARGS.lang == "all" else [i18n.normalise(ARGS.lang)]
+    taken: list[Path] = []
+    failed: list[str] = []
+    for lang in langs:
+        shots, broken = render_language(app, lang)
+        taken += shots
+        failed += broken
+    i18n.uninstall(app)
+    print(f"{len(taken)} screenshots in {ARGS.out}")
+    if failed:
+        print("failed: " + ", ".join(failed))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,14 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 from mobileca_desktop.views.theme import set_role
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Enter the ID number", not "Enter the ID Number"; a
+    Chinese label (or an acronym such as "ID") is left as it is."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 class FormField(QWidget):
     def __init__(
         self,
@@ -28,7 +36,7 @@ class FormField(QWidget):
         self.label = set_role(QLabel(label), "fieldLabel")
         self.edit = QLineEdit(value)
         self.edit.setObjectName(f"{name}Input")
-        self.edit.setPlaceholderText(placeholder or f"请输入{label}")
+        self.edit.setPlaceholderText(placeholder or self.tr("请输入{}").format(_in_sentence(label)))
         self.edit.setAccessibleName(label)
         self.edit.setMaxLength(max_length)
         self.edit.setMinimumHeight(38)

@@ -1,9 +1,12 @@
-"""Display formats of DESIGN.md: dates as ``YYYY-MM-DD HH:MM:SS`` in Asia/Shanghai."""
+"""Display formats of DESIGN.md: dates as ``YYYY-MM-DD HH:MM:SS`` in Asia/Shanghai; the
+words for enum members (the handbook's Chinese, translated for an English UI)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from mobileca_desktop.domain.models import label
 
@@ -18,9 +21,39 @@ def display_time(value: dt.datetime | None) -> str:
     return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
 
 
+# The handbook's words of ``domain.models.label``, listed here for the translation file
+# (tests/test_i18n.py checks the list is complete).
+ENUM_WORDS = (
+    QT_TRANSLATE_NOOP("EnumLabel", "企业数字证书"),
+    QT_TRANSLATE_NOOP("EnumLabel", "法人数字证书"),
+    QT_TRANSLATE_NOOP("EnumLabel", "个人数字证书"),
+    QT_TRANSLATE_NOOP("EnumLabel", "法人刷脸"),
+    QT_TRANSLATE_NOOP("EnumLabel", "电子营业执照"),
+    QT_TRANSLATE_NOOP("EnumLabel", "对公打款"),
+    QT_TRANSLATE_NOOP("EnumLabel", "上传授权书"),
+    QT_TRANSLATE_NOOP("EnumLabel", "法人本人"),
+    QT_TRANSLATE_NOOP("EnumLabel", "经办人"),
+    QT_TRANSLATE_NOOP("EnumLabel", "正常"),
+    QT_TRANSLATE_NOOP("EnumLabel", "审核中"),
+    QT_TRANSLATE_NOOP("EnumLabel", "已失效"),
+    QT_TRANSLATE_NOOP("EnumLabel", "已过期"),
+    QT_TRANSLATE_NOOP("EnumLabel", "已吊销"),
+    QT_TRANSLATE_NOOP("EnumLabel", "草稿"),
+    QT_TRANSLATE_NOOP("EnumLabel", "公章"),
+    QT_TRANSLATE_NOOP("EnumLabel", "法人章"),
+    QT_TRANSLATE_NOOP("EnumLabel", "个人签名"),
+    QT_TRANSLATE_NOOP("EnumLabel", "授权中"),
+    QT_TRANSLATE_NOOP("EnumLabel", "已撤销"),
+)
+
+
 def text_of(member: StrEnum) -> str:
-    """The handbook's word for an enum member (证书类型, 状态, 核验方式 ...)."""
-    return label(member) or str(member)
+    """The word for an enum member (证书类型, 状态, 核验方式 ...) in the UI language: the
+    handbook's Chinese, or its English translation once ``i18n.install`` chose English."""
+    word = label(member)
+    if word is None:
+        return str(member)
+    return QCoreApplication.translate("EnumLabel", word)
 
 
 def spaced_serial(serial_hex: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -25,11 +25,14 @@ if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
 
-class HomePage(Page):
-    title = "办理移动CA"
+# Where the CA runs (``AppContext.ca_label``), for the translation file.
+CA_LABELS = (QT_TRANSLATE_NOOP("HomePage", "本机 CA"),)
 
+
+class HomePage(Page):
     def __init__(self, window: MainWindow, account: Account) -> None:
         super().__init__()
+        self.title = self.tr("办理移动CA")
         self.setObjectName("homePage")
         self.window_ = window
         legal = account.kind is AccountKind.LEGAL
@@ -43,21 +46,29 @@ class HomePage(Page):
         name.setStyleSheet("font-size: 19px; font-weight: 600;")
         name.setWordWrap(True)
         kind = QLabel(
-            f"法人账号 · 统一社会信用代码 {account.login_name}"
-            if legal
-            else f"个人账号 · 身份证号 {account.login_name}"
+            (
+                self.tr("法人账号 · 统一社会信用代码 {}")
+                if legal
+                else self.tr("个人账号 · 身份证号 {}")
+            ).format(account.login_name)
         )
         kind.setObjectName("identityKind")
         kind.setWordWrap(True)
-        details = [f"手机号 {account.phone_masked}"] if account.phone_masked else []
+        details = (
+            [self.tr("手机号 {}").format(account.phone_masked)] if account.phone_masked else []
+        )
         if legal and account.legal_person_name:
-            details.insert(0, f"法定代表人 {account.legal_person_name}")
-        extra = QLabel("　".join(details))
+            details.insert(0, self.tr("法定代表人 {}").format(account.legal_person_name))
+        extra = QLabel(self.tr("　", "between the details of the account").join(details))
+        extra.setWordWrap(True)
         device_row = QHBoxLayout()
         device_icon = QLabel()
         device_icon.setPixmap(pixmap("device", 16, self.devicePixelRatioF()))
         device_icon.setStyleSheet("background: rgba(255,255,255,0.9); border-radius: 4px;")
-        device = QLabel(f"本机设备：{ctx.device}　·　{ctx.ca_label}")
+        ca_label = QCoreApplication.translate("HomePage", ctx.ca_label)
+        device = QLabel(
+            self.tr("本机设备：{device}　·　{ca}").format(device=ctx.device, ca=ca_label)
+        )
         device.setObjectName("identityDevice")
         device.setWordWrap(True)
         device_row.addWidget(device_icon)
@@ -68,14 +79,19 @@ class HomePage(Page):
         hero.box.addLayout(device_row)
         self.body.addWidget(hero)
 
-        self.body.addWidget(set_role(QLabel("办理移动CA"), "section"))
+        self.body.addWidget(set_role(QLabel(self.tr("办理移动CA")), "section"))
         tiles: list[tuple[str, str, str, Callable[[], None]]] = []
         if legal:
             tiles += [
-                ("applyUnitTile", "申请单位证书", "unit", lambda: window.apply(CertKind.UNIT)),
+                (
+                    "applyUnitTile",
+                    self.tr("申请单位证书"),
+                    "unit",
+                    lambda: window.apply(CertKind.UNIT),
+                ),
                 (
                     "applyLegalRepTile",
-                    "申请法定代表人证书",
+                    self.tr("申请法定代表人证书"),
                     "legal_rep",
                     lambda: window.apply(CertKind.LEGAL_REP),
                 ),
@@ -84,15 +100,15 @@ class HomePage(Page):
             tiles.append(
                 (
                     "applyPersonalTile",
-                    "申请个人证书",
+                    self.tr("申请个人证书"),
                     "personal",
                     lambda: window.apply(CertKind.PERSONAL),
                 )
             )
         tiles += [
-            ("certsTile", "证书管理", "certs", window.open_certificates),
-            ("grantsTile", "授权管理", "grants", window.open_grants),
-            ("scanTile", "扫一扫", "scan", window.open_scan),
+            ("certsTile", self.tr("证书管理"), "certs", window.open_certificates),
+            ("grantsTile", self.tr("授权管理"), "grants", window.open_grants),
+            ("scanTile", self.tr("扫一扫"), "scan", window.open_scan),
         ]
         grid = QGridLayout()
         grid.setSpacing(10)
@@ -102,7 +118,7 @@ class HomePage(Page):
             set_role(tile, "tile")
             tile.setObjectName(object_name)
             tile.setText(text)
-            tile.setAccessibleName(text)
+            tile.setAccessibleName(text.replace("\n", " "))  # a translation may break lines
             tile.setIcon(icon(icon_name))
             tile.setIconSize(QSize(34, 34))
             tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -115,9 +131,11 @@ class HomePage(Page):
 
         note = set_role(
             QLabel(
-                "单位证书、法定代表人证书可通过“授权管理”授权经办人使用；个人证书不支持授权。"
+                self.tr(
+                    "单位证书、法定代表人证书可通过“授权管理”授权经办人使用；个人证书不支持授权。"
+                )
                 if legal
-                else "经办人登录后，可在“授权管理”中查看法人授予的证书。"
+                else self.tr("经办人登录后，可在“授权管理”中查看法人授予的证书。")
             ),
             "muted",
         )
@@ -125,9 +143,9 @@ class HomePage(Page):
         self.body.addWidget(note)
         self.body.addStretch()
 
-        logout = QPushButton("退出登录")
+        logout = QPushButton(self.tr("退出登录"))
         logout.setObjectName("logoutButton")
-        logout.setAccessibleName("退出登录")
+        logout.setAccessibleName(self.tr("退出登录"))
         logout.setIcon(icon("logout"))
         logout.clicked.connect(window.logout)
         self.body.addWidget(logout)

@@ -26,9 +26,10 @@ POLL_MS = 2000
 
 class InboxPanel(QDockWidget):
     def __init__(self) -> None:
-        super().__init__("手机收件箱")
+        super().__init__()
+        self.setWindowTitle(self.tr("手机收件箱"))
         self.setObjectName("inboxDock")
-        self.setAccessibleName("手机收件箱")
+        self.setAccessibleName(self.tr("手机收件箱"))
         self.setMinimumWidth(320)
         self.inbox: InboxService | None = None
         self.cards: list[MessageCard] = []
@@ -41,24 +42,25 @@ class InboxPanel(QDockWidget):
         box = QVBoxLayout(root)
         box.setContentsMargins(10, 10, 10, 10)
         hint = set_role(
-            QLabel("模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。"), "muted"
+            QLabel(self.tr("模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。")),
+            "muted",
         )
         hint.setWordWrap(True)
         row = QHBoxLayout()
         self.phone = QComboBox()
         self.phone.setObjectName("inboxPhone")
-        self.phone.setAccessibleName("手机号")
+        self.phone.setAccessibleName(self.tr("手机号"))
         self.phone.setEditable(True)
-        self.phone.lineEdit().setPlaceholderText("输入手机号")
+        self.phone.lineEdit().setPlaceholderText(self.tr("输入手机号"))
         self.phone.lineEdit().setMaxLength(11)
         self.phone.currentTextChanged.connect(lambda _t: self.refresh())
-        self.refresh_button = set_role(QPushButton("刷新"), "small")
+        self.refresh_button = set_role(QPushButton(self.tr("刷新")), "small")
         self.refresh_button.setObjectName("inboxRefresh")
-        self.refresh_button.setAccessibleName("刷新收件箱")
+        self.refresh_button.setAccessibleName(self.tr("刷新收件箱"))
         self.refresh_button.clicked.connect(self.refresh)
         row.addWidget(self.phone, 1)
         row.addWidget(self.refresh_button)
-        self.empty = set_role(QLabel("暂无消息"), "muted")
+        self.empty = set_role(QLabel(self.tr("暂无消息")), "muted")
         self.empty.setObjectName("inboxEmpty")
         self.page = Page()
         self.page.body.setContentsMargins(0, 4, 0, 4)
@@ -131,4 +133,4 @@ class InboxPanel(QDockWidget):
             self.page.body.insertWidget(i, card)
             self.cards.append(card)
         self.empty.setVisible(not messages)
-        self.empty.setText("暂无消息" if phone else "请输入手机号")
+        self.empty.setText(self.tr("暂无消息") if phone else self.tr("请输入手机号"))

@@ -30,26 +30,35 @@ class LoginForm(QWidget):
 
         self.login_name = FormField(
             "login_name",
-            "统一社会信用代码" if legal else "身份证号/手机号",
-            placeholder="请输入 18 位统一社会信用代码" if legal else "请输入身份证号或手机号",
+            self.tr("统一社会信用代码") if legal else self.tr("身份证号/手机号"),
+            placeholder=(
+                self.tr("请输入 18 位统一社会信用代码")
+                if legal
+                else self.tr("请输入身份证号或手机号")
+            ),
             max_length=32,
         )
-        self.password = FormField("password", "密码", password=True, placeholder="请输入密码")
+        self.password = FormField(
+            "password", self.tr("密码"), password=True, placeholder=self.tr("请输入密码")
+        )
         self.password.edit.returnPressed.connect(self.submit)
         self.login_name.edit.returnPressed.connect(self.password.edit.setFocus)
 
-        self.login_button = set_role(QPushButton("登录"), "primary")
+        self.login_button = set_role(QPushButton(self.tr("登录")), "primary")
         self.login_button.setObjectName("loginButton")
-        self.login_button.setAccessibleName("法人登录" if legal else "个人登录")
+        self.login_button.setAccessibleName(self.tr("法人登录") if legal else self.tr("个人登录"))
         self.login_button.setMinimumHeight(44)
         self.login_button.clicked.connect(self.submit)
 
         links = QHBoxLayout()
         self.register_button = set_role(
-            QPushButton("未注册主体库的企业？立即注册" if legal else "没有账号？立即注册"), "link"
+            QPushButton(
+                self.tr("未注册主体库的企业？立即注册") if legal else self.tr("没有账号？立即注册")
+            ),
+            "link",
         )
         self.register_button.setObjectName("registerButton")
-        self.register_button.setAccessibleName("注册")
+        self.register_button.setAccessibleName(self.tr("注册"))
         self.register_button.clicked.connect(lambda: window.open_registration(self.kind))
         links.addStretch()
         links.addWidget(self.register_button)
@@ -66,7 +75,7 @@ class LoginForm(QWidget):
         empty = False
         for field, value in ((self.login_name, name), (self.password, password)):
             if not value:
-                field.set_error(f"请输入{field.label.text()}")
+                field.set_error(self.tr("请输入{}").format(field.label.text()))
                 empty = True
         if empty:
             return

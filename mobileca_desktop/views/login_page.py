@@ -18,31 +18,30 @@ if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
 ACCOUNT_HELP_URL = "https://www.sxzwfw.gov.cn/v5/auth/#/question"
-SUPPORT_PHONES = "0351-7731427、0351-7731428"
+SUPPORT_PHONES = ("0351-7731427", "0351-7731428")
 
 
 class LoginPage(Page):
-    title = "登录"
-
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
+        self.title = self.tr("登录")
         self.setObjectName("loginPage")
 
         logo = QLabel()
         logo.setPixmap(pixmap("logo", 64, self.devicePixelRatioF()))
         logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        logo.setAccessibleName("移动版 CA")
-        heading = set_role(QLabel("山西公共资源交易\n移动版 CA"), "heading")
+        logo.setAccessibleName(self.tr("移动版 CA"))
+        heading = set_role(QLabel(self.tr("山西公共资源交易\n移动版 CA")), "heading")
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        sub = set_role(QLabel("使用三晋通账号登录"), "muted")
+        sub = set_role(QLabel(self.tr("使用三晋通账号登录")), "muted")
         sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         card = Card()
         self.tabs = QTabBar()
         self.tabs.setObjectName("loginTabs")
-        self.tabs.setAccessibleName("登录方式")
-        self.tabs.addTab("法人登录")
-        self.tabs.addTab("个人登录")
+        self.tabs.setAccessibleName(self.tr("登录方式"))
+        self.tabs.addTab(self.tr("法人登录"))
+        self.tabs.addTab(self.tr("个人登录"))
         self.tabs.setExpanding(True)
         self.tabs.setDrawBase(False)
         self.forms = QStackedWidget()
@@ -56,21 +55,25 @@ class LoginPage(Page):
 
         hint = set_role(
             QLabel(
-                "办理单位数字证书（公章）和法定代表人证书请选择法人登录；"
-                "办理经办人等个人数字证书请选择个人登录。"
-                "法人单位如已完成主体库注册，可直接使用主体库账号登录。"
+                self.tr(
+                    "办理单位数字证书（公章）和法定代表人证书请选择法人登录；"
+                    "办理经办人等个人数字证书请选择个人登录。"
+                    "法人单位如已完成主体库注册，可直接使用主体库账号登录。"
+                )
             ),
             "muted",
         )
         hint.setWordWrap(True)
 
-        self.help = QLabel(f'<a href="{ACCOUNT_HELP_URL}">账号常见问题</a>')
+        help_text = self.tr("账号常见问题")
+        self.help = QLabel(f'<a href="{ACCOUNT_HELP_URL}">{help_text}</a>')
         self.help.setObjectName("accountHelpLink")
-        self.help.setAccessibleName("账号常见问题（打开山西政务服务网）")
+        self.help.setAccessibleName(self.tr("账号常见问题（打开山西政务服务网）"))
         self.help.setOpenExternalLinks(True)
         self.help.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.help.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        phones = set_role(QLabel(f"三晋通技术支持电话：{SUPPORT_PHONES}"), "muted")
+        numbers = self.tr("、", "between phone numbers").join(SUPPORT_PHONES)
+        phones = set_role(QLabel(self.tr("三晋通技术支持电话：{}").format(numbers)), "muted")
         phones.setObjectName("supportPhones")
         phones.setAlignment(Qt.AlignmentFlag.AlignCenter)
         phones.setWordWrap(True)

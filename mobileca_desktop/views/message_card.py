@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
 
@@ -11,10 +11,10 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import display_time
 from mobileca_desktop.views.theme import set_role
 
-KIND_LABELS = {
-    MessageKind.SMS: "短信",
-    MessageKind.DEPOSIT: "银行通知",
-    MessageKind.ELICENCE: "电子营业执照",
+KIND_LABELS = {  # translated where shown
+    MessageKind.SMS: QT_TRANSLATE_NOOP("MessageCard", "短信"),
+    MessageKind.DEPOSIT: QT_TRANSLATE_NOOP("MessageCard", "银行通知"),
+    MessageKind.ELICENCE: QT_TRANSLATE_NOOP("MessageCard", "电子营业执照"),
 }
 
 
@@ -24,7 +24,8 @@ class MessageCard(Card):
         self.message = message
         self.setObjectName("inboxMessage")
         head = QHBoxLayout()
-        title = QLabel(f"{KIND_LABELS.get(message.kind, '')} · {message.title}")
+        kind = QCoreApplication.translate("MessageCard", KIND_LABELS.get(message.kind, ""))
+        title = QLabel(f"{kind} · {message.title}")
         title.setStyleSheet("font-weight: 600;")
         title.setWordWrap(True)
         when = set_role(QLabel(display_time(message.created_at)[5:16]), "muted")
@@ -40,13 +41,13 @@ class MessageCard(Card):
             code = set_role(QLabel(message.code), "code")
             code.setObjectName("inboxCode")
             code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            code.setAccessibleName(f"验证码 {message.code}")
+            code.setAccessibleName(self.tr("验证码 {}").format(message.code))
             self.box.addWidget(code)
         if message.attachment:
-            copy = set_role(QPushButton("复制二维码内容"), "small")
+            copy = set_role(QPushButton(self.tr("复制二维码内容")), "small")
             copy.setObjectName("copyAttachment")
-            copy.setAccessibleName("复制电子营业执照二维码内容")
-            copy.setToolTip("在“电子营业执照”核验页粘贴")
+            copy.setAccessibleName(self.tr("复制电子营业执照二维码内容"))
+            copy.setToolTip(self.tr("在“电子营业执照”核验页粘贴"))
             copy.clicked.connect(self._copy)
             row = QHBoxLayout()
             row.addWidget(copy)

@@ -150,6 +150,11 @@ ERRORS: dict[str, tuple[str, str]] = {
         "交易平台未接受：{reason}",
         "The trading platform did not accept it: {reason}",
     ),
+    "camera_unavailable": (
+        "摄像头 {device} 无法使用：{reason}",
+        "The camera {device} cannot be used ({reason}); check that it is connected and that "
+        "no other program uses it",
+    ),
     # the remote CA
     "rate_limited": ("操作过于频繁，请 {seconds} 秒后再试", "Too many requests; wait {seconds} s"),
     "service_unavailable": (
@@ -193,6 +198,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "auth_code": ("授权码", "Authorisation code"),
     "sms_code": ("短信验证码", "SMS code"),
     "reason": ("原因", "Reason"),
+    "valid_until": ("授权有效期", "Period of the grant"),
 }
 
 # What ``precondition_failed`` says is missing (the engine's stable codes, and the wizard's).
@@ -240,6 +246,17 @@ REASONS: dict[str, str] = {
     "the letter was not accepted": "授权书未通过 CA 机构审核",
     "no face found": "照片中未检测到人脸",
     "enter the amount in yuan, e.g. 0.37": "请以元为单位填写，如 0.37",
+    "must be in the future": "须晚于当前时间",
+    "the legal person uses the certificate directly": "法定代表人本人可直接使用该证书，无需授权",
+    # camera_unavailable's reasons and the image / video files read for 扫一扫
+    "absent": "未找到该设备",
+    "busy": "正被其他程序占用",
+    "unplugged": "已断开，不再传来画面",
+    "unreadable": "无法读取画面（请检查权限）",
+    "the file does not exist": "文件不存在",
+    "the file cannot be opened": "无法打开该文件",
+    "not an image this program can read": "不是可读取的图片（PNG、JPEG、BMP、TIFF、WebP 或 GIF）",
+    "not a video this program can read": "不是可读取的视频文件",
 }
 REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"must be 18 characters, not (\d+)"), r"应为 18 位，当前 \1 位"),

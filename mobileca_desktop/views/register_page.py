@@ -27,27 +27,6 @@ from mobileca_desktop.views.theme import set_role
 if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
-# (name, label, placeholder, default)
-LEGAL_FIELDS = [
-    ("company_name", "单位名称", "与营业执照一致", ""),
-    ("uscc", "统一社会信用代码", "18 位，见营业执照", ""),
-    ("province", "所在省份", "", "山西省"),
-    ("city", "所在城市", "如：太原市", ""),
-    ("bank_name", "开户银行", "对公账户的开户银行", ""),
-    ("bank_account", "对公账号", "用于对公打款核验", ""),
-    ("legal_person_name", "法定代表人姓名", "", ""),
-    ("legal_person_id_number", "法定代表人身份证号", "18 位居民身份证号", ""),
-    ("legal_person_phone", "法定代表人手机号", "接收验证码和授权码", ""),
-]
-PERSONAL_FIELDS = [
-    ("name", "姓名", "", ""),
-    ("id_number", "身份证号", "18 位居民身份证号", ""),
-    ("phone", "手机号", "接收验证码", ""),
-]
-PASSWORD_FIELDS = [
-    ("password", "登录密码", "至少 8 位，须包含字母和数字", ""),
-    ("password_again", "确认密码", "再次输入登录密码", ""),
-]
 # The engine's generic field names -> this form's fields.
 LEGAL_ALIASES = {
     "id_number": "legal_person_id_number",
@@ -59,15 +38,18 @@ LEGAL_ALIASES = {
 class RegisterPage(Page):
     def __init__(self, window: MainWindow, kind: AccountKind) -> None:
         legal = kind is AccountKind.LEGAL
-        super().__init__("法人注册" if legal else "个人注册")
+        super().__init__()
+        self.title = self.tr("法人注册") if legal else self.tr("个人注册")
         self.window_ = window
         self.kind = kind
         self.setObjectName("registerLegalPage" if legal else "registerPersonalPage")
         intro = set_role(
             QLabel(
-                "未注册主体库的企业，请先注册三晋通法人账号。注册后可使用统一社会信用代码登录。"
+                self.tr(
+                    "未注册主体库的企业，请先注册三晋通法人账号。注册后可使用统一社会信用代码登录。"
+                )
                 if legal
-                else "注册三晋通个人账号，用于办理个人数字证书或使用被授权的证书。"
+                else self.tr("注册三晋通个人账号，用于办理个人数字证书或使用被授权的证书。")
             ),
             "muted",
         )
@@ -76,9 +58,7 @@ class RegisterPage(Page):
 
         card = Card(spacing=12)
         self.fields: dict[str, FormField] = {}
-        for name, label, placeholder, default in (
-            LEGAL_FIELDS if legal else PERSONAL_FIELDS
-        ) + PASSWORD_FIELDS:
+        for name, label, placeholder, default in self._field_specs(legal):
             field = FormField(
                 name,
                 label,
@@ -90,14 +70,48 @@ class RegisterPage(Page):
             card.box.addWidget(field)
         self.body.addWidget(card)
 
-        self.submit_button = set_role(QPushButton("注册"), "primary")
+        self.submit_button = set_role(QPushButton(self.tr("注册")), "primary")
         self.submit_button.setObjectName("registerSubmit")
-        self.submit_button.setAccessibleName("注册")
+        self.submit_button.setAccessibleName(self.tr("注册"))
         self.submit_button.setMinimumHeight(44)
         self.submit_button.clicked.connect(self.submit)
         self.fields["password_again"].edit.returnPressed.connect(self.submit)
         self.body.addWidget(self.submit_button)
         self.body.addStretch()
+
+    def _field_specs(self, legal: bool) -> list[tuple[str, str, str, str]]:
+        """(name, label, placeholder, default value) of each field, in order."""
+        if legal:
+            specs = [
+                ("company_name", self.tr("单位名称"), self.tr("与营业执照一致"), ""),
+                ("uscc", self.tr("统一社会信用代码"), self.tr("18 位，见营业执照"), ""),
+                ("province", self.tr("所在省份"), "", "山西省"),  # a value, kept in Chinese
+                ("city", self.tr("所在城市"), self.tr("如：太原市"), ""),
+                ("bank_name", self.tr("开户银行"), self.tr("对公账户的开户银行"), ""),
+                ("bank_account", self.tr("对公账号"), self.tr("用于对公打款核验"), ""),
+                ("legal_person_name", self.tr("法定代表人姓名"), "", ""),
+                (
+                    "legal_person_id_number",
+                    self.tr("法定代表人身份证号"),
+                    self.tr("18 位居民身份证号"),
+                    "",
+                ),
+                (
+                    "legal_person_phone",
+                    self.tr("法定代表人手机号"),
+                    self.tr("接收验证码和授权码"),
+                    "",
+                ),
+            ]
+        else:
+            specs = [
+                ("name", self.tr("姓名"), "", ""),
+                ("id_number", self.tr("身份证号"), self.tr("18 位居民身份证号"), ""),
+                ("phone", self.tr("手机号"), self.tr("接收验证码"), ""),
+            ]
+        specs.append(("password", self.tr("登录密码"), self.tr("至少 8 位，须包含字母和数字"), ""))
+        specs.append(("password_again", self.tr("确认密码"), self.tr("再次输入登录密码"), ""))
+        return specs
 
     def value(self, name: str) -> str:
         if name.startswith("password"):
@@ -108,10 +122,10 @@ class RegisterPage(Page):
         ok = True
         for name, field in self.fields.items():
             if not self.value(name):
-                field.set_error(f"请填写{field.label.text()}")
+                field.set_error(self.tr("请填写{}").format(field.label.text()))
                 ok = False
         if self.value("password_again") and self.value("password") != self.value("password_again"):
-            self.fields["password_again"].set_error("两次输入的密码不一致")
+            self.fields["password_again"].set_error(self.tr("两次输入的密码不一致"))
             ok = False
         return ok
 

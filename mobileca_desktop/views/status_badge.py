@@ -20,5 +20,5 @@ class StatusBadge(QLabel):
     def set_status(self, status: CertStatus) -> None:
         self.status = status
         self.setText(text_of(status))
-        self.setAccessibleName(f"状态：{text_of(status)}")
+        self.setAccessibleName(self.tr("状态：{}").format(text_of(status)))
         self.setStyleSheet(badge_style(status.value))

@@ -22,7 +22,9 @@ class AgentStep(StepView):
     def __init__(self, page) -> None:
         super().__init__(page)
         note = set_role(
-            QLabel("非法人本人办理，请完善经办人信息。经办人将通过短信验证码完成电子签名。"),
+            QLabel(
+                self.tr("非法人本人办理，请完善经办人信息。经办人将通过短信验证码完成电子签名。")
+            ),
             "muted",
         )
         note.setWordWrap(True)
@@ -30,9 +32,9 @@ class AgentStep(StepView):
         card = Card(spacing=12)
         d = self.wizard.data
         for name, label, value in (
-            ("agent_name", "经办人姓名", d.agent_name),
-            ("agent_id_number", "经办人身份证号", d.agent_id_number),
-            ("agent_phone", "经办人手机号", d.agent_phone),
+            ("agent_name", self.tr("经办人姓名"), d.agent_name),
+            ("agent_id_number", self.tr("经办人身份证号"), d.agent_id_number),
+            ("agent_phone", self.tr("经办人手机号"), d.agent_phone),
         ):
             self.fields[name] = FormField(name, label, value=value, max_length=64)
             card.box.addWidget(self.fields[name])

@@ -17,29 +17,37 @@ class ConfirmStep(StepView):
         super().__init__(page)
         app = self.wizard.application
         assert app is not None
-        note = set_role(QLabel("请确认以下信息无误后点击确认，然后上传证件。"), "muted")
+        note = set_role(QLabel(self.tr("请确认以下信息无误后点击确认，然后上传证件。")), "muted")
+        note.setWordWrap(True)
         self.box.addWidget(note)
         card = Card()
         grid = QGridLayout()
         grid.setVerticalSpacing(10)
+        # (key, label, value): ``values`` is keyed by the Chinese label, whatever the language.
         rows = [
-            ("证书类型", text_of(app.kind)),
-            ("证书主体", app.subject_name),
-            ("CA 机构", app.institution_id),
-            ("核验方式", f"{text_of(app.method)}（已通过）" if app.method else ""),
+            ("证书类型", self.tr("证书类型"), text_of(app.kind)),
+            ("证书主体", self.tr("证书主体"), app.subject_name),
+            ("CA 机构", self.tr("CA 机构"), app.institution_id),
+            (
+                "核验方式",
+                self.tr("核验方式"),
+                self.tr("{}（已通过）").format(text_of(app.method)) if app.method else "",
+            ),
         ]
         if app.handler is not None:
             who = text_of(app.handler)
             if app.handler is Handler.AGENT and app.agent is not None:
-                who += f"：{app.agent.name}（{app.agent.phone}）"
-            rows.append(("办理人员", who))
+                who = self.tr("{role}：{name}（{phone}）").format(
+                    role=who, name=app.agent.name, phone=app.agent.phone
+                )
+            rows.append(("办理人员", self.tr("办理人员"), who))
         self.values: dict[str, QLabel] = {}
-        for i, (label, value) in enumerate(rows):
+        for i, (key, label, value) in enumerate(rows):
             grid.addWidget(set_role(QLabel(label), "muted"), i, 0)
             text = QLabel(value)
             text.setWordWrap(True)
             grid.addWidget(text, i, 1)
-            self.values[label] = text
+            self.values[key] = text
         grid.setColumnStretch(1, 1)
         card.box.addLayout(grid)
         self.box.addWidget(card)

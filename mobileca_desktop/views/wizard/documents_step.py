@@ -22,7 +22,10 @@ class DocumentsStep(StepView):
         super().__init__(page)
         note = set_role(
             QLabel(
-                "请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，单个文件不超过 10 MB）。"
+                self.tr(
+                    "请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，"
+                    "单个文件不超过 10 MB）。"
+                )
             ),
             "muted",
         )

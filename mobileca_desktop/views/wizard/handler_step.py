@@ -18,24 +18,27 @@ class HandlerStep(StepView):
         info = Card(spacing=6)
         if app is not None:
             for label, value in (
-                ("证书类型", text_of(app.kind)),
-                ("证书主体", app.subject_name),
-                ("核验方式", text_of(app.method) if app.method else ""),
+                (self.tr("证书类型"), text_of(app.kind)),
+                (self.tr("证书主体"), app.subject_name),
+                (self.tr("核验方式"), text_of(app.method) if app.method else ""),
             ):
-                info.box.addWidget(QLabel(f"{label}：{value}"))
+                line = QLabel(self.tr("{label}：{value}").format(label=label, value=value))
+                line.setWordWrap(True)
+                info.box.addWidget(line)
         self.box.addWidget(info)
-        self.box.addWidget(set_role(QLabel("办理人员角色"), "section"))
+        self.box.addWidget(set_role(QLabel(self.tr("办理人员角色")), "section"))
         card = Card(spacing=2)
         self.group = QButtonGroup(self)
         self.buttons: dict[Handler, QRadioButton] = {}
         for handler, hint in (
-            (Handler.LEGAL_PERSON, "法定代表人本人办理"),
-            (Handler.AGENT, "非法人本人办理：需填写经办人信息，并填写授权码"),
+            (Handler.LEGAL_PERSON, self.tr("法定代表人本人办理")),
+            (Handler.AGENT, self.tr("非法人本人办理：需填写经办人信息，并填写授权码")),
         ):
             button = QRadioButton(text_of(handler))
             button.setObjectName(f"handler_{handler.value}")
             button.setAccessibleName(text_of(handler))
             note = set_role(QLabel(hint), "muted")
+            note.setWordWrap(True)
             note.setContentsMargins(28, 0, 0, 8)
             self.group.addButton(button)
             card.box.addWidget(button)

@@ -15,13 +15,15 @@ class InstitutionStep(StepView):
     def __init__(self, page) -> None:
         super().__init__(page)
         intro = set_role(
-            QLabel("列表展示所有兼容的 CA 机构，可根据自身需求任选一家，各机构办理流程类似。"),
+            QLabel(
+                self.tr("列表展示所有兼容的 CA 机构，可根据自身需求任选一家，各机构办理流程类似。")
+            ),
             "muted",
         )
         intro.setWordWrap(True)
         self.box.addWidget(intro)
         self.card = Card(spacing=4)
-        self.loading = set_role(QLabel("正在加载 CA 机构…"), "muted")
+        self.loading = set_role(QLabel(self.tr("正在加载 CA 机构…")), "muted")
         self.card.box.addWidget(self.loading)
         self.box.addWidget(self.card)
         self.group = QButtonGroup(self)
@@ -35,7 +37,7 @@ class InstitutionStep(StepView):
             button = QRadioButton(inst.name)
             button.setObjectName(f"institution_{inst.id}")
             button.setAccessibleName(inst.name)
-            contact = set_role(QLabel(f"客服电话 {inst.contact_phone}"), "muted")
+            contact = set_role(QLabel(self.tr("客服电话 {}").format(inst.contact_phone)), "muted")
             contact.setContentsMargins(28, 0, 0, 6)
             self.group.addButton(button)
             self.card.box.addWidget(button)

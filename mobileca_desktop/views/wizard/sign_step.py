@@ -22,23 +22,27 @@ class SignStep(StepView):
         app = self.wizard.application
         agent = app is not None and app.handler is Handler.AGENT
         who = (
-            f"经办人 {app.agent.name}（{app.agent.phone}）"
+            self.tr("经办人 {name}（{phone}）").format(name=app.agent.name, phone=app.agent.phone)
             if agent and app is not None and app.agent
-            else "申请人（法定代表人）"
+            else self.tr("申请人（法定代表人）")
         )
         card = Card(spacing=10)
-        hint = QLabel(f"由{who}通过短信验证码完成证书申请材料的电子签名。提交后等待 CA 机构审核。")
+        hint = QLabel(
+            self.tr(
+                "由{}通过短信验证码完成证书申请材料的电子签名。提交后等待 CA 机构审核。"
+            ).format(who)
+        )
         hint.setObjectName("signHint")
         hint.setWordWrap(True)
         card.box.addWidget(hint)
         self.fields["sms_code"] = FormField(
-            "sms_code", "短信验证码", value=self.wizard.data.sms_code, max_length=6
+            "sms_code", self.tr("短信验证码"), value=self.wizard.data.sms_code, max_length=6
         )
         row = QHBoxLayout()
         row.addWidget(self.fields["sms_code"], 1)
-        self.code_button = set_role(QPushButton("获取验证码"), "small")
+        self.code_button = set_role(QPushButton(self.tr("获取验证码")), "small")
         self.code_button.setObjectName("smsCodeButton")
-        self.code_button.setAccessibleName("获取验证码")
+        self.code_button.setAccessibleName(self.tr("获取验证码"))
         self.code_button.clicked.connect(self._request)
         row.addWidget(self.code_button)
         card.box.addLayout(row)
@@ -56,7 +60,7 @@ class SignStep(StepView):
         self.run(self.wizard.request_sms_code, lambda _r: self._sent())
 
     def _sent(self) -> None:
-        self.sent.setText("验证码已发送（可在“手机收件箱”查看），5 分钟内有效。")
+        self.sent.setText(self.tr("验证码已发送（可在“手机收件箱”查看），5 分钟内有效。"))
         self.sent.show()
         self._left = COOLDOWN_S
         self.code_button.setEnabled(False)
@@ -67,9 +71,9 @@ class SignStep(StepView):
         if self._left <= 0:
             self._timer.stop()
             self.code_button.setEnabled(True)
-            self.code_button.setText("重新获取")
+            self.code_button.setText(self.tr("重新获取"))
             return
-        self.code_button.setText(f"{self._left} 秒")
+        self.code_button.setText(self.tr("{} 秒").format(self._left))
         self._left -= 1
 
     def apply(self) -> None:

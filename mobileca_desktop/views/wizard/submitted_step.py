@@ -11,7 +11,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.icons import pixmap
 from mobileca_desktop.views.status_badge import StatusBadge
 from mobileca_desktop.views.theme import set_role
-from mobileca_desktop.views.wizard.labels import INSTITUTION_HELP
+from mobileca_desktop.views.wizard.labels import institution_help
 from mobileca_desktop.views.wizard.step_view import StepView
 
 
@@ -22,13 +22,15 @@ class SubmittedStep(StepView):
         mark = QLabel()
         mark.setPixmap(pixmap("logo", 56, self.devicePixelRatioF()))
         mark.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        done = set_role(QLabel("证书申请材料已提交"), "heading")
+        done = set_role(QLabel(self.tr("证书申请材料已提交")), "heading")
         done.setObjectName("submittedHeading")
         done.setAlignment(Qt.AlignmentFlag.AlignCenter)
         badge = StatusBadge(CertStatus.REVIEWING)
-        text = QLabel("需等待 CA 机构审核制证，请耐心等待！审核结果可在“证书管理”中查看。")
+        text = QLabel(self.tr("需等待 CA 机构审核制证，请耐心等待！审核结果可在“证书管理”中查看。"))
         text.setWordWrap(True)
-        self.contact = set_role(QLabel(f"CA 机构联系方式，请访问{INSTITUTION_HELP}"), "muted")
+        self.contact = set_role(
+            QLabel(self.tr("CA 机构联系方式，请访问{}").format(institution_help())), "muted"
+        )
         self.contact.setObjectName("institutionContact")
         self.contact.setWordWrap(True)
         self.contact.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -46,6 +48,7 @@ class SubmittedStep(StepView):
         for inst in institutions:
             if app is not None and inst.id == app.institution_id:
                 self.contact.setText(
-                    f"可联系 CA 机构：{inst.name}，电话 {inst.contact_phone}。"
-                    f"其他 CA 机构联系方式请访问{INSTITUTION_HELP}"
+                    self.tr(
+                        "可联系 CA 机构：{name}，电话 {phone}。其他 CA 机构联系方式请访问{help}"
+                    ).format(name=inst.name, phone=inst.contact_phone, help=institution_help())
                 )

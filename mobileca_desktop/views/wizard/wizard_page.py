@@ -24,7 +24,7 @@ from mobileca_desktop.views.wizard.confirm_step import ConfirmStep
 from mobileca_desktop.views.wizard.documents_step import DocumentsStep
 from mobileca_desktop.views.wizard.handler_step import HandlerStep
 from mobileca_desktop.views.wizard.institution_step import InstitutionStep
-from mobileca_desktop.views.wizard.labels import PAGE_TITLES, STEP_TITLES
+from mobileca_desktop.views.wizard.labels import PAGE_TITLES, STEP_TITLES, text
 from mobileca_desktop.views.wizard.method_step import MethodStep
 from mobileca_desktop.views.wizard.sign_step import SignStep
 from mobileca_desktop.views.wizard.step_view import StepView
@@ -46,7 +46,6 @@ VIEWS: dict[Step, type[StepView]] = {
     Step.SIGN: SignStep,
     Step.SUBMITTED: SubmittedStep,
 }
-NEXT_TEXT = {Step.CONFIRM: "确认", Step.SIGN: "提交", Step.SUBMITTED: "查看证书管理"}
 
 
 class WizardPage(Page):
@@ -54,7 +53,7 @@ class WizardPage(Page):
     busy_changed = Signal(bool)
 
     def __init__(self, window: MainWindow, wizard: ApplicationWizard) -> None:
-        super().__init__(PAGE_TITLES[wizard.data.kind])
+        super().__init__(text(PAGE_TITLES[wizard.data.kind]))
         self.setObjectName("wizardPage")
         self.window_ = window
         self.wizard = wizard
@@ -72,12 +71,12 @@ class WizardPage(Page):
         self.banner.hide()
 
         buttons = QHBoxLayout()
-        self.back_button = QPushButton("上一步")
+        self.back_button = QPushButton(self.tr("上一步"))
         self.back_button.setObjectName("wizardBack")
-        self.back_button.setAccessibleName("上一步")
+        self.back_button.setAccessibleName(self.tr("上一步"))
         self.back_button.setMinimumHeight(44)
         self.back_button.clicked.connect(self.go_back)
-        self.next_button = set_role(QPushButton("下一步"), "primary")
+        self.next_button = set_role(QPushButton(self.tr("下一步")), "primary")
         self.next_button.setObjectName("wizardNext")
         self.next_button.setMinimumHeight(44)
         self.next_button.clicked.connect(self.go_next)
@@ -101,18 +100,27 @@ class WizardPage(Page):
             self.view.hide()  # gone now, not at the next event-loop turn
             self.view.deleteLater()
         index, total = self.wizard.position
-        self.progress.setText(f"第 {index} / {total} 步")
-        self.heading.setText(STEP_TITLES[step])
+        self.progress.setText(self.tr("第 {} / {} 步").format(index, total))
+        self.heading.setText(text(STEP_TITLES[step]))
         self.banner.hide()
         self.view = VIEWS[step](self)
         self.view.setObjectName(f"step_{step.value}")
         self.body.insertWidget(self._view_index, self.view)
-        self.next_button.setText(NEXT_TEXT.get(step, "下一步"))
+        self.next_button.setText(self._next_text(step))
         self.next_button.setAccessibleName(self.next_button.text())
         self.back_button.setVisible(self.wizard.can_go_back)
         self._set_busy(False)
         self.scroll.verticalScrollBar().setValue(0)
         self.step_shown.emit(step)
+
+    def _next_text(self, step: Step) -> str:
+        if step is Step.CONFIRM:
+            return self.tr("确认")
+        if step is Step.SIGN:
+            return self.tr("提交")
+        if step is Step.SUBMITTED:
+            return self.tr("查看证书管理")
+        return self.tr("下一步")
 
     def show_banner(self, text: str) -> None:
         self.banner.setText(text)
