@@ -870,6 +870,11 @@
         <source>办理人员</source>
         <translation>Handler</translation>
     </message>
+    <message>
+        <location line="+17"/>
+        <source>本人刷脸</source>
+        <translation>Face check</translation>
+    </message>
 </context>
 <context>
     <name>DocumentSlot</name>
@@ -3928,17 +3933,17 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+44"/>
+        <location line="+45"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location line="-20"/>
+        <location line="-21"/>
         <source>第 {} / {} 步</source>
         <translation>Step {} of {}</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>确认</source>
         <translation>Confirm</translation>
     </message>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout, QLabel
 
-from mobileca_desktop.domain.models import Handler
+from mobileca_desktop.domain.models import CertKind, Handler, Method
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import text_of
@@ -31,7 +31,7 @@ class ConfirmStep(StepView):
             (
                 "核验方式",
                 self.tr("核验方式"),
-                self.tr("{}（已通过）").format(text_of(app.method)) if app.method else "",
+                self.tr("{}（已通过）").format(self._method_text(app)) if app.method else "",
             ),
         ]
         if app.handler is not None:
@@ -53,6 +53,12 @@ class ConfirmStep(StepView):
         self.box.addWidget(card)
         ca = page.window_.ctx.ca
         BackgroundOp(self, ca.institutions, on_success=self._names).run()
+
+    def _method_text(self, app) -> str:
+        """个人证书 are verified by the applicant's own face (本人刷脸), as the verify page says."""
+        if app.kind is CertKind.PERSONAL and app.method is Method.FACE:
+            return self.tr("本人刷脸")
+        return text_of(app.method)
 
     def _names(self, institutions) -> None:
         app = self.wizard.application

@@ -47,6 +47,7 @@ class DocumentsStep(StepView):
             slot.remove_requested.connect(self.remove)
             slot.photo_taken.connect(self.upload_photo)
             self.box.addWidget(slot)
+            slot.show()  # now, not at the next event-loop turn
             self.slots[kind] = slot
 
     def upload(self, kind: DocKind, path: Path) -> None:

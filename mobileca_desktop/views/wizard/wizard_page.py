@@ -106,6 +106,7 @@ class WizardPage(Page):
         self.view = VIEWS[step](self)
         self.view.setObjectName(f"step_{step.value}")
         self.body.insertWidget(self._view_index, self.view)
+        self.view.show()  # now, not at the next event-loop turn (tests and QA see it at once)
         self.next_button.setText(self._next_text(step))
         self.next_button.setAccessibleName(self.next_button.text())
         self.back_button.setVisible(self.wizard.can_go_back)
