@@ -22,7 +22,6 @@ import os
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,24 +38,18 @@ def parse_args() -> argparse.Namespace:
 
 
 ARGS = parse_args()
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["QT_SCALE_FACTOR"] = ARGS.scale
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts" / "shots"))
 
-import datetime as dt  # noqa: E402
 import importlib.util  # noqa: E402
 import io  # noqa: E402
 import traceback  # noqa: E402
 
+import _support  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
-from PySide6.QtCore import QThread  # noqa: E402
 from PySide6.QtWidgets import QApplication, QRadioButton  # noqa: E402
 
 from mobileca_desktop.app import application  # noqa: E402
-from mobileca_desktop.ca import idcheck  # noqa: E402
-from mobileca_desktop.ca.engine import EngineConfig  # noqa: E402
-from mobileca_desktop.ca.identity import CHEAP_PASSWORDS  # noqa: E402
-from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
 from mobileca_desktop.domain.errors import SecretUnavailable  # noqa: E402
 from mobileca_desktop.domain.models import (  # noqa: E402
     AccountKind,
@@ -64,20 +57,15 @@ from mobileca_desktop.domain.models import (  # noqa: E402
     CertKind,
     DocKind,
     Handler,
-    LegalEntityRegistration,
     MessageKind,
     Method,
-    PersonalRegistration,
 )
-from mobileca_desktop.services.local import LocalServices  # noqa: E402
 from mobileca_desktop.services.wizard import ApplicationWizard  # noqa: E402
 from mobileca_desktop.views import i18n  # noqa: E402
-from mobileca_desktop.views.background import BackgroundOp  # noqa: E402
-from mobileca_desktop.views.context import AppContext  # noqa: E402
 from mobileca_desktop.views.main_window import MainWindow  # noqa: E402
 from mobileca_desktop.views.wizard.wizard_page import WizardPage  # noqa: E402
 
-PASSWORD = "Demo2026pass"
+PASSWORD = _support.PASSWORD
 SHOTS = ROOT / "scripts" / "shots"
 
 
@@ -97,37 +85,19 @@ def image(kind: str, text: str) -> tuple[bytes, str]:
     return buf.getvalue(), f"{text}.jpg"
 
 
+def document(kind: DocKind) -> tuple[bytes, str]:
+    return image(*_support.CAPTIONS[kind])
+
+
 class Demo:
     """A seeded local CA: a company with certificates in each state, a person, an agent."""
 
     def __init__(self, folder: Path) -> None:
-        secret_file = folder / "passphrase"
-        secret_file.write_text("screenshots-passphrase-0123456789")
-        self.services = LocalServices.open(
-            folder / "ca",
-            PassphraseFileSecret(secret_file),
-            EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False),
-        )
+        self.services = _support.open_services(folder, "screenshots-passphrase-0123456789")
         rng = random.Random(2026)
         ca = self.services.ca
-        self.company = LegalEntityRegistration(
-            company_name="山西示例建设工程有限公司",
-            uscc=idcheck.make_uscc(rng),
-            province="山西省",
-            city="太原市",
-            bank_name="中国工商银行太原分行",
-            bank_account="0502123456789012345",
-            legal_person_name="王建国",
-            legal_person_id_number=idcheck.make_id_number(rng, dt.date(1975, 3, 14)),
-            legal_person_phone="13935100001",
-            password=PASSWORD,
-        )
-        self.person = PersonalRegistration(
-            name="李经办",
-            id_number=idcheck.make_id_number(rng, dt.date(1990, 6, 2)),
-            phone="13935100002",
-            password=PASSWORD,
-        )
+        self.company = _support.demo_company(rng)
+        self.person = _support.demo_person(rng)
         ca.register_legal(self.company)
         ca.register_personal(self.person)
         self.legal = ca.login(AccountKind.LEGAL, self.company.uscc, PASSWORD)
@@ -138,20 +108,8 @@ class Demo:
         self.services.review.reject(op, self.submitted(CertKind.LEGAL_REP), "营业执照照片不清晰")
 
     def submitted(self, kind: CertKind) -> int:
-        ca, s, review = self.services.ca, self.legal, self.services.review
-        app = ca.create_application(s, kind, "bjca")
-        ca.set_method(s, app.id, Method.LETTER)
-        ca.set_handler(s, app.id, Handler.LEGAL_PERSON)
-        ca.upload_document(s, app.id, DocKind.LETTER, *image("pdf", "letter"))
-        review.accept_letter(review.operator_session(), app.id)
-        ca.upload_document(s, app.id, DocKind.LICENCE, *image("pdf", "licence"))
-        ca.upload_document(s, app.id, DocKind.ID_FRONT, *image("jpg", "front"))
-        ca.upload_document(s, app.id, DocKind.ID_BACK, *image("jpg", "back"))
-        ca.request_signing_code(s, app.id)
-        code = next(
-            m.code for m in self.services.inbox.messages(self.company.legal_person_phone) if m.code
-        )
-        return ca.submit(s, app.id, code).id
+        phone = self.company.legal_person_phone
+        return _support.apply(self.services, self.legal, kind, document, phone)
 
 
 class Shooter:
@@ -161,13 +119,7 @@ class Shooter:
         self.taken: list[Path] = []
 
     def settle(self, extra_rounds: int = 10) -> None:
-        deadline = time.monotonic() + 30
-        while not BackgroundOp.idle() and time.monotonic() < deadline:
-            self.app.processEvents()
-            QThread.msleep(10)
-        for _ in range(extra_rounds):
-            self.app.processEvents()
-            QThread.msleep(5)
+        _support.settle(self.app, rounds=extra_rounds)
 
     def shot(self, window: MainWindow, name: str) -> None:
         self.settle()
@@ -180,16 +132,7 @@ class Shooter:
 
 def drive(shooter: Shooter, demo: Demo) -> None:
     services = demo.services
-    ctx = AppContext(
-        ca=services.ca,
-        inbox=services.inbox,
-        review=services.review,
-        clock=services.clock,
-        device="wang-laptop",
-    )
-    window = MainWindow()
-    window.show()
-    window.attach(ctx)
+    window = _support.main_window(services, "wang-laptop")
     shooter.shot(window, "login-legal")
     window.current().select(AccountKind.PERSONAL)
     shooter.shot(window, "login-personal")

@@ -10,54 +10,35 @@ it wrote (``cert-*.png`` and ``activation-*.png``).
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import os
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _support
+from _support import settle
+from PIL import Image, ImageDraw
+from PySide6.QtWidgets import QDialog, QWidget
 
-from PIL import Image, ImageDraw  # noqa: E402
-from PySide6.QtCore import QPoint, QThread  # noqa: E402
-from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialog, QWidget  # noqa: E402
+from mobileca_desktop.app import application
+from mobileca_desktop.domain.models import AccountKind, CertKind, DocKind
+from mobileca_desktop.keystore.kdf import CHEAP
+from mobileca_desktop.keystore.secretstore import MemorySecretStore
+from mobileca_desktop.keystore.store import Keystore
+from mobileca_desktop.services.device import DeviceService
+from mobileca_desktop.views import i18n
+from mobileca_desktop.views.main_window import MainWindow
 
-from mobileca_desktop.app import application  # noqa: E402
-from mobileca_desktop.ca import idcheck  # noqa: E402
-from mobileca_desktop.ca.engine import EngineConfig  # noqa: E402
-from mobileca_desktop.ca.identity import CHEAP_PASSWORDS  # noqa: E402
-from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
-from mobileca_desktop.domain.models import (  # noqa: E402
-    AccountKind,
-    CertKind,
-    DocKind,
-    Handler,
-    LegalEntityRegistration,
-    Method,
-)
-from mobileca_desktop.keystore.kdf import CHEAP  # noqa: E402
-from mobileca_desktop.keystore.secretstore import MemorySecretStore  # noqa: E402
-from mobileca_desktop.keystore.store import Keystore  # noqa: E402
-from mobileca_desktop.services.device import DeviceService  # noqa: E402
-from mobileca_desktop.services.local import LocalServices  # noqa: E402
-from mobileca_desktop.views import i18n  # noqa: E402
-from mobileca_desktop.views.background import BackgroundOp  # noqa: E402
-from mobileca_desktop.views.context import AppContext  # noqa: E402
-from mobileca_desktop.views.main_window import MainWindow  # noqa: E402
-
-PASSWORD = "Demo2026pass"
+ROOT = _support.ROOT
+PASSWORD = _support.PASSWORD
 CERT_PASSWORD = "Zhengshu#2026"
 DEVICE = "wang-laptop"
 
 
-def document(kind: str, caption: str) -> tuple[bytes, str]:
+def document(doc: DocKind) -> tuple[bytes, str]:
+    kind, caption = _support.CAPTIONS[doc]
     img = Image.new("RGB", (640, 400), (236, 241, 250))
     ImageDraw.Draw(img).rectangle((20, 20, 620, 380), outline=(60, 60, 60), width=3)
     buf = io.BytesIO()
@@ -69,26 +50,9 @@ class Seed:
     """A company with two 正常 certificates (unit, legal representative) and a device."""
 
     def __init__(self, folder: Path) -> None:
-        secret = folder / "passphrase"
-        secret.write_text("certificate-shots-passphrase-0123456789")
-        self.services = LocalServices.open(
-            folder / "ca",
-            PassphraseFileSecret(secret),
-            EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False),
-        )
+        self.services = _support.open_services(folder, "certificate-shots-passphrase-0123456789")
         rng = random.Random(11)
-        self.company = LegalEntityRegistration(
-            company_name="山西示例建设工程有限公司",
-            uscc=idcheck.make_uscc(rng),
-            province="山西省",
-            city="太原市",
-            bank_name="中国工商银行太原分行",
-            bank_account="0502123456789012345",
-            legal_person_name="王建国",
-            legal_person_id_number=idcheck.make_id_number(rng, dt.date(1975, 3, 14)),
-            legal_person_phone="13935100001",
-            password=PASSWORD,
-        )
+        self.company = _support.demo_company(rng)
         ca = self.services.ca
         ca.register_legal(self.company)
         self.session = ca.login(AccountKind.LEGAL, self.company.uscc, PASSWORD)
@@ -98,48 +62,11 @@ class Seed:
         self.device = DeviceService(ca, keystore, DEVICE)
 
     def issued(self, kind: CertKind) -> int:
-        ca, s, review = self.services.ca, self.session, self.services.review
-        op = review.operator_session()
-        app = ca.create_application(s, kind, "bjca")
-        ca.set_method(s, app.id, Method.LETTER)
-        ca.set_handler(s, app.id, Handler.LEGAL_PERSON)
-        ca.upload_document(s, app.id, DocKind.LETTER, *document("pdf", "letter"))
-        review.accept_letter(op, app.id)
-        ca.upload_document(s, app.id, DocKind.LICENCE, *document("pdf", "licence"))
-        ca.upload_document(s, app.id, DocKind.ID_FRONT, *document("jpg", "front"))
-        ca.upload_document(s, app.id, DocKind.ID_BACK, *document("jpg", "back"))
-        ca.request_signing_code(s, app.id)
-        ca.submit(s, app.id, self.code())
-        review.approve(op, app.id)
-        return ca.get_application(s, app.id).certificate_id
+        phone = self.company.legal_person_phone
+        return _support.issue(self.services, self.session, kind, document, phone)
 
     def code(self) -> str:
-        phone = self.company.legal_person_phone
-        return next(m.code for m in self.services.inbox.messages(phone) if m.code)
-
-
-def settle(app: QApplication, rounds: int = 12) -> None:
-    deadline = time.monotonic() + 30
-    while not BackgroundOp.idle() and time.monotonic() < deadline:
-        app.processEvents()
-        QThread.msleep(10)
-    for _ in range(rounds):
-        app.processEvents()
-        QThread.msleep(5)
-
-
-def over(window: QWidget, dialog: QWidget) -> QPixmap:
-    """The window dimmed, with the dialog in its middle (what the user sees)."""
-    base = window.grab()
-    top = dialog.grab()
-    painter = QPainter(base)
-    painter.fillRect(base.rect(), QColor(0, 0, 0, 70))
-    r_base, r_top = base.devicePixelRatio(), top.devicePixelRatio()
-    x = (base.width() / r_base - top.width() / r_top) / 2
-    y = (base.height() / r_base - top.height() / r_top) / 2
-    painter.drawPixmap(QPoint(int(x), int(y)), top)
-    painter.end()
-    return base
+        return _support.inbox_code(self.services, self.company.legal_person_phone)
 
 
 def open_dialog(window: QWidget, name: str) -> QDialog:
@@ -151,13 +78,7 @@ def open_dialog(window: QWidget, name: str) -> QDialog:
 def render(out_dir: Path, lang: str) -> list[Path]:
     app = application([sys.argv[0]])
     i18n.install(app, lang)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    taken: list[Path] = []
-
-    def save(pix: QPixmap, name: str) -> None:
-        path = out_dir / f"{name}.png"
-        pix.save(str(path))
-        taken.append(path)
+    save = _support.Saver(out_dir)
 
     def shot(window: MainWindow, name: str) -> None:
         settle(app)
@@ -168,25 +89,15 @@ def render(out_dir: Path, lang: str) -> list[Path]:
         seed = Seed(Path(folder))
         services = seed.services
         try:
-            ctx = AppContext(
-                ca=services.ca,
-                inbox=services.inbox,
-                review=services.review,
-                clock=services.clock,
-                device=DEVICE,
-                keys=seed.device,
-            )
-            window = MainWindow()
-            window.show()
-            window.attach(ctx)
-            window.logged_in(seed.session, services.ca.me(seed.session))
+            window = _support.main_window(services, DEVICE, keys=seed.device, session=seed.session)
             settle(app)
 
             # 扫一扫 with nothing on this device: the handbook's first-use prompt.
             window.open_scan()
             settle(app)
-            save(over(window, open_dialog(window, "firstUseDialog")), "activation-first-use")
-            open_dialog(window, "firstUseDialog").reject()
+            first_use = open_dialog(window, "firstUseDialog")
+            save(_support.over(window, first_use), "activation-first-use")
+            first_use.reject()
             settle(app)
 
             # 证书详情 before the download: encryption serial, 下载证书.
@@ -228,18 +139,16 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             settle(app)
 
             # 证书更新 and 吊销 ask first.
-            window.current().renew()
-            settle(app)
-            dialog = open_dialog(window, "renewDialog")
-            save(over(window, dialog), "cert-renew-confirm")
-            dialog.reject()
-            settle(app)
-            window.current().revoke()
-            settle(app)
-            dialog = open_dialog(window, "revokeDialog")
-            save(over(window, dialog), "cert-revoke-confirm")
-            dialog.reject()
-            settle(app)
+            for action, name, file in (
+                ("renew", "renewDialog", "cert-renew-confirm"),
+                ("revoke", "revokeDialog", "cert-revoke-confirm"),
+            ):
+                getattr(window.current(), action)()
+                settle(app)
+                dialog = open_dialog(window, name)
+                save(_support.over(window, dialog), file)
+                dialog.reject()
+                settle(app)
 
             # 证书变更's form.
             window.current().change()
@@ -259,7 +168,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             settle(app)
         finally:
             services.close()
-    return taken
+    return save.taken
 
 
 if __name__ == "__main__":

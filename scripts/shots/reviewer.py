@@ -10,50 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import random
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-for folder in (ROOT, HERE):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _support
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QWidget
 
-try:  # as scripts.shots.reviewer
-    from . import grants as shared
-except ImportError:  # as a file of its own
-    import grants as shared  # type: ignore[no-redef]
-
-from PySide6.QtCore import QPoint  # noqa: E402
-from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
-from PySide6.QtWidgets import QWidget  # noqa: E402
-
-from mobileca_desktop.app import application  # noqa: E402
-from mobileca_desktop.ca import idcheck  # noqa: E402
-from mobileca_desktop.ca.engine import EngineConfig  # noqa: E402
-from mobileca_desktop.ca.identity import CHEAP_PASSWORDS  # noqa: E402
-from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
-from mobileca_desktop.domain.models import (  # noqa: E402
+from mobileca_desktop.app import application
+from mobileca_desktop.ca import idcheck
+from mobileca_desktop.domain.models import (
     AccountKind,
     AgentDetails,
     CertKind,
-    DocKind,
     Handler,
-    LegalEntityRegistration,
     Method,
 )
-from mobileca_desktop.services.local import LocalServices  # noqa: E402
-from mobileca_desktop.views import i18n  # noqa: E402
-from mobileca_desktop.views.context import AppContext  # noqa: E402
-from mobileca_desktop.views.main_window import MainWindow  # noqa: E402
-from mobileca_desktop.views.reviewer.clock_dialog import ClockDialog  # noqa: E402
-from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow  # noqa: E402
+from mobileca_desktop.views import i18n
+from mobileca_desktop.views.reviewer.clock_dialog import ClockDialog
+from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
 
-PASSWORD = shared.PASSWORD
+ROOT = _support.ROOT
+PASSWORD = _support.PASSWORD
+document = _support.drawn_documents("授权书（加盖公章）", "正面.jpg", "反面.jpg")
 
 
 def portrait() -> bytes:
@@ -71,27 +53,10 @@ class Seed:
     certificate for the clock."""
 
     def __init__(self, folder: Path) -> None:
-        secret = folder / "passphrase"
-        secret.write_text("reviewer-shots-passphrase-0123456789")
-        self.services = LocalServices.open(
-            folder / "ca",
-            PassphraseFileSecret(secret),
-            EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False),
-        )
+        self.services = _support.open_services(folder, "reviewer-shots-passphrase-0123456789")
         rng = random.Random(9)
         ca = self.services.ca
-        self.company = LegalEntityRegistration(
-            company_name="山西示例建设工程有限公司",
-            uscc=idcheck.make_uscc(rng),
-            province="山西省",
-            city="太原市",
-            bank_name="中国工商银行太原分行",
-            bank_account="0502123456789012345",
-            legal_person_name="王建国",
-            legal_person_id_number=idcheck.make_id_number(rng, dt.date(1975, 3, 14)),
-            legal_person_phone="13935100001",
-            password=PASSWORD,
-        )
+        self.company = _support.demo_company(rng)
         self.agent = AgentDetails(
             "李经办", idcheck.make_id_number(rng, dt.date(1990, 6, 2)), "13935100002"
         )
@@ -106,13 +71,7 @@ class Seed:
         self.letter = self.letter_app(CertKind.UNIT, submit=False)
 
     def code(self, phone: str) -> str:
-        return next(m.code for m in self.services.inbox.messages(phone) if m.code)
-
-    def documents(self, app_id: int) -> None:
-        ca, s = self.services.ca, self.legal
-        ca.upload_document(s, app_id, DocKind.LICENCE, shared.pdf("营业执照"), "营业执照.pdf")
-        ca.upload_document(s, app_id, DocKind.ID_FRONT, shared.jpeg("身份证人像面"), "正面.jpg")
-        ca.upload_document(s, app_id, DocKind.ID_BACK, shared.jpeg("身份证国徽面"), "反面.jpg")
+        return _support.inbox_code(self.services, phone)
 
     def agent_app(self) -> int:
         ca, s = self.services.ca, self.legal
@@ -121,26 +80,16 @@ class Seed:
         ca.set_handler(s, app.id, Handler.AGENT, self.agent)
         ca.verify_face(s, app.id, portrait(), "face.jpg")
         ca.confirm_auth_code(s, app.id, self.code(self.company.legal_person_phone))
-        self.documents(app.id)
+        _support.upload_documents(self.services, s, app.id, document)
         ca.request_signing_code(s, app.id)
         ca.submit(s, app.id, self.code(self.agent.phone))
         return app.id
 
     def letter_app(self, kind: CertKind, *, submit: bool) -> int:
-        ca, s, review = self.services.ca, self.legal, self.services.review
-        app = ca.create_application(s, kind, "bjca")
-        ca.set_method(s, app.id, Method.LETTER)
-        ca.set_handler(s, app.id, Handler.LEGAL_PERSON)
-        ca.upload_document(
-            s, app.id, DocKind.LETTER, shared.pdf("授权书（加盖公章）"), "授权书.pdf"
+        phone = self.company.legal_person_phone
+        return _support.apply(
+            self.services, self.legal, kind, document, phone, op=self.op, submit=submit
         )
-        if not submit:
-            return app.id
-        review.accept_letter(self.op, app.id)
-        self.documents(app.id)
-        ca.request_signing_code(s, app.id)
-        ca.submit(s, app.id, self.code(self.company.legal_person_phone))
-        return app.id
 
     def tamper(self, app_id: int) -> None:
         """A document changed after signing (as an attacker with database access would)."""
@@ -159,52 +108,23 @@ class Seed:
 
 def beside(left: QWidget, right: QWidget) -> QPixmap:
     """Two windows side by side on a neutral desk, as a trainer arranges them."""
-    a, b = left.grab(), right.grab()
-    ra, rb = a.devicePixelRatio(), b.devicePixelRatio()
-    gap = 24
-    w = int(a.width() / ra + b.width() / rb + 3 * gap)
-    h = int(max(a.height() / ra, b.height() / rb) + 2 * gap)
-    out = QPixmap(int(w * ra), int(h * ra))
-    out.setDevicePixelRatio(ra)
-    out.fill(QColor("#D9DEE5"))
-    p = QPainter(out)
-    p.drawPixmap(QPoint(gap, gap), a)
-    p.drawPixmap(QPoint(int(2 * gap + a.width() / ra), gap), b)
-    p.end()
-    return out
+    return _support.side_by_side(left.grab(), right.grab(), "#D9DEE5")
 
 
 def render(out_dir: Path, lang: str) -> list[Path]:
     app = application([sys.argv[0]])
     previous = i18n.language()
     lang = i18n.install(app, lang)
-    suffix = "" if lang == i18n.ZH else "-en"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    taken: list[Path] = []
-
-    def save(pix: QPixmap, name: str) -> None:
-        path = out_dir / f"reviewer-{name}{suffix}.png"
-        pix.save(str(path))
-        taken.append(path)
+    save = _support.Saver(out_dir, "reviewer-{name}" + _support.suffix(lang))
 
     def settle() -> None:
-        shared.settle(app, rounds=30)
+        _support.settle(app, rounds=30)
 
     with tempfile.TemporaryDirectory() as folder:
         seed = Seed(Path(folder))
         services = seed.services
         try:
-            ctx = AppContext(
-                ca=services.ca,
-                inbox=services.inbox,
-                review=services.review,
-                clock=services.clock,
-                device="trainer-pc",
-            )
-            window = MainWindow()
-            window.show()
-            window.attach(ctx)
-            window.logged_in(seed.legal, services.ca.me(seed.legal))
+            window = _support.main_window(services, "trainer-pc", session=seed.legal)
             window.open_certificates()
             settle()
 
@@ -262,7 +182,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
         finally:
             services.close()
             i18n.install(app, previous)
-    return taken
+    return save.taken
 
 
 if __name__ == "__main__":

@@ -12,25 +12,20 @@ drives the real window: the "camera" is a picture file showing the platform's QR
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
-import os
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import cv2  # noqa: E402
-import httpx  # noqa: E402
-import numpy as np  # noqa: E402
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QThread  # noqa: E402
-from PySide6.QtGui import (  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _support
+import cv2
+import httpx
+import numpy as np
+from _support import FONTS
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import (
     QColor,
     QFont,
     QGuiApplication,
@@ -39,45 +34,48 @@ from PySide6.QtGui import (  # noqa: E402
     QPainter,
     QPdfWriter,
 )
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from mobileca_desktop.app import application  # noqa: E402
-from mobileca_desktop.ca import idcheck  # noqa: E402
-from mobileca_desktop.ca.engine import EngineConfig  # noqa: E402
-from mobileca_desktop.ca.identity import CHEAP_PASSWORDS  # noqa: E402
-from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
-from mobileca_desktop.config import Settings  # noqa: E402
-from mobileca_desktop.domain.models import (  # noqa: E402
+from mobileca_desktop.app import application
+from mobileca_desktop.config import Settings
+from mobileca_desktop.domain.models import (
     AccountKind,
     CertKind,
     DocKind,
     Handler,
-    LegalEntityRegistration,
     Method,
 )
-from mobileca_desktop.keystore.kdf import CHEAP  # noqa: E402
-from mobileca_desktop.keystore.secretstore import MemorySecretStore  # noqa: E402
-from mobileca_desktop.keystore.store import Keystore  # noqa: E402
-from mobileca_desktop.platform.run import PlatformConfig, start_platform  # noqa: E402
-from mobileca_desktop.services.device import DeviceService  # noqa: E402
-from mobileca_desktop.services.local import LocalServices  # noqa: E402
-from mobileca_desktop.services.scan import (  # noqa: E402
+from mobileca_desktop.keystore.kdf import CHEAP
+from mobileca_desktop.keystore.secretstore import MemorySecretStore
+from mobileca_desktop.keystore.store import Keystore
+from mobileca_desktop.platform.run import PlatformConfig, start_platform
+from mobileca_desktop.services.device import DeviceService
+from mobileca_desktop.services.scan import (
     NonceStore,
     PlatformScanService,
     TrustedPlatform,
 )
-from mobileca_desktop.services.wizard import ApplicationWizard  # noqa: E402
-from mobileca_desktop.views import camera_view, i18n  # noqa: E402
-from mobileca_desktop.views.background import BackgroundOp  # noqa: E402
-from mobileca_desktop.views.context import AppContext  # noqa: E402
-from mobileca_desktop.views.main_window import MainWindow  # noqa: E402
-from mobileca_desktop.views.scan.scan_page import CAMERA, IMAGE, SCREEN, ScanPage  # noqa: E402
-from mobileca_desktop.views.wizard.wizard_page import WizardPage  # noqa: E402
+from mobileca_desktop.services.wizard import ApplicationWizard
+from mobileca_desktop.views import camera_view, i18n
+from mobileca_desktop.views.main_window import MainWindow
+from mobileca_desktop.views.scan.scan_page import CAMERA, IMAGE, SCREEN, ScanPage
+from mobileca_desktop.views.wizard.wizard_page import WizardPage
 
-PASSWORD = "Demo2026pass"
+ROOT = _support.ROOT
+PASSWORD = _support.PASSWORD
 CERT_PASSWORD = "Zhengshu#2026"
 DEVICE = "wang-laptop"
-FONTS = ["WenQuanYi Micro Hei", "Noto Sans CJK SC", "Sans Serif"]
+DOCUMENTS = {
+    DocKind.LETTER: ("pdf", "授权书", "授权书.pdf"),
+    DocKind.LICENCE: ("pdf", "营业执照", "l.pdf"),
+    DocKind.ID_FRONT: ("jpg", "身份证人像面", "f.jpg"),
+    DocKind.ID_BACK: ("jpg", "身份证国徽面", "b.jpg"),
+}
+
+
+def document(doc: DocKind) -> tuple[bytes, str]:
+    kind, title, name = DOCUMENTS[doc]
+    return painted(kind, [title]), name
 
 
 def painted(kind: str, lines: list[str]) -> bytes:
@@ -138,26 +136,9 @@ class Seed:
     """A company with a 正常 unit certificate downloaded to this device, and the platform."""
 
     def __init__(self, folder: Path) -> None:
-        secret = folder / "passphrase"
-        secret.write_text("scan-shots-passphrase-0123456789")
-        self.services = LocalServices.open(
-            folder / "ca",
-            PassphraseFileSecret(secret),
-            EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False),
-        )
+        self.services = _support.open_services(folder, "scan-shots-passphrase-0123456789")
         rng = random.Random(8)
-        self.company = LegalEntityRegistration(
-            company_name="山西示例建设工程有限公司",
-            uscc=idcheck.make_uscc(rng),
-            province="山西省",
-            city="太原市",
-            bank_name="中国工商银行太原分行",
-            bank_account="0502123456789012345",
-            legal_person_name="王建国",
-            legal_person_id_number=idcheck.make_id_number(rng, dt.date(1975, 3, 14)),
-            legal_person_phone="13935100001",
-            password=PASSWORD,
-        )
+        self.company = _support.demo_company(rng)
         ca = self.services.ca
         ca.register_legal(self.company)
         self.session = ca.login(AccountKind.LEGAL, self.company.uscc, PASSWORD)
@@ -183,24 +164,11 @@ class Seed:
         self.browser.get("/").raise_for_status()
 
     def issued(self) -> int:
-        ca, s, review = self.services.ca, self.session, self.services.review
-        op = review.operator_session()
-        app = ca.create_application(s, CertKind.UNIT, "bjca")
-        ca.set_method(s, app.id, Method.LETTER)
-        ca.set_handler(s, app.id, Handler.LEGAL_PERSON)
-        ca.upload_document(s, app.id, DocKind.LETTER, painted("pdf", ["授权书"]), "授权书.pdf")
-        review.accept_letter(op, app.id)
-        ca.upload_document(s, app.id, DocKind.LICENCE, painted("pdf", ["营业执照"]), "l.pdf")
-        ca.upload_document(s, app.id, DocKind.ID_FRONT, painted("jpg", ["身份证人像面"]), "f.jpg")
-        ca.upload_document(s, app.id, DocKind.ID_BACK, painted("jpg", ["身份证国徽面"]), "b.jpg")
-        ca.request_signing_code(s, app.id)
-        ca.submit(s, app.id, self.code())
-        review.approve(op, app.id)
-        return ca.get_application(s, app.id).certificate_id
+        phone = self.company.legal_person_phone
+        return _support.issue(self.services, self.session, CertKind.UNIT, document, phone)
 
     def code(self) -> str:
-        phone = self.company.legal_person_phone
-        return next(m.code for m in self.services.inbox.messages(phone) if m.code)
+        return _support.inbox_code(self.services, self.company.legal_person_phone)
 
     def qr(self, path: str, body: dict) -> tuple[str, str, bytes]:
         data = self.browser.post(path, json=body).json()
@@ -215,23 +183,13 @@ class Seed:
 
 
 def settle(app: QApplication, until=None, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.processEvents()
-        if (until is None and BackgroundOp.idle()) or (until is not None and until()):
-            break
-        QThread.msleep(10)
-    for _ in range(12):
-        app.processEvents()
-        QThread.msleep(5)
+    _support.settle(app, until=until, timeout=timeout)
 
 
 def render(out_dir: Path, lang: str) -> list[Path]:
     app = application([sys.argv[0]])
     lang = i18n.install(app, lang)
-    suffix = "" if lang == i18n.ZH else "-en"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    taken: list[Path] = []
+    saver = _support.Saver(out_dir, "scan-{name}" + _support.suffix(lang))
 
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
@@ -240,26 +198,21 @@ def render(out_dir: Path, lang: str) -> list[Path]:
         try:
             camera = folder / "camera.png"
             services = seed.services
-            ctx = AppContext(
-                ca=services.ca,
-                inbox=services.inbox,
-                review=services.review,
-                clock=services.clock,
-                device=DEVICE,
+            settings = Settings(data_dir=folder / "client", device=DEVICE, camera=str(camera))
+            _support.main_window(
+                services,
+                DEVICE,
+                window,
                 keys=seed.device,
                 scan=seed.scan,
-                settings=Settings(data_dir=folder / "client", device=DEVICE, camera=str(camera)),
+                settings=settings,
+                session=seed.session,
             )
-            window.show()
-            window.attach(ctx)
-            window.logged_in(seed.session, services.ca.me(seed.session))
             settle(app)
 
             def save(name: str) -> None:
                 window.toast.hide()
-                path = out_dir / f"scan-{name}{suffix}.png"
-                window.grab().save(str(path))
-                taken.append(path)
+                saver(window.grab(), name)
 
             def current(name: str, timeout: float = 30):
                 settle(app, lambda: window.current().objectName() == name, timeout)
@@ -372,7 +325,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             camera_view.stop_all(5000)
             settle(app)
             seed.close()
-    return taken
+    return saver.taken
 
 
 if __name__ == "__main__":

@@ -9,75 +9,36 @@ its windows and returns the PNGs it wrote (``demo-windows.png``, ``settings-*.pn
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _support
+from PySide6.QtWidgets import QApplication
 
-from PySide6.QtCore import QThread  # noqa: E402
-from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from mobileca_desktop.app import application
+from mobileca_desktop.config import Settings
+from mobileca_desktop.demo import DemoOptions, start_demo
+from mobileca_desktop.views import i18n
 
-from mobileca_desktop.app import application  # noqa: E402
-from mobileca_desktop.ca.engine import EngineConfig  # noqa: E402
-from mobileca_desktop.ca.identity import CHEAP_PASSWORDS  # noqa: E402
-from mobileca_desktop.config import Settings  # noqa: E402
-from mobileca_desktop.demo import DemoOptions, start_demo  # noqa: E402
-from mobileca_desktop.views import i18n  # noqa: E402
-from mobileca_desktop.views.background import BackgroundOp  # noqa: E402
+ROOT = _support.ROOT
 
 
 def settle(app: QApplication, rounds: int = 12, until=None) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (
-        not BackgroundOp.idle() or (until is not None and not until())
-    ):
-        app.processEvents()
-        QThread.msleep(10)
-    for _ in range(rounds):
-        app.processEvents()
-        QThread.msleep(5)
-
-
-def side_by_side(left: QPixmap, right: QPixmap, gap: int = 24) -> QPixmap:
-    ratio = left.devicePixelRatio()
-    w = int((left.width() + right.width()) / ratio) + gap * 3
-    h = int(max(left.height(), right.height()) / ratio) + gap * 2
-    out = QPixmap(int(w * ratio), int(h * ratio))
-    out.setDevicePixelRatio(ratio)
-    out.fill(QColor("#D9DEE7"))
-    p = QPainter(out)
-    p.drawPixmap(gap, gap, left)
-    p.drawPixmap(gap * 2 + int(left.width() / ratio), gap, right)
-    p.end()
-    return out
+    _support.settle(app, rounds, until, timeout=60, and_idle=True)
 
 
 def render(out_dir: Path, lang: str) -> list[Path]:
     app = application([sys.argv[0]])
     lang = i18n.install(app, lang)
-    suffix = "" if lang == i18n.ZH else "-en"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    taken: list[Path] = []
-
-    def save(pix: QPixmap, name: str) -> None:
-        path = out_dir / f"{name}{suffix}.png"
-        pix.save(str(path))
-        taken.append(path)
+    save = _support.Saver(out_dir, "{name}" + _support.suffix(lang))
 
     with tempfile.TemporaryDirectory() as folder:
         options = DemoOptions(
             data_dir=Path(folder) / "demo",
             open_browser=False,
-            engine_config=EngineConfig(
-                passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False
-            ),
+            engine_config=_support.cheap_engine(),
         )
         ready = []
         demo = start_demo(Settings(lang=lang, data_dir=Path(folder)), options)
@@ -89,7 +50,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             for w in (legal, agent):
                 w.toast.hide()
             settle(app)
-            save(side_by_side(legal.grab(), agent.grab()), "demo-windows")
+            save(_support.side_by_side(legal.grab(), agent.grab(), "#D9DEE7"), "demo-windows")
 
             legal.open_settings()
             settle(app)
@@ -111,7 +72,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
         finally:
             demo.close()
             settle(app)
-    return taken
+    return save.taken
 
 
 if __name__ == "__main__":
