@@ -22,7 +22,7 @@ from mobileca_desktop.domain.errors import (
     MobileCAError,
     WeakPassword,
 )
-from mobileca_desktop.domain.models import Method
+from mobileca_desktop.domain.models import Method, label
 from mobileca_desktop.views.format import text_of
 
 ZH = "zh_CN"
@@ -310,7 +310,12 @@ def _params(err: MobileCAError, lang: str) -> dict[str, object]:
         except ValueError:
             pass
         else:
-            p["method"] = method.value if lang == EN else text_of(method)
+            # The handbook's word in Chinese; in English its translation when English is the
+            # installed UI language, else the method's code.
+            if lang == ZH:
+                p["method"] = label(method) or method.value
+            else:
+                p["method"] = text_of(method) if _language == EN else method.value
     if "limit" in p:
         p["limit_mb"] = round(int(p["limit"]) / (1024 * 1024))  # type: ignore[call-overload]
     return p
