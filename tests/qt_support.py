@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
+from mobileca_desktop.domain.models import AccountKind
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.context import AppContext
 from mobileca_desktop.views.form_field import FormField
@@ -75,3 +76,19 @@ def child(widget: QWidget, object_name: str, cls=QWidget):
     found = widget.findChild(cls, object_name)
     assert found is not None, f"no {object_name} in {widget.objectName()}"
     return found
+
+
+def log_in(
+    qtbot, window: MainWindow, kind: AccountKind, login_name: str, password: str | None = None
+):
+    """From the login page: choose the tab (法人登录 / 个人登录), type, 登录; waits for 首页."""
+    from conftest import PASSWORD
+
+    page = wait_page(qtbot, window, "loginPage")
+    index = 0 if kind is AccountKind.LEGAL else 1
+    qtbot.mouseClick(page.tabs, Qt.MouseButton.LeftButton, pos=page.tabs.tabRect(index).center())
+    form = page.form(kind)
+    type_text(qtbot, form.login_name, login_name)
+    type_text(qtbot, form.password, PASSWORD if password is None else password)
+    click(qtbot, form.login_button)
+    return wait_page(qtbot, window, "homePage")

@@ -50,7 +50,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import PASSWORD, jpeg_bytes, last_code, pdf_bytes
+from conftest import jpeg_bytes, last_code, pdf_bytes
 from helpers_flow import apply, deposit_amount
 from helpers_keystore import CERT_PASSWORD, approved_certificate, download, new_device
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt
@@ -81,6 +81,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from qt_support import WAIT_MS, child, click, open_window, settle, type_text, wait_page
+from qt_support import log_in as login
 
 from mobileca_desktop.app import startup_problem
 from mobileca_desktop.config import Settings
@@ -428,17 +429,6 @@ def test_the_checks_find_what_they_look_for(qtbot):
 
 
 # --- getting to the screens -----------------------------------------------------------------
-
-
-def login(qtbot, window, kind: AccountKind, login_name: str):
-    page = wait_page(qtbot, window, "loginPage")
-    index = 0 if kind is AccountKind.LEGAL else 1
-    qtbot.mouseClick(page.tabs, Qt.MouseButton.LeftButton, pos=page.tabs.tabRect(index).center())
-    form = page.form(kind)
-    type_text(qtbot, form.login_name, login_name)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    return wait_page(qtbot, window, "homePage")
 
 
 def open_tile(qtbot, window, tile: str, page_name: str):

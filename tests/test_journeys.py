@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QToolButton,
 )
-from qt_support import child, click, open_window, settle, type_text, wait_page
+from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
 
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.models import (
@@ -103,17 +103,6 @@ def operator(services):
 
 
 # --- what a user does -------------------------------------------------------------------------
-
-
-def log_in(qtbot, window, kind: AccountKind, login_name: str):
-    page = window.current()
-    index = 0 if kind is AccountKind.LEGAL else 1
-    qtbot.mouseClick(page.tabs, Qt.MouseButton.LeftButton, pos=page.tabs.tabRect(index).center())
-    form = page.form(kind)
-    type_text(qtbot, form.login_name, login_name)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    return wait_page(qtbot, window, "homePage")
 
 
 def start_wizard(qtbot, window, tile: str, title: str):

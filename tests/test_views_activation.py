@@ -11,7 +11,7 @@ from conftest import PASSWORD, last_code
 from helpers_keystore import CERT_PASSWORD, approved_certificate, new_device
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QToolButton
-from qt_support import child, click, open_window, settle, type_text, wait_page
+from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
 
 from mobileca_desktop.domain.models import AccountKind, AgentDetails, CertKind
 from mobileca_desktop.views.activation_page import ActivationPage
@@ -28,12 +28,7 @@ def device(services, tmp_path):
 
 def login_legal(qtbot, services, reg, device):
     window = open_window(qtbot, services, device="test-laptop", keys=device)
-    page = wait_page(qtbot, window, "loginPage")
-    form = page.form(AccountKind.LEGAL)
-    type_text(qtbot, form.login_name, reg.uscc)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    wait_page(qtbot, window, "homePage")
+    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
     return window
 
 

@@ -9,7 +9,7 @@ from conftest import PASSWORD, jpeg_bytes, last_code, pdf_bytes
 from helpers_keystore import CERT_PASSWORD, NEW_PASSWORD, approved_certificate, download, new_device
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QToolButton
-from qt_support import child, click, open_window, settle, type_text, wait_page
+from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
 
 from mobileca_desktop.domain.errors import CertificateLocked, WrongPassword
 from mobileca_desktop.domain.models import AccountKind, CertStatus, DocKind
@@ -26,12 +26,7 @@ def device(services, tmp_path):
 
 def login_legal(qtbot, services, reg, device):
     window = open_window(qtbot, services, device="test-laptop", keys=device)
-    page = wait_page(qtbot, window, "loginPage")
-    form = page.form(AccountKind.LEGAL)
-    type_text(qtbot, form.login_name, reg.uscc)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    wait_page(qtbot, window, "homePage")
+    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
     return window
 
 

@@ -8,26 +8,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import PASSWORD, last_code
+from conftest import last_code
 from helpers_keystore import CERT_PASSWORD, approved_certificate, new_device
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QMessageBox, QPushButton, QRadioButton
 from qt_support import child, click, open_window, settle, type_text, wait_page
+from qt_support import log_in as login
 
 from mobileca_desktop.domain.models import AccountKind, CertKind, GrantStatus
 from mobileca_desktop.views.format import SHANGHAI
 from mobileca_desktop.views.grant_form_page import end_of_day
-
-
-def login(qtbot, window, kind: AccountKind, login_name: str):
-    page = wait_page(qtbot, window, "loginPage")
-    index = 0 if kind is AccountKind.LEGAL else 1
-    qtbot.mouseClick(page.tabs, Qt.MouseButton.LeftButton, pos=page.tabs.tabRect(index).center())
-    form = page.form(kind)
-    type_text(qtbot, form.login_name, login_name)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    return wait_page(qtbot, window, "homePage")
 
 
 def open_tile(qtbot, window, tile: str, page_name: str):

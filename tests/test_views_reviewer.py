@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QLabel, QPushButton
 from qt_support import child, click, open_window, settle, type_text, wait_page
+from qt_support import log_in as login
 
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -28,17 +29,6 @@ from mobileca_desktop.views.reviewer.clock_dialog import ClockDialog
 from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
 
 WAIT = 15000
-
-
-def login(qtbot, window, kind: AccountKind, login_name: str):
-    page = wait_page(qtbot, window, "loginPage")
-    index = 0 if kind is AccountKind.LEGAL else 1
-    qtbot.mouseClick(page.tabs, Qt.MouseButton.LeftButton, pos=page.tabs.tabRect(index).center())
-    form = page.form(kind)
-    type_text(qtbot, form.login_name, login_name)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    return wait_page(qtbot, window, "homePage")
 
 
 def certificates(qtbot, window):
