@@ -169,10 +169,6 @@ def drive(shooter: Shooter, demo: Demo) -> None:
     window.open_certificate(legal_rep.certificate_id)
     shooter.shot(window, "certificate-detail-legal-rep")
     window.pop()
-    window.open_grants()
-    if window.current().objectName() == "notBuiltPage":  # built: scripts/shots/grants.py
-        shooter.shot(window, "not-built-grants")
-    window.pop()
 
     # The wizard, step by step: an agent applies by 对公打款 (the auth code in the memo).
     wizard = ApplicationWizard(services.ca, demo.legal, CertKind.UNIT)

@@ -502,10 +502,7 @@ def test_login_registration_home_menu_and_inbox(qtbot, services, company, agent)
     login(qtbot, window, AccountKind.PERSONAL, agent_reg.phone)
     screens.audit("首页（个人）", window)
 
-    # A feature not built yet, and the start-up page telling what went wrong.
-    window.open_not_built("证书解锁")
-    wait_page(qtbot, window, "notBuiltPage")
-    screens.audit("功能建设中", window)
+    # The start-up page telling what went wrong.
     window.show_problem(*startup_problem(SecretUnavailable(reason="no OS keyring")))
     qtbot.waitUntil(lambda: window.current() is window.startup, timeout=WAIT_MS)
     screens.audit("启动问题", window)

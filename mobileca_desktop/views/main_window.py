@@ -309,11 +309,6 @@ class MainWindow(QMainWindow):
 
         show_clock(self)
 
-    def open_not_built(self, feature: str) -> None:
-        from mobileca_desktop.views.not_built_page import NotBuiltPage
-
-        self.push(NotBuiltPage(feature, self.pop))
-
     # --- the phone inbox --------------------------------------------------------------------
 
     def toggle_inbox(self) -> None:
