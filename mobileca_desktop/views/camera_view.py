@@ -50,7 +50,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -58,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from mobileca_desktop.views import messages, theme
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 log = logging.getLogger(__name__)
@@ -587,7 +587,7 @@ class SnapshotDialog(QDialog):
         box.setContentsMargins(16, 16, 16, 16)
         box.setSpacing(10)
         if hint:
-            label = set_role(QLabel(hint), "muted")
+            label = set_role(PlainLabel(hint), "muted")
             label.setWordWrap(True)
             box.addWidget(label)
         self.view = CameraView(self, box=None)

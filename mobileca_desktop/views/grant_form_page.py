@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDateEdit,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -36,6 +35,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.format import SHANGHAI, display_time, text_of
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class NewGrantPage(Page):
         self.loaded = False
 
         intro = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "授权后，经办人个人登录即可在授权管理中看到该证书，并下载到自己的设备使用。"
                     "授权短信会发送到经办人手机。"
@@ -84,13 +84,13 @@ class NewGrantPage(Page):
         self.body.addWidget(intro)
 
         # 选择证书
-        self.body.addWidget(set_role(QLabel(self.tr("选择证书")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("选择证书")), "section"))
         self.cert_card = Card(spacing=6)
         self.cert_card.setObjectName("grantCertificates")
         self.cert_group = QButtonGroup(self)
         self.cert_group.setExclusive(True)
         self.cert_buttons: dict[int, QRadioButton] = {}
-        self.cert_status = set_role(QLabel(self.tr("正在加载证书…")), "muted")
+        self.cert_status = set_role(PlainLabel(self.tr("正在加载证书…")), "muted")
         self.cert_status.setObjectName("grantCertStatus")
         self.cert_status.setWordWrap(True)
         self.cert_card.box.addWidget(self.cert_status)
@@ -98,7 +98,7 @@ class NewGrantPage(Page):
         self.cert_list.setSpacing(2)
         self.cert_card.box.addLayout(self.cert_list)
         note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "仅状态为正常的单位证书（企业数字证书）和法定代表人证书可以授权；"
                     "个人证书不支持授权。"
@@ -109,7 +109,7 @@ class NewGrantPage(Page):
         note.setObjectName("grantKindsNote")
         note.setWordWrap(True)
         self.cert_card.box.addWidget(note)
-        self.cert_error = set_role(QLabel(), "error")
+        self.cert_error = set_role(PlainLabel(), "error")
         self.cert_error.setObjectName("certificateError")
         self.cert_error.setWordWrap(True)
         self.cert_error.hide()
@@ -117,7 +117,7 @@ class NewGrantPage(Page):
         self.body.addWidget(self.cert_card)
 
         # 经办人信息
-        self.body.addWidget(set_role(QLabel(self.tr("经办人信息")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("经办人信息")), "section"))
         agent = Card(spacing=12)
         self.fields: dict[str, FormField] = {}
         for name, label, placeholder in (
@@ -131,9 +131,9 @@ class NewGrantPage(Page):
         self.body.addWidget(agent)
 
         # 授权期限
-        self.body.addWidget(set_role(QLabel(self.tr("授权期限")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("授权期限")), "section"))
         period = Card(spacing=8)
-        label = set_role(QLabel(self.tr("授权有效期至")), "fieldLabel")
+        label = set_role(PlainLabel(self.tr("授权有效期至")), "fieldLabel")
         self.until = QDateEdit()
         self.until.setObjectName("validUntilInput")
         self.until.setAccessibleName(self.tr("授权有效期至"))
@@ -161,11 +161,11 @@ class NewGrantPage(Page):
             self.preset_buttons[key] = button
         presets.addStretch()
         period.box.addLayout(presets)
-        self.period_hint = set_role(QLabel(), "muted")
+        self.period_hint = set_role(PlainLabel(), "muted")
         self.period_hint.setObjectName("periodHint")
         self.period_hint.setWordWrap(True)
         period.box.addWidget(self.period_hint)
-        self.period_error = set_role(QLabel(), "error")
+        self.period_error = set_role(PlainLabel(), "error")
         self.period_error.setObjectName("validUntilError")
         self.period_error.setWordWrap(True)
         self.period_error.hide()

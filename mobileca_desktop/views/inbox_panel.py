@@ -8,7 +8,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -19,6 +18,7 @@ from mobileca_desktop.services.api import InboxService
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.message_card import MessageCard
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 POLL_MS = 2000
@@ -42,7 +42,9 @@ class InboxPanel(QDockWidget):
         box = QVBoxLayout(root)
         box.setContentsMargins(10, 10, 10, 10)
         hint = set_role(
-            QLabel(self.tr("模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。")),
+            PlainLabel(
+                self.tr("模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。")
+            ),
             "muted",
         )
         hint.setWordWrap(True)
@@ -60,7 +62,7 @@ class InboxPanel(QDockWidget):
         self.refresh_button.clicked.connect(self.refresh)
         row.addWidget(self.phone, 1)
         row.addWidget(self.refresh_button)
-        self.empty = set_role(QLabel(self.tr("暂无消息")), "muted")
+        self.empty = set_role(PlainLabel(self.tr("暂无消息")), "muted")
         self.empty.setObjectName("inboxEmpty")
         self.page = Page()
         self.page.body.setContentsMargins(0, 4, 0, 4)

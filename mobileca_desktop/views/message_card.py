@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from mobileca_desktop.domain.models import InboxMessage, MessageKind
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import display_time
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 KIND_LABELS = {  # translated where shown
@@ -25,20 +26,20 @@ class MessageCard(Card):
         self.setObjectName("inboxMessage")
         head = QHBoxLayout()
         kind = QCoreApplication.translate("MessageCard", KIND_LABELS.get(message.kind, ""))
-        title = QLabel(f"{kind} · {message.title}")
+        title = PlainLabel(f"{kind} · {message.title}")
         title.setStyleSheet("font-weight: 600;")
         title.setWordWrap(True)
-        when = set_role(QLabel(display_time(message.created_at)[5:16]), "muted")
+        when = set_role(PlainLabel(display_time(message.created_at)[5:16]), "muted")
         head.addWidget(title, 1)
         head.addWidget(when, 0, Qt.AlignmentFlag.AlignTop)
         self.box.addLayout(head)
-        body = QLabel(message.body)
+        body = PlainLabel(message.body)
         body.setWordWrap(True)
         body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.box.addWidget(body)
         parts = [message.title, message.body]
         if message.code:
-            code = set_role(QLabel(message.code), "code")
+            code = set_role(PlainLabel(message.code), "code")
             code.setObjectName("inboxCode")
             code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             code.setAccessibleName(self.tr("验证码 {}").format(message.code))

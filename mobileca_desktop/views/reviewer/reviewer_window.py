@@ -52,6 +52,7 @@ from mobileca_desktop.views.reviewer.common import (
     refresh_client,
     reviewer_error_text,
 )
+from mobileca_desktop.views.text import PlainLabel, escape, rich_label, tooltip
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class ReviewerWindow(QMainWindow):
         column.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
-        self.connecting = set_role(QLabel(self.tr("正在连接 CA…")), "muted")
+        self.connecting = set_role(PlainLabel(self.tr("正在连接 CA…")), "muted")
         self.connecting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages.addWidget(self.connecting)
         self.login_page = self._login_page()
@@ -134,9 +135,9 @@ class ReviewerWindow(QMainWindow):
         header.setFixedHeight(54)
         row = QHBoxLayout(header)
         row.setContentsMargins(20, 0, 16, 0)
-        title = QLabel(self.tr("CA 审核台"))
+        title = PlainLabel(self.tr("CA 审核台"))
         title.setObjectName("reviewerTitle")
-        self.who = QLabel()
+        self.who = PlainLabel()
         self.who.setObjectName("reviewerWho")
         self.refresh_button = QPushButton(self.tr("刷新"))
         self.refresh_button.setObjectName("refreshQueueButton")
@@ -158,9 +159,9 @@ class ReviewerWindow(QMainWindow):
         card = Card(spacing=12)
         card.setObjectName("reviewerLogin")
         card.setFixedWidth(380)
-        heading = set_role(QLabel(self.tr("审核员登录")), "heading")
+        heading = set_role(PlainLabel(self.tr("审核员登录")), "heading")
         note = set_role(
-            QLabel(self.tr("此 CA 未提供本机操作员，请使用 CA 机构的审核员账号登录。")), "muted"
+            PlainLabel(self.tr("此 CA 未提供本机操作员，请使用 CA 机构的审核员账号登录。")), "muted"
         )
         note.setWordWrap(True)
         self.login_name = FormField("reviewer_login", self.tr("登录名"))
@@ -186,7 +187,7 @@ class ReviewerWindow(QMainWindow):
         lbox = QVBoxLayout(left)
         lbox.setContentsMargins(16, 14, 8, 14)
         lbox.setSpacing(8)
-        lbox.addWidget(set_role(QLabel(self.tr("审核队列")), "section"))
+        lbox.addWidget(set_role(PlainLabel(self.tr("审核队列")), "section"))
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("reviewQueue")
         self.table.setAccessibleName(self.tr("审核队列"))
@@ -205,7 +206,7 @@ class ReviewerWindow(QMainWindow):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lbox.addWidget(self.table, 1)
-        self.queue_status = set_role(QLabel(), "muted")
+        self.queue_status = set_role(PlainLabel(), "muted")
         self.queue_status.setObjectName("queueStatus")
         self.queue_status.setWordWrap(True)
         lbox.addWidget(self.queue_status)
@@ -221,7 +222,7 @@ class ReviewerWindow(QMainWindow):
         self.detail = QVBoxLayout(inner)
         self.detail.setContentsMargins(8, 14, 16, 16)
         self.detail.setSpacing(12)
-        self.banner = QLabel()
+        self.banner = PlainLabel()
         self.banner.setObjectName("reviewBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -328,7 +329,7 @@ class ReviewerWindow(QMainWindow):
             for c, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, a.id)
-                cell.setToolTip(text)
+                cell.setToolTip(tooltip(text))
                 if c == 4 and not ok:
                     cell.setForeground(Qt.GlobalColor.red)
                 self.table.setItem(r, c, cell)
@@ -346,7 +347,9 @@ class ReviewerWindow(QMainWindow):
             self.selected_id = None
             self._clear_detail()
             self.detail_box.addWidget(
-                set_role(QLabel(self.tr("审核队列为空。申请人提交申请后，点击“刷新”。")), "muted")
+                set_role(
+                    PlainLabel(self.tr("审核队列为空。申请人提交申请后，点击“刷新”。")), "muted"
+                )
             )
             return
         row = ids.index(keep) if keep in ids else 0
@@ -406,7 +409,7 @@ class ReviewerWindow(QMainWindow):
         a = item.application
         info = Card()
         info.setObjectName("applicationCard")
-        heading = set_role(QLabel(self.tr("申请 #{}").format(a.id)), "heading")
+        heading = set_role(PlainLabel(self.tr("申请 #{}").format(a.id)), "heading")
         self.detail_scroll.setAccessibleName(heading.text())
         info.box.addWidget(heading)
         rows = [
@@ -440,8 +443,8 @@ class ReviewerWindow(QMainWindow):
         word, ok = signature_words(sig)
         sig_card = Card()
         sig_card.setObjectName("signatureCard")
-        sig_card.box.addWidget(set_role(QLabel(self.tr("电子签名核验")), "section"))
-        verdict = QLabel(f"{word}：{self._signature_detail(sig)}")
+        sig_card.box.addWidget(set_role(PlainLabel(self.tr("电子签名核验")), "section"))
+        verdict = PlainLabel(f"{word}：{self._signature_detail(sig)}")
         verdict.setStyleSheet(OK_STYLE if ok else BAD_STYLE)
         if item.letter_pending and not sig.signed:
             # A draft: it is signed when submitted; only the letter is reviewed now.
@@ -473,8 +476,8 @@ class ReviewerWindow(QMainWindow):
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(8)
         for i, (key, label, value) in enumerate(rows):
-            name = set_role(QLabel(label), "muted")
-            text = set_role(QLabel(value), "value")
+            name = set_role(PlainLabel(label), "muted")
+            text = set_role(PlainLabel(value), "value")
             text.setObjectName(f"review_{key}")
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -487,16 +490,15 @@ class ReviewerWindow(QMainWindow):
     def _documents(self, docs: list[tuple[DocumentInfo, bytes]]) -> Card:
         card = Card(spacing=10)
         card.setObjectName("documentsCard")
-        card.box.addWidget(set_role(QLabel(self.tr("申请材料")), "section"))
+        card.box.addWidget(set_role(PlainLabel(self.tr("申请材料")), "section"))
         if not docs:
-            card.box.addWidget(set_role(QLabel(self.tr("无")), "muted"))
+            card.box.addWidget(set_role(PlainLabel(self.tr("无")), "muted"))
         for info, data in docs:
-            title = QLabel(
-                f"<b>{doc_label(info.kind)}</b>　"
-                f"<span style='color:#6B7280'>{_escape(info.filename)}，"
+            title = rich_label(  # our markup; the applicant's file name escaped
+                f"<b>{escape(doc_label(info.kind))}</b>　"
+                f"<span style='color:#6B7280'>{escape(info.filename)}，"
                 f"{max(1, round(info.size / 1024))} KB</span>"
             )
-            title.setTextFormat(Qt.TextFormat.RichText)
             title.setWordWrap(True)
             card.box.addWidget(title)
             if info.mime.startswith("image/"):
@@ -504,11 +506,11 @@ class ReviewerWindow(QMainWindow):
             elif info.mime == "application/pdf":
                 card.box.addWidget(self._pdf(info, data))
             else:
-                card.box.addWidget(set_role(QLabel(info.mime), "muted"))
+                card.box.addWidget(set_role(PlainLabel(info.mime), "muted"))
         return card
 
     def _image(self, info: DocumentInfo, data: bytes) -> QLabel:
-        label = QLabel()
+        label = PlainLabel()
         label.setObjectName(f"document_{info.id}")
         label.setAccessibleName(doc_label(info.kind))
         pix = QPixmap()
@@ -547,7 +549,7 @@ class ReviewerWindow(QMainWindow):
         a = item.application
         card = Card(spacing=8)
         card.setObjectName("actionsCard")
-        card.box.addWidget(set_role(QLabel(self.tr("审核操作")), "section"))
+        card.box.addWidget(set_role(PlainLabel(self.tr("审核操作")), "section"))
         buttons: list[tuple[str, str, bool, bool]] = []  # name, text, needs reason, danger
         if item.letter_pending:
             buttons += [
@@ -562,7 +564,7 @@ class ReviewerWindow(QMainWindow):
         if a.state in (AppState.SUBMITTED, AppState.REJECTED):
             buttons.append(("cancelButton", self.tr("永久取消审核"), True, True))
         if not buttons:
-            card.box.addWidget(set_role(QLabel(self.tr("该申请当前无需审核。")), "muted"))
+            card.box.addWidget(set_role(PlainLabel(self.tr("该申请当前无需审核。")), "muted"))
             return card
         self.reason = FormField(
             "reason",
@@ -594,7 +596,7 @@ class ReviewerWindow(QMainWindow):
             approve.setEnabled(False)
             approve.setToolTip(self.tr("电子签名无效或已篡改，不能通过"))
             hint = set_role(
-                QLabel(self.tr("电子签名无效或已篡改，不能通过；可驳回或永久取消。")), "error"
+                PlainLabel(self.tr("电子签名无效或已篡改，不能通过；可驳回或永久取消。")), "error"
             )
             hint.setWordWrap(True)
             card.box.addWidget(hint)
@@ -710,10 +712,6 @@ def doc_label(kind: DocKind) -> str:
         DocKind.FACE: QCoreApplication.translate("ReviewerWindow", "刷脸照片"),
         DocKind.SIGNATURE: QCoreApplication.translate("ReviewerWindow", "个人手写签名"),
     }[kind]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def show_reviewer(window: MainWindow) -> ReviewerWindow | None:

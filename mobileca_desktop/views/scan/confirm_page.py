@@ -27,6 +27,7 @@ from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.format import display_time
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.scan.labels import confirm_text, operation_text
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -50,12 +51,12 @@ class ScanConfirmPage(Page):
 
         # Who asks, and for what.
         head = Card(spacing=8)
-        asks = set_role(QLabel(self.tr("以下交易平台请求使用您的证书")), "muted")
-        platform = QLabel(request.platform_name)
+        asks = set_role(PlainLabel(self.tr("以下交易平台请求使用您的证书")), "muted")
+        platform = PlainLabel(request.platform_name)
         platform.setObjectName("platformName")
         platform.setWordWrap(True)
         platform.setStyleSheet("font-size: 17px; font-weight: 600;")
-        origin = set_role(QLabel(request.origin), "muted")
+        origin = set_role(PlainLabel(request.origin), "muted")
         origin.setObjectName("platformOrigin")
         origin.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         head.box.addWidget(asks)
@@ -81,8 +82,8 @@ class ScanConfirmPage(Page):
         ]
         rows.append(("expires", self.tr("二维码有效期至"), display_time(request.expires_at)))
         for r, (name, label, value) in enumerate(rows):
-            key = set_role(QLabel(label), "muted")
-            val = set_role(QLabel(value), "value")
+            key = set_role(PlainLabel(label), "muted")
+            val = set_role(PlainLabel(value), "value")
             val.setObjectName(f"{name}Value")
             val.setWordWrap(True)
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -99,14 +100,14 @@ class ScanConfirmPage(Page):
 
         # The certificate, and its password.
         cert_card = Card(spacing=8)
-        cert_card.box.addWidget(set_role(QLabel(self.tr("使用证书")), "section"))
+        cert_card.box.addWidget(set_role(PlainLabel(self.tr("使用证书")), "section"))
         self.certificate_combo = QComboBox()
         self.certificate_combo.setObjectName("certificateCombo")
         self.certificate_combo.setAccessibleName(self.tr("使用证书"))
         for choice in prompt.certificates:
             self.certificate_combo.addItem(self._choice_text(choice), choice.certificate_id)
         self.certificate_combo.setVisible(len(prompt.certificates) > 1)
-        self.certificate_label = set_role(QLabel(), "value")
+        self.certificate_label = set_role(PlainLabel(), "value")
         self.certificate_label.setObjectName("certificateLabel")
         self.certificate_label.setWordWrap(True)
         if len(prompt.certificates) == 1:
@@ -127,7 +128,7 @@ class ScanConfirmPage(Page):
         cert_card.box.addWidget(self.password)
         self.body.addWidget(cert_card)
 
-        self.banner = set_role(QLabel(), "banner")
+        self.banner = set_role(PlainLabel(), "banner")
         self.banner.setObjectName("confirmBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -149,7 +150,7 @@ class ScanConfirmPage(Page):
         buttons.addWidget(self.cancel_button, 1)
         buttons.addWidget(self.confirm_button, 2)
         self.body.addLayout(buttons)
-        note = set_role(QLabel(self.tr("确认后将使用本机证书签名并提交给交易平台。")), "muted")
+        note = set_role(PlainLabel(self.tr("确认后将使用本机证书签名并提交给交易平台。")), "muted")
         note.setWordWrap(True)
         self.body.addWidget(note)
         self.body.addStretch()
@@ -168,8 +169,8 @@ class ScanConfirmPage(Page):
     def _document_card(self, prompt: ScanPrompt) -> Card:
         card = Card(spacing=8)
         title = self.tr("待签章文件") if prompt.request.operation is ScanOperation.SEAL else None
-        card.box.addWidget(set_role(QLabel(title or self.tr("文件")), "section"))
-        name = set_role(QLabel(prompt.document_name or ""), "value")
+        card.box.addWidget(set_role(PlainLabel(title or self.tr("文件")), "section"))
+        name = set_role(PlainLabel(prompt.document_name or ""), "value")
         name.setObjectName("documentName")
         name.setWordWrap(True)
         card.box.addWidget(name)
@@ -189,7 +190,7 @@ class ScanConfirmPage(Page):
         card.box.addWidget(self.pdf_view)
         if prompt.seal_image:
             row = QHBoxLayout()
-            seal = QLabel()
+            seal = PlainLabel()
             seal.setObjectName("sealPreview")
             pix = QPixmap()
             if pix.loadFromData(prompt.seal_image):
@@ -199,7 +200,7 @@ class ScanConfirmPage(Page):
                 )
                 scaled.setDevicePixelRatio(ratio)
                 seal.setPixmap(scaled)
-            row.addWidget(set_role(QLabel(self.tr("印章")), "muted"))
+            row.addWidget(set_role(PlainLabel(self.tr("印章")), "muted"))
             row.addWidget(seal)
             row.addStretch()
             card.box.addLayout(row)

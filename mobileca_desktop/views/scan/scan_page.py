@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -56,6 +55,7 @@ from mobileca_desktop.views.scan.screen_source import (
     remembered_region,
     wayland_session,
 )
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class ScanPage(Page):
         self.view.failed.connect(self._source_failed)
         self.body.addWidget(self.view)
 
-        self.status = QLabel()
+        self.status = PlainLabel()
         self.status.setObjectName("scanStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setWordWrap(True)
@@ -129,9 +129,9 @@ class ScanPage(Page):
         self.body.addWidget(self.controls)
 
         info = Card(spacing=4)
-        head = set_role(QLabel(self.tr("可办理")), "section")
+        head = set_role(PlainLabel(self.tr("可办理")), "section")
         ops = set_role(
-            QLabel(self.tr("扫码登录、扫码签章、扫码加密、扫码解密。识别后会先显示交易平台、"
+            PlainLabel(self.tr("扫码登录、扫码签章、扫码加密、扫码解密。识别后会先显示交易平台、"
                            "操作内容和所用证书，输入证书密码确认后才会签名。")),
             "muted",
         )  # fmt: skip
@@ -157,7 +157,7 @@ class ScanPage(Page):
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
-        label = set_role(QLabel(self.tr("摄像头")), "fieldLabel")
+        label = set_role(PlainLabel(self.tr("摄像头")), "fieldLabel")
         self.camera_combo = QComboBox()
         self.camera_combo.setObjectName("cameraCombo")
         self.camera_combo.setAccessibleName(self.tr("选择摄像头"))
@@ -199,7 +199,7 @@ class ScanPage(Page):
         row.addWidget(self.whole_button)
         row.addWidget(self.portal_button)
         row.addStretch()
-        self.region_label = set_role(QLabel(), "muted")
+        self.region_label = set_role(PlainLabel(), "muted")
         self.region_label.setObjectName("regionLabel")
         self.region_label.setWordWrap(True)
         col.addLayout(row)
@@ -217,7 +217,7 @@ class ScanPage(Page):
         row.addWidget(self.open_button)
         row.addStretch()
         hint = set_role(
-            QLabel(self.tr("可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。")),
+            PlainLabel(self.tr("可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。")),
             "muted",
         )
         hint.setWordWrap(True)

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from mobileca_desktop.services.wizard import ApplicationWizard, Step
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.agent_step import AgentStep
 from mobileca_desktop.views.wizard.auth_code_step import AuthCodeStep
@@ -60,12 +61,12 @@ class WizardPage(Page):
         self.busy = False
         self.view: StepView | None = None
 
-        self.progress = set_role(QLabel(), "muted")
+        self.progress = set_role(PlainLabel(), "muted")
         self.progress.setObjectName("wizardProgress")
-        self.heading = set_role(QLabel(), "heading")
+        self.heading = set_role(PlainLabel(), "heading")
         self.heading.setObjectName("wizardHeading")
         self.heading.setWordWrap(True)
-        self.banner = set_role(QLabel(), "banner")
+        self.banner = set_role(PlainLabel(), "banner")
         self.banner.setObjectName("wizardBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
