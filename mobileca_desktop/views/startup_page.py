@@ -6,7 +6,7 @@ from __future__ import annotations
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.icons import pixmap
 from mobileca_desktop.views.page import Page
-from mobileca_desktop.views.text import PlainLabel
+from mobileca_desktop.views.text import PlainLabel, rich_label
 from mobileca_desktop.views.theme import set_role
 
 
@@ -25,10 +25,9 @@ class StartupPage(Page):
         self.heading.setProperty("alignment", "AlignCenter")
         self.heading.setWordWrap(True)
         self.card = Card(spacing=8)
-        self.text = PlainLabel()
+        self.text = rich_label("")  # app.startup_problem: our markup, details escaped
         self.text.setObjectName("startupText")
         self.text.setWordWrap(True)
-        self.text.setProperty("textFormat", "RichText")
         self.text.setProperty("textInteractionFlags", "TextSelectableByMouse")
         self.card.box.addWidget(self.text)
         self.card.hide()

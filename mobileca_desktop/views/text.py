@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-PLAIN = Qt.TextFormat.PlainText
+# Formats are set by key name: the start-up page's labels are made before PySide6 builds its
+# Qt namespace (views/main_window.py), and ``setTextFormat(Qt.TextFormat...)`` would build it.
 
 
 class PlainLabel(QLabel):
@@ -23,7 +22,7 @@ class PlainLabel(QLabel):
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setTextFormat(PLAIN)
+        self.setProperty("textFormat", "PlainText")
         if text:
             self.setText(text)
 
@@ -32,7 +31,7 @@ def rich_label(markup: str, parent: QWidget | None = None) -> QLabel:
     """A label of fixed markup written in this program (a link of ours); any outside text
     placed in ``markup`` must have gone through ``escape``."""
     label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setProperty("textFormat", "RichText")
     label.setText(markup)
     return label
 
@@ -46,7 +45,9 @@ def tooltip(text: str) -> str:
     """Outside text for ``setToolTip``: Qt renders a tooltip as rich text whenever it merely
     looks like markup (``Qt.mightBeRichText``), so it is handed over as escaped rich text,
     which shows every character as typed."""
-    return GuiQt.convertFromPlainText(text)
+    from PySide6.QtGui import Qt
+
+    return Qt.convertFromPlainText(text)
 
 
 class PlainMessageBox(QMessageBox):
@@ -55,4 +56,4 @@ class PlainMessageBox(QMessageBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setTextFormat(PLAIN)
+        self.setProperty("textFormat", "PlainText")
