@@ -44,10 +44,8 @@ def escape(text: str) -> str:
 def tooltip(text: str) -> str:
     """Outside text for ``setToolTip``: Qt renders a tooltip as rich text whenever it merely
     looks like markup (``Qt.mightBeRichText``), so it is handed over as escaped rich text,
-    which shows every character as typed."""
-    from PySide6.QtGui import Qt
-
-    return Qt.convertFromPlainText(text)
+    which shows every character (and line break) as typed."""
+    return f"<p style='white-space:pre-wrap'>{escape(text)}</p>"
 
 
 class PlainMessageBox(QMessageBox):

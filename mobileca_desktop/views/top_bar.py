@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QToolButton
 
 from mobileca_desktop.views.icons import icon
-from mobileca_desktop.views.text import PlainLabel
+from mobileca_desktop.views.text import PlainLabel, tooltip
 
 
 class TopBar(QFrame):
@@ -75,7 +75,7 @@ class TopBar(QFrame):
     def _action(self, name: str, text: str, method: str) -> QAction:
         action = QAction(text, self.menu)
         action.setObjectName(name)
-        action.setToolTip(text)
+        action.setToolTip(tooltip(text))
         action.triggered.connect(lambda _checked=False, m=method: self._call(m))
         self.menu.addAction(action)
         return action
