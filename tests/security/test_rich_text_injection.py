@@ -36,8 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from qt_support import WAIT_MS, child, click, log_in, open_window, settle, type_text, wait_page
+from sqlalchemy import update
 
 import mobileca_desktop.views
+from mobileca_desktop.ca.db import DocumentRow
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.errors import InvalidInput
 from mobileca_desktop.domain.models import (
@@ -51,8 +53,16 @@ from mobileca_desktop.domain.models import (
     PersonalRegistration,
 )
 from mobileca_desktop.services.scan import NonceStore, PlatformScanService
+from mobileca_desktop.services.scan_api import (
+    CertificateChoice,
+    ScanOperation,
+    ScanOutcome,
+    ScanPrompt,
+)
 from mobileca_desktop.views.background import show_error
 from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
+from mobileca_desktop.views.scan.confirm_page import ScanConfirmPage
+from mobileca_desktop.views.scan.result_page import ScanResultPage
 from mobileca_desktop.views.scan.scan_page import IMAGE
 
 MARK = "<b>MARK"  # the raw markup; an escaped copy (&lt;b&gt;MARK) does not contain it
@@ -184,12 +194,21 @@ def application_by_agent(services, reg, s, agent: PersonalRegistration) -> int:
     phone = reg.legal_person_phone
     verify(services, s, app.id, Method.DEPOSIT, legal_phone=phone, portrait=b"",
            handler=Handler.AGENT)  # fmt: skip
+    licence = "<b>MARK<b>营业执照.pdf"  # no "/": a path would be cut to its last part
     for kind, data, name in [
-        (DocKind.LICENCE, pdf_bytes("营业执照"), "<b>MARK<b>营业执照.pdf"),  # no "/"
+        (DocKind.LICENCE, pdf_bytes("营业执照"), licence),
         (DocKind.ID_FRONT, jpeg_bytes("front"), "<b>MARK<b>正面.jpg"),
         (DocKind.ID_BACK, jpeg_bytes("back"), "back.jpg"),
     ]:
         ca.upload_document(s, app.id, kind, data, name)
+    # Should uploads clean such names, a remote CA may still send one: stored as is.
+    with services.engine.store.tx() as db:
+        changed = db.execute(
+            update(DocumentRow)
+            .where(DocumentRow.application_id == app.id, DocumentRow.kind == DocKind.LICENCE.value)
+            .values(filename=licence)
+        )
+    assert changed.rowcount == 1
     sign_and_submit(services, s, app.id, agent.phone)
     return app.id
 
@@ -370,15 +389,39 @@ def test_scan_screens_show_a_platforms_text_as_text(qtbot, scanning, tmp_path):
     shown_as_text(qtbot, name)
     finish_login(platform, web, sid)
 
-    # 扫码签章 of a document whose name carries markup: summary, details, document name.
+    # 扫码签章 of a document whose name carries markup: summary, details, document name
+    # (as the platform passes them on).
     document = "<b>MARK<b>投标函.pdf"
     _sid, text, _png = seal_qr(platform, web, pdf_bytes("投标函"), name=document)
     confirm = paste_code(qtbot, window, text)
-    shown_as_text(qtbot, name, document, f"《{document}》")
+    prompt = confirm.prompt
+    shown_as_text(qtbot, name, prompt.summary, prompt.document_name or "")
     type_text(qtbot, confirm.password, CERT_PASSWORD)
     click(qtbot, confirm.confirm_button)
     wait_page(qtbot, window, "scanResultPage")
     shown_as_text(qtbot, name)
+
+    # What a hostile platform may send in its signed data and its answer, whatever a genuine
+    # one would clean: the confirm page (several certificates, one for an agent) and the
+    # result page, made here from that data.
+    hostile = ScanPrompt(
+        request=prompt.request,
+        summary=marked("签章"),
+        details=((marked("文件"), marked("投标函.pdf")), ("印章", marked("公章"))),
+        document=pdf_bytes("投标函"),
+        document_name=marked("投标函") + ".pdf",
+        certificates=(
+            CertificateChoice(1, CertKind.UNIT, marked("甲"), marked("单位证书 · 甲")),
+            CertificateChoice(2, CertKind.UNIT, "乙", "单位证书 · 乙", agent_for=marked("李")),
+        ),
+    )
+    home(window)
+    window.push(ScanConfirmPage(window, hostile))
+    shown_as_text(qtbot, hostile.summary, marked("文件"), marked("投标函.pdf"), marked("公章"))
+    shown_as_text(qtbot, marked("投标函") + ".pdf", marked("单位证书 · 甲"), marked("李"))
+    outcome = ScanOutcome(ScanOperation.SEAL, marked("签章成功："), {marked("文件"): marked("x")})
+    window.push(ScanResultPage(window, outcome=outcome, prompt=hostile))
+    shown_as_text(qtbot, marked("签章成功："), marked("x"))
 
     # 设置 → add this platform by its address: the confirmation names it.
     home(window)
