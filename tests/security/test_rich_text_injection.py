@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QComboBox,
+    QDialog,
     QLabel,
     QMessageBox,
     QTableWidget,
@@ -239,6 +240,7 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
     services.ca.grant(s, unit, AgentDetails(agent.name, agent.id_number, agent.phone), until)
 
     keys = new_device(services, tmp_path, "laptop")
+    download(services, keys, s, unit, reg.legal_person_phone)
     window = open_window(qtbot, services, device="laptop", keys=keys)
     window.setObjectName("legalWindow")
     log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
@@ -255,6 +257,16 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
     detail = wait_page(qtbot, window, "certDetailPage")
     qtbot.waitUntil(lambda: detail.loads >= 1, timeout=WAIT_MS)
     shown_as_text(qtbot, reg.company_name)
+    click(qtbot, detail.buttons["passwordButton"])  # 修改证书密码 names the certificate
+    wait_page(qtbot, window, "changePasswordPage")
+    shown_as_text(qtbot, reg.company_name)
+    window.back()
+    click(qtbot, detail.buttons["revokeButton"])  # 吊销证书 asks about it by name
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "revokeDialog") is not None)
+    dialog = window.findChild(QDialog, "revokeDialog")
+    shown_as_text(qtbot, f"“{reg.company_name}”")
+    click(qtbot, dialog.cancel_button)
+    settle(qtbot)
     click(qtbot, detail.buttons["changeButton"])
     change = wait_page(qtbot, window, "changeCertificatePage")
     shown_as_text(qtbot, reg.company_name)
@@ -320,9 +332,9 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
     received = open_tile(qtbot, agent_window, "grantsTile", "receivedGrantsPage")
     qtbot.waitUntil(lambda: len(received.rows) == 1, timeout=WAIT_MS)
     shown_as_text(qtbot, reg.company_name)
-    download = received.rows[0].download_button
-    qtbot.waitUntil(lambda: download.isVisible() and download.isEnabled(), timeout=WAIT_MS)
-    click(qtbot, download)
+    download_button = received.rows[0].download_button
+    qtbot.waitUntil(lambda: download_button.isEnabled(), timeout=WAIT_MS)
+    click(qtbot, download_button)
     activation = wait_page(qtbot, agent_window, "activationPage")
     qtbot.waitUntil(lambda: activation.loaded, timeout=WAIT_MS)
     shown_as_text(qtbot, reg.company_name)
