@@ -299,6 +299,10 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
     qtbot.waitUntil(lambda: bool(window.inbox_panel.cards), timeout=WAIT_MS)
     shown_as_text(qtbot, reg.company_name)
 
+    # The toast (its texts are ours today; a name in one would show as typed).
+    window.notify(marked("已撤销"))
+    shown_as_text(qtbot, marked("已撤销"))
+
     # An error whose words came from elsewhere (a remote CA's answer is rebuilt as is).
     box = show_error(window, InvalidInput(field=marked("name"), reason=marked("reason")))
     shown_as_text(qtbot, marked("reason"))
