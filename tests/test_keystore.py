@@ -28,6 +28,7 @@ from helpers_keystore import store_certificate as store
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
 
+from mobileca_desktop import locking
 from mobileca_desktop.crypto import cms
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.keystore import envelope, kdf
@@ -302,7 +303,7 @@ def test_change_password_crash_after_rename_leaves_the_new_file(ks, mini, monkey
     def crash(folder):
         raise KeyboardInterrupt  # killed between the rename and the folder's fsync
 
-    monkeypatch.setattr(ff, "fsync_dir", crash)
+    monkeypatch.setattr(locking, "fsync_dir", crash)
     with pytest.raises(KeyboardInterrupt):
         ks.change_password(7, CERT_PASSWORD, NEW_PASSWORD)
     monkeypatch.undo()
