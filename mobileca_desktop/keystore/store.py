@@ -64,6 +64,7 @@ MAX_TRIES = 6  # consecutive wrong passwords before the certificate locks on thi
 HEADER_NAME = "keystore.json"
 HEADER_FORMAT = "mobileca-desktop/keystore-folder"
 SECRET_LEN = 32
+_CAS_ROUNDS = 3  # a password change retries this often when only keys were folded meanwhile
 _DOC_RE = re.compile(r"^(cert|pending)-(\d{1,12})\.json$")
 
 
@@ -542,12 +543,7 @@ class Keystore:
                 raise CertificateLocked(certificate=cid, limit=self.max_tries)
             self._set_tries(kid, cid, tries + 1)
         kek = derive_kek(password, salt, profile, secret)
-        try:
-            nonce = ff.b64d(doc.get("nonce"), "nonce")
-            ct = ff.b64d(doc.get("ciphertext"), "ciphertext")
-        except ff.FormatError as exc:
-            raise KeystoreCorrupt(certificate=cid, reason=str(exc)) from exc
-        plain = ff.open_(kek, nonce, ct, ff.aad(self._header_of(doc), "keys"))
+        plain = self._open_payload(doc, kek)
         if plain is None:
             left = self.max_tries - (tries + 1)
             if left <= 0:
@@ -561,6 +557,15 @@ class Keystore:
         except ValueError as exc:
             raise KeystoreCorrupt(certificate=cid, reason="unreadable payload") from exc
         return payload, kek
+
+    def _open_payload(self, doc: dict[str, Any], kek: bytes) -> bytes | None:
+        """The payload's plaintext under ``kek``, None when the tag fails."""
+        try:
+            nonce = ff.b64d(doc.get("nonce"), "nonce")
+            ct = ff.b64d(doc.get("ciphertext"), "ciphertext")
+        except ff.FormatError as exc:
+            raise KeystoreCorrupt(certificate=doc["certificate_id"], reason=str(exc)) from exc
+        return ff.open_(kek, nonce, ct, ff.aad(self._header_of(doc), "keys"))
 
     def _load_keys(
         self, doc: dict[str, Any], payload: dict[str, Any]
@@ -707,7 +712,7 @@ class Keystore:
         A compare-and-swap on the file's generation: if another process rewrote the file
         after this change read it, ``PasswordChangedElsewhere`` and nothing is written."""
         doc, kid, secret = self._open(self._cert_path(certificate_id), certificate_id)
-        payload, _old_kek = self._decrypt_counted(doc, kid, secret, old_password)
+        payload, old_kek = self._decrypt_counted(doc, kid, secret, old_password)
         signing, transport, keys, _ = self._load_keys(doc, payload)
         profile = self.kdf_profile()
         salt = new_salt()
@@ -717,10 +722,28 @@ class Keystore:
             "kdf": dict(profile.params(), salt=ff.b64e(salt)),
         }
         kek = derive_kek(new_password, salt, profile, secret)
-        if not self._rewrite(doc, kid, secret, kek, header, signing, transport, keys):
-            log.info("certificate %s: password changed elsewhere meanwhile", certificate_id)
-            raise PasswordChangedElsewhere(certificate=certificate_id)
-        log.info("certificate %s: password changed", certificate_id)
+        for _ in range(_CAS_ROUNDS):
+            if self._rewrite(doc, kid, secret, kek, header, signing, transport, keys):
+                log.info("certificate %s: password changed", certificate_id)
+                return
+            # Rewritten meanwhile. With the same KDF salt the password is the same (another
+            # window folded delivered keys): the old file key opens it, no new try needed.
+            current, current_kid, _ = self._open(self._cert_path(certificate_id), certificate_id)
+            plain = None
+            if current_kid == kid and current.get("kdf") == doc.get("kdf"):
+                plain = self._open_payload(current, old_kek)
+            if plain is None:
+                break
+            try:
+                payload = json.loads(plain)
+            except ValueError as exc:
+                raise KeystoreCorrupt(
+                    certificate=certificate_id, reason="unreadable payload"
+                ) from exc
+            signing, transport, keys, _ = self._load_keys(current, payload)
+            doc = current
+        log.info("certificate %s: password changed elsewhere meanwhile", certificate_id)
+        raise PasswordChangedElsewhere(certificate=certificate_id)
 
     # --- activation -----------------------------------------------------------------------
 
