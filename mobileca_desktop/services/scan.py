@@ -44,7 +44,6 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.locking import folder_lock
 from mobileca_desktop.services import pdfseal
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
@@ -233,6 +232,8 @@ class NonceStore:
         self.tolerance = tolerance
 
     def _locked(self):
+        from mobileca_desktop.locking import folder_lock
+
         return folder_lock(self.path.parent).hold()
 
     @staticmethod
