@@ -111,6 +111,16 @@ def _untyped(results: dict[int, list]) -> list:
     return [o for outcome in results.values() for o in outcome if o[0] == "untyped"]
 
 
+def _checked(pool: Pool, results: dict[int, list]) -> dict[int, list]:
+    """What every round checks: no untyped exception, and no more wrong passwords evaluated
+    than the limit (each refused try was a KDF run that the workers counted)."""
+    assert _untyped(results) == []
+    refused = [o for r in results.values() for o in r if o == ("typed", "wrong_password")]
+    assert len(refused) <= MAX_TRIES
+    assert len(pool.evaluations()) >= len(refused)
+    return results
+
+
 def _opens_with(ks: Keystore, cid: int, password: str) -> bool:
     """Whether ``password`` opens the key file, without counting a try (test-side check)."""
     doc, _kid, secret = ks._open(ks._cert_path(cid), cid)
@@ -132,7 +142,7 @@ def test_concurrent_guessers_get_at_most_the_limit_evaluated(pool, mini, profile
         results = pool.run(
             {i: ("guess", {**where, "cid": cid, "prefix": f"wrong{i}"}) for i in range(WORKERS)}
         )
-        assert _untyped(results) == []
+        _checked(pool, results)
         codes = {o[1] for outcome in results.values() for o in outcome}
         assert codes <= {"wrong_password", "certificate_locked"}, codes
         wrong = [p for p in pool.evaluations() if p.startswith("wrong")]
@@ -150,7 +160,7 @@ def test_concurrent_changes_one_wins_the_others_are_told(pool, mini, profile):
         results = pool.run(
             {i: ("change", {**where, "cid": cid, "old": CERT_PASSWORD, "new": new[i]}) for i in new}
         )
-        assert _untyped(results) == []
+        _checked(pool, results)
         winners = [i for i in new if results[i] == [("ok", None)]]
         losers = {results[i][0][1] for i in new if i not in winners}
         assert len(winners) == 1, results
@@ -174,7 +184,7 @@ def test_change_while_others_unlock_and_sign(pool, mini, profile):
                 {**where, "cid": cid, "passwords": [old, new], "message": message},
             )
         results = pool.run(roles)
-        assert _untyped(results) == []
+        _checked(pool, results)
         assert results[0] == [("ok", None)]  # the only change: it must take effect
         device = x509.load_pem_x509_certificate(ks.info(cid).device_cert_pem.encode())
         for i in range(1, 4):
@@ -205,7 +215,7 @@ def test_change_against_the_first_unlock_that_folds_delivered_keys(pool, mini, p
                 {**where, "cid": cid, "passwords": [CERT_PASSWORD, new], "bids": bids},
             )
         results = pool.run(roles)
-        assert _untyped(results) == []
+        _checked(pool, results)
         assert results[0] == [("ok", None)], results[0]
         for i in (1, 2, 3):
             assert results[i][-1] == ("ok", [b"bid 0".hex(), b"bid 1".hex()]), results[i]
@@ -230,7 +240,7 @@ def test_opening_while_another_process_writes(pool, mini, profile, tmp_path):
         for i in range(1, WORKERS):
             roles[i] = ("open_until", {**where, "cid": cid, "flag": str(flag)})
         results = pool.run(roles)
-        assert _untyped(results) == []
+        _checked(pool, results)
         assert results[0] == [("ok", None)] * (len(passwords) - 1)  # every write succeeded
         for i in range(1, WORKERS):
             assert results[i][:-1] == [], results[i]  # no failed open
@@ -246,7 +256,7 @@ def test_the_nonce_store_loses_nothing_and_spends_a_nonce_once(pool, tmp_path):
         for i in range(4)
     }
     results = pool.run(roles)
-    assert _untyped(results) == []
+    _checked(pool, results)
     shared = [results[i][-1] for i in range(4)]
     assert shared.count(("ok", None)) == 1, shared
     assert [o for o in shared if o != ("ok", None)] == [("typed", "scan_refused")] * 3
