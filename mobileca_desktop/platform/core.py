@@ -271,7 +271,8 @@ class Platform:
         if session.state == "expired":
             # Nothing of an expired session can be used any more: drop what it held.
             session.document = session.bid_content = session.ephemeral = None
-            session.login_token = None
+            session.login_token = session.data_body = None
+            session.qr_text = ""
 
     def owns(self, session: ScanSession, bind_token: str | None, login: Login | None) -> bool:
         """Whether a browser is the one that asked for ``session``: it holds the session's
@@ -289,13 +290,20 @@ class Platform:
             token, session.login_token = session.login_token, None
         return token if session.state == "confirmed" else None
 
+    @staticmethod
+    def _showable(session: ScanSession) -> None:
+        if session.state not in LIVE or not session.qr_text:
+            raise Refusal("session_closed", "此二维码已不可用", status=410)
+
     def qr_png(self, session: ScanSession, scale: int = 6) -> bytes:
+        self._showable(session)
         qr = segno.make(session.qr_text, error="m", micro=False)
         buf = io.BytesIO()
         qr.save(buf, kind="png", scale=scale, border=4)
         return buf.getvalue()
 
     def qr_svg(self, session: ScanSession, scale: int = 6) -> bytes:
+        self._showable(session)
         qr = segno.make(session.qr_text, error="m", micro=False)
         buf = io.BytesIO()
         qr.save(buf, kind="svg", scale=scale, border=4, xmldecl=False)
