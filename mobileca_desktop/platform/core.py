@@ -49,6 +49,7 @@ BINDING_SKEW = 300  # seconds the binding's time may differ from the CA clock
 MAX_BID_BYTES = 10 * 1024 * 1024
 LOGIN_HOURS = 8
 KEEP_ENDED = 60  # seconds an ended session without a login stays, so its page learns the end
+MAX_FETCH_ADDRESSES = 8  # distinct addresses one session's data is served to
 KEEP_ENDED_OWNED = 3600  # a logged-in page's ended session (its sealed file, opened bid)
 
 OP_LABEL = {"login": "扫码登录", "seal": "扫码签章", "encrypt": "扫码加密", "decrypt": "扫码解密"}
@@ -102,12 +103,14 @@ class ScanSession:
     requester: Requester  # the browser that asked (address, User-Agent, when)
     bind_digest: bytes  # SHA-256 of the browser-binding cookie handed to that browser
     owner: Login | None = None
-    client_address: str | None = None  # where the client first fetched the data from
+    # The operation data as served to each fetching address (each names its fetcher, so a
+    # relaying attacker's own early fetch cannot make the victim's copy say "same address").
+    served: dict[str, bytes] = field(default_factory=dict)
     ended_at: int | None = None
     state: str = "waiting"
     code: str | None = None
     message: str = ""
-    data_body: bytes | None = None
+    data_body: bytes | None = None  # the served body the accepted answer signed
     details: list[list[str]] = field(default_factory=list)
     summary: str = ""
     # seal
@@ -272,6 +275,7 @@ class Platform:
             # Nothing of an expired session can be used any more: drop what it held.
             session.document = session.bid_content = session.ephemeral = None
             session.login_token = session.data_body = None
+            session.served = {}
             session.qr_text = ""
 
     def owns(self, session: ScanSession, bind_token: str | None, login: Login | None) -> bool:
@@ -344,8 +348,8 @@ class Platform:
     # --- operation data (GET d) ----------------------------------------------------------
 
     def data(self, sid: str, address: str = "unknown") -> bytes:
-        """The operation data (fixed when first served); the first fetch's ``address`` is
-        the client's, compared in the data with the requesting browser's."""
+        """The operation data as served to ``address`` (fixed per address once served): it
+        names that address as the client's and compares it with the requesting browser's."""
         session = self.get(sid)
         with self._lock:
             if session.state not in LIVE:
@@ -354,12 +358,15 @@ class Platform:
                     f"此二维码已不可用（{STATE_LABEL[session.state]}）",
                     status=410,
                 )
-            if session.data_body is None:
-                session.client_address = address
-                session.data_body = scanproto.canonical_json(self._data_dict(session))
+            body = session.served.get(address)
+            if body is None:
+                if len(session.served) >= MAX_FETCH_ADDRESSES:
+                    raise Refusal("too_many_fetches", "此二维码的数据已被过多地址读取", 429)
+                body = scanproto.canonical_json(self._data_dict(session, address))
+                session.served[address] = body
             if session.state == "waiting":
                 session.state = "scanned"
-            return session.data_body
+            return body
 
     def _subject_dict(self, subject: Subject) -> dict[str, str]:
         out = {"key": subject.key, "name": subject.name, "kind": subject.kind}
@@ -367,7 +374,7 @@ class Platform:
             out["uscc"] = subject.uscc
         return out
 
-    def _data_dict(self, s: ScanSession) -> dict[str, Any]:
+    def _data_dict(self, s: ScanSession, client_address: str) -> dict[str, Any]:
         out: dict[str, Any] = {
             "v": scanproto.VERSION,
             "op": s.op,
@@ -379,8 +386,8 @@ class Platform:
                 "address": s.requester.address,
                 "user_agent": s.requester.user_agent,
                 "at": s.requester.at,
-                "client_address": s.client_address,
-                "same_address": s.client_address == s.requester.address,
+                "client_address": client_address,
+                "same_address": client_address == s.requester.address,
             },
         }
         if s.op == "seal":
@@ -487,8 +494,9 @@ class Platform:
             cert = x509.load_pem_x509_certificate(str(chain[0]).encode())
         except (ValueError, TypeError) as exc:
             raise Refusal("bad_request", f"应答格式不对：{exc}") from exc
-        if s.data_body is None:
+        if not s.served:
             raise Refusal("binding_mismatch", "客户端还没有取过本次操作的数据，签名不可能覆盖它")
+        served = {scanproto.data_digest(b): b for b in s.served.values()}
         expected = {
             "v": scanproto.VERSION,
             "op": s.op,
@@ -496,9 +504,10 @@ class Platform:
             "o": self.origin,
             "s": s.sid,
             "n": s.nonce,
-            "d": scanproto.data_digest(s.data_body),
         }
         wrong = [k for k, v in expected.items() if binding.get(k) != v]
+        if binding.get("d") not in served:
+            wrong.append("d")
         if wrong:
             raise Refusal(
                 "binding_mismatch",
@@ -513,6 +522,7 @@ class Platform:
         if s.op == "login" or subject_of(cert).key == self._expected_subject(s):
             proof.authentic = True
         checked = self.checker.check(cert, now=now)
+        s.data_body = served[binding["d"]]
         return checked, binding, signature
 
     def _expected_subject(self, s: ScanSession) -> str | None:

@@ -83,6 +83,21 @@ def test_a_relayed_code_read_from_the_screen_logs_nobody_in(platform, victim):
     assert _logged_in(own) and not _logged_in(attacker)
 
 
+def test_the_attacker_fetching_the_data_first_does_not_silence_the_warning(platform, victim):
+    """The data names the address it is served to: the attacker's own early fetch (so that
+    the data would say "same address") leaves the victim's copy saying "different"."""
+    second_loopback_or_skip()
+    attacker = browser_at(platform, ATTACKER_ADDRESS, ATTACKER_UA)
+    _sid, text, _ = login_qr(platform, attacker)
+    data_url = victim.scan.read(text, ScanSource.CAMERA).callback_url.replace("/callback", "/data")
+    early = attacker.get(data_url).json()["requester"]
+    assert early["client_address"] == ATTACKER_ADDRESS and early["same_address"] is True
+    prompt = victim.scan.prepare(victim.session, victim.scan.read(text, ScanSource.CAMERA))
+    assert prompt.requester.client_address == "127.0.0.1"
+    assert not prompt.requester.same_address
+    assert attacker.get(data_url).json()["requester"] == early  # fixed per address
+
+
 @pytest.mark.parametrize("source", [ScanSource.SCREEN, ScanSource.CLIPBOARD])
 def test_the_same_flow_from_one_computer_logs_in(platform, victim, source):
     web = browser(platform)
