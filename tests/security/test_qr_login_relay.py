@@ -225,3 +225,37 @@ def test_the_confirm_page_has_no_warning_for_a_browser_on_this_computer(qtbot, p
     window.push(page)
     assert page.address_warning is None
     assert "相同" in child(page, "requesterAddressValue", QLabel).text()
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "words"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            ("Microsoft Edge 131", "Windows 10/11"),
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+            ("Safari 17", "iOS 17"),
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/126.0.0.0 Mobile Safari/537.36",
+            ("Chrome 126", "Android 14"),
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
+            "(KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+            ("Safari 17", "macOS 10.15"),
+        ),
+        ("python-httpx/0.27.0", ("python-httpx 0.27.0", "")),
+        ("", ("", "")),
+        ("<b>MARK</b>", ("", "")),
+    ],
+)
+def test_the_browser_and_system_in_plain_words(user_agent, words):
+    from mobileca_desktop.services.useragent import describe
+
+    assert describe(user_agent) == words
