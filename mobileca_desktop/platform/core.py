@@ -229,9 +229,12 @@ class Platform:
     def _admit(self, requester: Requester, now: int) -> None:
         with self._lock:
             self._sweep(now)
-            live = [s for s in self.sessions.values() if s.state in LIVE and s.owner is None]
-            mine = sum(1 for s in live if s.requester.address == requester.address)
-            full = len(self.sessions) >= self.policy.max_pending_total
+            anonymous = [s for s in self.sessions.values() if s.owner is None]
+            mine = sum(
+                1 for s in anonymous if s.state in LIVE and s.requester.address == requester.address
+            )
+            # All sessions made without a login, ended ones too until they are forgotten.
+            full = len(anonymous) >= self.policy.max_pending_total
         if mine >= self.policy.max_pending_per_address or full:
             log.warning("scan session refused for %s: too many pending", requester.address)
             refusal = Refusal("too_many_sessions", "待扫码的二维码过多，请稍后再试", 429)
