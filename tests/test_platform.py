@@ -99,13 +99,18 @@ def _login_answer(platform, services, device):
     return sid, post(fetched, answer(fetched, device, now=clock_now(services)))
 
 
-def _refused(platform, sid, response, code, words):
+def _refused(platform, sid, response, code, words, *, ends=True):
+    """The answer was refused with ``code``; an authentic answer's refusal ends the session
+    (shown on its page), a stray one's (``ends=False``) leaves it live and unmarked."""
     assert response.status_code == 400, response.text
     body = response.json()
     assert body["ok"] is False and body["code"] == code, body
     assert words in body["message"]
     st = state(platform, sid)
-    assert st["state"] == "rejected" and st["code"] == code and words in st["message"]
+    if ends:
+        assert st["state"] == "rejected" and st["code"] == code and words in st["message"]
+    else:
+        assert st["state"] in ("scanned", "authorized") and st["code"] is None, st
     return body
 
 
@@ -186,13 +191,14 @@ def test_a_binding_for_another_session_or_a_forged_signature_is_refused(platform
     body = answer(fetched, device, now=clock_now(services))
     body["binding"] = dict(body["binding"], d="0" * 64)
     response = post(fetched, body)
-    _refused(platform, sid, response, "binding_mismatch", "签名内容与本次会话不符")
-    sid, text, _ = login_qr(platform)
-    fetched = fetch(text)
+    _refused(platform, sid, response, "binding_mismatch", "签名内容与本次会话不符", ends=False)
     body = answer(fetched, device, now=clock_now(services))
     other = Device("thief")
     body["signature"] = answer(fetched, _with_key(device, other.signing_key))["signature"]
-    _refused(platform, sid, post(fetched, body), "bad_signature", "签名验证失败")
+    _refused(platform, sid, post(fetched, body), "bad_signature", "签名验证失败", ends=False)
+    # Neither stray post ended the session: the real answer still logs the page in.
+    assert post(fetched, answer(fetched, device, now=clock_now(services))).status_code == 200
+    assert state(platform, sid)["state"] == "confirmed"
 
 
 def _with_key(device, key):
@@ -281,11 +287,12 @@ def _decrypt(platform, services, page, device, bid_id):
     assert len(text) <= 600 and segno.make(text, error="m").version <= 20
     assert Image.open(io.BytesIO(png)).size[0] >= 200
     fetched = fetch(text)
-    response = post(fetched, answer(fetched, device, now=clock_now(services), step="authorize"))
+    authorize = answer(fetched, device, now=clock_now(services), step="authorize")
+    response = post(fetched, authorize)
     assert response.status_code == 200, response.text
     assert state(platform, sid)["state"] == "authorized"
     wrapped = response.json()["wrapped_key"]
-    response = post(fetched, decrypt_key_answer(fetched, device, wrapped))
+    response = post(fetched, decrypt_key_answer(fetched, device, wrapped, authorize["signature"]))
     return sid, response
 
 
@@ -341,12 +348,19 @@ def test_decrypt_refuses_a_wrong_content_key_and_another_company(
     [bid] = bids(page)
     sid, text, _ = decrypt_qr(platform, page, bid["id"])
     fetched = fetch(text)
-    response = post(fetched, answer(fetched, device, now=clock_now(services), step="authorize"))
+    authorize = answer(fetched, device, now=clock_now(services), step="authorize")
+    response = post(fetched, authorize)
     assert response.status_code == 200
     short = ecies.seal(
         fetched.payload.ephemeral_public_key(), b"k" * 8, scanproto.key_aad(fetched.payload.nonce)
     )
-    body = decrypt_key_answer(fetched, device, response.json()["wrapped_key"])
+    wrapped = response.json()["wrapped_key"]
+    # Step (b) without step (a)'s signature is anyone's post: refused, the session stays.
+    stray = decrypt_key_answer(fetched, device, wrapped, "AAAA")
+    stray["sealed_key"] = scanproto.sealed_to_json(short)
+    assert post(fetched, stray).json()["code"] == "not_authorized"
+    assert state(platform, sid)["state"] == "authorized"
+    body = decrypt_key_answer(fetched, device, wrapped, authorize["signature"])
     body["sealed_key"] = scanproto.sealed_to_json(short)
     _refused(platform, sid, post(fetched, body), "content_key_length", "内容密钥长度不对")
 
@@ -358,7 +372,8 @@ def test_decrypt_refuses_a_wrong_content_key_and_another_company(
     sid, text, _ = decrypt_qr(platform, page, bid["id"])
     fetched = fetch(text)
     response = post(fetched, answer(fetched, foreign, now=clock_now(services), step="authorize"))
-    _refused(platform, sid, response, "wrong_subject", "不属于投标人")
+    # Another company's authentic answer is not the scanning user's: the session stays.
+    _refused(platform, sid, response, "wrong_subject", "不属于投标人", ends=False)
 
 
 # --- a remote CA (mobileca-ca serve) ------------------------------------------------------

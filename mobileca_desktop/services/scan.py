@@ -44,16 +44,18 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import pdfseal
+from mobileca_desktop.services import pdfseal, useragent
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
     CertificateChoice,
+    Requester,
     ScanOperation,
     ScanOutcome,
     ScanPrompt,
     ScanRequest,
     ScanService,
+    ScanSource,
 )
 
 log = logging.getLogger(__name__)
@@ -285,6 +287,7 @@ class NonceStore:
 class _Prepared:
     payload: sp.Payload
     platform: TrustedPlatform
+    source: ScanSource = ScanSource.SCREEN
     digest: str = ""
     data: dict[str, Any] | None = None
     choices: tuple[CertificateChoice, ...] = ()
@@ -323,7 +326,8 @@ class PlatformScanService(ScanService):
 
     # --- read: §2 -------------------------------------------------------------------------
 
-    def read(self, text: str) -> ScanRequest:
+    def read(self, text: str, source: ScanSource = ScanSource.SCREEN) -> ScanRequest:
+        source = ScanSource(source)
         payload, signed, signature = sp.parse(text)  # 1. ScanPayloadInvalid
         platform = self.platforms.get(payload.platform_id)
         if platform is None:  # 2.
@@ -346,8 +350,8 @@ class PlatformScanService(ScanService):
             raise _refuse("replayed", "this code was already used on this device")
         with self._lock:
             self._forget_expired(now)
-            self._read[payload.nonce] = _Prepared(payload, platform)
-        return self._request(payload, platform)
+            self._read[payload.nonce] = _Prepared(payload, platform, source)
+        return self._request(payload, platform, source)
 
     @staticmethod
     def _check_time(payload: sp.Payload, now: float) -> None:
@@ -361,7 +365,7 @@ class PlatformScanService(ScanService):
             del self._read[nonce]
 
     @staticmethod
-    def _request(payload: sp.Payload, platform: TrustedPlatform) -> ScanRequest:
+    def _request(payload: sp.Payload, platform: TrustedPlatform, source: ScanSource) -> ScanRequest:
         return ScanRequest(
             version=payload.version,
             operation=ScanOperation(payload.operation),
@@ -372,6 +376,7 @@ class PlatformScanService(ScanService):
             callback_url=payload.callback_url,
             nonce=payload.nonce,
             expires_at=dt.datetime.fromtimestamp(payload.expires_at, dt.UTC),
+            source=source,
         )
 
     def _state(self, request: ScanRequest) -> _Prepared:
@@ -379,7 +384,7 @@ class PlatformScanService(ScanService):
         again for time and reuse."""
         with self._lock:
             state = self._read.get(request.nonce)
-        if state is None or self._request(state.payload, state.platform) != request:
+        if state is None or self._request(state.payload, state.platform, state.source) != request:
             raise IllegalState(action="use a scan request", state="not read by this service")
         self._check_time(state.payload, self.clock())
         if self.nonces.seen(state.payload.platform_id, state.payload.nonce):
@@ -395,10 +400,11 @@ class PlatformScanService(ScanService):
         body = self._get(payload.data_url, DATA_LIMIT)
         state.digest = sp.data_digest(body)
         data = _json_object(body, payload.data_url)
-        if data.get("v") != 1 or data.get("op") != payload.operation:
+        if data.get("v") != payload.version or data.get("op") != payload.operation:
             raise _unavailable(payload.data_url, "the operation data is for another operation")
         if data.get("s") != payload.session_ref:
             raise _unavailable(payload.data_url, "the operation data is for another session")
+        requester = _requester(data, payload) if payload.version >= 2 else None
         state.data = data
         subject = _subject(data, payload.data_url)
         summary = _short(data.get("summary"), 200) or request.platform_name
@@ -422,6 +428,7 @@ class PlatformScanService(ScanService):
             seal_image=seal_image,
             certificates=state.choices,
             data_digest=state.digest,
+            requester=requester,
         )
 
     def _fetch_document(self, state: _Prepared, data: dict[str, Any]) -> None:
@@ -549,10 +556,10 @@ class PlatformScanService(ScanService):
             enc_pem = detail.encryption_cert_pem
             _check_encryption_certificate(enc_pem)
         with self.keys.unlock(certificate_id, password) as unlocked:
-            binding = sp.binding_dict(payload, state.digest, int(self.clock()))
+            binding = sp.binding_dict(payload, state.digest, int(self.clock()), state.source.value)
             signature = unlocked.sign(sp.binding_bytes(binding))
             body: dict[str, Any] = {
-                "v": sp.VERSION,
+                "v": payload.version,
                 "s": payload.session_ref,
                 "n": payload.nonce,
                 "binding": binding,
@@ -703,6 +710,39 @@ def _details(value: Any, url: str) -> tuple[tuple[str, str], ...]:
             raise _unavailable(url, "details must be a list of pairs")
         rows.append((_short(row[0], 40), _short(row[1], 300)))
     return tuple(rows)
+
+
+def _requester(data: dict[str, Any], payload: sp.Payload) -> Requester:
+    """Who asked (version 2's ``requester``): required, checked for shape, shown as text."""
+    raw = data.get("requester")
+    url = payload.data_url
+    if not isinstance(raw, dict):
+        raise _unavailable(url, "the operation data does not say who asked (requester)")
+    address, client, at = raw.get("address"), raw.get("client_address"), raw.get("at")
+    same = raw.get("same_address")
+    if not (
+        isinstance(address, str)
+        and address
+        and isinstance(client, str)
+        and isinstance(raw.get("user_agent"), str)
+        and isinstance(at, int)
+        and not isinstance(at, bool)
+        and 0 <= at < 2**40
+        and isinstance(same, bool)
+    ):
+        raise _unavailable(url, "the requester's address, User-Agent, time or flag")
+    user_agent = _short(raw["user_agent"], 300)
+    browser, system = useragent.describe(user_agent)
+    return Requester(
+        address=_short(address, 64),
+        user_agent=user_agent,
+        browser=browser,
+        system=system,
+        at=dt.datetime.fromtimestamp(at, dt.UTC),
+        client_address=_short(client, 64),
+        # Shown as the platform says, and never "same" when the two texts differ.
+        same_address=same and address == client,
+    )
 
 
 def _subject(data: dict[str, Any], url: str) -> dict[str, str]:

@@ -2517,7 +2517,7 @@ Mobile CA</translation>
 <context>
     <name>ScanConfirmPage</name>
     <message>
-        <location filename="../../views/scan/confirm_page.py" line="+43"/>
+        <location filename="../../views/scan/confirm_page.py" line="+50"/>
         <source>确认操作</source>
         <translation>Confirm</translation>
     </message>
@@ -2527,7 +2527,7 @@ Mobile CA</translation>
         <translation>This trading platform asks to use your certificate</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>操作</source>
         <translation>Operation</translation>
     </message>
@@ -2542,7 +2542,7 @@ Mobile CA</translation>
         <translation>QR code valid until</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+26"/>
         <location line="+3"/>
         <source>使用证书</source>
         <translation>Certificate</translation>
@@ -2559,12 +2559,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+105"/>
+        <location line="+171"/>
         <source>请输入证书密码</source>
         <translation>Enter the certificate password</translation>
     </message>
     <message>
-        <location line="-92"/>
+        <location line="-158"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -2575,7 +2575,62 @@ Mobile CA</translation>
         <translation>Confirming signs with this computer&apos;s certificate and sends it to the trading platform.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
+        <source>发起请求的浏览器</source>
+        <translation>Browser that made the request</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>该交易平台没有说明是哪个浏览器发起的请求（旧版扫码协议）。请确认是您本人刚刚在交易平台上发起了此项操作。</source>
+        <translation>This trading platform does not say which browser made the request (older scan protocol). Make sure that you yourself have just started this operation on the trading platform.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{address}（与本机访问交易平台的地址相同）</source>
+        <translation>{address} (the same address from which this computer reaches the platform)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{address}（与本机访问交易平台的地址 {client} 不同）</source>
+        <translation>{address} (not the address {client} from which this computer reaches the platform)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>未知</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>未知（{ua}）</source>
+        <translation>Unknown ({ua})</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>浏览器地址</source>
+        <translation>Browser address</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>浏览器</source>
+        <translation>Browser</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>操作系统</source>
+        <translation>Operating system</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>发起时间</source>
+        <translation>Requested at</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>请注意：发起此请求的浏览器不在这台电脑上（浏览器地址 {address}，本机访问交易平台的地址 {client}）。如果这个二维码不是您本人刚刚在自己的浏览器里打开交易平台得到的，而是别人发来的网页、链接、聊天图片或陌生页面上的二维码，请立即取消：一旦确认，对方的浏览器就会以您的证书身份登录或办理此项操作。</source>
+        <translation>Warning: the browser that made this request is not on this computer (browser address {address}; this computer reaches the platform from {client}). If you did not get this QR code by opening the trading platform in your own browser just now, but from a web page, link, chat picture or unknown page someone else showed you, cancel now: once you confirm, that person&apos;s browser logs in or acts with your certificate.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>{label}（经办人代表 {who}）</source>
         <translation>{label} (agent for {who})</translation>
     </message>
@@ -2744,7 +2799,7 @@ Mobile CA</translation>
         <translation>Scan</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+23"/>
         <source>二维码来源</source>
         <translation>QR code source</translation>
     </message>
@@ -2816,23 +2871,23 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+207"/>
+        <location line="+210"/>
         <source>选择图片文件</source>
         <translation>Choose an image file</translation>
     </message>
     <message>
-        <location line="-202"/>
+        <location line="-205"/>
         <source>可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。</source>
         <translation>Paste a screenshot or QR code text (Ctrl+V), or drop an image file on this page.</translation>
     </message>
     <message>
         <location line="+20"/>
-        <location line="+244"/>
+        <location line="+258"/>
         <source>扫一扫尚未就绪：本机证书库未打开</source>
         <translation>Scan is not ready: the keystore of this computer is not open</translation>
     </message>
     <message>
-        <location line="-205"/>
+        <location line="-219"/>
         <source>点击“框选区域”，在屏幕上框出交易平台页面的二维码</source>
         <translation>Click “Select area” and draw around the QR code on the trading platform&apos;s page</translation>
     </message>
@@ -2917,17 +2972,17 @@ Mobile CA</translation>
         <translation>The clipboard is empty</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>已粘贴二维码内容</source>
         <translation>QR code text pasted</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>剪贴板中没有图片或二维码内容</source>
         <translation>The clipboard holds no image or QR code text</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>正在识别图片…</source>
         <translation>Reading the image…</translation>
     </message>
@@ -2937,7 +2992,7 @@ Mobile CA</translation>
         <translation>No QR code found in the image</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+50"/>
         <source>已识别二维码，正在核验交易平台的请求…</source>
         <translation>QR code read; checking the trading platform&apos;s request…</translation>
     </message>

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from mobileca_desktop.domain.errors import ScanPayloadInvalid
 from mobileca_desktop.services.frames import CameraInfo, list_cameras
 from mobileca_desktop.services.qr import ConsistentFrames, DecodedCode, ScanPipeline, read_image
-from mobileca_desktop.services.scan_api import ScanPrompt
+from mobileca_desktop.services.scan_api import ScanPrompt, ScanSource
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.camera_view import CameraView, frame_from_qimage
@@ -89,6 +89,8 @@ class ScanPage(Page):
         # The code acted on last: the camera or the screen may still show it when the user
         # comes back; it is not read again from them (pasting it again is a choice).
         self.handled: str | None = None
+        # 剪贴板 · 图片文件: a pasted or dropped image / text, or a chosen or dropped file.
+        self.image_source = ScanSource.CLIPBOARD
         # Consistent frames are counted on the analyser thread only; the GUI asks for a
         # fresh count by moving the generation on.
         self._generation = 0
@@ -404,15 +406,18 @@ class ScanPage(Page):
         if mime.hasImage():
             image = QImage(mime.imageData())
             if not image.isNull():
+                self.image_source = ScanSource.CLIPBOARD
                 self.decode_image(image)
                 return True
         files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
         if files:
+            self.image_source = ScanSource.FILE
             self.decode_file(files[0])
             return True
         text = mime.text().strip() if mime.hasText() else ""
         if text:
             self.view.clear(self.tr("已粘贴二维码内容"))
+            self.image_source = ScanSource.CLIPBOARD
             self.found(text)
             return True
         self.say(self.tr("剪贴板中没有图片或二维码内容"), error=True)
@@ -421,6 +426,7 @@ class ScanPage(Page):
     def _choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择图片文件"), "", IMAGE_FILTER)
         if path:
+            self.image_source = ScanSource.FILE
             self.decode_file(Path(path))
 
     def decode_file(self, path: Path) -> None:
@@ -475,6 +481,16 @@ class ScanPage(Page):
 
     # --- a code was read ----------------------------------------------------------------------
 
+    def source(self) -> ScanSource:
+        """Where the code being read comes from (signed into the answer: a code on this
+        computer's own screen or clipboard logs in only a browser on this computer)."""
+        index = self.tabs.currentIndex()
+        if index == CAMERA:
+            return ScanSource.CAMERA
+        if index == SCREEN:
+            return ScanSource.SCREEN  # the region, and a portal screenshot
+        return self.image_source
+
     def found(self, text: str) -> None:
         """Checks the code's text and fetches the operation (nothing is signed here)."""
         if self.busy or text == self.ignored:
@@ -487,10 +503,10 @@ class ScanPage(Page):
         self.last_text = self.handled = text
         self.view.stop()
         self.say(self.tr("已识别二维码，正在核验交易平台的请求…"))
-        scan = ctx.scan
+        scan, source = ctx.scan, self.source()
 
         def op() -> ScanPrompt:
-            request = scan.read(text)
+            request = scan.read(text, source)
             return scan.prepare(session, request)
 
         BackgroundOp(self, op, on_success=self._prepared, on_failure=self._refused).run()
