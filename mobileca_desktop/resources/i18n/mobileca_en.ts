@@ -4,7 +4,7 @@
 <context>
     <name>ActivationPage</name>
     <message>
-        <location filename="../../views/activation_page.py" line="+59"/>
+        <location filename="../../views/activation_page.py" line="+60"/>
         <source>证书下载</source>
         <translation>Download certificate</translation>
     </message>
@@ -197,7 +197,7 @@
 <context>
     <name>AgentStep</name>
     <message>
-        <location filename="../../views/wizard/agent_step.py" line="+26"/>
+        <location filename="../../views/wizard/agent_step.py" line="+25"/>
         <source>非法人本人办理，请完善经办人信息。经办人将通过短信验证码完成电子签名。</source>
         <translation>Someone other than the legal representative applies: enter the agent&apos;s details. The agent signs the application with an SMS code.</translation>
     </message>
@@ -220,7 +220,7 @@
 <context>
     <name>AuthCodeStep</name>
     <message>
-        <location filename="../../views/wizard/auth_code_step.py" line="+21"/>
+        <location filename="../../views/wizard/auth_code_step.py" line="+20"/>
         <source>非法人申请时需要授权码。{}</source>
         <translation>An agent needs an authorisation code. {}</translation>
     </message>
@@ -256,7 +256,7 @@
 <context>
     <name>CertActions</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="+183"/>
+        <location filename="../../views/cert_actions.py" line="+184"/>
         <source>证书已更新，请在本机下载新证书</source>
         <translation>Certificate renewed; download the new one to this computer</translation>
     </message>
@@ -269,7 +269,7 @@
 <context>
     <name>CertDetailPage</name>
     <message>
-        <location filename="../../views/cert_detail_page.py" line="+47"/>
+        <location filename="../../views/cert_detail_page.py" line="+48"/>
         <source>证书详情</source>
         <translation>Certificate details</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>This certificate was superseded by a new one (renewal or change); use the new one.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <location line="+2"/>
         <source>查看新证书</source>
         <translation>View the new certificate</translation>
@@ -461,7 +461,7 @@
 <context>
     <name>CertRow</name>
     <message>
-        <location filename="../../views/cert_row.py" line="+37"/>
+        <location filename="../../views/cert_row.py" line="+38"/>
         <source>查看证书详情</source>
         <translation>View the certificate details</translation>
     </message>
@@ -611,7 +611,7 @@
 <context>
     <name>ChangePasswordPage</name>
     <message>
-        <location filename="../../views/password_pages.py" line="+188"/>
+        <location filename="../../views/password_pages.py" line="+190"/>
         <source>修改证书密码</source>
         <translation>Change certificate password</translation>
     </message>
@@ -674,7 +674,7 @@
         <translation>Certificate password changed</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>证书密码错误次数过多，已在本机锁定。重新下载证书即可解锁：用法定代表人手机收到的短信验证码验证后，设置新的证书密码。</source>
         <translation>Too many wrong certificate passwords: locked on this computer. Download the certificate again to unlock it: confirm with the SMS code sent to the legal representative&apos;s phone, then set a new certificate password.</translation>
     </message>
@@ -682,7 +682,7 @@
 <context>
     <name>ChooseCertificatePage</name>
     <message>
-        <location filename="../../views/scan_entry.py" line="+150"/>
+        <location filename="../../views/scan_entry.py" line="+151"/>
         <source>选择证书</source>
         <translation>Choose a certificate</translation>
     </message>
@@ -697,12 +697,12 @@
         <translation>Granted by {}</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>已在本机锁定：重新下载后设置新的证书密码</source>
         <translation>Locked on this computer: download again and set a new password</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>下载此证书</source>
         <translation>Download this certificate</translation>
     </message>
@@ -831,12 +831,12 @@
 <context>
     <name>ConfirmStep</name>
     <message>
-        <location filename="../../views/wizard/confirm_step.py" line="+20"/>
+        <location filename="../../views/wizard/confirm_step.py" line="+22"/>
         <source>请确认以下信息无误后点击确认，然后上传证件。</source>
         <translation>Check the details below and click Confirm; then upload the documents.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
@@ -962,7 +962,7 @@
 <context>
     <name>DocumentsStep</name>
     <message>
-        <location filename="../../views/wizard/documents_step.py" line="+26"/>
+        <location filename="../../views/wizard/documents_step.py" line="+25"/>
         <source>请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，单个文件不超过 10 MB）。</source>
         <translation>Upload the documents asked for (JPEG or PNG; the business licence may also be a PDF; at most 10 MB each).</translation>
     </message>
@@ -1073,7 +1073,7 @@
 <context>
     <name>FirstUseDialog</name>
     <message>
-        <location filename="../../views/scan_entry.py" line="-44"/>
+        <location filename="../../views/scan_entry.py" line="-46"/>
         <source>扫一扫</source>
         <translation>Scan</translation>
     </message>
@@ -1096,7 +1096,7 @@
 <context>
     <name>FormField</name>
     <message>
-        <location filename="../../views/form_field.py" line="+39"/>
+        <location filename="../../views/form_field.py" line="+40"/>
         <source>请输入{}</source>
         <translation>Enter the {}</translation>
     </message>
@@ -1104,7 +1104,7 @@
 <context>
     <name>GrantBadge</name>
     <message>
-        <location filename="../../views/grant_row.py" line="+30"/>
+        <location filename="../../views/grant_row.py" line="+31"/>
         <source>状态：{}</source>
         <translation>Status: {}</translation>
     </message>
@@ -1190,7 +1190,7 @@
 <context>
     <name>GrantsPage</name>
     <message>
-        <location filename="../../views/grants_page.py" line="+90"/>
+        <location filename="../../views/grants_page.py" line="+91"/>
         <source>授权管理</source>
         <translation>Authorisations</translation>
     </message>
@@ -1250,7 +1250,7 @@
 <context>
     <name>HandlerStep</name>
     <message>
-        <location filename="../../views/wizard/handler_step.py" line="+21"/>
+        <location filename="../../views/wizard/handler_step.py" line="+22"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
@@ -1388,12 +1388,12 @@ certificate</translation>
         <translation>Phone inbox</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。</source>
         <translation>Simulated phone: the SMS codes, authorisation codes, deposit notices and e-business licences sent to this number.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>手机号</source>
         <translation>Mobile number</translation>
     </message>
@@ -1427,7 +1427,7 @@ certificate</translation>
 <context>
     <name>InstitutionStep</name>
     <message>
-        <location filename="../../views/wizard/institution_step.py" line="+19"/>
+        <location filename="../../views/wizard/institution_step.py" line="+20"/>
         <source>列表展示所有兼容的 CA 机构，可根据自身需求任选一家，各机构办理流程类似。</source>
         <translation>These are all the compatible CA institutions. Choose any one: the steps are much the same at each.</translation>
     </message>
@@ -1437,7 +1437,7 @@ certificate</translation>
         <translation>Loading the CA institutions…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>客服电话 {}</source>
         <translation>Customer service {}</translation>
     </message>
@@ -1513,7 +1513,7 @@ certificate</translation>
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../../views/login_page.py" line="+27"/>
+        <location filename="../../views/login_page.py" line="+28"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
@@ -1579,7 +1579,7 @@ Mobile CA</translation>
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../views/message_card.py" line="+15"/>
+        <location filename="../../views/message_card.py" line="+16"/>
         <source>短信</source>
         <translation>SMS</translation>
     </message>
@@ -1617,7 +1617,7 @@ Mobile CA</translation>
 <context>
     <name>MethodStep</name>
     <message>
-        <location filename="../../views/wizard/method_step.py" line="+21"/>
+        <location filename="../../views/wizard/method_step.py" line="+22"/>
         <source>请根据自身情况选择核验方式（四种核验方式任选其一即可），并准备相关办理材料。</source>
         <translation>Choose how to verify your identity (any one of the four methods will do) and have the documents ready.</translation>
     </message>
@@ -1770,7 +1770,7 @@ Mobile CA</translation>
 <context>
     <name>NewPasswordFields</name>
     <message>
-        <location filename="../../views/password_pages.py" line="-175"/>
+        <location filename="../../views/password_pages.py" line="-176"/>
         <source>至少 8 位，字母与数字组合</source>
         <translation>At least 8 characters, letters and digits</translation>
     </message>
@@ -1834,7 +1834,7 @@ Mobile CA</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../views/register_page.py" line="+42"/>
+        <location filename="../../views/register_page.py" line="+43"/>
         <source>法人注册</source>
         <translation>Company registration</translation>
     </message>
@@ -2032,7 +2032,7 @@ Mobile CA</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+96"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+97"/>
         <location line="+41"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
@@ -2096,18 +2096,18 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+219"/>
+        <location line="+221"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location line="-219"/>
-        <location line="+221"/>
+        <location line="-221"/>
+        <location line="+223"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
     <message>
-        <location line="-221"/>
+        <location line="-223"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
@@ -2133,12 +2133,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+26"/>
-        <location line="+231"/>
+        <location line="+232"/>
         <source>接受授权书</source>
         <translation>Accept the letter</translation>
     </message>
     <message>
-        <location line="-231"/>
+        <location line="-232"/>
         <source>审核申请</source>
         <translation>Review</translation>
     </message>
@@ -2153,12 +2153,12 @@ Mobile CA</translation>
         <translation>No applications to review and no letters of authorisation to accept.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>审核队列为空。申请人提交申请后，点击“刷新”。</source>
         <translation>The queue is empty. Once an applicant submits, click “Refresh”.</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+61"/>
         <source>申请 #{}</source>
         <translation>Application #{}</translation>
     </message>
@@ -2243,7 +2243,7 @@ Mobile CA</translation>
         <translation>None</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+23"/>
         <source>图片无法显示</source>
         <translation>The image cannot be shown</translation>
     </message>
@@ -2448,7 +2448,7 @@ Mobile CA</translation>
         <translation>Handwritten signature</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+8"/>
         <source>此 CA 不提供审核台</source>
         <translation>This CA has no review desk</translation>
     </message>
@@ -2517,7 +2517,7 @@ Mobile CA</translation>
 <context>
     <name>ScanConfirmPage</name>
     <message>
-        <location filename="../../views/scan/confirm_page.py" line="+50"/>
+        <location filename="../../views/scan/confirm_page.py" line="+51"/>
         <source>确认操作</source>
         <translation>Confirm</translation>
     </message>
@@ -3005,12 +3005,12 @@ Mobile CA</translation>
 <context>
     <name>ScanResultPage</name>
     <message>
-        <location filename="../../views/scan/result_page.py" line="+72"/>
+        <location filename="../../views/scan/result_page.py" line="+73"/>
         <source>扫码结果</source>
         <translation>Scan result</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <location line="+2"/>
         <source>继续扫码</source>
         <translation>Scan again</translation>
@@ -3078,17 +3078,17 @@ Mobile CA</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../views/settings_page.py" line="+56"/>
+        <location filename="../../views/settings_page.py" line="+57"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>更改在重新打开本程序后生效。设置保存在：</source>
         <translation>Changes take effect when the program is opened again. Settings are saved in:</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>CA 服务</source>
         <translation>CA service</translation>
     </message>
@@ -3356,7 +3356,7 @@ Mobile CA</translation>
 <context>
     <name>SignStep</name>
     <message>
-        <location filename="../../views/wizard/sign_step.py" line="+25"/>
+        <location filename="../../views/wizard/sign_step.py" line="+26"/>
         <source>经办人 {name}（{phone}）</source>
         <translation>the agent {name} ({phone})</translation>
     </message>
@@ -3415,7 +3415,7 @@ Mobile CA</translation>
 <context>
     <name>StartupPage</name>
     <message>
-        <location filename="../../views/startup_page.py" line="+17"/>
+        <location filename="../../views/startup_page.py" line="+16"/>
         <source>山西公共资源交易 移动版 CA</source>
         <translation>Shanxi Mobile CA</translation>
     </message>
@@ -3521,12 +3521,12 @@ Mobile CA</translation>
         <translation>Application submitted</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>需等待 CA 机构审核制证，请耐心等待！审核结果可在“证书管理”中查看。</source>
         <translation>The CA institution now reviews the application and issues the certificate; please wait. The result will show under Certificates.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>CA 机构联系方式，请访问{}</source>
         <translation>For the CA institutions&apos; contact details, see {}</translation>
     </message>
@@ -3539,7 +3539,7 @@ Mobile CA</translation>
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../../views/top_bar.py" line="+28"/>
+        <location filename="../../views/top_bar.py" line="+29"/>
         <location line="+1"/>
         <source>返回</source>
         <translation>Back</translation>
@@ -3589,7 +3589,7 @@ Mobile CA</translation>
 <context>
     <name>VerifyStep</name>
     <message>
-        <location filename="../../views/wizard/verify_step.py" line="+31"/>
+        <location filename="../../views/wizard/verify_step.py" line="+32"/>
         <source>图片 (*.jpg *.jpeg *.png)</source>
         <translation>Images (*.jpg *.jpeg *.png)</translation>
     </message>
@@ -3897,7 +3897,7 @@ Mobile CA</translation>
 <context>
     <name>WizardPage</name>
     <message>
-        <location filename="../../views/wizard/wizard_page.py" line="+74"/>
+        <location filename="../../views/wizard/wizard_page.py" line="+75"/>
         <location line="+2"/>
         <source>上一步</source>
         <translation>Back</translation>

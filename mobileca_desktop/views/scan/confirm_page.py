@@ -174,9 +174,9 @@ class ScanConfirmPage(Page):
         platform saw them (outside text: shown as plain text)."""
         card = Card(spacing=8)
         card.setObjectName("requesterCard")
-        card.box.addWidget(set_role(QLabel(self.tr("发起请求的浏览器")), "section"))
+        card.box.addWidget(set_role(PlainLabel(self.tr("发起请求的浏览器")), "section"))
         if who is None:
-            note = _plain(set_role(QLabel(), "muted"))
+            note = set_role(PlainLabel(), "muted")
             note.setObjectName("requesterUnknown")
             note.setText(
                 self.tr(
@@ -209,8 +209,8 @@ class ScanConfirmPage(Page):
         grid.setVerticalSpacing(8)
         grid.setColumnStretch(1, 1)
         for r, (name, label, value) in enumerate(rows):
-            key = _plain(set_role(QLabel(label), "muted"))
-            val = _plain(set_role(QLabel(), "value"))
+            key = set_role(PlainLabel(label), "muted")
+            val = set_role(PlainLabel(), "value")
             val.setText(value)
             val.setObjectName(f"{name}Value")
             val.setWordWrap(True)
@@ -221,7 +221,7 @@ class ScanConfirmPage(Page):
         return card
 
     def _address_warning(self, who: Requester) -> QLabel:
-        warning = _plain(set_role(QLabel(), "warning"))
+        warning = set_role(PlainLabel(), "warning")
         warning.setObjectName("addressWarning")
         warning.setWordWrap(True)
         warning.setText(
@@ -355,10 +355,3 @@ class ScanConfirmPage(Page):
 
         self.window_.pop()
         self.window_.push(ScanResultPage(self.window_, error=err, prompt=self.prompt))
-
-
-def _plain(label: QLabel) -> QLabel:
-    """Text from outside (the platform, a browser's User-Agent) is shown as text, never as
-    Qt rich text."""
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
