@@ -436,7 +436,7 @@ class ScanPage(Page):
 
         def op() -> tuple[np.ndarray, list[DecodedCode]]:
             frame = load()
-            return frame, ScanPipeline(retry_full_size=True).decode(frame)
+            return frame, ScanPipeline().decode(frame)
 
         BackgroundOp(self, op, on_success=self._still_decoded, on_failure=self._still_failed).run()
 
