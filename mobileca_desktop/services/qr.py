@@ -29,6 +29,7 @@ has its top-left corner at the image's top-right).
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 import time
@@ -276,6 +277,10 @@ class WeChatDecoder(QrDecoder):
             folder = found
         self.models = Path(folder)
         self._net = factory(*qr_models.model_paths(self.models))
+        # OpenCV's DNN would spread the CNN over every core; on a 2-core PC that starves the
+        # GUI thread while scanning. One core less than the machine has, at least one.
+        if cv2.getNumThreads() > 1:
+            cv2.setNumThreads(max(1, (os.cpu_count() or 2) - 1))
         self._lock = threading.Lock()
 
     def decode(self, image: np.ndarray) -> list[DecodedCode]:
