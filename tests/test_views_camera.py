@@ -147,8 +147,8 @@ def test_live_scanner_decodes_a_monitor_frame_with_the_fallback_and_the_gui_stay
     accepted: list = []
     view.analysed.connect(lambda text: accepted.append(text) if text else None)
     dog = GuiWatchdog(threshold_ms=50, interval_ms=20)
-    stalls: list[int] = []
-    dog.stalled.connect(stalls.append)
+    stalls: list[tuple[int, int]] = []
+    dog.stalled_cpu.connect(lambda wall, cpu: stalls.append((wall, cpu)))
     caplog.set_level(logging.WARNING, logger="mobileca_desktop.views.watchdog")
     dog.start()
     try:
@@ -164,15 +164,21 @@ def test_live_scanner_decodes_a_monitor_frame_with_the_fallback_and_the_gui_stay
     assert accepted[0] == text
     assert threading.main_thread().name not in threads
     assert took < 5, took  # under 1 s on an idle machine; this one is shared
-    # A stall the watchdog attributes to this program's code (the preview, a decoder) fails
-    # the test; one without a place, or in the test's own waiting loop, is the machine's.
-    ours = [
-        r.getMessage()
-        for r in caplog.records
-        if "mobileca_desktop" in r.getMessage() or "qr.py" in r.getMessage()
-    ]
-    assert not ours, ours
-    assert len(stalls) <= 2, [r.getMessage() for r in caplog.records]
+    # The GUI thread never worked 50 ms at a stretch. A longer wall-clock stall with little
+    # CPU on the GUI thread was spent waiting for a core on this shared machine (the log
+    # says both figures); more than a few of them would point at lock contention.
+    worked = [(wall, cpu) for wall, cpu in stalls if cpu > 50]
+    assert not worked, caplog.text
+    assert len(stalls) <= 5, caplog.text
+
+
+def test_watchdog_limit_from_the_environment(qtbot, monkeypatch):
+    monkeypatch.setenv("MOBILECA_WATCHDOG_MS", "50")
+    assert GuiWatchdog().threshold_ms == 50
+    monkeypatch.setenv("MOBILECA_WATCHDOG_MS", "fast")
+    assert GuiWatchdog().threshold_ms == 200
+    monkeypatch.delenv("MOBILECA_WATCHDOG_MS")
+    assert GuiWatchdog(threshold_ms=70).threshold_ms == 70
 
 
 def test_a_missing_camera_is_said_on_the_preview(qtbot):
