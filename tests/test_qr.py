@@ -396,6 +396,37 @@ def test_wechat_on_a_non_utf8_payload_keeps_zxings_result():
     assert found.text == zx.text and found.text
 
 
+LAZY_PROBE = """
+import sys
+import numpy as np
+import mobileca_desktop.views.scan.scan_page  # what the app imports for 扫一扫
+from mobileca_desktop.services.qr import ScanPipeline
+loaded = lambda: "mobileca_desktop.services.qr_models" in sys.modules
+out = [loaded()]
+pipeline = ScanPipeline()
+out.append(loaded())
+pipeline.decode(np.full((480, 640), 200, np.uint8))  # nothing found: the fallback runs
+out.append(loaded() and pipeline.decoder._wechat is not None)
+print(out)
+"""
+
+
+@needs_wechat
+def test_the_wechat_models_load_when_the_fallback_first_runs_not_at_start_up():
+    import os
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[False, False, True]"
+
+
 def test_cascade_without_the_models_runs_zxing_alone(monkeypatch, tmp_path):
     monkeypatch.setenv("MOBILECA_QR_MODELS", str(tmp_path))
     monkeypatch.setattr(qr_models, "default_dir", lambda: tmp_path / "none")
