@@ -86,9 +86,9 @@ def frame_with(png: bytes, size=(1280, 720), side: int = 420) -> np.ndarray:
 @pytest.fixture(autouse=True)
 def _no_remembered_region():
     """The screen region is remembered for the app's run: each test starts without one."""
-    screen_source._REMEMBERED.clear()
+    screen_source.forget_regions()
     yield
-    screen_source._REMEMBERED.clear()
+    screen_source.forget_regions()
 
 
 @pytest.fixture

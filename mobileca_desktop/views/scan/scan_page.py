@@ -50,9 +50,10 @@ from mobileca_desktop.views.scan.screen_source import (
     ScreenGrabber,
     ScreenGrabBlank,
     grab_screen,
-    is_blank,
+    image_is_blank,
     remember_region,
     remembered_region,
+    remembered_screen,
     wayland_session,
 )
 from mobileca_desktop.views.text import PlainLabel
@@ -276,7 +277,7 @@ class ScanPage(Page):
             chosen, region = remembered_region()
             self._describe_region(chosen, region)
             if chosen:
-                self.use_region(region)
+                self.use_region(region, remembered_screen())
             else:
                 self.view.clear(self.tr("点击“框选区域”，在屏幕上框出交易平台页面的二维码"))
                 self.say(self.tr("框选一次后会记住该区域，之后一键即可扫描"))
@@ -359,27 +360,47 @@ class ScanPage(Page):
             )
 
     def pick_region(self) -> None:
-        """Grabs the screen and lets the user drag a rectangle over it."""
+        """Grabs every screen and lets the user drag a rectangle over one of them."""
         self.view.stop()
-        shot = grab_screen()
-        if shot.isNull() or is_blank(frame_from_qimage(shot.toImage())):
+        screens = QGuiApplication.screens()
+        shots = [(screen, grab_screen(screen)) for screen in screens]
+        shots = [(sc, shot) for sc, shot in shots if not shot.isNull()]
+        if not shots or all(image_is_blank(shot.toImage()) for _, shot in shots):
             if portal_available():
                 self.portal_button.setVisible(True)
                 self.portal_shot()  # still one click: the portal's screenshot instead
             else:
                 self._screen_blank()
             return
-        picker = RegionPicker(shot)
-        picker.picked.connect(self.use_region)
-        picker.cancelled.connect(lambda: self._source_changed(self.tabs.currentIndex()))
-        self.picker = picker
-        picker.show()
-        picker.activateWindow()
-        picker.setFocus()
+        self.pickers = []
+        for screen, shot in shots:
+            picker = RegionPicker(shot, screen)
+            picker.picked.connect(lambda region, s=screen: self._picked(region, s))
+            picker.cancelled.connect(self._pick_cancelled)
+            self.pickers.append(picker)
+            picker.show()
+        self.picker = self.pickers[0]
+        self.picker.activateWindow()
+        self.picker.setFocus()
 
-    def use_region(self, region) -> None:
-        """Scans ``region`` of the screen (fractions; None: the whole screen) and remembers it."""
-        remember_region(region)
+    def _close_pickers(self) -> None:
+        pickers, self.pickers = getattr(self, "pickers", []), []
+        for picker in pickers:
+            picker._done = True  # closing the others is not a cancel
+            picker.close()
+
+    def _picked(self, region, screen) -> None:
+        self._close_pickers()
+        self.use_region(region, screen if region is not None else None)
+
+    def _pick_cancelled(self) -> None:
+        if getattr(self, "pickers", []):
+            self._close_pickers()
+            self._source_changed(self.tabs.currentIndex())
+
+    def use_region(self, region, screen=None) -> None:
+        """Scans ``region`` of ``screen`` (fractions; None: every screen) and remembers it."""
+        remember_region(region, screen)
         self.screen_region = region
         self._describe_region(True, region)
         if self.tabs.currentIndex() != SCREEN:
@@ -389,7 +410,8 @@ class ScanPage(Page):
         self._generation += 1
         self.view.box = None
         self.say(self.tr("正在扫描屏幕区域，请让交易平台的二维码保持可见"))
-        self.view.start_polling(ScreenGrabber(region, self._blank_text()), SCREEN_POLL_MS)
+        grabber = ScreenGrabber(region, self._blank_text(), remembered_screen())
+        self.view.start_polling(grabber, SCREEN_POLL_MS)
 
     # --- 剪贴板 · 图片文件 ----------------------------------------------------------------------
 
@@ -442,7 +464,7 @@ class ScanPage(Page):
 
         def op() -> tuple[np.ndarray, list[DecodedCode]]:
             frame = load()
-            return frame, ScanPipeline(retry_full_size=True).decode(frame)
+            return frame, ScanPipeline().decode(frame)
 
         BackgroundOp(self, op, on_success=self._still_decoded, on_failure=self._still_failed).run()
 
@@ -462,8 +484,11 @@ class ScanPage(Page):
 
     # --- live decoding (off the GUI thread) -------------------------------------------------
 
-    def _analyse(self, frame: np.ndarray) -> tuple[list[DecodedCode], str | None]:
-        """Runs on the analyser thread, one frame at a time."""
+    def _analyse(self, frame: np.ndarray | QImage) -> tuple[list[DecodedCode], str | None]:
+        """Runs on the analyser thread, one frame at a time (a screen grab comes as a
+        QImage and is converted here, not on the GUI thread)."""
+        if isinstance(frame, QImage):
+            frame = frame_from_qimage(frame)
         pipeline = self._pipeline
         if pipeline is None or pipeline.region != self.view.box:
             pipeline = self._pipeline = ScanPipeline(region=self.view.box)
@@ -537,7 +562,7 @@ class ScanPage(Page):
         elif index == SCREEN:
             chosen, region = remembered_region()
             if chosen:
-                self.use_region(region)
+                self.use_region(region, remembered_screen())
 
     # --- drag and drop ----------------------------------------------------------------------
 
