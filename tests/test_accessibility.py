@@ -811,6 +811,8 @@ def test_settings_reviewer_and_clock(qtbot, services, company, tmp_path):
     window.top_bar.reviewer_action.trigger()
     reviewer = window.findChild(ReviewerWindow)
     assert reviewer is not None
+    screens.audit("CA 审核台（登录）", reviewer)
+    click(qtbot, reviewer.operator_button)
     qtbot.waitUntil(lambda: reviewer.loaded, timeout=WAIT_MS)
     screens.audit("CA 审核台", reviewer)
     table = reviewer.table

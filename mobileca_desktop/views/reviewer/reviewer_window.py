@@ -1,15 +1,18 @@
 """CA 审核台 in a window of its own (for trainers on the local CA): the queue of submitted
 applications and letters of authorisation, one application with its 电子签名 check and its
 documents (images shown, PDFs in a PDF view), and 通过 / 驳回 / 永久取消审核 / 接受授权书 /
-拒绝授权书 (a reason is required to refuse). In local mode it works as the CA operator; a CA
-without an operator for us asks for a reviewer's login."""
+拒绝授权书 (a reason is required to refuse). It opens on a reviewer's login, as the CA
+institution's reviewer works (the demo prints one login per institution); where the CA has an
+operator for us (the local CA, a remote CA with --demo), "CA 操作员" stays available to
+trainers and shows every institution's queue. It opens beside the client's window and closes
+with Esc or Ctrl+W."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -108,6 +111,7 @@ class ReviewerWindow(QMainWindow):
         self.action_buttons: dict[str, QPushButton] = {}
         self._pdf_keep: list[object] = []
         self._request = 0  # the latest detail load; older answers are dropped
+        self._banner_app: int | None = None  # the application the banner speaks of
 
         central = QWidget()
         central.setObjectName("pageRoot")
@@ -126,6 +130,8 @@ class ReviewerWindow(QMainWindow):
         self.pages.addWidget(self.login_page)
         self.main_page = self._main_page()
         self.pages.addWidget(self.main_page)
+        for keys in (QKeySequence.StandardKey.Close, QKeySequence(Qt.Key.Key_Escape)):
+            QShortcut(keys, self, activated=self.close)
 
     # --- building ----------------------------------------------------------------------
 
@@ -161,7 +167,7 @@ class ReviewerWindow(QMainWindow):
         card.setFixedWidth(380)
         heading = set_role(PlainLabel(self.tr("审核员登录")), "heading")
         note = set_role(
-            PlainLabel(self.tr("此 CA 未提供本机操作员，请使用 CA 机构的审核员账号登录。")), "muted"
+            PlainLabel(self.tr("请使用 CA 机构的审核员账号登录，只显示本机构的申请。")), "muted"
         )
         note.setWordWrap(True)
         self.login_name = FormField("reviewer_login", self.tr("登录名"))
@@ -172,8 +178,17 @@ class ReviewerWindow(QMainWindow):
         self.login_button.setMinimumHeight(42)
         self.login_button.clicked.connect(self.login)
         self.login_password.edit.returnPressed.connect(self.login)
+        self.operator_button = set_role(
+            QPushButton(self.tr("以 CA 操作员身份进入（演示）")), "link"
+        )
+        self.operator_button.setObjectName("reviewerOperatorButton")
+        self.operator_button.setAccessibleName(self.tr("以 CA 操作员身份进入"))
+        self.operator_button.setToolTip(self.tr("培训用：查看所有 CA 机构的审核队列"))
+        self.operator_button.clicked.connect(self.enter_as_operator)
+        self.operator_button.hide()
         for w in (heading, note, self.login_name, self.login_password, self.login_button):
             card.box.addWidget(w)
+        card.box.addWidget(self.operator_button, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch()
         return page
@@ -204,7 +219,7 @@ class ReviewerWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.itemSelectionChanged.connect(self._picked)
         lbox.addWidget(self.table, 1)
         self.queue_status = set_role(PlainLabel(), "muted")
         self.queue_status.setObjectName("queueStatus")
@@ -260,21 +275,29 @@ class ReviewerWindow(QMainWindow):
     # --- session -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Log in as the CA operator (off the GUI thread), or ask for a reviewer login."""
-        self.pages.setCurrentWidget(self.connecting)
-        BackgroundOp(
+        """Ask for a reviewer's login; offer the operator where this CA has one."""
+        self.pages.setCurrentWidget(self.login_page)
+        self.operator_button.setVisible(has_operator(self.review))
+        self.login_name.edit.setFocus()
+
+    def enter_as_operator(self) -> None:
+        """The trainers' view: the CA operator's session (off the GUI thread)."""
+        self.operator_button.setEnabled(False)
+        job = BackgroundOp(
             self,
             operator_login(self.review),
             on_success=self._logged_in,
             on_failure=self._no_operator,
-        ).run()
+        )
+        job.finished.connect(lambda: self.operator_button.setEnabled(True))
+        job.run()
 
     def _no_operator(self, err: BaseException) -> None:
         if isinstance(err, PermissionDenied):
-            self.pages.setCurrentWidget(self.login_page)
+            self.operator_button.hide()
             self.login_name.edit.setFocus()
         else:
-            self.connecting.setText(reviewer_error_text(err))
+            self.login_password.set_error(reviewer_error_text(err))
 
     def login(self) -> None:
         name, password = self.login_name.value(), self.login_password.edit.text()
@@ -366,6 +389,13 @@ class ReviewerWindow(QMainWindow):
                 self.table.selectRow(r)
                 return
         raise KeyError(app_id)
+
+    def _picked(self) -> None:
+        """The reviewer chose another row: an earlier action's banner is no longer current."""
+        rows = self.table.selectionModel().selectedRows()
+        if rows and self.items[rows[0].row()].application.id != self._banner_app:
+            self.banner.hide()
+        self._selection_changed()
 
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -633,7 +663,7 @@ class ReviewerWindow(QMainWindow):
             button.setEnabled(False)
 
         def ok(_info: object) -> None:
-            self.show_banner(done, ok=True)
+            self.show_banner(done, ok=True, app_id=app_id)
             self.reviewed.emit(app_id)
             self.detail_loaded = False
             self.reload()
@@ -649,7 +679,8 @@ class ReviewerWindow(QMainWindow):
 
         BackgroundOp(self, calls[name], on_success=ok, on_failure=failed).run()
 
-    def show_banner(self, text: str, *, ok: bool) -> None:
+    def show_banner(self, text: str, *, ok: bool, app_id: int | None = None) -> None:
+        self._banner_app = app_id if app_id is not None else self.selected_id
         self.banner.setStyleSheet(OK_STYLE if ok else BAD_STYLE)
         self.banner.setText(text)
         self.banner.setAccessibleName(text)
@@ -730,6 +761,34 @@ def show_reviewer(window: MainWindow) -> ReviewerWindow | None:
     reviewer = ReviewerWindow(ctx.review, window)
     reviewer.reviewed.connect(lambda _id: refresh_client(window))
     window.closing.connect(reviewer.close)  # it goes with the client window
+    place_beside(reviewer, window)
     reviewer.show()
     reviewer.start()
     return reviewer
+
+
+def has_operator(review: ReviewService) -> bool:
+    return getattr(review, "operator_session", None) is not None
+
+
+def place_beside(reviewer: QWidget, window: QWidget) -> None:
+    """Beside the client's window where the screen has room (right, else left), else as far
+    from it as the screen allows; never at the screen's corner over both demo windows."""
+    screen = window.screen()
+    frame = window.frameGeometry()
+    if screen is None:
+        reviewer.move(frame.right() + 16, frame.top())
+        return
+    area = screen.availableGeometry()
+    width = min(reviewer.width(), area.width())
+    height = min(reviewer.height(), area.height())
+    reviewer.resize(width, height)
+    right, left = frame.right() + 16, frame.left() - 16 - width
+    if right + width <= area.right():
+        x = right
+    elif left >= area.left():
+        x = left
+    else:
+        x = area.right() - width if frame.center().x() < area.center().x() else area.left()
+    y = min(max(frame.top(), area.top()), area.bottom() - height)
+    reviewer.move(x, y)
