@@ -9,8 +9,8 @@ the legal person grants, the agent logs in, downloads and scans.
 
 The keyring: the desktop's keyring when it is usable and unlocked; otherwise a private
 GNOME Keyring on a private D-Bus session bus started for this demo (a password kept in the
-demo folder, so a re-used ``--data-dir`` opens without a prompt); otherwise, and said on screen in both windows, the INSECURE file store.
-Every child process is stopped when the demo ends.
+demo folder, so a re-used ``--data-dir`` opens without a prompt); otherwise, and said on
+screen in both windows, the INSECURE file store. Every child process is stopped when the demo ends.
 
 Outside the client layers, like ``app``: it opens the engine and hands services to windows.
 """
