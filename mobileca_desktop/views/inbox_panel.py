@@ -6,7 +6,7 @@ newest message, so the code the user was just sent is the first card."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -85,8 +85,6 @@ class InboxPanel(QWidget):
         box.addWidget(hint)
         box.addLayout(row)
         box.addWidget(self.page, 1)
-        for keys in (QKeySequence.StandardKey.Close, QKeySequence(Qt.Key.Key_Escape)):
-            QShortcut(keys, self, activated=self.hide)
 
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -151,6 +149,13 @@ class InboxPanel(QWidget):
 
     def _found(self) -> None:
         self._finding = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        # Esc and Ctrl+W (the platform's Close key) close it, as any such window.
+        if event.key() == Qt.Key.Key_Escape or event.matches(QKeySequence.StandardKey.Close):
+            self.hide()
+            return
+        super().keyPressEvent(event)
 
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -130,8 +130,13 @@ class ReviewerWindow(QMainWindow):
         self.pages.addWidget(self.login_page)
         self.main_page = self._main_page()
         self.pages.addWidget(self.main_page)
-        for keys in (QKeySequence.StandardKey.Close, QKeySequence(Qt.Key.Key_Escape)):
-            QShortcut(keys, self, activated=self.close)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        # Esc and Ctrl+W (the platform's Close key) close it, as any such window.
+        if event.key() == Qt.Key.Key_Escape or event.matches(QKeySequence.StandardKey.Close):
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     # --- building ----------------------------------------------------------------------
 
@@ -783,12 +788,13 @@ def place_beside(reviewer: QWidget, window: QWidget) -> None:
     width = min(reviewer.width(), area.width())
     height = min(reviewer.height(), area.height())
     reviewer.resize(width, height)
-    right, left = frame.right() + 16, frame.left() - 16 - width
-    if right + width <= area.right():
+    end_x, end_y = area.x() + area.width(), area.y() + area.height()
+    right, left = frame.x() + frame.width() + 16, frame.x() - 16 - width
+    if right + width <= end_x:
         x = right
-    elif left >= area.left():
+    elif left >= area.x():
         x = left
     else:
-        x = area.right() - width if frame.center().x() < area.center().x() else area.left()
-    y = min(max(frame.top(), area.top()), area.bottom() - height)
+        x = end_x - width if frame.center().x() < area.center().x() else area.x()
+    y = min(max(frame.y(), area.y()), end_y - height)
     reviewer.move(x, y)
