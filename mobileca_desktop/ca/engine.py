@@ -2230,8 +2230,17 @@ class CAEngine:
             acc = self._account(s, session)
             if acc.id != OPERATOR_ID:
                 raise E.PermissionDenied(action="move the demo clock")
-            new = max(0, self.clock.offset_seconds() + int(seconds))
+            old = self.clock.offset_seconds()
+            new = max(0, old + int(seconds))
+            before = self.clock.now()
             self.clock.set_offset(s, new)
+            # A demo clock move is a trainer's jump through time, not time passing: the
+            # logins open now stay open, so neither window is logged out mid-demo.
+            shift = dt.timedelta(seconds=new - old)
+            for row in s.execute(
+                select(SessionRow).where(SessionRow.expires_at > before)
+            ).scalars():
+                row.expires_at = row.expires_at + shift
             audit.append(
                 s,
                 at=self.clock.now(),

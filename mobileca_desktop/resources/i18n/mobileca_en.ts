@@ -243,12 +243,12 @@
         <translation>Camera preview</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+75"/>
         <source>正在打开摄像头…</source>
         <translation>Opening the camera…</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+71"/>
         <source>摄像头已打开，但没有画面</source>
         <translation>The camera is open but sends no picture</translation>
     </message>
@@ -877,6 +877,54 @@
     </message>
 </context>
 <context>
+    <name>Demo</name>
+    <message>
+        <location filename="../../demo.py" line="+337"/>
+        <source>不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，保存在普通文件中。仅供演示，切勿用于真实证书。</source>
+        <translation>INSECURE: no system keyring can be used, so this demo&apos;s device keys are protected only by the certificate password, in an ordinary file. For demonstrations only; never use it for real certificates.</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>本次演示未启动交易平台模拟器。</source>
+        <translation>The trading-platform simulator was not started for this demo.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>交易平台模拟器尚未安装：本次演示没有扫一扫的网页，其余功能可正常演示。</source>
+        <translation>The trading-platform simulator is not installed: this demo has no pages to scan; everything else can be shown.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>交易平台模拟器未能启动：</source>
+        <translation>The trading-platform simulator did not start: </translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>法人的电脑</source>
+        <translation>Legal person&apos;s computer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>经办人的电脑</source>
+        <translation>Agent&apos;s computer</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>演示 · 法人的电脑：%1（%2）</source>
+        <translation>Demo · legal person&apos;s computer: %1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>演示 · 经办人的电脑：%1（身份证号 %2，手机 %3）</source>
+        <translation>Demo · agent&apos;s computer: %1 (ID number %2, mobile %3)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>交易平台：</source>
+        <translation>Trading platform: </translation>
+    </message>
+</context>
+<context>
     <name>DocumentSlot</name>
     <message>
         <location filename="../../views/wizard/document_slot.py" line="+28"/>
@@ -1096,7 +1144,7 @@
 <context>
     <name>FormField</name>
     <message>
-        <location filename="../../views/form_field.py" line="+40"/>
+        <location filename="../../views/form_field.py" line="+41"/>
         <source>请输入{}</source>
         <translation>Enter the {}</translation>
     </message>
@@ -1363,7 +1411,7 @@ certificate</translation>
         <translation>Scan</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>单位证书、法定代表人证书可通过“授权管理”授权经办人使用；个人证书不支持授权。</source>
         <translation>Company and legal representative certificates can be granted to agents under Authorisations; personal certificates cannot be granted.</translation>
     </message>
@@ -1382,13 +1430,13 @@ certificate</translation>
 <context>
     <name>InboxPanel</name>
     <message>
-        <location filename="../../views/inbox_panel.py" line="+30"/>
-        <location line="+2"/>
+        <location filename="../../views/inbox_panel.py" line="+37"/>
+        <location line="+5"/>
         <source>手机收件箱</source>
         <translation>Phone inbox</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+18"/>
         <source>模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。</source>
         <translation>Simulated phone: the SMS codes, authorisation codes, deposit notices and e-business licences sent to this number.</translation>
     </message>
@@ -1414,7 +1462,7 @@ certificate</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+73"/>
+        <location line="+130"/>
         <source>暂无消息</source>
         <translation>No messages</translation>
     </message>
@@ -1530,12 +1578,12 @@ certificate</translation>
 Mobile CA</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>使用三晋通账号登录</source>
         <translation>Log in with your Sanjintong account</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>登录方式</source>
         <translation>Login type</translation>
     </message>
@@ -1721,13 +1769,13 @@ Mobile CA</translation>
         <translation>Grant period {}</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <location line="+2"/>
         <source>确认授权</source>
         <translation>Grant</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+46"/>
         <source>有效期至 {}</source>
         <translation>Valid until {}</translation>
     </message>
@@ -1737,7 +1785,7 @@ Mobile CA</translation>
         <translation>{}: cannot be granted</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+20"/>
         <source>暂无可授权的证书。请先在首页申请单位证书或法定代表人证书，审核通过（状态为正常）后再授权。</source>
         <translation>No certificate to grant. Apply for a company or legal representative certificate on the home page first; grant it once it is approved (Valid).</translation>
     </message>
@@ -1821,7 +1869,7 @@ Mobile CA</translation>
 <context>
     <name>RegionPicker</name>
     <message>
-        <location filename="../../views/scan/screen_source.py" line="+117"/>
+        <location filename="../../views/scan/screen_source.py" line="+197"/>
         <source>框选屏幕区域</source>
         <translation>Select a screen area</translation>
     </message>
@@ -2032,18 +2080,18 @@ Mobile CA</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+97"/>
-        <location line="+41"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+101"/>
+        <location line="+51"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
     </message>
     <message>
-        <location line="-16"/>
+        <location line="-23"/>
         <source>正在连接 CA…</source>
         <translation>Connecting to the CA…</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+27"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
@@ -2064,8 +2112,8 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>此 CA 未提供本机操作员，请使用 CA 机构的审核员账号登录。</source>
-        <translation>This CA has no local operator; log in with a CA institution&apos;s reviewer account.</translation>
+        <source>请使用 CA 机构的审核员账号登录，只显示本机构的申请。</source>
+        <translation>Log in with a reviewer account of the CA institution; only that institution&apos;s applications are shown.</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2084,6 +2132,21 @@ Mobile CA</translation>
         <translation>Log in</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>以 CA 操作员身份进入（演示）</source>
+        <translation>Enter as the CA operator (demo)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>以 CA 操作员身份进入</source>
+        <translation>Enter as the CA operator</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>培训用：查看所有 CA 机构的审核队列</source>
+        <translation>For training: the review queues of every CA institution</translation>
+    </message>
+    <message>
         <location line="+19"/>
         <location line="+3"/>
         <source>审核队列</source>
@@ -2096,18 +2159,18 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+221"/>
+        <location line="+239"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location line="-221"/>
-        <location line="+223"/>
+        <location line="-239"/>
+        <location line="+241"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
     <message>
-        <location line="-223"/>
+        <location line="-241"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
@@ -2117,7 +2180,7 @@ Mobile CA</translation>
         <translation>Electronic signature</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+93"/>
         <source>请填写登录名</source>
         <translation>Enter the login name</translation>
     </message>
@@ -2127,18 +2190,23 @@ Mobile CA</translation>
         <translation>Enter the password</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
+        <source>CA 操作员（全部机构）</source>
+        <translation>CA operator (all institutions)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>当前审核人：{}</source>
         <translation>Reviewer: {}</translation>
     </message>
     <message>
         <location line="+26"/>
-        <location line="+232"/>
+        <location line="+239"/>
         <source>接受授权书</source>
         <translation>Accept the letter</translation>
     </message>
     <message>
-        <location line="-232"/>
+        <location line="-239"/>
         <source>审核申请</source>
         <translation>Review</translation>
     </message>
@@ -2158,7 +2226,7 @@ Mobile CA</translation>
         <translation>The queue is empty. Once an applicant submits, click “Refresh”.</translation>
     </message>
     <message>
-        <location line="+61"/>
+        <location line="+68"/>
         <source>申请 #{}</source>
         <translation>Application #{}</translation>
     </message>
@@ -2328,7 +2396,7 @@ Mobile CA</translation>
         <translation>The letter of application #{} was refused.</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
         <source>草稿（授权书待审核）</source>
         <translation>Draft (letter to review)</translation>
     </message>
@@ -2527,7 +2595,7 @@ Mobile CA</translation>
         <translation>This trading platform asks to use your certificate</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
         <source>操作</source>
         <translation>Operation</translation>
     </message>
@@ -2542,13 +2610,13 @@ Mobile CA</translation>
         <translation>QR code valid until</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+27"/>
         <location line="+3"/>
         <source>使用证书</source>
         <translation>Certificate</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+15"/>
         <source>本机没有可办理此项操作的证书，请先下载证书</source>
         <translation>No certificate on this computer can do this; download a certificate first</translation>
     </message>
@@ -2794,7 +2862,7 @@ Mobile CA</translation>
 <context>
     <name>ScanPage</name>
     <message>
-        <location filename="../../views/scan/scan_page.py" line="+82"/>
+        <location filename="../../views/scan/scan_page.py" line="+83"/>
         <source>扫一扫</source>
         <translation>Scan</translation>
     </message>
@@ -2871,23 +2939,23 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+210"/>
+        <location line="+231"/>
         <source>选择图片文件</source>
         <translation>Choose an image file</translation>
     </message>
     <message>
-        <location line="-205"/>
+        <location line="-226"/>
         <source>可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。</source>
         <translation>Paste a screenshot or QR code text (Ctrl+V), or drop an image file on this page.</translation>
     </message>
     <message>
         <location line="+20"/>
-        <location line="+258"/>
+        <location line="+282"/>
         <source>扫一扫尚未就绪：本机证书库未打开</source>
         <translation>Scan is not ready: the keystore of this computer is not open</translation>
     </message>
     <message>
-        <location line="-219"/>
+        <location line="-243"/>
         <source>点击“框选区域”，在屏幕上框出交易平台页面的二维码</source>
         <translation>Click “Select area” and draw around the QR code on the trading platform&apos;s page</translation>
     </message>
@@ -2962,12 +3030,12 @@ Mobile CA</translation>
         <translation>Area remembered ({w}% × {h}% of the screen); click “Select area” to choose another</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+55"/>
         <source>正在扫描屏幕区域，请让交易平台的二维码保持可见</source>
         <translation>Scanning the screen area; keep the trading platform&apos;s QR code visible</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>剪贴板是空的</source>
         <translation>The clipboard is empty</translation>
     </message>
@@ -2992,7 +3060,7 @@ Mobile CA</translation>
         <translation>No QR code found in the image</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+53"/>
         <source>已识别二维码，正在核验交易平台的请求…</source>
         <translation>QR code read; checking the trading platform&apos;s request…</translation>
     </message>
@@ -3095,7 +3163,7 @@ Mobile CA</translation>
     <message>
         <location line="+2"/>
         <source>本机 CA（内置，数据保存在本机）</source>
-        <translation>Local CA (built in; data kept on this computer)</translation>
+        <translation>Local CA (on this computer)</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -3156,12 +3224,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+124"/>
+        <location line="+127"/>
         <source>当前：</source>
         <translation>Now: </translation>
     </message>
     <message>
-        <location line="-123"/>
+        <location line="-126"/>
         <source>正在查找摄像头…</source>
         <translation>Looking for cameras…</translation>
     </message>
@@ -3233,7 +3301,7 @@ Mobile CA</translation>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+50"/>
         <source>摄像头 %1：%2（%3×%4）</source>
         <translation>Camera %1: %2 (%3×%4)</translation>
     </message>
@@ -3400,7 +3468,7 @@ Mobile CA</translation>
 <context>
     <name>SnapshotDialog</name>
     <message>
-        <location filename="../../views/camera_view.py" line="+182"/>
+        <location filename="../../views/camera_view.py" line="+201"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
