@@ -186,6 +186,7 @@ class ScanConfirmPage(Page):
         if who is None:
             note = set_role(PlainLabel(), "muted")
             note.setObjectName("requesterUnknown")
+            note.setWordWrap(True)
             note.setText(
                 self.tr(
                     "该交易平台没有说明是哪个浏览器发起的请求（旧版扫码协议）。"
