@@ -289,6 +289,28 @@ def test_ocsp_response_contents(ca):
         resp.extensions.get_extension_for_class(x509.OCSPNonce)
 
 
+def test_ocsp_knows_its_own_responder_certificate(ca):
+    """The responder's certificate is not in the engine's table, yet it is the CA's own:
+    "good", not "unknown" (a revoked record for it still wins)."""
+    responder = pki.OcspResponder(
+        issuer_cert=ca.issuing, responder_cert=ca.ocsp, responder_key=ca.ocsp_key
+    )
+    now = dt.datetime.now(dt.UTC)
+    request = _request(ca.ocsp, ca.issuing, hashes.SHA256())
+    resp = ocsp.load_der_ocsp_response(responder.respond(request, lambda s: None, now))
+    assert resp.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert resp.serial_number == ca.ocsp.serial_number
+    revoked = pki.CertStatusRecord(revoked_at=now, reason=RevocationReason.KEY_COMPROMISE)
+    resp = ocsp.load_der_ocsp_response(responder.respond(request, lambda s: revoked, now))
+    assert resp.certificate_status == ocsp.OCSPCertStatus.REVOKED
+    # Another serial of the same issuer is still "unknown".
+    other, _ = device_cert(ca)
+    resp = ocsp.load_der_ocsp_response(
+        responder.respond(_request(other, ca.issuing), lambda s: None, now)
+    )
+    assert resp.certificate_status == ocsp.OCSPCertStatus.UNKNOWN
+
+
 def test_ocsp_refusals(ca):
     now = dt.datetime.now(dt.UTC)
 
@@ -612,6 +634,7 @@ def test_pem_helpers(ca):
 def test_urls():
     assert URLS.crl("bjca") == "https://ca.example.test/crl/bjca.crl"
     assert URLS.root_ca("bjca") == "https://ca.example.test/ca/bjca-root.crt"
+    assert URLS.root_crl("bjca") == "https://ca.example.test/crl/bjca-root.crl"
     assert URLS.ocsp("bjca") == "https://ca.example.test/ocsp/bjca"
     assert URLS.ca_issuers("bjca") == "https://ca.example.test/ca/bjca.crt"
 
@@ -628,6 +651,13 @@ def test_ca_profiles(ca):
         ext(ca.root, x509.SubjectKeyIdentifier).value.digest
     )
     assert ca.issuing.not_valid_after_utc <= ca.root.not_valid_after_utc
+    # The issuing CA says where its status is (the root's CRL) and where its issuer is.
+    cdp = ext(ca.issuing, x509.CRLDistributionPoints).value
+    assert [d.full_name[0].value for d in cdp] == [URLS.root_crl(INSTITUTION)]
+    aia = ext(ca.issuing, x509.AuthorityInformationAccess).value
+    assert [(d.access_method, d.access_location.value) for d in aia] == [
+        (x509.AuthorityInformationAccessOID.CA_ISSUERS, URLS.root_ca(INSTITUTION))
+    ]
     assert isinstance(ca.root.signature_hash_algorithm, hashes.SHA256)
     assert isinstance(ca.root.public_key(), ec.EllipticCurvePublicKey)
 

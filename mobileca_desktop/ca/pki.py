@@ -137,6 +137,10 @@ class Urls:
         """The institution's OCSP responder (POST, or GET with the request in the path)."""
         return f"{self._base()}/ocsp/{self._id(institution_id)}"
 
+    def root_crl(self, institution_id: str) -> str:
+        """The root's CRL (DER): the revocation status of the issuing CA."""
+        return f"{self._base()}/crl/{self._id(institution_id)}-root.crl"
+
     def ca_issuers(self, institution_id: str) -> str:
         """The issuing CA's certificate (DER), for AIA caIssuers of end-entity certs."""
         return f"{self._base()}/ca/{self._id(institution_id)}.crt"
@@ -330,6 +334,21 @@ def make_issuing_ca(
         .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .add_extension(_ski(public_key), critical=False)
         .add_extension(_aki(root_cert), critical=False)
+        # The root publishes a CRL of the CAs it certified (rootcrl.py); the root runs no
+        # OCSP responder, so AIA names only where the root certificate is.
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(urls.root_crl(institution_id))],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
         .add_extension(
             x509.AuthorityInformationAccess(
                 [
@@ -889,6 +908,10 @@ class OcspResponder:
         validity: dt.timedelta = OCSP_VALIDITY,
     ) -> None:
         self._responder_cert = responder_cert
+        # The responder's own certificate is issued by the same CA but is not in the
+        # engine's issued-certificate table: it is known here, and answered "good" (it
+        # carries id-pkix-ocsp-nocheck, so a client need not ask, but some do).
+        self._own_serial = responder_cert.serial_number
         self.responder_key = responder_key
         self._validity = validity
         name_der = issuer_cert.subject.public_bytes()
@@ -936,6 +959,8 @@ class OcspResponder:
         except x509.ExtensionNotFound:
             nonce = None
         record = lookup(serial)
+        if record is None and serial == self._own_serial:
+            record = CertStatusRecord(cert=self._responder_cert)
         revoked_at = None
         reason = None
         if record is None:
