@@ -320,15 +320,15 @@ class CAEngine:
         return pki.chain_pem([ca.issuing, ca.root])
 
     def register_legal(self, reg: LegalEntityRegistration) -> Account:
-        company = identity.require_text("company_name", reg.company_name, max_len=100)
+        company = identity.require_name("company_name", reg.company_name)
         uscc = idcheck.validate_uscc(reg.uscc)
-        legal_name = identity.require_text("legal_person_name", reg.legal_person_name)
+        legal_name = identity.require_name("legal_person_name", reg.legal_person_name)
         id_number = idcheck.validate_id_number(reg.legal_person_id_number)
         phone = idcheck.validate_phone(reg.legal_person_phone)
         bank_account = idcheck.validate_bank_account(reg.bank_account)
-        bank_name = identity.require_text("bank_name", reg.bank_name)
-        province = identity.require_text("province", reg.province, max_len=32)
-        city = identity.require_text("city", reg.city, max_len=32)
+        bank_name = identity.require_name("bank_name", reg.bank_name)
+        province = identity.require_name("province", reg.province)
+        city = identity.require_name("city", reg.city)
         identity.check_password_strength(reg.password)
         pw_hash = identity.hash_password(self.config.passwords, reg.password)
         with self.store.tx() as s:
@@ -380,7 +380,7 @@ class CAEngine:
             return self._account_info(acc)
 
     def register_personal(self, reg: PersonalRegistration) -> Account:
-        name = identity.require_text("name", reg.name)
+        name = identity.require_name("name", reg.name)
         id_number = idcheck.validate_id_number(reg.id_number)
         phone = idcheck.validate_phone(reg.phone)
         identity.check_password_strength(reg.password)
@@ -689,7 +689,7 @@ class CAEngine:
             if handler is Handler.AGENT:
                 if agent is None:
                     raise E.InvalidInput(field="agent", reason="经办人信息 required")
-                name = identity.require_text("agent_name", agent.name)
+                name = identity.require_name("agent_name", agent.name)
                 idn = idcheck.validate_id_number(agent.id_number)
                 phone = idcheck.validate_phone(agent.phone)
                 if idn == acc.id_number:
@@ -1740,7 +1740,7 @@ class CAEngine:
             for k, v in (changes or {}).items():
                 if k not in allowed:
                     raise E.InvalidInput(field=k, reason="cannot be changed for this certificate")
-                subject[k] = identity.require_text(k, v, max_len=100)
+                subject[k] = identity.require_name(k, v)
             if subject == cert.subject:
                 raise E.InvalidInput(field="changes", reason="nothing changed")
             orig = s.get(ApplicationRow, cert.application_id)
@@ -2105,7 +2105,7 @@ class CAEngine:
     def grant(
         self, session: Session, certificate_id: int, agent: AgentDetails, valid_until: dt.datetime
     ) -> GrantInfo:
-        name = identity.require_text("agent_name", agent.name)
+        name = identity.require_name("agent_name", agent.name)
         idn = idcheck.validate_id_number(agent.id_number)
         phone = idcheck.validate_phone(agent.phone)
         with self.store.tx() as s:
