@@ -225,3 +225,26 @@ def test_a_long_name_survives_change_and_renewal(services, company, portrait):
     full = {NameOID.ORGANIZATION_NAME: long_name}
     _check_issued(services, s, change.id, full, long_name, long_name)
     assert services.ca.me(s).company_name == long_name
+
+
+def test_a_refused_character_is_named_in_the_supplier_s_words(services, people):
+    reg = LegalEntityRegistration(
+        company_name="山西示例\u202e建设工程有限公司",  # a right-to-left override hidden inside
+        uscc=people.uscc(),
+        province="山西省",
+        city="太原市",
+        bank_name="中国工商银行太原分行",
+        bank_account="0502 1234 5678 9012 345",
+        legal_person_name="王建国",
+        legal_person_id_number=people.id_number(1975),
+        legal_person_phone=people.phone(),
+        password=PASSWORD,
+    )
+    with pytest.raises(E.InvalidInput) as refused:
+        services.ca.register_legal(reg)
+    from mobileca_desktop.views import messages
+
+    assert messages.error_text(refused.value, "zh") == (
+        "单位名称填写有误：含有不能显示或打印的字符（U+202E）"
+    )
+    assert "U+202E" in messages.error_text(refused.value, "en")
