@@ -216,6 +216,8 @@ def build(services, company, agent, portrait) -> Artefacts:
     out.end_entities["ocsp_responder"] = responder
     out.ocsp["responder_self"] = ca.ocsp(INSTITUTION, _ocsp_request(responder, issuing))
     out.ocsp["malformed"] = ca.ocsp(INSTITUTION, b"not a request")
+    # Asked of another institution's responder: not ours to answer.
+    out.ocsp["unauthorized"] = ca.ocsp("sxca", _ocsp_request(laptop.cert, issuing))
 
     out.crls["empty"] = ca.crl(INSTITUTION)
     ca.revoke_device_certificate(

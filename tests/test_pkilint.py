@@ -15,6 +15,7 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import ocsp
 from helpers_pki import INSTITUTION, build
 
 pytest.importorskip("pkilint")
@@ -56,6 +57,14 @@ def _lint(main, args: list[str]) -> list[dict]:
 def test_everything_the_ca_makes_passes_pkilint(services, company, agent, portrait, tmp_path):
     art = build(services, company, agent, portrait)
     der = serialization.Encoding.DER
+    # The kinds are what their names say (the engine's responder knows its own certificate).
+    status = {k: ocsp.load_der_ocsp_response(v) for k, v in art.ocsp.items()}
+    assert status["good"].certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert status["responder_self"].certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert status["revoked"].certificate_status is ocsp.OCSPCertStatus.REVOKED
+    assert status["unknown"].certificate_status is ocsp.OCSPCertStatus.UNKNOWN
+    assert status["malformed"].response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+    assert status["unauthorized"].response_status is ocsp.OCSPResponseStatus.UNAUTHORIZED
     reports: dict[str, list[dict]] = {}
 
     def write(name: str, data: bytes) -> str:
@@ -90,7 +99,15 @@ def test_everything_the_ca_makes_passes_pkilint(services, company, agent, portra
     for name, response in art.ocsp.items():
         reports[f"ocsp {name}"] = _lint(lint_ocsp_response.main, [write(f"ocsp-{name}", response)])
 
-    assert len(certs) >= 4 + 4 + 10 and len(art.ocsp) >= 5 and len(art.crls) >= 2
+    assert len(certs) >= 4 + 4 + 10 and len(art.crls) >= 2
+    assert set(art.ocsp) == {
+        "good",
+        "revoked",
+        "unknown",
+        "responder_self",
+        "malformed",
+        "unauthorized",
+    }
     bad = {
         doc: [
             f
