@@ -24,17 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
-from mobileca_desktop.ca import (
-    audit,
-    documents,
-    face,
-    idcheck,
-    identity,
-    institutions,
-    pki,
-    rootcrl,
-    seals,
-)
+from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
 from mobileca_desktop.ca import sms as smsmod
 from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
 from mobileca_desktop.ca.db import (
@@ -1888,6 +1878,8 @@ class CAEngine:
     def root_crl(self, institution_id: str) -> bytes:
         """The institution root's CRL (DER), the issuing CA's revocation status
         (``rootcrl.py``); re-signed when missing or stale."""
+        from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
         now = self.clock.now()
         with self.store.read() as s:
             if s.get(InstitutionRow, institution_id) is None:
