@@ -266,3 +266,72 @@ def test_every_chain_verifies_strictly_with_crls(services, company, agent, portr
     (tmp_path / "leaf-crl.pem").write_bytes(pki_crl_pem(art.crls["revocations"]))
     out = run(*base[:-1], "leaf-crl.pem", "encryption.pem", cwd=tmp_path)  # -CRLfile leaf-crl.pem
     assert out.returncode != 0 and "unable to get certificate CRL" in out.stdout + out.stderr
+
+
+def test_issuing_cas_made_before_root_crls_get_their_pointer(
+    services, activated, tmp_path, engine_config
+):
+    """A CA folder whose issuing CAs have no CRL distribution point (made before roots
+    published CRLs) gets them re-certified on open: same name, key and validity, so the
+    certificates issued before still pass the strict check."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from mobileca_desktop.ca.db import AuditRow, InstitutionRow, select
+    from mobileca_desktop.ca.engine import CAEngine
+
+    engine = services.engine
+    wrap = engine.keys["ca-key-wrap"]
+    with engine.store.tx() as s:
+        for row in s.execute(select(InstitutionRow)).scalars():
+            cert = x509.load_pem_x509_certificate(row.issuing_pem.encode())
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(cert.subject)
+                .issuer_name(cert.issuer)
+                .public_key(cert.public_key())
+                .serial_number(cert.serial_number)
+                .not_valid_before(cert.not_valid_before_utc)
+                .not_valid_after(cert.not_valid_after_utc)
+            )
+            for ext in cert.extensions:
+                if not isinstance(ext.value, x509.CRLDistributionPoints):
+                    builder = builder.add_extension(ext.value, critical=ext.critical)
+            root_key = pki.unwrap_private_key(row.root_key, wrap, f"{row.id}/root")
+            row.issuing_pem = pki.to_pem(builder.sign(root_key, hashes.SHA256()))
+    with engine.store.read() as s:
+        old = x509.load_pem_x509_certificate(s.get(InstitutionRow, "bjca").issuing_pem.encode())
+    with pytest.raises(x509.ExtensionNotFound):
+        old.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+
+    reopened = CAEngine.open(tmp_path / "ca", config=engine_config)
+    try:
+        chain = x509.load_pem_x509_certificates(reopened.chain_pem("bjca").encode())
+        new = chain[0]
+        cdp = new.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        assert cdp[0].full_name[0].value == reopened.urls.root_crl("bjca")
+        assert new.subject == old.subject and new.public_key() == old.public_key()
+        assert new.not_valid_before_utc == old.not_valid_before_utc
+        assert new.not_valid_after_utc == old.not_valid_after_utc
+        assert new.serial_number != old.serial_number
+        with reopened.store.read() as s:
+            actions = s.execute(select(AuditRow.action)).scalars().all()
+        assert actions.count("ca.issuing_recertified") == 4  # one per institution
+        assert reopened.audit_verify()[1] is None  # the audit chain is intact
+        # What was issued before chains to the re-certified CA, strictly, with both CRLs.
+        (tmp_path / "issuing-new.pem").write_bytes(new.public_bytes(serialization.Encoding.PEM))
+        crls = pki_crl_pem(reopened.crl("bjca")) + pki_crl_pem(reopened.root_crl("bjca"))
+        (tmp_path / "crls.pem").write_bytes(crls)
+        out = run(
+            "verify", "-x509_strict", "-crl_check_all", "-CAfile", "root.pem",
+            "-untrusted", "issuing-new.pem", "-CRLfile", "crls.pem", "dev.pem",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+    finally:
+        reopened.close()
+    again = CAEngine.open(tmp_path / "ca", config=engine_config)
+    try:
+        assert x509.load_pem_x509_certificates(again.chain_pem("bjca").encode())[0] == new
+    finally:
+        again.close()

@@ -204,6 +204,11 @@ class CAEngine:
             keys = Keys(source.master_secret(bytes.fromhex(salt_hex), create=False))
             if keys.check_value() != self.store.get_meta(s, "secret_check"):
                 raise E.SecretUnavailable(reason="the secret does not belong to this CA's data")
+            from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
+            rootcrl.add_distribution_points(
+                self.store, s, keys["ca-key-wrap"], self.urls, self.clock.now()
+            )
             return keys
 
     def _wrap_kmc(self, key, key_id: str) -> bytes:
