@@ -11,8 +11,9 @@ errors as the local ones.
   is retried when the connection could not even be opened (nothing was sent).
 - TLS: verification is never turned off. ``ca_root`` (the CA root's PEM) is the only
   trust anchor; or ``root_fingerprint`` (the SHA-256 the server prints at start-up, the
-  client's ``--ca-root-sha256``) pins the root, which is then fetched once from ``/ca/tls-root.crt`` and
-  accepted only if its fingerprint matches. Plain ``http://`` is for loopback servers.
+  client's ``--ca-root-sha256``) pins the root, which is then fetched once from
+  ``/ca/tls-root.crt`` and accepted only if its fingerprint matches. Plain ``http://`` is
+  for loopback servers.
 """
 
 from __future__ import annotations
