@@ -335,3 +335,41 @@ def test_issuing_cas_made_before_root_crls_get_their_pointer(
         assert x509.load_pem_x509_certificates(again.chain_pem("bjca").encode())[0] == new
     finally:
         again.close()
+
+
+def test_ocsp_responder_is_renewed_before_it_expires(services, activated, tmp_path):
+    """A responder certificate lives a year: a month before it ends (here: the demo clock
+    moved on 340 days) the CA makes a new one and keeps answering "good" for the old."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509 import ocsp
+
+    from mobileca_desktop.ca.db import AuditRow, select
+
+    s, cid, dev, res = activated
+    issuing = x509.load_pem_x509_certificates(res.chain_pem.encode())[0]
+
+    def ask(cert: x509.Certificate) -> ocsp.OCSPResponse:
+        req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuing, hashes.SHA256()).build()
+        der = services.ca.ocsp("bjca", req.public_bytes(serialization.Encoding.DER))
+        return ocsp.load_der_ocsp_response(der)
+
+    old = ask(dev.cert).certificates[0]
+    assert ask(dev.cert).certificates[0] == old  # not due: the same responder
+    services.clock.advance(services.review.operator_session(), 340 * 86400)
+    answer = ask(dev.cert)
+    new = answer.certificates[0]
+    now, real = services.clock.info().now, services.clock.info().real_now
+    assert new.serial_number != old.serial_number and new.public_key() != old.public_key()
+    assert new.not_valid_after_utc > now + dt.timedelta(days=300)
+    assert new.not_valid_before_utc <= real  # not dated in the real future
+    new.verify_directly_issued_by(issuing)
+    new.public_key().verify(answer.signature, answer.tbs_response_bytes, ec.ECDSA(hashes.SHA256()))
+    assert answer.certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert ask(old).certificate_status is ocsp.OCSPCertStatus.GOOD  # recorded, still known
+    assert ask(new).certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert ask(dev.cert).certificates[0] == new  # renewed once only
+    with services.engine.store.read() as db:
+        actions = db.execute(select(AuditRow.action)).scalars().all()
+    assert actions.count("ca.ocsp_responder_renewed") == 1

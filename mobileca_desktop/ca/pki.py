@@ -365,9 +365,12 @@ def make_ocsp_responder(
     issuer_key: ec.EllipticCurvePrivateKey,
     now: dt.datetime,
     days: int = 365,
+    not_before: dt.datetime | None = None,
 ) -> x509.Certificate:
-    """The issuing CA's delegated OCSP responder (RFC 6960 §4.2.2.2)."""
+    """The issuing CA's delegated OCSP responder (RFC 6960 §4.2.2.2), valid from
+    ``not_before`` (default ``now``) for ``days`` from ``now``."""
     now = _utc(now)
+    start = _utc(not_before) if not_before is not None else now
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, _COUNTRY),
@@ -380,7 +383,7 @@ def make_ocsp_responder(
             subject=subject,
             public_key=key.public_key(),
             serial=random_serial(),
-            not_before=now - CLOCK_SKEW,
+            not_before=start - CLOCK_SKEW,
             not_after=now + dt.timedelta(days=days),
             issuer_cert=issuer_cert,
         )
