@@ -262,6 +262,17 @@ def test_every_chain_verifies_strictly_with_crls(services, company, agent, portr
             assert out.returncode != 0 and "revoked" in out.stdout + out.stderr, name
         else:
             assert out.returncode == 0, (name, out.stdout + out.stderr)
+    # Every institution's issuing CA, strictly, against its root's CRL.
+    for inst, ca_cert in art.issuing.items():
+        (tmp_path / f"{inst}-root.pem").write_bytes(art.roots[inst].public_bytes(pem))
+        (tmp_path / f"{inst}-issuing.pem").write_bytes(ca_cert.public_bytes(pem))
+        (tmp_path / f"{inst}-root-crl.pem").write_bytes(pki_crl_pem(art.root_crls[inst]))
+        out = run(
+            "verify", "-x509_strict", "-crl_check", "-CAfile", f"{inst}-root.pem",
+            "-CRLfile", f"{inst}-root-crl.pem", f"{inst}-issuing.pem",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert out.returncode == 0, (inst, out.stdout + out.stderr)
     # Without the root's CRL the issuing CA's status is unknown: the check fails.
     (tmp_path / "leaf-crl.pem").write_bytes(pki_crl_pem(art.crls["revocations"]))
     out = run(*base[:-1], "leaf-crl.pem", "encryption.pem", cwd=tmp_path)  # -CRLfile leaf-crl.pem
