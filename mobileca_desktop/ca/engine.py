@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
+import mobileca_desktop.ca.responders as responders
 from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
 from mobileca_desktop.ca import sms as smsmod
 from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
@@ -204,6 +205,11 @@ class CAEngine:
             keys = Keys(source.master_secret(bytes.fromhex(salt_hex), create=False))
             if keys.check_value() != self.store.get_meta(s, "secret_check"):
                 raise E.SecretUnavailable(reason="the secret does not belong to this CA's data")
+            from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
+            rootcrl.add_distribution_points(
+                self.store, s, keys["ca-key-wrap"], self.urls, self.clock.now()
+            )
             return keys
 
     def _wrap_kmc(self, key, key_id: str) -> bytes:
@@ -310,15 +316,15 @@ class CAEngine:
         return pki.chain_pem([ca.issuing, ca.root])
 
     def register_legal(self, reg: LegalEntityRegistration) -> Account:
-        company = identity.require_text("company_name", reg.company_name, max_len=100)
+        company = identity.require_name("company_name", reg.company_name)
         uscc = idcheck.validate_uscc(reg.uscc)
-        legal_name = identity.require_text("legal_person_name", reg.legal_person_name)
+        legal_name = identity.require_name("legal_person_name", reg.legal_person_name)
         id_number = idcheck.validate_id_number(reg.legal_person_id_number)
         phone = idcheck.validate_phone(reg.legal_person_phone)
         bank_account = idcheck.validate_bank_account(reg.bank_account)
-        bank_name = identity.require_text("bank_name", reg.bank_name)
-        province = identity.require_text("province", reg.province, max_len=32)
-        city = identity.require_text("city", reg.city, max_len=32)
+        bank_name = identity.require_name("bank_name", reg.bank_name)
+        province = identity.require_name("province", reg.province)
+        city = identity.require_name("city", reg.city)
         identity.check_password_strength(reg.password)
         pw_hash = identity.hash_password(self.config.passwords, reg.password)
         with self.store.tx() as s:
@@ -370,7 +376,7 @@ class CAEngine:
             return self._account_info(acc)
 
     def register_personal(self, reg: PersonalRegistration) -> Account:
-        name = identity.require_text("name", reg.name)
+        name = identity.require_name("name", reg.name)
         id_number = idcheck.validate_id_number(reg.id_number)
         phone = idcheck.validate_phone(reg.phone)
         identity.check_password_strength(reg.password)
@@ -679,7 +685,7 @@ class CAEngine:
             if handler is Handler.AGENT:
                 if agent is None:
                     raise E.InvalidInput(field="agent", reason="经办人信息 required")
-                name = identity.require_text("agent_name", agent.name)
+                name = identity.require_name("agent_name", agent.name)
                 idn = idcheck.validate_id_number(agent.id_number)
                 phone = idcheck.validate_phone(agent.phone)
                 if idn == acc.id_number:
@@ -1730,7 +1736,7 @@ class CAEngine:
             for k, v in (changes or {}).items():
                 if k not in allowed:
                     raise E.InvalidInput(field=k, reason="cannot be changed for this certificate")
-                subject[k] = identity.require_text(k, v, max_len=100)
+                subject[k] = identity.require_name(k, v)
             if subject == cert.subject:
                 raise E.InvalidInput(field="changes", reason="nothing changed")
             orig = s.get(ApplicationRow, cert.application_id)
@@ -1875,10 +1881,45 @@ class CAEngine:
         with self.store.tx() as s:
             return self._regen_crl(s, institution_id, now)
 
+    def _renew_responder(self, institution_id: str) -> _CA:
+        """A new OCSP responder certificate before the old one ends (``responders.py``)."""
+        info = self.clock.info()
+        with self.store.tx() as s:
+            row = s.get(InstitutionRow, institution_id)
+            responders.renew(
+                s,
+                row,
+                self.keys["ca-key-wrap"],
+                now=info.now,
+                # Not dated in the real future when the demo clock is ahead.
+                not_before=min(info.now, info.real_now),
+            )
+        with self._ca_lock:
+            self._ca_cache.pop(institution_id, None)
+        return self._ca(institution_id)
+
+    def root_crl(self, institution_id: str) -> bytes:
+        """The institution root's CRL (DER), the issuing CA's revocation status
+        (``rootcrl.py``); re-signed when missing or stale."""
+        from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
+        now = self.clock.now()
+        with self.store.read() as s:
+            if s.get(InstitutionRow, institution_id) is None:
+                raise E.NotFound(what="CA institution", id=institution_id)
+            der = rootcrl.current(self.store, s, institution_id, now)
+        if der is not None:
+            return der
+        with self.store.tx() as s:
+            row = s.get(InstitutionRow, institution_id)
+            return rootcrl.regenerate(self.store, s, row, self.keys["ca-key-wrap"], now)
+
     def ocsp(self, institution_id: str, request_der: bytes) -> bytes:
         """RFC 6960 response for one request, signed by the institution's OCSP responder."""
         ca = self._ca(institution_id)
         now = self.clock.now()
+        if responders.due(ca.ocsp, ca.issuing, now):
+            ca = self._renew_responder(institution_id)
 
         def lookup(serial: int):
             # A Core query on a plain connection: an ORM session per request cost ~0.2 ms of
@@ -2081,7 +2122,7 @@ class CAEngine:
     def grant(
         self, session: Session, certificate_id: int, agent: AgentDetails, valid_until: dt.datetime
     ) -> GrantInfo:
-        name = identity.require_text("agent_name", agent.name)
+        name = identity.require_name("agent_name", agent.name)
         idn = idcheck.validate_id_number(agent.id_number)
         phone = idcheck.validate_phone(agent.phone)
         with self.store.tx() as s:
