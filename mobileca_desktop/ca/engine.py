@@ -24,7 +24,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
-from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
+from mobileca_desktop.ca import (
+    audit,
+    documents,
+    face,
+    idcheck,
+    identity,
+    institutions,
+    pki,
+    rootcrl,
+    seals,
+)
 from mobileca_desktop.ca import sms as smsmod
 from mobileca_desktop.ca import tsa as tsamod
 from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
@@ -1890,6 +1900,20 @@ class CAEngine:
                     return inst.crl_der
         with self.store.tx() as s:
             return self._regen_crl(s, institution_id, now)
+
+    def root_crl(self, institution_id: str) -> bytes:
+        """The institution root's CRL (DER), the issuing CA's revocation status
+        (``rootcrl.py``); re-signed when missing or stale."""
+        now = self.clock.now()
+        with self.store.read() as s:
+            if s.get(InstitutionRow, institution_id) is None:
+                raise E.NotFound(what="CA institution", id=institution_id)
+            der = rootcrl.current(self.store, s, institution_id, now)
+        if der is not None:
+            return der
+        with self.store.tx() as s:
+            row = s.get(InstitutionRow, institution_id)
+            return rootcrl.regenerate(self.store, s, row, self.keys["ca-key-wrap"], now)
 
     def ocsp(self, institution_id: str, request_der: bytes) -> bytes:
         """RFC 6960 response for one request, signed by the institution's OCSP responder."""

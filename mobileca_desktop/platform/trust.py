@@ -24,11 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mobileca_desktop.crypto import oids
+
 _DER = serialization.Encoding.DER
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 OCSP_SKEW = dt.timedelta(minutes=5)
 # The agent's grant id in an agent's device certificate (the CA engine's private OID).
-GRANT_EXTENSION_OID = x509.ObjectIdentifier("2.25.301844170368351312358790137440161032829")
+GRANT_EXTENSION_OID = oids.GRANT_EXTENSION
 
 _REVOCATION_TEXT = {
     x509.ReasonFlags.superseded: "证书已被更新或变更取代",
@@ -221,11 +223,9 @@ def subject_of(cert: x509.Certificate) -> Subject:
     cn = _attr(name, NameOID.COMMON_NAME) or ""
     agent = _attr(name, NameOID.PSEUDONYM)
     grant = None
-    try:
-        ext = cert.extensions.get_extension_for_oid(GRANT_EXTENSION_OID)
+    ext = oids.find_extension(cert, oids.GRANT_EXTENSION_OIDS)
+    if ext is not None:
         grant = ext.value.value[2:].decode("utf-8", "replace")
-    except x509.ExtensionNotFound:
-        pass
     if uscc:
         kind = "unit" if cn == org else "legal_rep"
         return Subject(

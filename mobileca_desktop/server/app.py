@@ -753,6 +753,11 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     def issuing_cert(institution_id: InstitutionId):
         return _der(_chain(institution_id)[0])
 
+    # Before /crl/{institution_id}.crl, which would otherwise take "bjca-root" as an id.
+    @app.get("/crl/{institution_id}-root.crl", tags=pki_tags, operation_id="pki.root_crl")
+    def root_crl(institution_id: InstitutionId):
+        return Response(engine.root_crl(institution_id), media_type="application/pkix-crl")
+
     @app.get("/crl/{institution_id}.crl", tags=pki_tags, operation_id="pki.crl")
     def crl(institution_id: InstitutionId):
         return Response(engine.crl(institution_id), media_type="application/pkix-crl")

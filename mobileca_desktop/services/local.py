@@ -152,6 +152,9 @@ class LocalCAService(CAService):
     def crl(self, institution_id):
         return self.engine.crl(institution_id)
 
+    def root_crl(self, institution_id):
+        return self.engine.root_crl(institution_id)
+
     def ocsp(self, institution_id, request_der):
         return self.engine.ocsp(institution_id, request_der)
 

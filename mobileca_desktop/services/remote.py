@@ -430,6 +430,9 @@ class RemoteCAService(CAService):
     def crl(self, institution_id) -> bytes:
         return self.http.request("GET", f"/crl/{_q(institution_id)}.crl").content
 
+    def root_crl(self, institution_id) -> bytes:
+        return self.http.request("GET", f"/crl/{_q(institution_id)}-root.crl").content
+
     def ocsp(self, institution_id, request_der) -> bytes:
         return self.http.request(
             "POST",

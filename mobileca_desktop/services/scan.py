@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mobileca_desktop.config import Settings
-from mobileca_desktop.crypto import ecies
+from mobileca_desktop.crypto import ecies, oids
 from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import (
     CertificateUnavailable,
@@ -178,7 +178,7 @@ def _platform_problem(tp: TrustedPlatform) -> str | None:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return "the certificate has no extended key usage"
-    if sp.PLATFORM_SIGNING_EKU_OID not in eku:
+    if not oids.has_platform_signing_eku(eku):
         return "the certificate is not a platform-signing certificate (EKU)"
     if tp.origin not in _san_origins(cert):
         return "the origin is not the one in the certificate"
