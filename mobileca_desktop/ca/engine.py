@@ -1883,6 +1883,7 @@ class CAEngine:
             revoked=revoked,
             crl_number=inst.crl_number,
             now=now,
+            issued_at=min(now, self.clock.real_now()),
         )
         inst.crl_der = crl.public_bytes(serialization.Encoding.DER)
         return inst.crl_der
@@ -1904,7 +1905,8 @@ class CAEngine:
     def root_crl(self, institution_id: str) -> bytes:
         """The institution root's CRL (DER), the issuing CA's revocation status
         (``rootcrl.py``); re-signed when missing or stale."""
-        now = self.clock.now()
+        # Dated by the real clock when the demo clock is ahead (see Clock.issue_now).
+        now = self.clock.issue_now()
         with self.store.read() as s:
             if s.get(InstitutionRow, institution_id) is None:
                 raise E.NotFound(what="CA institution", id=institution_id)
@@ -1934,7 +1936,7 @@ class CAEngine:
                 reason=RevocationReason(row.revocation_reason) if row.revocation_reason else None,
             )
 
-        return ca.responder.respond(request_der, lookup, now)
+        return ca.responder.respond(request_der, lookup, now, issued_at=self.clock.issue_now())
 
     # --- activation (证书下载 / 激活) ---------------------------------------------------------
 
@@ -2032,7 +2034,9 @@ class CAEngine:
                 subject=subject,
                 public_key=public_key,
                 serial=pki.random_serial(),
-                not_before=now,
+                # Not in the real future when the demo clock is ahead: seals time-stamped
+                # by the real clock must find the certificate already valid.
+                not_before=self.clock.issue_now(),
                 not_after=not_after,
                 issuer_cert=ca.issuing,
                 issuer_key=ca.issuing_key,
