@@ -24,17 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
-from mobileca_desktop.ca import (
-    audit,
-    documents,
-    face,
-    idcheck,
-    identity,
-    institutions,
-    pki,
-    rootcrl,
-    seals,
-)
+from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
 from mobileca_desktop.ca import sms as smsmod
 from mobileca_desktop.ca import tsa as tsamod
 from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
@@ -336,15 +326,15 @@ class CAEngine:
         return self.tsa.respond(institution_id, request_der)
 
     def register_legal(self, reg: LegalEntityRegistration) -> Account:
-        company = identity.require_text("company_name", reg.company_name, max_len=100)
+        company = identity.require_name("company_name", reg.company_name)
         uscc = idcheck.validate_uscc(reg.uscc)
-        legal_name = identity.require_text("legal_person_name", reg.legal_person_name)
+        legal_name = identity.require_name("legal_person_name", reg.legal_person_name)
         id_number = idcheck.validate_id_number(reg.legal_person_id_number)
         phone = idcheck.validate_phone(reg.legal_person_phone)
         bank_account = idcheck.validate_bank_account(reg.bank_account)
-        bank_name = identity.require_text("bank_name", reg.bank_name)
-        province = identity.require_text("province", reg.province, max_len=32)
-        city = identity.require_text("city", reg.city, max_len=32)
+        bank_name = identity.require_name("bank_name", reg.bank_name)
+        province = identity.require_name("province", reg.province)
+        city = identity.require_name("city", reg.city)
         identity.check_password_strength(reg.password)
         pw_hash = identity.hash_password(self.config.passwords, reg.password)
         with self.store.tx() as s:
@@ -396,7 +386,7 @@ class CAEngine:
             return self._account_info(acc)
 
     def register_personal(self, reg: PersonalRegistration) -> Account:
-        name = identity.require_text("name", reg.name)
+        name = identity.require_name("name", reg.name)
         id_number = idcheck.validate_id_number(reg.id_number)
         phone = idcheck.validate_phone(reg.phone)
         identity.check_password_strength(reg.password)
@@ -705,7 +695,7 @@ class CAEngine:
             if handler is Handler.AGENT:
                 if agent is None:
                     raise E.InvalidInput(field="agent", reason="经办人信息 required")
-                name = identity.require_text("agent_name", agent.name)
+                name = identity.require_name("agent_name", agent.name)
                 idn = idcheck.validate_id_number(agent.id_number)
                 phone = idcheck.validate_phone(agent.phone)
                 if idn == acc.id_number:
@@ -1756,7 +1746,7 @@ class CAEngine:
             for k, v in (changes or {}).items():
                 if k not in allowed:
                     raise E.InvalidInput(field=k, reason="cannot be changed for this certificate")
-                subject[k] = identity.require_text(k, v, max_len=100)
+                subject[k] = identity.require_name(k, v)
             if subject == cert.subject:
                 raise E.InvalidInput(field="changes", reason="nothing changed")
             orig = s.get(ApplicationRow, cert.application_id)
@@ -1905,6 +1895,8 @@ class CAEngine:
     def root_crl(self, institution_id: str) -> bytes:
         """The institution root's CRL (DER), the issuing CA's revocation status
         (``rootcrl.py``); re-signed when missing or stale."""
+        from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
         # Dated by the real clock when the demo clock is ahead (see Clock.issue_now).
         now = self.clock.issue_now()
         with self.store.read() as s:
@@ -2125,7 +2117,7 @@ class CAEngine:
     def grant(
         self, session: Session, certificate_id: int, agent: AgentDetails, valid_until: dt.datetime
     ) -> GrantInfo:
-        name = identity.require_text("agent_name", agent.name)
+        name = identity.require_name("agent_name", agent.name)
         idn = idcheck.validate_id_number(agent.id_number)
         phone = idcheck.validate_phone(agent.phone)
         with self.store.tx() as s:

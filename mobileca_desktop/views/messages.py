@@ -262,6 +262,10 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"must be 18 characters, not (\d+)"), r"应为 18 位，当前 \1 位"),
     (re.compile(r"at most (\d+) characters"), r"最多 \1 个字"),
     (re.compile(r"illegal character (.+)"), r"含有不允许的字符 \1"),
+    (
+        re.compile(r"contains a character that cannot be printed \((U\+[0-9A-F]+)\)"),
+        r"含有不能显示或打印的字符（\1）",
+    ),
     (re.compile(r"more than one face found \((\d+)\)"), r"照片中有 \1 张人脸，请只拍本人"),
     (re.compile(r"the amount is wrong \((\d+) tries left\)"), r"金额不正确，还可尝试 \1 次"),
 ]
