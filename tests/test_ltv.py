@@ -37,7 +37,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from mobileca_desktop.ca import tsa
 from mobileca_desktop.ca.engine import EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
-from mobileca_desktop.domain.errors import CertificateUnavailable
+from mobileca_desktop.domain.errors import CertificateUnavailable, ServiceUnavailable
 from mobileca_desktop.domain.models import AccountKind
 from mobileca_desktop.platform import ltvcheck, pdfcheck
 from mobileca_desktop.platform.trust import CertificateChecker, EngineTrust, Refusal, subject_of
@@ -304,3 +304,22 @@ def test_a_demo_clock_moved_forward_makes_no_future_dated_evidence(services, com
     assert abs(check.signing_time - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
     _sig, result = _lta(sealed, _root(services))
     assert result.ades_subindic is AdESPassed.OK, result.failure_msg
+
+
+def test_sealing_needs_the_ca_and_says_so_when_it_is_unreachable(services, holder, engine_config):
+    """Long-term material comes from the CA before anything is signed: with the CA server
+    gone, ``gather`` raises ``ServiceUnavailable`` (the views' "try again, nothing lost")."""
+    _s, _cid, device = holder
+    url = engine_config.public_url
+    ca_server = ThreadedServer(create_app(services.engine), port=int(url.rsplit(":", 1)[1]))
+    ca_server.start()
+    remote = RemoteServices.connect(url)
+    try:
+        material = ltv.gather(remote.ca, device.cert)
+        assert material is not None and material.level is ltv.PadesLevel.B_LTA
+        ca_server.stop()
+        with pytest.raises(ServiceUnavailable):
+            ltv.gather(remote.ca, device.cert)
+    finally:
+        remote.close()
+        ca_server.stop()
