@@ -13,19 +13,18 @@ import contextlib
 import io
 import json
 
-import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 from helpers_pki import INSTITUTION, build
-
-pytest.importorskip("pkilint")
-
 from pkilint.bin import (
     lint_crl,
     lint_ocsp_response,
     lint_pkix_cert,
     lint_pkix_signer_signee_cert_chain,
 )
+
+from mobileca_desktop.crypto import oids
 
 # (finding code, message) -> why it is not a defect.
 ACCEPTED: dict[tuple[str, str], str] = {
@@ -57,6 +56,14 @@ def _lint(main, args: list[str]) -> list[dict]:
 def test_everything_the_ca_makes_passes_pkilint(services, company, agent, portrait, tmp_path):
     art = build(services, company, agent, portrait)
     der = serialization.Encoding.DER
+    # The profiles carry what they are here for: pkilint must see the project's extensions.
+    ee = art.end_entities
+    ee["device:long-names"].extensions.get_extension_for_oid(oids.FULL_NAME_EXTENSION)
+    ee["device:agent"].extensions.get_extension_for_oid(oids.GRANT_EXTENSION)
+    assert (
+        oids.PLATFORM_SIGNING_EKU
+        in ee["platform"].extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    )
     # The kinds are what their names say (the engine's responder knows its own certificate).
     status = {k: ocsp.load_der_ocsp_response(v) for k, v in art.ocsp.items()}
     assert status["good"].certificate_status is ocsp.OCSPCertStatus.GOOD

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import segno
 from conftest import PASSWORD, demo_company, pdf_bytes
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from helpers_flow import Device
 from helpers_keystore import approved_certificate
@@ -618,3 +619,18 @@ def test_the_platform_is_a_relying_party_not_a_client():
                 names = [node.module]
             for name in names:
                 assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+def test_a_company_with_a_long_name_logs_in_under_its_full_name(platform, services, people):
+    """100 characters do not fit a certificate's subject (the CN takes 64 bytes): the
+    platform reads the whole registered name from the CA's full-names extension."""
+    long_name = ("山西省太原市示例建设工程集团股份有限公司第三分公司" * 5)[:100]
+    reg = dataclasses.replace(demo_company(people), company_name=long_name)
+    services.ca.register_legal(reg)
+    s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
+    cid = approved_certificate(services, reg, s)
+    device = activated_device(services, s, cid, reg.legal_person_phone)
+    cn = device.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    assert len(cn.encode()) <= 64 and cn != long_name
+    page = login_with(platform, services, device)
+    assert f"登录成功：<b>{long_name}</b>" in page.get("/").text

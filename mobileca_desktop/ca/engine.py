@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
+import mobileca_desktop.ca.responders as responders
 from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
 from mobileca_desktop.ca import sms as smsmod
 from mobileca_desktop.ca import tsa as tsamod
@@ -212,6 +213,11 @@ class CAEngine:
             keys = Keys(source.master_secret(bytes.fromhex(salt_hex), create=False))
             if keys.check_value() != self.store.get_meta(s, "secret_check"):
                 raise E.SecretUnavailable(reason="the secret does not belong to this CA's data")
+            from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
+            rootcrl.add_distribution_points(
+                self.store, s, keys["ca-key-wrap"], self.urls, self.clock.now()
+            )
             return keys
 
     def _wrap_kmc(self, key, key_id: str) -> bytes:
@@ -1892,6 +1898,23 @@ class CAEngine:
         with self.store.tx() as s:
             return self._regen_crl(s, institution_id, now)
 
+    def _renew_responder(self, institution_id: str) -> _CA:
+        """A new OCSP responder certificate before the old one ends (``responders.py``)."""
+        info = self.clock.info()
+        with self.store.tx() as s:
+            row = s.get(InstitutionRow, institution_id)
+            responders.renew(
+                s,
+                row,
+                self.keys["ca-key-wrap"],
+                now=info.now,
+                # Not dated in the real future when the demo clock is ahead.
+                not_before=min(info.now, info.real_now),
+            )
+        with self._ca_lock:
+            self._ca_cache.pop(institution_id, None)
+        return self._ca(institution_id)
+
     def root_crl(self, institution_id: str) -> bytes:
         """The institution root's CRL (DER), the issuing CA's revocation status
         (``rootcrl.py``); re-signed when missing or stale."""
@@ -1913,6 +1936,8 @@ class CAEngine:
         """RFC 6960 response for one request, signed by the institution's OCSP responder."""
         ca = self._ca(institution_id)
         now = self.clock.now()
+        if responders.due(ca.ocsp, ca.issuing, now):
+            ca = self._renew_responder(institution_id)
 
         def lookup(serial: int):
             # A Core query on a plain connection: an ORM session per request cost ~0.2 ms of

@@ -209,22 +209,26 @@ def _key_usage(**set_bits: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**bits)
 
 
+def crl_distribution_point(url: str) -> x509.CRLDistributionPoints:
+    """One full-name distribution point (RFC 5280 §4.2.1.13): the CRL at ``url``."""
+    return x509.CRLDistributionPoints(
+        [
+            x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier(url)],
+                relative_name=None,
+                reasons=None,
+                crl_issuer=None,
+            )
+        ]
+    )
+
+
 def _revocation_info(
     builder: x509.CertificateBuilder, urls: Urls, institution_id: str, *, crl: bool = True
 ) -> x509.CertificateBuilder:
     if crl:
         builder = builder.add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        full_name=[x509.UniformResourceIdentifier(urls.crl(institution_id))],
-                        relative_name=None,
-                        reasons=None,
-                        crl_issuer=None,
-                    )
-                ]
-            ),
-            critical=False,
+            crl_distribution_point(urls.crl(institution_id)), critical=False
         )
     return builder.add_extension(
         x509.AuthorityInformationAccess(
@@ -336,19 +340,7 @@ def make_issuing_ca(
         .add_extension(_aki(root_cert), critical=False)
         # The root publishes a CRL of the CAs it certified (rootcrl.py); the root runs no
         # OCSP responder, so AIA names only where the root certificate is.
-        .add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        full_name=[x509.UniformResourceIdentifier(urls.root_crl(institution_id))],
-                        relative_name=None,
-                        reasons=None,
-                        crl_issuer=None,
-                    )
-                ]
-            ),
-            critical=False,
-        )
+        .add_extension(crl_distribution_point(urls.root_crl(institution_id)), critical=False)
         .add_extension(
             x509.AuthorityInformationAccess(
                 [
@@ -373,9 +365,12 @@ def make_ocsp_responder(
     issuer_key: ec.EllipticCurvePrivateKey,
     now: dt.datetime,
     days: int = 365,
+    not_before: dt.datetime | None = None,
 ) -> x509.Certificate:
-    """The issuing CA's delegated OCSP responder (RFC 6960 §4.2.2.2)."""
+    """The issuing CA's delegated OCSP responder (RFC 6960 §4.2.2.2), valid from
+    ``not_before`` (default ``now``) for ``days`` from ``now``."""
     now = _utc(now)
+    start = _utc(not_before) if not_before is not None else now
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, _COUNTRY),
@@ -388,7 +383,7 @@ def make_ocsp_responder(
             subject=subject,
             public_key=key.public_key(),
             serial=random_serial(),
-            not_before=now - CLOCK_SKEW,
+            not_before=start - CLOCK_SKEW,
             not_after=now + dt.timedelta(days=days),
             issuer_cert=issuer_cert,
         )
