@@ -129,6 +129,8 @@ def build(services, company, agent, portrait) -> Artefacts:
     pc = Device("agent-pc")
     pc.activate(services, agent_s, unit_id, reg.legal_person_phone)
     out.end_entities["device:agent"] = pc.cert
+    # The institution's time-stamping authority (ca/tsa.py), made on first use.
+    out.end_entities["tsa"] = services.engine.tsa.authority(INSTITUTION).cert
 
     # A company whose name (100 characters) and legal person's (64) pass every bound: the
     # subject is shortened, the full names go into the extension.

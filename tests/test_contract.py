@@ -229,6 +229,25 @@ def test_activation_grant_renew_change_revoke(svc, company, agent, portrait):
     assert resp.certificate_status is ocsp.OCSPCertStatus.REVOKED
 
 
+def test_time_stamps_through_either_service(svc):
+    """RFC 3161 at the institution's TSA: in process, or POST /tsa/<institution>."""
+    import asyncio
+    import hashlib
+
+    from mobileca_desktop.services import ltv
+
+    stamper = ltv.CATimeStamper(lambda der: svc.ca.timestamp("bjca", der))
+    digest = hashlib.sha256(b"bid").digest()
+    token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert info["message_imprint"]["hashed_message"].native == digest
+    tsa_cert = ltv.tsa_certificate(stamper)
+    issuing = x509.load_pem_x509_certificates(svc.ca.chain_pem("bjca").encode())[0]
+    tsa_cert.verify_directly_issued_by(issuing)
+    with pytest.raises(E.NotFound):
+        svc.ca.timestamp("nope", b"\x30\x00")
+
+
 def test_documents_round_trip_bytes(svc, company):
     _reg, s = company
     app = svc.ca.create_application(s, CertKind.UNIT, "bjca")

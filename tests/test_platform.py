@@ -45,6 +45,7 @@ from PIL import Image
 
 from mobileca_desktop.crypto import cms, ecies, scanproto
 from mobileca_desktop.domain.models import AccountKind, AgentDetails
+from mobileca_desktop.platform.trust import CertificateChecker, EngineTrust, Refusal
 
 
 @pytest.fixture
@@ -162,13 +163,21 @@ def test_expired_and_not_yet_valid_certificates_by_the_ca_clock(platform, servic
     reg, _s, cid, device = holder
     operator = services.engine.operator_session()
     services.engine.advance_clock(operator, 3 * 86400)
-    # Activated "three days from now": not yet valid once the clock goes back.
+    # Activated while the demo clock is three days ahead: the certificate still starts at the
+    # real time (validators on the real clock must not see it as future-dated), so it keeps
+    # working when the clock goes back.
     s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
     later = activated_device(services, s, cid, reg.legal_person_phone, name="later")
+    assert later.cert.not_valid_before_utc <= dt.datetime.now(dt.UTC)
     services.engine.reset_clock(operator)
     services.engine.clock._read_at = -1.0  # re-read the offset at once (no 1 s wait)
     sid, response = _login_answer(platform, services, later)
-    _refused(platform, sid, response, "not_yet_valid", "尚未生效")
+    assert response.status_code == 200, response.text
+    # A certificate is refused before its start, by the clock the platform checks with.
+    checker = CertificateChecker(EngineTrust(services.engine))
+    with pytest.raises(Refusal) as early:
+        checker.check(later.cert, now=later.cert.not_valid_before_utc - dt.timedelta(hours=1))
+    assert early.value.code == "not_yet_valid" and "尚未生效" in early.value.message
     services.engine.advance_clock(operator, 400 * 86400)
     sid, response = _login_answer(platform, services, device)
     _refused(platform, sid, response, "expired", "已过期")
@@ -241,7 +250,7 @@ def test_seal_refuses_an_altered_original_and_a_foreign_signer(platform, service
 
     sid, text, _ = seal_qr(platform, page, original, box=(60, 60, 200, 200))
     fetched = fetch(text)
-    elsewhere = seal_with(original, device, 1, (380, 80, 520, 220))
+    elsewhere = seal_with(original, device, 1, (380, 80, 520, 220), services)
     body = answer(fetched, device, now=clock_now(services), pdf=scanproto.b64(elsewhere))
     _refused(platform, sid, post(fetched, body), "seal_position", "所见即所签")
 

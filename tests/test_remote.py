@@ -113,6 +113,16 @@ def test_request_bodies_over_the_limit_are_refused(engine):
         assert r.status_code == 413 and r.json()["code"] == "document_too_large"
         r = c.post("/ocsp/bjca", content=b"\x30" * 70000)
         assert r.status_code == 413
+        r = c.post("/tsa/bjca", content=b"\x30" * 70000)
+        assert r.status_code == 413
+        # A time-stamp request of normal size gets a TimeStampResp (here: a rejection).
+        r = c.post(
+            "/tsa/bjca",
+            content=b"\x30\x00",
+            headers={"content-type": "application/timestamp-query"},
+        )
+        assert r.status_code == 200 and r.headers["content-type"] == "application/timestamp-reply"
+        assert r.content.startswith(b"\x30")
 
 
 # --- a server that is down, slow, or answers garbage ---------------------------------------------

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session as DB
 import mobileca_desktop.ca.responders as responders
 from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
 from mobileca_desktop.ca import sms as smsmod
+from mobileca_desktop.ca import tsa as tsamod
 from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
 from mobileca_desktop.ca.db import (
     AccountRow,
@@ -143,6 +144,13 @@ class CAEngine:
         self.keys = self._bootstrap(secret)
         self.sms = smsmod.SmsGateway(self.keys)
         self.pool = KeyPool(store, self._wrap_kmc, self._unwrap_kmc, self.config.kmc_pool_target)
+        self.tsa = tsamod.TsaKeys(
+            store,
+            issuer=self._tsa_issuer,
+            wrap_key=self.keys["ca-key-wrap"],
+            urls=self.urls,
+            real_now=self.clock.real_now,
+        )
         if self.config.kmc_background:
             self.pool.start_background()
 
@@ -314,6 +322,14 @@ class CAEngine:
     def chain_pem(self, institution_id: str) -> str:
         ca = self._ca(institution_id)
         return pki.chain_pem([ca.issuing, ca.root])
+
+    def _tsa_issuer(self, institution_id: str):
+        ca = self._ca(institution_id)
+        return ca.issuing, ca.issuing_key, ca.name
+
+    def timestamp(self, institution_id: str, request_der: bytes) -> bytes:
+        """RFC 3161 response of the institution's time-stamping authority (``ca/tsa.py``)."""
+        return self.tsa.respond(institution_id, request_der)
 
     def register_legal(self, reg: LegalEntityRegistration) -> Account:
         company = identity.require_name("company_name", reg.company_name)
@@ -1863,6 +1879,7 @@ class CAEngine:
             revoked=revoked,
             crl_number=inst.crl_number,
             now=now,
+            issued_at=min(now, self.clock.real_now()),
         )
         inst.crl_der = crl.public_bytes(serialization.Encoding.DER)
         return inst.crl_der
@@ -1903,7 +1920,8 @@ class CAEngine:
         (``rootcrl.py``); re-signed when missing or stale."""
         from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
 
-        now = self.clock.now()
+        # Dated by the real clock when the demo clock is ahead (see Clock.issue_now).
+        now = self.clock.issue_now()
         with self.store.read() as s:
             if s.get(InstitutionRow, institution_id) is None:
                 raise E.NotFound(what="CA institution", id=institution_id)
@@ -1935,7 +1953,7 @@ class CAEngine:
                 reason=RevocationReason(row.revocation_reason) if row.revocation_reason else None,
             )
 
-        return ca.responder.respond(request_der, lookup, now)
+        return ca.responder.respond(request_der, lookup, now, issued_at=self.clock.issue_now())
 
     # --- activation (证书下载 / 激活) ---------------------------------------------------------
 
@@ -2033,7 +2051,9 @@ class CAEngine:
                 subject=subject,
                 public_key=public_key,
                 serial=pki.random_serial(),
-                not_before=now,
+                # Not in the real future when the demo clock is ahead: seals time-stamped
+                # by the real clock must find the certificate already valid.
+                not_before=self.clock.issue_now(),
                 not_after=not_after,
                 issuer_cert=ca.issuing,
                 issuer_key=ca.issuing_key,

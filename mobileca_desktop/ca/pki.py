@@ -784,20 +784,28 @@ def build_crl(
     crl_number: int,
     now: dt.datetime,
     next_update_hours: int = 24,
+    issued_at: dt.datetime | None = None,
 ) -> x509.CertificateRevocationList:
-    """A full CRL of ``issuer_cert`` listing every revoked certificate still of interest."""
+    """A full CRL of ``issuer_cert`` listing every revoked certificate still of interest.
+
+    ``issued_at`` (default ``now``) is thisUpdate; with the demo clock ahead of the real one
+    the engine passes the real time, so no validator sees a CRL or a revocation dated in
+    its future (a revocation "in the future" would read as "not revoked yet")."""
     now = _utc(now)
+    issued = _utc(issued_at) if issued_at is not None else now
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer_cert.subject)
-        .last_update(now)
+        .last_update(issued)
         .next_update(now + dt.timedelta(hours=next_update_hours))
         .add_extension(x509.CRLNumber(crl_number), critical=False)
         .add_extension(_aki(issuer_cert), critical=False)
     )
     for serial, revoked_at, reason in revoked:
         entry = (
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(_utc(revoked_at))
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(min(_utc(revoked_at), issued))
         )
         flag = _reason_flag(reason)
         if flag is not None:
@@ -918,8 +926,12 @@ class OcspResponder:
         request_der: bytes,
         lookup: Callable[[int], CertStatusRecord | None],
         now: dt.datetime,
+        issued_at: dt.datetime | None = None,
     ) -> bytes:
-        """The DER OCSPResponse to ``request_der``; never raises for a bad request."""
+        """The DER OCSPResponse to ``request_der``; never raises for a bad request.
+
+        thisUpdate is ``issued_at`` (default ``now``), nextUpdate ``now`` + validity, and a
+        revocation time is never after thisUpdate (see ``build_crl``)."""
         try:
             request = ocsp.load_der_ocsp_request(request_der)
             serial = request.serial_number
@@ -954,6 +966,9 @@ class OcspResponder:
         else:
             status = ocsp.OCSPCertStatus.GOOD
         now = _utc(now)
+        issued = _utc(issued_at) if issued_at is not None else now
+        if revoked_at is not None:
+            revoked_at = min(revoked_at, issued)
         try:
             builder = (
                 ocsp.OCSPResponseBuilder()
@@ -965,7 +980,7 @@ class OcspResponder:
                     serial_number=serial,
                     algorithm=algorithm,
                     cert_status=status,
-                    this_update=now,
+                    this_update=issued,
                     next_update=now + self._validity,
                     revocation_time=revoked_at,
                     revocation_reason=reason,

@@ -282,9 +282,13 @@ class CertificateChecker:
         *,
         purpose: str = "sign",
         now: dt.datetime | None = None,
+        live_status: bool = True,
     ) -> CheckedCertificate:
         """Raises ``Refusal`` unless ``cert`` is trusted, in its validity period at the CA's
-        clock, fit for ``purpose`` (``sign`` or ``encrypt``) and good in OCSP."""
+        clock (or at ``now``), fit for ``purpose`` (``sign`` or ``encrypt``) and good in OCSP.
+
+        ``live_status=False`` skips the OCSP query: for a time-stamped seal the status at the
+        signing time comes from the document's own revocation data (``ltvcheck``)."""
         auth = self.authority_for(cert)
         if self.accepted is not None and auth.institution_id not in self.accepted:
             raise Refusal(
@@ -304,7 +308,7 @@ class CertificateChecker:
                 )
         self._check_usage(cert, purpose)
         subject = subject_of(cert)
-        der = self._ocsp_good(cert, auth, now, subject)
+        der = self._ocsp_good(cert, auth, now, subject) if live_status else b""
         return CheckedCertificate(cert, auth, subject, der)
 
     @staticmethod

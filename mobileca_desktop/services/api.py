@@ -169,6 +169,9 @@ class CAService(ABC):
     def root_crl(self, institution_id: str) -> bytes: ...
     @abstractmethod
     def ocsp(self, institution_id: str, request_der: bytes) -> bytes: ...
+    @abstractmethod
+    def timestamp(self, institution_id: str, request_der: bytes) -> bytes:
+        """RFC 3161: the institution's TSA answers a DER TimeStampReq with a TimeStampResp."""
 
 
 class ReviewService(ABC):

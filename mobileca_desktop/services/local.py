@@ -158,6 +158,9 @@ class LocalCAService(CAService):
     def ocsp(self, institution_id, request_der):
         return self.engine.ocsp(institution_id, request_der)
 
+    def timestamp(self, institution_id, request_der):
+        return self.engine.timestamp(institution_id, request_der)
+
 
 class LocalReviewService(ReviewService):
     """In local mode the trainer reviews as the CA operator (no reviewer password needed);

@@ -443,6 +443,15 @@ class RemoteCAService(CAService):
             idempotent=True,
         ).content
 
+    def timestamp(self, institution_id, request_der) -> bytes:
+        return self.http.request(
+            "POST",
+            f"/tsa/{_q(institution_id)}",
+            content=bytes(request_der),
+            headers={"Content-Type": "application/timestamp-query"},
+            idempotent=True,
+        ).content
+
 
 def _text(value: bytes | str) -> str:
     if isinstance(value, bytes):

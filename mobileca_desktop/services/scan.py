@@ -44,7 +44,7 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import pdfseal, useragent
+from mobileca_desktop.services import ltv, pdfseal, useragent
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
@@ -309,8 +309,10 @@ class PlatformScanService(ScanService):
         *,
         http: httpx.Client | None = None,
         clock: Callable[[], float] | None = None,
+        pades_level: ltv.PadesLevel = ltv.DEFAULT_LEVEL,
     ) -> None:
         self.ca = ca
+        self.pades_level = pades_level
         self.keys = keys
         self.platforms = {p.platform_id: p.check() for p in platforms}
         self.nonces = nonces
@@ -550,6 +552,12 @@ class PlatformScanService(ScanService):
         seal_png = (
             self._seal_png(session, choice, state.seal_kind) if op is ScanOperation.SEAL else None
         )
+        long_term = None
+        if op is ScanOperation.SEAL:
+            # The CA's time-stamps and revocation data are fetched before the keys are
+            # unlocked too; the device certificate and chain are public (services/ltv.py).
+            device_cert = self._device_certificate(certificate_id)
+            long_term = ltv.gather(self.ca, device_cert, self.pades_level)
         enc_pem = None
         if op is ScanOperation.ENCRYPT:
             detail = self.ca.certificate_detail(session, certificate_id, self.keys.device_name)
@@ -578,6 +586,7 @@ class PlatformScanService(ScanService):
                     seal_png or b"",
                     name=state.document_name or "document.pdf",
                     signer_name=choice.subject_name,
+                    long_term=long_term,
                 )
                 body["pdf"] = sp.b64(sealed)
             elif op is ScanOperation.ENCRYPT:
