@@ -4,7 +4,7 @@
 <context>
     <name>ActivationPage</name>
     <message>
-        <location filename="../../views/activation_page.py" line="+59"/>
+        <location filename="../../views/activation_page.py" line="+60"/>
         <source>证书下载</source>
         <translation>Download certificate</translation>
     </message>
@@ -197,7 +197,7 @@
 <context>
     <name>AgentStep</name>
     <message>
-        <location filename="../../views/wizard/agent_step.py" line="+26"/>
+        <location filename="../../views/wizard/agent_step.py" line="+25"/>
         <source>非法人本人办理，请完善经办人信息。经办人将通过短信验证码完成电子签名。</source>
         <translation>Someone other than the legal representative applies: enter the agent&apos;s details. The agent signs the application with an SMS code.</translation>
     </message>
@@ -220,7 +220,7 @@
 <context>
     <name>AuthCodeStep</name>
     <message>
-        <location filename="../../views/wizard/auth_code_step.py" line="+21"/>
+        <location filename="../../views/wizard/auth_code_step.py" line="+20"/>
         <source>非法人申请时需要授权码。{}</source>
         <translation>An agent needs an authorisation code. {}</translation>
     </message>
@@ -256,7 +256,7 @@
 <context>
     <name>CertActions</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="+183"/>
+        <location filename="../../views/cert_actions.py" line="+184"/>
         <source>证书已更新，请在本机下载新证书</source>
         <translation>Certificate renewed; download the new one to this computer</translation>
     </message>
@@ -269,7 +269,7 @@
 <context>
     <name>CertDetailPage</name>
     <message>
-        <location filename="../../views/cert_detail_page.py" line="+47"/>
+        <location filename="../../views/cert_detail_page.py" line="+48"/>
         <source>证书详情</source>
         <translation>Certificate details</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>This certificate was superseded by a new one (renewal or change); use the new one.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <location line="+2"/>
         <source>查看新证书</source>
         <translation>View the new certificate</translation>
@@ -461,7 +461,7 @@
 <context>
     <name>CertRow</name>
     <message>
-        <location filename="../../views/cert_row.py" line="+37"/>
+        <location filename="../../views/cert_row.py" line="+38"/>
         <source>查看证书详情</source>
         <translation>View the certificate details</translation>
     </message>
@@ -524,6 +524,11 @@
         <location line="+2"/>
         <source>证书已不在有效期，可点击继续进行证书更新。</source>
         <translation>The certificate has expired; click Continue to renew it.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>已完成证书更新，请使用新证书。</source>
+        <translation>Renewed; use the new certificate.</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -611,7 +616,7 @@
 <context>
     <name>ChangePasswordPage</name>
     <message>
-        <location filename="../../views/password_pages.py" line="+188"/>
+        <location filename="../../views/password_pages.py" line="+189"/>
         <source>修改证书密码</source>
         <translation>Change certificate password</translation>
     </message>
@@ -682,7 +687,7 @@
 <context>
     <name>ChooseCertificatePage</name>
     <message>
-        <location filename="../../views/scan_entry.py" line="+150"/>
+        <location filename="../../views/scan_entry.py" line="+151"/>
         <source>选择证书</source>
         <translation>Choose a certificate</translation>
     </message>
@@ -697,12 +702,12 @@
         <translation>Granted by {}</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>已在本机锁定：重新下载后设置新的证书密码</source>
         <translation>Locked on this computer: download again and set a new password</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>下载此证书</source>
         <translation>Download this certificate</translation>
     </message>
@@ -831,12 +836,12 @@
 <context>
     <name>ConfirmStep</name>
     <message>
-        <location filename="../../views/wizard/confirm_step.py" line="+20"/>
+        <location filename="../../views/wizard/confirm_step.py" line="+22"/>
         <source>请确认以下信息无误后点击确认，然后上传证件。</source>
         <translation>Check the details below and click Confirm; then upload the documents.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
@@ -962,7 +967,7 @@
 <context>
     <name>DocumentsStep</name>
     <message>
-        <location filename="../../views/wizard/documents_step.py" line="+26"/>
+        <location filename="../../views/wizard/documents_step.py" line="+25"/>
         <source>请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，单个文件不超过 10 MB）。</source>
         <translation>Upload the documents asked for (JPEG or PNG; the business licence may also be a PDF; at most 10 MB each).</translation>
     </message>
@@ -1073,7 +1078,7 @@
 <context>
     <name>FirstUseDialog</name>
     <message>
-        <location filename="../../views/scan_entry.py" line="-44"/>
+        <location filename="../../views/scan_entry.py" line="-46"/>
         <source>扫一扫</source>
         <translation>Scan</translation>
     </message>
@@ -1096,7 +1101,7 @@
 <context>
     <name>FormField</name>
     <message>
-        <location filename="../../views/form_field.py" line="+39"/>
+        <location filename="../../views/form_field.py" line="+40"/>
         <source>请输入{}</source>
         <translation>Enter the {}</translation>
     </message>
@@ -1104,7 +1109,7 @@
 <context>
     <name>GrantBadge</name>
     <message>
-        <location filename="../../views/grant_row.py" line="+30"/>
+        <location filename="../../views/grant_row.py" line="+31"/>
         <source>状态：{}</source>
         <translation>Status: {}</translation>
     </message>
@@ -1190,7 +1195,7 @@
 <context>
     <name>GrantsPage</name>
     <message>
-        <location filename="../../views/grants_page.py" line="+90"/>
+        <location filename="../../views/grants_page.py" line="+91"/>
         <source>授权管理</source>
         <translation>Authorisations</translation>
     </message>
@@ -1250,7 +1255,7 @@
 <context>
     <name>HandlerStep</name>
     <message>
-        <location filename="../../views/wizard/handler_step.py" line="+21"/>
+        <location filename="../../views/wizard/handler_step.py" line="+22"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
@@ -1382,18 +1387,18 @@ certificate</translation>
 <context>
     <name>InboxPanel</name>
     <message>
-        <location filename="../../views/inbox_panel.py" line="+30"/>
-        <location line="+2"/>
+        <location filename="../../views/inbox_panel.py" line="+37"/>
+        <location line="+5"/>
         <source>手机收件箱</source>
         <translation>Phone inbox</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+18"/>
         <source>模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。</source>
         <translation>Simulated phone: the SMS codes, authorisation codes, deposit notices and e-business licences sent to this number.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>手机号</source>
         <translation>Mobile number</translation>
     </message>
@@ -1414,7 +1419,7 @@ certificate</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+73"/>
+        <location line="+130"/>
         <source>暂无消息</source>
         <translation>No messages</translation>
     </message>
@@ -1427,7 +1432,7 @@ certificate</translation>
 <context>
     <name>InstitutionStep</name>
     <message>
-        <location filename="../../views/wizard/institution_step.py" line="+19"/>
+        <location filename="../../views/wizard/institution_step.py" line="+20"/>
         <source>列表展示所有兼容的 CA 机构，可根据自身需求任选一家，各机构办理流程类似。</source>
         <translation>These are all the compatible CA institutions. Choose any one: the steps are much the same at each.</translation>
     </message>
@@ -1437,7 +1442,7 @@ certificate</translation>
         <translation>Loading the CA institutions…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>客服电话 {}</source>
         <translation>Customer service {}</translation>
     </message>
@@ -1513,7 +1518,7 @@ certificate</translation>
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../../views/login_page.py" line="+27"/>
+        <location filename="../../views/login_page.py" line="+28"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
@@ -1579,7 +1584,7 @@ Mobile CA</translation>
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../views/message_card.py" line="+15"/>
+        <location filename="../../views/message_card.py" line="+18"/>
         <source>短信</source>
         <translation>SMS</translation>
     </message>
@@ -1594,7 +1599,7 @@ Mobile CA</translation>
         <translation>E-business licence</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+39"/>
         <source>验证码 {}</source>
         <translation>Code {}</translation>
     </message>
@@ -1613,11 +1618,31 @@ Mobile CA</translation>
         <source>在“电子营业执照”核验页粘贴</source>
         <translation>Paste it on the “E-business licence” verification step</translation>
     </message>
+    <message>
+        <location line="+13"/>
+        <source>到账金额（元）</source>
+        <translation>Amount received (yuan)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>到账金额 {} 元</source>
+        <translation>Amount received {} yuan</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>附言中的授权码（在“授权码”一步填写）：</source>
+        <translation>Authorisation code in the memo (enter it at the “Authorisation code” step):</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>授权码 {}</source>
+        <translation>Authorisation code {}</translation>
+    </message>
 </context>
 <context>
     <name>MethodStep</name>
     <message>
-        <location filename="../../views/wizard/method_step.py" line="+21"/>
+        <location filename="../../views/wizard/method_step.py" line="+22"/>
         <source>请根据自身情况选择核验方式（四种核验方式任选其一即可），并准备相关办理材料。</source>
         <translation>Choose how to verify your identity (any one of the four methods will do) and have the documents ready.</translation>
     </message>
@@ -1625,7 +1650,7 @@ Mobile CA</translation>
 <context>
     <name>NewGrantPage</name>
     <message>
-        <location filename="../../views/grant_form_page.py" line="+67"/>
+        <location filename="../../views/grant_form_page.py" line="+77"/>
         <source>新增授权</source>
         <translation>New grant</translation>
     </message>
@@ -1655,7 +1680,13 @@ Mobile CA</translation>
         <translation>Agent details</translation>
     </message>
     <message>
+        <location line="+5"/>
         <location line="+4"/>
+        <source>选择已办理申请的经办人</source>
+        <translation>Choose an agent named in an application</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>经办人姓名</source>
         <translation>Agent&apos;s name</translation>
     </message>
@@ -1727,7 +1758,7 @@ Mobile CA</translation>
         <translation>Grant</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+45"/>
         <source>有效期至 {}</source>
         <translation>Valid until {}</translation>
     </message>
@@ -1742,7 +1773,12 @@ Mobile CA</translation>
         <translation>No certificate to grant. Apply for a company or legal representative certificate on the home page first; grant it once it is approved (Valid).</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+13"/>
+        <source>填写新的经办人</source>
+        <translation>Enter a new agent</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>授权期限不能超过证书有效期（{}）；到期后经办人设备上的证书自动吊销。</source>
         <translation>A grant cannot outlast the certificate ({}); when it ends, the certificate on the agent&apos;s devices is revoked.</translation>
     </message>
@@ -1834,7 +1870,7 @@ Mobile CA</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../views/register_page.py" line="+42"/>
+        <location filename="../../views/register_page.py" line="+43"/>
         <source>法人注册</source>
         <translation>Company registration</translation>
     </message>
@@ -2032,18 +2068,18 @@ Mobile CA</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+96"/>
-        <location line="+41"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+100"/>
+        <location line="+49"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
     </message>
     <message>
-        <location line="-16"/>
+        <location line="-23"/>
         <source>正在连接 CA…</source>
         <translation>Connecting to the CA…</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+27"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
@@ -2064,8 +2100,8 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>此 CA 未提供本机操作员，请使用 CA 机构的审核员账号登录。</source>
-        <translation>This CA has no local operator; log in with a CA institution&apos;s reviewer account.</translation>
+        <source>请使用 CA 机构的审核员账号登录，只显示本机构的申请。</source>
+        <translation>Log in with a reviewer account of the CA institution; only that institution&apos;s applications are shown.</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2084,6 +2120,21 @@ Mobile CA</translation>
         <translation>Log in</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>以 CA 操作员身份进入（演示）</source>
+        <translation>Enter as the CA operator (demo)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>以 CA 操作员身份进入</source>
+        <translation>Enter as the CA operator</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>培训用：查看所有 CA 机构的审核队列</source>
+        <translation>For training: the review queues of every CA institution</translation>
+    </message>
+    <message>
         <location line="+19"/>
         <location line="+3"/>
         <source>审核队列</source>
@@ -2096,18 +2147,18 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+219"/>
+        <location line="+236"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location line="-219"/>
-        <location line="+221"/>
+        <location line="-236"/>
+        <location line="+238"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
     <message>
-        <location line="-221"/>
+        <location line="-238"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
@@ -2117,7 +2168,7 @@ Mobile CA</translation>
         <translation>Electronic signature</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+93"/>
         <source>请填写登录名</source>
         <translation>Enter the login name</translation>
     </message>
@@ -2133,12 +2184,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+26"/>
-        <location line="+231"/>
+        <location line="+239"/>
         <source>接受授权书</source>
         <translation>Accept the letter</translation>
     </message>
     <message>
-        <location line="-231"/>
+        <location line="-239"/>
         <source>审核申请</source>
         <translation>Review</translation>
     </message>
@@ -2153,12 +2204,12 @@ Mobile CA</translation>
         <translation>No applications to review and no letters of authorisation to accept.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>审核队列为空。申请人提交申请后，点击“刷新”。</source>
         <translation>The queue is empty. Once an applicant submits, click “Refresh”.</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+68"/>
         <source>申请 #{}</source>
         <translation>Application #{}</translation>
     </message>
@@ -2243,7 +2294,7 @@ Mobile CA</translation>
         <translation>None</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+23"/>
         <source>图片无法显示</source>
         <translation>The image cannot be shown</translation>
     </message>
@@ -2328,7 +2379,7 @@ Mobile CA</translation>
         <translation>The letter of application #{} was refused.</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
         <source>草稿（授权书待审核）</source>
         <translation>Draft (letter to review)</translation>
     </message>
@@ -2448,7 +2499,7 @@ Mobile CA</translation>
         <translation>Handwritten signature</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+8"/>
         <source>此 CA 不提供审核台</source>
         <translation>This CA has no review desk</translation>
     </message>
@@ -2517,7 +2568,7 @@ Mobile CA</translation>
 <context>
     <name>ScanConfirmPage</name>
     <message>
-        <location filename="../../views/scan/confirm_page.py" line="+43"/>
+        <location filename="../../views/scan/confirm_page.py" line="+44"/>
         <source>确认操作</source>
         <translation>Confirm</translation>
     </message>
@@ -2950,12 +3001,12 @@ Mobile CA</translation>
 <context>
     <name>ScanResultPage</name>
     <message>
-        <location filename="../../views/scan/result_page.py" line="+72"/>
+        <location filename="../../views/scan/result_page.py" line="+73"/>
         <source>扫码结果</source>
         <translation>Scan result</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <location line="+2"/>
         <source>继续扫码</source>
         <translation>Scan again</translation>
@@ -3023,17 +3074,17 @@ Mobile CA</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../views/settings_page.py" line="+56"/>
+        <location filename="../../views/settings_page.py" line="+57"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>更改在重新打开本程序后生效。设置保存在：</source>
         <translation>Changes take effect when the program is opened again. Settings are saved in:</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>CA 服务</source>
         <translation>CA service</translation>
     </message>
@@ -3301,7 +3352,7 @@ Mobile CA</translation>
 <context>
     <name>SignStep</name>
     <message>
-        <location filename="../../views/wizard/sign_step.py" line="+25"/>
+        <location filename="../../views/wizard/sign_step.py" line="+26"/>
         <source>经办人 {name}（{phone}）</source>
         <translation>the agent {name} ({phone})</translation>
     </message>
@@ -3360,7 +3411,7 @@ Mobile CA</translation>
 <context>
     <name>StartupPage</name>
     <message>
-        <location filename="../../views/startup_page.py" line="+17"/>
+        <location filename="../../views/startup_page.py" line="+16"/>
         <source>山西公共资源交易 移动版 CA</source>
         <translation>Shanxi Mobile CA</translation>
     </message>
@@ -3466,12 +3517,12 @@ Mobile CA</translation>
         <translation>Application submitted</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>需等待 CA 机构审核制证，请耐心等待！审核结果可在“证书管理”中查看。</source>
         <translation>The CA institution now reviews the application and issues the certificate; please wait. The result will show under Certificates.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>CA 机构联系方式，请访问{}</source>
         <translation>For the CA institutions&apos; contact details, see {}</translation>
     </message>
@@ -3484,7 +3535,7 @@ Mobile CA</translation>
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../../views/top_bar.py" line="+28"/>
+        <location filename="../../views/top_bar.py" line="+29"/>
         <location line="+1"/>
         <source>返回</source>
         <translation>Back</translation>
@@ -3534,7 +3585,7 @@ Mobile CA</translation>
 <context>
     <name>VerifyStep</name>
     <message>
-        <location filename="../../views/wizard/verify_step.py" line="+31"/>
+        <location filename="../../views/wizard/verify_step.py" line="+33"/>
         <source>图片 (*.jpg *.jpeg *.png)</source>
         <translation>Images (*.jpg *.jpeg *.png)</translation>
     </message>
@@ -3651,12 +3702,17 @@ Mobile CA</translation>
         <translation>New deposit</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>已向 {bank} 尾号 {tail} 的对公账户打款，请查看入账通知后填写金额（剩余 {left} 次）。</source>
         <translation>Paid into the company account ending {tail} at {bank}; enter the amount from the notice ({left} tries left).</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
+        <source>此处填写到账金额；附言中的授权码在下一步填写。</source>
+        <translation> Enter the amount received here; the authorisation code in the memo goes in the next step.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>请上传加盖单位公章的授权书（PDF 或图片）。CA 机构审核通过后方可继续。</source>
         <translation>Upload the letter of authorisation with the company&apos;s official seal (PDF or image). You can go on once the CA institution accepts it.</translation>
     </message>
@@ -3842,24 +3898,29 @@ Mobile CA</translation>
 <context>
     <name>WizardPage</name>
     <message>
-        <location filename="../../views/wizard/wizard_page.py" line="+74"/>
+        <location filename="../../views/wizard/wizard_page.py" line="+75"/>
         <location line="+2"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+45"/>
+        <location line="+53"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-11"/>
         <source>第 {} / {} 步</source>
         <translation>Step {} of {}</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+2"/>
+        <source>第 {} 步（共 {}–{} 步）</source>
+        <translation>Step {} (of {}–{})</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>确认</source>
         <translation>Confirm</translation>
     </message>
