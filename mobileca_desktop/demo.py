@@ -54,10 +54,6 @@ KEYRING_PASSWORD_FILE = "demo-keyring-password"
 KEYRING_WAIT = 20.0  # seconds for the private keyring to answer on its bus
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Demo", text)
-
-
 @dataclass
 class DemoOptions:
     data_dir: Path | None = None  # None: a temporary folder, removed at the end
@@ -338,9 +334,10 @@ class Demo(QObject):
         )
         banner = None
         if self.keyring.insecure:
-            banner = tr(
+            banner = QCoreApplication.translate(
+                "Demo",
                 "不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，"
-                "保存在普通文件中。仅供演示，切勿用于真实证书。"
+                "保存在普通文件中。仅供演示，切勿用于真实证书。",
             )
         self.clients: dict[str, Client] = {}
         for device in (LEGAL_DEVICE, AGENT_DEVICE):
@@ -390,15 +387,17 @@ class Demo(QObject):
         if self.options.start_platform:
             self._start_platform(services)
         else:
-            self.shared.platform_note = tr("本次演示未启动交易平台模拟器。")
+            self.shared.platform_note = QCoreApplication.translate(
+                "Demo", "本次演示未启动交易平台模拟器。"
+            )
 
     def _start_platform(self, services: Any) -> None:
         try:
             from mobileca_desktop.platform.run import PlatformConfig, start_platform
         except ImportError as exc:
             log.info("the trading-platform simulator is not installed: %s", exc)
-            self.shared.platform_note = tr(
-                "交易平台模拟器尚未安装：本次演示没有扫一扫的网页，其余功能可正常演示。"
+            self.shared.platform_note = QCoreApplication.translate(
+                "Demo", "交易平台模拟器尚未安装：本次演示没有扫一扫的网页，其余功能可正常演示。"
             )
             return
         try:
@@ -407,7 +406,9 @@ class Demo(QObject):
             )
         except Exception as exc:
             log.exception("the trading-platform simulator did not start")
-            self.shared.platform_note = tr("交易平台模拟器未能启动：") + str(exc)
+            self.shared.platform_note = QCoreApplication.translate(
+                "Demo", "交易平台模拟器未能启动："
+            ) + str(exc)
             return
         self.shared.platform = running
         trusted = trust_platform(self.folder, running)
@@ -446,11 +447,13 @@ class Demo(QObject):
         seed = self.shared.seed or {}
         company, agent = seed.get("company", {}), seed.get("agent", {})
         window = client.window
-        window.setWindowTitle(
-            window.windowTitle()
-            + " — "
-            + (tr("法人的电脑") if device == LEGAL_DEVICE else tr("经办人的电脑"))
+        # Qt adds the product's name (the application's display name) to every title.
+        role = (
+            QCoreApplication.translate("Demo", "法人的电脑")
+            if device == LEGAL_DEVICE
+            else QCoreApplication.translate("Demo", "经办人的电脑")
         )
+        window.setWindowTitle(f"{role}（{device}）")
         for phone in (company.get("legal_person_phone"), agent.get("phone")):
             if phone:
                 # Both numbers are on the phone; it opens on the newest message's number.
@@ -460,19 +463,23 @@ class Demo(QObject):
         else:
             window.show_login(AccountKind.PERSONAL, agent.get("phone", ""))
         if device == LEGAL_DEVICE:
-            who = tr("演示 · 法人的电脑：%1（%2）")
+            who = QCoreApplication.translate("Demo", "演示 · 法人的电脑：%1（%2）")
             who = who.replace("%1", company.get("legal_person_name", "")).replace(
                 "%2", company.get("company_name", "")
             )
         else:
             who = (
-                tr("演示 · 经办人的电脑：%1（身份证号 %2，手机 %3）")
+                QCoreApplication.translate(
+                    "Demo", "演示 · 经办人的电脑：%1（身份证号 %2，手机 %3）"
+                )
                 .replace("%1", agent.get("name", ""))
                 .replace("%2", agent.get("id_number", ""))
                 .replace("%3", agent.get("phone", ""))
             )
         if self.shared.platform is not None:
-            who += "\n" + tr("交易平台：") + self.shared.platform.url
+            who += (
+                "\n" + QCoreApplication.translate("Demo", "交易平台：") + self.shared.platform.url
+            )
         elif self.shared.platform_note:
             who += "\n" + self.shared.platform_note
         client.set_banner(who, "info")

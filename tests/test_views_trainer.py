@@ -151,3 +151,30 @@ def test_the_reviewer_window_goes_where_the_screen_has_room(qtbot):
     place_beside(other, client)
     assert other.geometry().right() < client.frameGeometry().left()
     assert QRect(area).contains(other.geometry())
+
+
+def test_qt_own_dialogs_speak_the_chosen_language(qapp):
+    from PySide6.QtCore import QLocale
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    from mobileca_desktop.views import i18n
+
+    def labels() -> list[str]:
+        dialog = QFileDialog(None, "x")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        texts = [label.text() for label in dialog.findChildren(QLabel) if label.text()]
+        dialog.deleteLater()
+        return texts
+
+    try:
+        assert i18n.install(qapp, "zh_CN") == "zh_CN"
+        chinese = labels()
+        assert "查找范围(&L)：" in chinese and "文件类型(&T)：" in chinese, chinese
+        assert not [t for t in chinese if t.isascii()], chinese
+        assert QLocale().language() is QLocale.Language.Chinese
+        assert i18n.install(qapp, "en") == "en"
+        assert "&Look in:" in labels()
+        assert QLocale().language() is QLocale.Language.English
+    finally:
+        i18n.uninstall(qapp)
+        i18n.install(qapp, "zh_CN")

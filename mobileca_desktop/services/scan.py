@@ -223,12 +223,18 @@ def trust_platform(path: Path, platform: TrustedPlatform) -> None:
 
 class NonceStore:
     """The nonces this device has answered, kept until their ``exp`` (+ tolerance) has
-    passed; a JSON file in the device folder, replaced atomically on every change."""
+    passed; a JSON file in the device folder, replaced atomically on every change. Every
+    read and read-modify-write holds the device profile's cross-process lock (the folder's
+    ``locking.folder_lock``), so two windows on one profile cannot both spend one nonce."""
 
     def __init__(self, path: Path, tolerance: int = sp.IAT_TOLERANCE) -> None:
         self.path = Path(path)
         self.tolerance = tolerance
-        self._lock = threading.Lock()
+
+    def _locked(self):
+        from mobileca_desktop.locking import folder_lock
+
+        return folder_lock(self.path.parent).hold()
 
     @staticmethod
     def _key(platform_id: str, nonce: str) -> str:
@@ -243,7 +249,7 @@ class NonceStore:
             # The platform refuses a reused nonce as well, and every nonce here lives for
             # at most ~150 s: a damaged file is set aside rather than block 扫一扫 for good.
             log.warning("the scan nonce store %s is damaged; starting a new one", self.path)
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # under the lock: no writer meets the move
                 self.path.replace(self.path.with_suffix(".damaged"))
             return {}
         if not isinstance(data, dict):
@@ -255,13 +261,18 @@ class NonceStore:
         }
 
     def seen(self, platform_id: str, nonce: str) -> bool:
-        with self._lock:
+        if not self.path.parent.is_dir():
+            return False
+        with self._locked():
             return self._key(platform_id, nonce) in self._load()
 
     def spend(self, platform_id: str, nonce: str, expires_at: int, now: float) -> None:
-        """Records the nonce (and drops the expired ones) before anything is posted."""
-        with self._lock:
+        """Records the nonce (and drops the expired ones) before anything is posted; a nonce
+        already spent, by this or another process, is ``ScanRefused(replayed)``."""
+        with self._locked():
             entries = {k: exp for k, exp in self._load().items() if exp + self.tolerance >= now}
+            if self._key(platform_id, nonce) in entries:
+                raise _refuse("replayed", "this code was already used on this device")
             entries[self._key(platform_id, nonce)] = int(expires_at)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, json.dumps(entries, sort_keys=True).encode("ascii"))

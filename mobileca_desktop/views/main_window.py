@@ -110,7 +110,9 @@ class MainWindow(QMainWindow):
     def attach(self, ctx: AppContext) -> None:
         """The services are ready: go to the login page."""
         self.ctx = ctx
-        self.setWindowTitle(f"{APP_TITLE} — {ctx.device}")
+        # Qt appends the application's display name (the product) to a window's title:
+        # the title is what tells this window from another, the device.
+        self.setWindowTitle(ctx.device)
         if self._inbox_panel is not None and self._inbox_panel.inbox is None:
             self._inbox_panel.attach(ctx.inbox)
         self.show_login()

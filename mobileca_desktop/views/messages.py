@@ -128,6 +128,14 @@ ERRORS: dict[str, tuple[str, str]] = {
         "证书下载未完成：{reason}",
         "The download could not be completed: {reason}",
     ),
+    "profile_in_use": (
+        "此证书正在另一个窗口中使用，请在该窗口完成或关闭后再试",
+        "This certificate is in use by another window; finish or close it there, then try again",
+    ),
+    "password_changed_elsewhere": (
+        "证书密码已在其他窗口修改，本次未作任何修改；请输入当前的证书密码后重试",
+        "The password was changed elsewhere and nothing was changed here; try again",
+    ),
     "key_session_closed": (
         "证书已重新锁定，请输入证书密码",
         "The certificate's keys were locked again; enter the certificate password",

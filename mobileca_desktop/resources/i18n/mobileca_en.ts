@@ -616,7 +616,7 @@
 <context>
     <name>ChangePasswordPage</name>
     <message>
-        <location filename="../../views/password_pages.py" line="+189"/>
+        <location filename="../../views/password_pages.py" line="+190"/>
         <source>修改证书密码</source>
         <translation>Change certificate password</translation>
     </message>
@@ -679,7 +679,7 @@
         <translation>Certificate password changed</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>证书密码错误次数过多，已在本机锁定。重新下载证书即可解锁：用法定代表人手机收到的短信验证码验证后，设置新的证书密码。</source>
         <translation>Too many wrong certificate passwords: locked on this computer. Download the certificate again to unlock it: confirm with the SMS code sent to the legal representative&apos;s phone, then set a new certificate password.</translation>
     </message>
@@ -879,6 +879,54 @@
         <location line="+17"/>
         <source>本人刷脸</source>
         <translation>Face check</translation>
+    </message>
+</context>
+<context>
+    <name>Demo</name>
+    <message>
+        <location filename="../../demo.py" line="+337"/>
+        <source>不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，保存在普通文件中。仅供演示，切勿用于真实证书。</source>
+        <translation>INSECURE: no system keyring can be used, so this demo&apos;s device keys are protected only by the certificate password, in an ordinary file. For demonstrations only; never use it for real certificates.</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>本次演示未启动交易平台模拟器。</source>
+        <translation>The trading-platform simulator was not started for this demo.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>交易平台模拟器尚未安装：本次演示没有扫一扫的网页，其余功能可正常演示。</source>
+        <translation>The trading-platform simulator is not installed: this demo has no pages to scan; everything else can be shown.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>交易平台模拟器未能启动：</source>
+        <translation>The trading-platform simulator did not start: </translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>法人的电脑</source>
+        <translation>Legal person&apos;s computer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>经办人的电脑</source>
+        <translation>Agent&apos;s computer</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>演示 · 法人的电脑：%1（%2）</source>
+        <translation>Demo · legal person&apos;s computer: %1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>演示 · 经办人的电脑：%1（身份证号 %2，手机 %3）</source>
+        <translation>Demo · agent&apos;s computer: %1 (ID number %2, mobile %3)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>交易平台：</source>
+        <translation>Trading platform: </translation>
     </message>
 </context>
 <context>
@@ -1806,7 +1854,7 @@ Mobile CA</translation>
 <context>
     <name>NewPasswordFields</name>
     <message>
-        <location filename="../../views/password_pages.py" line="-175"/>
+        <location filename="../../views/password_pages.py" line="-176"/>
         <source>至少 8 位，字母与数字组合</source>
         <translation>At least 8 characters, letters and digits</translation>
     </message>
@@ -2147,18 +2195,18 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+236"/>
+        <location line="+239"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location line="-236"/>
-        <location line="+238"/>
+        <location line="-239"/>
+        <location line="+241"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
     <message>
-        <location line="-238"/>
+        <location line="-241"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
@@ -2178,7 +2226,12 @@ Mobile CA</translation>
         <translation>Enter the password</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
+        <source>CA 操作员（全部机构）</source>
+        <translation>CA operator (all institutions)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>当前审核人：{}</source>
         <translation>Reviewer: {}</translation>
     </message>

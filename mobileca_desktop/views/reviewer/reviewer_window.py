@@ -291,7 +291,7 @@ class ReviewerWindow(QMainWindow):
         job = BackgroundOp(
             self,
             operator_login(self.review),
-            on_success=self._logged_in,
+            on_success=lambda session: self._logged_in(session, operator=True),
             on_failure=self._no_operator,
         )
         job.finished.connect(lambda: self.operator_button.setEnabled(True))
@@ -321,9 +321,12 @@ class ReviewerWindow(QMainWindow):
         job.finished.connect(lambda: self.login_button.setEnabled(True))
         job.run()
 
-    def _logged_in(self, session: Session) -> None:
+    def _logged_in(self, session: Session, operator: bool = False) -> None:
         self.session = session
-        self.who.setText(self.tr("当前审核人：{}").format(session.display_name))
+        # The operator is the CA's own account (its stored name is Chinese): named here in
+        # the UI's language; a reviewer by the name the CA holds.
+        name = self.tr("CA 操作员（全部机构）") if operator else session.display_name
+        self.who.setText(self.tr("当前审核人：{}").format(name))
         self.refresh_button.setEnabled(True)
         self.pages.setCurrentWidget(self.main_page)
         self.reload()
