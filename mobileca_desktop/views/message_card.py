@@ -82,19 +82,15 @@ class MessageCard(Card):
             big.setAccessibleName(self.tr("到账金额 {} 元").format(amount))
             self.box.addWidget(big)
         if message.code:
-            row = QHBoxLayout()
-            caption = set_role(
-                PlainLabel(self.tr("附言中的授权码（在“授权码”一步填写）：")), "muted"
-            )
+            caption = set_role(PlainLabel(self.tr("附言中的授权码（在“授权码”一步填写）")), "muted")
             caption.setWordWrap(True)
             code = PlainLabel(message.code)
             code.setObjectName("inboxCode")
-            code.setStyleSheet("font-weight: 600;")
+            code.setStyleSheet("font-size: 16px; font-weight: 600; letter-spacing: 1px;")
             code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             code.setAccessibleName(self.tr("授权码 {}").format(message.code))
-            row.addWidget(caption, 1)
-            row.addWidget(code)
-            self.box.addLayout(row)
+            self.box.addWidget(caption)
+            self.box.addWidget(code)
 
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self.message.attachment or "")

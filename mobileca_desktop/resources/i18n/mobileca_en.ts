@@ -1677,12 +1677,12 @@ Mobile CA</translation>
         <translation>Amount received {} yuan</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>附言中的授权码（在“授权码”一步填写）：</source>
-        <translation>Authorisation code in the memo (enter it at the “Authorisation code” step):</translation>
+        <location line="+3"/>
+        <source>附言中的授权码（在“授权码”一步填写）</source>
+        <translation>Authorisation code in the memo (enter it at the “Authorisation code” step)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <source>授权码 {}</source>
         <translation>Authorisation code {}</translation>
     </message>
