@@ -43,9 +43,9 @@ class CertRow(QFrame):
         head = QHBoxLayout()
         title = PlainLabel(kind)
         title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        title.setWordWrap(True)
         self.badge = StatusBadge(row.status)
-        head.addWidget(title)
-        head.addStretch()
+        head.addWidget(title, 1)
         head.addWidget(self.badge)
         if self.openable:
             arrow = PlainLabel()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDateEdit,
-    QHBoxLayout,
+    QGridLayout,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -169,7 +169,7 @@ class NewGrantPage(Page):
         label.setBuddy(self.until)
         period.box.addWidget(label)
         period.box.addWidget(self.until)
-        presets = QHBoxLayout()
+        presets = QGridLayout()  # two a row: four are wider than the narrowest window
         presets.setSpacing(6)
         self.preset_buttons: dict[str, QPushButton] = {}
         for key, text in (
@@ -182,9 +182,8 @@ class NewGrantPage(Page):
             button.setObjectName(f"period_{key}")
             button.setAccessibleName(self.tr("授权期限 {}").format(text))
             button.clicked.connect(lambda _=False, k=key: self.preset(k))
-            presets.addWidget(button)
+            presets.addWidget(button, len(self.preset_buttons) // 2, len(self.preset_buttons) % 2)
             self.preset_buttons[key] = button
-        presets.addStretch()
         period.box.addLayout(presets)
         self.period_hint = set_role(PlainLabel(), "muted")
         self.period_hint.setObjectName("periodHint")
@@ -242,18 +241,26 @@ class NewGrantPage(Page):
         for r in own:
             assert r.certificate_id is not None
             grantable = r.status is CertStatus.NORMAL
-            text = f"{text_of(r.kind)} · {r.subject_name}"
+            # A radio button's text never wraps: the subject (up to 100 characters) goes in
+            # a wrapping label under it, so no name widens the page past the window.
+            text = text_of(r.kind) + "\n"
             if grantable:
-                text += "\n" + self.tr("有效期至 {}").format(display_time(r.not_after))
+                text += self.tr("有效期至 {}").format(display_time(r.not_after))
             else:
-                text += "\n" + self.tr("{}，不能授权").format(text_of(r.status))
+                text += self.tr("{}，不能授权").format(text_of(r.status))
             button = QRadioButton(text)
             button.setObjectName(f"grantCert_{r.certificate_id}")
-            button.setAccessibleName(text.replace("\n", " "))
+            button.setAccessibleName(f"{text_of(r.kind)} {r.subject_name} " + text.split("\n")[1])
+            subject = set_role(PlainLabel(r.subject_name), "muted")
+            subject.setObjectName(f"grantCertSubject_{r.certificate_id}")
+            subject.setWordWrap(True)
+            subject.setContentsMargins(24, 0, 0, 4)
+            subject.setEnabled(grantable)
             button.setEnabled(grantable)
             button.toggled.connect(lambda on, row=r: on and self._chosen(row))
             self.cert_group.addButton(button, r.certificate_id)
             self.cert_list.addWidget(button)
+            self.cert_list.addWidget(subject)
             self.cert_buttons[r.certificate_id] = button
             if grantable and first is None:
                 first = button

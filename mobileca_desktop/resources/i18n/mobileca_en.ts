@@ -1149,7 +1149,7 @@
 <context>
     <name>FormField</name>
     <message>
-        <location filename="../../views/form_field.py" line="+40"/>
+        <location filename="../../views/form_field.py" line="+41"/>
         <source>请输入{}</source>
         <translation>Enter the {}</translation>
     </message>
@@ -1416,7 +1416,7 @@ certificate</translation>
         <translation>Scan</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>单位证书、法定代表人证书可通过“授权管理”授权经办人使用；个人证书不支持授权。</source>
         <translation>Company and legal representative certificates can be granted to agents under Authorisations; personal certificates cannot be granted.</translation>
     </message>
@@ -1583,12 +1583,12 @@ certificate</translation>
 Mobile CA</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>使用三晋通账号登录</source>
         <translation>Log in with your Sanjintong account</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>登录方式</source>
         <translation>Login type</translation>
     </message>
@@ -1800,13 +1800,13 @@ Mobile CA</translation>
         <translation>Grant period {}</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <location line="+2"/>
         <source>确认授权</source>
         <translation>Grant</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+47"/>
         <source>有效期至 {}</source>
         <translation>Valid until {}</translation>
     </message>
@@ -1816,7 +1816,7 @@ Mobile CA</translation>
         <translation>{}: cannot be granted</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+20"/>
         <source>暂无可授权的证书。请先在首页申请单位证书或法定代表人证书，审核通过（状态为正常）后再授权。</source>
         <translation>No certificate to grant. Apply for a company or legal representative certificate on the home page first; grant it once it is approved (Valid).</translation>
     </message>
@@ -2116,8 +2116,8 @@ Mobile CA</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+100"/>
-        <location line="+49"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+101"/>
+        <location line="+51"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
     </message>
@@ -2631,7 +2631,7 @@ Mobile CA</translation>
         <translation>This trading platform asks to use your certificate</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+21"/>
         <source>操作</source>
         <translation>Operation</translation>
     </message>
@@ -2646,13 +2646,13 @@ Mobile CA</translation>
         <translation>QR code valid until</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <location line="+3"/>
         <source>使用证书</source>
         <translation>Certificate</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+15"/>
         <source>本机没有可办理此项操作的证书，请先下载证书</source>
         <translation>No certificate on this computer can do this; download a certificate first</translation>
     </message>
@@ -3144,7 +3144,7 @@ Mobile CA</translation>
     <message>
         <location line="+2"/>
         <source>本机 CA（内置，数据保存在本机）</source>
-        <translation>Local CA (built in; data kept on this computer)</translation>
+        <translation>Local CA (on this computer)</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -3205,12 +3205,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+124"/>
+        <location line="+127"/>
         <source>当前：</source>
         <translation>Now: </translation>
     </message>
     <message>
-        <location line="-123"/>
+        <location line="-126"/>
         <source>正在查找摄像头…</source>
         <translation>Looking for cameras…</translation>
     </message>
@@ -3282,7 +3282,7 @@ Mobile CA</translation>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+50"/>
         <source>摄像头 %1：%2（%3×%4）</source>
         <translation>Camera %1: %2 (%3×%4)</translation>
     </message>

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
 WINDOW_SIZE = (1120, 760)
+MINIMUM_SIZE = (980, 600)
 IMAGE_WIDTH = 440
 PDF_HEIGHT = 420
 
@@ -102,6 +103,8 @@ class ReviewerWindow(QMainWindow):
         theme.apply(self)
         self.setStyleSheet(self.styleSheet() + EXTRA_STYLE)
         self.resize(*WINDOW_SIZE)
+        # The queue's minimum beside a document image at full width: nothing is cut off.
+        self.setMinimumSize(*MINIMUM_SIZE)
         self.session: Session | None = None
         self.items: list[ReviewItem] = []
         self.item: ReviewItem | None = None

@@ -52,12 +52,14 @@ class ScanConfirmPage(Page):
         # Who asks, and for what.
         head = Card(spacing=8)
         asks = set_role(PlainLabel(self.tr("以下交易平台请求使用您的证书")), "muted")
+        asks.setWordWrap(True)
         platform = PlainLabel(request.platform_name)
         platform.setObjectName("platformName")
         platform.setWordWrap(True)
         platform.setStyleSheet("font-size: 17px; font-weight: 600;")
         origin = set_role(PlainLabel(request.origin), "muted")
         origin.setObjectName("platformOrigin")
+        origin.setWordWrap(True)
         origin.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         head.box.addWidget(asks)
         head.box.addWidget(platform)
@@ -83,6 +85,7 @@ class ScanConfirmPage(Page):
         rows.append(("expires", self.tr("二维码有效期至"), display_time(request.expires_at)))
         for r, (name, label, value) in enumerate(rows):
             key = set_role(PlainLabel(label), "muted")
+            key.setWordWrap(True)
             val = set_role(PlainLabel(value), "value")
             val.setObjectName(f"{name}Value")
             val.setWordWrap(True)
@@ -104,6 +107,11 @@ class ScanConfirmPage(Page):
         self.certificate_combo = QComboBox()
         self.certificate_combo.setObjectName("certificateCombo")
         self.certificate_combo.setAccessibleName(self.tr("使用证书"))
+        # A long company name must not widen the page past the window (it is elided).
+        self.certificate_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.certificate_combo.setMinimumContentsLength(12)
         for choice in prompt.certificates:
             self.certificate_combo.addItem(self._choice_text(choice), choice.certificate_id)
         self.certificate_combo.setVisible(len(prompt.certificates) > 1)
