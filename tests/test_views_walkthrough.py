@@ -13,8 +13,17 @@ from conftest import PASSWORD
 from helpers_flow import apply
 from helpers_keystore import approved_certificate
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QPushButton, QRadioButton, QToolButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QToolButton,
+)
 from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
+from test_accessibility import clipped
 
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -228,7 +237,13 @@ def test_new_grant_offers_the_agents_named_in_applications(
     reg, s = company
     agent_reg, _ = agent
     cid = approved_certificate(services, reg, s)
-    # An application handled by an agent names 李经办 (twice: listed once).
+    # An older draft names an agent with a very long name (listed last: newest first).
+    long_name = "阿卜杜热合曼·买买提依明·艾合买提江·托合提尼亚孜·司马义·吐尔逊"
+    draft = services.ca.create_application(s, CertKind.LEGAL_REP, "bjca")
+    services.ca.set_method(s, draft.id, Method.FACE)
+    far = AgentDetails(long_name, people.id_number(1985), people.phone())
+    services.ca.set_handler(s, draft.id, Handler.AGENT, far)
+    # Applications handled by an agent name 李经办 (twice: listed once).
     named = AgentDetails(agent_reg.name, agent_reg.id_number, agent_reg.phone)
     for kind in (CertKind.LEGAL_REP, CertKind.UNIT):
         apply(
@@ -242,7 +257,7 @@ def test_new_grant_offers_the_agents_named_in_applications(
             agent=named,
             submit=False,
         )
-    assert services.ca.application_agents(s) == [named]
+    assert services.ca.application_agents(s) == [named, far]
 
     log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
     click(qtbot, window.current().tiles["grantsTile"])
@@ -254,10 +269,16 @@ def test_new_grant_offers_the_agents_named_in_applications(
     assert child(page, f"grantCert_{cid}", QRadioButton).isChecked()
     choice = child(page, "agentChoice", QComboBox)
     assert choice.isVisible()
-    assert choice.count() == 2 and choice.itemText(0) == "填写新的经办人"
+    assert choice.count() == 3 and choice.itemText(0) == "填写新的经办人"
+    assert choice.itemText(2).startswith(f"{long_name} · ")
     assert choice.itemText(1).startswith(f"{agent_reg.name} · ")
     assert agent_reg.id_number not in choice.itemText(1)  # the list hides the full number
     assert agent_reg.phone[-4:] in choice.itemText(1)
+    # At the window's minimum size the choice list is not cut off (the long name elides).
+    window.resize(window.minimumSize())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=T)
+    QApplication.processEvents()
+    assert clipped("新增授权", window) == []
 
     # Picking the agent fills the three fields; 填写新的经办人 empties them to type another.
     choice.setCurrentIndex(1)

@@ -138,6 +138,11 @@ class NewGrantPage(Page):
         self.agent_choice.setObjectName("agentChoice")
         self.agent_choice.setAccessibleName(self.tr("选择已办理申请的经办人"))
         self.agent_choice.setMinimumHeight(38)
+        # A long name never widens the page past the narrowest window: the entry elides.
+        self.agent_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.agent_choice.setMinimumContentsLength(12)
         self.agent_choice.currentIndexChanged.connect(self._agent_chosen)
         self.agent_choice_label.setBuddy(self.agent_choice)
         self.agent_choice_label.hide()
