@@ -599,3 +599,39 @@ def test_authorisation_matrix(backend, svc, company, agent, people, portrait):
             or op_["operationId"].startswith("clock.reset")
         }
         assert with_ids <= set(calls), sorted(with_ids - set(calls))
+
+
+def test_agents_named_and_an_expired_certificate_renewed(svc, company, agent, people):
+    """新增授权's choice list (the agents of this account's applications, unmasked, only its
+    own) and 证书管理 after 已过期 → 继续 (the old row stays as 已过期 beside the renewal)."""
+    from conftest import demo_company
+
+    ca = svc.ca
+    reg, s = company
+    agent_reg, _ = agent
+    named = AgentDetails(agent_reg.name, agent_reg.id_number, agent_reg.phone)
+    assert ca.application_agents(s) == []
+    first = _apply_unit(svc, reg, s, b"", method=Method.DEPOSIT, handler=Handler.AGENT, agent=named)
+    _apply_unit(svc, reg, s, b"", method=Method.DEPOSIT, handler=Handler.AGENT, agent=named)
+    assert ca.application_agents(s) == [named]  # once, in full
+    other = demo_company(people)
+    ca.register_legal(other)
+    assert ca.application_agents(ca.login(AccountKind.LEGAL, other.uscc, PASSWORD)) == []
+
+    op = svc.review.operator_session()
+    svc.review.approve(op, first)
+    cid = ca.get_application(s, first).certificate_id
+    svc.clock.advance(op, 400 * 86400)
+    try:
+        s = ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
+        (row,) = [r for r in ca.list_certificates(s) if r.certificate_id == cid]
+        assert row.status is CertStatus.EXPIRED and row.can_continue and row.successor_id is None
+        new_id = ca.renew(s, cid, idempotency_key=str(uuid.uuid4())).certificate_id
+        rows = {r.certificate_id: r for r in ca.list_certificates(s) if r.certificate_id}
+        assert rows[new_id].status is CertStatus.NORMAL
+        old = rows[cid]
+        assert old.status is CertStatus.EXPIRED and not old.can_continue
+        assert old.successor_id == new_id
+        assert ca.certificate_detail(s, cid).status is CertStatus.EXPIRED
+    finally:
+        svc.clock.reset(op)

@@ -671,6 +671,36 @@ class CAEngine:
             ).scalars()
             return [self._app_info(s, r) for r in rows]
 
+    def application_agents(self, session: Session) -> list[AgentDetails]:
+        """The agents (经办人) named in this account's applications, newest first, once per
+        ID number, unmasked: the account entered them itself, and 新增授权 offers them so
+        the legal person need not type them again. Discarded drafts are left out."""
+        with self.store.read() as s:
+            acc = self._account(s, session)
+            rows = s.execute(
+                select(ApplicationRow)
+                .where(
+                    ApplicationRow.account_id == acc.id,
+                    ApplicationRow.handler == Handler.AGENT.value,
+                )
+                .order_by(ApplicationRow.id.desc())
+            ).scalars()
+            out: list[AgentDetails] = []
+            seen: set[str] = set()
+            for app in rows:
+                if not app.agent_name or app.reject_reason == "申请人已撤销":
+                    continue
+                key = (app.agent_id_number or "").upper()
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(
+                    AgentDetails(
+                        name=app.agent_name, id_number=app.agent_id_number, phone=app.agent_phone
+                    )
+                )
+            return out
+
     def set_method(self, session: Session, app_id: int, method: Method) -> ApplicationInfo:
         method = Method(method)
         with self.store.tx() as s:
@@ -1514,7 +1544,20 @@ class CAEngine:
 
     # --- certificates (证书管理) -------------------------------------------------------------
 
+    @staticmethod
+    def _renewed_after_expiry(cert: CertificateRow) -> bool:
+        """An 已过期 certificate renewed by 继续: superseded only after it had expired. It stays
+        in 证书管理 as 已过期 beside its successor (its superseded revocation is bookkeeping)."""
+        return (
+            cert.successor_id is not None
+            and cert.revoked_at is not None
+            and cert.revocation_reason == RevocationReason.SUPERSEDED.value
+            and cert.revoked_at > cert.not_after
+        )
+
     def _cert_status(self, cert: CertificateRow, now: dt.datetime) -> CertStatus:
+        if self._renewed_after_expiry(cert):
+            return CertStatus.EXPIRED
         if cert.revoked_at is not None:
             return CertStatus.REVOKED
         if now > cert.not_after:
@@ -1589,15 +1632,17 @@ class CAEngine:
                         reason=app.reject_reason,
                     )
                 )
-            certs = list(
-                s.execute(
+            # Superseded certificates are left out (the successor is the row), except an
+            # expired one renewed by 继续: it stays visible as 已过期 beside its renewal.
+            certs = [
+                c
+                for c in s.execute(
                     select(CertificateRow)
-                    .where(
-                        CertificateRow.account_id == acc.id, CertificateRow.successor_id.is_(None)
-                    )
+                    .where(CertificateRow.account_id == acc.id)
                     .order_by(CertificateRow.id)
                 ).scalars()
-            )
+                if c.successor_id is None or self._renewed_after_expiry(c)
+            ]
             grants = {g.certificate_id: g for g in self._grants_received(s, acc)}
             for cid in grants:
                 c = s.get(CertificateRow, cid)
@@ -1618,12 +1663,15 @@ class CAEngine:
                         serial_hex=self._display_serial(s, c, acc)[0],
                         applied_at=c.applied_at,
                         not_after=c.not_after,
-                        can_continue=status is CertStatus.EXPIRED and g is None,
-                        reason=c.revocation_reason,
+                        can_continue=status is CertStatus.EXPIRED
+                        and g is None
+                        and c.successor_id is None,
+                        reason=None if c.successor_id else c.revocation_reason,
                         granted_by=s.get(AccountRow, g.grantor_account_id).display_name
                         if g
                         else None,
                         grant_id=g.id if g else None,
+                        successor_id=c.successor_id,
                     )
                 )
             return out

@@ -246,6 +246,9 @@ class RemoteCAService(CAService):
     def list_applications(self, session):
         return self.http.json("GET", f"{API}/applications", list[ApplicationInfo], session=session)
 
+    def application_agents(self, session) -> list[AgentDetails]:
+        return self.http.json("GET", f"{API}/agents", list[AgentDetails], session=session)
+
     def _app(self, method: str, session, app_id, tail: str, body: Any = None, **kw):
         return self.http.json(
             method,

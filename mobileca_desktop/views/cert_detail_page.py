@@ -179,7 +179,7 @@ class CertDetailPage(Page):
             (
                 "revokeButton",
                 self.tr("吊销"),
-                owner and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
+                owner and live and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
                 self.revoke,
             ),
             (

@@ -224,6 +224,16 @@ MISSING: dict[str, tuple[str, str]] = {
     "doc:letter": ("上传授权书", "upload the letter of authorisation"),
 }
 
+# A required choice or action left undone says plainly what to do, not "填写有误：必填"
+# (a radio button or a photo is not filled in).
+REQUIRED: dict[str, tuple[str, str]] = {
+    "institution": ("请选择 CA 机构", "Choose a CA institution"),
+    "method": ("请选择核验方式", "Choose a verification method"),
+    "handler": ("请选择办理人员角色", "Choose who handles the application"),
+    "face_photo": ("请拍照或选择照片", "Take a photo or choose one"),
+    "letter": ("请上传授权书", "Upload the letter of authorisation"),
+}
+
 WHAT: dict[str, tuple[str, str]] = {
     "application": ("申请", "application"),
     "certificate": ("证书", "certificate"),
@@ -343,6 +353,10 @@ def error_text(err: BaseException, lang: str | None = None) -> str:
     lang = lang or _language
     if not isinstance(err, MobileCAError):
         return _pick(UNEXPECTED, lang).format(name=type(err).__name__)
+    if isinstance(err, InvalidInput) and err.params.get("reason") in ("required", "empty"):
+        required = REQUIRED.get(str(err.params.get("field")))
+        if required is not None:
+            return _pick(required, lang)
     for cls in type(err).__mro__:
         code = getattr(cls, "code", None)
         if code in ERRORS:

@@ -527,6 +527,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>已完成证书更新，请使用新证书。</source>
+        <translation>Renewed; use the new certificate.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>申请尚未提交，可点击继续办理。</source>
         <translation>The application is not submitted yet; click Continue to go on.</translation>
     </message>
@@ -1627,7 +1632,7 @@ Mobile CA</translation>
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../views/message_card.py" line="+16"/>
+        <location filename="../../views/message_card.py" line="+18"/>
         <source>短信</source>
         <translation>SMS</translation>
     </message>
@@ -1642,7 +1647,7 @@ Mobile CA</translation>
         <translation>E-business licence</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+39"/>
         <source>验证码 {}</source>
         <translation>Code {}</translation>
     </message>
@@ -1661,6 +1666,26 @@ Mobile CA</translation>
         <source>在“电子营业执照”核验页粘贴</source>
         <translation>Paste it on the “E-business licence” verification step</translation>
     </message>
+    <message>
+        <location line="+13"/>
+        <source>到账金额（元）</source>
+        <translation>Amount received (yuan)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>到账金额 {} 元</source>
+        <translation>Amount received {} yuan</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>附言中的授权码（在“授权码”一步填写）</source>
+        <translation>Authorisation code in the memo (enter it at the “Authorisation code” step)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>授权码 {}</source>
+        <translation>Authorisation code {}</translation>
+    </message>
 </context>
 <context>
     <name>MethodStep</name>
@@ -1673,7 +1698,7 @@ Mobile CA</translation>
 <context>
     <name>NewGrantPage</name>
     <message>
-        <location filename="../../views/grant_form_page.py" line="+67"/>
+        <location filename="../../views/grant_form_page.py" line="+77"/>
         <source>新增授权</source>
         <translation>New grant</translation>
     </message>
@@ -1703,7 +1728,13 @@ Mobile CA</translation>
         <translation>Agent details</translation>
     </message>
     <message>
+        <location line="+5"/>
         <location line="+4"/>
+        <source>选择已办理申请的经办人</source>
+        <translation>Choose an agent named in an application</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>经办人姓名</source>
         <translation>Agent&apos;s name</translation>
     </message>
@@ -1775,7 +1806,7 @@ Mobile CA</translation>
         <translation>Grant</translation>
     </message>
     <message>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>有效期至 {}</source>
         <translation>Valid until {}</translation>
     </message>
@@ -1790,7 +1821,12 @@ Mobile CA</translation>
         <translation>No certificate to grant. Apply for a company or legal representative certificate on the home page first; grant it once it is approved (Valid).</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+13"/>
+        <source>填写新的经办人</source>
+        <translation>Enter a new agent</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>授权期限不能超过证书有效期（{}）；到期后经办人设备上的证书自动吊销。</source>
         <translation>A grant cannot outlast the certificate ({}); when it ends, the certificate on the agent&apos;s devices is revoked.</translation>
     </message>
@@ -2627,12 +2663,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+171"/>
+        <location line="+172"/>
         <source>请输入证书密码</source>
         <translation>Enter the certificate password</translation>
     </message>
     <message>
-        <location line="-158"/>
+        <location line="-159"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -2648,7 +2684,7 @@ Mobile CA</translation>
         <translation>Browser that made the request</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>该交易平台没有说明是哪个浏览器发起的请求（旧版扫码协议）。请确认是您本人刚刚在交易平台上发起了此项操作。</source>
         <translation>This trading platform does not say which browser made the request (older scan protocol). Make sure that you yourself have just started this operation on the trading platform.</translation>
     </message>
@@ -3657,7 +3693,7 @@ Mobile CA</translation>
 <context>
     <name>VerifyStep</name>
     <message>
-        <location filename="../../views/wizard/verify_step.py" line="+32"/>
+        <location filename="../../views/wizard/verify_step.py" line="+33"/>
         <source>图片 (*.jpg *.jpeg *.png)</source>
         <translation>Images (*.jpg *.jpeg *.png)</translation>
     </message>
@@ -3774,12 +3810,17 @@ Mobile CA</translation>
         <translation>New deposit</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>已向 {bank} 尾号 {tail} 的对公账户打款，请查看入账通知后填写金额（剩余 {left} 次）。</source>
         <translation>Paid into the company account ending {tail} at {bank}; enter the amount from the notice ({left} tries left).</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
+        <source>此处填写到账金额；附言中的授权码在下一步填写。</source>
+        <translation> Enter the amount received here; the authorisation code in the memo goes in the next step.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>请上传加盖单位公章的授权书（PDF 或图片）。CA 机构审核通过后方可继续。</source>
         <translation>Upload the letter of authorisation with the company&apos;s official seal (PDF or image). You can go on once the CA institution accepts it.</translation>
     </message>
@@ -3972,17 +4013,22 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+45"/>
+        <location line="+53"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-11"/>
         <source>第 {} / {} 步</source>
         <translation>Step {} of {}</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+2"/>
+        <source>第 {} 步（共 {}–{} 步）</source>
+        <translation>Step {} (of {}–{})</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>确认</source>
         <translation>Confirm</translation>
     </message>
