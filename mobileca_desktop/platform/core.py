@@ -41,6 +41,7 @@ QR_LIFETIME = 120  # seconds (the protocol's maximum)
 ANSWER_GRACE = 180  # seconds after exp in which a session already scanned may still answer
 BINDING_SKEW = 300  # seconds the binding's time may differ from the CA clock
 MAX_BID_BYTES = 10 * 1024 * 1024
+MAX_BID_ID = 64  # far above the platform's own ids (_new_id)
 LOGIN_HOURS = 8
 
 OP_LABEL = {"login": "扫码登录", "seal": "扫码签章", "encrypt": "扫码加密", "decrypt": "扫码解密"}
@@ -574,7 +575,12 @@ class Platform:
         tmp.replace(path)
 
     def bid(self, bid_id: str) -> Bid:
-        if not bid_id or not all(c.isalnum() or c in "-_" for c in bid_id):
+        # Bounded before it becomes a file name (a 5,000-character id is ENAMETOOLONG).
+        if (
+            not bid_id
+            or len(bid_id) > MAX_BID_ID
+            or not all(c.isalnum() or c in "-_" for c in bid_id)
+        ):
             raise Refusal("unknown_bid", "没有这份投标文件", status=404)
         path = self.bids_dir / f"{bid_id}.json"
         if not path.is_file():

@@ -31,6 +31,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mobileca_desktop import __version__
+from mobileca_desktop.asgi_limits import BodyLimit
 from mobileca_desktop.ca import identity
 from mobileca_desktop.ca.db import AccountRow, SessionRow
 from mobileca_desktop.ca.engine import OPERATOR_ID, CAEngine
@@ -67,6 +68,7 @@ API = "/api/v1"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 MAX_BODY = 16 * 1024 * 1024
 OCSP_MAX_BODY = 64 * 1024
+_UNPARSABLE = "There was an error parsing the body"  # FastAPI's detail text
 
 
 @dataclass
@@ -195,64 +197,9 @@ def _error_response(exc: E.MobileCAError) -> JSONResponse:
     return JSONResponse(error_body(exc), status_code=status_for(exc), headers=headers)
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _LimitBody:
-    """Refuses request bodies over the limit before they are read whole (413)."""
-
-    def __init__(self, app, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        limit = OCSP_MAX_BODY if scope["path"].startswith("/ocsp/") else self.limit
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > limit
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    return await self._refuse(send, limit)
-        seen = 0
-        started = False
-
-        async def counting_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._refuse(send, limit)
-
-    @staticmethod
-    async def _refuse(send, limit: int) -> None:
-        resp = _error_response(E.DocumentTooLarge(filename="request", size=limit + 1, limit=limit))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": resp.status_code,
-                "headers": resp.raw_headers,
-            }
-        )
-        await send({"type": "http.response.body", "body": resp.body})
+def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    resp = _error_response(E.DocumentTooLarge(filename="request", size=limit + 1, limit=limit))
+    return resp.status_code, resp.raw_headers, resp.body
 
 
 # --- the application --------------------------------------------------------------------------
@@ -278,7 +225,13 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.config = config
-    app.add_middleware(_LimitBody, limit=config.max_body_bytes)
+    # Bodies are counted while they stream in (asgi_limits), never read whole first.
+    app.add_middleware(
+        BodyLimit,
+        limit=config.max_body_bytes,
+        refusal=_too_large,
+        per_path=[("/ocsp/", OCSP_MAX_BODY)],
+    )
 
     # --- errors -------------------------------------------------------------------------
 
@@ -298,6 +251,11 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     async def _http(_request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
             err: E.MobileCAError = E.NotFound(what="endpoint", id=_request.url.path)
+        elif exc.status_code == 400 and exc.detail == _UNPARSABLE:
+            # FastAPI's answer when the JSON parser itself fails (e.g. RecursionError on
+            # deeply nested JSON): a typed "invalid input" like any other bad body.
+            err = E.InvalidInput(field="body", reason="not readable JSON (or nested too deep)")
+            return _error_response(err)
         else:
             err = E.MobileCAError(str(exc.detail), status=exc.status_code)
         body = error_body(err)
