@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -59,8 +60,9 @@ from mobileca_desktop.domain.models import (
 from mobileca_desktop.domain.wire import WireError, b64decode, to_wire
 from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
+from mobileca_desktop.server.fairlane import FairLane
 from mobileca_desktop.server.http_errors import error_body, retry_after, status_for
-from mobileca_desktop.server.ratelimit import Buckets, RateLimits, widened
+from mobileca_desktop.server.ratelimit import Buckets, InFlight, RateLimits, widened
 
 log = logging.getLogger("mobileca_desktop.server")
 
@@ -93,8 +95,10 @@ class _Lanes:
     so that neither waits in the shared thread pool behind the other."""
 
     def __init__(self, config: ServerConfig) -> None:
-        self._sizes = {"password": config.password_slots, "ocsp": config.ocsp_slots}
+        self._sizes = {"ocsp": config.ocsp_slots}
         self._limiters: dict[str, anyio.CapacityLimiter] = {}
+        # Hashes for a client go through a lane that serves quiet addresses first.
+        self._fair = FairLane(config.password_slots)
 
     async def _run(self, lane: str, fn: Callable[..., Any], *args: Any) -> Any:
         limiter = self._limiters.get(lane)
@@ -102,8 +106,8 @@ class _Lanes:
             limiter = self._limiters[lane] = anyio.CapacityLimiter(self._sizes[lane])
         return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=limiter)
 
-    async def password(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await self._run("password", fn, *args)
+    async def password_for(self, client: str, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self._fair.run(client, fn, *args)
 
     async def ocsp(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await self._run("ocsp", fn, *args)
@@ -209,6 +213,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     config = config or ServerConfig()
     lanes = _Lanes(config)
     buckets = Buckets()
+    hashing = InFlight()
     limits = config.limits
     app = FastAPI(
         title="mobileca-ca",
@@ -287,9 +292,32 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
 
     def take(name: str, key: str, request: Request) -> None:
         limit = getattr(limits, name)
+        # The address first: a flood of made-up names is refused before it makes a bucket
+        # per name. Nothing here depends on whether the name exists.
+        if name == "login":
+            buckets.take("login@addr", _client(request), limits.login_per_address)
+        else:
+            buckets.take(
+                name + "@addr", _client(request), widened(limit, limits.per_address_factor)
+            )
         buckets.take(name, key, limit)
-        wide = widened(limit, limits.per_address_factor)
-        buckets.take(name + "@addr", _client(request), wide)
+
+    async def hash_for(address: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """A password hash for a client address: refused at once (429, Retry-After) when
+        the address already has ``login_in_flight`` hashes queued or running, so one
+        address cannot fill the password lane's queue ahead of everyone else."""
+        with hashing.hold(address, limits.login_in_flight):
+            return await lanes.password_for(address, fn, *args)
+
+    # The reviewer pages call limit_login, then run_password, in one request's task.
+    reviewer_address: ContextVar[str | None] = ContextVar("reviewer_address", default=None)
+
+    def limit_reviewer_login(name: str, request: Request) -> None:
+        take("login", f"reviewer:{name}", request)
+        reviewer_address.set(_client(request))
+
+    async def reviewer_hash(fn: Callable[..., Any], *args: Any) -> Any:
+        return await hash_for(reviewer_address.get() or "unknown", fn, *args)
 
     # --- identity (三晋通) -----------------------------------------------------------------
 
@@ -314,7 +342,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     async def register_legal(body: S.LegalRegistrationBody, request: Request):
         take("login", f"register@{_client(request)}", request)
         reg = LegalEntityRegistration(**body.model_dump())
-        return ok(await lanes.password(engine.register_legal, reg), 201)
+        return ok(await hash_for(_client(request), engine.register_legal, reg), 201)
 
     @app.post(
         f"{API}/accounts/personal",
@@ -325,12 +353,13 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     async def register_personal(body: S.PersonalRegistrationBody, request: Request):
         take("login", f"register@{_client(request)}", request)
         reg = PersonalRegistration(**body.model_dump())
-        return ok(await lanes.password(engine.register_personal, reg), 201)
+        return ok(await hash_for(_client(request), engine.register_personal, reg), 201)
 
     @app.post(f"{API}/sessions", operation_id="ca.login", responses=_one(Session))
     async def login(body: S.LoginBody, request: Request):
         take("login", f"{body.kind}:{body.login_name.strip().upper()}", request)
-        return ok(await lanes.password(engine.login, body.kind, body.login_name, body.password))
+        login = (engine.login, body.kind, body.login_name, body.password)
+        return ok(await hash_for(_client(request), *login))
 
     @app.delete(f"{API}/sessions/current", operation_id="ca.logout", status_code=204)
     def logout(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]):
@@ -650,8 +679,8 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         app,
         engine,
         rebuild=functools.partial(_rebuild, engine, config),
-        run_password=lanes.password,
-        limit_login=lambda name, request: take("login", f"reviewer:{name}", request),
+        run_password=reviewer_hash,
+        limit_login=limit_reviewer_login,
     )
 
     # --- demo: the simulated phones and the clock ------------------------------------------

@@ -1,0 +1,150 @@
+"""Attack: a flood of logins with random names from one address, to starve the CA server's
+password hashing (Argon2id, a few a second a core) so that real users cannot log in.
+
+The server refuses the flooding address early (429 with Retry-After) instead of queueing it
+for the hash: a per-address bucket at the hashing rate and a cap on the hashes one address
+may have queued or running (``RateLimits.login_per_address``, ``login_in_flight``). A real
+user from another address (127.0.0.2) logs in within a few hashes' time during the flood.
+The refusal does not depend on whether the name exists. A flood spread over many addresses
+is out of scope (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import PASSWORD, demo_company
+
+from mobileca_desktop.ca.engine import CAEngine, EngineConfig
+from mobileca_desktop.ca.identity import PasswordPolicy
+from mobileca_desktop.server.app import ServerConfig, create_app
+from mobileca_desktop.server.ratelimit import Limit, RateLimits
+from mobileca_desktop.server.run import ThreadedServer
+
+FLOODER = Path(__file__).resolve().parent.parent / "helpers_flood.py"
+OTHER_ADDRESS = "127.0.0.2"
+NICE = ["nice", "-n", "10"]
+FLOOD_ARGS = ["--threads", "16", "--seconds", "15"]
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="127.0.0.2 is a local address on Linux only"
+)
+
+
+@pytest.fixture
+def real_hash_engine(tmp_path, memory_keyring):
+    """An engine with the production Argon2id parameters: the hash is the scarce resource."""
+    config = EngineConfig(passwords=PasswordPolicy(), kmc_pool_target=2, kmc_background=False)
+    engine = CAEngine.open(tmp_path / "ca", config=config)
+    yield engine
+    engine.close()
+
+
+def _login(client: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Response:
+    return client.post(
+        "/api/v1/sessions", json={"kind": "legal", "login_name": name, "password": password}
+    )
+
+
+class _Hashes:
+    """Records every engine login (its name and start and end times): which hashes ran."""
+
+    def __init__(self, engine: CAEngine) -> None:
+        self.calls: list[tuple[str, float, float]] = []
+        real = engine.login
+
+        def recorded(kind, name, password):
+            started = time.perf_counter()
+            try:
+                return real(kind, name, password)
+            finally:
+                self.calls.append((name, started, time.perf_counter()))
+
+        engine.login = recorded
+
+    def during(self, start: float, end: float) -> list[tuple[str, float, float]]:
+        return [c for c in self.calls if start <= c[1] <= end]
+
+
+def test_a_login_flood_from_one_address_does_not_delay_another_address(real_hash_engine, people):
+    reg = demo_company(people)
+    real_hash_engine.register_legal(reg)
+    hashes = _Hashes(real_hash_engine)
+    limits = RateLimits()
+    server = ThreadedServer(create_app(real_hash_engine, ServerConfig(limits=limits)))
+    with server:
+        transport = httpx.HTTPTransport(local_address=OTHER_ADDRESS)
+        real = httpx.Client(base_url=server.url, transport=transport, timeout=60)
+        assert _login(real, reg.uscc).status_code == 200  # before the flood
+        # The attacker's process runs niced: its CPU would not be the server's in real life.
+        flood = subprocess.Popen(
+            [*NICE, sys.executable, str(FLOODER), server.url, *FLOOD_ARGS],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert flood.stdout.readline().strip() == "flooding"
+            attacker = httpx.Client(base_url=server.url, timeout=60)
+            deadline = time.monotonic() + 30
+            while _login(attacker, "91140100MA0FLOOD0X").status_code != 429:
+                assert time.monotonic() < deadline, "the flooding address is never refused"
+            # The refusal is the same for a name that exists and one that does not.
+            known, unknown = _login(attacker, reg.uscc), _login(attacker, "91140100MA0NOBODY1")
+            assert known.status_code == unknown.status_code == 429
+            assert known.json() == unknown.json() and known.json()["code"] == "rate_limited"
+            assert int(known.headers["retry-after"]) >= 1
+            windows = []
+            for _ in range(5):
+                started = time.perf_counter()
+                r = _login(real, reg.uscc)
+                windows.append((started, time.perf_counter()))
+                assert r.status_code == 200, r.text
+        finally:
+            out, _ = flood.communicate(timeout=180)
+        real.close()
+    result = json.loads(out.strip().splitlines()[-1])
+    statuses = result["statuses"]
+    # The flood was refused early, mostly; only about the hashing rate got through.
+    assert statuses.get("429", 0) > 10 * statuses.get("401", 0), result
+    assert statuses.get("401", 0) >= 1, result  # the flood did reach the hash lane
+    assert not any(s.startswith("5") for s in statuses), result
+    assert set(result["retry_after"]) and all(int(v) >= 1 for v in result["retry_after"])
+    for start, end in windows:
+        ran = hashes.during(start, end)
+        own = [c for c in ran if c[0] == reg.uscc]
+        assert len(own) == 1
+        # Ahead of the real user: at most the flood's hash that was running when it came
+        # (quiet addresses go first), never the flood's queue.
+        flood_first = [c for c in ran if c[0] != reg.uscc and c[1] < own[0][1]]
+        assert len(flood_first) <= 1, (flood_first, own)
+        # In time: a few hashes' worth on this machine, loaded as it is.
+        own_seconds = own[0][2] - own[0][1]
+        assert end - start <= 3 * own_seconds + 1.0, (end - start, own_seconds)
+
+
+def test_the_limits_are_configurable(services, company, people):
+    """The suite logs in from 127.0.0.1 many times: it configures, never weakens the code."""
+    reg, _s = company
+    tight = RateLimits(login_per_address=Limit(per_minute=1, burst=2), login_in_flight=1)
+    with ThreadedServer(create_app(services.engine, ServerConfig(limits=tight))) as server:
+        client = httpx.Client(base_url=server.url)
+        assert [_login(client, reg.uscc).status_code for _ in range(3)] == [200, 200, 429]
+        # Registrations hash too and share the address's bucket.
+        person = {
+            "name": "郑一",
+            "id_number": people.id_number(1991),
+            "phone": people.phone(),
+            "password": PASSWORD,
+        }
+        r = client.post("/api/v1/accounts/personal", json=person)
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    loose = RateLimits.unlimited()
+    with ThreadedServer(create_app(services.engine, ServerConfig(limits=loose))) as server:
+        client = httpx.Client(base_url=server.url)
+        assert all(_login(client, reg.uscc).status_code == 200 for _ in range(30))
