@@ -565,7 +565,8 @@ def _audit_store(args: argparse.Namespace) -> Iterator[Store]:
         store = Store(url) if url else Store.for_folder(args.data_dir)
     except (OSError, SQLAlchemyError, ValueError) as exc:
         detail = getattr(exc, "strerror", None) or type(exc).__name__
-        raise E.ConfigurationError(reason=f"cannot open the CA database {where}: {detail}") from None
+        reason = f"cannot open the CA database {where}: {detail}"
+        raise E.ConfigurationError(reason=reason) from None
     try:
         try:
             initialised = _initialised(store)
