@@ -42,7 +42,7 @@ def test_audit_verify_on_postgresql(pg_ca, tmp_path, capsys):
 
     store = Store(pg_ca)
     with store.tx() as s:
-        s.execute(text("UPDATE audit_log SET details = '{\"kind\": \"forged\"}' WHERE id = 2"))
+        s.execute(text('UPDATE audit_log SET details = \'{"kind": "forged"}\' WHERE id = 2'))
     store.dispose()
     assert main(["audit", "verify", "--db", pg_ca, "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
