@@ -1023,6 +1023,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="turn off the SMS and login rate limits (load tests only)",
     )
+    p.add_argument(
+        "--decode-slots",
+        type=_positive_int,
+        metavar="N",
+        help="uploaded images and PDFs decoded at once per worker (default 2; each 40-megapixel "
+        "photo takes a few hundred MiB while it is decoded)",
+    )
     return parser
 
 
@@ -1050,6 +1057,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cheap_passwords=os.environ.get(CHEAP_PASSWORDS_ENV) == "1",
         tls_institution=args.tls_institution,
         rate_limits=not args.no_rate_limits,
+        decode_slots=args.decode_slots,
     )
     try:
         server_run.run(settings, host=args.host, port=args.port, tls=args.tls, workers=args.workers)

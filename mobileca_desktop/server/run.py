@@ -100,6 +100,7 @@ class ServeSettings:
     cheap_passwords: bool = False  # tests only
     tls_institution: str | None = None
     rate_limits: bool = True
+    decode_slots: int | None = None  # None: EngineConfig's default
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -120,6 +121,8 @@ def secret_for(settings: ServeSettings) -> SecretSource:
 
 def open_engine(settings: ServeSettings, *, background_pool: bool = True) -> CAEngine:
     config = EngineConfig(public_url=settings.public_url, kmc_background=background_pool)
+    if settings.decode_slots is not None:
+        config.decode_slots = settings.decode_slots
     if settings.cheap_passwords:
         config.passwords = CHEAP_PASSWORDS
     return CAEngine(Store(settings.db_url), secret_for(settings), config)
