@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mobileca_desktop.crypto import cms, ecies, scanproto
+from mobileca_desktop.domain.filenames import clean_filename
 from mobileca_desktop.platform import bids, pdfcheck
 from mobileca_desktop.platform.trust import (
     CertificateChecker,
@@ -691,9 +692,8 @@ class Platform:
 
 
 def _clean_name(name: Any, default: str) -> str:
-    text = str(name or "").replace("\\", "/").split("/")[-1].strip()
-    text = "".join(c for c in text if c.isprintable())[:80]
-    return text or default
+    # The same cleaning as the CA's uploads: shown to the signer and saved on any OS.
+    return clean_filename(name, default)
 
 
 def _page_count(pdf: bytes) -> int:

@@ -11,6 +11,8 @@ import unicodedata
 import httpx
 import pytest
 from conftest import jpeg_bytes, pdf_bytes
+from helpers_keystore import approved_certificate
+from helpers_platform import activated_device, encrypt_qr, login_with, seal_qr, start
 
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.filenames import MAX_LENGTH, clean_filename
@@ -95,3 +97,23 @@ def test_names_over_http_and_in_the_application_are_clean(services, draft):
         assert got.json()["document"]["filename"] == "营业执照fdp.exe"
     names = [d.filename for d in services.ca.get_application(s, app_id).documents]
     assert names and all(_is_clean(n) for n in names)
+
+
+def test_the_platform_cleans_the_names_of_documents_and_bids(services, company, tmp_path):
+    """The platform's pages take a PDF to seal and a bid to encrypt with the browser's file
+    name; the signer's client shows that name on its confirm page."""
+    reg, s = company
+    cid = approved_certificate(services, reg, s)
+    device = activated_device(services, s, cid, reg.legal_person_phone)
+    platform = start(services, tmp_path)
+    try:
+        web = login_with(platform, services, device)
+        seal = seal_qr(platform, web, name="..\\..\\投标函\r\n\u202efdp.exe")
+        bid = encrypt_qr(platform, web, b"bid", name="C:\\x\\CON")
+        seal_data = httpx.get(f"{platform.url}/scan/{seal.session_id}/data").json()
+        bid_data = httpx.get(f"{platform.url}/scan/{bid.session_id}/data").json()
+        assert seal_data["document_name"] == "投标函fdp.exe"
+        assert "投标函fdp.exe" in seal_data["summary"]
+        assert bid_data["bid_name"] == "投标文件"  # a Windows device name: the default
+    finally:
+        platform.stop()
