@@ -1,11 +1,14 @@
-"""A thread lane for the password hashes that serves the quiet clients first.
+"""A thread lane for the password hashes that takes the client addresses in turn.
 
 The server hashes few passwords a second (Argon2id, ~0.25 s and 64 MiB each). With a plain
-first-come queue one address that keeps a few logins waiting at all times delays everyone
-behind it. Here each client key (its address) has a use score that decays with time
-(``half_life`` seconds); when a slot frees, the waiter with the lowest score goes next, ties
-in arrival order. A real user arriving during a flood from another address waits for the
-hash that is running, not for the flood's queue. Runs on the event loop (no locks).
+first-come queue one address that keeps logins waiting at all times delays everyone behind
+it. Here the waiters are served by start-time fair queueing with a unit cost: a request from
+an address with requests queued or running gets its address's last tag + 1, one from an idle
+address the virtual time (the tag last started) + 0.5; the smallest tag goes next, ties in
+arrival order. Addresses thus take turns, whatever each one's number of requests: a real
+user arriving during a flood from another address waits only for the hash that is running,
+never for the flood's queue, and since every start moves the virtual time on, no address
+waits for ever. Runs on the event loop (no locks).
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ import asyncio
 import functools
 import heapq
 import itertools
-import math
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,38 +27,50 @@ import anyio.to_thread
 class FairLane:
     MAX_KEYS = 50_000
 
-    def __init__(
-        self, slots: int, *, half_life: float = 10.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, slots: int) -> None:
         self.slots = max(1, slots)
-        self._decay = math.log(2) / half_life
-        self._clock = clock
         self._busy = 0
         self._waiters: list[tuple[float, int, asyncio.Future]] = []
         self._order = itertools.count()
-        self._scores: dict[str, tuple[float, float]] = {}
+        self._vtime = 0.0
+        self._last: dict[str, float] = {}
+        self._active: dict[str, int] = {}  # requests queued or running, by address
         self._threads: anyio.CapacityLimiter | None = None
 
-    def _score(self, key: str) -> float:
-        """The key's decayed use, counting this request."""
-        now = self._clock()
-        score, at = self._scores.get(key, (0.0, now))
-        score = score * math.exp(-self._decay * (now - at)) + 1.0
-        self._scores[key] = (score, now)
-        if len(self._scores) > self.MAX_KEYS:
-            cutoff = now - 20 / self._decay  # decayed to nothing
-            self._scores = {k: v for k, v in self._scores.items() if v[1] > cutoff}
-        return score
+    def _tag(self, key: str) -> float:
+        # An address with nothing queued or running goes before the next turn of the busy
+        # ones (half a turn); a busy one queues a whole turn after its last request.
+        if self._active.get(key, 0) == 0:
+            tag = self._vtime + 0.5
+        else:
+            tag = max(self._vtime, self._last.get(key, 0.0)) + 1
+        self._last[key] = tag
+        if len(self._last) > self.MAX_KEYS:
+            # A last tag at or below the virtual time no longer counts (max() above).
+            self._last = {k: t for k, t in self._last.items() if t > self._vtime}
+        return tag
 
     async def run(self, key: str, fn: Callable[..., Any], *args: Any) -> Any:
         if self._threads is None:  # made inside the event loop
             self._threads = anyio.CapacityLimiter(self.slots)
-        score = self._score(key)
+        tag = self._tag(key)
+        self._active[key] = self._active.get(key, 0) + 1
+        try:
+            return await self._queued(tag, fn, *args)
+        finally:
+            left = self._active[key] - 1
+            if left:
+                self._active[key] = left
+            else:
+                del self._active[key]
+
+    async def _queued(self, tag: float, fn: Callable[..., Any], *args: Any) -> Any:
         if self._busy < self.slots and not self._waiters:
             self._busy += 1
+            self._vtime = max(self._vtime, tag)
         else:
             slot: asyncio.Future = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._waiters, (score, next(self._order), slot))
+            heapq.heappush(self._waiters, (tag, next(self._order), slot))
             try:
                 await slot
             except asyncio.CancelledError:
@@ -75,12 +88,13 @@ class FairLane:
 
     def _release(self) -> None:
         while self._waiters:
-            _score, _n, slot = heapq.heappop(self._waiters)
+            tag, _n, slot = heapq.heappop(self._waiters)
             if not slot.done():
+                self._vtime = max(self._vtime, tag)
                 slot.set_result(None)  # the slot passes on; _busy is unchanged
                 return
         self._busy -= 1
 
     @property
     def waiting(self) -> int:
-        return sum(1 for _s, _n, slot in self._waiters if not slot.done())
+        return sum(1 for _t, _n, slot in self._waiters if not slot.done())

@@ -11,9 +11,11 @@ is out of scope (docs/architecture.md).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from conftest import PASSWORD, demo_company
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import PasswordPolicy
 from mobileca_desktop.server.app import ServerConfig, create_app
+from mobileca_desktop.server.fairlane import FairLane
 from mobileca_desktop.server.ratelimit import Limit, RateLimits
 from mobileca_desktop.server.run import ThreadedServer
 
@@ -148,3 +151,34 @@ def test_the_limits_are_configurable(services, company, people):
     with ThreadedServer(create_app(services.engine, ServerConfig(limits=loose))) as server:
         client = httpx.Client(base_url=server.url)
         assert all(_login(client, reg.uscc).status_code == 200 for _ in range(30))
+
+
+def test_the_fair_lane_takes_addresses_in_turn_and_survives_cancellation():
+    """Deterministic: one slot, a busy address with five requests queued, then a quiet one."""
+    started: list[str] = []
+    gate = threading.Event()
+
+    def work(name: str) -> str:
+        started.append(name)
+        gate.wait(10)
+        return name
+
+    async def scenario() -> list[str]:
+        lane = FairLane(1)
+        first = asyncio.create_task(lane.run("flood", work, "f0"))
+        await asyncio.sleep(0.05)  # f0 runs and holds the only slot
+        flood = [asyncio.create_task(lane.run("flood", work, f"f{i}")) for i in range(1, 6)]
+        await asyncio.sleep(0)
+        lost = asyncio.create_task(lane.run("gone", work, "never"))
+        quiet = asyncio.create_task(lane.run("quiet", work, "q"))
+        await asyncio.sleep(0)
+        lost.cancel()  # a client that went away while waiting frees its turn
+        gate.set()
+        await asyncio.gather(first, *flood, quiet)
+        assert lane.waiting == 0
+        return started
+
+    order = asyncio.run(scenario())
+    assert "never" not in order
+    assert order[:2] == ["f0", "q"], order  # the quiet address waits for the running hash only
+    assert order[2:] == ["f1", "f2", "f3", "f4", "f5"]
