@@ -62,7 +62,7 @@ from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
 from mobileca_desktop.server.fairlane import FairLane
 from mobileca_desktop.server.http_errors import error_body, retry_after, status_for
-from mobileca_desktop.server.ratelimit import Buckets, InFlight, RateLimits, widened
+from mobileca_desktop.server.ratelimit import Buckets, InFlight, RateLimits, Tarpit, widened
 
 log = logging.getLogger("mobileca_desktop.server")
 
@@ -214,6 +214,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     lanes = _Lanes(config)
     buckets = Buckets()
     hashing = InFlight()
+    tarpit = Tarpit()
     limits = config.limits
     app = FastAPI(
         title="mobileca-ca",
@@ -309,6 +310,19 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         with hashing.hold(address, limits.login_in_flight):
             return await lanes.password_for(address, fn, *args)
 
+    async def password_work(request: Request, key: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Login and registration: the limits, then the hash. An address refused again
+        before its Retry-After is over gets its refusal late (``Tarpit``)."""
+        address = _client(request)
+        try:
+            take("login", key, request)
+            return await hash_for(address, fn, *args)
+        except E.RateLimited:
+            delay = tarpit.delay_for(address)
+            if delay:
+                await anyio.sleep(delay)
+            raise
+
     # The reviewer pages call limit_login, then run_password, in one request's task.
     reviewer_address: ContextVar[str | None] = ContextVar("reviewer_address", default=None)
 
@@ -340,9 +354,9 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         responses={201: {"model": S.doc_model(Account), "description": "Registered"}},
     )
     async def register_legal(body: S.LegalRegistrationBody, request: Request):
-        take("login", f"register@{_client(request)}", request)
         reg = LegalEntityRegistration(**body.model_dump())
-        return ok(await hash_for(_client(request), engine.register_legal, reg), 201)
+        key = f"register@{_client(request)}"
+        return ok(await password_work(request, key, engine.register_legal, reg), 201)
 
     @app.post(
         f"{API}/accounts/personal",
@@ -351,15 +365,15 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         responses={201: {"model": S.doc_model(Account), "description": "Registered"}},
     )
     async def register_personal(body: S.PersonalRegistrationBody, request: Request):
-        take("login", f"register@{_client(request)}", request)
         reg = PersonalRegistration(**body.model_dump())
-        return ok(await hash_for(_client(request), engine.register_personal, reg), 201)
+        key = f"register@{_client(request)}"
+        return ok(await password_work(request, key, engine.register_personal, reg), 201)
 
     @app.post(f"{API}/sessions", operation_id="ca.login", responses=_one(Session))
     async def login(body: S.LoginBody, request: Request):
-        take("login", f"{body.kind}:{body.login_name.strip().upper()}", request)
+        key = f"{body.kind}:{body.login_name.strip().upper()}"
         login = (engine.login, body.kind, body.login_name, body.password)
-        return ok(await hash_for(_client(request), *login))
+        return ok(await password_work(request, key, *login))
 
     @app.delete(f"{API}/sessions/current", operation_id="ca.logout", status_code=204)
     def logout(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]):

@@ -116,3 +116,30 @@ class InFlight:
                     self._count[key] = left
                 else:
                     del self._count[key]
+
+
+class Tarpit:
+    """Addresses that ignore ``Retry-After``: one refused again within ``window`` seconds of
+    its last refusal waits ``delay`` seconds for the answer. A client that honours the
+    header never waits; a flood's threads are held, costing the server a sleeping task
+    instead of a core spent answering refusals."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(
+        self, delay: float = 1.0, window: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.delay = delay
+        self.window = window
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: dict[str, float] = {}
+
+    def delay_for(self, key: str) -> float:
+        now = self._clock()
+        with self._lock:
+            last = self._last.get(key)
+            self._last[key] = now
+            if len(self._last) > self.MAX_KEYS:
+                self._last = {k: t for k, t in self._last.items() if now - t < self.window}
+        return self.delay if last is not None and now - last < self.window else 0.0

@@ -3,8 +3,10 @@ password hashing (Argon2id, a few a second a core) so that real users cannot log
 
 The server refuses the flooding address early (429 with Retry-After) instead of queueing it
 for the hash: a per-address bucket at the hashing rate and a cap on the hashes one address
-may have queued or running (``RateLimits.login_per_address``, ``login_in_flight``). A real
-user from another address (127.0.0.2) logs in within a few hashes' time during the flood.
+may have queued or running (``RateLimits.login_per_address``, ``login_in_flight``); the hash
+lane takes addresses in turn (``server/fairlane.py``), and an address that ignores
+Retry-After gets its next refusals a second late (``Tarpit``). A real user from another
+address (127.0.0.2) waits for at most the flood's running hash.
 The refusal does not depend on whether the name exists. A flood spread over many addresses
 is out of scope (docs/architecture.md).
 """
@@ -33,7 +35,8 @@ from mobileca_desktop.server.run import ThreadedServer
 FLOODER = Path(__file__).resolve().parent.parent / "helpers_flood.py"
 OTHER_ADDRESS = "127.0.0.2"
 NICE = ["nice", "-n", "10"]
-FLOOD_ARGS = ["--threads", "16", "--seconds", "15"]
+FLOOD_THREADS, FLOOD_SECONDS = 16, 15
+FLOOD_ARGS = ["--threads", str(FLOOD_THREADS), "--seconds", str(FLOOD_SECONDS)]
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="127.0.0.2 is a local address on Linux only"
@@ -113,9 +116,12 @@ def test_a_login_flood_from_one_address_does_not_delay_another_address(real_hash
         real.close()
     result = json.loads(out.strip().splitlines()[-1])
     statuses = result["statuses"]
-    # The flood was refused early, mostly; only about the hashing rate got through.
-    assert statuses.get("429", 0) > 10 * statuses.get("401", 0), result
-    assert statuses.get("401", 0) >= 1, result  # the flood did reach the hash lane
+    # Only the address's hashing rate reached the hash (burst + rate x time); the rest was
+    # refused before it, and as the flood ignored Retry-After its threads were held a
+    # second a refusal (Tarpit) instead of costing the server a core in refusals.
+    rate = limits.login_per_address
+    assert 1 <= statuses.get("401", 0) <= rate.burst + rate.per_minute / 60 * FLOOD_SECONDS
+    assert sum(statuses.values()) <= FLOOD_THREADS * FLOOD_SECONDS * 3, result
     assert not any(s.startswith("5") for s in statuses), result
     assert set(result["retry_after"]) and all(int(v) >= 1 for v in result["retry_after"])
     for start, end in windows:
