@@ -97,7 +97,7 @@ class _Lanes:
     def __init__(self, config: ServerConfig) -> None:
         self._sizes = {"ocsp": config.ocsp_slots}
         self._limiters: dict[str, anyio.CapacityLimiter] = {}
-        # Hashes for a client go through a lane that serves quiet addresses first.
+        # Hashes for a client go through a lane that takes the client addresses in turn.
         self._fair = FairLane(config.password_slots)
 
     async def _run(self, lane: str, fn: Callable[..., Any], *args: Any) -> Any:
