@@ -2398,7 +2398,8 @@ def _doc_info(row: DocumentRow) -> DocumentInfo:
     return DocumentInfo(
         id=row.id,
         kind=DocKind(row.kind),
-        filename=row.filename,
+        # Cleaned again when shown: rows stored before names were cleaned on upload.
+        filename=clean_filename(row.filename, row.kind),
         mime=row.mime,
         size=row.size,
         sha256=row.sha256,

@@ -13,7 +13,9 @@ import pytest
 from conftest import jpeg_bytes, pdf_bytes
 from helpers_keystore import approved_certificate
 from helpers_platform import activated_device, encrypt_qr, login_with, seal_qr, start
+from sqlalchemy import update
 
+from mobileca_desktop.ca.db import DocumentRow
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.filenames import MAX_LENGTH, clean_filename
 from mobileca_desktop.domain.models import CertKind, DocKind, Handler, Method
@@ -117,3 +119,18 @@ def test_the_platform_cleans_the_names_of_documents_and_bids(services, company, 
         assert bid_data["bid_name"] == "投标文件"  # a Windows device name: the default
     finally:
         platform.stop()
+
+
+def test_a_name_stored_before_cleaning_is_shown_clean(services, draft):
+    """Rows written before names were cleaned on upload are cleaned when read."""
+    s, app_id = draft
+    doc = services.ca.upload_document(s, app_id, DocKind.ID_FRONT, jpeg_bytes(), "front.jpg")
+    with services.engine.store.tx() as db:
+        db.execute(
+            update(DocumentRow)
+            .where(DocumentRow.id == doc.id)
+            .values(filename="..\\old\r\n\u202egpj.exe")
+        )
+    shown, _data = services.ca.get_document(s, doc.id)
+    assert shown.filename == "oldgpj.exe"
+    assert [d.filename for d in services.ca.get_application(s, app_id).documents] == ["oldgpj.exe"]
