@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flood-nice", type=int, default=10)
     p.add_argument("--users", type=int, default=4)
     p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--serve-args", default="", help="extra `mobileca-ca serve` options (flood)")
     args = p.parse_args(argv)
     if args.scenario == "flood":
         return flood_main(args)
@@ -512,6 +513,7 @@ def flood_main(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     if args.db:
         cmd += ["--db", args.db]
+    cmd += args.serve_args.split()
     env = {k: v for k, v in os.environ.items() if k != "MOBILECA_TEST_CHEAP_PASSWORDS"}
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -554,6 +556,7 @@ def flood_main(args: argparse.Namespace) -> int:
         "interval_s": args.interval,
         "flood_threads": args.flood_threads,
         "flood_nice": args.flood_nice,
+        "serve_args": args.serve_args,
         "quiet": _summary(quiet),
         "during_flood": _summary(during),
         "flood": flood_result,

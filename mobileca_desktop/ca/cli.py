@@ -1030,6 +1030,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="uploaded images and PDFs decoded at once per worker (default 2; each 40-megapixel "
         "photo takes a few hundred MiB while it is decoded)",
     )
+    p.add_argument(
+        "--password-slots",
+        type=_positive_int,
+        metavar="N",
+        help="Argon2id hashes (logins, registrations) at once per worker (default 1)",
+    )
+    p.add_argument(
+        "--login-in-flight",
+        type=_positive_int,
+        metavar="N",
+        help="hashes one client address may have queued or running at once; more are "
+        "refused with 429 (default 2)",
+    )
     return parser
 
 
@@ -1058,6 +1071,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tls_institution=args.tls_institution,
         rate_limits=not args.no_rate_limits,
         decode_slots=args.decode_slots,
+        password_slots=args.password_slots,
+        login_in_flight=args.login_in_flight,
     )
     try:
         server_run.run(settings, host=args.host, port=args.port, tls=args.tls, workers=args.workers)

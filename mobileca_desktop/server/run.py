@@ -5,6 +5,7 @@ from the same database; the settings reach the workers through one environment v
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 import json
@@ -101,6 +102,8 @@ class ServeSettings:
     tls_institution: str | None = None
     rate_limits: bool = True
     decode_slots: int | None = None  # None: EngineConfig's default
+    password_slots: int | None = None  # None: ServerConfig's default
+    login_in_flight: int | None = None  # None: RateLimits' default
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -129,11 +132,14 @@ def open_engine(settings: ServeSettings, *, background_pool: bool = True) -> CAE
 
 
 def server_config(settings: ServeSettings, engine: CAEngine) -> ServerConfig:
+    limits = RateLimits() if settings.rate_limits else RateLimits.unlimited()
+    if settings.rate_limits and settings.login_in_flight is not None:
+        limits = dataclasses.replace(limits, login_in_flight=settings.login_in_flight)
     config = ServerConfig(
-        demo=settings.demo,
-        limits=RateLimits() if settings.rate_limits else RateLimits.unlimited(),
-        tls_institution=settings.tls_institution,
+        demo=settings.demo, limits=limits, tls_institution=settings.tls_institution
     )
+    if settings.password_slots is not None:
+        config.password_slots = settings.password_slots
     if settings.demo and settings.operator_token:
         engine.adopt_operator_token(settings.operator_token)
         config.operator_token = settings.operator_token
