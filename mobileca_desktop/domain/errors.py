@@ -143,6 +143,11 @@ class DocumentBomb(DocumentRejected):
     template = "The image {filename!r} has {pixels} pixels; the limit is {limit}"
 
 
+class PdfBomb(DocumentRejected):
+    code = "pdf_bomb"
+    template = "The PDF {filename!r} unpacks to more than {limit} bytes"
+
+
 class CsrRejected(MobileCAError):
     code = "csr_rejected"
     template = "The certificate request was refused: {reason}"

@@ -14,7 +14,6 @@ signing certificate, for a client's trusted list.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -22,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from mobileca_desktop.asgi_limits import BodyLimit, JsonTooDeep, loads_json
 from mobileca_desktop.crypto import scanproto
 from mobileca_desktop.platform import pages
 from mobileca_desktop.platform.core import Login, Platform, ScanSession
@@ -43,8 +43,25 @@ def _refused(exc: Refusal) -> JSONResponse:
     return response
 
 
+def _too_large(_limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    resp = _refused(Refusal("too_large", "请求过大", status=413))
+    return resp.status_code, resp.raw_headers, resp.body
+
+
+def _parse(raw: bytes, what: str) -> Any:
+    """JSON from a client, refused with a typed 400 (never a RecursionError's 500)."""
+    try:
+        return loads_json(raw)
+    except JsonTooDeep as exc:
+        raise Refusal("bad_request", f"{what}嵌套过深") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Refusal("bad_request", f"{what}不是 JSON") from exc
+
+
 def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(title=platform.name, docs_url=None, redoc_url=None, openapi_url=None)
+    # Bodies are counted while they stream in (asgi_limits): 413 before MAX_BODY is held.
+    app.add_middleware(BodyLimit, limit=MAX_BODY, refusal=_too_large)
 
     @app.exception_handler(Refusal)
     async def _refusal(_request: Request, exc: Refusal):
@@ -84,13 +101,7 @@ def create_app(platform: Platform) -> FastAPI:
         return HTMLResponse(text)
 
     async def json_body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            raise Refusal("too_large", "请求过大", status=413)
-        try:
-            body = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Refusal("bad_request", "请求不是 JSON") from exc
+        body = _parse(await request.body() or b"{}", "请求")
         if not isinstance(body, dict):
             raise Refusal("bad_request", "请求必须是 JSON 对象")
         return body
@@ -274,13 +285,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.post("/scan/{sid}/callback")
     async def scan_callback(sid: str, request: Request):
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            raise Refusal("too_large", "应答过大", status=413)
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Refusal("bad_request", "应答不是 JSON") from exc
+        body = _parse(await request.body(), "应答")
         # Off the event loop: OCSP, pyHanko (which runs its own asyncio loop) and CMS work.
         address = address_of(request)
         return JSONResponse(await run_in_threadpool(platform.callback, sid, body, address))

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mobileca_desktop.crypto import cms, ecies, scanproto
+from mobileca_desktop.domain.filenames import clean_filename
 from mobileca_desktop.platform import bids, pdfcheck
 from mobileca_desktop.platform.requesters import (
     Requester,
@@ -47,6 +48,7 @@ QR_LIFETIME = 120  # seconds (the protocol's maximum)
 ANSWER_GRACE = 180  # seconds after exp in which a session already scanned may still answer
 BINDING_SKEW = 300  # seconds the binding's time may differ from the CA clock
 MAX_BID_BYTES = 10 * 1024 * 1024
+MAX_BID_ID = 64  # far above the platform's own ids (_new_id)
 LOGIN_HOURS = 8
 KEEP_ENDED = 60  # seconds an ended session without a login stays, so its page learns the end
 MAX_FETCH_ADDRESSES = 8  # distinct addresses one session's data is served to
@@ -730,7 +732,12 @@ class Platform:
         tmp.replace(path)
 
     def bid(self, bid_id: str) -> Bid:
-        if not bid_id or not all(c.isalnum() or c in "-_" for c in bid_id):
+        # Bounded before it becomes a file name (a 5,000-character id is ENAMETOOLONG).
+        if (
+            not bid_id
+            or len(bid_id) > MAX_BID_ID
+            or not all(c.isalnum() or c in "-_" for c in bid_id)
+        ):
             raise Refusal("unknown_bid", "没有这份投标文件", status=404)
         path = self.bids_dir / f"{bid_id}.json"
         if not path.is_file():
@@ -843,9 +850,8 @@ class Platform:
 
 
 def _clean_name(name: Any, default: str) -> str:
-    text = str(name or "").replace("\\", "/").split("/")[-1].strip()
-    text = "".join(c for c in text if c.isprintable())[:80]
-    return text or default
+    # The same cleaning as the CA's uploads: shown to the signer and saved on any OS.
+    return clean_filename(name, default)
 
 
 def _page_count(pdf: bytes) -> int:
