@@ -213,6 +213,7 @@ def home_anonymous(platform_name: str) -> str:
 // A scanned login is not valid until this browser's user accepts the account: whoever saw
 // the code may have answered it first with their own certificate (login CSRF).
 function askLogin(st) {{
+  $('scan-state').textContent = '已扫码，请核对登录身份'; $('scan-message').textContent = '';
   showResult(true, '<div class="ask" id="login-ask">以 <span id="login-subject">' +
     esc(st.result.subject) + '</span> 身份登录？</div>' +
     '<div class="hint">证书颁发机构：' + esc(st.result.institution) +
