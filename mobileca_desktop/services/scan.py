@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -44,7 +44,6 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import pdfseal
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
@@ -62,6 +61,12 @@ TRUST_FILE = "platforms.json"
 NONCE_FILE = "scan-nonces.json"
 DATA_LIMIT = 256 * 1024  # the operation data's JSON
 ANSWER_LIMIT = 64 * 1024  # the platform's answer to a post
+if TYPE_CHECKING:
+    from mobileca_desktop.services import pdfseal
+
+# pyHanko (services/pdfseal.py, ~1 s to import with its aiohttp) loads at the first 签章, not
+# when the client opens 扫一扫 at start-up (bench/startup.py).
+
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 # Which kinds of certificate may do what (§2 step 7): a personal certificate logs in and seals
@@ -414,6 +419,8 @@ class PlatformScanService(ScanService):
         )
 
     def _fetch_document(self, state: _Prepared, data: dict[str, Any]) -> None:
+        from mobileca_desktop.services import pdfseal
+
         url = data.get("document_url")
         digest = data.get("document_sha256")
         seal = data.get("seal")
@@ -550,6 +557,8 @@ class PlatformScanService(ScanService):
             }
             if op is ScanOperation.SEAL:
                 assert state.document is not None and state.placement is not None
+                from mobileca_desktop.services import pdfseal
+
                 signer = pdfseal.KeystoreSigner(
                     unlocked.sign, unlocked.device_certificate, unlocked.chain
                 )
