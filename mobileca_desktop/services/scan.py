@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -62,12 +61,15 @@ NONCE_FILE = "scan-nonces.json"
 DATA_LIMIT = 256 * 1024  # the operation data's JSON
 ANSWER_LIMIT = 64 * 1024  # the platform's answer to a post
 if TYPE_CHECKING:
+    import httpx
+
     from mobileca_desktop.services import pdfseal
 
-# pyHanko (services/pdfseal.py, ~1 s to import with its aiohttp) loads at the first 签章, not
-# when the client opens 扫一扫 at start-up (bench/startup.py).
+# pyHanko (services/pdfseal.py, ~1 s to import with its aiohttp) loads at the first 签章, and
+# httpx (~0.1-0.3 s, and its TLS context) at the first request to a platform, not when the
+# client opens 扫一扫 at start-up (bench/startup.py).
 
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+TIMEOUT_SECONDS, CONNECT_TIMEOUT_SECONDS = 15.0, 5.0
 
 # Which kinds of certificate may do what (§2 step 7): a personal certificate logs in and seals
 # with 个人签名; only a company's certificates encrypt and decrypt its bids.
@@ -305,15 +307,27 @@ class PlatformScanService(ScanService):
         self.keys = keys
         self.platforms = {p.platform_id: p.check() for p in platforms}
         self.nonces = nonces
-        self._http = http or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        self._client = http
         self._owns_http = http is None
+        self._client_lock = threading.Lock()
         self.clock = clock or time.time
         self._read: dict[str, _Prepared] = {}  # by nonce: payloads that passed ``read``
         self._lock = threading.Lock()
 
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made at the first request (see the imports above)."""
+        with self._client_lock:
+            if self._client is None:
+                import httpx
+
+                timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+                self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+            return self._client
+
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._client is not None:
+            self._client.close()
 
     # --- read: §2 -------------------------------------------------------------------------
 
@@ -626,6 +640,8 @@ class PlatformScanService(ScanService):
         return answer
 
     def _exchange(self, method: str, url: str, body: dict[str, Any] | None, limit: int) -> bytes:
+        import httpx
+
         self._http.cookies.clear()  # no credentials of any kind go to the platform
         try:
             with self._http.stream(method, url, json=body) as response:
