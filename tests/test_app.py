@@ -124,6 +124,8 @@ def test_the_login_form_is_usable_before_the_ca_is_open(
         with qtbot.assertNotEmitted(client.ready, wait=50):
             qtbot.mouseClick(form.login_button, Qt.MouseButton.LeftButton)
         assert not form.login_button.isEnabled()  # waiting for the CA, not lost
+        toast = client.window.toast
+        assert toast.isVisible() and toast.text() == "正在打开本机 CA…"  # says what it waits for
         assert client.window.current() is page and client.ctx is None
         with qtbot.waitSignal(client.ready, timeout=WAIT_MS):
             gate.release()

@@ -86,6 +86,9 @@ class LoginForm(QWidget):
             if self.login_button.isEnabled():
                 self.login_button.setEnabled(False)
                 self.window_.when_ready(self._submit_when_ready)
+                # What it waits for, in the start-up page's words (正在打开本机 CA… or the
+                # remote CA's address).
+                self.window_.notify(self.window_.startup.heading.text())
             return
         kind = self.kind
 
