@@ -26,7 +26,8 @@ from typing import NamedTuple
 import httpx
 from conftest import pdf_bytes
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from helpers_flow import Device
 
 from mobileca_desktop.crypto import ecies, scanproto
@@ -69,11 +70,16 @@ class ScanQR(NamedTuple):
     qr_png: bytes
 
 
+# The browser that made each session (sid → client): ``state`` polls as that page does.
+_PAGES: dict[str, httpx.Client] = {}
+
+
 def _qr(web: httpx.Client, path: str, body: dict) -> ScanQR:
     response = web.post(path, json=body)
     if response.status_code != 200:
         raise AssertionError(f"{path}: {response.status_code} {response.text}")
     data = response.json()
+    _PAGES[data["sid"]] = web
     png = web.get(data["qr_png"])
     png.raise_for_status()
     return ScanQR(data["sid"], data["qr_text"], png.content)
@@ -121,10 +127,17 @@ def decrypt_qr(platform: RunningPlatform, web: httpx.Client, bid_id: str) -> Sca
 def state(platform: RunningPlatform, session_id: str, web: httpx.Client | None = None) -> dict:
     """The session's live state as the page polls it: ``state`` (waiting / scanned /
     authorized / confirmed / rejected / expired), ``state_text``, ``code``, ``message``,
-    ``result``."""
-    client = web or httpx
-    url = f"/api/scan/{session_id}" if web is not None else f"{platform.url}/api/scan/{session_id}"
-    return client.get(url).json()
+    ``result``. Polled by ``web`` (default: the browser that made the session, which alone
+    sees who answered; such a poll also takes a confirmed login's cookie into that browser)."""
+    client = web or _PAGES.get(session_id)
+    if client is None:
+        return anonymous_state(platform, session_id)
+    return client.get(f"{platform.url}/api/scan/{session_id}").json()
+
+
+def anonymous_state(platform: RunningPlatform, session_id: str) -> dict:
+    """The state as anyone else who knows the session reference sees it (no cookies)."""
+    return httpx.get(f"{platform.url}/api/scan/{session_id}").json()
 
 
 def finish_login(platform: RunningPlatform, web: httpx.Client, session_id: str) -> dict:
@@ -181,15 +194,19 @@ def fetch(qr_text: str) -> Fetched:
     return Fetched(payload, response.content, json.loads(response.content))
 
 
-def answer(fetched: Fetched, device: Device, *, now: int | None = None, **extra) -> dict:
-    """A signed answer body (binding over the fetched data) with ``extra`` fields added."""
+def answer(
+    fetched: Fetched, device: Device, *, now: int | None = None, source: str = "screen", **extra
+) -> dict:
+    """A signed answer body (binding over the fetched data, the code read from ``source``)
+    with ``extra`` fields added."""
     binding = scanproto.binding_dict(
         fetched.payload,
         scanproto.data_digest(fetched.body),
         now if now is not None else int(time.time()),
+        source,
     )
     return {
-        "v": 1,
+        "v": scanproto.VERSION,
         "s": fetched.payload.session_ref,
         "n": fetched.payload.nonce,
         "binding": binding,
@@ -226,44 +243,32 @@ def seal_answer(fetched: Fetched, device: Device, services, pdf: bytes | None = 
         pdf = httpx.get(fetched.data["document_url"]).content
         assert hashlib.sha256(pdf).hexdigest() == fetched.data["document_sha256"]
     seal = fetched.data["seal"]
-    sealed = seal_with(pdf, device, seal["page"], seal["box"])
+    sealed = seal_with(pdf, device, seal["page"], seal["box"], services)
     return answer(fetched, device, now=clock_now(services), pdf=scanproto.b64(sealed))
 
 
-def seal_with(pdf: bytes, device: Device, page: int, box) -> bytes:
-    """An incremental pyHanko signature by ``device`` (key, certificate and chain)."""
+def seal_with(pdf: bytes, device: Device, page: int, box, services=None, level=None) -> bytes:
+    """A seal by ``device`` (key, certificate and chain) through the client's own sealing
+    code (``services.pdfseal``): PAdES at ``level`` (default B-LTA, time-stamps and
+    revocation data from ``services``' CA; B-B when ``services`` is None)."""
     import io
 
-    from asn1crypto import keys as akeys
-    from asn1crypto import x509 as ax509
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from PIL import Image
 
-    def asn1(cert):
-        return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    from mobileca_desktop.services import ltv, pdfseal
 
-    key = akeys.PrivateKeyInfo.load(
-        device.signing_key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    png = io.BytesIO()
+    Image.new("RGBA", (64, 64), (200, 0, 0, 255)).save(png, "PNG")
+    if level is None:
+        level = ltv.PadesLevel.B_LTA if services is not None else ltv.PadesLevel.B_B
+    long_term = ltv.gather(services.ca, device.cert, level) if services else None
+    signer = pdfseal.KeystoreSigner(
+        lambda data: device.signing_key.sign(data, ec.ECDSA(hashes.SHA256())),
+        device.cert,
+        device.chain[1:],
     )
-    signer = signers.SimpleSigner(
-        signing_cert=asn1(device.cert),
-        signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1(c) for c in device.chain[1:]]),
-    )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    spec = fields.SigFieldSpec("Seal1", on_page=page - 1, box=tuple(int(v) for v in box))
-    out = io.BytesIO()
-    signers.PdfSigner(
-        signers.PdfSignatureMetadata(field_name="Seal1", md_algorithm="sha256"),
-        signer,
-        new_field_spec=spec,
-    ).sign_pdf(writer, output=out)
-    return out.getvalue()
+    placement = pdfseal.SealPlacement(page, tuple(float(v) for v in box))
+    return pdfseal.seal_pdf(pdf, signer, placement, png.getvalue(), long_term=long_term)
 
 
 def encryption_certificate(services, session, certificate_id: int) -> x509.Certificate:
@@ -273,9 +278,12 @@ def encryption_certificate(services, session, certificate_id: int) -> x509.Certi
     return x509.load_pem_x509_certificate(pem.encode())
 
 
-def decrypt_key_answer(fetched: Fetched, device: Device, wrapped: dict) -> dict:
+def decrypt_key_answer(
+    fetched: Fetched, device: Device, wrapped: dict, signature: str | None = None
+) -> dict:
     """Step (b) of 扫码解密: unwrap the content key with the escrowed RSA key of any
-    generation and seal it to the session's ephemeral key ``k``."""
+    generation and seal it to the session's ephemeral key ``k``; the body repeats step
+    (a)'s ``signature`` as the client does."""
     from cryptography.hazmat.primitives.asymmetric import padding
 
     key = scanproto.WrappedContentKey.from_json_dict(wrapped)
@@ -288,9 +296,10 @@ def decrypt_key_answer(fetched: Fetched, device: Device, wrapped: dict) -> dict:
         scanproto.key_aad(fetched.payload.nonce),
     )
     return {
-        "v": 1,
+        "v": scanproto.VERSION,
         "s": fetched.payload.session_ref,
         "n": fetched.payload.nonce,
+        "signature": signature,
         "step": "key",
         "sealed_key": scanproto.sealed_to_json(sealed),
     }

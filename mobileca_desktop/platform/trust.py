@@ -24,11 +24,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mobileca_desktop.ca import subject as subjects
+from mobileca_desktop.crypto import oids
+
 _DER = serialization.Encoding.DER
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 OCSP_SKEW = dt.timedelta(minutes=5)
 # The agent's grant id in an agent's device certificate (the CA engine's private OID).
-GRANT_EXTENSION_OID = x509.ObjectIdentifier("2.25.301844170368351312358790137440161032829")
+GRANT_EXTENSION_OID = oids.GRANT_EXTENSION
 
 _REVOCATION_TEXT = {
     x509.ReasonFlags.superseded: "证书已被更新或变更取代",
@@ -215,17 +218,21 @@ class Subject:
 
 
 def subject_of(cert: x509.Certificate) -> Subject:
+    """Who ``cert`` speaks for, with the full registered names (a long company name is
+    shortened in the subject and whole in the CA's full-names extension)."""
     name = cert.subject
-    uscc = _attr(name, NameOID.ORGANIZATION_IDENTIFIER)
-    org = _attr(name, NameOID.ORGANIZATION_NAME)
-    cn = _attr(name, NameOID.COMMON_NAME) or ""
-    agent = _attr(name, NameOID.PSEUDONYM)
-    grant = None
     try:
-        ext = cert.extensions.get_extension_for_oid(GRANT_EXTENSION_OID)
+        full = subjects.full_names(cert)
+    except (ValueError, UnicodeDecodeError):
+        raise Refusal("unknown_subject", "证书主体名称扩展无法读取，本平台不接受") from None
+    uscc = _attr(name, NameOID.ORGANIZATION_IDENTIFIER)
+    org = full.get(NameOID.ORGANIZATION_NAME)
+    cn = full.get(NameOID.COMMON_NAME) or ""
+    agent = full.get(NameOID.PSEUDONYM)
+    grant = None
+    ext = oids.find_extension(cert, oids.GRANT_EXTENSION_OIDS)
+    if ext is not None:
         grant = ext.value.value[2:].decode("utf-8", "replace")
-    except x509.ExtensionNotFound:
-        pass
     if uscc:
         kind = "unit" if cn == org else "legal_rep"
         return Subject(
@@ -275,9 +282,13 @@ class CertificateChecker:
         *,
         purpose: str = "sign",
         now: dt.datetime | None = None,
+        live_status: bool = True,
     ) -> CheckedCertificate:
         """Raises ``Refusal`` unless ``cert`` is trusted, in its validity period at the CA's
-        clock, fit for ``purpose`` (``sign`` or ``encrypt``) and good in OCSP."""
+        clock (or at ``now``), fit for ``purpose`` (``sign`` or ``encrypt``) and good in OCSP.
+
+        ``live_status=False`` skips the OCSP query: for a time-stamped seal the status at the
+        signing time comes from the document's own revocation data (``ltvcheck``)."""
         auth = self.authority_for(cert)
         if self.accepted is not None and auth.institution_id not in self.accepted:
             raise Refusal(
@@ -297,7 +308,7 @@ class CertificateChecker:
                 )
         self._check_usage(cert, purpose)
         subject = subject_of(cert)
-        der = self._ocsp_good(cert, auth, now, subject)
+        der = self._ocsp_good(cert, auth, now, subject) if live_status else b""
         return CheckedCertificate(cert, auth, subject, der)
 
     @staticmethod

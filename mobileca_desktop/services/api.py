@@ -70,6 +70,8 @@ class CAService(ABC):
     @abstractmethod
     def list_applications(self, session: Session) -> list[ApplicationInfo]: ...
     @abstractmethod
+    def application_agents(self, session: Session) -> list[AgentDetails]: ...
+    @abstractmethod
     def set_method(self, session: Session, app_id: int, method: Method) -> ApplicationInfo: ...
     @abstractmethod
     def set_handler(
@@ -166,7 +168,12 @@ class CAService(ABC):
     @abstractmethod
     def crl(self, institution_id: str) -> bytes: ...
     @abstractmethod
+    def root_crl(self, institution_id: str) -> bytes: ...
+    @abstractmethod
     def ocsp(self, institution_id: str, request_der: bytes) -> bytes: ...
+    @abstractmethod
+    def timestamp(self, institution_id: str, request_der: bytes) -> bytes:
+        """RFC 3161: the institution's TSA answers a DER TimeStampReq with a TimeStampResp."""
 
 
 class ReviewService(ABC):

@@ -51,6 +51,9 @@ class LocalCAService(CAService):
     def list_applications(self, session):
         return self.engine.list_applications(session)
 
+    def application_agents(self, session):
+        return self.engine.application_agents(session)
+
     def set_method(self, session, app_id, method):
         return self.engine.set_method(session, app_id, method)
 
@@ -152,8 +155,14 @@ class LocalCAService(CAService):
     def crl(self, institution_id):
         return self.engine.crl(institution_id)
 
+    def root_crl(self, institution_id):
+        return self.engine.root_crl(institution_id)
+
     def ocsp(self, institution_id, request_der):
         return self.engine.ocsp(institution_id, request_der)
+
+    def timestamp(self, institution_id, request_der):
+        return self.engine.timestamp(institution_id, request_der)
 
 
 class LocalReviewService(ReviewService):

@@ -9,10 +9,11 @@ errors as the local ones.
 - Retries: only where a repeat cannot do anything twice: reads (GET), OCSP, and writes
   that carry an idempotency key (create_application, submit, renew, activate). Any request
   is retried when the connection could not even be opened (nothing was sent).
-- TLS: verification is never turned off. ``ca_root`` (the CA root's PEM, ``--ca-root``)
-  is the only trust anchor; or ``root_fingerprint`` (the SHA-256 the server prints at
-  start-up) pins the root, which is then fetched once from ``/ca/tls-root.crt`` and
-  accepted only if its fingerprint matches. Plain ``http://`` is for loopback servers.
+- TLS: verification is never turned off. ``ca_root`` (the CA root's PEM) is the only
+  trust anchor; or ``root_fingerprint`` (the SHA-256 the server prints at start-up, the
+  client's ``--ca-root-sha256``) pins the root, which is then fetched once from
+  ``/ca/tls-root.crt`` and accepted only if its fingerprint matches. Plain ``http://`` is
+  for loopback servers.
 """
 
 from __future__ import annotations
@@ -245,6 +246,9 @@ class RemoteCAService(CAService):
     def list_applications(self, session):
         return self.http.json("GET", f"{API}/applications", list[ApplicationInfo], session=session)
 
+    def application_agents(self, session) -> list[AgentDetails]:
+        return self.http.json("GET", f"{API}/agents", list[AgentDetails], session=session)
+
     def _app(self, method: str, session, app_id, tail: str, body: Any = None, **kw):
         return self.http.json(
             method,
@@ -430,12 +434,24 @@ class RemoteCAService(CAService):
     def crl(self, institution_id) -> bytes:
         return self.http.request("GET", f"/crl/{_q(institution_id)}.crl").content
 
+    def root_crl(self, institution_id) -> bytes:
+        return self.http.request("GET", f"/crl/{_q(institution_id)}-root.crl").content
+
     def ocsp(self, institution_id, request_der) -> bytes:
         return self.http.request(
             "POST",
             f"/ocsp/{_q(institution_id)}",
             content=bytes(request_der),
             headers={"Content-Type": "application/ocsp-request"},
+            idempotent=True,
+        ).content
+
+    def timestamp(self, institution_id, request_der) -> bytes:
+        return self.http.request(
+            "POST",
+            f"/tsa/{_q(institution_id)}",
+            content=bytes(request_der),
+            headers={"Content-Type": "application/timestamp-query"},
             idempotent=True,
         ).content
 

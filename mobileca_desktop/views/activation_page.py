@@ -308,8 +308,8 @@ class ActivationPage(Page):
         self._left -= 1
 
     def _open_inbox(self) -> None:
-        if not self.window_.inbox_panel.isVisible():
-            self.window_.toggle_inbox()
+        # On the number the code went to: the newest message of the known phones.
+        self.window_.show_inbox()
 
     # --- 激活 -------------------------------------------------------------------------------
 

@@ -179,7 +179,7 @@ class CertDetailPage(Page):
             (
                 "revokeButton",
                 self.tr("吊销"),
-                owner and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
+                owner and live and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
                 self.revoke,
             ),
             (
@@ -189,7 +189,8 @@ class CertDetailPage(Page):
                 self.change_password,
             ),
         ]
-        row = QHBoxLayout()
+        # Two a row: four in one row are wider than the window at its minimum size.
+        row = QGridLayout()
         row.setSpacing(6)
         for object_name, text, enabled, slot in actions:
             if not owner and object_name != "passwordButton":
@@ -204,9 +205,8 @@ class CertDetailPage(Page):
             button.setAccessibleName(text)
             button.setEnabled(enabled)
             button.clicked.connect(slot)
-            row.addWidget(button)
+            row.addWidget(button, len(self.buttons) // 2, len(self.buttons) % 2)
             self.buttons[object_name] = button
-        row.addStretch()
         head.box.addLayout(row)
         if not ready and d.status is CertStatus.NORMAL:
             self.buttons["passwordButton"].setToolTip(self.tr("下载证书到本机后才能修改证书密码"))

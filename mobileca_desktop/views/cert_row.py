@@ -43,9 +43,9 @@ class CertRow(QFrame):
         head = QHBoxLayout()
         title = PlainLabel(kind)
         title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        title.setWordWrap(True)
         self.badge = StatusBadge(row.status)
-        head.addWidget(title)
-        head.addStretch()
+        head.addWidget(title, 1)
         head.addWidget(self.badge)
         if self.openable:
             arrow = PlainLabel()
@@ -97,6 +97,8 @@ class CertRow(QFrame):
             return self.tr("已失效：{}").format(reason) + tail
         if row.status is CertStatus.EXPIRED and row.can_continue:
             return self.tr("证书已不在有效期，可点击继续进行证书更新。")
+        if row.status is CertStatus.EXPIRED and row.successor_id is not None:
+            return self.tr("已完成证书更新，请使用新证书。")
         if row.status is CertStatus.DRAFT:
             return self.tr("申请尚未提交，可点击继续办理。")
         if row.status is CertStatus.REVOKED and row.reason:

@@ -35,6 +35,7 @@ class FormField(QWidget):
         box.setSpacing(4)
 
         self.label = set_role(PlainLabel(label), "fieldLabel")
+        self.label.setWordWrap(True)
         self.edit = QLineEdit(value)
         self.edit.setObjectName(f"{name}Input")
         self.edit.setPlaceholderText(placeholder or self.tr("请输入{}").format(_in_sentence(label)))

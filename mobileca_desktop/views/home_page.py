@@ -122,7 +122,10 @@ class HomePage(Page):
             tile.setIcon(icon(icon_name))
             tile.setIconSize(QSize(34, 34))
             tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            tile.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            # The row's width is shared; an English label never widens the page past the
+            # window at its minimum size.
+            tile.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            tile.setMinimumWidth(84)
             tile.setMinimumHeight(96)
             tile.clicked.connect(action)
             self.tiles[object_name] = tile

@@ -34,8 +34,10 @@ class LoginPage(Page):
         logo.setAccessibleName(self.tr("移动版 CA"))
         heading = set_role(PlainLabel(self.tr("山西公共资源交易\n移动版 CA")), "heading")
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        heading.setWordWrap(True)
         sub = set_role(PlainLabel(self.tr("使用三晋通账号登录")), "muted")
         sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sub.setWordWrap(True)
 
         card = Card()
         self.tabs = QTabBar()

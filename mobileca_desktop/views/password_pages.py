@@ -18,6 +18,7 @@ from mobileca_desktop.domain.errors import (
     KeystoreCorrupt,
     NotActivated,
     NotThisDevice,
+    PasswordChangedElsewhere,
     PasswordMismatch,
     WeakPassword,
     WrongPassword,
@@ -294,7 +295,8 @@ class ChangePasswordPage(Page):
         self.window_.pop()
 
     def _failed(self, err: BaseException) -> None:
-        if isinstance(err, WrongPassword):
+        # Changed in another window meanwhile: nothing was changed here, never a success.
+        if isinstance(err, WrongPassword | PasswordChangedElsewhere):
             self.old.set_error(messages.error_text(err))
             self.old.edit.setFocus()
             return

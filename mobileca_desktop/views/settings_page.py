@@ -226,10 +226,13 @@ class SettingsPage(Page):
     # --- building blocks -------------------------------------------------------------------
 
     def _section(self, text: str) -> QLabel:
-        return set_role(PlainLabel(text), "section")
+        section = set_role(PlainLabel(text), "section")
+        section.setWordWrap(True)  # English headings are longer than the narrowest window
+        return section
 
     def _label(self, text: str, buddy: QWidget) -> QLabel:
         label = set_role(PlainLabel(text), "fieldLabel")
+        label.setWordWrap(True)
         label.setBuddy(buddy)
         return label
 

@@ -313,6 +313,7 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
     # CA 审核台: the queue (applicant and tooltip), the application with its agent and files.
     window.open_reviewer()
     reviewer = window.findChild(ReviewerWindow)
+    reviewer.enter_as_operator()
     qtbot.waitUntil(lambda: reviewer.loaded, timeout=WAIT_MS)
     reviewer.select(pending)
     qtbot.waitUntil(

@@ -15,6 +15,7 @@ from mobileca_desktop.domain.errors import VerificationFailed
 from mobileca_desktop.domain.models import (
     CertKind,
     DepositNotice,
+    Handler,
     Method,
     VerificationState,
 )
@@ -259,16 +260,16 @@ class VerifyStep(StepView):
         self.amount.show()
         self.amount.set_value(self.wizard.data.deposit_amount)
         self.deposit_button.setText(self.tr("重新打款"))
-        self._say(
-            self.tr(
-                "已向 {bank} 尾号 {tail} 的对公账户打款，请查看入账通知后填写金额"
-                "（剩余 {left} 次）。"
-            ).format(
-                bank=notice.bank_name,
-                tail=notice.account_masked[-4:],
-                left=notice.tries_left,
-            )
+        text = self.tr(
+            "已向 {bank} 尾号 {tail} 的对公账户打款，请查看入账通知后填写金额（剩余 {left} 次）。"
+        ).format(
+            bank=notice.bank_name,
+            tail=notice.account_masked[-4:],
+            left=notice.tries_left,
         )
+        if self.wizard.data.handler is Handler.AGENT:
+            text += self.tr("此处填写到账金额；附言中的授权码在下一步填写。")
+        self._say(text)
 
     # --- 上传授权书 -------------------------------------------------------------------------
 

@@ -100,8 +100,7 @@ class WizardPage(Page):
             self.body.removeWidget(self.view)
             self.view.hide()  # gone now, not at the next event-loop turn
             self.view.deleteLater()
-        index, total = self.wizard.position
-        self.progress.setText(self.tr("第 {} / {} 步").format(index, total))
+        self.progress.setText(self._progress_text())
         self.heading.setText(text(STEP_TITLES[step]))
         self.banner.hide()
         self.view = VIEWS[step](self)
@@ -114,6 +113,15 @@ class WizardPage(Page):
         self._set_busy(False)
         self.scroll.verticalScrollBar().setValue(0)
         self.step_shown.emit(step)
+
+    def _progress_text(self) -> str:
+        """第 n / N 步 once the path is settled; before the handler role is chosen the total
+        is given as a range (共 8–10 步), so it never jumps without the user's choice."""
+        index, total = self.wizard.position
+        if self.wizard.path_known:
+            return self.tr("第 {} / {} 步").format(index, total)
+        low, high = self.wizard.total_range
+        return self.tr("第 {} 步（共 {}–{} 步）").format(index, low, high)
 
     def _next_text(self, step: Step) -> str:
         if step is Step.CONFIRM:
