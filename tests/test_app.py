@@ -417,3 +417,48 @@ def test_values_set_by_key_name_take_effect(qtbot):
     assert window.top_bar.back.shortcut() == QKeySequence("Alt+Left")
     keys = [s.key() for s in window.findChildren(QShortcut)]
     assert QKeySequence("Ctrl+I") in keys
+
+
+OPEN_WITHOUT_HEAVY_IMPORTS = """
+import sys
+import keyring
+from keyring.backend import KeyringBackend
+
+class Memory(KeyringBackend):
+    priority = 1
+    def __init__(self):
+        self.entries = {}
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+    def delete_password(self, service, username):
+        self.entries.pop((service, username), None)
+
+keyring.set_keyring(Memory())
+from mobileca_desktop import app
+from mobileca_desktop.config import Settings
+settings = Settings(data_dir=sys.argv[1], device="probe")
+services = app.open_ca_services(settings)
+keys = app.open_device(services, settings)
+scan = app.open_scan(services, keys, settings)
+assert scan is not None
+heavy = ("cv2", "numpy", "pyhanko", "aiohttp", "httpx", "mobileca_desktop.services.ltv")
+print([m for m in heavy if m in sys.modules])
+services.close()
+"""
+
+
+def test_the_ca_opens_behind_the_login_form_without_opencv_pyhanko_or_httpx(tmp_path):
+    """What opens behind the login form (the local CA, this device's keystore, 扫一扫)
+    does not import OpenCV (face checks, image decoding), pyHanko (签章) or httpx (requests
+    to a platform): they load when first used, so the CA is ready sooner."""
+    out = subprocess.run(
+        [sys.executable, "-c", OPEN_WITHOUT_HEAVY_IMPORTS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr[-1500:]
