@@ -188,6 +188,14 @@ class ConfigurationError(MobileCAError):
     template = "Configuration problem: {reason}"
 
 
+class NoDisplay(MobileCAError):
+    """No screen for the windows (``display.py``): said before Qt starts, which would abort
+    with a misleading hint. ``fix`` says what to do."""
+
+    code = "no_display"
+    template = "No display to show the window on: {reason}; {fix}"
+
+
 # --- the device keystore and certificate download (证书下载 / 激活) ---------------------------
 
 

@@ -21,10 +21,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -44,7 +43,7 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import ltv, pdfseal, useragent
+from mobileca_desktop.services import useragent
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
@@ -64,7 +63,16 @@ TRUST_FILE = "platforms.json"
 NONCE_FILE = "scan-nonces.json"
 DATA_LIMIT = 256 * 1024  # the operation data's JSON
 ANSWER_LIMIT = 64 * 1024  # the platform's answer to a post
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+if TYPE_CHECKING:
+    import httpx
+
+    from mobileca_desktop.services import ltv, pdfseal
+
+# pyHanko (services/pdfseal.py and ltv.py, ~1 s to import with its aiohttp) loads at the first
+# 签章, and httpx (~0.1-0.3 s, and its TLS context) at the first request to a platform, not
+# when the client opens 扫一扫 at start-up (bench/startup.py).
+
+TIMEOUT_SECONDS, CONNECT_TIMEOUT_SECONDS = 15.0, 5.0
 
 # Which kinds of certificate may do what (§2 step 7): a personal certificate logs in and seals
 # with 个人签名; only a company's certificates encrypt and decrypt its bids.
@@ -309,22 +317,34 @@ class PlatformScanService(ScanService):
         *,
         http: httpx.Client | None = None,
         clock: Callable[[], float] | None = None,
-        pades_level: ltv.PadesLevel = ltv.DEFAULT_LEVEL,
+        pades_level: ltv.PadesLevel | None = None,  # None: ltv.DEFAULT_LEVEL
     ) -> None:
         self.ca = ca
         self.pades_level = pades_level
         self.keys = keys
         self.platforms = {p.platform_id: p.check() for p in platforms}
         self.nonces = nonces
-        self._http = http or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        self._client = http
         self._owns_http = http is None
+        self._client_lock = threading.Lock()
         self.clock = clock or time.time
         self._read: dict[str, _Prepared] = {}  # by nonce: payloads that passed ``read``
         self._lock = threading.Lock()
 
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made at the first request (see the imports above)."""
+        with self._client_lock:
+            if self._client is None:
+                import httpx
+
+                timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+                self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+            return self._client
+
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._client is not None:
+            self._client.close()
 
     # --- read: §2 -------------------------------------------------------------------------
 
@@ -434,6 +454,8 @@ class PlatformScanService(ScanService):
         )
 
     def _fetch_document(self, state: _Prepared, data: dict[str, Any]) -> None:
+        from mobileca_desktop.services import pdfseal
+
         url = data.get("document_url")
         digest = data.get("document_sha256")
         seal = data.get("seal")
@@ -556,8 +578,11 @@ class PlatformScanService(ScanService):
         if op is ScanOperation.SEAL:
             # The CA's time-stamps and revocation data are fetched before the keys are
             # unlocked too; the device certificate and chain are public (services/ltv.py).
+            from mobileca_desktop.services import ltv
+
             device_cert = self._device_certificate(certificate_id)
-            long_term = ltv.gather(self.ca, device_cert, self.pades_level)
+            level = self.pades_level or ltv.DEFAULT_LEVEL
+            long_term = ltv.gather(self.ca, device_cert, level)
         enc_pem = None
         if op is ScanOperation.ENCRYPT:
             detail = self.ca.certificate_detail(session, certificate_id, self.keys.device_name)
@@ -576,6 +601,8 @@ class PlatformScanService(ScanService):
             }
             if op is ScanOperation.SEAL:
                 assert state.document is not None and state.placement is not None
+                from mobileca_desktop.services import pdfseal
+
                 signer = pdfseal.KeystoreSigner(
                     unlocked.sign, unlocked.device_certificate, unlocked.chain
                 )
@@ -644,6 +671,8 @@ class PlatformScanService(ScanService):
         return answer
 
     def _exchange(self, method: str, url: str, body: dict[str, Any] | None, limit: int) -> bytes:
+        import httpx
+
         self._http.cookies.clear()  # no credentials of any kind go to the platform
         try:
             with self._http.stream(method, url, json=body) as response:

@@ -167,6 +167,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The camera {device} cannot be used ({reason}); check that it is connected and that "
         "no other program uses it",
     ),
+    "no_display": (
+        "没有可显示窗口的屏幕：{reason}；{fix}",
+        "No display to show the window on: {reason}; {fix}",
+    ),
     # the remote CA
     "rate_limited": ("操作过于频繁，请 {seconds} 秒后再试", "Too many requests; wait {seconds} s"),
     "service_unavailable": (
