@@ -82,6 +82,31 @@ ERRORS: dict[str, tuple[str, str]] = {
         "文件“{filename}”不是可读取的 JPG、PNG 或 PDF",
         "{filename} is not a readable JPEG, PNG or PDF",
     ),
+    "pdf_not_sealable": (
+        "文件“{filename}”无法签章：{reason}",
+        "{filename} cannot be sealed: {reason}",
+    ),
+    "pdf_encrypted": (
+        "文件“{filename}”已加密（设有打开密码或权限密码），无法签章；请上传未加密的 PDF",
+        "{filename} is encrypted (password or permissions) and cannot be sealed; "
+        "upload an unencrypted PDF",
+    ),
+    "pdf_certified": (
+        "文件“{filename}”已被认证签名锁定（不允许任何修改），无法再签章",
+        "{filename} is certified and its certification allows no changes; it cannot be sealed",
+    ),
+    "pdf_damaged": (
+        "文件“{filename}”已损坏（{reason}），无法签章；请用 PDF 软件重新导出后再试",
+        "{filename} is damaged ({reason}) and cannot be sealed; export it again as PDF",
+    ),
+    "pdf_unreadable": (
+        "文件“{filename}”不是可读取的 PDF，无法签章",
+        "{filename} is not a readable PDF and cannot be sealed",
+    ),
+    "seal_position_invalid": (
+        "印章位置不可用（第 {page} 页）：{reason}",
+        "The seal cannot go there (page {page}): {reason}",
+    ),
     "document_bomb": ("图片“{filename}”尺寸过大", "The image {filename} is too large"),
     "csr_rejected": ("证书请求被拒绝：{reason}", "The certificate request was refused: {reason}"),
     "certificate_unavailable": ("证书当前不可用（{status}）", "The certificate is {status}"),
@@ -257,6 +282,15 @@ REASONS: dict[str, str] = {
     "the file cannot be opened": "无法打开该文件",
     "not an image this program can read": "不是可读取的图片（PNG、JPEG、BMP、TIFF、WebP 或 GIF）",
     "not a video this program can read": "不是可读取的视频文件",
+    # PDFs that cannot be sealed (crypto/pdfcheck.py)
+    "the objects refer to each other in a loop": "对象之间循环引用",
+    "the seal lies outside the page": "印章超出了页面范围",
+    "the seal is smaller than 20 points": "印章小于 20 磅",
+    "not four numbers": "位置须为四个数字",
+    "not a position": "不是有效的位置",
+    "the file does not start like a PDF": "文件开头不是 PDF 格式",
+    "not an incremental update of the original": "不是原文件的增量更新",
+    "the trial seal is not on its page": "试签章未落在所选页面上",
 }
 REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"must be 18 characters, not (\d+)"), r"应为 18 位，当前 \1 位"),
@@ -264,6 +298,13 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"illegal character (.+)"), r"含有不允许的字符 \1"),
     (re.compile(r"more than one face found \((\d+)\)"), r"照片中有 \1 张人脸，请只拍本人"),
     (re.compile(r"the amount is wrong \((\d+) tries left\)"), r"金额不正确，还可尝试 \1 次"),
+    (re.compile(r"an object stream is damaged \((\w+)\)"), r"对象流已损坏（\1）"),
+    (re.compile(r"the cross-reference table is damaged \((\w+)\)"), r"交叉引用表已损坏（\1）"),
+    (re.compile(r"the page tree is damaged \((.+)\)"), r"页面树已损坏"),
+    (re.compile(r"an unexpected structure \((\w+)\)"), r"文件结构异常（\1）"),
+    (re.compile(r"the file has (\d+) pages"), r"文件共 \1 页"),
+    (re.compile(r"more than (\d+) pages"), r"超过 \1 页"),
+    (re.compile(r"(\d+) new signatures instead of one"), r"新增了 \1 个签名（应为一个）"),
 ]
 
 
