@@ -95,14 +95,15 @@ def seal_qr(
 ) -> ScanQR:
     """A 扫码签章 QR for ``pdf`` (default: a one-page test PDF) in ``web``'s logged-in
     platform session (``web``: a ``browser`` after ``finish_login``); ``seal`` is
-    official / legal_rep / signature, ``page`` 1-based, ``box`` in PDF points."""
+    official / legal_rep / signature, ``page`` 1-based, ``box`` in PDF points (or None)."""
     body = {
         "name": name,
         "pdf": scanproto.b64(pdf if pdf is not None else pdf_bytes("投标函")),
         "seal": seal,
         "page": page,
-        "box": list(box),
     }
+    if box is not None:  # None: the platform places the seal (the page's default)
+        body["box"] = list(box)
     return _qr(web, "/api/seal", body)
 
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pdf_corpus import CORPUS, SEALABLE
 from PIL import Image
 from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -25,7 +26,6 @@ from mobileca_desktop.crypto import pdfcheck
 from mobileca_desktop.domain.errors import MobileCAError
 from mobileca_desktop.services import pdfseal
 from mobileca_desktop.views import messages
-from tests.pdf_corpus import CORPUS, SEALABLE
 
 SEAL_CASES = sorted(c for c, (_m, exp) in CORPUS.items() if exp == SEALABLE)
 REFUSED_CASES = sorted(c for c, (_m, exp) in CORPUS.items() if exp != SEALABLE)

@@ -549,12 +549,13 @@ def test_bad_requests_get_a_clear_refusal_and_change_nothing(platform, services,
     page = login_with(platform, services, holder[3])
     pdf = scanproto.b64(pdf_bytes("x"))
     cases = [
-        ({"pdf": scanproto.b64(b"not a pdf")}, "请上传 PDF"),
+        ({"pdf": scanproto.b64(b"not a pdf")}, "不是可读取的 PDF"),
         ({"pdf": "***"}, "请上传 PDF"),
         ({"pdf": pdf, "page": 3}, "页码超出范围"),
         ({"pdf": pdf, "page": "one"}, "页码必须是数字"),
         ({"pdf": pdf, "box": [0, 0, 5, 5]}, "印章位置不合理"),
         ({"pdf": pdf, "box": [1, 2]}, "四个数字"),
+        ({"pdf": pdf, "box": [500, 700, 640, 840]}, "超出了该页的页面范围"),
         ({"pdf": pdf, "seal": "stamp"}, "印章种类"),
     ]
     for body, words in cases:
@@ -609,3 +610,31 @@ def test_the_platform_is_a_relying_party_not_a_client():
                 names = [node.module]
             for name in names:
                 assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+def test_an_upload_gets_the_shared_check_and_a_default_seal_inside_the_page(
+    platform, services, holder
+):
+    """The upload runs crypto/pdfcheck's check (the client's, trial seal included): the
+    specific refusals, and for odd pages a default box inside the visible page."""
+    from pdf_corpus import CORPUS
+
+    page = login_with(platform, services, holder[3])
+    for case in ("encrypted", "certified_no_changes", "broken_object_stream", "circular_page_tree"):
+        body = {"name": f"{case}.pdf", "pdf": scanproto.b64(CORPUS[case][0]()), "seal": "official"}
+        response = page.post("/api/seal", json=body)
+        assert response.status_code == 400, case
+        assert response.json()["code"] == CORPUS[case][1], response.text
+    words = {"encrypted": "已加密", "certified_no_changes": "认证签名锁定"}
+    for case, word in words.items():
+        body = {"name": "x.pdf", "pdf": scanproto.b64(CORPUS[case][0]()), "seal": "official"}
+        assert word in page.post("/api/seal", json=body).json()["message"]
+    from mobileca_desktop.crypto import pdfcheck
+
+    for case in ("rotate_90", "cropbox_inside_mediabox", "negative_origin", "small_page"):
+        pdf = CORPUS[case][0]()
+        _sid, text, _ = seal_qr(platform, page, pdf, box=None)
+        fetched = fetch(text)
+        box = fetched.data["seal"]["box"]
+        area = pdfcheck.measure(pdf).page(1)
+        assert area.contains(box), (case, area, box)

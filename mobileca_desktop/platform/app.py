@@ -169,7 +169,7 @@ def create_app(platform: Platform) -> FastAPI:
             pdf=pdf,
             seal=str(body.get("seal", "official")),
             page=_int(body.get("page", 1)),
-            box=list(body.get("box") or [380, 80, 520, 220]),
+            box=list(body["box"]) if isinstance(body.get("box"), list) else None,
         )
         return created(request, session)
 

@@ -443,13 +443,15 @@ class Platform:
         except ValueError as exc:
             raise Refusal("bad_request", "应答中没有签章后的 PDF") from exc
         assert s.document is not None and s.owner is not None
+        page, box = _reported_position(body.get("placement"), s.seal or {})
         check = pdfcheck.check_sealed(
             s.document,
             sealed,
             self.checker,
             subject_key=s.owner.subject.key,
             now=self.now(),
-            box=(s.seal or {}).get("box"),
+            page=page,
+            box=box,
         )
         s.sealed = sealed
         (self.sealed_dir / f"{s.sid}.pdf").write_bytes(sealed)
@@ -603,26 +605,24 @@ class Platform:
         pdf: bytes,
         seal: str,
         page: int,
-        box: list[float],
+        box: list[float] | None,
     ) -> ScanSession:
+        """``box`` None: the page's default place (its bottom-right corner as shown)."""
         if seal not in SEAL_LABEL:
             raise Refusal("bad_request", "印章种类只能是 公章 / 法人章 / 个人签名")
         if owner.subject.kind == "personal" and seal != "signature":
             raise Refusal("bad_request", "个人证书只能使用个人签名")
-        if not pdf.startswith(b"%PDF-") or len(pdf) > pdfcheck.MAX_PDF_BYTES:
+        if len(pdf) > pdfcheck.MAX_PDF_BYTES:
             raise Refusal("bad_request", "请上传 PDF 文件（不超过 20 MB）")
-        try:
-            pages = _page_count(pdf)
-        except ValueError as exc:
-            raise Refusal("bad_request", "PDF 文件无法解析") from exc
-        if not 1 <= int(page) <= pages:
-            raise Refusal("bad_request", f"页码超出范围（共 {pages} 页）")
-        if len(box) != 4 or not all(isinstance(v, int | float) for v in box):
+        if box is not None and (len(box) != 4 or not all(isinstance(v, int | float) for v in box)):
             raise Refusal("bad_request", "印章位置需要四个数字 [x1, y1, x2, y2]")
-        x1, y1, x2, y2 = (float(v) for v in box)
-        if not (x2 - x1 >= 20 and y2 - y1 >= 20 and x1 >= 0 and y1 >= 0):
-            raise Refusal("bad_request", "印章位置不合理（宽高至少 20pt，坐标非负）")
-        name = _clean_name(name, "document.pdf")
+        # The same check the client runs before it asks for the password (with a trial
+        # seal): a file accepted here is one the client can seal and check_sealed reads.
+        checked_name = _clean_name(name, "document.pdf")
+        sealable, placed = pdfcheck.check_upload(pdf, checked_name, int(page), box)
+        x1, y1, x2, y2 = placed
+        pages = len(sealable.pages)
+        name = checked_name
         return self.new_session(
             "seal",
             browser=browser,
@@ -635,7 +635,11 @@ class Platform:
                 ["平台", self.name],
                 ["文件", name],
                 ["印章", SEAL_LABEL[seal]],
-                ["位置", f"第 {int(page)} 页 ({x1:.0f}, {y1:.0f}) – ({x2:.0f}, {y2:.0f})"],
+                [
+                    "位置",
+                    f"第 {int(page)} 页（共 {pages} 页）"
+                    f"({x1:.0f}, {y1:.0f}) – ({x2:.0f}, {y2:.0f})",
+                ],
                 ["签章主体", owner.subject.display],
             ],
         )
@@ -684,18 +688,27 @@ class Platform:
         )
 
 
+def _reported_position(placement: Any, asked: dict) -> tuple[int | None, list[float] | None]:
+    """Where the client says the user put the seal (scan-protocol §5.2: the user may move it
+    on the confirm page), or where the platform asked for it. check_sealed then checks the
+    sealed file's seal is there and inside that page."""
+    if placement is None:
+        return asked.get("page"), asked.get("box")
+    page = placement.get("page") if isinstance(placement, dict) else None
+    box = placement.get("box") if isinstance(placement, dict) else None
+    if not (
+        isinstance(page, int)
+        and not isinstance(page, bool)
+        and page >= 1
+        and isinstance(box, list)
+        and len(box) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in box)
+    ):
+        raise Refusal("bad_request", "应答中的印章位置格式不对")
+    return page, [float(v) for v in box]
+
+
 def _clean_name(name: Any, default: str) -> str:
     text = str(name or "").replace("\\", "/").split("/")[-1].strip()
     text = "".join(c for c in text if c.isprintable())[:80]
     return text or default
-
-
-def _page_count(pdf: bytes) -> int:
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        return int(reader.root["/Pages"]["/Count"])
-    except (PdfError, KeyError, TypeError, ValueError) as exc:
-        raise ValueError("unreadable PDF") from exc

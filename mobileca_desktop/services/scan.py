@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mobileca_desktop.config import Settings
-from mobileca_desktop.crypto import ecies
+from mobileca_desktop.crypto import ecies, pdfcheck
 from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import (
     CertificateUnavailable,
@@ -281,6 +281,7 @@ class _Prepared:
     document_name: str | None = None
     placement: pdfseal.SealPlacement | None = None
     seal_kind: SealKind | None = None
+    sealable: pdfcheck.SealablePdf | None = None
 
 
 class PlatformScanService(ScanService):
@@ -409,6 +410,9 @@ class PlatformScanService(ScanService):
             document=state.document,
             document_name=state.document_name,
             seal_image=seal_image,
+            seal_pages=state.sealable.pages if state.sealable else (),
+            seal_page=state.placement.page if state.placement else 1,
+            seal_box=state.placement.box if state.placement else None,
             certificates=state.choices,
             data_digest=state.digest,
         )
@@ -440,7 +444,8 @@ class PlatformScanService(ScanService):
             raise _refuse("bad_signature", "the document is not the one the platform described")
         name = _short(data.get("document_name"), 120) or _file_name(url)
         placement = pdfseal.SealPlacement(page, tuple(float(v) for v in box))  # type: ignore[arg-type]
-        pdfseal.check_placement(pdf, placement, name)
+        # The shared check, trial seal included, before the password is asked for.
+        state.sealable = pdfseal.check_placement(pdf, placement, name)
         state.document, state.document_name = pdf, name
         state.placement, state.seal_kind = placement, kind
 
@@ -518,7 +523,13 @@ class PlatformScanService(ScanService):
     # --- perform: §4 ----------------------------------------------------------------------
 
     def perform(
-        self, session: Session, prompt: ScanPrompt, certificate_id: int, password: str
+        self,
+        session: Session,
+        prompt: ScanPrompt,
+        certificate_id: int,
+        password: str,
+        *,
+        placement: tuple[int, pdfcheck.Box] | None = None,
     ) -> ScanOutcome:
         state = self._state(prompt.request)
         if state.data is None:
@@ -528,7 +539,8 @@ class PlatformScanService(ScanService):
         choice = next((c for c in state.choices if c.certificate_id == certificate_id), None)
         if choice is None:
             raise _refuse("certificate_kind", "this certificate may not do this request")
-        # Everything that needs no secret is fetched before the keys are unlocked.
+        # Everything that needs no secret is fetched (and checked) before the keys are unlocked.
+        where = self._placement(state, placement) if op is ScanOperation.SEAL else None
         seal_png = (
             self._seal_png(session, choice, state.seal_kind) if op is ScanOperation.SEAL else None
         )
@@ -549,19 +561,20 @@ class PlatformScanService(ScanService):
                 "chain": _chain_pems(unlocked),
             }
             if op is ScanOperation.SEAL:
-                assert state.document is not None and state.placement is not None
+                assert state.document is not None and where is not None
                 signer = pdfseal.KeystoreSigner(
                     unlocked.sign, unlocked.device_certificate, unlocked.chain
                 )
                 sealed = pdfseal.seal_pdf(
                     state.document,
                     signer,
-                    state.placement,
+                    where,
                     seal_png or b"",
                     name=state.document_name or "document.pdf",
                     signer_name=choice.subject_name,
                 )
                 body["pdf"] = sp.b64(sealed)
+                body["placement"] = {"page": where.page, "box": list(where.box)}
             elif op is ScanOperation.ENCRYPT:
                 body["encryption_certificate"] = enc_pem
             elif op is ScanOperation.DECRYPT:
@@ -570,6 +583,17 @@ class PlatformScanService(ScanService):
             answer = self._post(payload.callback_url, body)
         self._done(payload)
         return _outcome(op, answer)
+
+    @staticmethod
+    def _placement(
+        state: _Prepared, placement: tuple[int, pdfcheck.Box] | None
+    ) -> pdfseal.SealPlacement:
+        """Where the seal goes: the user's choice on the confirm page, checked to lie on the
+        page it names, or where the platform asked for it. Rounded as it is drawn."""
+        assert state.sealable is not None and state.placement is not None
+        page, box = placement or (state.placement.page, state.placement.box)
+        checked = state.sealable.check_box(page, list(box))
+        return pdfseal.SealPlacement(page, tuple(float(round(v)) for v in checked))  # type: ignore[arg-type]
 
     def _decrypt(
         self, state: _Prepared, unlocked: UnlockedKeys, body: dict[str, Any]
