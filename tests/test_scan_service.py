@@ -654,6 +654,48 @@ def test_seal_refusals(world, platform):
     assert platform.posts() == []
 
 
+def test_seal_refusals_come_before_the_password_and_the_user_may_move_the_seal(
+    world, platform
+):
+    """The shared check runs in prepare (before the password): an encrypted or certified PDF
+    is refused with its own typed error and nothing is posted or spent. The user's own
+    placement is checked against its page before the keys are unlocked, sealed there and
+    reported to the platform."""
+    from pdf_corpus import CORPUS
+
+    from mobileca_desktop.domain.errors import PdfCertified, PdfEncrypted, SealPositionInvalid
+
+    scan, s, reg, cid = world["scan"], world["s"], world["reg"], world["cid"]
+    for case, error in (("encrypted", PdfEncrypted), ("certified_no_changes", PdfCertified)):
+        text, _ref = _seal_session(platform, reg, CORPUS[case][0](), box=[40, 40, 160, 160])
+        request = scan.read(text)
+        with pytest.raises(error):
+            scan.prepare(s, request)
+        assert request.nonce not in (nonce_file(world) or b"").decode()
+    assert platform.posts() == []
+
+    pdf = CORPUS["rotate_90"][0]()  # 595 x 842 turned a quarter: shown landscape
+    text, ref = _seal_session(platform, reg, pdf)
+    prompt = scan.prepare(s, scan.read(text))
+    assert [a.rotate for a in prompt.seal_pages] == [90]
+    assert prompt.seal_page == 1 and prompt.seal_box == (350, 80, 500, 230)
+    with pytest.raises(SealPositionInvalid):
+        scan.perform(s, prompt, cid, CERT_PASSWORD, placement=(1, (500, 800, 640, 900)))
+    with pytest.raises(SealPositionInvalid):
+        scan.perform(s, prompt, cid, CERT_PASSWORD, placement=(2, (60, 60, 180, 180)))
+    assert prompt.request.nonce not in (nonce_file(world) or b"").decode()
+    assert platform.posts() == []
+    scan.perform(s, prompt, cid, CERT_PASSWORD, placement=(1, (60.4, 60, 180, 180.2)))
+    [post] = platform.posts()
+    assert post[2]["placement"] == {"page": 1, "box": [60, 60, 180, 180]}
+    sealed = base64.b64decode(platform.results[ref]["done"]["pdf"])
+    from mobileca_desktop.crypto import pdfcheck
+
+    view = pdfcheck.inspect_sealed(pdf, sealed)
+    assert view.page is not None and view.page.number == 1 and view.page.rotate == 90
+    assert view.rect == (60, 60, 180, 180)
+
+
 def test_platform_rejection_and_network_failure(world, platform):
     scan, s = world["scan"], world["s"]
     prompt = scan.prepare(s, scan.read(platform.code("login")))
