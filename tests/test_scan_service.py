@@ -654,9 +654,7 @@ def test_seal_refusals(world, platform):
     assert platform.posts() == []
 
 
-def test_seal_refusals_come_before_the_password_and_the_user_may_move_the_seal(
-    world, platform
-):
+def test_seal_refusals_come_before_the_password_and_the_user_may_move_the_seal(world, platform):
     """The shared check runs in prepare (before the password): an encrypted or certified PDF
     is refused with its own typed error and nothing is posted or spent. The user's own
     placement is checked against its page before the keys are unlocked, sealed there and
