@@ -29,6 +29,7 @@ from helpers_platform import (
     decrypt_qr,
     encrypt_qr,
     encryption_certificate,
+    envelope_wrapped,
     fetch,
     finish_login,
     login_qr,
@@ -284,8 +285,8 @@ def _decrypt(platform, services, page, device, bid_id):
     response = post(fetched, answer(fetched, device, now=clock_now(services), step="authorize"))
     assert response.status_code == 200, response.text
     assert state(platform, sid)["state"] == "authorized"
-    wrapped = response.json()["wrapped_key"]
-    response = post(fetched, decrypt_key_answer(fetched, device, wrapped))
+    assert "wrapped_key" not in response.json()  # v2: only the envelope, checked by the client
+    response = post(fetched, decrypt_key_answer(fetched, device, envelope_wrapped(fetched)))
     return sid, response
 
 
@@ -305,6 +306,11 @@ def test_encrypt_stores_a_signed_envelope_and_decrypt_opens_it(platform, service
         record["binding"], scanproto.unb64(record["signature"]), device.cert
     )
 
+    _sid, text, _ = decrypt_qr(platform, page, bid["id"])
+    described = fetch(text).data["bid"]
+    assert described["project"] == "太原东站改造工程" and described["bidder"] == reg.company_name
+    assert described["sealed_at"] == record["binding"]["t"]
+    assert described["sha256"] == hashlib.sha256(BID).hexdigest()
     sid, response = _decrypt(platform, services, page, device, bid["id"])
     assert response.status_code == 200, response.text
     st = state(platform, sid)
@@ -346,7 +352,7 @@ def test_decrypt_refuses_a_wrong_content_key_and_another_company(
     short = ecies.seal(
         fetched.payload.ephemeral_public_key(), b"k" * 8, scanproto.key_aad(fetched.payload.nonce)
     )
-    body = decrypt_key_answer(fetched, device, response.json()["wrapped_key"])
+    body = decrypt_key_answer(fetched, device, envelope_wrapped(fetched))
     body["sealed_key"] = scanproto.sealed_to_json(short)
     _refused(platform, sid, post(fetched, body), "content_key_length", "内容密钥长度不对")
 

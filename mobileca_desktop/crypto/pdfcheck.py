@@ -32,7 +32,12 @@ from PIL import Image
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+from pyhanko.pdf_utils.layout import (
+    AxisAlignment,
+    InnerScaling,
+    Margins,
+    SimpleBoxLayoutRule,
+)
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -333,7 +338,8 @@ def generic_value(value: Any) -> Any:
 
 
 def seal_image_style(image: Image.Image) -> StaticStampStyle:
-    """The PDF signature's appearance: the seal image filling the box, no border."""
+    """The PDF signature's appearance: the seal image scaled to fill the box (up or down,
+    aspect kept, centred), no border - the same rule the confirm page's preview draws by."""
     if image.mode not in ("RGBA", "RGB", "LA", "L"):
         image = image.convert("RGBA")
     return StaticStampStyle(
@@ -343,6 +349,7 @@ def seal_image_style(image: Image.Image) -> StaticStampStyle:
             x_align=AxisAlignment.ALIGN_MID,
             y_align=AxisAlignment.ALIGN_MID,
             margins=Margins.uniform(0),
+            inner_content_scaling=InnerScaling.STRETCH_TO_FIT,
         ),
         background_opacity=1.0,
     )

@@ -295,6 +295,14 @@ class DecryptionFailed(MobileCAError):
     template = "The encrypted file could not be opened: {reason}"
 
 
+class BidRefused(MobileCAError):
+    """扫码解密: the bid the platform sent is not the one shown, not this subject's, or not a
+    bid at all; no content key was returned. ``reason`` says which (English)."""
+
+    code = "bid_refused"
+    template = "The bid was not opened and no key was handed over: {reason}"
+
+
 # --- the remote CA (mobileca-ca serve and the remote services) -----------------------------
 
 

@@ -187,6 +187,7 @@ def create_app(platform: Platform) -> FastAPI:
             browser=browser_of(request),
             name=body.get("name") or "",
             content=content,
+            project=str(body.get("project") or ""),
         )
         return created(request, session)
 
@@ -248,6 +249,10 @@ def create_app(platform: Platform) -> FastAPI:
     def scan_document(sid: str):
         _name, pdf = platform.document(sid)
         return Response(pdf, media_type="application/pdf")
+
+    @app.get("/scan/{sid}/bid.p7m")
+    def scan_bid_envelope(sid: str):
+        return Response(platform.bid_envelope(sid), media_type="application/pkcs7-mime")
 
     @app.post("/scan/{sid}/callback")
     async def scan_callback(sid: str, request: Request):

@@ -81,6 +81,8 @@ class Bid:
     signer: str
     opened_at: str | None = None
     opened_by: str | None = None
+    project: str = ""
+    sealed_at: int | None = None  # the bidder's binding time at 扫码加密 (Unix seconds)
 
 
 @dataclass
@@ -107,6 +109,7 @@ class ScanSession:
     # encrypt
     bid_name: str | None = None
     bid_content: bytes | None = None
+    project: str = ""
     # decrypt
     bid_id: str | None = None
     ephemeral: ec.EllipticCurvePrivateKey | None = None
@@ -301,14 +304,37 @@ class Platform:
             out["subject"] = self._subject_dict(s.owner.subject)
             out["bid_name"] = s.bid_name
             out["bid_sha256"] = hashlib.sha256(s.bid_content).hexdigest()
+            out["project"] = s.project  # signed with the bid: shown again at 开标
         elif s.op == "decrypt":
+            # Version 2: the bid's envelope and what it holds, so the client opens only the
+            # bid it shows (docs/scan-protocol.md §3); no bare wrapped key is ever sent.
             bid = self.bid(s.bid_id or "")
+            out["v"] = 2
             out["subject"] = {"key": bid.subject_key, "name": bid.subject_name}
             if bid.subject_key.startswith("org:"):
                 out["subject"]["uscc"] = bid.subject_key[4:]
             out["bid_name"] = bid.name
             out["bid_sha256"] = bid.sha256
+            out["bid"] = {
+                "name": bid.name,
+                "sha256": bid.sha256,
+                "project": bid.project,
+                "bidder": bid.subject_name,
+                "sealed_at": bid.sealed_at,
+            }
+            out["envelope_url"] = f"{self.origin}/scan/{s.sid}/bid.p7m"
+            out["envelope_sha256"] = hashlib.sha256(self.envelope(bid.id)).hexdigest()
         return out
+
+    def bid_envelope(self, sid: str) -> bytes:
+        """The stored envelope of a live decrypt session's bid (the session reference is the
+        capability, as for the seal's document)."""
+        session = self.get(sid)
+        if session.op != "decrypt" or not session.bid_id:
+            raise Refusal("unknown_session", "此会话没有待开启的投标文件", status=404)
+        if session.state not in LIVE:
+            raise Refusal("session_closed", "此开标会话已结束", status=410)
+        return self.envelope(session.bid_id)
 
     def document(self, sid: str) -> tuple[str, bytes]:
         session = self.get(sid)
@@ -502,6 +528,8 @@ class Platform:
             encryption_serial=format(enc.serial_number, "x"),
             created_at=shanghai(self.now()),
             signer=checked.subject.display,
+            project=s.project,
+            sealed_at=int(binding["t"]),
         )
         (self.bids_dir / f"{bid.id}.p7m").write_bytes(envelope)
         self._save_bid(bid)
@@ -522,15 +550,13 @@ class Platform:
                 "wrong_subject",
                 f"扫码证书（{checked.subject.display}）不属于投标人（{bid.subject_name}）",
             )
-        parts = bids.envelope_parts(self.envelope(bid.id))
+        bids.envelope_parts(self.envelope(bid.id))  # still a readable envelope
         s.state = "authorized"
         s.message = f"已授权：{checked.subject.display}，等待内容密钥"
         s.result = {"authorized_by": checked.subject.display}
-        return {
-            "ok": True,
-            "message": "已验证签名，请解开内容密钥",
-            "wrapped_key": parts.wrapped.to_json_dict(),
-        }
+        # No wrapped key in the answer (decrypt v2): the client unwraps it from the envelope
+        # it checked, after proving the bid inside is the one it shows.
+        return {"ok": True, "message": "已验证签名，请解开内容密钥"}
 
     def _decrypt_key(self, s: ScanSession, body: dict) -> dict[str, Any]:
         if s.state != "authorized" or s.ephemeral is None:
@@ -645,7 +671,13 @@ class Platform:
         )
 
     def start_encrypt(
-        self, owner: Login, *, browser: str | None, name: str, content: bytes
+        self,
+        owner: Login,
+        *,
+        browser: str | None,
+        name: str,
+        content: bytes,
+        project: str = "",
     ) -> ScanSession:
         if owner.subject.kind == "personal":
             raise Refusal("certificate_kind", "个人证书不能加密单位的投标文件")
@@ -658,9 +690,11 @@ class Platform:
             owner=owner,
             bid_name=name,
             bid_content=content,
+            project=_clean_name(project, "")[:80] if project else "",
             summary=f"加密投标文件《{name}》",
             details=[
                 ["平台", self.name],
+                *([["投标项目", _clean_name(project, "")]] if project else []),
                 ["投标文件", name],
                 ["大小", f"{len(content)} 字节"],
                 ["SHA-256", hashlib.sha256(content).hexdigest()],

@@ -273,6 +273,7 @@ $('seal-go').addEventListener('click', async () => {{
 def encrypt_page(platform_name: str, login: Login) -> str:
     body = f"""<div class="card grow"><h2>投标文件加密</h2>
 <form class="op" onsubmit="return false">
+<label>投标项目</label><input id="project" maxlength="80" placeholder="项目名称（随投标文件签名）">
 <label>投标文件</label>
 <label class="file"><input type="file" id="bid"><span>选择文件</span>
 <em id="bid-name">未选择文件</em></label>
@@ -284,7 +285,8 @@ def encrypt_page(platform_name: str, login: Login) -> str:
 fileField('bid');
 $('encrypt-go').addEventListener('click', async () => {{
   let f; try {{ f = await readFile($('bid')); }} catch (e) {{ alert(e); return; }}
-  startScan('/api/encrypt', {{name: f.name, content: f.b64}}, (st) => {{
+  const project = $('project').value;
+  startScan('/api/encrypt', {{name: f.name, content: f.b64, project}}, (st) => {{
     if (st.state === 'confirmed') showResult(true, esc(st.message) +
       '<br><a href="/opening">前往开标大厅</a>');
     else showResult(false, esc(st.message));

@@ -11,6 +11,7 @@ Nothing is signed or sent when a check fails.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -35,7 +36,6 @@ from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import (
     CertificateUnavailable,
     ConfigurationError,
-    DecryptionFailed,
     IllegalState,
     PlatformRejected,
     ScanRefused,
@@ -44,7 +44,7 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import pdfseal
+from mobileca_desktop.services import bidopen, pdfseal
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
@@ -282,6 +282,7 @@ class _Prepared:
     placement: pdfseal.SealPlacement | None = None
     seal_kind: SealKind | None = None
     sealable: pdfcheck.SealablePdf | None = None
+    bid: tuple[bidopen.ShownBid, Any] | None = None  # decrypt: the bid shown, its envelope
 
 
 class PlatformScanService(ScanService):
@@ -385,7 +386,8 @@ class PlatformScanService(ScanService):
         body = self._get(payload.data_url, DATA_LIMIT)
         state.digest = sp.data_digest(body)
         data = _json_object(body, payload.data_url)
-        if data.get("v") != 1 or data.get("op") != payload.operation:
+        versions = (1, bidopen.DATA_VERSION) if op is ScanOperation.DECRYPT else (1,)
+        if data.get("v") not in versions or data.get("op") != payload.operation:
             raise _unavailable(payload.data_url, "the operation data is for another operation")
         if data.get("s") != payload.session_ref:
             raise _unavailable(payload.data_url, "the operation data is for another session")
@@ -400,6 +402,8 @@ class PlatformScanService(ScanService):
             if not isinstance(bid_sha, str) or not _HEX64.fullmatch(bid_sha):
                 raise _unavailable(payload.data_url, "the operation data has no bid_sha256")
         state.choices = self._choices(session, op, subject, state.seal_kind)
+        if op is ScanOperation.DECRYPT:  # the bid shown is the client's reading of it
+            details = self._fetch_bid(state, data)
         seal_image = None
         if op is ScanOperation.SEAL and state.choices:
             seal_image = self._seal_png(session, state.choices[0], state.seal_kind)
@@ -448,6 +452,16 @@ class PlatformScanService(ScanService):
         state.sealable = pdfseal.check_placement(pdf, placement, name)
         state.document, state.document_name = pdf, name
         state.placement, state.seal_kind = placement, kind
+
+    def _fetch_bid(self, state: _Prepared, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        """扫码解密: the bid described (refused if the platform sends only a wrapped key) and
+        its envelope, checked to be the one described. The rows shown are the client's."""
+        shown = bidopen.describe(data)
+        if not sp.same_origin(shown.envelope_url, state.platform.origin):
+            raise _refuse("foreign_origin", f"the bid is on {sp.url_origin_or(shown.envelope_url)}")
+        der = self._get(shown.envelope_url, bidopen.bidrecord.MAX_ENVELOPE_BYTES)
+        state.bid = (shown, bidopen.check_envelope(shown, der))
+        return shown.rows()
 
     def _choices(
         self,
@@ -600,26 +614,21 @@ class PlatformScanService(ScanService):
     ) -> ScanOutcome:
         payload = state.payload
         k = payload.ephemeral_public_key()
+        if state.bid is None:
+            raise IllegalState(action="open a bid", state="no bid envelope was fetched")
+        shown, parts = state.bid
+        # Only the bid shown, and only this subject's own: checked before anything is sent.
+        content_key = bidopen.open_bid(unlocked, shown, parts)
         self._spend(payload)
-        answer = self._post(payload.callback_url, {**body, "step": "authorize"})
-        try:
-            wrapped = sp.WrappedContentKey.from_json_dict(answer.get("wrapped_key"))
-        except ValueError as exc:
-            raise _unavailable(payload.callback_url, f"no usable wrapped key ({exc})") from None
-        if wrapped.algorithm != sp.RSA_ENCRYPTION_OID:
-            raise DecryptionFailed(reason="the bid's key is wrapped with an unknown algorithm")
-        content_key = unlocked.unwrap_content_key(
-            wrapped.issuer_der, wrapped.serial, wrapped.encrypted_key
-        )
-        if len(content_key) not in sp.CONTENT_KEY_LENGTHS:
-            raise DecryptionFailed(reason="the bid's key has the wrong length")
+        self._post(payload.callback_url, {**body, "step": "authorize"})
         sealed = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
         del content_key
         final = self._post(
             payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(sealed)}
         )
         self._done(payload)
-        return _outcome(ScanOperation.DECRYPT, final)
+        outcome = _outcome(ScanOperation.DECRYPT, final)
+        return dataclasses.replace(outcome, details={**dict(shown.rows()), **outcome.details})
 
     def _spend(self, payload: sp.Payload) -> None:
         self.nonces.spend(payload.platform_id, payload.nonce, payload.expires_at, self.clock())

@@ -162,6 +162,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "This file is not encrypted to any certificate on this device",
     ),
     "decryption_failed": ("无法解密该文件：{reason}", "The file could not be decrypted: {reason}"),
+    "bid_refused": (
+        "未开启该投标文件，也未交出密钥：{reason}",
+        "The bid was not opened and no key was handed over: {reason}",
+    ),
     # 扫一扫 (the scan protocol and the trading platform)
     "scan_payload_invalid": (
         "这不是本程序可识别的交易平台二维码：{reason}",
@@ -291,6 +295,23 @@ REASONS: dict[str, str] = {
     "the file does not start like a PDF": "文件开头不是 PDF 格式",
     "not an incremental update of the original": "不是原文件的增量更新",
     "the trial seal is not on its page": "试签章未落在所选页面上",
+    # 扫码解密: why a bid is not opened (services/bidopen.py, crypto/bidrecord.py)
+    "the platform sent no bid envelope, only a key to unwrap": (
+        "交易平台只发来待解开的密钥，没有发来投标文件本身（旧版协议），为安全起见不予解密"
+    ),
+    "the bid envelope is not the one the platform described": "投标文件与平台描述的不一致",
+    "the bid is encrypted to another certificate": "该投标文件不是加密给本机证书的",
+    "the bid was signed by another company or person": "该投标文件不是本单位（本人）签名的",
+    "the bid is not the one shown": "解开的投标文件与确认页上显示的不一致",
+    "the decrypted record is not readable": "解密后的投标记录无法读取",
+    "the bid's digest is not the one recorded": "投标文件的摘要与加密时登记的不一致",
+    "the bidder's signature does not cover this bid": "投标签名没有覆盖此投标文件",
+    "the bidder's signature is not valid": "投标签名无效",
+    "the record was not signed at 扫码加密": "该记录不是扫码加密时签名的",
+    "the record has no signing certificate": "投标记录中没有签名证书",
+    "the content key does not open it": "内容密钥无法解开投标文件",
+    "the content key does not fit the cipher": "内容密钥与加密算法不符",
+    "the platform's description of the bid is incomplete": "平台对投标文件的描述不完整",
 }
 REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"must be 18 characters, not (\d+)"), r"应为 18 位，当前 \1 位"),

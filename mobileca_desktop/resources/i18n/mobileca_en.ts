@@ -2517,7 +2517,7 @@ Mobile CA</translation>
 <context>
     <name>ScanConfirmPage</name>
     <message>
-        <location filename="../../views/scan/confirm_page.py" line="+43"/>
+        <location filename="../../views/scan/confirm_page.py" line="+44"/>
         <source>确认操作</source>
         <translation>Confirm</translation>
     </message>
@@ -2559,12 +2559,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+105"/>
+        <location line="+110"/>
         <source>请输入证书密码</source>
         <translation>Enter the certificate password</translation>
     </message>
     <message>
-        <location line="-92"/>
+        <location line="-97"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -2595,12 +2595,12 @@ Mobile CA</translation>
         <translation>Preview</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+24"/>
         <source>印章</source>
         <translation>Seal</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>正在使用证书签名并提交给交易平台…</source>
         <translation>Signing and sending to the trading platform…</translation>
     </message>
@@ -3018,6 +3018,35 @@ Mobile CA</translation>
         <location line="+2"/>
         <source>文件：{name}</source>
         <translation>File: {name}</translation>
+    </message>
+</context>
+<context>
+    <name>SealPlacer</name>
+    <message>
+        <location filename="../../views/scan/seal_preview.py" line="+193"/>
+        <source>印章位置（可拖动，或用方向键移动）</source>
+        <translation>Seal position (drag it, or move it with the arrow keys)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+8"/>
+        <source>盖章页码</source>
+        <translation>Page to seal</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>共 {n} 页</source>
+        <translation>of {n} pages</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>拖动印章到要盖章的位置；确认后印章将盖在此处（所见即所签）</source>
+        <translation>Drag the seal to where it should go; once you confirm, it is sealed exactly there (what you see is what you seal)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>第 {page} 页，({x1}, {y1}) – ({x2}, {y2}) pt</source>
+        <translation>Page {page}, ({x1}, {y1}) – ({x2}, {y2}) pt</translation>
     </message>
 </context>
 <context>
