@@ -26,7 +26,8 @@ from typing import NamedTuple
 import httpx
 from conftest import pdf_bytes
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from helpers_flow import Device
 
 from mobileca_desktop.crypto import ecies, scanproto
@@ -233,44 +234,32 @@ def seal_answer(fetched: Fetched, device: Device, services, pdf: bytes | None = 
         pdf = httpx.get(fetched.data["document_url"]).content
         assert hashlib.sha256(pdf).hexdigest() == fetched.data["document_sha256"]
     seal = fetched.data["seal"]
-    sealed = seal_with(pdf, device, seal["page"], seal["box"])
+    sealed = seal_with(pdf, device, seal["page"], seal["box"], services)
     return answer(fetched, device, now=clock_now(services), pdf=scanproto.b64(sealed))
 
 
-def seal_with(pdf: bytes, device: Device, page: int, box) -> bytes:
-    """An incremental pyHanko signature by ``device`` (key, certificate and chain)."""
+def seal_with(pdf: bytes, device: Device, page: int, box, services=None, level=None) -> bytes:
+    """A seal by ``device`` (key, certificate and chain) through the client's own sealing
+    code (``services.pdfseal``): PAdES at ``level`` (default B-LTA, time-stamps and
+    revocation data from ``services``' CA; B-B when ``services`` is None)."""
     import io
 
-    from asn1crypto import keys as akeys
-    from asn1crypto import x509 as ax509
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from PIL import Image
 
-    def asn1(cert):
-        return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    from mobileca_desktop.services import ltv, pdfseal
 
-    key = akeys.PrivateKeyInfo.load(
-        device.signing_key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    png = io.BytesIO()
+    Image.new("RGBA", (64, 64), (200, 0, 0, 255)).save(png, "PNG")
+    if level is None:
+        level = ltv.PadesLevel.B_LTA if services is not None else ltv.PadesLevel.B_B
+    long_term = ltv.gather(services.ca, device.cert, level) if services else None
+    signer = pdfseal.KeystoreSigner(
+        lambda data: device.signing_key.sign(data, ec.ECDSA(hashes.SHA256())),
+        device.cert,
+        device.chain[1:],
     )
-    signer = signers.SimpleSigner(
-        signing_cert=asn1(device.cert),
-        signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs([asn1(c) for c in device.chain[1:]]),
-    )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    spec = fields.SigFieldSpec("Seal1", on_page=page - 1, box=tuple(int(v) for v in box))
-    out = io.BytesIO()
-    signers.PdfSigner(
-        signers.PdfSignatureMetadata(field_name="Seal1", md_algorithm="sha256"),
-        signer,
-        new_field_spec=spec,
-    ).sign_pdf(writer, output=out)
-    return out.getvalue()
+    placement = pdfseal.SealPlacement(page, tuple(float(v) for v in box))
+    return pdfseal.seal_pdf(pdf, signer, placement, png.getvalue(), long_term=long_term)
 
 
 def encryption_certificate(services, session, certificate_id: int) -> x509.Certificate:

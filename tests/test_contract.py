@@ -216,6 +216,8 @@ def test_activation_grant_renew_change_revoke(svc, company, agent, portrait):
     crl = x509.load_der_x509_crl(ca.crl("bjca"))
     assert crl.is_signature_valid(chain[0].public_key())
     assert crl.get_revoked_certificate_by_serial_number(laptop.cert.serial_number) is not None
+    root_crl = x509.load_der_x509_crl(ca.root_crl("bjca"))
+    assert root_crl.is_signature_valid(chain[-1].public_key()) and len(root_crl) == 0
     req = (
         ocsp.OCSPRequestBuilder()
         .add_certificate(laptop.cert, chain[0], hashes.SHA256())

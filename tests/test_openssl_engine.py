@@ -221,3 +221,48 @@ def test_tls_and_platform_certificates_from_their_profiles(services, tmp_path):
             name="x",
             public_key_pem=b"",
         )
+
+
+def test_every_chain_verifies_strictly_with_crls(services, company, agent, portrait, tmp_path):
+    """`openssl verify -x509_strict -crl_check_all` for every end-entity profile: the
+    issuing CA's status comes from the root's CRL (its distribution point), the leaf's
+    from the issuing CA's CRL; the revoked ones are refused as revoked."""
+    from cryptography import x509
+    from helpers_pki import INSTITUTION, build
+
+    art = build(services, company, agent, portrait)
+    issuing, root = art.issuing[INSTITUTION], art.roots[INSTITUTION]
+    pem = serialization.Encoding.PEM
+    (tmp_path / "root.pem").write_bytes(root.public_bytes(pem))
+    (tmp_path / "issuing.pem").write_bytes(issuing.public_bytes(pem))
+    crls = [art.crls["revocations"], art.root_crls[INSTITUTION]]
+    (tmp_path / "crls.pem").write_bytes(b"".join(map(pki_crl_pem, crls)))
+    # The issuing CA names the root CRL's URL, and the server's route serves that CRL.
+    cdp = issuing.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert cdp[0].full_name[0].value == services.engine.urls.root_crl(INSTITUTION)
+    assert cdp[0].full_name[0].value.endswith(f"/crl/{INSTITUTION}-root.crl")
+    assert set(art.end_entities) >= {
+        "encryption",
+        "device:unit",
+        "device:agent",
+        "device:legal_rep",
+        "device:personal",
+        "tls",
+        "platform",
+        "event",
+        "ocsp_responder",
+    }
+    base = ("verify", "-x509_strict", "-crl_check_all", "-CAfile", "root.pem")
+    base += ("-untrusted", "issuing.pem", "-CRLfile", "crls.pem")
+    for name, cert in art.end_entities.items():
+        leaf = tmp_path / f"{name.replace(':', '-')}.pem"
+        leaf.write_bytes(cert.public_bytes(pem))
+        out = run(*base, leaf.name, cwd=tmp_path)
+        if name in art.revoked:
+            assert out.returncode != 0 and "revoked" in out.stdout + out.stderr, name
+        else:
+            assert out.returncode == 0, (name, out.stdout + out.stderr)
+    # Without the root's CRL the issuing CA's status is unknown: the check fails.
+    (tmp_path / "leaf-crl.pem").write_bytes(pki_crl_pem(art.crls["revocations"]))
+    out = run(*base[:-1], "leaf-crl.pem", "encryption.pem", cwd=tmp_path)  # -CRLfile leaf-crl.pem
+    assert out.returncode != 0 and "unable to get certificate CRL" in out.stdout + out.stderr

@@ -17,7 +17,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mobileca_desktop.ca import pki
-from mobileca_desktop.crypto import cms
+from mobileca_desktop.crypto import cms, oids
 from mobileca_desktop.domain.errors import CsrRejected, InvalidInput
 from mobileca_desktop.domain.models import CertKind, RevocationReason
 
@@ -287,6 +287,28 @@ def test_ocsp_response_contents(ca):
     resp = ocsp.load_der_ocsp_response(der)
     with pytest.raises(x509.ExtensionNotFound):
         resp.extensions.get_extension_for_class(x509.OCSPNonce)
+
+
+def test_ocsp_knows_its_own_responder_certificate(ca):
+    """The responder's certificate is not in the engine's table, yet it is the CA's own:
+    "good", not "unknown" (a revoked record for it still wins)."""
+    responder = pki.OcspResponder(
+        issuer_cert=ca.issuing, responder_cert=ca.ocsp, responder_key=ca.ocsp_key
+    )
+    now = dt.datetime.now(dt.UTC)
+    request = _request(ca.ocsp, ca.issuing, hashes.SHA256())
+    resp = ocsp.load_der_ocsp_response(responder.respond(request, lambda s: None, now))
+    assert resp.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert resp.serial_number == ca.ocsp.serial_number
+    revoked = pki.CertStatusRecord(revoked_at=now, reason=RevocationReason.KEY_COMPROMISE)
+    resp = ocsp.load_der_ocsp_response(responder.respond(request, lambda s: revoked, now))
+    assert resp.certificate_status == ocsp.OCSPCertStatus.REVOKED
+    # Another serial of the same issuer is still "unknown".
+    other, _ = device_cert(ca)
+    resp = ocsp.load_der_ocsp_response(
+        responder.respond(_request(other, ca.issuing), lambda s: None, now)
+    )
+    assert resp.certificate_status == ocsp.OCSPCertStatus.UNKNOWN
 
 
 def test_ocsp_refusals(ca):
@@ -570,6 +592,7 @@ def test_agent_device_cert_names_agent_and_grant(ca, tmp_path):
     grant = cert.extensions.get_extension_for_oid(pki.GRANT_EXTENSION_OID)
     assert not grant.critical
     assert grant.value.value == b"\x0c\x044242"
+    assert grant.oid.dotted_string == "1.3.6.1.4.1.32473.77.1.1"
     plain, _ = device_cert(ca)
     assert pki.grant_id_of(plain) is None
     # OpenSSL validates the chain despite the unknown (non-critical) extension.
@@ -612,6 +635,7 @@ def test_pem_helpers(ca):
 def test_urls():
     assert URLS.crl("bjca") == "https://ca.example.test/crl/bjca.crl"
     assert URLS.root_ca("bjca") == "https://ca.example.test/ca/bjca-root.crt"
+    assert URLS.root_crl("bjca") == "https://ca.example.test/crl/bjca-root.crl"
     assert URLS.ocsp("bjca") == "https://ca.example.test/ocsp/bjca"
     assert URLS.ca_issuers("bjca") == "https://ca.example.test/ca/bjca.crt"
 
@@ -628,6 +652,13 @@ def test_ca_profiles(ca):
         ext(ca.root, x509.SubjectKeyIdentifier).value.digest
     )
     assert ca.issuing.not_valid_after_utc <= ca.root.not_valid_after_utc
+    # The issuing CA says where its status is (the root's CRL) and where its issuer is.
+    cdp = ext(ca.issuing, x509.CRLDistributionPoints).value
+    assert [d.full_name[0].value for d in cdp] == [URLS.root_crl(INSTITUTION)]
+    aia = ext(ca.issuing, x509.AuthorityInformationAccess).value
+    assert [(d.access_method, d.access_location.value) for d in aia] == [
+        (x509.AuthorityInformationAccessOID.CA_ISSUERS, URLS.root_ca(INSTITUTION))
+    ]
     assert isinstance(ca.root.signature_hash_algorithm, hashes.SHA256)
     assert isinstance(ca.root.public_key(), ec.EllipticCurvePublicKey)
 
@@ -734,7 +765,7 @@ def test_tls_platform_and_event_profiles(ca, tmp_path):
         institution_id=INSTITUTION,
     )
     assert list(ext(platform, x509.ExtendedKeyUsage).value) == [pki.PLATFORM_SIGNING_EKU_OID]
-    assert str(pki.PLATFORM_SIGNING_EKU_OID.dotted_string).startswith("2.25.")
+    assert pki.PLATFORM_SIGNING_EKU_OID.dotted_string == "1.3.6.1.4.1.32473.77.2.1"
     assert ext(platform, x509.SubjectAlternativeName).value.get_values_for_type(
         x509.UniformResourceIdentifier
     ) == ["https://platform.example.test:8443"]
@@ -802,3 +833,42 @@ def test_unwrap_mismatches():
         pki.unwrap_private_key(b"short", kek, "bjca/root")
     with pytest.raises(ValueError):
         pki.wrap_private_key(key, b"too short", "bjca/root")
+
+
+def _with_legacy_oids(ca: CA, *, grant_id: int) -> x509.Certificate:
+    """A certificate as issued before the switch to RFC 5612's arc: 2.25 UUID OIDs."""
+    key = pki.new_ec_key()
+    now = ca.now
+    return (
+        x509.CertificateBuilder()
+        .subject_name(unit_subject())
+        .issuer_name(ca.issuing.subject)
+        .public_key(key.public_key())
+        .serial_number(pki.random_serial())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.UnrecognizedExtension(
+                oids.LEGACY_GRANT_EXTENSION,
+                b"\x0c" + bytes([len(str(grant_id))]) + b"%d" % grant_id,
+            ),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([oids.LEGACY_PLATFORM_SIGNING_EKU]), critical=False)
+        .sign(ca.issuing_key, hashes.SHA256())
+    )
+
+
+def test_project_oids_are_short_and_old_ones_still_read(ca):
+    from mobileca_desktop.platform import trust
+
+    for oid in (oids.GRANT_EXTENSION, oids.FULL_NAME_EXTENSION, oids.PLATFORM_SIGNING_EKU):
+        assert oid.dotted_string.startswith("1.3.6.1.4.1.32473.")  # RFC 5612
+        assert all(int(arc) < 2**28 for arc in oid.dotted_string.split("."))  # RFC 5280 §4.2
+    old = _with_legacy_oids(ca, grant_id=77)
+    assert pki.grant_id_of(old) == 77
+    assert trust.subject_of(old).grant_id == "77"
+    assert oids.has_platform_signing_eku(ext(old, x509.ExtendedKeyUsage).value)
+    new, _ = device_cert(ca, grant_id=78)
+    assert pki.grant_id_of(new) == 78 and trust.subject_of(new).grant_id == "78"
+    assert not oids.has_platform_signing_eku(ext(new, x509.ExtendedKeyUsage).value)

@@ -235,7 +235,7 @@ def test_seal_refuses_an_altered_original_and_a_foreign_signer(platform, service
 
     sid, text, _ = seal_qr(platform, page, original, box=(60, 60, 200, 200))
     fetched = fetch(text)
-    elsewhere = seal_with(original, device, 1, (380, 80, 520, 220))
+    elsewhere = seal_with(original, device, 1, (380, 80, 520, 220), services)
     body = answer(fetched, device, now=clock_now(services), pdf=scanproto.b64(elsewhere))
     _refused(platform, sid, post(fetched, body), "seal_position", "所见即所签")
 

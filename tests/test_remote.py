@@ -343,6 +343,15 @@ def test_pki_urls_in_certificates_are_served(tmp_path, memory_keyring, portrait,
             root_url = _aia(issuing, x509.AuthorityInformationAccessOID.CA_ISSUERS)
             root = x509.load_der_x509_certificate(httpx.get(root_url).content)
             issuing.verify_directly_issued_by(root)
+            # The issuing CA's status: the root's CRL at the issuing CA's distribution point.
+            root_cdp = issuing.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+            r = httpx.get(root_cdp.value[0].full_name[0].value)
+            assert r.status_code == 200 and r.headers["content-type"] == "application/pkix-crl"
+            root_crl = x509.load_der_x509_crl(r.content)
+            assert root_crl.is_signature_valid(root.public_key()) and len(root_crl) == 0
+            assert root_crl.issuer == root.subject
+            assert r.content == local.ca.root_crl("bjca")  # in process: the same CRL
+            assert httpx.get(f"{server.url}/crl/nosuch-root.crl").status_code == 404
             cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
             crl_url = cdp[0].full_name[0].value
             r = httpx.get(crl_url)

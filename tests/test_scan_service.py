@@ -345,7 +345,10 @@ def test_seal_validates_with_pyhanko(world, platform, services):
     sealed = base64.b64decode(platform.results[ref]["done"]["pdf"])
     assert sealed.startswith(pdf)  # incremental update of exactly what was served
     reader = PdfFileReader(io.BytesIO(sealed), strict=False)
-    [sig] = reader.embedded_signatures
+    # PAdES B-LTA: the seal, then the DSS and a document time-stamp.
+    [sig] = reader.embedded_regular_signatures
+    assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert len(reader.embedded_timestamp_signatures) == 1 and "/DSS" in reader.root
     vc = ValidationContext(
         trust_roots=[
             asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
@@ -982,7 +985,7 @@ def _validate_sealed(sealed: bytes, original: bytes, services, company_name: str
         for c in x509.load_pem_x509_certificates(services.ca.chain_pem("bjca").encode())
         if c.issuer == c.subject
     ]
-    [sig] = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_signatures
+    [sig] = PdfFileReader(io.BytesIO(sealed), strict=False).embedded_regular_signatures
     vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     status = validate_pdf_signature(sig, vc)
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()

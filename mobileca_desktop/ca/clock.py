@@ -40,6 +40,10 @@ class Clock:
     def now(self) -> dt.datetime:
         return self._real_now() + dt.timedelta(seconds=self.offset_seconds())
 
+    def real_now(self) -> dt.datetime:
+        """The real UTC time without the demo offset: what the TSA dates tokens with."""
+        return self._real_now()
+
     def info(self) -> ClockInfo:
         real = self._real_now()
         off = self.offset_seconds()

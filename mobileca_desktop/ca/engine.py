@@ -24,8 +24,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
-from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
+from mobileca_desktop.ca import (
+    audit,
+    documents,
+    face,
+    idcheck,
+    identity,
+    institutions,
+    pki,
+    rootcrl,
+    seals,
+)
 from mobileca_desktop.ca import sms as smsmod
+from mobileca_desktop.ca import tsa as tsamod
 from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
 from mobileca_desktop.ca.db import (
     AccountRow,
@@ -142,6 +153,13 @@ class CAEngine:
         self.keys = self._bootstrap(secret)
         self.sms = smsmod.SmsGateway(self.keys)
         self.pool = KeyPool(store, self._wrap_kmc, self._unwrap_kmc, self.config.kmc_pool_target)
+        self.tsa = tsamod.TsaKeys(
+            store,
+            issuer=self._tsa_issuer,
+            wrap_key=self.keys["ca-key-wrap"],
+            urls=self.urls,
+            real_now=self.clock.real_now,
+        )
         if self.config.kmc_background:
             self.pool.start_background()
 
@@ -308,6 +326,14 @@ class CAEngine:
     def chain_pem(self, institution_id: str) -> str:
         ca = self._ca(institution_id)
         return pki.chain_pem([ca.issuing, ca.root])
+
+    def _tsa_issuer(self, institution_id: str):
+        ca = self._ca(institution_id)
+        return ca.issuing, ca.issuing_key, ca.name
+
+    def timestamp(self, institution_id: str, request_der: bytes) -> bytes:
+        """RFC 3161 response of the institution's time-stamping authority (``ca/tsa.py``)."""
+        return self.tsa.respond(institution_id, request_der)
 
     def register_legal(self, reg: LegalEntityRegistration) -> Account:
         company = identity.require_text("company_name", reg.company_name, max_len=100)
@@ -1874,6 +1900,20 @@ class CAEngine:
                     return inst.crl_der
         with self.store.tx() as s:
             return self._regen_crl(s, institution_id, now)
+
+    def root_crl(self, institution_id: str) -> bytes:
+        """The institution root's CRL (DER), the issuing CA's revocation status
+        (``rootcrl.py``); re-signed when missing or stale."""
+        now = self.clock.now()
+        with self.store.read() as s:
+            if s.get(InstitutionRow, institution_id) is None:
+                raise E.NotFound(what="CA institution", id=institution_id)
+            der = rootcrl.current(self.store, s, institution_id, now)
+        if der is not None:
+            return der
+        with self.store.tx() as s:
+            row = s.get(InstitutionRow, institution_id)
+            return rootcrl.regenerate(self.store, s, row, self.keys["ca-key-wrap"], now)
 
     def ocsp(self, institution_id: str, request_der: bytes) -> bytes:
         """RFC 6960 response for one request, signed by the institution's OCSP responder."""

@@ -27,17 +27,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mobileca_desktop.crypto import oids
 from mobileca_desktop.domain.errors import CsrRejected, InvalidInput
 from mobileca_desktop.domain.models import CertKind, RevocationReason
 
 # --- constants --------------------------------------------------------------------------
 
-# Private OIDs under the UUID arc 2.25 (ITU-T X.667), each the integer value of a UUID
-# generated once for this project, so no registration is needed and no clash is possible.
-# Grant extension: UUID e3151297-8f35-48a0-944d-e3e7ec60ea7d.
-GRANT_EXTENSION_OID = x509.ObjectIdentifier("2.25.301844170368351312358790137440161032829")
-# "mobileca platform signing" EKU: UUID 7ec5a211-5afc-49d7-b53c-177400d05f5b.
-PLATFORM_SIGNING_EKU_OID = x509.ObjectIdentifier("2.25.168508897075423964244129122792510611291")
+# The project's private OIDs (crypto/oids.py: RFC 5612's documentation arc). Certificates
+# are issued with the new ones; readers also accept the 2.25 UUID OIDs used before.
+GRANT_EXTENSION_OID = oids.GRANT_EXTENSION
+PLATFORM_SIGNING_EKU_OID = oids.PLATFORM_SIGNING_EKU
 
 # Certificates made "now" start a little earlier so that a relying party whose clock is a
 # few minutes behind the CA's does not see them as not yet valid.
@@ -136,6 +135,10 @@ class Urls:
     def ocsp(self, institution_id: str) -> str:
         """The institution's OCSP responder (POST, or GET with the request in the path)."""
         return f"{self._base()}/ocsp/{self._id(institution_id)}"
+
+    def root_crl(self, institution_id: str) -> str:
+        """The root's CRL (DER): the revocation status of the issuing CA."""
+        return f"{self._base()}/crl/{self._id(institution_id)}-root.crl"
 
     def ca_issuers(self, institution_id: str) -> str:
         """The issuing CA's certificate (DER), for AIA caIssuers of end-entity certs."""
@@ -330,6 +333,21 @@ def make_issuing_ca(
         .add_extension(_key_usage(key_cert_sign=True, crl_sign=True), critical=True)
         .add_extension(_ski(public_key), critical=False)
         .add_extension(_aki(root_cert), critical=False)
+        # The root publishes a CRL of the CAs it certified (rootcrl.py); the root runs no
+        # OCSP responder, so AIA names only where the root certificate is.
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(urls.root_crl(institution_id))],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
         .add_extension(
             x509.AuthorityInformationAccess(
                 [
@@ -577,9 +595,8 @@ def _grant_extension(grant_id: int) -> x509.UnrecognizedExtension:
 
 def grant_id_of(cert: x509.Certificate) -> int | None:
     """The grant id an agent's device certificate carries, or None for other certificates."""
-    try:
-        ext = cert.extensions.get_extension_for_oid(GRANT_EXTENSION_OID)
-    except x509.ExtensionNotFound:
+    ext = oids.find_extension(cert, oids.GRANT_EXTENSION_OIDS)
+    if ext is None:
         return None
     value = ext.value.value  # an UnrecognizedExtension's DER bytes
     tag, start, end = _der_read(value, 0)
@@ -889,6 +906,10 @@ class OcspResponder:
         validity: dt.timedelta = OCSP_VALIDITY,
     ) -> None:
         self._responder_cert = responder_cert
+        # The responder's own certificate is issued by the same CA but is not in the
+        # engine's issued-certificate table: it is known here, and answered "good" (it
+        # carries id-pkix-ocsp-nocheck, so a client need not ask, but some do).
+        self._own_serial = responder_cert.serial_number
         self.responder_key = responder_key
         self._validity = validity
         name_der = issuer_cert.subject.public_bytes()
@@ -936,6 +957,8 @@ class OcspResponder:
         except x509.ExtensionNotFound:
             nonce = None
         record = lookup(serial)
+        if record is None and serial == self._own_serial:
+            record = CertStatusRecord(cert=self._responder_cert)
         revoked_at = None
         reason = None
         if record is None:

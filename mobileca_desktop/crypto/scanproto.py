@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from mobileca_desktop.crypto import oids
 from mobileca_desktop.crypto.ecies import Sealed
 from mobileca_desktop.domain.errors import ScanPayloadInvalid
 
@@ -55,10 +56,9 @@ OPERATIONS = ("login", "seal", "encrypt", "decrypt")
 RESPONSE_PREFIX = b"MCA1-RESPONSE\n"
 KEY_AAD_PREFIX = b"MCA1-KEY\n"
 
-# "mobileca platform signing" EKU (UUID 7ec5a211-5afc-49d7-b53c-177400d05f5b), the same value
-# as the CA engine's platform profile; defined here too so the client need not import ``ca``.
-PLATFORM_SIGNING_EKU = "2.25.168508897075423964244129122792510611291"
-PLATFORM_SIGNING_EKU_OID = x509.ObjectIdentifier(PLATFORM_SIGNING_EKU)
+# "mobileca platform signing" EKU (crypto/oids.py), the CA engine's platform profile's.
+PLATFORM_SIGNING_EKU_OID = oids.PLATFORM_SIGNING_EKU
+PLATFORM_SIGNING_EKU = PLATFORM_SIGNING_EKU_OID.dotted_string
 RSA_ENCRYPTION_OID = "1.2.840.113549.1.1.1"  # the only key-transport algorithm of the bids
 
 _B64URL_CHARS = frozenset(string.ascii_letters + string.digits + "-_")

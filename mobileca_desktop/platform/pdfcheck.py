@@ -3,31 +3,34 @@
 An uploaded PDF is accepted for 扫码签章 only if ``crypto/pdfcheck.check_sealable`` accepts
 it (the same check the client runs before asking for the password, including a trial seal
 read back with ``inspect_sealed``). A sealed PDF is accepted only if it is an incremental
-update of exactly the bytes the platform served, carries exactly one new signature whose
-coverage is the whole file (so the whole original is covered), drawn with an appearance
-inside the page it is on (the position the client reports, if it reports one), validates in
-pyHanko (intact, trusted to the CA's roots at the CA's clock, with the OCSP response the
-platform fetched), and its signer is the session's subject. The structural half of that is
-``inspect_sealed``: whatever the upload check accepted and the client sealed, it reads.
+update of exactly the bytes the platform served, readable by ``inspect_sealed`` (whatever the
+upload check accepted and the client sealed, it reads), carries exactly one new signature
+covering the whole file up to it (only the DSS and document time-stamps may follow: PAdES
+B-LT/B-LTA), drawn with an appearance inside the page it is on (the position the client
+reports, if it reports one), passes pyHanko's long-term validation offline (``ltvcheck``:
+time-stamped, trusted to the pinned institution's root, not revoked at the time-stamp's time
+by the revocation data it carries), and its signer is the session's subject.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
-from asn1crypto import x509 as ax509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import SignatureCoverageLevel
 
 from mobileca_desktop.crypto import pdfcheck as shared
 from mobileca_desktop.domain.errors import MobileCAError
-from mobileca_desktop.platform.trust import CertificateChecker, CheckedCertificate, Refusal
+from mobileca_desktop.platform import ltvcheck
+from mobileca_desktop.platform.trust import (
+    OCSP_SKEW,
+    CertificateChecker,
+    CheckedCertificate,
+    Refusal,
+)
 
-log = logging.getLogger(__name__)
 MAX_PDF_BYTES = shared.MAX_PDF_BYTES
 
 # The platform's pages are Chinese: its words for the shared check's typed refusals.
@@ -82,10 +85,7 @@ class SealCheck:
     signer: CheckedCertificate
     field_name: str
     summary: str  # pyHanko's one-line bottom line
-
-
-def _asn1(cert: x509.Certificate) -> ax509.Certificate:
-    return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    signing_time: dt.datetime  # from the signature time-stamp
 
 
 def check_sealed(
@@ -117,32 +117,26 @@ def check_sealed(
         signer = x509.load_der_x509_certificate(sig.signer_cert.dump())
     except (ValueError, AttributeError) as exc:
         raise Refusal("pdf_signature_invalid", "签名中没有签名证书") from exc
-    checked = checker.check(signer, now=now)
+    # The seal must validate as it will years from now: offline, at the time-stamp's time,
+    # with the revocation data it carries, against the pinned institution's root alone.
+    authority = checker.authority_for(signer)
+    result = ltvcheck.validate(sig, authority.root)
+    if result.signing_time > now + OCSP_SKEW:
+        raise Refusal("pdf_signature_invalid", "签章时间戳晚于平台当前时间，不予接受")
+    checked = checker.check(signer, now=result.signing_time, live_status=False)
     if checked.subject.key != subject_key:
         raise Refusal(
             "wrong_signer",
             f"签章人（{checked.subject.display}）不是本次登录的主体，不予接受",
         )
-    vc = ValidationContext(
-        trust_roots=[_asn1(checked.authority.root)],
-        other_certs=[_asn1(checked.authority.issuing)],
-        moment=now,
-        ocsps=[checked.ocsp_der],
-        allow_fetching=False,
-        revocation_mode="soft-fail",
-    )
-    try:
-        status = validate_pdf_signature(sig, vc)
-    except Exception as exc:
-        log.warning("pyHanko could not validate a sealed PDF: %r", exc, exc_info=True)
-        raise Refusal("pdf_signature_invalid", "签名无法验证") from exc
-    if not status.intact or not status.valid:
-        raise Refusal("pdf_signature_invalid", "签名无效：签名后的内容被改动或签名值错误")
-    if not status.trusted:
-        raise Refusal("untrusted_chain", "签名证书不被信任（证书链校验失败）")
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    if result.coverage not in _WHOLE or result.modifications not in _LTA_ONLY:
         raise Refusal("pdf_coverage", "签名没有覆盖整个文件（签名之后还有未签名的改动）")
-    return SealCheck(checked, sig.field_name, status.summary())
+    return SealCheck(checked, sig.field_name, result.summary, result.signing_time)
+
+
+_WHOLE = (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
+# After the seal only the DSS and document time-stamps may be added (PAdES B-LT/B-LTA).
+_LTA_ONLY = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
 
 
 def _check_position(view: shared.SealedView, page: int | None, box: list[float] | None) -> None:

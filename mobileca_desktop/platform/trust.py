@@ -24,11 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mobileca_desktop.crypto import oids
+
 _DER = serialization.Encoding.DER
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 OCSP_SKEW = dt.timedelta(minutes=5)
 # The agent's grant id in an agent's device certificate (the CA engine's private OID).
-GRANT_EXTENSION_OID = x509.ObjectIdentifier("2.25.301844170368351312358790137440161032829")
+GRANT_EXTENSION_OID = oids.GRANT_EXTENSION
 
 _REVOCATION_TEXT = {
     x509.ReasonFlags.superseded: "证书已被更新或变更取代",
@@ -221,11 +223,9 @@ def subject_of(cert: x509.Certificate) -> Subject:
     cn = _attr(name, NameOID.COMMON_NAME) or ""
     agent = _attr(name, NameOID.PSEUDONYM)
     grant = None
-    try:
-        ext = cert.extensions.get_extension_for_oid(GRANT_EXTENSION_OID)
+    ext = oids.find_extension(cert, oids.GRANT_EXTENSION_OIDS)
+    if ext is not None:
         grant = ext.value.value[2:].decode("utf-8", "replace")
-    except x509.ExtensionNotFound:
-        pass
     if uscc:
         kind = "unit" if cn == org else "legal_rep"
         return Subject(
@@ -275,9 +275,13 @@ class CertificateChecker:
         *,
         purpose: str = "sign",
         now: dt.datetime | None = None,
+        live_status: bool = True,
     ) -> CheckedCertificate:
         """Raises ``Refusal`` unless ``cert`` is trusted, in its validity period at the CA's
-        clock, fit for ``purpose`` (``sign`` or ``encrypt``) and good in OCSP."""
+        clock (or at ``now``), fit for ``purpose`` (``sign`` or ``encrypt``) and good in OCSP.
+
+        ``live_status=False`` skips the OCSP query: for a time-stamped seal the status at the
+        signing time comes from the document's own revocation data (``ltvcheck``)."""
         auth = self.authority_for(cert)
         if self.accepted is not None and auth.institution_id not in self.accepted:
             raise Refusal(
@@ -297,7 +301,7 @@ class CertificateChecker:
                 )
         self._check_usage(cert, purpose)
         subject = subject_of(cert)
-        der = self._ocsp_good(cert, auth, now, subject)
+        der = self._ocsp_good(cert, auth, now, subject) if live_status else b""
         return CheckedCertificate(cert, auth, subject, der)
 
     @staticmethod

@@ -209,7 +209,9 @@ class _LimitBody:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = OCSP_MAX_BODY if scope["path"].startswith("/ocsp/") else self.limit
+        path = scope["path"]
+        small = path.startswith("/ocsp/") or path.startswith("/tsa/")
+        limit = OCSP_MAX_BODY if small else self.limit
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -751,6 +753,11 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     def issuing_cert(institution_id: InstitutionId):
         return _der(_chain(institution_id)[0])
 
+    # Before /crl/{institution_id}.crl, which would otherwise take "bjca-root" as an id.
+    @app.get("/crl/{institution_id}-root.crl", tags=pki_tags, operation_id="pki.root_crl")
+    def root_crl(institution_id: InstitutionId):
+        return Response(engine.root_crl(institution_id), media_type="application/pkix-crl")
+
     @app.get("/crl/{institution_id}.crl", tags=pki_tags, operation_id="pki.crl")
     def crl(institution_id: InstitutionId):
         return Response(engine.crl(institution_id), media_type="application/pkix-crl")
@@ -789,6 +796,33 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         except (binascii.Error, UnicodeEncodeError, ValueError):
             der = b""  # answered with the RFC's malformedRequest
         return await lanes.ocsp(_ocsp, institution_id, der)
+
+    def _tsa(institution_id: str, der: bytes) -> Response:
+        return Response(
+            engine.timestamp(institution_id, der),
+            media_type="application/timestamp-reply",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @app.post(
+        "/tsa/{institution_id}",
+        tags=pki_tags,
+        operation_id="pki.tsa",
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/timestamp-query": {
+                        "schema": {"type": "string", "format": "binary"}
+                    }
+                },
+            }
+        },
+    )
+    async def tsa_post(institution_id: InstitutionId, request: Request):
+        # RFC 3161 §3.4: the DER TimeStampReq as the body, the TimeStampResp as the answer.
+        der = await request.body()
+        return await lanes.ocsp(_tsa, institution_id, der)
 
     @app.get("/healthz", include_in_schema=False)
     def health():

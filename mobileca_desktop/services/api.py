@@ -166,7 +166,12 @@ class CAService(ABC):
     @abstractmethod
     def crl(self, institution_id: str) -> bytes: ...
     @abstractmethod
+    def root_crl(self, institution_id: str) -> bytes: ...
+    @abstractmethod
     def ocsp(self, institution_id: str, request_der: bytes) -> bytes: ...
+    @abstractmethod
+    def timestamp(self, institution_id: str, request_der: bytes) -> bytes:
+        """RFC 3161: the institution's TSA answers a DER TimeStampReq with a TimeStampResp."""
 
 
 class ReviewService(ABC):

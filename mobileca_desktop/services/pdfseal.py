@@ -6,6 +6,10 @@ the keystore object. ``seal_pdf`` adds one visible signature field in the reques
 box, with the seal's PNG as the stamp (the seal's CJK characters are drawn into the PNG by
 the CA; pyHanko draws no text), as an incremental update: the original bytes are a prefix of
 the result.
+
+The signature is PAdES (SubFilter ``ETSI.CAdES.detached``). With ``long_term`` material from
+``services.ltv`` it carries a signature time-stamp (B-T), the chain's revocation data in the
+DSS (B-LT) and a document time-stamp (B-LTA), so it validates offline for years.
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from PIL import Image, UnidentifiedImageError
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from mobileca_desktop.crypto import pdfcheck
-from mobileca_desktop.domain.errors import DocumentRejected, MobileCAError
+from mobileca_desktop.domain.errors import CertificateUnavailable, DocumentRejected, MobileCAError
+from mobileca_desktop.services.ltv import LongTermMaterial, PadesLevel
 
 MAX_PDF_BYTES = pdfcheck.MAX_PDF_BYTES
 MAX_ECDSA_P256_DER = 72  # SEQUENCE of two INTEGERs of up to 33 bytes
@@ -101,11 +109,14 @@ def seal_pdf(
     name: str = "document.pdf",
     signer_name: str | None = None,
     reason: str | None = "扫码签章",
+    long_term: LongTermMaterial | None = None,
 ) -> bytes:
     """``pdf`` with one more visible PDF signature drawn with the seal image (an incremental
     update; the input is a prefix of the output). Raises ``DocumentRejected`` or one of its
     typed kinds (``PdfEncrypted``, ``PdfDamaged``, ``SealPositionInvalid``, ...) for a PDF or
-    placement that cannot be used; no other exception type escapes but the keystore's own."""
+    placement that cannot be used, ``CertificateUnavailable`` when the signer's or the TSA's
+    certificate does not validate against ``long_term``'s revocation data (revoked,
+    expired); no other exception type escapes but the keystore's own."""
     area = pdfcheck.measure(pdf, name).page(placement.page)
     box = pdfcheck.check_box(area, list(placement.box), name)
     style = _seal_image_style(seal_png)
@@ -116,18 +127,41 @@ def seal_pdf(
         spec = fields.SigFieldSpec(
             sig_field_name=field_name, on_page=placement.page - 1, box=rounded
         )
+        level = long_term.level if long_term else PadesLevel.B_B
+        lt = level in (PadesLevel.B_LT, PadesLevel.B_LTA)
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,
             md_algorithm="sha256",
             reason=reason,
             name=signer_name,
+            subfilter=SigSeedSubFilter.PADES,
+            embed_validation_info=lt,
+            use_pades_lta=level is PadesLevel.B_LTA,
+            timestamp_field_name=f"{field_name}-DocTimeStamp" if lt else None,
+            validation_context=long_term.validation_context if lt else None,
         )
-        pdf_signer = signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=spec)
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer,
+            stamp_style=style,
+            new_field_spec=spec,
+            timestamper=long_term.timestamper if long_term else None,
+        )
         out = io.BytesIO()
         pdf_signer.sign_pdf(writer, output=out)
+    except TimestampRequestError as exc:
+        raise _reject(name, f"the CA's time-stamp was refused ({exc})") from None
+    except SigningError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, (PathValidationError, PathBuildingError)):
+            # Revoked, expired, or a chain the CA's own revocation data does not vouch for:
+            # pyHanko validates the signer against ``long_term`` before it signs.
+            status = "revoked" if isinstance(cause, RevokedError) else "not valid at the CA"
+            raise CertificateUnavailable(status=status) from None
+        raise pdfcheck.classify(exc, name) from None
     except MobileCAError:  # the keystore's own errors (a closed key session, ...)
         raise
-    except Exception as exc:
+    except Exception as exc:  # pyHanko raises many kinds; all become typed
         raise pdfcheck.classify(exc, name) from None
     result = out.getvalue()
     # Never hand back anything the platform's structural check would refuse: an incremental

@@ -430,12 +430,24 @@ class RemoteCAService(CAService):
     def crl(self, institution_id) -> bytes:
         return self.http.request("GET", f"/crl/{_q(institution_id)}.crl").content
 
+    def root_crl(self, institution_id) -> bytes:
+        return self.http.request("GET", f"/crl/{_q(institution_id)}-root.crl").content
+
     def ocsp(self, institution_id, request_der) -> bytes:
         return self.http.request(
             "POST",
             f"/ocsp/{_q(institution_id)}",
             content=bytes(request_der),
             headers={"Content-Type": "application/ocsp-request"},
+            idempotent=True,
+        ).content
+
+    def timestamp(self, institution_id, request_der) -> bytes:
+        return self.http.request(
+            "POST",
+            f"/tsa/{_q(institution_id)}",
+            content=bytes(request_der),
+            headers={"Content-Type": "application/timestamp-query"},
             idempotent=True,
         ).content
 

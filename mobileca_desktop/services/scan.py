@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mobileca_desktop.config import Settings
-from mobileca_desktop.crypto import ecies, pdfcheck
+from mobileca_desktop.crypto import ecies, oids, pdfcheck
 from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import (
     CertificateUnavailable,
@@ -44,7 +44,7 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import bidopen, pdfseal
+from mobileca_desktop.services import bidopen, ltv, pdfseal
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
@@ -178,7 +178,7 @@ def _platform_problem(tp: TrustedPlatform) -> str | None:
         eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return "the certificate has no extended key usage"
-    if sp.PLATFORM_SIGNING_EKU_OID not in eku:
+    if not oids.has_platform_signing_eku(eku):
         return "the certificate is not a platform-signing certificate (EKU)"
     if tp.origin not in _san_origins(cert):
         return "the origin is not the one in the certificate"
@@ -297,8 +297,10 @@ class PlatformScanService(ScanService):
         *,
         http: httpx.Client | None = None,
         clock: Callable[[], float] | None = None,
+        pades_level: ltv.PadesLevel = ltv.DEFAULT_LEVEL,
     ) -> None:
         self.ca = ca
+        self.pades_level = pades_level
         self.keys = keys
         self.platforms = {p.platform_id: p.check() for p in platforms}
         self.nonces = nonces
@@ -555,9 +557,15 @@ class PlatformScanService(ScanService):
             raise _refuse("certificate_kind", "this certificate may not do this request")
         # Everything that needs no secret is fetched (and checked) before the keys are unlocked.
         where = self._placement(state, placement) if op is ScanOperation.SEAL else None
-        seal_png = (
+        seal_image = (
             self._seal_png(session, choice, state.seal_kind) if op is ScanOperation.SEAL else None
         )
+        long_term = None
+        if op is ScanOperation.SEAL:
+            # The CA's time-stamps and revocation data are fetched before the keys are
+            # unlocked too; the device certificate and chain are public (services/ltv.py).
+            device_cert = self._device_certificate(certificate_id)
+            long_term = ltv.gather(self.ca, device_cert, self.pades_level)
         enc_pem = None
         if op is ScanOperation.ENCRYPT:
             detail = self.ca.certificate_detail(session, certificate_id, self.keys.device_name)
@@ -579,15 +587,16 @@ class PlatformScanService(ScanService):
                 signer = pdfseal.KeystoreSigner(
                     unlocked.sign, unlocked.device_certificate, unlocked.chain
                 )
-                sealed = pdfseal.seal_pdf(
+                signed_pdf = pdfseal.seal_pdf(
                     state.document,
                     signer,
                     where,
-                    seal_png or b"",
+                    seal_image or b"",
                     name=state.document_name or "document.pdf",
                     signer_name=choice.subject_name,
+                    long_term=long_term,
                 )
-                body["pdf"] = sp.b64(sealed)
+                body["pdf"] = sp.b64(signed_pdf)
                 body["placement"] = {"page": where.page, "box": list(where.box)}
             elif op is ScanOperation.ENCRYPT:
                 body["encryption_certificate"] = enc_pem
@@ -621,10 +630,11 @@ class PlatformScanService(ScanService):
         content_key = bidopen.open_bid(unlocked, shown, parts)
         self._spend(payload)
         self._post(payload.callback_url, {**body, "step": "authorize"})
-        sealed = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
+        # The key box: the content key sealed (ECIES) to this session's ephemeral key k.
+        key_box = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
         del content_key
         final = self._post(
-            payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(sealed)}
+            payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(key_box)}
         )
         self._done(payload)
         outcome = _outcome(ScanOperation.DECRYPT, final)
