@@ -1097,3 +1097,62 @@ def test_e2e_agent_with_withdrawn_grant(services, company, agent, sim, tmp_path)
         assert hp.state(running, qr.session_id)["state"] != "confirmed"
     finally:
         client.close()
+
+
+def test_e2e_every_pdf_the_upload_accepts_is_sealed_and_accepted(
+    services, company, laptop, sim, tmp_path
+):
+    """No outcome is "sealed, then refused": each odd-but-sealable PDF of the corpus goes
+    through the platform's upload (the shared check), the real client (the shared check again
+    before the password, the seal at the page's default place) and the platform's own check
+    of the sealed file; the refused ones are refused at upload with their own code."""
+    from pdf_corpus import CORPUS, SEALABLE
+
+    hp, running = sim
+    _reg, s = company
+    device, cid = laptop
+    client = hp.client(services, tmp_path, running, device)
+    try:
+        page = _e2e_login(hp, running, client, s, cid)
+        for case, (make, expected) in CORPUS.items():
+            pdf = make()
+            if expected != SEALABLE:
+                body = {"name": "x.pdf", "pdf": sp.b64(pdf), "seal": "official", "page": 1}
+                response = page.post("/api/seal", json=body)
+                assert response.status_code == 400 and response.json()["code"] == expected, case
+                continue
+            qr = hp.seal_qr(running, page, pdf, box=None)
+            prompt, _outcome = hp.scan(client, s, qr.qr_text, cid, CERT_PASSWORD)
+            assert prompt.seal_pages[0].contains(prompt.seal_box), case
+            st = hp.state(running, qr.session_id, page)
+            assert st["state"] == "confirmed", (case, st)
+        # Damaged files the shared check still accepts (one byte changed): the same.
+        for n, pdf in enumerate(_accepted_mutations(CORPUS, count=6)):
+            qr = hp.seal_qr(running, page, pdf, box=None)
+            hp.scan(client, s, qr.qr_text, cid, CERT_PASSWORD)
+            st = hp.state(running, qr.session_id, page)
+            assert st["state"] == "confirmed", (n, st)
+    finally:
+        client.close()
+
+
+def _accepted_mutations(corpus, count: int) -> list[bytes]:
+    """``count`` one-byte mutations of corpus files that ``check_sealable`` accepts
+    (deterministic)."""
+    import random
+
+    from mobileca_desktop.crypto import pdfcheck
+    from mobileca_desktop.domain.errors import MobileCAError
+
+    rng = random.Random(13)
+    bases = [corpus[c][0]() for c in ("plain", "compacted_syntax", "incremental_update")]
+    out: list[bytes] = []
+    while len(out) < count:
+        data = bytearray(rng.choice(bases))
+        data[rng.randrange(len(data))] ^= rng.randrange(1, 256)
+        try:
+            pdfcheck.check_sealable(bytes(data))
+        except MobileCAError:
+            continue
+        out.append(bytes(data))
+    return out

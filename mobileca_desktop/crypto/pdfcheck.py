@@ -42,7 +42,9 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator import ValidationContext
 
 from mobileca_desktop.domain.errors import (
     DocumentTooLarge,
@@ -180,6 +182,7 @@ _XREF_WORDS = re.compile(
     r"xref|trailer|startxref|cross.?reference|malformed PDF file", re.IGNORECASE
 )
 _OBJSTM_WORDS = re.compile(r"object stream|objstm|/ObjStm|compressed object", re.IGNORECASE)
+_OBJECT_WORDS = re.compile(r"object header|read object|object \d+ 0|Reference\(", re.IGNORECASE)
 
 
 def classify(exc: BaseException, name: str) -> MobileCAError:
@@ -190,6 +193,8 @@ def classify(exc: BaseException, name: str) -> MobileCAError:
     kind = type(exc).__name__
     if _OBJSTM_WORDS.search(text):
         return PdfDamaged(filename=name, reason=f"an object stream is damaged ({kind})")
+    if _OBJECT_WORDS.search(text) or type(exc).__name__ == "ObjectHeaderReadError":
+        return PdfDamaged(filename=name, reason=f"an object cannot be read ({kind})")
     if _XREF_WORDS.search(text):
         return PdfDamaged(filename=name, reason=f"the cross-reference table is damaged ({kind})")
     if isinstance(exc, RecursionError):
@@ -481,8 +486,9 @@ class _TrialSigner(signers.Signer):
         )
         from asn1crypto import algos
 
+        self.certificate = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
         super().__init__(
-            signing_cert=asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            signing_cert=self.certificate,
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
         )
 
@@ -507,6 +513,7 @@ def measure(pdf: bytes, name: str = "document.pdf") -> SealablePdf:
     pages, _ids = _measure_pages(reader, name)
     if _certified_no_changes(reader, name):
         raise PdfCertified(filename=name)
+    _read_every_object(reader, name)
     return SealablePdf(name, pages)
 
 
@@ -525,9 +532,51 @@ def check_sealable(
     number = 1 if page is None else page
     area = sealable.page(number)
     trial_box = area.default_box() if box is None else sealable.check_box(number, box)
-    sealed = add_signature(pdf, _TrialSigner(), number, trial_box, _trial_style(), name)
+    trial = _TrialSigner()
+    sealed = add_signature(pdf, trial, number, trial_box, _trial_style(), name)
     check_seal_landed(pdf, sealed, number, trial_box, name)
+    _validate_trial(pdf, sealed, trial, name)
     return sealable
+
+
+def _validate_trial(original: bytes, sealed: bytes, trial: _TrialSigner, name: str) -> None:
+    """pyHanko validates the trial signature as the platform validates the real one
+    (integrity, coverage, the difference analysis that reads every object of the file):
+    a PDF whose damaged objects only show there is refused now, not after the seal."""
+    view = inspect_sealed(original, sealed, name)
+    vc = ValidationContext(trust_roots=[trial.certificate], allow_fetching=False)
+    try:
+        status = validate_pdf_signature(view.signature, vc)
+    except Exception as exc:
+        raise classify(exc, name) from None
+    whole = (SignatureCoverageLevel.ENTIRE_FILE, SignatureCoverageLevel.ENTIRE_REVISION)
+    if not (status.intact and status.valid) or status.coverage not in whole:
+        raise PdfNotSealable(filename=name, reason="the trial seal does not validate")
+
+
+MAX_OBJECTS = 200_000
+
+
+def _read_every_object(reader: PdfFileReader, name: str) -> None:
+    """Every object the cross-reference sections name can be read (the platform's validator
+    compares revisions object by object; a damaged object nobody draws still breaks it)."""
+    try:
+        xrefs = reader.xrefs
+        refs: set = set()
+        for revision in range(xrefs.total_revisions):
+            refs |= xrefs.explicit_refs_in_revision(revision)
+            if len(refs) > MAX_OBJECTS:
+                raise PdfNotSealable(filename=name, reason="too many objects")
+        for ref in refs:
+            reader.get_object(ref, revision=xrefs.get_introducing_revision(ref))
+    except MobileCAError:
+        raise
+    except Exception as exc:
+        err = classify(exc, name)
+        if type(err) is PdfNotSealable:
+            why = f"an object cannot be read ({type(exc).__name__})"
+            err = PdfDamaged(filename=name, reason=why)
+        raise err from None
 
 
 def check_seal_landed(original: bytes, sealed: bytes, page: int, box: Box, name: str) -> None:

@@ -295,6 +295,10 @@ REASONS: dict[str, str] = {
     "the file does not start like a PDF": "文件开头不是 PDF 格式",
     "not an incremental update of the original": "不是原文件的增量更新",
     "the trial seal is not on its page": "试签章未落在所选页面上",
+    "the trial seal does not validate": "试签章无法通过验证",
+    "too many objects": "对象过多",
+    "the seal is not on its page": "印章未落在所选页面上",
+    "the seal is not where it was placed": "印章不在所选的位置上",
     # 扫码解密: why a bid is not opened (services/bidopen.py, crypto/bidrecord.py)
     "the platform sent no bid envelope, only a key to unwrap": (
         "交易平台只发来待解开的密钥，没有发来投标文件本身（旧版协议），为安全起见不予解密"
@@ -323,6 +327,7 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"the cross-reference table is damaged \((\w+)\)"), r"交叉引用表已损坏（\1）"),
     (re.compile(r"the page tree is damaged \((.+)\)"), r"页面树已损坏"),
     (re.compile(r"an unexpected structure \((\w+)\)"), r"文件结构异常（\1）"),
+    (re.compile(r"an object cannot be read \((\w+)\)"), r"有对象无法读取（\1）"),
     (re.compile(r"the file has (\d+) pages"), r"文件共 \1 页"),
     (re.compile(r"more than (\d+) pages"), r"超过 \1 页"),
     (re.compile(r"(\d+) new signatures instead of one"), r"新增了 \1 个签名（应为一个）"),
