@@ -239,6 +239,37 @@ def test_seal_refuses_an_altered_original_and_a_foreign_signer(platform, service
     body = answer(fetched, device, now=clock_now(services), pdf=scanproto.b64(elsewhere))
     _refused(platform, sid, post(fetched, body), "seal_position", "所见即所签")
 
+    # The user moved the seal on the confirm page: the reported place is accepted when the
+    # seal is there and on that page; a report that does not match the file is refused.
+    sid, text, _ = seal_qr(platform, page, original, box=(60, 60, 200, 200))
+    fetched = fetch(text)
+    moved = seal_with(original, device, 1, (300, 400, 420, 520), services)
+    body = answer(
+        fetched,
+        device,
+        now=clock_now(services),
+        pdf=scanproto.b64(moved),
+        placement={"page": 1, "box": [300, 400, 420, 520]},
+    )
+    assert post(fetched, body).status_code == 200
+    assert state(platform, sid)["state"] == "confirmed"
+    for placement, words in (
+        ({"page": 1, "box": [60, 60, 200, 200]}, "所见即所签"),
+        ({"page": 2, "box": [300, 400, 420, 520]}, "所选的页面"),
+        ({"page": "1", "box": [300, 400, 420, 520]}, "印章位置格式不对"),
+    ):
+        sid, text, _ = seal_qr(platform, page, original, box=(60, 60, 200, 200))
+        fetched = fetch(text)
+        body = answer(
+            fetched,
+            device,
+            now=clock_now(services),
+            pdf=scanproto.b64(seal_with(original, device, 1, (300, 400, 420, 520), services)),
+            placement=placement,
+        )
+        response = post(fetched, body)
+        assert response.status_code == 400 and words in response.json()["message"], placement
+
     other_reg = demo_company(people)
     other_reg = dataclasses.replace(other_reg, company_name="山西另一家建设有限公司")
     services.ca.register_legal(other_reg)
