@@ -57,6 +57,7 @@ from mobileca_desktop.services.scan import (  # noqa: E402
     PlatformScanService,
     TrustedPlatform,
 )
+from mobileca_desktop.services.scan_api import ScanSource  # noqa: E402
 
 CERT_PASSWORD = "Bench#Scan2026"
 TARGET_MS = 100.0
@@ -93,10 +94,10 @@ def main(argv=None) -> int:
     handler_ms: list[float] = []
     original_callback = plat.callback
 
-    def timed_callback(sid, body):
+    def timed_callback(sid, body, *address):
         t0 = time.perf_counter()
         try:
-            return original_callback(sid, body)
+            return original_callback(sid, body, *address)
         finally:
             handler_ms.append((time.perf_counter() - t0) * 1000)
 
@@ -119,7 +120,7 @@ def main(argv=None) -> int:
         for i in range(args.runs + 3):
             text = page.post("/api/scan/login").json()["qr_text"]
             t0 = time.perf_counter()
-            request = scan.read(text)
+            request = scan.read(text, ScanSource.SCREEN)
             t1 = time.perf_counter()
             prompt = scan.prepare(s, request)
             t2 = time.perf_counter()

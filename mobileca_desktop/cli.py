@@ -35,10 +35,8 @@ def decode(images: list[str], decoder: str | None) -> int:
         print("mobileca decode: give at least one image file", file=sys.stderr)
         return 2
     try:
-        # Still photos: no time limit, so the full-size and sharpened passes run on any size.
-        pipeline = ScanPipeline(
-            get_decoder(decoder), retry_full_size=True, enhance_max_side=1 << 16
-        )
+        # The whole picture at full resolution, through the cascade by default.
+        pipeline = ScanPipeline(get_decoder(decoder))
     except MobileCAError as exc:
         print(f"错误 / error [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
@@ -75,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("images", nargs="*", metavar="IMAGE", help="decode: image files")
     parser.add_argument(
-        "--decoder", choices=("zxing", "zbar"), help="decode: the QR decoder (default zxing)"
+        "--decoder",
+        choices=("cascade", "zxing", "wechat", "zbar"),
+        help="decode: the QR decoder (default cascade: zxing-cpp, then the WeChat CNN)",
     )
     add_client_arguments(parser)
     return parser

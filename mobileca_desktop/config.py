@@ -12,7 +12,6 @@ machine can run several devices side by side on one local CA.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import socket
@@ -380,37 +379,11 @@ def update_settings_file(changes: Mapping[str, Any], path: Path | None = None) -
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    import tempfile
+    # The project's one atomic-write helper (under the folder's cross-process lock).
+    from mobileca_desktop.locking import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable on POSIX; Windows cannot open folders, and needs no such step."""
-    if os.name != "posix":
-        return
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    atomic_write(path, data)
 
 
 # --- command line --------------------------------------------------------------------------

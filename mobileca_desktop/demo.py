@@ -8,9 +8,9 @@ keystore and keyring entries, on the same local CA, so a grant can be shown end 
 the legal person grants, the agent logs in, downloads and scans.
 
 The keyring: the desktop's keyring when it is usable and unlocked; otherwise a private
-GNOME Keyring on a private D-Bus session bus started for this demo (a throw-away password
-on its stdin); otherwise, and said on screen in both windows, the INSECURE file store.
-Every child process is stopped when the demo ends.
+GNOME Keyring on a private D-Bus session bus started for this demo (a password kept in the
+demo folder, so a re-used ``--data-dir`` opens without a prompt); otherwise, and said on
+screen in both windows, the INSECURE file store. Every child process is stopped when the demo ends.
 
 Outside the client layers, like ``app``: it opens the engine and hands services to windows.
 """
@@ -50,11 +50,8 @@ LEGAL_DEVICE = "legal-person"
 AGENT_DEVICE = "agent"
 CA_PASSPHRASE_FILE = "demo-ca-passphrase"
 INSECURE_FILE = "INSECURE-demo-keyring.json"
+KEYRING_PASSWORD_FILE = "demo-keyring-password"
 KEYRING_WAIT = 20.0  # seconds for the private keyring to answer on its bus
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Demo", text)
 
 
 @dataclass
@@ -183,7 +180,7 @@ def start_private_keyring(
             )
         choice.processes.append(keyring_proc)
         assert keyring_proc.stdin is not None
-        keyring_proc.stdin.write(secrets.token_urlsafe(24).encode())
+        keyring_proc.stdin.write(private_keyring_password(home).encode())
         keyring_proc.stdin.close()
         # Ask nothing before the daemon has made and unlocked its "login" keyring: a
         # request earlier would make it prompt (no one can answer) for a new collection.
@@ -196,6 +193,22 @@ def start_private_keyring(
         return None
     choice.description = f"private GNOME Keyring for this demo (D-Bus {address})"
     return choice
+
+
+def private_keyring_password(home: Path) -> str:
+    """The private keyring's password, made once and kept (0600) beside it: a re-used
+    ``--data-dir`` unlocks its keyring again, where a new password would make GNOME Keyring
+    ask on screen for one nobody knows."""
+    path = home / KEYRING_PASSWORD_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    password = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password)
+    return password
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float) -> None:
@@ -321,9 +334,10 @@ class Demo(QObject):
         )
         banner = None
         if self.keyring.insecure:
-            banner = tr(
+            banner = QCoreApplication.translate(
+                "Demo",
                 "不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，"
-                "保存在普通文件中。仅供演示，切勿用于真实证书。"
+                "保存在普通文件中。仅供演示，切勿用于真实证书。",
             )
         self.clients: dict[str, Client] = {}
         for device in (LEGAL_DEVICE, AGENT_DEVICE):
@@ -373,15 +387,17 @@ class Demo(QObject):
         if self.options.start_platform:
             self._start_platform(services)
         else:
-            self.shared.platform_note = tr("本次演示未启动交易平台模拟器。")
+            self.shared.platform_note = QCoreApplication.translate(
+                "Demo", "本次演示未启动交易平台模拟器。"
+            )
 
     def _start_platform(self, services: Any) -> None:
         try:
             from mobileca_desktop.platform.run import PlatformConfig, start_platform
         except ImportError as exc:
             log.info("the trading-platform simulator is not installed: %s", exc)
-            self.shared.platform_note = tr(
-                "交易平台模拟器尚未安装：本次演示没有扫一扫的网页，其余功能可正常演示。"
+            self.shared.platform_note = QCoreApplication.translate(
+                "Demo", "交易平台模拟器尚未安装：本次演示没有扫一扫的网页，其余功能可正常演示。"
             )
             return
         try:
@@ -390,7 +406,9 @@ class Demo(QObject):
             )
         except Exception as exc:
             log.exception("the trading-platform simulator did not start")
-            self.shared.platform_note = tr("交易平台模拟器未能启动：") + str(exc)
+            self.shared.platform_note = QCoreApplication.translate(
+                "Demo", "交易平台模拟器未能启动："
+            ) + str(exc)
             return
         self.shared.platform = running
         trusted = trust_platform(self.folder, running)
@@ -405,6 +423,12 @@ class Demo(QObject):
                 webbrowser.open(running.url)
 
     def start(self) -> None:
+        from mobileca_desktop.views.inbox_panel import InboxPanel
+
+        # One simulated phone on the desk for both computers, as in a classroom.
+        self.inbox = InboxPanel()
+        for client in self.clients.values():
+            client.window.use_inbox(self.inbox)
         self._place_windows()
         for client in self.clients.values():
             client.start()
@@ -416,33 +440,46 @@ class Demo(QObject):
         for client in self.clients.values():
             client.window.move(x, y)
             x += client.window.frameGeometry().width() + 20
+        self.inbox.move(x, y)  # where the phone opens: beside the agent's window
 
     def _client_ready(self, device: str) -> None:
         client = self.clients[device]
         seed = self.shared.seed or {}
         company, agent = seed.get("company", {}), seed.get("agent", {})
         window = client.window
-        window.setWindowTitle(
-            window.windowTitle()
-            + " — "
-            + (tr("法人的电脑") if device == LEGAL_DEVICE else tr("经办人的电脑"))
+        # Qt adds the product's name (the application's display name) to every title.
+        role = (
+            QCoreApplication.translate("Demo", "法人的电脑")
+            if device == LEGAL_DEVICE
+            else QCoreApplication.translate("Demo", "经办人的电脑")
         )
+        window.setWindowTitle(f"{role}（{device}）")
         for phone in (company.get("legal_person_phone"), agent.get("phone")):
             if phone:
-                window.remember_phone(phone)
+                # Both numbers are on the phone; it opens on the newest message's number.
+                window.inbox_panel.add_phone(phone, select=False)
         if device == LEGAL_DEVICE:
             window.show_login(AccountKind.LEGAL, company.get("uscc", ""))
         else:
             window.show_login(AccountKind.PERSONAL, agent.get("phone", ""))
         if device == LEGAL_DEVICE:
-            who = tr("演示 · 法人的电脑：%1（%2）")
+            who = QCoreApplication.translate("Demo", "演示 · 法人的电脑：%1（%2）")
             who = who.replace("%1", company.get("legal_person_name", "")).replace(
                 "%2", company.get("company_name", "")
             )
         else:
-            who = tr("演示 · 经办人的电脑：%1").replace("%1", agent.get("name", ""))
+            who = (
+                QCoreApplication.translate(
+                    "Demo", "演示 · 经办人的电脑：%1（身份证号 %2，手机 %3）"
+                )
+                .replace("%1", agent.get("name", ""))
+                .replace("%2", agent.get("id_number", ""))
+                .replace("%3", agent.get("phone", ""))
+            )
         if self.shared.platform is not None:
-            who += "\n" + tr("交易平台：") + self.shared.platform.url
+            who += (
+                "\n" + QCoreApplication.translate("Demo", "交易平台：") + self.shared.platform.url
+            )
         elif self.shared.platform_note:
             who += "\n" + self.shared.platform_note
         client.set_banner(who, "info")
@@ -461,6 +498,11 @@ class Demo(QObject):
             f"{company.get('password')}  ({company.get('company_name')})",
             f"  个人登录 (window '{AGENT_DEVICE}'): {agent.get('phone')} / "
             f"{agent.get('password')}  ({agent.get('name')})",
+            f"  法定代表人 {company.get('legal_person_name')}: "
+            f"ID {company.get('legal_person_id_number')}, phone "
+            f"{company.get('legal_person_phone')}",
+            f"  经办人 {agent.get('name')} (经办人信息 / 新增授权): ID {agent.get('id_number')}, "
+            f"phone {agent.get('phone')}",
             f"  reviewers (CA 审核台, menu ⋯): reviewer-<institution> / {company.get('password')}",
         ]
         if self.shared.platform is not None:
@@ -478,6 +520,10 @@ class Demo(QObject):
         for client in self.clients.values():
             client.close()
             client.window.close()
+        inbox = getattr(self, "inbox", None)
+        if inbox is not None:
+            inbox.close()
+            inbox.deleteLater()
         if self.shared.platform is not None:
             with contextlib.suppress(Exception):
                 self.shared.platform.stop()

@@ -211,6 +211,62 @@ def decoder_check(available: Callable[[], list] | None = None) -> Check:
 
 
 _DECODER_FIX = "pip install zxing-cpp (and for pyzbar: apt-get install libzbar0)"
+_WECHAT_FIX = (
+    "python -m mobileca_desktop.services.qr_models (fetches the model files; scripts/"
+    "bootstrap.sh does it), with opencv-contrib-python-headless 4.x installed"
+)
+OPENCV_DISTS = (
+    "opencv-python",
+    "opencv-python-headless",
+    "opencv-contrib-python",
+    "opencv-contrib-python-headless",
+)
+_OPENCV_FIX = (
+    "pip uninstall -y " + " ".join(OPENCV_DISTS) + " && pip install "
+    "'opencv-contrib-python-headless>=4.10,<5' (or run scripts/bootstrap.sh again)"
+)
+
+
+def wechat_check(probe: Callable[[], object] | None = None) -> Check:
+    """The QR cascade's fallback, OpenCV's WeChat CNN decoder: the contrib module and the
+    four model files (not required: without it 扫一扫 decodes with zxing-cpp alone)."""
+    name = "QR fallback (WeChat CNN)"
+    try:
+        if probe is None:
+            from mobileca_desktop.services.qr import WeChatDecoder as probe
+        decoder = probe()
+    except Exception as exc:
+        detail = f"off, zxing-cpp decodes alone ({type(exc).__name__}: {exc})"
+        return Check(name, False, detail, _WECHAT_FIX, required=False)
+    return Check(name, True, f"active (models in {getattr(decoder, 'models', '?')})")
+
+
+def opencv_check(installed: Callable[[], list[str]] | None = None) -> Check:
+    """Exactly one OpenCV wheel: they all write the same ``cv2`` folder, so two of them
+    installed together leave whichever was unpacked last (face detection and the QR
+    fallback then break at random after an upgrade)."""
+    found = (installed or _opencv_dists)()
+    if len(found) > 1:
+        detail = f"{' and '.join(found)} are both installed (they overwrite the same cv2 folder)"
+        return Check("OpenCV", False, detail, _OPENCV_FIX)
+    if not found:
+        return Check("OpenCV", False, "not installed", _OPENCV_FIX)
+    if "contrib" not in found[0]:
+        detail = f"{found[0]}: no WeChat QR decoder (it is in the contrib build)"
+        return Check("OpenCV", False, detail, _OPENCV_FIX, required=False)
+    return Check("OpenCV", True, found[0])
+
+
+def _opencv_dists() -> list[str]:
+    from importlib import metadata
+
+    found = []
+    for dist in OPENCV_DISTS:
+        try:
+            found.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return found
 
 
 def _importable_decoders() -> list[str]:
@@ -319,6 +375,8 @@ def run_checks(settings: Settings) -> list[Check]:
         keyring_check(),
         camera_check(),
         decoder_check(),
+        opencv_check(),
+        wechat_check(),
         ca_check(settings),
         folder_check(settings),
     ]

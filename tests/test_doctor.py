@@ -79,6 +79,38 @@ def test_no_qr_decoder_fails():
     assert doctor.decoder_check(lambda: ["zxing"]).ok
 
 
+def test_two_opencv_wheels_fail_with_a_fix():
+    both = doctor.opencv_check(
+        lambda: ["opencv-python-headless 4.14.0.94", "opencv-contrib-python-headless 4.14.0.94"]
+    )
+    assert not both.ok and both.required and "both installed" in both.detail
+    assert "pip uninstall" in both.fix and "opencv-contrib-python-headless>=4.10,<5" in both.fix
+    plain = doctor.opencv_check(lambda: ["opencv-python-headless 4.14.0.94"])
+    assert not plain.ok and not plain.required and "WeChat" in plain.detail
+    assert not doctor.opencv_check(lambda: []).ok
+    assert doctor.opencv_check(lambda: ["opencv-contrib-python-headless 4.14.0.94"]).ok
+
+
+def test_opencv_here_is_one_contrib_wheel():
+    check = doctor.opencv_check()
+    assert check.ok, check.detail
+
+
+def test_wechat_fallback_says_whether_it_is_active():
+    def missing():
+        raise FileNotFoundError("the WeChat QR model files are missing: /x/detect.prototxt")
+
+    off = doctor.wechat_check(missing)
+    assert not off.ok and not off.required and "zxing-cpp decodes alone" in off.detail
+    assert "qr_models" in off.fix and "missing" in off.detail
+    from mobileca_desktop.services.qr import available_decoders
+
+    here = doctor.wechat_check()
+    assert here.ok == ("wechat" in available_decoders())
+    if here.ok:
+        assert "active (models in " in here.detail
+
+
 def test_data_folder_that_is_a_file_fails(tmp_path):
     # As root a read-only folder is still writable: a path that is a file is not.
     blocker = tmp_path / "file"

@@ -347,7 +347,7 @@ def test_a_person_registers_logs_in_and_applies_for_a_personal_certificate(
     next_step(qtbot, page, Step.VERIFY)
     assert page.heading.text() == "身份核验 · 本人刷脸"
     assert shows(page.view, "申请人本人正面免冠")  # not the legal person's wording
-    assert banner_after_next(qtbot, page, Step.VERIFY) == "刷脸照片填写有误：必填"
+    assert banner_after_next(qtbot, page, Step.VERIFY) == "请拍照或选择照片"
     face_by_camera(qtbot, page)
     next_step(qtbot, page, Step.CONFIRM)
     values = page.view.values
@@ -560,7 +560,7 @@ def test_a_unit_certificate_by_letter_and_what_can_go_wrong_uploading(
     choose(qtbot, page, "handler_legal_person")
     next_step(qtbot, page, Step.VERIFY)
     assert page.heading.text() == "身份核验 · 上传授权书"
-    assert banner_after_next(qtbot, page, Step.VERIFY) == "授权书填写有误：必填"
+    assert banner_after_next(qtbot, page, Step.VERIFY) == "请上传授权书"
 
     # The letter is uploaded, then waits for the CA institution.
     letter = files.write("授权书.pdf", pdf_bytes("授权书 盖章"))

@@ -28,6 +28,7 @@ from helpers_keystore import store_certificate as store
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
 
+from mobileca_desktop import locking
 from mobileca_desktop.crypto import cms
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.keystore import envelope, kdf
@@ -302,7 +303,7 @@ def test_change_password_crash_after_rename_leaves_the_new_file(ks, mini, monkey
     def crash(folder):
         raise KeyboardInterrupt  # killed between the rename and the folder's fsync
 
-    monkeypatch.setattr(ff, "fsync_dir", crash)
+    monkeypatch.setattr(locking, "fsync_dir", crash)
     with pytest.raises(KeyboardInterrupt):
         ks.change_password(7, CERT_PASSWORD, NEW_PASSWORD)
     monkeypatch.undo()
@@ -443,3 +444,88 @@ def test_a_chain_of_keyrings_never_falls_through_to_plaintext(memory_keyring):
     assert err.value.params["reason"] == "insecure_backend"
     with pytest.raises(E.KeyringUnavailable):
         OSKeyring(ChainerBackend([])).get("u")
+
+
+def _during_next_derivation(monkeypatch, action):
+    """Runs ``action()`` once, the first time a KEK is derived after this call (between a
+    change's read of the key file and its write): what another window does meanwhile."""
+    derive = store_module.derive_kek
+    pending = [action]
+
+    def hooked(*args):
+        if pending:
+            pending.pop()()
+        return derive(*args)
+
+    monkeypatch.setattr(store_module, "derive_kek", hooked)
+
+
+def test_a_change_from_a_stale_view_fails_typed_and_changes_nothing(ks, mini, monkeypatch):
+    store(ks, mini, 7)
+    other = Keystore(ks.folder, "laptop", ks.secrets, CHEAP)  # another window, same profile
+    assert ks.generation(7) == 0
+    _during_next_derivation(
+        monkeypatch, lambda: other.change_password(7, CERT_PASSWORD, "Elsewhere#2027")
+    )
+    with pytest.raises(E.PasswordChangedElsewhere) as caught:
+        ks.change_password(7, CERT_PASSWORD, NEW_PASSWORD)
+    assert caught.value.params == {"certificate": 7}
+    monkeypatch.undo()
+    assert ks.generation(7) == 1  # the other window's change, and only it
+    with pytest.raises(E.WrongPassword):
+        ks.unlock(7, NEW_PASSWORD)
+    ks.unlock(7, "Elsewhere#2027").lock()
+    assert ks.tries_left(7) == 6
+
+
+def test_a_change_survives_a_fold_by_another_window_meanwhile(ks, mini, monkeypatch):
+    draft = ks.begin_activation(7, CERT_PASSWORD, account_id=1, sms_code="123456")
+    ks.finish_pending(7, mini.result(7, draft.csr_pem, draft.transport_public_key_pem))
+    ks.discard_pending(7)
+    draft.forget()
+    other = Keystore(ks.folder, "laptop", ks.secrets, CHEAP)
+    folded = []
+    # The other window's first unlock folds the delivered keys into the payload (same
+    # password and salt): the change retries on the new file without a second try.
+    _during_next_derivation(monkeypatch, lambda: folded.append(other.unlock(7, CERT_PASSWORD)))
+    ks.change_password(7, CERT_PASSWORD, NEW_PASSWORD)
+    monkeypatch.undo()
+    assert folded and ks.generation(7) == 2
+    doc = json.loads((ks.folder / "cert-7.json").read_bytes())
+    assert "sealed_keys" not in doc
+    bids = [cms.make_envelope(f"bid {g}".encode(), c) for g, (_, c) in enumerate(mini.encryption)]
+    with ks.unlock(7, NEW_PASSWORD) as keys:
+        assert [keys.decrypt(b) for b in bids] == [b"bid 0", b"bid 1"]
+    assert ks.tries_left(7) == 6
+
+
+def test_a_temporary_file_is_swept_only_when_no_one_holds_the_lock(tmp_path, secrets, mini):
+    import threading
+
+    folder = tmp_path / "devices" / "laptop"
+    ks = Keystore(folder, "laptop", secrets, CHEAP)
+    store(ks, mini, 7)
+    in_flight = folder / ".cert-7.json.abc123.tmp"
+    held, release = threading.Event(), threading.Event()
+
+    def writer():  # another writer, mid-write: holds the lock with its temporary file
+        with locking.folder_lock(folder).hold():
+            in_flight.write_bytes(b"half a file")
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        Keystore(folder, "laptop", secrets, CHEAP)  # opening does not touch it
+        assert in_flight.exists()
+        with pytest.raises(E.ProfileInUse):
+            Keystore(folder, "laptop", secrets, CHEAP, lock_timeout=0.2).unlock(7, CERT_PASSWORD)
+    finally:
+        release.set()
+        thread.join(30)
+    Keystore(folder, "laptop", secrets, CHEAP)  # the writer is gone: a crash's leftover
+    assert not in_flight.exists()
+    ks.unlock(7, CERT_PASSWORD).lock()
+    assert ks.tries_left(7) == 6  # the refused unlock counted nothing

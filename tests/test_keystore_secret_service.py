@@ -41,7 +41,41 @@ STORE = textwrap.dedent(
     print("backends", [type(b).__module__ for b in getattr(backend, "backends", [backend])])
     assert store.backend_name() == "Secret Service", backend
     print(store.describe())
-    store_certificate(Keystore(folder, "ci-device", store, CHEAP), MiniCA(1), 1)
+    mini = MiniCA(1)
+    store_certificate(Keystore(folder, "ci-device", store, CHEAP), mini, 1)
+    store_certificate(Keystore(folder, "ci-device", store, CHEAP), mini, 2)
+    """
+)
+
+# One of several processes guessing certificate 2's password at once; prints how many
+# passwords it ran the KDF on (counted before each run).
+GUESS = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from mobileca_desktop.domain import errors as E
+    from mobileca_desktop.keystore import store as store_module
+    from mobileca_desktop.keystore.kdf import CHEAP
+    from mobileca_desktop.keystore.secretstore import OSKeyring
+    from mobileca_desktop.keystore.store import Keystore
+
+    evaluated = []
+    derive = store_module.derive_kek
+
+    def counted(password, *args):
+        evaluated.append(password)
+        return derive(password, *args)
+
+    store_module.derive_kek = counted
+    ks = Keystore(Path(sys.argv[1]), "ci-device", OSKeyring(), CHEAP)
+    for i in range(20):
+        try:
+            ks.unlock(2, f"wrong-{sys.argv[2]}-{i}")
+        except E.WrongPassword:
+            continue
+        except E.CertificateLocked:
+            break
+    print("evaluated", len(evaluated), flush=True)
     """
 )
 
@@ -92,11 +126,15 @@ def test_keystore_on_gnome_keyring(tmp_path):
     }
     (tmp_path / "store.py").write_text(STORE)
     (tmp_path / "open.py").write_text(OPEN)
+    (tmp_path / "guess.py").write_text(GUESS)
     folder = tmp_path / "device"
     script = (
         "printf 'ci-keyring-password' | gnome-keyring-daemon --unlock --components=secrets"
         " >/dev/null && "
-        f'"{sys.executable}" store.py "{folder}" && "{sys.executable}" open.py "{folder}"'
+        f'"{sys.executable}" store.py "{folder}" && '
+        # Four processes guess at once against the Secret Service entry's counter.
+        f'{{ for i in 1 2 3 4; do "{sys.executable}" guess.py "{folder}" $i & done; wait; }} && '
+        f'"{sys.executable}" open.py "{folder}"'
     )
     result = subprocess.run(
         ["dbus-run-session", "--", "sh", "-c", script],
@@ -114,3 +152,5 @@ def test_keystore_on_gnome_keyring(tmp_path):
     assert "not this device" in out
     assert "keyring.backends.SecretService" in out
     assert (home / "data" / "keyrings").is_dir()  # the entry went to gnome-keyring's store
+    counts = [int(line.split()[1]) for line in out.splitlines() if line.startswith("evaluated")]
+    assert len(counts) == 4 and sum(counts) == 6, out  # the limit, across processes

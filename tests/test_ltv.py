@@ -21,7 +21,7 @@ import time
 
 import httpx
 import pytest
-from conftest import pdf_bytes
+from conftest import PASSWORD, pdf_bytes
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
@@ -37,7 +37,8 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from mobileca_desktop.ca import tsa
 from mobileca_desktop.ca.engine import EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
-from mobileca_desktop.domain.errors import CertificateUnavailable
+from mobileca_desktop.domain.errors import CertificateUnavailable, ServiceUnavailable
+from mobileca_desktop.domain.models import AccountKind
 from mobileca_desktop.platform import ltvcheck, pdfcheck
 from mobileca_desktop.platform.trust import CertificateChecker, EngineTrust, Refusal, subject_of
 from mobileca_desktop.server.app import create_app
@@ -283,3 +284,42 @@ def test_a_seal_without_a_time_stamp_is_refused(services, holder):
     with pytest.raises(Refusal) as refused:
         _check(services, original, sealed, device)
     assert refused.value.code == "pdf_not_long_term"
+
+
+def test_a_demo_clock_moved_forward_makes_no_future_dated_evidence(services, company):
+    """Trainers move the demo clock forward; seals made then must validate for verifiers on
+    the real clock: the TSA dates by the real clock, and certificates, OCSP responses and
+    CRLs the CA makes then do not start in the real future."""
+    from helpers_platform import seal_with
+
+    reg, s = company
+    cid = approved_certificate(services, reg, s)
+    services.engine.advance_clock(services.engine.operator_session(), 3 * 86400)
+    s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)  # the clock ended it
+    device = activated_device(services, s, cid, reg.legal_person_phone)  # activated "later"
+    assert device.cert.not_valid_before_utc <= dt.datetime.now(dt.UTC)
+    original = pdf_bytes("投标函")
+    sealed = seal_with(original, device, 1, (350, 80, 500, 230), services)
+    check = _check(services, original, sealed, device)
+    assert abs(check.signing_time - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    _sig, result = _lta(sealed, _root(services))
+    assert result.ades_subindic is AdESPassed.OK, result.failure_msg
+
+
+def test_sealing_needs_the_ca_and_says_so_when_it_is_unreachable(services, holder, engine_config):
+    """Long-term material comes from the CA before anything is signed: with the CA server
+    gone, ``gather`` raises ``ServiceUnavailable`` (the views' "try again, nothing lost")."""
+    _s, _cid, device = holder
+    url = engine_config.public_url
+    ca_server = ThreadedServer(create_app(services.engine), port=int(url.rsplit(":", 1)[1]))
+    ca_server.start()
+    remote = RemoteServices.connect(url)
+    try:
+        material = ltv.gather(remote.ca, device.cert)
+        assert material is not None and material.level is ltv.PadesLevel.B_LTA
+        ca_server.stop()
+        with pytest.raises(ServiceUnavailable):
+            ltv.gather(remote.ca, device.cert)
+    finally:
+        remote.close()
+        ca_server.stop()

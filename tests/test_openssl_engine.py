@@ -262,7 +262,125 @@ def test_every_chain_verifies_strictly_with_crls(services, company, agent, portr
             assert out.returncode != 0 and "revoked" in out.stdout + out.stderr, name
         else:
             assert out.returncode == 0, (name, out.stdout + out.stderr)
+    # Every institution's issuing CA, strictly, against its root's CRL.
+    for inst, ca_cert in art.issuing.items():
+        (tmp_path / f"{inst}-root.pem").write_bytes(art.roots[inst].public_bytes(pem))
+        (tmp_path / f"{inst}-issuing.pem").write_bytes(ca_cert.public_bytes(pem))
+        (tmp_path / f"{inst}-root-crl.pem").write_bytes(pki_crl_pem(art.root_crls[inst]))
+        out = run(
+            "verify", "-x509_strict", "-crl_check", "-CAfile", f"{inst}-root.pem",
+            "-CRLfile", f"{inst}-root-crl.pem", f"{inst}-issuing.pem",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert out.returncode == 0, (inst, out.stdout + out.stderr)
     # Without the root's CRL the issuing CA's status is unknown: the check fails.
     (tmp_path / "leaf-crl.pem").write_bytes(pki_crl_pem(art.crls["revocations"]))
     out = run(*base[:-1], "leaf-crl.pem", "encryption.pem", cwd=tmp_path)  # -CRLfile leaf-crl.pem
     assert out.returncode != 0 and "unable to get certificate CRL" in out.stdout + out.stderr
+
+
+def test_issuing_cas_made_before_root_crls_get_their_pointer(
+    services, activated, tmp_path, engine_config
+):
+    """A CA folder whose issuing CAs have no CRL distribution point (made before roots
+    published CRLs) gets them re-certified on open: same name, key and validity, so the
+    certificates issued before still pass the strict check."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from mobileca_desktop.ca.db import AuditRow, InstitutionRow, select
+    from mobileca_desktop.ca.engine import CAEngine
+
+    engine = services.engine
+    wrap = engine.keys["ca-key-wrap"]
+    with engine.store.tx() as s:
+        for row in s.execute(select(InstitutionRow)).scalars():
+            cert = x509.load_pem_x509_certificate(row.issuing_pem.encode())
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(cert.subject)
+                .issuer_name(cert.issuer)
+                .public_key(cert.public_key())
+                .serial_number(cert.serial_number)
+                .not_valid_before(cert.not_valid_before_utc)
+                .not_valid_after(cert.not_valid_after_utc)
+            )
+            for ext in cert.extensions:
+                if not isinstance(ext.value, x509.CRLDistributionPoints):
+                    builder = builder.add_extension(ext.value, critical=ext.critical)
+            root_key = pki.unwrap_private_key(row.root_key, wrap, f"{row.id}/root")
+            row.issuing_pem = pki.to_pem(builder.sign(root_key, hashes.SHA256()))
+    with engine.store.read() as s:
+        old = x509.load_pem_x509_certificate(s.get(InstitutionRow, "bjca").issuing_pem.encode())
+    with pytest.raises(x509.ExtensionNotFound):
+        old.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+
+    reopened = CAEngine.open(tmp_path / "ca", config=engine_config)
+    try:
+        chain = x509.load_pem_x509_certificates(reopened.chain_pem("bjca").encode())
+        new = chain[0]
+        cdp = new.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        assert cdp[0].full_name[0].value == reopened.urls.root_crl("bjca")
+        assert new.subject == old.subject and new.public_key() == old.public_key()
+        assert new.not_valid_before_utc == old.not_valid_before_utc
+        assert new.not_valid_after_utc == old.not_valid_after_utc
+        assert new.serial_number != old.serial_number
+        with reopened.store.read() as s:
+            actions = s.execute(select(AuditRow.action)).scalars().all()
+        assert actions.count("ca.issuing_recertified") == 4  # one per institution
+        assert reopened.audit_verify()[1] is None  # the audit chain is intact
+        # What was issued before chains to the re-certified CA, strictly, with both CRLs.
+        (tmp_path / "issuing-new.pem").write_bytes(new.public_bytes(serialization.Encoding.PEM))
+        crls = pki_crl_pem(reopened.crl("bjca")) + pki_crl_pem(reopened.root_crl("bjca"))
+        (tmp_path / "crls.pem").write_bytes(crls)
+        out = run(
+            "verify", "-x509_strict", "-crl_check_all", "-CAfile", "root.pem",
+            "-untrusted", "issuing-new.pem", "-CRLfile", "crls.pem", "dev.pem",
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stdout + out.stderr
+    finally:
+        reopened.close()
+    again = CAEngine.open(tmp_path / "ca", config=engine_config)
+    try:
+        assert x509.load_pem_x509_certificates(again.chain_pem("bjca").encode())[0] == new
+    finally:
+        again.close()
+
+
+def test_ocsp_responder_is_renewed_before_it_expires(services, activated, tmp_path):
+    """A responder certificate lives a year: a month before it ends (here: the demo clock
+    moved on 340 days) the CA makes a new one and keeps answering "good" for the old."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509 import ocsp
+
+    from mobileca_desktop.ca.db import AuditRow, select
+
+    s, cid, dev, res = activated
+    issuing = x509.load_pem_x509_certificates(res.chain_pem.encode())[0]
+
+    def ask(cert: x509.Certificate) -> ocsp.OCSPResponse:
+        req = ocsp.OCSPRequestBuilder().add_certificate(cert, issuing, hashes.SHA256()).build()
+        der = services.ca.ocsp("bjca", req.public_bytes(serialization.Encoding.DER))
+        return ocsp.load_der_ocsp_response(der)
+
+    old = ask(dev.cert).certificates[0]
+    assert ask(dev.cert).certificates[0] == old  # not due: the same responder
+    services.clock.advance(services.review.operator_session(), 340 * 86400)
+    answer = ask(dev.cert)
+    new = answer.certificates[0]
+    now, real = services.clock.info().now, services.clock.info().real_now
+    assert new.serial_number != old.serial_number and new.public_key() != old.public_key()
+    assert new.not_valid_after_utc > now + dt.timedelta(days=300)
+    assert new.not_valid_before_utc <= real  # not dated in the real future
+    new.verify_directly_issued_by(issuing)
+    new.public_key().verify(answer.signature, answer.tbs_response_bytes, ec.ECDSA(hashes.SHA256()))
+    assert answer.certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert ask(old).certificate_status is ocsp.OCSPCertStatus.GOOD  # recorded, still known
+    assert ask(new).certificate_status is ocsp.OCSPCertStatus.GOOD
+    assert ask(dev.cert).certificates[0] == new  # renewed once only
+    with services.engine.store.read() as db:
+        actions = db.execute(select(AuditRow.action)).scalars().all()
+    assert actions.count("ca.ocsp_responder_renewed") == 1

@@ -872,3 +872,76 @@ def test_project_oids_are_short_and_old_ones_still_read(ca):
     new, _ = device_cert(ca, grant_id=78)
     assert pki.grant_id_of(new) == 78 and trust.subject_of(new).grant_id == "78"
     assert not oids.has_platform_signing_eku(ext(new, x509.ExtendedKeyUsage).value)
+
+
+# --- subjects within RFC 5280's bounds ----------------------------------------------------
+
+LONG_COMPANY = "中国建筑第二工程局有限公司山西分公司太原市小店区第三项目经理部" * 3  # 93
+
+
+def test_fit_keeps_head_and_tail_within_the_bound():
+    from mobileca_desktop.ca import subject
+
+    assert subject.fit("山西示例建设工程有限公司", 64, in_bytes=True) == "山西示例建设工程有限公司"
+    for n in range(1, 101):
+        name = "".join(chr(0x4E00 + (i * 37) % 20000) for i in range(n - 3)) + "分公司"
+        name = name[-n:]
+        cn = subject.fit(name, 64, in_bytes=True)
+        org = subject.fit(name, 64)
+        assert 1 <= len(cn.encode()) <= 64 and 1 <= len(org) <= 64
+        if len(name.encode()) > 64:
+            assert "…" in cn and cn.endswith("分公司") and name.startswith(cn.split("…")[0])
+        else:
+            assert cn == name
+    assert len(subject.fit("a" * 200, 64, in_bytes=True).encode()) == 64
+
+
+@pytest.mark.parametrize("kind", [CertKind.UNIT, CertKind.LEGAL_REP, CertKind.PERSONAL])
+def test_long_names_are_shortened_and_kept_whole_in_the_extension(ca, kind):
+    from mobileca_desktop.ca import subject
+    from mobileca_desktop.platform import trust
+
+    person = "阿卜杜热合曼·买买提明·艾合买提江·吐尔逊·库尔班" + "名" * 30  # 56 characters
+    name = pki.subject_for(
+        kind,
+        company_name=LONG_COMPANY,
+        uscc="91140100MA0K1234XY",
+        province="山西省",
+        city="太原市",
+        legal_person_name=person,
+        person_name=person,
+        person_id_digest="a" * 64,
+    )
+    cert = pki.make_device_cert(
+        subject=pki.agent_subject(name, "李经办" * 20),
+        public_key=pki.new_ec_key().public_key(),
+        serial=pki.random_serial(),
+        not_before=ca.now,
+        not_after=ca.now + dt.timedelta(days=30),
+        issuer_cert=ca.issuing,
+        issuer_key=ca.issuing_key,
+        urls=URLS,
+        institution_id=INSTITUTION,
+    )
+    cn = _values(cert.subject, NameOID.COMMON_NAME)[0]
+    assert len(cn.encode()) <= 64 and "…" in cn
+    full = subject.full_names(cert)
+    ext = cert.extensions.get_extension_for_oid(oids.FULL_NAME_EXTENSION)
+    assert not ext.critical
+    seen = trust.subject_of(cert)
+    assert seen.agent == "李经办" * 20  # 60 characters fit a pseudonym (ub 128): not shortened
+    if kind is CertKind.PERSONAL:
+        assert full[NameOID.COMMON_NAME] == person and seen.name == person
+        assert seen.kind == "personal"
+    else:
+        org = _values(cert.subject, NameOID.ORGANIZATION_NAME)[0]
+        assert len(org) <= 64 and org != LONG_COMPANY
+        assert full[NameOID.ORGANIZATION_NAME] == LONG_COMPANY and seen.name == LONG_COMPANY
+        assert seen.kind == ("unit" if kind is CertKind.UNIT else "legal_rep")
+        if kind is CertKind.LEGAL_REP:
+            assert seen.person == person
+    # A short name has no extension at all.
+    short, _ = device_cert(ca)
+    with pytest.raises(x509.ExtensionNotFound):
+        short.extensions.get_extension_for_oid(oids.FULL_NAME_EXTENSION)
+    assert trust.subject_of(short).kind == "unit"

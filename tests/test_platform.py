@@ -16,6 +16,7 @@ import httpx
 import pytest
 import segno
 from conftest import PASSWORD, demo_company, pdf_bytes
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from helpers_flow import Device
 from helpers_keystore import approved_certificate
@@ -45,6 +46,7 @@ from PIL import Image
 
 from mobileca_desktop.crypto import cms, ecies, scanproto
 from mobileca_desktop.domain.models import AccountKind, AgentDetails
+from mobileca_desktop.platform.trust import CertificateChecker, EngineTrust, Refusal
 
 
 @pytest.fixture
@@ -100,13 +102,18 @@ def _login_answer(platform, services, device):
     return sid, post(fetched, answer(fetched, device, now=clock_now(services)))
 
 
-def _refused(platform, sid, response, code, words):
+def _refused(platform, sid, response, code, words, *, ends=True):
+    """The answer was refused with ``code``; an authentic answer's refusal ends the session
+    (shown on its page), a stray one's (``ends=False``) leaves it live and unmarked."""
     assert response.status_code == 400, response.text
     body = response.json()
     assert body["ok"] is False and body["code"] == code, body
     assert words in body["message"]
     st = state(platform, sid)
-    assert st["state"] == "rejected" and st["code"] == code and words in st["message"]
+    if ends:
+        assert st["state"] == "rejected" and st["code"] == code and words in st["message"]
+    else:
+        assert st["state"] in ("scanned", "authorized") and st["code"] is None, st
     return body
 
 
@@ -157,13 +164,21 @@ def test_expired_and_not_yet_valid_certificates_by_the_ca_clock(platform, servic
     reg, _s, cid, device = holder
     operator = services.engine.operator_session()
     services.engine.advance_clock(operator, 3 * 86400)
-    # Activated "three days from now": not yet valid once the clock goes back.
+    # Activated while the demo clock is three days ahead: the certificate still starts at the
+    # real time (validators on the real clock must not see it as future-dated), so it keeps
+    # working when the clock goes back.
     s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
     later = activated_device(services, s, cid, reg.legal_person_phone, name="later")
+    assert later.cert.not_valid_before_utc <= dt.datetime.now(dt.UTC)
     services.engine.reset_clock(operator)
     services.engine.clock._read_at = -1.0  # re-read the offset at once (no 1 s wait)
     sid, response = _login_answer(platform, services, later)
-    _refused(platform, sid, response, "not_yet_valid", "尚未生效")
+    assert response.status_code == 200, response.text
+    # A certificate is refused before its start, by the clock the platform checks with.
+    checker = CertificateChecker(EngineTrust(services.engine))
+    with pytest.raises(Refusal) as early:
+        checker.check(later.cert, now=later.cert.not_valid_before_utc - dt.timedelta(hours=1))
+    assert early.value.code == "not_yet_valid" and "尚未生效" in early.value.message
     services.engine.advance_clock(operator, 400 * 86400)
     sid, response = _login_answer(platform, services, device)
     _refused(platform, sid, response, "expired", "已过期")
@@ -187,13 +202,14 @@ def test_a_binding_for_another_session_or_a_forged_signature_is_refused(platform
     body = answer(fetched, device, now=clock_now(services))
     body["binding"] = dict(body["binding"], d="0" * 64)
     response = post(fetched, body)
-    _refused(platform, sid, response, "binding_mismatch", "签名内容与本次会话不符")
-    sid, text, _ = login_qr(platform)
-    fetched = fetch(text)
+    _refused(platform, sid, response, "binding_mismatch", "签名内容与本次会话不符", ends=False)
     body = answer(fetched, device, now=clock_now(services))
     other = Device("thief")
     body["signature"] = answer(fetched, _with_key(device, other.signing_key))["signature"]
-    _refused(platform, sid, post(fetched, body), "bad_signature", "签名验证失败")
+    _refused(platform, sid, post(fetched, body), "bad_signature", "签名验证失败", ends=False)
+    # Neither stray post ended the session: the real answer still logs the page in.
+    assert post(fetched, answer(fetched, device, now=clock_now(services))).status_code == 200
+    assert state(platform, sid)["state"] == "confirmed"
 
 
 def _with_key(device, key):
@@ -313,11 +329,13 @@ def _decrypt(platform, services, page, device, bid_id):
     assert len(text) <= 600 and segno.make(text, error="m").version <= 20
     assert Image.open(io.BytesIO(png)).size[0] >= 200
     fetched = fetch(text)
-    response = post(fetched, answer(fetched, device, now=clock_now(services), step="authorize"))
+    authorize = answer(fetched, device, now=clock_now(services), step="authorize")
+    response = post(fetched, authorize)
     assert response.status_code == 200, response.text
     assert state(platform, sid)["state"] == "authorized"
     assert "wrapped_key" not in response.json()  # v2: only the envelope, checked by the client
-    response = post(fetched, decrypt_key_answer(fetched, device, envelope_wrapped(fetched)))
+    wrapped = envelope_wrapped(fetched)
+    response = post(fetched, decrypt_key_answer(fetched, device, wrapped, authorize["signature"]))
     return sid, response
 
 
@@ -378,12 +396,19 @@ def test_decrypt_refuses_a_wrong_content_key_and_another_company(
     [bid] = bids(page)
     sid, text, _ = decrypt_qr(platform, page, bid["id"])
     fetched = fetch(text)
-    response = post(fetched, answer(fetched, device, now=clock_now(services), step="authorize"))
+    authorize = answer(fetched, device, now=clock_now(services), step="authorize")
+    response = post(fetched, authorize)
     assert response.status_code == 200
     short = ecies.seal(
         fetched.payload.ephemeral_public_key(), b"k" * 8, scanproto.key_aad(fetched.payload.nonce)
     )
-    body = decrypt_key_answer(fetched, device, envelope_wrapped(fetched))
+    wrapped = envelope_wrapped(fetched)
+    # Step (b) without step (a)'s signature is anyone's post: refused, the session stays.
+    stray = decrypt_key_answer(fetched, device, wrapped, "AAAA")
+    stray["sealed_key"] = scanproto.sealed_to_json(short)
+    assert post(fetched, stray).json()["code"] == "not_authorized"
+    assert state(platform, sid)["state"] == "authorized"
+    body = decrypt_key_answer(fetched, device, wrapped, authorize["signature"])
     body["sealed_key"] = scanproto.sealed_to_json(short)
     _refused(platform, sid, post(fetched, body), "content_key_length", "内容密钥长度不对")
 
@@ -395,7 +420,8 @@ def test_decrypt_refuses_a_wrong_content_key_and_another_company(
     sid, text, _ = decrypt_qr(platform, page, bid["id"])
     fetched = fetch(text)
     response = post(fetched, answer(fetched, foreign, now=clock_now(services), step="authorize"))
-    _refused(platform, sid, response, "wrong_subject", "不属于投标人")
+    # Another company's authentic answer is not the scanning user's: the session stays.
+    _refused(platform, sid, response, "wrong_subject", "不属于投标人", ends=False)
 
 
 # --- a remote CA (mobileca-ca serve) ------------------------------------------------------
@@ -675,3 +701,18 @@ def test_an_upload_gets_the_shared_check_and_a_default_seal_inside_the_page(
         box = fetched.data["seal"]["box"]
         area = pdfcheck.measure(pdf).page(1)
         assert area.contains(box), (case, area, box)
+
+
+def test_a_company_with_a_long_name_logs_in_under_its_full_name(platform, services, people):
+    """100 characters do not fit a certificate's subject (the CN takes 64 bytes): the
+    platform reads the whole registered name from the CA's full-names extension."""
+    long_name = ("山西省太原市示例建设工程集团股份有限公司第三分公司" * 5)[:100]
+    reg = dataclasses.replace(demo_company(people), company_name=long_name)
+    services.ca.register_legal(reg)
+    s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
+    cid = approved_certificate(services, reg, s)
+    device = activated_device(services, s, cid, reg.legal_person_phone)
+    cn = device.cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value
+    assert len(cn.encode()) <= 64 and cn != long_name
+    page = login_with(platform, services, device)
+    assert f"登录成功：<b>{long_name}</b>" in page.get("/").text

@@ -1,12 +1,16 @@
-"""QR decoding (services/qr.py): both decoders on generated codes (rotated, in perspective,
-EXIF-rotated JPEG, structured append, several codes), image reading errors, the scan
-pipeline's crop / downscale / corner mapping, and the frame-acceptance rules."""
+"""QR decoding (services/qr.py): the decoders on generated codes (rotated, in perspective,
+EXIF-rotated JPEG, structured append, several codes), image reading errors, the decoding
+cascade's stages (zxing-cpp, binarizers, upscale, WeChat CNN) on generated webcam frames of a
+monitor, the scan pipeline's crop / full-resolution decoding / corner mapping, and the
+frame-acceptance rules."""
 
 from __future__ import annotations
 
 import io
 import struct
+import sys
 import zlib
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -21,7 +25,7 @@ from mobileca_desktop.domain.errors import (
     DocumentTooLarge,
     InvalidInput,
 )
-from mobileca_desktop.services import qr
+from mobileca_desktop.services import qr, qr_models
 from mobileca_desktop.services.qr import (
     ConsistentFrames,
     DecodedCode,
@@ -30,6 +34,7 @@ from mobileca_desktop.services.qr import (
     available_decoders,
     get_decoder,
     read_image,
+    to_gray,
 )
 
 DECODERS = [
@@ -39,8 +44,15 @@ DECODERS = [
             name not in available_decoders(), reason=f"{name} is not installed here"
         ),
     )
-    for name in ("zxing", "zbar")
+    for name in ("cascade", "zxing", "zbar")
 ]
+HAS_WECHAT = "wechat" in available_decoders()
+needs_wechat = pytest.mark.skipif(
+    not HAS_WECHAT, reason="no WeChat decoder here (contrib OpenCV 4.x and its model files)"
+)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from qr_sets import monitor_frame, payload  # noqa: E402
+
 PAYLOAD = "MCA1.eyJvcCI6ImxvZ2luIn0.c2lnbmF0dXJl-扫码登录"
 
 
@@ -168,8 +180,8 @@ def test_bad_arrays_are_refused_with_a_typed_error():
 
 
 def test_decoder_choice_and_a_missing_library(monkeypatch):
-    assert available_decoders()[0] == "zxing"
-    assert get_decoder().name == "zxing"
+    assert available_decoders()[0] == "cascade"
+    assert get_decoder().name == "cascade"
     with pytest.raises(ConfigurationError) as err:
         get_decoder("quirc")
     assert "zxing" in err.value.message and "zbar" in err.value.message
@@ -288,34 +300,31 @@ def test_pipeline_region_crops_and_maps_corners_to_the_frame():
     assert_corners(code, code_corners(inside, scale=5, at=(640, 300)), tolerance=6)
 
 
-def test_pipeline_downscales_big_frames_and_maps_back():
-    code = qr_bgr(PAYLOAD, scale=16)
-    frame = on_canvas(code, 2560, 1440, 1200, 400)
-    expected = code_corners(code, scale=16, at=(1200, 400))
-    calls = []
-
-    class Spy(qr.ZxingDecoder):
-        def decode(self, image):
-            calls.append(image.shape)
-            return super().decode(image)
-
-    (found,) = ScanPipeline(Spy(), max_side=1280).decode(frame)
-    assert calls == [(720, 1280)]
-    assert found.text == PAYLOAD
-    assert_corners(found, expected, tolerance=12)
+def test_pipeline_reads_big_frames_at_full_size_and_maps_back():
+    """A whole 3840×2160 screen with a platform code of 2-pixel modules in its bottom-right
+    corner: shrunk to 1,280 pixels (what the pipeline once did) the modules are 0.7 pixels
+    and the code is lost; at full size it is read, corners in the screen's pixels."""
+    text = PAYLOAD + "." + "x" * 300
+    code = qr_bgr(text, scale=2, border=1)
+    x, y = 3840 - code.shape[1], 2160 - code.shape[0]
+    frame = on_canvas(code, 3840, 2160, x, y)
+    shrunk = cv2.resize(frame, (1280, 720), interpolation=cv2.INTER_AREA)
+    assert get_decoder("zxing").decode(shrunk) == []
+    (found,) = ScanPipeline().decode(frame)
+    assert found.text == text
+    assert_corners(found, code_corners(code, scale=2, border=1, at=(x, y)), tolerance=3)
 
 
-def test_pipeline_retries_full_size_for_small_codes_in_big_photos():
-    code = qr_bgr(PAYLOAD, scale=2)  # 2-pixel modules: lost when the photo is shrunk 4×
+def test_pipeline_reads_small_codes_in_big_photos():
+    code = qr_bgr(PAYLOAD, scale=2)
     frame = on_canvas(code, 4000, 3000, 1900, 1400)
-    assert ScanPipeline(max_side=1000).decode(frame) == []
-    (found,) = ScanPipeline(max_side=1000, retry_full_size=True).decode(frame)
+    (found,) = ScanPipeline().decode(frame)
     assert found.text == PAYLOAD
     assert_corners(found, code_corners(code, scale=2, at=(1900, 1400)), tolerance=3)
 
 
-@pytest.mark.parametrize("width", [600, 900, 1280])  # enlarged 1.5×, not, skipped by default
-def test_pipeline_second_pass_reads_blurred_small_modules(width):
+@pytest.mark.parametrize("width", [600, 900])  # enlarged 2×, 1.5×
+def test_cascade_upscale_reads_blurred_small_modules(width):
     text = "MCA1." + "x" * 280
     modules = np.pad(np.array(segno.make(text, error="m", micro=False).matrix, np.uint8), 4)
     size, side = modules.shape[0], modules.shape[0] * 2.5
@@ -332,17 +341,105 @@ def test_pipeline_second_pass_reads_blurred_small_modules(width):
         borderMode=cv2.BORDER_TRANSPARENT,
     )
     frame = cv2.GaussianBlur(frame, (0, 0), 1.0)
-    assert get_decoder().decode(frame) == []
-    assert ScanPipeline(enhance=False).decode(frame) == []
-    pipeline = ScanPipeline()
-    if width > pipeline.enhance_max_side:  # a whole 720p frame: too costly by default
-        assert pipeline.decode(frame) == []
-        pipeline = ScanPipeline(enhance_max_side=width)
-    (found,) = pipeline.decode(frame)
+    assert get_decoder("zxing").decode(frame) == []
+    cascade = qr.CascadeDecoder(fallback=False)
+    (found,) = cascade.decode(frame)
+    assert cascade.last_stage in ("binarizers", "upscale")
     assert found.text == text
     quiet = 4 * 2.5  # the corners are those of the modules, inside the quiet zone
     inner = dst + np.float32([(quiet, quiet), (-quiet, quiet), (-quiet, -quiet), (quiet, -quiet)])
     assert_corners(found, inner.astype(float), tolerance=5)
+
+
+def monitor(seed: int) -> tuple[np.ndarray, str]:
+    """A generated webcam frame of a monitor (bench/qr_sets.py), as the benchmark makes it."""
+    rng = np.random.default_rng(seed)
+    text = payload(rng, 120, 200)
+    return monitor_frame(rng, text), text
+
+
+@needs_wechat
+@pytest.mark.parametrize(("seed", "stage"), [(1, "zxing"), (0, "binarizers"), (4, "upscale"),
+                                             (2, "wechat")])  # fmt: skip
+def test_cascade_runs_each_stage_only_where_the_ones_before_found_nothing(seed, stage):
+    frame, text = monitor(seed)
+    cascade = qr.CascadeDecoder()
+    assert [c.text for c in cascade.decode(frame)] == [text]
+    assert cascade.last_stage == stage
+    plain = [c.text for c in get_decoder("zxing").decode(frame)]
+    assert plain == ([text] if stage == "zxing" else [])
+    # The WeChat models are loaded only when the fallback stage first runs.
+    assert (cascade._wechat is not None) == (stage == "wechat")
+    if stage == "wechat":
+        assert qr.CascadeDecoder(fallback=False).decode(frame) == []
+        (code,) = cascade.decode(frame)
+        xs, ys = zip(*code.corners, strict=True)
+        assert 0 <= min(xs) < max(xs) <= frame.shape[1] and 0 <= min(ys) < max(ys) <= frame.shape[0]
+
+
+@needs_wechat
+def test_wechat_on_a_non_utf8_payload_keeps_zxings_result():
+    """The binding raises UnicodeDecodeError on a payload that is not UTF-8: the WeChat
+    decoder gives nothing, and the cascade still returns what zxing-cpp read."""
+    data = bytes([0xB0, 0xA1, 0xFF, 0xFE, 0x81, 0x40]) * 4  # GB2312 / Shift_JIS-like bytes
+    img = cv2.cvtColor(np.array(segno.make(data, error="m", micro=False, encoding=None).matrix,
+                                np.uint8), cv2.COLOR_GRAY2BGR)  # fmt: skip
+    img = cv2.resize(np.where(img == 1, 0, 255).astype(np.uint8), None, fx=6, fy=6,
+                     interpolation=cv2.INTER_NEAREST)  # fmt: skip
+    img = cv2.copyMakeBorder(img, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+    wechat = get_decoder("wechat")
+    with pytest.raises(UnicodeDecodeError):
+        wechat._net.detectAndDecode(to_gray(img))
+    assert wechat.decode(img) == []
+    (zx,) = get_decoder("zxing").decode(img)
+    (found,) = qr.CascadeDecoder().decode(img)
+    assert found.text == zx.text and found.text
+
+
+LAZY_PROBE = """
+import sys
+import numpy as np
+import mobileca_desktop.views.scan.scan_page  # what the app imports for 扫一扫
+from mobileca_desktop.services.qr import ScanPipeline
+loaded = lambda: "mobileca_desktop.services.qr_models" in sys.modules
+out = [loaded()]
+pipeline = ScanPipeline()
+out.append(loaded())
+pipeline.decode(np.full((480, 640), 200, np.uint8))  # nothing found: the fallback runs
+out.append(loaded() and pipeline.decoder._wechat is not None)
+print(out)
+"""
+
+
+@needs_wechat
+def test_the_wechat_models_load_when_the_fallback_first_runs_not_at_start_up():
+    import os
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[False, False, True]"
+
+
+def test_cascade_without_the_models_runs_zxing_alone(monkeypatch, tmp_path):
+    monkeypatch.setenv("MOBILECA_QR_MODELS", str(tmp_path))
+    monkeypatch.setattr(qr_models, "default_dir", lambda: tmp_path / "none")
+    monkeypatch.setattr(qr_models, "candidate_dirs", lambda: [tmp_path])
+    cascade = qr.CascadeDecoder()
+    assert cascade.wechat() is None and "missing" in (cascade.wechat_error or "")
+    assert cascade.stages() == ["zxing", "binarizers", "upscale"]
+    assert [c.text for c in cascade.decode(qr_bgr(PAYLOAD))] == [PAYLOAD]
+    assert cascade.decode(np.full((480, 640), 200, np.uint8)) == []
+    assert "wechat" not in available_decoders()
+    with pytest.raises(ConfigurationError) as err:
+        get_decoder("wechat")
+    assert "qr_models" in err.value.message and "missing" in err.value.message
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -112,6 +113,16 @@ def test_request_bodies_over_the_limit_are_refused(engine):
         assert r.status_code == 413 and r.json()["code"] == "document_too_large"
         r = c.post("/ocsp/bjca", content=b"\x30" * 70000)
         assert r.status_code == 413
+        r = c.post("/tsa/bjca", content=b"\x30" * 70000)
+        assert r.status_code == 413
+        # A time-stamp request of normal size gets a TimeStampResp (here: a rejection).
+        r = c.post(
+            "/tsa/bjca",
+            content=b"\x30\x00",
+            headers={"content-type": "application/timestamp-query"},
+        )
+        assert r.status_code == 200 and r.headers["content-type"] == "application/timestamp-reply"
+        assert r.content.startswith(b"\x30")
 
 
 # --- a server that is down, slow, or answers garbage ---------------------------------------------
@@ -615,6 +626,51 @@ def test_fuzz_every_operation_never_5xx(fuzz_engine, people, portrait):
 
         check()
     local.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_tls_removes_its_key_folder_on_sigterm(tmp_path, workers):
+    """`mobileca-ca serve --tls` stopped by SIGTERM (a service manager's stop) leaves no key
+    behind, and its start-up message names the client's real flag."""
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("Kx7-demo-passphrase-for-tests-32")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    port = _free_port()
+    env = {**os.environ, ca_cli.CHEAP_PASSWORDS_ENV: "1", "TMPDIR": str(scratch)}
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "mobileca_desktop.ca.cli", "serve",
+                "--data-dir", str(tmp_path / "ca"), "--passphrase-file", str(passphrase),
+                "--port", str(port), "--tls", "--workers", str(workers),
+            ],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        served = False
+        while not served and time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            try:
+                served = httpx.get(f"https://127.0.0.1:{port}/healthz", verify=False).is_success
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert served, log.read_text()
+        folders = list(scratch.glob("mobileca-tls-*"))
+        assert len(folders) == 1 and (folders[0] / "server.key").is_file()
+        text = log.read_text()
+        assert "--ca-root-sha256" in text and "--ca-root " not in text
+        # The flag it names is one the client really has.
+        from mobileca_desktop.cli import build_parser
+
+        assert "--ca-root-sha256" in build_parser().format_help()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 0, log.read_text()
+    assert not list(scratch.glob("mobileca-tls-*")), log.read_text()
 
 
 def test_serve_command_with_tls_workers_and_demo(tmp_path):

@@ -51,7 +51,7 @@ from mobileca_desktop.services.scan import (
     save_trust_list,
     trust_platform,
 )
-from mobileca_desktop.services.scan_api import ScanOperation
+from mobileca_desktop.services.scan_api import ScanOperation, ScanSource
 
 PLATFORM_ID = "ggzy.test"
 PLATFORM_NAME = "山西省公共资源交易平台（模拟）"
@@ -72,6 +72,16 @@ class MiniPlatform:
         self.roots: list[x509.Certificate] = []
         self.reject_with: tuple[int, dict] | None = None
         self.documents: dict[str, bytes] = {}
+        # Version 2's requester: the browser that asked (here: on this computer).
+        self.requester = {
+            "address": "127.0.0.1",
+            "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+            "at": int(time.time()),
+            "client_address": "127.0.0.1",
+            "same_address": True,
+        }
+        self.expected_source = "screen"
         platform = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -134,7 +144,10 @@ class MiniPlatform:
         )
         fields.update(changes)
         payload = sp.Payload(**fields)
-        body = {"v": 1, "op": op, "s": s, "platform_name": PLATFORM_NAME, **(data or {})}
+        body = {"v": payload.version, "op": op, "s": s, "platform_name": PLATFORM_NAME}
+        if payload.version >= 2:
+            body["requester"] = dict(self.requester)
+        body.update(data or {})
         raw = json.dumps(body, ensure_ascii=False).encode()
         self.sessions[s] = {"payload": payload, "data": raw, "ephemeral": ephemeral}
         return sp.encode_payload(payload, key or self.key)
@@ -168,8 +181,10 @@ class MiniPlatform:
         assert any(issuing.issuer == r.subject for r in self.roots)
         binding = body["binding"]
         assert sp.verify_binding(binding, base64.b64decode(body["signature"]), device)
-        expected = sp.binding_dict(payload, sp.data_digest(session["data"]), binding["t"])
+        source = self.expected_source if payload.version >= 2 else None
+        expected = sp.binding_dict(payload, sp.data_digest(session["data"]), binding["t"], source)
         assert binding == expected, "the binding does not match the session"
+        assert body["v"] == payload.version
         step = body.get("step")
         if step != "key":
             assert payload.nonce not in self.used_nonces, "nonce reused"
@@ -312,6 +327,49 @@ def test_login(world, platform):
     assert request.nonce in nonce_file(world).decode()
 
 
+def test_the_requester_is_shown_and_where_the_code_was_read_is_signed(world, platform):
+    scan, s = world["scan"], world["s"]
+    platform.requester.update(address="127.0.0.2", same_address=False)
+    platform.expected_source = "camera"
+    request = scan.read(platform.code("login"), ScanSource.CAMERA)
+    assert request.source is ScanSource.CAMERA
+    prompt = scan.prepare(s, request)
+    who = prompt.requester
+    assert who is not None and who.address == "127.0.0.2" and who.client_address == "127.0.0.1"
+    assert not who.same_address
+    assert (who.browser, who.system) == ("Chrome 120", "Windows 10/11")
+    assert who.at == dt.datetime.fromtimestamp(platform.requester["at"], dt.UTC)
+    scan.perform(s, prompt, world["cid"], CERT_PASSWORD)
+    [post] = platform.posts()
+    assert post[2]["v"] == 2 and post[2]["binding"]["src"] == "camera"
+    # A platform that says the addresses agree while they differ is not believed.
+    platform.requester.update(same_address=True)
+    platform.expected_source = "screen"
+    prompt = scan.prepare(s, scan.read(platform.code("login")))
+    assert prompt.requester is not None and not prompt.requester.same_address
+
+
+def test_a_version_2_code_whose_data_does_not_say_who_asked_is_refused(world, platform):
+    scan, s = world["scan"], world["s"]
+    del platform.requester["address"]
+    with pytest.raises(ServiceUnavailable, match="requester"):
+        scan.prepare(s, scan.read(platform.code("login")))
+    assert platform.posts() == []
+
+
+def test_a_version_1_platform_is_answered_as_before(world, platform):
+    """A version-1 code (an older platform): no requester to show, a version-1 binding
+    without src, a version-1 body (docs/scan-protocol.md §8)."""
+    scan, s = world["scan"], world["s"]
+    request = scan.read(platform.code("login", version=1), ScanSource.CLIPBOARD)
+    assert request.version == 1
+    prompt = scan.prepare(s, request)
+    assert prompt.requester is None
+    scan.perform(s, prompt, world["cid"], CERT_PASSWORD)
+    [post] = platform.posts()
+    assert post[2]["v"] == 1 and "src" not in post[2]["binding"]
+
+
 def _seal_session(platform, reg, pdf: bytes, **seal):
     platform.documents["bid.pdf"] = pdf
     data = {
@@ -433,7 +491,7 @@ def _encrypted_bid(world, platform, bid: bytes, project: str = "", scan=None, s=
 def _decrypt_session(world, platform, envelope: bytes, shown: dict, **changes):
     data = {
         **subject_of(world["reg"]),
-        "v": 2,
+        "dv": 2,
         "bid_name": shown["name"],
         "bid_sha256": shown["sha256"],
         "bid": shown,
@@ -444,11 +502,9 @@ def _decrypt_session(world, platform, envelope: bytes, shown: dict, **changes):
     ref = sp.parse(text)[0].session_ref
     platform.sessions[ref]["envelope"] = envelope
     if "envelope_url" not in changes:
-        data["envelope_url"] = f"{platform.origin}/scan/{ref}/bid.p7m"
-        platform.sessions[ref]["data"] = json.dumps(
-            {"v": 2, "op": "decrypt", "s": ref, "platform_name": PLATFORM_NAME, **data},
-            ensure_ascii=False,
-        ).encode()
+        body = json.loads(platform.sessions[ref]["data"])
+        body["envelope_url"] = f"{platform.origin}/scan/{ref}/bid.p7m"
+        platform.sessions[ref]["data"] = json.dumps(body, ensure_ascii=False).encode()
     return text, ref
 
 

@@ -134,7 +134,8 @@ GOOD = make_payload().to_json_dict()
 @pytest.mark.parametrize(
     "change",
     [
-        {"v": 2},
+        {"v": 3},
+        {"v": 0},
         {"v": True},
         {"v": "1"},
         {"op": "sign"},
@@ -354,14 +355,15 @@ def test_fuzz_parse_raises_only_scan_payload_invalid(text):
 def test_binding_bytes_and_signature():
     device = ec.generate_private_key(ec.SECP256R1())
     payload = make_payload(operation="seal")
-    binding = sp.binding_dict(payload, sp.data_digest(b'{"v":1}'), 1_700_000_000)
+    binding = sp.binding_dict(payload, sp.data_digest(b'{"v":2}'), 1_700_000_000, "screen")
     data = sp.binding_bytes(binding)
     assert data.startswith(b"MCA1-RESPONSE\n")
     assert (
         data[len(b"MCA1-RESPONSE\n") :]
         == json.dumps(binding, sort_keys=True, separators=(",", ":")).encode()
     )
-    assert set(binding) == {"v", "op", "p", "o", "s", "n", "d", "t"}
+    assert set(binding) == {"v", "op", "p", "o", "s", "n", "d", "t", "src"}
+    assert binding["v"] == 2 and binding["src"] == "screen"
     signature = sp.sign_binding(binding, device)
     assert sp.verify_binding(binding, signature, device.public_key())
     # signing through a callable (the keystore's unlocked key) gives a verifiable DER too
@@ -369,7 +371,7 @@ def test_binding_bytes_and_signature():
 
     via_callable = sp.sign_binding(binding, lambda b: device.sign(b, ec.ECDSA(hashes.SHA256())))
     assert sp.verify_binding(binding, via_callable, device.public_key())
-    for change in ({"n": "other"}, {"op": "login"}, {"t": 1}, {"d": "0" * 64}):
+    for change in ({"n": "other"}, {"op": "login"}, {"t": 1}, {"d": "0" * 64}, {"src": "camera"}):
         assert not sp.verify_binding({**binding, **change}, signature, device.public_key())
     assert not sp.verify_binding(binding, signature, OTHER_KEY.public_key())
     assert not sp.verify_binding({**binding, "x": 1}, signature, device.public_key())
@@ -378,11 +380,39 @@ def test_binding_bytes_and_signature():
 
 
 def test_check_binding_refuses_bad_shapes():
-    binding = sp.binding_dict(make_payload(), "a" * 64, 5)
+    binding = sp.binding_dict(make_payload(), "a" * 64, 5, "camera")
     sp.check_binding(binding)
-    for change in ({"v": 2}, {"op": "x"}, {"d": "A" * 64}, {"t": "5"}, {"s": ""}, {"t": True}):
+    for change in (
+        {"v": 3},
+        {"v": 1},  # a version-1 binding has no src
+        {"op": "x"},
+        {"d": "A" * 64},
+        {"t": "5"},
+        {"s": ""},
+        {"t": True},
+        {"src": "phone"},
+        {"src": None},
+    ):
         with pytest.raises(ValueError):
             sp.check_binding({**binding, **change})
+    without_src = {k: v for k, v in binding.items() if k != "src"}
+    with pytest.raises(ValueError):
+        sp.check_binding(without_src)  # version 2 needs src
+    with pytest.raises(ValueError, match="src"):
+        sp.binding_dict(make_payload(), "a" * 64, 5)  # version 2 without a source
+
+
+def test_version_1_codes_are_still_read_and_bound_as_version_1():
+    """A version-1 platform's code (no requester in its data, no src in the binding) is read
+    and answered exactly as before (docs/scan-protocol.md §8)."""
+    text = sp.encode_payload(make_payload(version=1), PLATFORM_KEY)
+    payload, _signed, _sig = sp.parse(text)
+    assert payload.version == 1
+    binding = sp.binding_dict(payload, "b" * 64, 5, "screen")
+    assert set(binding) == {"v", "op", "p", "o", "s", "n", "d", "t"} and binding["v"] == 1
+    assert sp.check_binding(binding) is binding
+    with pytest.raises(ValueError):
+        sp.check_binding({**binding, "src": "screen"})
 
 
 def test_data_digest_and_key_aad():

@@ -79,7 +79,7 @@ out["remembered"] = remembered_region(screen)[1]
 
 # Grab the remembered region (the picker is closed) and decode it.
 QTest.qWait(100)
-frame = ScreenGrabber(remembered_region(screen)[1], "blank", screen)()
+frame = frame_from_qimage(ScreenGrabber(remembered_region(screen)[1], "blank", screen)())
 out["frame"] = list(frame.shape)
 out["codes"] = [c.text for c in ScanPipeline().decode(frame)]
 
@@ -96,13 +96,24 @@ print(json.dumps(out))
 @pytest.fixture
 def xvfb():
     """An Xvfb server on a display it picks itself (-displayfd); its DISPLAY."""
+    yield from run_xvfb("1280x800x24")
+
+
+@pytest.fixture
+def xvfb_two_screens():
+    """An Xvfb server with two screens of different sizes (Qt sees two QScreens)."""
+    yield from run_xvfb("1600x900x24", "1280x800x24")
+
+
+def run_xvfb(*screens: str):
     if shutil.which("Xvfb") is None:
         if os.environ.get("CI"):
             pytest.fail("Xvfb is not installed (apt-get install xvfb)")
         pytest.skip("Xvfb is not installed")
     read, write = os.pipe()
+    layout = [arg for i, size in enumerate(screens) for arg in ("-screen", str(i), size)]
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), *layout, "-nolisten", "tcp"],
         pass_fds=(write,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -151,6 +162,161 @@ def test_grab_a_screen_region_and_decode_it(xvfb, tmp_path):
     assert out["frame"][:2] == [round(h * sh), round(w * sw)]
     assert out["codes"] == [text]
     assert out["blank"] == "the grab is black"
+
+
+WHOLE_CHILD = r"""
+import io, json, sys, time
+from types import SimpleNamespace
+import segno
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QPixmap
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+
+from mobileca_desktop.views.scan.scan_page import SCREEN, ScanPage
+from mobileca_desktop.views.scan.screen_source import remembered_region, remembered_screen
+from mobileca_desktop.views.watchdog import GuiWatchdog
+
+text = sys.argv[1]
+app = QApplication([])
+screens = QGuiApplication.screens()
+target = screens[-1]
+out = {"screens": [[s.name(), *s.geometry().getRect(), s.devicePixelRatio()] for s in screens]}
+
+# The platform's page on the last screen, its code in the bottom-right corner (2-pixel
+# modules in logical pixels).
+qr = segno.make(text, error="m", micro=False)
+buf = io.BytesIO()
+qr.save(buf, kind="png", scale=2, border=2)
+pix = QPixmap(); assert pix.loadFromData(buf.getvalue())
+code = QLabel()
+code.setWindowFlags(Qt.WindowType.FramelessWindowHint)
+code.setPixmap(pix)
+code.setScreen(target)
+g = target.geometry()
+w, h = pix.width(), pix.height()
+code.setGeometry(g.right() + 1 - w, g.bottom() + 1 - h, w, h)
+code.show()
+QTest.qWaitForWindowExposed(code)
+out["code_window"] = [code.screen().name(), *code.geometry().getRect()]
+
+# 扫一扫 on the primary screen, 屏幕区域 → 整个屏幕.
+page = ScanPage(SimpleNamespace(ctx=None, session=None))
+first = screens[0].geometry()
+page.resize(min(420, first.width() // 2), min(560, first.height() - 20))
+page.move(screens[0].geometry().topLeft())
+page.show()
+QTest.qWaitForWindowExposed(page)
+stalls = []
+dog = GuiWatchdog(threshold_ms=50)
+dog.stalled.connect(stalls.append)
+dog.start()
+results = []
+
+
+def wait_for(cond, ms):
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        if cond():
+            return True
+        app.processEvents()
+        QTest.qWait(20)
+    return cond()
+
+
+page.view.analysed.connect(results.append)
+page.tabs.setCurrentIndex(SCREEN)
+button = page.findChild(QPushButton, "wholeScreenButton")
+t0 = time.monotonic()
+QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+ok = wait_for(lambda: any(r[1] == text for r in results), 60000)
+out["whole_accepted_s"] = round(time.monotonic() - t0, 2) if ok else None
+shot = page.view.snapshot()
+out["frame"] = list(shot.shape) if shot is not None else None
+out["whole_status"] = page.status.text()
+chosen, region = remembered_region()
+out["remembered_whole"] = [chosen, region, remembered_screen() is None]
+dog.stop()
+out["stalls_ms"] = stalls
+
+# 框选区域: a picker on every screen; drag around the code on the last one.
+page.busy = False
+page.handled = None
+results.clear()
+page.pick_region()
+pickers = page.pickers
+out["pickers"] = [p.picked_screen.name() for p in pickers]
+picker = pickers[-1]
+QTest.qWaitForWindowExposed(picker)
+local = picker.mapFromGlobal(code.geometry().topLeft())
+start = local - QPoint(20, 20)
+end = local + QPoint(code.width() + 20, code.height() + 20)
+end = QPoint(min(end.x(), picker.width() - 1), min(end.y(), picker.height() - 1))
+QTest.mousePress(picker, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+QTest.mouseMove(picker, end)
+QTest.mouseRelease(picker, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
+t0 = time.monotonic()
+ok = wait_for(lambda: any(r[1] == text for r in results), 60000)
+out["region_accepted_s"] = round(time.monotonic() - t0, 2) if ok else None
+out["region"] = remembered_region()[1]
+out["region_screen"] = remembered_screen().name() if remembered_screen() else None
+shot = page.view.snapshot()
+out["region_frame"] = list(shot.shape) if shot is not None else page.view.message()
+page.view.stop()
+from mobileca_desktop.views import camera_view
+camera_view.stop_all(5000)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("scale", ["1", "2"])  # Qt's device pixel ratio (HiDPI at 2)
+def test_whole_screen_and_region_find_the_code_in_a_corner_of_the_second_screen(
+    xvfb_two_screens, tmp_path, scale
+):
+    """扫一扫 → 屏幕区域 through the real page, on an X display with two screens: the
+    platform's code (2-pixel modules) sits in the bottom-right corner of the second screen.
+    整个屏幕 grabs both screens side by side in device pixels and accepts the code; 框选区域
+    shows a picker on each screen, a drag on the second one is remembered with that screen
+    and its region is read. At a device pixel ratio of 2 the frames have twice the pixels."""
+    rng = __import__("random").Random(7)
+    text = "MCA1." + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+                             for _ in range(180))  # fmt: skip
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "xcb",
+        "QT_SCALE_FACTOR": scale,
+        "DISPLAY": xvfb_two_screens,
+        "PYTHONPATH": str(ROOT),
+        "HOME": str(tmp_path),
+    }
+    for name in ("WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "QT_SCREEN_SCALE_FACTORS"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-c", WHOLE_CHILD, text],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    ratio = float(scale)
+    assert len(out["screens"]) == 2 and {s[5] for s in out["screens"]} == {ratio}
+    second = out["screens"][1]
+    # The code's window is in the bottom-right corner of the second screen.
+    _name, x, y, w, h = out["code_window"]
+    assert (x + w, y + h) == (second[1] + second[3], second[2] + second[4])
+    # 整个屏幕: both screens side by side, in device pixels; the code is accepted.
+    assert out["whole_accepted_s"] is not None, out
+    assert out["frame"] == [900, 1600 + 1280, 3]
+    assert out["remembered_whole"] == [True, None, True]
+    # 框选区域: a picker on each screen; the region drawn on the second one is read there.
+    assert len(out["pickers"]) == 2
+    assert out["region_accepted_s"] is not None, out
+    rx, ry, rw, rh = out["region"]
+    assert rx + rw == pytest.approx(1, abs=0.01) and ry + rh == pytest.approx(1, abs=0.01)
+    assert out["region_frame"][:2] == [round(rh * second[4] * ratio), round(rw * second[3] * ratio)]
 
 
 PORTAL_CHILD = r"""

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageFont
 
 from mobileca_desktop.ca import seals
+from mobileca_desktop.ca.identity import COMPANY_NAME_MAX, PERSON_NAME_MAX
 from mobileca_desktop.domain.errors import FontMissing, InvalidInput
 
 COMPANY = "山西示例建设工程有限公司"
@@ -162,7 +163,8 @@ def test_official_seal_bottom_text():
 
 
 @pytest.mark.parametrize(
-    "name", ["示例", "太原公司", "山西省太原市示例建设工程集团股份有限公司", "晋" * 40]
+    "name",
+    ["晋", "示例", "太原公司", "山西省太原市示例建设工程集团股份有限公司", "晋" * 40, "晋" * 100],
 )
 def test_official_seal_name_lengths(name):
     rgba = _decode(seals.render_official_seal(name))
@@ -170,7 +172,46 @@ def test_official_seal_name_lengths(name):
     _assert_red_ink(rgba)
 
 
-@pytest.mark.parametrize("name", ["", "晋", "晋" * 41])
+def test_official_seal_layout_is_legible_for_every_registrable_length():
+    """Every length registration accepts gets characters at least ~12 % of the radius tall
+    (24 px on the 400 px seal) and half as wide, that neither touch each other nor the
+    ring, the other line or the star."""
+    ring_inner = seals._RING_OUTER - seals._RING_WIDTH
+    for n in range(1, COMPANY_NAME_MAX + 1):
+        lines = seals.seal_lines(n)
+        assert sum(line.count for line in lines) == n
+        assert len(lines) == (1 if n <= seals.ONE_LINE_MAX else 2)
+        for line in lines:
+            assert line.height >= 0.12 and line.width >= 0.06, n
+            assert line.width >= 0.5 * line.height - 1e-9
+            assert line.span <= 280.0
+            if line.count > 1:  # neighbouring centres at least a character width apart
+                chord = 2 * line.radius * math.sin(math.radians(line.span / (line.count - 1)) / 2)
+                assert chord >= line.width * 1.05, n
+        assert lines[0].radius + lines[0].height / 2 <= ring_inner - 0.02
+        if len(lines) == 2:
+            assert lines[0].radius - lines[1].radius >= lines[0].height * 1.1
+        innermost = min(line.radius - line.height / 2 for line in lines)
+        assert seals.star_radius(lines) <= innermost - 0.05
+
+
+def test_long_official_seal_names_take_two_arcs():
+    """A 41+ character name (no longer drawable before) is drawn on two concentric arcs."""
+    ink = _ink(seals.render_official_seal("晋" * 60))
+    ys, xs = np.nonzero(ink > 0.5)
+    r = np.hypot(xs - 199.5, ys - 199.5) / 200
+    lines = seals.seal_lines(60)
+    for line in lines:  # ink right at each line's radius, in the upper half
+        band = (np.abs(r - line.radius) < line.height / 4) & (ys < 150)
+        assert band.sum() > 300
+    # and none between the two lines
+    gap = (r > lines[1].radius + lines[1].height / 2 + 0.02) & (
+        r < lines[0].radius - lines[0].height / 2 - 0.02
+    )
+    assert gap.sum() < 20
+
+
+@pytest.mark.parametrize("name", ["", "晋" * (COMPANY_NAME_MAX + 1)])
 def test_official_seal_rejects_bad_name_length(name):
     with pytest.raises(InvalidInput) as info:
         seals.render_official_seal(name)
@@ -210,7 +251,10 @@ def test_legal_rep_seal_reads_right_to_left():
     assert left_diff > 0.1 * seal[:, :half].sum()
 
 
-@pytest.mark.parametrize("name", ["李", "王小明", "欧阳小明", "阿卜杜热合曼"])
+@pytest.mark.parametrize(
+    "name",
+    ["李", "王小明", "欧阳小明", "阿卜杜热合曼", "阿卜杜热合曼·买买提明·艾合买提江", "名" * 64],
+)
 def test_legal_rep_seal_name_lengths(name):
     rgba = _decode(seals.render_legal_rep_seal(name, size=200))
     assert rgba.shape == (200, 200, 4)
@@ -218,7 +262,7 @@ def test_legal_rep_seal_name_lengths(name):
 
 
 def test_legal_rep_seal_rejects_bad_names():
-    for bad in ("", "   ", "名" * 13):
+    for bad in ("", "   ", "名" * (PERSON_NAME_MAX + 1)):
         with pytest.raises(InvalidInput):
             seals.render_legal_rep_seal(bad)
 
@@ -237,7 +281,13 @@ def test_signature_basics():
 
 
 def test_signature_fits_and_differs_by_name():
-    for name in ("李", "李经办", "阿卜杜热合曼·买买提"):
+    for name in (
+        "李",
+        "李经办",
+        "阿卜杜热合曼·买买提",
+        "阿卜杜热合曼·买买提明·艾合买提江",
+        "名" * 64,
+    ):
         alpha = _decode(seals.render_signature(name))[..., 3]
         assert alpha[:, :3].max() < 30 and alpha[:, -3:].max() < 30  # not clipped sideways
         assert alpha[:3].max() < 30 and alpha[-3:].max() < 30

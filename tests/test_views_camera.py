@@ -4,7 +4,11 @@ thread, says plainly when a camera cannot be used, and feeds 法人刷脸 and th
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
+import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -18,7 +22,12 @@ from qt_support import child, click, open_window, settle, type_text, wait_page
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.models import AccountKind, DocKind
 from mobileca_desktop.services.frames import ImageFileSource, WebcamSource
-from mobileca_desktop.services.qr import ScanPipeline
+from mobileca_desktop.services.qr import (
+    CascadeDecoder,
+    ConsistentFrames,
+    ScanPipeline,
+    available_decoders,
+)
 from mobileca_desktop.services.wizard import Step
 from mobileca_desktop.views import camera_view
 from mobileca_desktop.views.camera_view import (
@@ -27,6 +36,7 @@ from mobileca_desktop.views.camera_view import (
     frame_from_qimage,
     qimage_from_frame,
 )
+from mobileca_desktop.views.watchdog import GuiWatchdog
 
 WAIT = 15000
 
@@ -98,6 +108,78 @@ def test_preview_reads_and_decodes_off_the_gui_thread(qtbot, tmp_path):
     qtbot.waitUntil(lambda: view.frames_seen > seen, timeout=WAIT)
     view.stop()
     qtbot.waitUntil(camera_view.idle, timeout=WAIT)
+
+
+@pytest.mark.skipif(
+    "wechat" not in available_decoders(), reason="no WeChat decoder (contrib OpenCV + models)"
+)
+def test_live_scanner_decodes_a_monitor_frame_with_the_fallback_and_the_gui_stays_free(
+    qtbot, tmp_path, caplog
+):
+    """A webcam frame of a monitor that only the cascade's WeChat stage reads (the bench's
+    generator), played as the camera: every frame runs all stages, on the analyser thread;
+    the code is accepted (two reads) within a second or two, and the watchdog (50 ms) never
+    finds the GUI thread stuck in the preview or the decoder while it happens."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from qr_sets import monitor_frame, payload
+
+    rng = np.random.default_rng(2)
+    text = payload(rng, 120, 200)
+    frame = monitor_frame(rng, text)
+    crop_pipeline = ScanPipeline(CascadeDecoder(), region=CameraView.DEFAULT_BOX)
+    assert [c.text for c in crop_pipeline.decode(frame)] == [text]
+    assert crop_pipeline.decoder.last_stage == "wechat"
+    path = tmp_path / "monitor.png"
+    cv2.imwrite(str(path), frame)
+
+    pipeline = ScanPipeline(CascadeDecoder(), region=CameraView.DEFAULT_BOX)
+    accept = ConsistentFrames(needed=2, window=5)
+    threads: set[str] = set()
+
+    def analyse(frame):
+        threads.add(threading.current_thread().name)
+        return accept.feed(pipeline.decode(frame))
+
+    view = CameraView(analyser=analyse, analyse_interval=0.12)
+    qtbot.addWidget(view)
+    view.resize(480, 360)
+    view.show()
+    accepted: list = []
+    view.analysed.connect(lambda text: accepted.append(text) if text else None)
+    dog = GuiWatchdog(threshold_ms=50, interval_ms=20)
+    stalls: list[tuple[int, int]] = []
+    dog.stalled_cpu.connect(lambda wall, cpu: stalls.append((wall, cpu)))
+    caplog.set_level(logging.WARNING, logger="mobileca_desktop.views.watchdog")
+    dog.start()
+    try:
+        started = time.monotonic()
+        view.start(lambda: ImageFileSource(path))
+        qtbot.waitUntil(lambda: bool(accepted), timeout=WAIT)
+        took = time.monotonic() - started
+        seen = view.frames_seen
+        qtbot.waitUntil(lambda: view.frames_seen >= seen + 15, timeout=WAIT)  # ~1 s more
+        beats = (time.monotonic() - started) / 0.02
+    finally:
+        dog.stop()
+        view.stop()
+    assert accepted[0] == text
+    assert threading.main_thread().name not in threads
+    assert took < 5, took  # under 1 s on an idle machine; this one is shared
+    # The GUI thread never worked 50 ms at a stretch. A longer wall-clock stall with little
+    # CPU on the GUI thread was spent waiting for a core on this shared machine (the log
+    # says both figures); stalls at one beat in ten would point at lock contention.
+    worked = [(wall, cpu) for wall, cpu in stalls if cpu > 50]
+    assert not worked, caplog.text
+    assert len(stalls) <= max(5, beats / 10), caplog.text
+
+
+def test_watchdog_limit_from_the_environment(qtbot, monkeypatch):
+    monkeypatch.setenv("MOBILECA_WATCHDOG_MS", "50")
+    assert GuiWatchdog().threshold_ms == 50
+    monkeypatch.setenv("MOBILECA_WATCHDOG_MS", "fast")
+    assert GuiWatchdog().threshold_ms == 200
+    monkeypatch.delenv("MOBILECA_WATCHDOG_MS")
+    assert GuiWatchdog(threshold_ms=70).threshold_ms == 70
 
 
 def test_a_missing_camera_is_said_on_the_preview(qtbot):

@@ -105,6 +105,47 @@ def test_change_password_shows_tries_left(qtbot, services, company, device):
     settle(qtbot)
 
 
+def test_a_password_changed_in_another_window_meanwhile_is_not_a_success(
+    qtbot, services, company, device, monkeypatch
+):
+    from mobileca_desktop.keystore import store as store_module
+    from mobileca_desktop.keystore.store import Keystore
+
+    reg, s = company
+    cid = approved_certificate(services, reg, s)
+    download(services, device, s, cid, reg.legal_person_phone)
+    window = login_legal(qtbot, services, reg, device)
+    detail = open_detail(qtbot, window, cid)
+    click(qtbot, detail.buttons["passwordButton"])
+    page = wait_page(qtbot, window, "changePasswordPage")
+    # A second window on the same profile changes the password while this change runs.
+    ks = device.keystore
+    other = Keystore(ks.folder, ks.device_name, ks.secrets, ks._kdf)
+    derive, pending = store_module.derive_kek, [True]
+
+    def meanwhile(*args):
+        if pending:
+            pending.pop()
+            other.change_password(cid, CERT_PASSWORD, "Elsewhere#2027")
+        return derive(*args)
+
+    monkeypatch.setattr(store_module, "derive_kek", meanwhile)
+    type_text(qtbot, page.old, CERT_PASSWORD)
+    type_text(qtbot, page.new.password, NEW_PASSWORD)
+    type_text(qtbot, page.new.again, NEW_PASSWORD)
+    click(qtbot, page.submit_button)
+    qtbot.waitUntil(lambda: page.old.error_text() != "", timeout=T)
+    assert page.old.error_text().startswith("证书密码已在其他窗口修改")
+    assert window.current() is page  # still here: nothing was said to have succeeded
+    assert page.new.password.edit.text() == NEW_PASSWORD
+    monkeypatch.undo()
+    with pytest.raises(WrongPassword):
+        device.unlock(cid, NEW_PASSWORD)
+    with device.unlock(cid, "Elsewhere#2027"):
+        pass
+    settle(qtbot)
+
+
 def test_a_locked_certificate_is_recovered_by_downloading_again(qtbot, services, company, device):
     reg, s = company
     cid = approved_certificate(services, reg, s)

@@ -51,6 +51,7 @@ from mobileca_desktop.services.scan_api import (
     ScanOperation,
     ScanPrompt,
     ScanRequest,
+    ScanSource,
 )
 from mobileca_desktop.views import camera_view
 from mobileca_desktop.views.main_window import MainWindow
@@ -85,9 +86,9 @@ def frame_with(png: bytes, size=(1280, 720), side: int = 420) -> np.ndarray:
 @pytest.fixture(autouse=True)
 def _no_remembered_region():
     """The screen region is remembered for the app's run: each test starts without one."""
-    screen_source._REMEMBERED.clear()
+    screen_source.forget_regions()
     yield
-    screen_source._REMEMBERED.clear()
+    screen_source.forget_regions()
 
 
 @pytest.fixture
@@ -170,6 +171,7 @@ def test_login_from_the_camera_with_a_wrong_password_first(qtbot, world):
     assert child(scanner, "cameraCombo").currentText() == "文件：camera.png"
 
     confirm = wait_confirm(qtbot, window)
+    assert confirm.prompt.request.source is ScanSource.CAMERA  # signed (src)
     assert state(platform, sid)["state"] == "scanned"  # fetched, nothing answered yet
     assert child(confirm, "platformName").text() == trusted(platform).name
     assert child(confirm, "operationValue").text() == "扫码登录"
@@ -225,6 +227,7 @@ def test_seal_from_a_screenshot_on_the_clipboard(qtbot, world):
     click(qtbot, child(scanner, "pasteButton", QPushButton))
 
     confirm = wait_confirm(qtbot, window)
+    assert confirm.prompt.request.source is ScanSource.CLIPBOARD  # signed (src)
     assert child(confirm, "operationValue").text() == "扫码签章"
     assert child(confirm, "documentName").text() == "投标函.pdf"
     qtbot.waitUntil(lambda: confirm.pdf.status() == QPdfDocument.Status.Ready, timeout=WAIT)
@@ -273,6 +276,7 @@ def test_encrypt_from_a_dropped_file_then_decrypt_from_the_camera(qtbot, world, 
     QApplication.sendEvent(scanner, QDropEvent(at, action, mime, buttons, keys))
     assert scanner.tabs.currentIndex() == IMAGE
     confirm = wait_confirm(qtbot, window)
+    assert confirm.prompt.request.source is ScanSource.FILE  # signed (src)
     assert child(confirm, "operationValue").text() == "扫码加密"
     confirm_with(qtbot, confirm, CERT_PASSWORD)
     result = wait_page(qtbot, window, "scanResultPage")
@@ -382,6 +386,7 @@ def test_login_from_a_region_of_the_screen(qtbot, world):
     qtbot.mouseRelease(picker, Qt.MouseButton.LeftButton, pos=end)
     assert "已记住框选区域" in child(scanner, "regionLabel", QLabel).text()
     confirm = wait_confirm(qtbot, window)
+    assert confirm.prompt.request.source is ScanSource.SCREEN  # signed (src)
     assert child(confirm, "operationValue").text() == "扫码登录"
     confirm_with(qtbot, confirm, CERT_PASSWORD)
     wait_page(qtbot, window, "scanResultPage")
@@ -457,6 +462,7 @@ def test_wayland_screen_through_the_desktop_portal(qtbot, world, monkeypatch):
     scanner.select_source(SCREEN)
     click(qtbot, child(scanner, "pickRegionButton", QPushButton))  # one click, as on X11
     confirm = wait_confirm(qtbot, window)
+    assert confirm.prompt.request.source is ScanSource.SCREEN  # signed (src)
     assert [d.requests for d in doubles] == [1]
     assert child(confirm, "operationValue").text() == "扫码登录"
     assert state(platform, sid)["state"] == "scanned"

@@ -50,7 +50,7 @@ def test_apply_for_a_unit_certificate_by_face(qtbot, home, services, company, po
 
     click(qtbot, page.next_button)  # nothing chosen: said in the banner, no step lost
     qtbot.waitUntil(lambda: page.banner.isVisible(), timeout=10000)
-    assert page.banner.text() == "CA 机构填写有误：必填"
+    assert page.banner.text() == "请选择 CA 机构"
     choose(qtbot, page, "institution_bjca")
     next_step(qtbot, page, Step.METHOD)
     choose(qtbot, page, "method_face")

@@ -44,6 +44,14 @@ class Clock:
         """The real UTC time without the demo offset: what the TSA dates tokens with."""
         return self._real_now()
 
+    def issue_now(self) -> dt.datetime:
+        """When evidence the CA signs *starts* (certificate notBefore, OCSP thisUpdate, CRL
+        thisUpdate): the earlier of the demo and the real time. The demo clock only moves
+        forward, so this is the real time whenever a trainer has moved it; validators on
+        the real clock then never see anything dated in their future, while validity *ends*
+        still follow the demo clock (what 已过期 shows)."""
+        return min(self.now(), self._real_now())
+
     def info(self) -> ClockInfo:
         real = self._real_now()
         off = self.offset_seconds()

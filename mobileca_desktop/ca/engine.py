@@ -24,17 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
-from mobileca_desktop.ca import (
-    audit,
-    documents,
-    face,
-    idcheck,
-    identity,
-    institutions,
-    pki,
-    rootcrl,
-    seals,
-)
+import mobileca_desktop.ca.responders as responders
+from mobileca_desktop.ca import audit, documents, face, idcheck, identity, institutions, pki, seals
 from mobileca_desktop.ca import sms as smsmod
 from mobileca_desktop.ca import tsa as tsamod
 from mobileca_desktop.ca.clock import Clock, end_of_day_shanghai, to_shanghai
@@ -222,6 +213,11 @@ class CAEngine:
             keys = Keys(source.master_secret(bytes.fromhex(salt_hex), create=False))
             if keys.check_value() != self.store.get_meta(s, "secret_check"):
                 raise E.SecretUnavailable(reason="the secret does not belong to this CA's data")
+            from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
+            rootcrl.add_distribution_points(
+                self.store, s, keys["ca-key-wrap"], self.urls, self.clock.now()
+            )
             return keys
 
     def _wrap_kmc(self, key, key_id: str) -> bytes:
@@ -336,15 +332,15 @@ class CAEngine:
         return self.tsa.respond(institution_id, request_der)
 
     def register_legal(self, reg: LegalEntityRegistration) -> Account:
-        company = identity.require_text("company_name", reg.company_name, max_len=100)
+        company = identity.require_name("company_name", reg.company_name)
         uscc = idcheck.validate_uscc(reg.uscc)
-        legal_name = identity.require_text("legal_person_name", reg.legal_person_name)
+        legal_name = identity.require_name("legal_person_name", reg.legal_person_name)
         id_number = idcheck.validate_id_number(reg.legal_person_id_number)
         phone = idcheck.validate_phone(reg.legal_person_phone)
         bank_account = idcheck.validate_bank_account(reg.bank_account)
-        bank_name = identity.require_text("bank_name", reg.bank_name)
-        province = identity.require_text("province", reg.province, max_len=32)
-        city = identity.require_text("city", reg.city, max_len=32)
+        bank_name = identity.require_name("bank_name", reg.bank_name)
+        province = identity.require_name("province", reg.province)
+        city = identity.require_name("city", reg.city)
         identity.check_password_strength(reg.password)
         pw_hash = identity.hash_password(self.config.passwords, reg.password)
         with self.store.tx() as s:
@@ -396,7 +392,7 @@ class CAEngine:
             return self._account_info(acc)
 
     def register_personal(self, reg: PersonalRegistration) -> Account:
-        name = identity.require_text("name", reg.name)
+        name = identity.require_name("name", reg.name)
         id_number = idcheck.validate_id_number(reg.id_number)
         phone = idcheck.validate_phone(reg.phone)
         identity.check_password_strength(reg.password)
@@ -675,6 +671,36 @@ class CAEngine:
             ).scalars()
             return [self._app_info(s, r) for r in rows]
 
+    def application_agents(self, session: Session) -> list[AgentDetails]:
+        """The agents (经办人) named in this account's applications, newest first, once per
+        ID number, unmasked: the account entered them itself, and 新增授权 offers them so
+        the legal person need not type them again. Discarded drafts are left out."""
+        with self.store.read() as s:
+            acc = self._account(s, session)
+            rows = s.execute(
+                select(ApplicationRow)
+                .where(
+                    ApplicationRow.account_id == acc.id,
+                    ApplicationRow.handler == Handler.AGENT.value,
+                )
+                .order_by(ApplicationRow.id.desc())
+            ).scalars()
+            out: list[AgentDetails] = []
+            seen: set[str] = set()
+            for app in rows:
+                if not app.agent_name or app.reject_reason == "申请人已撤销":
+                    continue
+                key = (app.agent_id_number or "").upper()
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(
+                    AgentDetails(
+                        name=app.agent_name, id_number=app.agent_id_number, phone=app.agent_phone
+                    )
+                )
+            return out
+
     def set_method(self, session: Session, app_id: int, method: Method) -> ApplicationInfo:
         method = Method(method)
         with self.store.tx() as s:
@@ -705,7 +731,7 @@ class CAEngine:
             if handler is Handler.AGENT:
                 if agent is None:
                     raise E.InvalidInput(field="agent", reason="经办人信息 required")
-                name = identity.require_text("agent_name", agent.name)
+                name = identity.require_name("agent_name", agent.name)
                 idn = idcheck.validate_id_number(agent.id_number)
                 phone = idcheck.validate_phone(agent.phone)
                 if idn == acc.id_number:
@@ -1518,7 +1544,20 @@ class CAEngine:
 
     # --- certificates (证书管理) -------------------------------------------------------------
 
+    @staticmethod
+    def _renewed_after_expiry(cert: CertificateRow) -> bool:
+        """An 已过期 certificate renewed by 继续: superseded only after it had expired. It stays
+        in 证书管理 as 已过期 beside its successor (its superseded revocation is bookkeeping)."""
+        return (
+            cert.successor_id is not None
+            and cert.revoked_at is not None
+            and cert.revocation_reason == RevocationReason.SUPERSEDED.value
+            and cert.revoked_at > cert.not_after
+        )
+
     def _cert_status(self, cert: CertificateRow, now: dt.datetime) -> CertStatus:
+        if self._renewed_after_expiry(cert):
+            return CertStatus.EXPIRED
         if cert.revoked_at is not None:
             return CertStatus.REVOKED
         if now > cert.not_after:
@@ -1593,15 +1632,17 @@ class CAEngine:
                         reason=app.reject_reason,
                     )
                 )
-            certs = list(
-                s.execute(
+            # Superseded certificates are left out (the successor is the row), except an
+            # expired one renewed by 继续: it stays visible as 已过期 beside its renewal.
+            certs = [
+                c
+                for c in s.execute(
                     select(CertificateRow)
-                    .where(
-                        CertificateRow.account_id == acc.id, CertificateRow.successor_id.is_(None)
-                    )
+                    .where(CertificateRow.account_id == acc.id)
                     .order_by(CertificateRow.id)
                 ).scalars()
-            )
+                if c.successor_id is None or self._renewed_after_expiry(c)
+            ]
             grants = {g.certificate_id: g for g in self._grants_received(s, acc)}
             for cid in grants:
                 c = s.get(CertificateRow, cid)
@@ -1622,12 +1663,15 @@ class CAEngine:
                         serial_hex=self._display_serial(s, c, acc)[0],
                         applied_at=c.applied_at,
                         not_after=c.not_after,
-                        can_continue=status is CertStatus.EXPIRED and g is None,
-                        reason=c.revocation_reason,
+                        can_continue=status is CertStatus.EXPIRED
+                        and g is None
+                        and c.successor_id is None,
+                        reason=None if c.successor_id else c.revocation_reason,
                         granted_by=s.get(AccountRow, g.grantor_account_id).display_name
                         if g
                         else None,
                         grant_id=g.id if g else None,
+                        successor_id=c.successor_id,
                     )
                 )
             return out
@@ -1756,7 +1800,7 @@ class CAEngine:
             for k, v in (changes or {}).items():
                 if k not in allowed:
                     raise E.InvalidInput(field=k, reason="cannot be changed for this certificate")
-                subject[k] = identity.require_text(k, v, max_len=100)
+                subject[k] = identity.require_name(k, v)
             if subject == cert.subject:
                 raise E.InvalidInput(field="changes", reason="nothing changed")
             orig = s.get(ApplicationRow, cert.application_id)
@@ -1883,6 +1927,7 @@ class CAEngine:
             revoked=revoked,
             crl_number=inst.crl_number,
             now=now,
+            issued_at=min(now, self.clock.real_now()),
         )
         inst.crl_der = crl.public_bytes(serialization.Encoding.DER)
         return inst.crl_der
@@ -1901,10 +1946,30 @@ class CAEngine:
         with self.store.tx() as s:
             return self._regen_crl(s, institution_id, now)
 
+    def _renew_responder(self, institution_id: str) -> _CA:
+        """A new OCSP responder certificate before the old one ends (``responders.py``)."""
+        info = self.clock.info()
+        with self.store.tx() as s:
+            row = s.get(InstitutionRow, institution_id)
+            responders.renew(
+                s,
+                row,
+                self.keys["ca-key-wrap"],
+                now=info.now,
+                # Not dated in the real future when the demo clock is ahead.
+                not_before=min(info.now, info.real_now),
+            )
+        with self._ca_lock:
+            self._ca_cache.pop(institution_id, None)
+        return self._ca(institution_id)
+
     def root_crl(self, institution_id: str) -> bytes:
         """The institution root's CRL (DER), the issuing CA's revocation status
         (``rootcrl.py``); re-signed when missing or stale."""
-        now = self.clock.now()
+        from mobileca_desktop.ca import rootcrl  # local: engine.py is about to be split
+
+        # Dated by the real clock when the demo clock is ahead (see Clock.issue_now).
+        now = self.clock.issue_now()
         with self.store.read() as s:
             if s.get(InstitutionRow, institution_id) is None:
                 raise E.NotFound(what="CA institution", id=institution_id)
@@ -1919,6 +1984,8 @@ class CAEngine:
         """RFC 6960 response for one request, signed by the institution's OCSP responder."""
         ca = self._ca(institution_id)
         now = self.clock.now()
+        if responders.due(ca.ocsp, ca.issuing, now):
+            ca = self._renew_responder(institution_id)
 
         def lookup(serial: int):
             # A Core query on a plain connection: an ORM session per request cost ~0.2 ms of
@@ -1934,7 +2001,7 @@ class CAEngine:
                 reason=RevocationReason(row.revocation_reason) if row.revocation_reason else None,
             )
 
-        return ca.responder.respond(request_der, lookup, now)
+        return ca.responder.respond(request_der, lookup, now, issued_at=self.clock.issue_now())
 
     # --- activation (证书下载 / 激活) ---------------------------------------------------------
 
@@ -2032,7 +2099,9 @@ class CAEngine:
                 subject=subject,
                 public_key=public_key,
                 serial=pki.random_serial(),
-                not_before=now,
+                # Not in the real future when the demo clock is ahead: seals time-stamped
+                # by the real clock must find the certificate already valid.
+                not_before=self.clock.issue_now(),
                 not_after=not_after,
                 issuer_cert=ca.issuing,
                 issuer_key=ca.issuing_key,
@@ -2121,7 +2190,7 @@ class CAEngine:
     def grant(
         self, session: Session, certificate_id: int, agent: AgentDetails, valid_until: dt.datetime
     ) -> GrantInfo:
-        name = identity.require_text("agent_name", agent.name)
+        name = identity.require_name("agent_name", agent.name)
         idn = idcheck.validate_id_number(agent.id_number)
         phone = idcheck.validate_phone(agent.phone)
         with self.store.tx() as s:
@@ -2270,8 +2339,17 @@ class CAEngine:
             acc = self._account(s, session)
             if acc.id != OPERATOR_ID:
                 raise E.PermissionDenied(action="move the demo clock")
-            new = max(0, self.clock.offset_seconds() + int(seconds))
+            old = self.clock.offset_seconds()
+            new = max(0, old + int(seconds))
+            before = self.clock.now()
             self.clock.set_offset(s, new)
+            # A demo clock move is a trainer's jump through time, not time passing: the
+            # logins open now stay open, so neither window is logged out mid-demo.
+            shift = dt.timedelta(seconds=new - old)
+            for row in s.execute(
+                select(SessionRow).where(SessionRow.expires_at > before)
+            ).scalars():
+                row.expires_at = row.expires_at + shift
             audit.append(
                 s,
                 at=self.clock.now(),

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -82,6 +83,36 @@ def new_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# What registration (and 证书变更) accepts for names; the seals, the certificate subjects
+# (subject.py) and the approval handle every such name, so nothing valid here can fail later.
+COMPANY_NAME_MAX = 100
+PERSON_NAME_MAX = 64
+NAME_LIMITS = {
+    "company_name": COMPANY_NAME_MAX,
+    "legal_person_name": PERSON_NAME_MAX,
+    "person_name": PERSON_NAME_MAX,
+    "name": PERSON_NAME_MAX,
+    "agent_name": PERSON_NAME_MAX,
+    "bank_name": 64,
+    "province": 32,
+    "city": 32,
+}
+# Control, format (zero-width, bidi overrides: they make one name look like another),
+# surrogate, private-use and unassigned code points have no place in a name.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def require_name(field: str, value: str | None) -> str:
+    """A name (company, person, place, bank) within ``NAME_LIMITS[field]`` and printable."""
+    text = require_text(field, value, max_len=NAME_LIMITS[field])
+    for ch in text:
+        if unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            raise InvalidInput(
+                field=field, reason=f"contains a character that cannot be printed (U+{ord(ch):04X})"
+            )
+    return text
 
 
 def require_text(field: str, value: str | None, *, max_len: int = 64) -> str:

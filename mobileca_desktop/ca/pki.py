@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mobileca_desktop.ca import subject as subjects
 from mobileca_desktop.crypto import oids
 from mobileca_desktop.domain.errors import CsrRejected, InvalidInput
 from mobileca_desktop.domain.models import CertKind, RevocationReason
@@ -208,22 +209,26 @@ def _key_usage(**set_bits: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**bits)
 
 
+def crl_distribution_point(url: str) -> x509.CRLDistributionPoints:
+    """One full-name distribution point (RFC 5280 §4.2.1.13): the CRL at ``url``."""
+    return x509.CRLDistributionPoints(
+        [
+            x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier(url)],
+                relative_name=None,
+                reasons=None,
+                crl_issuer=None,
+            )
+        ]
+    )
+
+
 def _revocation_info(
     builder: x509.CertificateBuilder, urls: Urls, institution_id: str, *, crl: bool = True
 ) -> x509.CertificateBuilder:
     if crl:
         builder = builder.add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        full_name=[x509.UniformResourceIdentifier(urls.crl(institution_id))],
-                        relative_name=None,
-                        reasons=None,
-                        crl_issuer=None,
-                    )
-                ]
-            ),
-            critical=False,
+            crl_distribution_point(urls.crl(institution_id)), critical=False
         )
     return builder.add_extension(
         x509.AuthorityInformationAccess(
@@ -335,19 +340,7 @@ def make_issuing_ca(
         .add_extension(_aki(root_cert), critical=False)
         # The root publishes a CRL of the CAs it certified (rootcrl.py); the root runs no
         # OCSP responder, so AIA names only where the root certificate is.
-        .add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        full_name=[x509.UniformResourceIdentifier(urls.root_crl(institution_id))],
-                        relative_name=None,
-                        reasons=None,
-                        crl_issuer=None,
-                    )
-                ]
-            ),
-            critical=False,
-        )
+        .add_extension(crl_distribution_point(urls.root_crl(institution_id)), critical=False)
         .add_extension(
             x509.AuthorityInformationAccess(
                 [
@@ -372,9 +365,12 @@ def make_ocsp_responder(
     issuer_key: ec.EllipticCurvePrivateKey,
     now: dt.datetime,
     days: int = 365,
+    not_before: dt.datetime | None = None,
 ) -> x509.Certificate:
-    """The issuing CA's delegated OCSP responder (RFC 6960 §4.2.2.2)."""
+    """The issuing CA's delegated OCSP responder (RFC 6960 §4.2.2.2), valid from
+    ``not_before`` (default ``now``) for ``days`` from ``now``."""
     now = _utc(now)
+    start = _utc(not_before) if not_before is not None else now
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, _COUNTRY),
@@ -387,7 +383,7 @@ def make_ocsp_responder(
             subject=subject,
             public_key=key.public_key(),
             serial=random_serial(),
-            not_before=now - CLOCK_SKEW,
+            not_before=start - CLOCK_SKEW,
             not_after=now + dt.timedelta(days=days),
             issuer_cert=issuer_cert,
         )
@@ -418,7 +414,8 @@ def make_tls_server(
     names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ip_addresses]
     if not names:
         raise InvalidInput(field="hostnames", reason="at least one host name or IP address")
-    common_name = (list(hostnames) + list(ip_addresses))[0]
+    # The SAN is what TLS clients check; the CN only names the first host (fitted to 64).
+    common_name = subjects.common_name((list(hostnames) + list(ip_addresses))[0])
     return (
         _revocation_info(
             _end_entity(
@@ -458,14 +455,14 @@ def make_platform(
     SAN is what the client checks a payload's callback URL against.
     """
     now = _utc(now)
-    subject = x509.Name(
+    subject = subjects.build(
         [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, _COUNTRY),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _text(org, "org")),
-            x509.NameAttribute(NameOID.COMMON_NAME, _text(platform_name, "platform_name")),
+            (NameOID.COUNTRY_NAME, _COUNTRY),
+            (NameOID.ORGANIZATION_NAME, _text(org, "org")),
+            (NameOID.COMMON_NAME, _text(platform_name, "platform_name")),
         ]
     )
-    return (
+    builder = (
         _revocation_info(
             _end_entity(
                 subject=subject,
@@ -484,8 +481,8 @@ def make_platform(
             x509.SubjectAlternativeName([x509.UniformResourceIdentifier(_text(origin, "origin"))]),
             critical=False,
         )
-        .sign(issuer_key, _HASH)
     )
+    return subjects.add_extension(builder, subject).sign(issuer_key, _HASH)
 
 
 # --- subjects ---------------------------------------------------------------------------
@@ -506,29 +503,29 @@ def subject_for(
 
     CJK values are UTF8String (cryptography's default for these attributes); C and
     serialNumber are PrintableString as X.520 requires.
+    Values over their bound (a long company or person name) are shortened and the whole
+    value goes into the full-names extension (``subject.py``), which the builders below add.
     """
-    c = x509.NameAttribute(NameOID.COUNTRY_NAME, _COUNTRY)
+    c = (NameOID.COUNTRY_NAME, _COUNTRY)
     if kind == CertKind.UNIT:
         company = _text(company_name, "company_name")
-        return x509.Name(
+        return subjects.build(
             [
                 c,
-                x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, _text(province, "province")),
-                x509.NameAttribute(NameOID.LOCALITY_NAME, _text(city, "city")),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, company),
-                x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, _text(uscc, "uscc")),
-                x509.NameAttribute(NameOID.COMMON_NAME, company),
+                (NameOID.STATE_OR_PROVINCE_NAME, _text(province, "province")),
+                (NameOID.LOCALITY_NAME, _text(city, "city")),
+                (NameOID.ORGANIZATION_NAME, company),
+                (NameOID.ORGANIZATION_IDENTIFIER, _text(uscc, "uscc")),
+                (NameOID.COMMON_NAME, company),
             ]
         )
     if kind == CertKind.LEGAL_REP:
-        return x509.Name(
+        return subjects.build(
             [
                 c,
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, _text(company_name, "company_name")),
-                x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, _text(uscc, "uscc")),
-                x509.NameAttribute(
-                    NameOID.COMMON_NAME, _text(legal_person_name, "legal_person_name")
-                ),
+                (NameOID.ORGANIZATION_NAME, _text(company_name, "company_name")),
+                (NameOID.ORGANIZATION_IDENTIFIER, _text(uscc, "uscc")),
+                (NameOID.COMMON_NAME, _text(legal_person_name, "legal_person_name")),
             ]
         )
     if kind == CertKind.PERSONAL:
@@ -538,11 +535,11 @@ def subject_for(
             raise InvalidInput(
                 field="person_id_digest", reason="must be a digest or masked form (≤ 64 ASCII)"
             )
-        return x509.Name(
+        return subjects.build(
             [
                 c,
-                x509.NameAttribute(NameOID.COMMON_NAME, _text(person_name, "person_name")),
-                x509.NameAttribute(NameOID.SERIAL_NUMBER, digest),
+                (NameOID.COMMON_NAME, _text(person_name, "person_name")),
+                (NameOID.SERIAL_NUMBER, digest),
             ]
         )
     raise InvalidInput(field="kind", reason=f"unknown certificate kind {kind!r}")
@@ -550,14 +547,7 @@ def subject_for(
 
 def agent_subject(base: x509.Name, agent_name: str) -> x509.Name:
     """``base`` plus pseudonym (2.5.4.65) = the agent's name: "经办人 X 代表 Y"."""
-    return x509.Name(
-        [
-            *base.rdns,
-            x509.RelativeDistinguishedName(
-                [x509.NameAttribute(NameOID.PSEUDONYM, _text(agent_name, "agent_name"))]
-            ),
-        ]
-    )
+    return subjects.extend(base, [(NameOID.PSEUDONYM, _text(agent_name, "agent_name"))])
 
 
 def _der_length(length: int) -> bytes:
@@ -624,7 +614,7 @@ def make_encryption_cert(
     """A KMC encryption certificate: the recipient of CMS envelopes (bids)."""
     if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < 2048:
         raise ValueError("encryption certificates take RSA keys of at least 2048 bits")
-    return (
+    builder = (
         _revocation_info(
             _end_entity(
                 subject=subject,
@@ -641,8 +631,8 @@ def make_encryption_cert(
         .add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
         )
-        .sign(issuer_key, _HASH)
     )
+    return subjects.add_extension(builder, subject).sign(issuer_key, _HASH)
 
 
 def make_device_cert(
@@ -686,7 +676,7 @@ def make_device_cert(
     )
     if grant_id is not None:
         builder = builder.add_extension(_grant_extension(grant_id), critical=False)
-    return builder.sign(issuer_key, _HASH)
+    return subjects.add_extension(builder, subject).sign(issuer_key, _HASH)
 
 
 def make_event_cert(
@@ -706,29 +696,23 @@ def make_event_cert(
     no CRL pointer; OCSP and caIssuers stay so a verifier can still build the chain.
     """
     now = _utc(now)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, _COUNTRY),
-            x509.NameAttribute(NameOID.COMMON_NAME, _text(signer_name, "signer_name")),
-        ]
+    subject = subjects.build(
+        [(NameOID.COUNTRY_NAME, _COUNTRY), (NameOID.COMMON_NAME, _text(signer_name, "signer_name"))]
     )
-    return (
-        _revocation_info(
-            _end_entity(
-                subject=subject,
-                public_key=public_key,
-                serial=random_serial(),
-                not_before=now - CLOCK_SKEW,
-                not_after=now + dt.timedelta(minutes=minutes),
-                issuer_cert=issuer_cert,
-            ),
-            urls,
-            institution_id,
-            crl=False,
-        )
-        .add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
-        .sign(issuer_key, _HASH)
-    )
+    builder = _revocation_info(
+        _end_entity(
+            subject=subject,
+            public_key=public_key,
+            serial=random_serial(),
+            not_before=now - CLOCK_SKEW,
+            not_after=now + dt.timedelta(minutes=minutes),
+            issuer_cert=issuer_cert,
+        ),
+        urls,
+        institution_id,
+        crl=False,
+    ).add_extension(_key_usage(digital_signature=True, content_commitment=True), critical=True)
+    return subjects.add_extension(builder, subject).sign(issuer_key, _HASH)
 
 
 # --- certificate requests -----------------------------------------------------------------
@@ -800,20 +784,28 @@ def build_crl(
     crl_number: int,
     now: dt.datetime,
     next_update_hours: int = 24,
+    issued_at: dt.datetime | None = None,
 ) -> x509.CertificateRevocationList:
-    """A full CRL of ``issuer_cert`` listing every revoked certificate still of interest."""
+    """A full CRL of ``issuer_cert`` listing every revoked certificate still of interest.
+
+    ``issued_at`` (default ``now``) is thisUpdate; with the demo clock ahead of the real one
+    the engine passes the real time, so no validator sees a CRL or a revocation dated in
+    its future (a revocation "in the future" would read as "not revoked yet")."""
     now = _utc(now)
+    issued = _utc(issued_at) if issued_at is not None else now
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer_cert.subject)
-        .last_update(now)
+        .last_update(issued)
         .next_update(now + dt.timedelta(hours=next_update_hours))
         .add_extension(x509.CRLNumber(crl_number), critical=False)
         .add_extension(_aki(issuer_cert), critical=False)
     )
     for serial, revoked_at, reason in revoked:
         entry = (
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(_utc(revoked_at))
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(min(_utc(revoked_at), issued))
         )
         flag = _reason_flag(reason)
         if flag is not None:
@@ -934,8 +926,12 @@ class OcspResponder:
         request_der: bytes,
         lookup: Callable[[int], CertStatusRecord | None],
         now: dt.datetime,
+        issued_at: dt.datetime | None = None,
     ) -> bytes:
-        """The DER OCSPResponse to ``request_der``; never raises for a bad request."""
+        """The DER OCSPResponse to ``request_der``; never raises for a bad request.
+
+        thisUpdate is ``issued_at`` (default ``now``), nextUpdate ``now`` + validity, and a
+        revocation time is never after thisUpdate (see ``build_crl``)."""
         try:
             request = ocsp.load_der_ocsp_request(request_der)
             serial = request.serial_number
@@ -970,6 +966,9 @@ class OcspResponder:
         else:
             status = ocsp.OCSPCertStatus.GOOD
         now = _utc(now)
+        issued = _utc(issued_at) if issued_at is not None else now
+        if revoked_at is not None:
+            revoked_at = min(revoked_at, issued)
         try:
             builder = (
                 ocsp.OCSPResponseBuilder()
@@ -981,7 +980,7 @@ class OcspResponder:
                     serial_number=serial,
                     algorithm=algorithm,
                     cert_status=status,
-                    this_update=now,
+                    this_update=issued,
                     next_update=now + self._validity,
                     revocation_time=revoked_at,
                     revocation_reason=reason,

@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy.orm import Session as DB
 
-from mobileca_desktop.ca import pki
-from mobileca_desktop.ca.db import InstitutionRow, Store
+from mobileca_desktop.ca import audit, pki
+from mobileca_desktop.ca.db import InstitutionRow, Store, select
 
 # The root key signs rarely (a real one is offline), so its CRL lives longer than the
 # issuing CA's 24 hours; it is re-signed when less than a day of it is left.
@@ -66,3 +66,52 @@ def regenerate(
     store.set_meta(s, number_key, str(number))
     store.set_meta(s, der_key, der.hex())
     return der
+
+
+def add_distribution_points(
+    store: Store, s: DB, wrap_key: bytes, urls: pki.Urls, now: dt.datetime
+) -> list[str]:
+    """Issuing CAs made before roots published CRLs carry no distribution point, so strict
+    relying parties cannot check them. Each is certified again by its root: the same
+    subject, key, validity and extensions plus the pointer, under a new serial. Everything
+    it issued still chains (same name and key), also when validated at a past time (same
+    validity). Returns the institutions changed; an audit entry records each."""
+    changed = []
+    for row in s.execute(select(InstitutionRow).order_by(InstitutionRow.position)).scalars():
+        old = x509.load_pem_x509_certificate(row.issuing_pem.encode())
+        try:
+            old.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+            continue
+        except x509.ExtensionNotFound:
+            pass
+        root_key = pki.unwrap_private_key(row.root_key, wrap_key, f"{row.id}/root")
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(old.subject)
+            .issuer_name(old.issuer)
+            .public_key(old.public_key())
+            .serial_number(pki.random_serial())
+            .not_valid_before(old.not_valid_before_utc)
+            .not_valid_after(old.not_valid_after_utc)
+        )
+        for ext in old.extensions:
+            builder = builder.add_extension(ext.value, critical=ext.critical)
+        builder = builder.add_extension(
+            pki.crl_distribution_point(urls.root_crl(row.id)), critical=False
+        )
+        new = builder.sign(root_key, hashes.SHA256())
+        row.issuing_pem = pki.to_pem(new)
+        audit.append(
+            s,
+            at=now,
+            actor="system",
+            action="ca.issuing_recertified",
+            obj=f"institution:{row.id}",
+            details={
+                "reason": "CRL distribution point of the root's CRL added",
+                "old_serial": pki.serial_hex(old.serial_number),
+                "new_serial": pki.serial_hex(new.serial_number),
+            },
+        )
+        changed.append(row.id)
+    return changed

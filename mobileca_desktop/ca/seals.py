@@ -19,10 +19,12 @@ import os
 import random
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from mobileca_desktop.ca.identity import COMPANY_NAME_MAX, PERSON_NAME_MAX
 from mobileca_desktop.domain.errors import FontMissing, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -217,6 +219,17 @@ _STAR_RADIUS = 0.31
 _CHAR_GAP = 1.12  # centre-to-centre distance as a multiple of the character width
 
 
+@dataclass(frozen=True)
+class ArcLine:
+    """One line of a 公章's name along an arc, in fractions of the seal's radius."""
+
+    count: int  # characters on this line
+    span: float  # degrees from the first character's centre to the last's
+    height: float
+    width: float
+    radius: float  # of the characters' centres
+
+
 def _arc_layout(n: int) -> tuple[float, float, float, float]:
     """Angular span (degrees), character height, width and centre radius for n characters.
 
@@ -225,6 +238,8 @@ def _arc_layout(n: int) -> tuple[float, float, float, float]:
     then characters get narrower, then smaller, and the arc may grow to 280° for 40.
     """
     ring_inner = _RING_OUTER - _RING_WIDTH
+    if n == 1:
+        return 0.0, _TEXT_HEIGHT, _TEXT_HEIGHT * 0.8, ring_inner - _TEXT_GAP - _TEXT_HEIGHT / 2
     max_span = 240.0 if n <= 16 else min(280.0, 240.0 + (n - 16) * 40.0 / 24.0)
     span = min(max_span, 35.0 + 25.0 * (n - 1))
     step = math.radians(span / (n - 1))
@@ -239,13 +254,62 @@ def _arc_layout(n: int) -> tuple[float, float, float, float]:
     return span, height, width, radius
 
 
+# Up to this many characters one arc; longer names (a 集团's 分公司 with its region) take
+# two concentric arcs, the outer one read first, so the characters stay large enough to
+# read: at 100 characters still ~12 % of the radius tall (~24 px on a 400 px seal).
+ONE_LINE_MAX = 30
+_LINE_PITCH = 1.18  # distance between the two lines' centres, in character heights
+_TWO_LINE_SPAN = 280.0
+_TWO_LINE_HEIGHT = 0.2  # two full-height lines would crowd the star
+
+
+def seal_lines(n: int) -> list[ArcLine]:
+    """The arcs a name of ``n`` characters is drawn on (one, or two for long names).
+
+    On two lines both get the same character size: the outer arc takes the larger share
+    (it is longer) and spans up to 280°; the inner arc spans what its characters need.
+    """
+    if n <= ONE_LINE_MAX:
+        return [ArcLine(n, *_arc_layout(n))]
+    ring_inner = _RING_OUTER - _RING_WIDTH
+    height = _TWO_LINE_HEIGHT
+    for _ in range(8):
+        outer_r = ring_inner - _TEXT_GAP - height / 2
+        inner_r = outer_r - height * _LINE_PITCH
+        outer_n = min(n - 2, max(2, math.ceil(n * outer_r / (outer_r + inner_r))))
+        counts = (outer_n, n - outer_n)
+        width = min(
+            height * 0.8,
+            *(
+                r * math.radians(_TWO_LINE_SPAN / (k - 1)) / _CHAR_GAP
+                for r, k in zip((outer_r, inner_r), counts, strict=True)
+            ),
+        )
+        height = min(_TWO_LINE_HEIGHT, width / 0.5)
+    outer_r = ring_inner - _TEXT_GAP - height / 2
+    inner_r = outer_r - height * _LINE_PITCH
+    lines = []
+    for k, r in zip(counts, (outer_r, inner_r), strict=True):
+        needed = math.degrees((k - 1) * width * _CHAR_GAP * 1.1 / r)
+        lines.append(ArcLine(k, min(_TWO_LINE_SPAN, needed), height, width, r))
+    return lines
+
+
+def star_radius(lines: list[ArcLine]) -> float:
+    """The star's radius: the usual 0.31, smaller when a second line of text comes close."""
+    innermost = min(line.radius - line.height / 2 for line in lines)
+    return min(_STAR_RADIUS, innermost - 0.06)
+
+
 def render_official_seal(company_name: str, size: int = 400, *, bottom_text: str = "") -> bytes:
     """A round red 公章 as PNG bytes: ring, star, the name along the upper arc.
 
-    ``company_name`` must have 2 to 40 characters (whitespace is dropped); ``bottom_text``
-    is an optional short line under the star.
+    ``company_name`` may have 1 to ``identity.COMPANY_NAME_MAX`` characters (whitespace is
+    dropped): everything registration accepts. Names longer than ``ONE_LINE_MAX`` are drawn
+    on two arcs with smaller characters. ``bottom_text`` is an optional short line under
+    the star.
     """
-    name = _clean_text(company_name, "company_name", 40, shortest=2)
+    name = _clean_text(company_name, "company_name", COMPANY_NAME_MAX)
     bottom = "".join(bottom_text.split())
     if len(bottom) > 12:
         raise InvalidInput(field="bottom_text", reason="must have at most 12 characters")
@@ -260,18 +324,22 @@ def render_official_seal(company_name: str, size: int = 400, *, bottom_text: str
     draw.ellipse(
         (c - outer, c - outer, c + outer, c + outer), outline=255, width=round(R * _RING_WIDTH)
     )
-    draw.polygon(_star_points(c, c, R * _STAR_RADIUS), fill=255)
+    lines = seal_lines(len(name))
+    draw.polygon(_star_points(c, c, R * star_radius(lines)), fill=255)
 
-    span, height, width, radius = _arc_layout(len(name))
-    step = span / (len(name) - 1)
-    glyph_w, glyph_h = round(width * R), round(height * R)
-    for i, ch in enumerate(name):
-        theta = -span / 2 + i * step  # degrees clockwise from 12 o'clock
-        piece = _glyph(ch, glyph_w, glyph_h, boldness=0.02)
-        # Character tops point away from the centre, so each one is turned by its angle.
-        piece = piece.rotate(-theta, resample=Image.Resampling.BICUBIC, expand=True)
-        t = math.radians(theta)
-        _stamp(mask, piece, (c + radius * R * math.sin(t), c - radius * R * math.cos(t)))
+    pos = 0
+    for line in lines:
+        step = line.span / (line.count - 1) if line.count > 1 else 0.0
+        glyph_w, glyph_h = round(line.width * R), round(line.height * R)
+        for i, ch in enumerate(name[pos : pos + line.count]):
+            theta = -line.span / 2 + i * step  # degrees clockwise from 12 o'clock
+            piece = _glyph(ch, glyph_w, glyph_h, boldness=0.02)
+            # Character tops point away from the centre, so each one is turned by its angle.
+            piece = piece.rotate(-theta, resample=Image.Resampling.BICUBIC, expand=True)
+            t = math.radians(theta)
+            r = line.radius * R
+            _stamp(mask, piece, (c + r * math.sin(t), c - r * math.cos(t)))
+        pos += line.count
 
     if bottom:
         line_h = 0.13 * R
@@ -301,7 +369,11 @@ def _legal_rep_columns(chars: str) -> list[str]:
     if n == 4:
         return [chars[:2], chars[2:]]
     rows = math.ceil(math.sqrt(n))
-    return [chars[i : i + rows] for i in range(0, n, rows)]
+    # Columns as even as possible (the first ones one longer), not a lone last character.
+    count = math.ceil(n / rows)
+    sizes = [n // count + (1 if i < n % count else 0) for i in range(count)]
+    starts = [sum(sizes[:i]) for i in range(count)]
+    return [chars[start : start + size] for start, size in zip(starts, sizes, strict=True)]
 
 
 def render_legal_rep_seal(name: str, size: int = 300, *, traditional_suffix: bool = True) -> bytes:
@@ -315,7 +387,7 @@ def render_legal_rep_seal(name: str, size: int = 300, *, traditional_suffix: boo
     suffix the two are stacked in one column and a third character takes the left column.
     Four: 2×2. Longer names: an even grid of columns.
     """
-    chars = _clean_text(name, "name", 12)
+    chars = _clean_text(name, "name", PERSON_NAME_MAX)
     if len(chars) == 2 and traditional_suffix:
         chars += "之印"
     elif len(chars) == 3 and traditional_suffix:
@@ -351,29 +423,42 @@ def render_legal_rep_seal(name: str, size: int = 300, *, traditional_suffix: boo
 # --- 个人签名 --------------------------------------------------------------------------
 
 
+_SIGNATURE_LINE = 12
+
+
 def render_signature(name: str, width: int = 400, height: int = 160) -> bytes:
     """A personal signature as PNG bytes: the name in dark ink on a transparent background.
 
     The writing leans and wanders a little like handwriting; the wobble is derived from the
     name, so the same person always gets the same signature.
     """
-    chars = _clean_text(name, "name", 12)
+    chars = _clean_text(name, "name", PERSON_NAME_MAX)
     font_path = find_signature_font()
     rng = random.Random(f"signature:{chars}")
     big_w, big_h = width * _SUPERSAMPLE, height * _SUPERSAMPLE
 
+    # Long names (up to PERSON_NAME_MAX) are written on several lines of at most
+    # _SIGNATURE_LINE characters, evenly filled, so each character stays readable.
+    rows = math.ceil(len(chars) / _SIGNATURE_LINE)
+    per_row = math.ceil(len(chars) / rows)
+    lines = [chars[i : i + per_row] for i in range(0, len(chars), per_row)]
     # Characters sit a little closer than type would (the em box has some air), and the
-    # line must fit both ways, leaving room for the lean.
+    # lines must fit both ways, leaving room for the lean.
     tightness = 0.94
-    char_h = min(big_h * 0.72, big_w * 0.86 / ((len(chars) - 1) * tightness + 1))
+    char_h = min(
+        big_h * 0.72 / (1 + (len(lines) - 1) * 1.1),
+        big_w * 0.86 / ((per_row - 1) * tightness + 1),
+    )
     advance = char_h * tightness
     text = Image.new("L", (big_w, big_h), 0)
-    start = (big_w - advance * (len(chars) - 1)) / 2
-    for i, ch in enumerate(chars):
-        piece = _glyph(ch, round(char_h), round(char_h), boldness=0.012, font_path=font_path)
-        piece = piece.rotate(rng.uniform(-6, 6), resample=Image.Resampling.BICUBIC, expand=True)
-        dy = rng.uniform(-0.05, 0.05) * char_h - i * 0.02 * char_h  # rising slightly
-        _stamp(text, piece, (start + i * advance, big_h / 2 + dy))
+    first_y = big_h / 2 - (len(lines) - 1) * char_h * 1.1 / 2
+    for row, line in enumerate(lines):
+        start = (big_w - advance * (len(line) - 1)) / 2
+        for i, ch in enumerate(line):
+            piece = _glyph(ch, round(char_h), round(char_h), boldness=0.012, font_path=font_path)
+            piece = piece.rotate(rng.uniform(-6, 6), resample=Image.Resampling.BICUBIC, expand=True)
+            dy = rng.uniform(-0.05, 0.05) * char_h - i * 0.02 * char_h  # rising slightly
+            _stamp(text, piece, (start + i * advance, first_y + row * char_h * 1.1 + dy))
 
     # Lean the writing to the right: x' = x + shear * (y - centre).
     shear = 0.25

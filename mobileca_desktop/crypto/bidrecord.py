@@ -7,7 +7,7 @@ later: the bid file (``content``), the operation data the client signed over at 
 bidder), the binding (its ``t`` is when the bid was sealed), the DER signature and the device
 certificate chain. The platform opens it at 开标 with the content key the client hands back;
 the client opens it first, with its escrowed encryption key, to check it is the bid it shows
-(``docs/scan-protocol.md`` §4, decrypt v2).
+(``docs/scan-protocol.md`` §4, decrypt data ``dv`` 2).
 
 Words: the *bid envelope* is this CMS EnvelopedData (not the keystore's file envelope, not the
 ECIES box the content key travels in to the platform).

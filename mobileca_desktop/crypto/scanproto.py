@@ -1,4 +1,4 @@
-"""The scan protocol's wire format (扫一扫 ↔ the trading platform), version 1.
+"""The scan protocol's wire format (扫一扫 ↔ the trading platform), versions 1 and 2.
 
 Shared by the client (``services/scan.py``) and the platform simulator (``platform/``) so both
 speak exactly the format of ``docs/scan-protocol.md``; keep the two in step:
@@ -42,7 +42,8 @@ from mobileca_desktop.crypto import oids
 from mobileca_desktop.crypto.ecies import Sealed
 from mobileca_desktop.domain.errors import ScanPayloadInvalid
 
-VERSION = 1
+VERSION = 2  # what the platform issues (docs/scan-protocol.md §8: what changed from 1)
+VERSIONS = (1, 2)  # what a client reads (a version-1 code comes only from a version-1 platform)
 PREFIX = "MCA1."
 MAX_QR_BYTES = 600
 MAX_LIFETIME = 120  # seconds between iat and exp, at most
@@ -68,6 +69,12 @@ _MAX_URL = 300
 _MAX_TIME = 2**40  # far beyond any real Unix time; keeps arithmetic on sane numbers
 _FIELDS = frozenset({"v", "op", "p", "o", "s", "d", "cb", "n", "iat", "exp", "k"})
 _BINDING_FIELDS = frozenset({"v", "op", "p", "o", "s", "n", "d", "t"})
+_BINDING_FIELDS_V2 = _BINDING_FIELDS | {"src"}
+# Where the client read the code (binding ``src``, version 2): from this computer's own screen
+# or clipboard (``LOCAL_SOURCES``: the browser that shows the code is on this computer), or
+# through a camera / an image file (the code may be on another device's screen).
+SOURCES = ("screen", "clipboard", "camera", "file")
+LOCAL_SOURCES = frozenset({"screen", "clipboard"})
 
 
 # --- base64url without padding --------------------------------------------------------------
@@ -242,7 +249,7 @@ def _payload_from_dict(obj: dict[str, Any]) -> Payload:
     if missing:
         raise _invalid(f"missing fields {sorted(missing)!r}")
     version = obj["v"]
-    if not _is_int(version) or version != VERSION:
+    if not _is_int(version) or version not in VERSIONS:
         raise _invalid("unknown protocol version")
     op = obj["op"]
     if not isinstance(op, str) or op not in OPERATIONS:
@@ -438,10 +445,14 @@ def data_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def binding_dict(payload: Payload, digest_hex: str, now: int) -> dict[str, Any]:
-    """The binding the device signs: nonce, platform, origin, operation, session, ``D``, time."""
-    return {
-        "v": VERSION,
+def binding_dict(
+    payload: Payload, digest_hex: str, now: int, source: str | None = None
+) -> dict[str, Any]:
+    """The binding the device signs: nonce, platform, origin, operation, session, ``D``, time,
+    in the payload's version; version 2 adds ``src``, where the code was read (``SOURCES``;
+    required there, ``ValueError`` otherwise)."""
+    out: dict[str, Any] = {
+        "v": payload.version,
         "op": payload.operation,
         "p": payload.platform_id,
         "o": payload.origin,
@@ -450,15 +461,25 @@ def binding_dict(payload: Payload, digest_hex: str, now: int) -> dict[str, Any]:
         "d": digest_hex,
         "t": int(now),
     }
+    if payload.version >= 2:
+        if source not in SOURCES:
+            raise ValueError(f"a version-2 binding needs src, one of {', '.join(SOURCES)}")
+        out["src"] = source
+    return out
 
 
 def check_binding(binding: Any) -> dict[str, Any]:
     """``binding`` if it has exactly the binding's fields with the right types (the
     platform's first check of a posted answer). Raises ``ValueError``."""
-    if not isinstance(binding, dict) or set(binding) != _BINDING_FIELDS:
-        raise ValueError("the binding must have exactly the fields v op p o s n d t")
-    if not _is_int(binding["v"]) or binding["v"] != VERSION:
+    if not isinstance(binding, dict) or not _is_int(binding.get("v")):
+        raise ValueError("the binding must be an object with an integer version 'v'")
+    if binding["v"] not in VERSIONS:
         raise ValueError("unknown binding version")
+    fields = _BINDING_FIELDS if binding["v"] == 1 else _BINDING_FIELDS_V2
+    if set(binding) != fields:
+        raise ValueError(f"the binding must have exactly the fields {' '.join(sorted(fields))}")
+    if binding["v"] >= 2 and binding["src"] not in SOURCES:
+        raise ValueError(f"the binding's 'src' must be one of {', '.join(SOURCES)}")
     if binding["op"] not in OPERATIONS:
         raise ValueError("unknown operation")
     for key in ("p", "o", "s", "n"):

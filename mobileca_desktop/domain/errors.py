@@ -280,6 +280,29 @@ class ActivationFailed(MobileCAError):
     template = "The certificate download could not be completed: {reason}"
 
 
+class ProfileInUse(MobileCAError):
+    """Another process (a second window, ``mobileca decode``) holds this device profile's
+    lock for longer than the wait allows, e.g. while the system keyring asks to be unlocked.
+    Nothing was changed; the same action can be tried again."""
+
+    code = "profile_in_use"
+    template = (
+        "This certificate is in use by another window (device folder {folder}); finish or "
+        "close it there, then try again"
+    )
+
+
+class PasswordChangedElsewhere(MobileCAError):
+    """修改证书密码 from a stale view: the key file was rewritten (its password changed) by
+    another window after this change read it. Nothing was changed by this one."""
+
+    code = "password_changed_elsewhere"
+    template = (
+        "The password of certificate {certificate} was changed elsewhere while this change "
+        "was in progress; nothing was changed here. Enter the current password and try again"
+    )
+
+
 class KeySessionClosed(MobileCAError):
     code = "key_session_closed"
     template = "The certificate's keys were locked again; enter the certificate password"

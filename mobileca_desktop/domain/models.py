@@ -284,6 +284,7 @@ class CertificateRow:
     reason: str | None = None  # reject reason or 被永久取消审核
     granted_by: str | None = None  # set when the row comes to an agent through a grant
     grant_id: int | None = None
+    successor_id: int | None = None  # an 已过期 certificate already renewed (证书更新)
 
 
 @dataclass(frozen=True)

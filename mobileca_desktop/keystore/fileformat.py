@@ -1,4 +1,4 @@
-"""Bytes on disk for the keystore: canonical JSON documents, their MAC, and atomic writes.
+"""Bytes on disk for the keystore: canonical JSON documents and their MAC.
 
 The layout of each document is specified in ``docs/keystore-format.md``; keep the two in step.
 A document is a JSON object whose field ``mac`` is HMAC-SHA256, under a key derived from the
@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hmac
 import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+# The project's one atomic-write helper lives in ``locking`` (it holds the folder's lock);
+# these names stay importable from here.
+from mobileca_desktop.locking import TMP_SUFFIX as TMP_SUFFIX
+from mobileca_desktop.locking import atomic_write as atomic_write
+from mobileca_desktop.locking import fsync_dir as fsync_dir
+from mobileca_desktop.locking import remove as remove
 
 FORMAT = "mobileca-desktop/keystore"
 VERSION = 1
@@ -31,7 +35,6 @@ NONCE_LEN = 12
 MAC_INFO = b"mobileca-desktop/keystore/v1/file-mac"
 CODE_INFO = b"mobileca-desktop/keystore/v1/pending-code"
 AAD_PREFIX = b"mobileca-desktop/keystore/v1\x00"
-TMP_SUFFIX = ".tmp"
 MAX_FILE_BYTES = 1024 * 1024  # a key file is a few kilobytes; refuse to parse anything huge
 
 
@@ -121,46 +124,3 @@ def code_key(device_secret: bytes) -> bytes:
     """Key for the SMS code kept in a pending activation (device secret only, no password,
     so that an interrupted activation can be completed without asking again)."""
     return _subkey(device_secret, CODE_INFO)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace ``path`` by ``data`` so that a crash at any point leaves the old or the new
-    file whole: temporary file in the same folder, fsync, ``os.replace``, fsync the folder."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename or unlink durable on POSIX; Windows cannot open folders for this."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def remove(path: Path) -> None:
-    """Delete ``path`` if present, durably."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        return
-    fsync_dir(Path(path).parent)

@@ -10,17 +10,15 @@ or ``MOBILECA_INSECURE_FILE_KEYRING``), and says so loudly in its description an
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import tempfile
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 
 from mobileca_desktop.domain.errors import KeyringUnavailable
+from mobileca_desktop.locking import atomic_write, folder_lock
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +161,17 @@ class InsecureFileStore(SecretStore):
     """INSECURE: entries in a plain JSON file. For CI, kiosks and crash tests only.
 
     Anyone who can read the file and the key files together needs only the certificate
-    password. Writes are atomic (temporary file, fsync, rename), so a crash leaves the old
-    or the new content.
+    password. Several processes share it (every device profile of a data folder has its entry
+    here): each read and each read-modify-write holds the lock of the file's folder
+    (``locking.folder_lock``), and writes are atomic, so a crash leaves the old or the new
+    content and no process loses another's entry.
     """
 
     is_secure = False
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, lock_timeout: float | None = None) -> None:
         self.path = Path(path)
-        self._lock = threading.Lock()
+        self.lock_timeout = lock_timeout
         log.warning(
             "INSECURE file keyring in use (%s): device keys are protected by the certificate "
             "password only. Use it for CI, kiosks and crash tests, never for real keys.",
@@ -180,6 +180,9 @@ class InsecureFileStore(SecretStore):
 
     def describe(self) -> str:
         return f"INSECURE file keyring (CI/testing only, not the system keyring): {self.path}"
+
+    def _locked(self):
+        return folder_lock(self.path.parent).hold(self.lock_timeout)
 
     def _read(self) -> dict[str, str]:
         try:
@@ -197,35 +200,21 @@ class InsecureFileStore(SecretStore):
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
     def _write(self, entries: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(entries, sort_keys=True, indent=1).encode("utf-8")
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
-        )
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        atomic_write(self.path, data, timeout=self.lock_timeout)
 
     def get(self, username: str) -> str | None:
-        with self._lock:
+        with self._locked():
             return self._read().get(f"{SERVICE}/{username}")
 
     def set(self, username: str, value: str) -> None:
-        with self._lock:
+        with self._locked():
             entries = self._read()
             entries[f"{SERVICE}/{username}"] = value
             self._write(entries)
 
     def delete(self, username: str) -> None:
-        with self._lock:
+        with self._locked():
             entries = self._read()
             if entries.pop(f"{SERVICE}/{username}", None) is not None:
                 self._write(entries)

@@ -6,6 +6,12 @@ key, transport key and escrowed encryption keys, AES-256-GCM-encrypted under a k
 from the certificate password (scrypt) and a random device secret kept in the OS keyring.
 The keyring entry also holds the wrong-password counters, so restoring an old file does not
 reset them. Every write is atomic; the keystore never prompts and never keeps a password.
+
+Several processes may use one profile at once (two windows, ``mobileca decode``): every read
+and every read-modify-write of the folder and of the keyring entry holds the profile's
+cross-process lock (``locking.folder_lock``); the KDF runs outside it. A password change is
+a compare-and-swap on the key file's ``generation``: a change computed from a file that was
+rewritten meanwhile fails with ``PasswordChangedElsewhere`` and changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ import logging
 import os
 import re
 import shutil
-import threading
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,6 +41,8 @@ from mobileca_desktop.domain.errors import (
     KeystoreCorrupt,
     NotActivated,
     NotThisDevice,
+    PasswordChangedElsewhere,
+    ProfileInUse,
     WrongPassword,
 )
 from mobileca_desktop.domain.models import ActivationResult, WrappedKey
@@ -49,6 +56,7 @@ from mobileca_desktop.keystore.kdf import (
 )
 from mobileca_desktop.keystore.keys import DEFAULT_MAX_AGE_S, EncryptionKeyRef, UnlockedKeys
 from mobileca_desktop.keystore.secretstore import SecretStore
+from mobileca_desktop.locking import folder_lock, sweep_temporary_files
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +64,7 @@ MAX_TRIES = 6  # consecutive wrong passwords before the certificate locks on thi
 HEADER_NAME = "keystore.json"
 HEADER_FORMAT = "mobileca-desktop/keystore-folder"
 SECRET_LEN = 32
+_CAS_ROUNDS = 3  # a password change retries this often when only keys were folded meanwhile
 _DOC_RE = re.compile(r"^(cert|pending)-(\d{1,12})\.json$")
 
 
@@ -187,13 +196,14 @@ class Keystore:
         kdf: KdfProfile | None = None,
         *,
         max_tries: int = MAX_TRIES,
+        lock_timeout: float | None = None,
     ) -> None:
         self.folder = Path(folder)
         self.device_name = device_name
         self.secrets = secrets
         self.max_tries = max_tries
+        self.lock_timeout = lock_timeout  # None: locking.DEFAULT_TIMEOUT
         self._kdf = kdf  # None: calibrated on this machine once, cached in keystore.json
-        self._lock = threading.RLock()
         self._sweep_temporary_files()
 
     def __repr__(self) -> str:
@@ -214,17 +224,17 @@ class Keystore:
     def _username(self, keystore_id: str) -> str:
         return f"{self.device_name}/{keystore_id}"
 
+    def _locked(self):
+        """The profile's cross-process lock (re-entrant in this thread); ``ProfileInUse``
+        when another process holds it past the timeout."""
+        return folder_lock(self.folder).hold(self.lock_timeout)
+
     def _sweep_temporary_files(self) -> None:
         """Temporary files left by a crash before their rename are garbage (the old file is
-        whole); they hold nothing in clear, but they are removed to keep the folder clean."""
-        if not self.folder.is_dir():
-            return
-        for tmp in self.folder.glob(f".*{ff.TMP_SUFFIX}"):
-            try:
-                tmp.unlink()
-                log.info("removed an unfinished write: %s", tmp.name)
-            except OSError:
-                pass
+        whole); they hold nothing in clear, but they are removed to keep the folder clean.
+        Only while holding the lock (skipped when another process holds it): a temporary
+        file seen then belongs to no live writer."""
+        sweep_temporary_files(self.folder)
 
     def _documents(self) -> dict[tuple[str, int], Path]:
         if not self.folder.is_dir():
@@ -297,7 +307,7 @@ class Keystore:
 
     def _ensure_keystore(self) -> tuple[str, bytes]:
         """This folder's keystore id and device secret, creating both for a new folder."""
-        with self._lock:
+        with self._locked():
             header = self._read_header()
             known = [header["keystore_id"]] if header else []
             known += [k for k in self._keystore_ids_on_disk() if k not in known]
@@ -331,7 +341,7 @@ class Keystore:
     def is_foreign(self) -> bool:
         """True when this folder holds key files but this computer's keyring has no entry
         for them (copied from another machine or user account)."""
-        with self._lock:
+        with self._locked():
             if not self._documents():
                 return False
             header = self._read_header()
@@ -341,7 +351,7 @@ class Keystore:
     def archive_foreign(self) -> Path | None:
         """Moves key files made on another device aside (``foreign-<time>/``), so that this
         device can start a keystore of its own; nothing is deleted."""
-        with self._lock:
+        with self._locked():
             if not self.is_foreign():
                 return None
             target = self.folder / f"foreign-{_now().strftime('%Y%m%dT%H%M%SZ')}"
@@ -363,7 +373,7 @@ class Keystore:
         return value if isinstance(value, int) and value >= 0 else self.max_tries
 
     def _set_tries(self, keystore_id: str, certificate_id: int, value: int) -> None:
-        with self._lock:
+        with self._locked():
             entry = self._load_entry(keystore_id)
             if entry is None:
                 raise NotThisDevice(folder=str(self.folder))
@@ -374,13 +384,19 @@ class Keystore:
             self._save_entry(keystore_id, entry)
 
     def tries_left(self, certificate_id: int) -> int:
-        _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
-        return max(0, self.max_tries - self._tries(kid, certificate_id))
+        with self._locked():
+            _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
+            return max(0, self.max_tries - self._tries(kid, certificate_id))
 
     # --- reading documents -----------------------------------------------------------------
 
     def _open(self, path: Path, certificate_id: int) -> tuple[dict[str, Any], str, bytes]:
-        """A document whose MAC verifies, with its keystore id and device secret."""
+        """A document whose MAC verifies, with its keystore id and device secret (read under
+        the lock, so that no writer's replace meets an open file on Windows)."""
+        with self._locked():
+            return self._open_locked(path, certificate_id)
+
+    def _open_locked(self, path: Path, certificate_id: int) -> tuple[dict[str, Any], str, bytes]:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -414,21 +430,24 @@ class Keystore:
     def state(self, certificate_id: int) -> LocalState:
         """This device's state for a certificate. Raises ``KeyringUnavailable`` when the
         keyring cannot be asked (then no state can be told)."""
-        if self._pending_path(certificate_id).exists():
-            return LocalState.PENDING
-        if not self._cert_path(certificate_id).exists():
+        if not self._pending_path(certificate_id).exists() and not (
+            self._cert_path(certificate_id).exists()
+        ):
             return LocalState.ABSENT
-        try:
-            _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
-        except NotActivated:
-            return LocalState.ABSENT
-        except KeystoreCorrupt:
-            return LocalState.CORRUPT
-        except NotThisDevice:
-            return LocalState.NOT_THIS_DEVICE
-        if self._tries(kid, certificate_id) >= self.max_tries:
-            return LocalState.LOCKED
-        return LocalState.READY
+        with self._locked():
+            if self._pending_path(certificate_id).exists():
+                return LocalState.PENDING
+            try:
+                _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
+            except NotActivated:
+                return LocalState.ABSENT
+            except KeystoreCorrupt:
+                return LocalState.CORRUPT
+            except NotThisDevice:
+                return LocalState.NOT_THIS_DEVICE
+            if self._tries(kid, certificate_id) >= self.max_tries:
+                return LocalState.LOCKED
+            return LocalState.READY
 
     def info(self, certificate_id: int) -> KeyFileInfo:
         """The public part of a verified key file (device certificate, chain, encryption
@@ -459,25 +478,18 @@ class Keystore:
         machine (measured once, then cached in ``keystore.json``)."""
         if self._kdf is not None:
             return self._kdf
-        with self._lock:
+        with self._locked():
+            cached = _cached_profile(self._read_header())
+        if cached is not None:
+            return cached
+        # Measured outside the lock (it takes a second or two); the first to finish keeps it.
+        profile = calibrate()
+        log.info("calibrated scrypt: n=2**%d, %.3f s", profile.n.bit_length() - 1, profile.seconds)
+        with self._locked():
             header = self._read_header()
-            cached = header.get("kdf_profile") if header else None
-            if isinstance(cached, dict):
-                try:
-                    profile = KdfProfile(
-                        n=cached.get("n"),
-                        r=cached.get("r"),
-                        p=cached.get("p"),
-                        seconds=cached.get("seconds"),
-                    )
-                    if profile.n >= FLOOR_N:
-                        return profile
-                except (ValueError, TypeError):
-                    pass
-            profile = calibrate()
-            log.info(
-                "calibrated scrypt: n=2**%d, %.3f s", profile.n.bit_length() - 1, profile.seconds
-            )
+            cached = _cached_profile(header)
+            if cached is not None:
+                return cached
             if header is not None:
                 header["kdf_profile"] = {
                     "n": profile.n,
@@ -525,18 +537,13 @@ class Keystore:
         the process during a wrong guess cannot save the guesser a try."""
         cid = doc["certificate_id"]
         profile, salt = self._kdf_of(doc, cid)
-        with self._lock:
+        with self._locked():  # read-count-write of the keyring entry, across processes
             tries = self._tries(kid, cid)
             if tries >= self.max_tries:
                 raise CertificateLocked(certificate=cid, limit=self.max_tries)
             self._set_tries(kid, cid, tries + 1)
         kek = derive_kek(password, salt, profile, secret)
-        try:
-            nonce = ff.b64d(doc.get("nonce"), "nonce")
-            ct = ff.b64d(doc.get("ciphertext"), "ciphertext")
-        except ff.FormatError as exc:
-            raise KeystoreCorrupt(certificate=cid, reason=str(exc)) from exc
-        plain = ff.open_(kek, nonce, ct, ff.aad(self._header_of(doc), "keys"))
+        plain = self._open_payload(doc, kek)
         if plain is None:
             left = self.max_tries - (tries + 1)
             if left <= 0:
@@ -550,6 +557,15 @@ class Keystore:
         except ValueError as exc:
             raise KeystoreCorrupt(certificate=cid, reason="unreadable payload") from exc
         return payload, kek
+
+    def _open_payload(self, doc: dict[str, Any], kek: bytes) -> bytes | None:
+        """The payload's plaintext under ``kek``, None when the tag fails."""
+        try:
+            nonce = ff.b64d(doc.get("nonce"), "nonce")
+            ct = ff.b64d(doc.get("ciphertext"), "ciphertext")
+        except ff.FormatError as exc:
+            raise KeystoreCorrupt(certificate=doc["certificate_id"], reason=str(exc)) from exc
+        return ff.open_(kek, nonce, ct, ff.aad(self._header_of(doc), "keys"))
 
     def _load_keys(
         self, doc: dict[str, Any], payload: dict[str, Any]
@@ -624,11 +640,16 @@ class Keystore:
         payload, kek = self._decrypt_counted(doc, kid, secret, password)
         signing, transport, keys, had_sealed = self._load_keys(doc, payload)
         if had_sealed:
-            # Finish what a password-less resume left: store the keys inside the payload.
+            # Finish what a password-less resume left: store the keys inside the payload,
+            # unless another process rewrote the file since it was read (a password change
+            # folds them too; otherwise the next unlock does).
             try:
-                self._rewrite(doc, kid, secret, kek, self._header_of(doc), signing, transport, keys)
-            except OSError as exc:
-                log.warning("could not fold delivered keys into the key file: %s", exc.strerror)
+                if not self._rewrite(
+                    doc, kid, secret, kek, self._header_of(doc), signing, transport, keys
+                ):
+                    log.info("certificate %s: the key file changed meanwhile", certificate_id)
+            except (OSError, ProfileInUse) as exc:
+                log.warning("could not fold delivered keys into the key file: %s", exc)
         pub = doc["public"]
         return UnlockedKeys(
             certificate_id=certificate_id,
@@ -649,9 +670,12 @@ class Keystore:
         signing: ec.EllipticCurvePrivateKey,
         transport: ec.EllipticCurvePrivateKey,
         keys: list[tuple[EncryptionKeyRef, rsa.RSAPrivateKey]],
-    ) -> None:
+    ) -> bool:
+        """Compare-and-swap: writes the re-sealed file (next generation) only if the file on
+        disk is still ``doc`` (same generation and MAC); False, writing nothing, otherwise."""
         body = {k: v for k, v in doc.items() if k not in ("mac", "sealed_keys")}
         body["kdf"] = header["kdf"]
+        body["generation"] = generation_of(doc) + 1
         body.update(
             self._seal_payload(
                 kek,
@@ -661,13 +685,34 @@ class Keystore:
                 [(ref.serial_hex, ref.generation, key) for ref, key in keys],
             )
         )
-        ff.atomic_write(self._cert_path(doc["certificate_id"]), ff.encode(body, secret))
+        data = ff.encode(body, secret)
+        path = self._cert_path(doc["certificate_id"])
+        with self._locked():
+            current = self._read_doc(path)
+            if current is None or not _same_version(current, doc):
+                return False
+            ff.atomic_write(path, data)
+        return True
+
+    def _read_doc(self, path: Path) -> dict[str, Any] | None:
+        """The parsed document at ``path`` (no MAC check), None when absent or unreadable."""
+        try:
+            return ff.parse(path.read_bytes())
+        except (OSError, ff.FormatError):
+            return None
+
+    def generation(self, certificate_id: int) -> int:
+        """The key file's generation: 0 when written by activation, +1 at every rewrite."""
+        doc, _kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
+        return generation_of(doc)
 
     def change_password(self, certificate_id: int, old_password: str, new_password: str) -> None:
         """修改证书密码: re-wraps the keys under the new password with a fresh salt. The file
-        is replaced atomically: a crash leaves the old file (old password) or the new one."""
+        is replaced atomically: a crash leaves the old file (old password) or the new one.
+        A compare-and-swap on the file's generation: if another process rewrote the file
+        after this change read it, ``PasswordChangedElsewhere`` and nothing is written."""
         doc, kid, secret = self._open(self._cert_path(certificate_id), certificate_id)
-        payload, _old_kek = self._decrypt_counted(doc, kid, secret, old_password)
+        payload, old_kek = self._decrypt_counted(doc, kid, secret, old_password)
         signing, transport, keys, _ = self._load_keys(doc, payload)
         profile = self.kdf_profile()
         salt = new_salt()
@@ -677,8 +722,28 @@ class Keystore:
             "kdf": dict(profile.params(), salt=ff.b64e(salt)),
         }
         kek = derive_kek(new_password, salt, profile, secret)
-        self._rewrite(doc, kid, secret, kek, header, signing, transport, keys)
-        log.info("certificate %s: password changed", certificate_id)
+        for _ in range(_CAS_ROUNDS):
+            if self._rewrite(doc, kid, secret, kek, header, signing, transport, keys):
+                log.info("certificate %s: password changed", certificate_id)
+                return
+            # Rewritten meanwhile. With the same KDF salt the password is the same (another
+            # window folded delivered keys): the old file key opens it, no new try needed.
+            current, current_kid, _ = self._open(self._cert_path(certificate_id), certificate_id)
+            plain = None
+            if current_kid == kid and current.get("kdf") == doc.get("kdf"):
+                plain = self._open_payload(current, old_kek)
+            if plain is None:
+                break
+            try:
+                payload = json.loads(plain)
+            except ValueError as exc:
+                raise KeystoreCorrupt(
+                    certificate=certificate_id, reason="unreadable payload"
+                ) from exc
+            signing, transport, keys, _ = self._load_keys(current, payload)
+            doc = current
+        log.info("certificate %s: password changed elsewhere meanwhile", certificate_id)
+        raise PasswordChangedElsewhere(certificate=certificate_id)
 
     # --- activation -----------------------------------------------------------------------
 
@@ -695,8 +760,9 @@ class Keystore:
         a pending activation *before* anything is sent, so an interrupted activation can be
         completed or rolled back on the next start."""
         kid, secret = self._ensure_keystore()
+        unfinished = "an earlier download of this certificate is unfinished"
         if self._pending_path(certificate_id).exists():
-            raise ActivationFailed(reason="an earlier download of this certificate is unfinished")
+            raise ActivationFailed(reason=unfinished)
         signing = ec.generate_private_key(ec.SECP256R1())
         transport = ec.generate_private_key(ec.SECP256R1())
         csr_pem = (
@@ -736,7 +802,10 @@ class Keystore:
                 "code_ciphertext": ff.b64e(code_ct),
             },
         }
-        ff.atomic_write(self._pending_path(certificate_id), ff.encode(body, secret))
+        with self._locked():
+            if self._pending_path(certificate_id).exists():  # another window started one
+                raise ActivationFailed(reason=unfinished)
+            ff.atomic_write(self._pending_path(certificate_id), ff.encode(body, secret))
         return ActivationDraft(
             certificate_id=certificate_id,
             keystore_id=kid,
@@ -776,8 +845,10 @@ class Keystore:
                 [(ref.serial_hex, ref.generation, key) for ref, key in keys],
             )
         )
-        ff.atomic_write(self._cert_path(cid), ff.encode(body, secret))
-        self._set_tries(draft.keystore_id, cid, 0)
+        with self._locked():
+            body["generation"] = self._next_generation(cid)
+            ff.atomic_write(self._cert_path(cid), ff.encode(body, secret))
+            self._set_tries(draft.keystore_id, cid, 0)
         log.info("certificate %s stored on device %r", cid, self.device_name)
         return self._info(body)
 
@@ -814,12 +885,19 @@ class Keystore:
             },
         }
 
+    def _next_generation(self, certificate_id: int) -> int:
+        """The generation for a new key file: one past the file it replaces, if any (so that
+        a change computed from the replaced file cannot be swapped in)."""
+        old = self._read_doc(self._cert_path(certificate_id))
+        return generation_of(old) + 1 if old is not None else 0
+
     def pending(self) -> list[PendingInfo]:
         """Every unfinished activation in this folder (damaged records included)."""
         out = []
-        for (kind, cid), path in sorted(self._documents().items()):
-            if kind == "pending":
-                out.append(self._pending_info(cid, path))
+        with self._locked():
+            for (kind, cid), path in sorted(self._documents().items()):
+                if kind == "pending":
+                    out.append(self._pending_info(cid, path))
         return out
 
     def _pending_info(self, cid: int, path: Path) -> PendingInfo:
@@ -896,13 +974,40 @@ class Keystore:
             }
             for w in result.wrapped_keys
         ]
-        ff.atomic_write(self._cert_path(certificate_id), ff.encode(body, secret))
-        self._set_tries(kid, certificate_id, 0)
+        with self._locked():
+            body["generation"] = self._next_generation(certificate_id)
+            ff.atomic_write(self._cert_path(certificate_id), ff.encode(body, secret))
+            self._set_tries(kid, certificate_id, 0)
         log.info("certificate %s: interrupted activation completed", certificate_id)
         return self._info(body)
 
     def discard_pending(self, certificate_id: int) -> None:
         ff.remove(self._pending_path(certificate_id))
+
+
+def generation_of(doc: dict[str, Any]) -> int:
+    """A key file's generation (absent in files written before it existed: 0)."""
+    value = doc.get("generation", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _same_version(current: dict[str, Any], expected: dict[str, Any]) -> bool:
+    return generation_of(current) == generation_of(expected) and current.get("mac") == expected.get(
+        "mac"
+    )
+
+
+def _cached_profile(header: dict[str, Any] | None) -> KdfProfile | None:
+    cached = header.get("kdf_profile") if header else None
+    if not isinstance(cached, dict):
+        return None
+    try:
+        profile = KdfProfile(
+            n=cached.get("n"), r=cached.get("r"), p=cached.get("p"), seconds=cached.get("seconds")
+        )
+    except (ValueError, TypeError):
+        return None
+    return profile if profile.n >= FLOOR_N else None
 
 
 def _check_device_cert(

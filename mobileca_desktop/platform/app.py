@@ -4,7 +4,9 @@ Pages: ``/`` (扫码登录, then 首页), ``/seal`` (扫码签章), ``/encrypt``
 ``/opening`` (开标大厅). The pages' JSON: ``POST /api/scan/login``, ``/api/seal``,
 ``/api/encrypt``, ``/api/decrypt`` (a new scan session), ``GET /api/scan/<sid>`` (its live
 state; sets the login cookie for the page that asked), ``GET /qr/<sid>.png`` / ``.svg``,
-``GET /api/bids``, ``GET /sealed/<sid>.pdf`` (its owner only). The scan protocol
+``GET /api/bids``, ``GET /sealed/<sid>.pdf`` (its owner only). Creating a session hands the
+requesting browser a server-generated HttpOnly browser-binding cookie (``mca_scan``); only
+that browser learns who answered and receives the login cookie, once. The scan protocol
 (docs/scan-protocol.md): ``GET /scan/<sid>/data``, ``GET /scan/<sid>/document.pdf``,
 ``POST /scan/<sid>/callback``. ``GET /.well-known/mobileca-platform``: id, name, origin and
 signing certificate, for a client's trusted list.
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -24,17 +25,22 @@ from starlette.concurrency import run_in_threadpool
 from mobileca_desktop.crypto import scanproto
 from mobileca_desktop.platform import pages
 from mobileca_desktop.platform.core import Login, Platform, ScanSession
+from mobileca_desktop.platform.requesters import Requester, clean_user_agent
 from mobileca_desktop.platform.trust import Refusal
 
 log = logging.getLogger(__name__)
 
-BROWSER_COOKIE = "mca_browser"
+BIND_COOKIE = "mca_scan"  # the browser-binding value of the session this browser asked for
 LOGIN_COOKIE = "mca_login"
 MAX_BODY = 32 * 1024 * 1024
 
 
 def _refused(exc: Refusal) -> JSONResponse:
-    return JSONResponse(exc.to_dict(), status_code=exc.status)
+    response = JSONResponse(exc.to_dict(), status_code=exc.status)
+    retry = getattr(exc, "retry_after", None)
+    if retry:
+        response.headers["Retry-After"] = str(int(retry))
+    return response
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -47,16 +53,35 @@ def create_app(platform: Platform) -> FastAPI:
     def login_of(request: Request) -> Login | None:
         return platform.login_of(request.cookies.get(LOGIN_COOKIE))
 
-    def browser_of(request: Request) -> str | None:
-        return request.cookies.get(BROWSER_COOKIE)
+    def bind_of(request: Request) -> str | None:
+        return request.cookies.get(BIND_COOKIE)
+
+    def address_of(request: Request) -> str:
+        peer = request.client.host if request.client else None
+        return platform.policy.addresses.client_address(
+            peer, request.headers.get("x-forwarded-for")
+        )
+
+    def requester_of(request: Request) -> Requester:
+        return Requester(
+            address=address_of(request),
+            user_agent=clean_user_agent(request.headers.get("user-agent")),
+            at=int(platform.now().timestamp()),
+        )
+
+    def same_site(request: Request) -> None:
+        # Login CSRF: another site's page must not start a scan session in this browser.
+        origin = request.headers.get("origin")
+        fetch_site = request.headers.get("sec-fetch-site")
+        if (origin and origin != platform.origin) or fetch_site not in (
+            None,
+            "same-origin",
+            "none",
+        ):
+            raise Refusal("cross_site", "只能在本平台的页面上发起扫码", status=403)
 
     def html(request: Request, text: str) -> HTMLResponse:
-        response = HTMLResponse(text)
-        if not browser_of(request):
-            response.set_cookie(
-                BROWSER_COOKIE, secrets.token_urlsafe(18), httponly=True, samesite="lax"
-            )
-        return response
+        return HTMLResponse(text)
 
     async def json_body(request: Request) -> dict[str, Any]:
         raw = await request.body()
@@ -76,16 +101,19 @@ def create_app(platform: Platform) -> FastAPI:
             raise Refusal("not_logged_in", "请先扫码登录平台", status=401)
         return login
 
-    def created(request: Request, session: ScanSession) -> JSONResponse:
+    def created(request: Request, made: tuple[ScanSession, str]) -> JSONResponse:
+        session, bind = made
         response = JSONResponse(
             {
                 "sid": session.sid,
                 "qr_text": session.qr_text,
                 "qr_png": f"/qr/{session.sid}.png",
                 "qr_svg": f"/qr/{session.sid}.svg",
-                "state": platform.public_state(session),
+                "state": platform.public_state(session, owner=True),
             }
         )
+        # A fresh server-made value per session, whatever the browser sent (never adopted).
+        response.set_cookie(BIND_COOKIE, bind, httponly=True, samesite="strict", path="/")
         return response
 
     # --- pages -----------------------------------------------------------------------------
@@ -141,17 +169,14 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.post("/api/scan/login")
     def new_login(request: Request):
-        browser = browser_of(request) or secrets.token_urlsafe(18)
-        session = platform.new_session(
+        same_site(request)
+        made = platform.new_session(
             "login",
-            browser=browser,
+            requester=requester_of(request),
             summary=f"登录 {platform.name}",
             details=[["平台", platform.name], ["操作", "扫码登录"]],
         )
-        response = created(request, session)
-        if not browser_of(request):
-            response.set_cookie(BROWSER_COOKIE, browser, httponly=True, samesite="lax")
-        return response
+        return created(request, made)
 
     @app.post("/api/seal")
     async def new_seal(request: Request):
@@ -164,7 +189,7 @@ def create_app(platform: Platform) -> FastAPI:
         session = await run_in_threadpool(
             platform.start_seal,
             login,
-            browser=browser_of(request),
+            requester=requester_of(request),
             name=body.get("name") or "document.pdf",
             pdf=pdf,
             seal=str(body.get("seal", "official")),
@@ -184,7 +209,7 @@ def create_app(platform: Platform) -> FastAPI:
         session = await run_in_threadpool(
             platform.start_encrypt,
             login,
-            browser=browser_of(request),
+            requester=requester_of(request),
             name=body.get("name") or "",
             content=content,
             project=str(body.get("project") or ""),
@@ -198,7 +223,7 @@ def create_app(platform: Platform) -> FastAPI:
         session = await run_in_threadpool(
             platform.start_decrypt,
             login,
-            browser=browser_of(request),
+            requester=requester_of(request),
             bid_id=str(body.get("bid_id") or ""),
         )
         return created(request, session)
@@ -211,16 +236,14 @@ def create_app(platform: Platform) -> FastAPI:
     @app.get("/api/scan/{sid}")
     def scan_state(sid: str, request: Request):
         session = platform.get(sid)
-        response = JSONResponse(platform.public_state(session))
-        browser = browser_of(request)
-        if (
-            session.op == "login"
-            and session.state == "confirmed"
-            and session.login_token
-            and browser
-            and session.browser == browser
-        ):
-            response.set_cookie(LOGIN_COOKIE, session.login_token, httponly=True, samesite="lax")
+        bind = bind_of(request)
+        owner = platform.owns(session, bind, login_of(request))
+        response = JSONResponse(platform.public_state(session, owner=owner))
+        token = platform.take_login(session, bind)
+        if token:
+            # Handed once; the binding cookie is spent with it (a new login needs a new one).
+            response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="lax")
+            response.delete_cookie(BIND_COOKIE, path="/")
         return response
 
     @app.get("/qr/{sid}.png")
@@ -242,8 +265,8 @@ def create_app(platform: Platform) -> FastAPI:
     # --- the scan protocol -----------------------------------------------------------------
 
     @app.get("/scan/{sid}/data")
-    def scan_data(sid: str):
-        return Response(platform.data(sid), media_type="application/json")
+    def scan_data(sid: str, request: Request):
+        return Response(platform.data(sid, address_of(request)), media_type="application/json")
 
     @app.get("/scan/{sid}/document.pdf")
     def scan_document(sid: str):
@@ -264,7 +287,8 @@ def create_app(platform: Platform) -> FastAPI:
         except (ValueError, UnicodeDecodeError) as exc:
             raise Refusal("bad_request", "应答不是 JSON") from exc
         # Off the event loop: OCSP, pyHanko (which runs its own asyncio loop) and CMS work.
-        return JSONResponse(await run_in_threadpool(platform.callback, sid, body))
+        address = address_of(request)
+        return JSONResponse(await run_in_threadpool(platform.callback, sid, body, address))
 
     @app.get("/sealed/{sid}.pdf")
     def sealed(sid: str, request: Request):

@@ -50,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
         metavar="INSTITUTION_ID",
         help="accept only certificates of these CA institutions (repeatable; default: all)",
     )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS_OR_NETWORK",
+        help="believe X-Forwarded-For from this proxy (repeatable; default: none)",
+    )
+    serve.add_argument(
+        "--allow-other-address",
+        action="store_true",
+        help="log in a browser at another address than the scanning client even when the "
+        "client read the code from its own screen (behind NAT; the client still warns)",
+    )
     cert = sub.add_parser("certify", help="issue the platform certificate from a local CA")
     cert.add_argument("--data-dir", required=True, type=Path)
     cert.add_argument("--ca-data-dir", required=True, type=Path)
@@ -87,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                 platform_id=args.platform_id,
                 name=args.name,
                 accepted_institutions=frozenset(args.accept) if args.accept else None,
+                trusted_proxies=tuple(args.trusted_proxy),
+                require_same_address=not args.allow_other_address,
             )
         )
         return 0

@@ -25,6 +25,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from mobileca_desktop.crypto import cms, ecies, scanproto
 from mobileca_desktop.platform import bids, pdfcheck
+from mobileca_desktop.platform.requesters import (
+    Requester,
+    ScanPolicy,
+    binding_matches,
+    new_binding,
+)
 from mobileca_desktop.platform.trust import (
     CertificateChecker,
     CheckedCertificate,
@@ -42,6 +48,9 @@ ANSWER_GRACE = 180  # seconds after exp in which a session already scanned may s
 BINDING_SKEW = 300  # seconds the binding's time may differ from the CA clock
 MAX_BID_BYTES = 10 * 1024 * 1024
 LOGIN_HOURS = 8
+KEEP_ENDED = 60  # seconds an ended session without a login stays, so its page learns the end
+MAX_FETCH_ADDRESSES = 8  # distinct addresses one session's data is served to
+KEEP_ENDED_OWNED = 3600  # a logged-in page's ended session (its sealed file, opened bid)
 
 OP_LABEL = {"login": "扫码登录", "seal": "扫码签章", "encrypt": "扫码加密", "decrypt": "扫码解密"}
 SEAL_LABEL = {"official": "公章", "legal_rep": "法人章", "signature": "个人签名"}
@@ -93,12 +102,17 @@ class ScanSession:
     iat: int
     exp: int
     qr_text: str
-    browser: str | None
+    requester: Requester  # the browser that asked (address, User-Agent, when)
+    bind_digest: bytes  # SHA-256 of the browser-binding cookie handed to that browser
     owner: Login | None = None
+    # The operation data as served to each fetching address (each names its fetcher, so a
+    # relaying attacker's own early fetch cannot make the victim's copy say "same address").
+    served: dict[str, bytes] = field(default_factory=dict)
+    ended_at: int | None = None
     state: str = "waiting"
     code: str | None = None
     message: str = ""
-    data_body: bytes | None = None
+    data_body: bytes | None = None  # the served body the accepted answer signed
     details: list[list[str]] = field(default_factory=list)
     summary: str = ""
     # seal
@@ -114,9 +128,19 @@ class ScanSession:
     bid_id: str | None = None
     ephemeral: ec.EllipticCurvePrivateKey | None = None
     # results
-    login_token: str | None = None
+    login_token: str | None = None  # handed to the binding browser once, then forgotten
+    answer_signature: str | None = None  # decrypt: step (b) repeats step (a)'s signature
     result: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+@dataclass
+class _Proof:
+    """How far an answer got: ``authentic`` once its signature over this session's binding
+    verified with a certificate of a pinned CA for the subject the session expects (any
+    subject for a login). Only then may a refusal end the session."""
+
+    authentic: bool = False
 
 
 def _new_id() -> str:
@@ -137,6 +161,7 @@ class Platform:
         name: str,
         origin: str,
         accepted_institutions: frozenset[str] | None = None,
+        policy: ScanPolicy | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.trust = trust
@@ -147,6 +172,7 @@ class Platform:
         self.platform_id = platform_id
         self.name = name
         self.origin = origin
+        self.policy = policy or ScanPolicy()
         self._lock = threading.RLock()
         self.sessions: dict[str, ScanSession] = {}
         self.logins: dict[str, Login] = {}
@@ -160,8 +186,15 @@ class Platform:
     def now(self) -> dt.datetime:
         return self.trust.now()
 
-    def new_session(self, op: str, *, browser: str | None, owner: Login | None = None, **kw):
+    def new_session(
+        self, op: str, *, requester: Requester, owner: Login | None = None, **kw
+    ) -> tuple[ScanSession, str]:
+        """A new session and the browser-binding value for the requesting browser's
+        HttpOnly cookie (only its digest is kept). Without a login, creation is bounded
+        per address and in total (``too_many_sessions``, 429)."""
         now = int(self.now().timestamp())
+        if owner is None:
+            self._admit(requester, now)
         sid = _new_id()
         nonce = scanproto.b64url(secrets.token_bytes(scanproto.NONCE_BYTES))
         ephemeral = ec.generate_private_key(ec.SECP256R1()) if op == "decrypt" else None
@@ -178,6 +211,7 @@ class Platform:
             ephemeral_key=scanproto.encode_k(ephemeral.public_key()) if ephemeral else None,
         )
         text = scanproto.encode_payload(payload, self.key)
+        token, digest = new_binding()
         session = ScanSession(
             sid=sid,
             op=op,
@@ -185,63 +219,120 @@ class Platform:
             iat=now,
             exp=now + QR_LIFETIME,
             qr_text=text,
-            browser=browser,
+            requester=requester,
+            bind_digest=digest,
             owner=owner,
             ephemeral=ephemeral,
             **kw,
         )
         with self._lock:
-            self._sweep(now)
             self.sessions[sid] = session
-        return session
+        return session, token
+
+    def _admit(self, requester: Requester, now: int) -> None:
+        with self._lock:
+            self._sweep(now)
+            anonymous = [s for s in self.sessions.values() if s.owner is None]
+            mine = sum(
+                1 for s in anonymous if s.state in LIVE and s.requester.address == requester.address
+            )
+            # All sessions made without a login, ended ones too until they are forgotten.
+            full = len(anonymous) >= self.policy.max_pending_total
+        if mine >= self.policy.max_pending_per_address or full:
+            log.warning("scan session refused for %s: too many pending", requester.address)
+            refusal = Refusal("too_many_sessions", "待扫码的二维码过多，请稍后再试", 429)
+            refusal.retry_after = QR_LIFETIME  # type: ignore[attr-defined]  # app.py's header
+            raise refusal
 
     def _sweep(self, now: int) -> None:
-        # Forget sessions long finished so memory stays bounded.
-        old = [s for s, v in self.sessions.items() if v.exp + 3600 < now]
-        for sid in old:
+        """Ends sessions at their expiry (their QR code, document and keys dropped at
+        once) and forgets ended ones after ``KEEP_ENDED`` seconds (a logged-in page's after
+        ``KEEP_ENDED_OWNED``). Runs under ``self._lock`` whenever a session is made or
+        looked up, so memory stays bounded by the creation limits."""
+        gone = []
+        for sid, session in self.sessions.items():
+            self._expire(session, now)
+            keep = KEEP_ENDED_OWNED if session.owner is not None else KEEP_ENDED
+            if session.ended_at is not None and now > session.ended_at + keep:
+                gone.append(sid)
+        for sid in gone:
             del self.sessions[sid]
 
     def get(self, sid: str) -> ScanSession:
+        now = int(self.now().timestamp())
         with self._lock:
+            self._sweep(now)
             session = self.sessions.get(sid)
         if session is None:
             raise Refusal("unknown_session", "没有这个扫码会话（可能已过期被清除）", status=404)
-        self._expire(session)
         return session
 
-    def _expire(self, session: ScanSession) -> None:
-        now = int(self.now().timestamp())
-        with self._lock:
-            if session.state == "waiting" and now > session.exp:
-                session.state = "expired"
-                session.message = "二维码已过期，请刷新"
-            elif session.state in ("scanned", "authorized") and now > session.exp + ANSWER_GRACE:
-                session.state = "expired"
-                session.message = "等待客户端确认超时，请刷新二维码"
+    @staticmethod
+    def _expire(session: ScanSession, now: int) -> None:
+        if session.state == "waiting" and now > session.exp:
+            session.state = "expired"
+            session.message = "二维码已过期，请刷新"
+        elif session.state in ("scanned", "authorized") and now > session.exp + ANSWER_GRACE:
+            session.state = "expired"
+            session.message = "等待客户端确认超时，请刷新二维码"
+        if session.state not in LIVE and session.ended_at is None:
+            session.ended_at = now
+        if session.state == "expired":
+            # Nothing of an expired session can be used any more: drop what it held.
+            session.document = session.bid_content = session.ephemeral = None
+            session.login_token = session.data_body = None
+            session.served = {}
+            session.qr_text = ""
+
+    def owns(self, session: ScanSession, bind_token: str | None, login: Login | None) -> bool:
+        """Whether a browser is the one that asked for ``session``: it holds the session's
+        browser-binding cookie, or (an operation of a logged-in page) its login."""
+        if binding_matches(bind_token, session.bind_digest):
+            return True
+        return login is not None and session.owner is not None and login is session.owner
+
+    def take_login(self, session: ScanSession, bind_token: str | None) -> str | None:
+        """The login token of a confirmed 扫码登录, handed exactly once and only to the
+        browser holding that session's binding cookie; ``None`` otherwise."""
+        if session.op != "login" or not binding_matches(bind_token, session.bind_digest):
+            return None
+        with session.lock:
+            token, session.login_token = session.login_token, None
+        return token if session.state == "confirmed" else None
+
+    @staticmethod
+    def _showable(session: ScanSession) -> None:
+        if session.state not in LIVE or not session.qr_text:
+            raise Refusal("session_closed", "此二维码已不可用", status=410)
 
     def qr_png(self, session: ScanSession, scale: int = 6) -> bytes:
+        self._showable(session)
         qr = segno.make(session.qr_text, error="m", micro=False)
         buf = io.BytesIO()
         qr.save(buf, kind="png", scale=scale, border=4)
         return buf.getvalue()
 
     def qr_svg(self, session: ScanSession, scale: int = 6) -> bytes:
+        self._showable(session)
         qr = segno.make(session.qr_text, error="m", micro=False)
         buf = io.BytesIO()
         qr.save(buf, kind="svg", scale=scale, border=4, xmldecl=False)
         return buf.getvalue()
 
-    def public_state(self, session: ScanSession) -> dict[str, Any]:
+    def public_state(self, session: ScanSession, *, owner: bool = False) -> dict[str, Any]:
+        """What the page polls. Who logged in, with which certificate and institution (the
+        result, and messages that name them) only for the browser that owns the session
+        (``owns``); anyone else who knows the session reference sees its state."""
         out: dict[str, Any] = {
             "sid": session.sid,
             "op": session.op,
             "state": session.state,
             "state_text": STATE_LABEL[session.state],
             "code": session.code,
-            "message": session.message,
+            "message": session.message if owner else STATE_LABEL[session.state],
             "exp": session.exp,
             "now": int(self.now().timestamp()),  # the CA clock (demo offset included)
-            "result": session.result,
+            "result": session.result if owner else {},
         }
         return out
 
@@ -262,7 +353,9 @@ class Platform:
 
     # --- operation data (GET d) ----------------------------------------------------------
 
-    def data(self, sid: str) -> bytes:
+    def data(self, sid: str, address: str = "unknown") -> bytes:
+        """The operation data as served to ``address`` (fixed per address once served): it
+        names that address as the client's and compares it with the requesting browser's."""
         session = self.get(sid)
         with self._lock:
             if session.state not in LIVE:
@@ -271,11 +364,15 @@ class Platform:
                     f"此二维码已不可用（{STATE_LABEL[session.state]}）",
                     status=410,
                 )
-            if session.data_body is None:
-                session.data_body = scanproto.canonical_json(self._data_dict(session))
+            body = session.served.get(address)
+            if body is None:
+                if len(session.served) >= MAX_FETCH_ADDRESSES:
+                    raise Refusal("too_many_fetches", "此二维码的数据已被过多地址读取", 429)
+                body = scanproto.canonical_json(self._data_dict(session, address))
+                session.served[address] = body
             if session.state == "waiting":
                 session.state = "scanned"
-            return session.data_body
+            return body
 
     def _subject_dict(self, subject: Subject) -> dict[str, str]:
         out = {"key": subject.key, "name": subject.name, "kind": subject.kind}
@@ -283,14 +380,21 @@ class Platform:
             out["uscc"] = subject.uscc
         return out
 
-    def _data_dict(self, s: ScanSession) -> dict[str, Any]:
+    def _data_dict(self, s: ScanSession, client_address: str) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "v": 1,
+            "v": scanproto.VERSION,
             "op": s.op,
             "s": s.sid,
             "platform_name": self.name,
             "summary": s.summary,
             "details": s.details,
+            "requester": {
+                "address": s.requester.address,
+                "user_agent": s.requester.user_agent,
+                "at": s.requester.at,
+                "client_address": client_address,
+                "same_address": client_address == s.requester.address,
+            },
         }
         if s.op == "seal":
             assert s.document is not None and s.owner is not None
@@ -309,7 +413,7 @@ class Platform:
             # Version 2: the bid's envelope and what it holds, so the client opens only the
             # bid it shows (docs/scan-protocol.md §3); no bare wrapped key is ever sent.
             bid = self.bid(s.bid_id or "")
-            out["v"] = 2
+            out["dv"] = 2  # the decrypt data's own version (docs/scan-protocol.md §3)
             out["subject"] = {"key": bid.subject_key, "name": bid.subject_name}
             if bid.subject_key.startswith("org:"):
                 out["subject"]["uscc"] = bid.subject_key[4:]
@@ -346,7 +450,9 @@ class Platform:
 
     # --- the client's answer (POST cb) ---------------------------------------------------
 
-    def callback(self, sid: str, body: Any) -> dict[str, Any]:
+    def callback(self, sid: str, body: Any, address: str = "unknown") -> dict[str, Any]:
+        """Checks an answer posted from ``address`` (§4.1). A refusal ends the session only
+        when the answer was authentic (``_Proof``); a stray or forged post leaves it live."""
         session = self.get(sid)
         with session.lock:
             if session.state not in LIVE:
@@ -355,36 +461,45 @@ class Platform:
                         "replayed", "此二维码的应答已处理过（一次性随机数已用），不能重复提交", 409
                     )
                 raise Refusal("expired", "二维码已过期，请刷新后重新扫码", 410)
+            proof = _Proof()
             try:
                 try:
-                    result = self._answer(session, body)
+                    result = self._answer(session, body, proof, address)
                 except (cms.EnvelopeError, ValueError, OSError) as exc:
                     log.exception("answer to session %s failed", sid)
                     raise Refusal(
                         "platform_error", f"平台处理应答时出错：{type(exc).__name__}", 500
                     ) from exc
             except Refusal as refusal:
-                if refusal.code not in ("bad_request", "wrong_nonce", "wrong_session"):
+                if proof.authentic:
                     session.state = "rejected"
                     session.code = refusal.code
                     session.message = refusal.message
+                else:
+                    log.info("stray answer to session %s refused: %s", sid, refusal.code)
                 raise
             return result
 
-    def _answer(self, s: ScanSession, body: Any) -> dict[str, Any]:
-        if not isinstance(body, dict) or body.get("v") != 1:
-            raise Refusal("bad_request", "应答格式不对（需要 v=1 的 JSON 对象）")
+    def _answer(self, s: ScanSession, body: Any, proof: _Proof, address: str) -> dict[str, Any]:
+        if not isinstance(body, dict) or body.get("v") != scanproto.VERSION:
+            raise Refusal(
+                "bad_request",
+                f"应答格式不对（需要 v={scanproto.VERSION} 的 JSON 对象；旧版客户端请升级）",
+            )
         if body.get("s") != s.sid:
             raise Refusal("wrong_session", "应答不属于此扫码会话")
         if body.get("n") != s.nonce:
             raise Refusal("wrong_nonce", "应答中的一次性随机数与本二维码不符")
         if s.op == "decrypt" and body.get("step") == "key":
+            if s.answer_signature is None or body.get("signature") != s.answer_signature:
+                raise Refusal("not_authorized", "请先提交授权签名（step=authorize）")
+            proof.authentic = True  # it repeats the authentic step (a)'s signature
             return self._decrypt_key(s, body)
         if s.state == "authorized":
             raise Refusal("replayed", "此开标会话已授权，请提交内容密钥", 409)
-        checked, binding, signature = self._verify_binding(s, body)
+        checked, binding, signature = self._verify_binding(s, body, proof)
         if s.op == "login":
-            return self._login(s, checked)
+            return self._login(s, checked, binding, address)
         if s.owner is None:
             raise Refusal("not_logged_in", "请先扫码登录平台")
         if s.op == "seal":
@@ -393,9 +508,11 @@ class Platform:
             return self._encrypt(s, body, checked, binding, signature)
         if body.get("step") != "authorize":
             raise Refusal("bad_request", "解密应答需要 step=authorize 或 step=key")
-        return self._decrypt_authorize(s, checked)
+        return self._decrypt_authorize(s, checked, signature)
 
-    def _verify_binding(self, s: ScanSession, body: dict) -> tuple[CheckedCertificate, dict, bytes]:
+    def _verify_binding(
+        self, s: ScanSession, body: dict, proof: _Proof
+    ) -> tuple[CheckedCertificate, dict, bytes]:
         binding = body.get("binding")
         try:
             scanproto.check_binding(binding)
@@ -406,17 +523,20 @@ class Platform:
             cert = x509.load_pem_x509_certificate(str(chain[0]).encode())
         except (ValueError, TypeError) as exc:
             raise Refusal("bad_request", f"应答格式不对：{exc}") from exc
-        if s.data_body is None:
+        if not s.served:
             raise Refusal("binding_mismatch", "客户端还没有取过本次操作的数据，签名不可能覆盖它")
+        served = {scanproto.data_digest(b): b for b in s.served.values()}
         expected = {
+            "v": scanproto.VERSION,
             "op": s.op,
             "p": self.platform_id,
             "o": self.origin,
             "s": s.sid,
             "n": s.nonce,
-            "d": scanproto.data_digest(s.data_body),
         }
         wrong = [k for k, v in expected.items() if binding.get(k) != v]
+        if binding.get("d") not in served:
+            wrong.append("d")
         if wrong:
             raise Refusal(
                 "binding_mismatch",
@@ -427,10 +547,43 @@ class Platform:
             raise Refusal("stale_binding", "签名时间与平台时间相差过大")
         if not scanproto.verify_binding(binding, signature, cert):
             raise Refusal("bad_signature", "签名验证失败（签名值与证书不符）")
+        self.checker.authority_for(cert)  # untrusted_chain: anyone can make a certificate
+        if s.op == "login" or subject_of(cert).key == self._expected_subject(s):
+            proof.authentic = True
         checked = self.checker.check(cert, now=now)
+        s.data_body = served[binding["d"]]
         return checked, binding, signature
 
-    def _login(self, s: ScanSession, checked: CheckedCertificate) -> dict[str, Any]:
+    def _expected_subject(self, s: ScanSession) -> str | None:
+        """The subject key whose answer is the scanning user's (a seal, encrypt or decrypt
+        session's; a login expects anyone)."""
+        if s.op == "decrypt":
+            return self.bid(s.bid_id or "").subject_key
+        return s.owner.subject.key if s.owner is not None else None
+
+    def _login(
+        self, s: ScanSession, checked: CheckedCertificate, binding: dict, address: str
+    ) -> dict[str, Any]:
+        # §9: a code read from this computer's own screen or clipboard was shown by a browser
+        # on this computer; a login requested from elsewhere is a relayed code (QRLJacking).
+        if (
+            binding.get("src") in scanproto.LOCAL_SOURCES
+            and self.policy.require_same_address
+            and address != s.requester.address
+        ):
+            log.warning(
+                "login %s refused: code read on screen at %s, requested by %s",
+                s.sid,
+                address,
+                s.requester.address,
+            )
+            raise Refusal(
+                "address_mismatch",
+                "拒绝登录：二维码是在扫码电脑本机的屏幕或剪贴板上读取的，但发起登录的浏览器"
+                f"不在这台电脑上（浏览器地址 {s.requester.address}，扫码客户端地址 {address}）。"
+                "这可能是有人把自己的登录二维码转给了您（二维码劫持），请勿在他人提供的页面上扫码登录。",
+                403,
+            )
         now = self.now()
         token = secrets.token_urlsafe(24)
         login = Login(
@@ -543,7 +696,9 @@ class Platform:
         }
         return {"ok": True, "message": s.message}
 
-    def _decrypt_authorize(self, s: ScanSession, checked: CheckedCertificate) -> dict[str, Any]:
+    def _decrypt_authorize(
+        self, s: ScanSession, checked: CheckedCertificate, signature: bytes
+    ) -> dict[str, Any]:
         bid = self.bid(s.bid_id or "")
         if checked.subject.key != bid.subject_key:
             raise Refusal(
@@ -551,10 +706,11 @@ class Platform:
                 f"扫码证书（{checked.subject.display}）不属于投标人（{bid.subject_name}）",
             )
         bids.envelope_parts(self.envelope(bid.id))  # still a readable envelope
+        s.answer_signature = scanproto.b64(signature)
         s.state = "authorized"
         s.message = f"已授权：{checked.subject.display}，等待内容密钥"
         s.result = {"authorized_by": checked.subject.display}
-        # No wrapped key in the answer (decrypt v2): the client unwraps it from the envelope
+        # No wrapped key in the answer (decrypt data dv 2): the client unwraps it from the envelope
         # it checked, after proving the bid inside is the one it shows.
         return {"ok": True, "message": "已验证签名，请解开内容密钥"}
 
@@ -626,13 +782,13 @@ class Platform:
         self,
         owner: Login,
         *,
-        browser: str | None,
+        requester: Requester,
         name: str,
         pdf: bytes,
         seal: str,
         page: int,
         box: list[float] | None,
-    ) -> ScanSession:
+    ) -> tuple[ScanSession, str]:
         """``box`` None: the page's default place (its bottom-right corner as shown)."""
         if seal not in SEAL_LABEL:
             raise Refusal("bad_request", "印章种类只能是 公章 / 法人章 / 个人签名")
@@ -651,7 +807,7 @@ class Platform:
         name = checked_name
         return self.new_session(
             "seal",
-            browser=browser,
+            requester=requester,
             owner=owner,
             document=pdf,
             document_name=name,
@@ -674,11 +830,11 @@ class Platform:
         self,
         owner: Login,
         *,
-        browser: str | None,
+        requester: Requester,
         name: str,
         content: bytes,
         project: str = "",
-    ) -> ScanSession:
+    ) -> tuple[ScanSession, str]:
         if owner.subject.kind == "personal":
             raise Refusal("certificate_kind", "个人证书不能加密单位的投标文件")
         if not content or len(content) > MAX_BID_BYTES:
@@ -686,7 +842,7 @@ class Platform:
         name = _clean_name(name, "投标文件")
         return self.new_session(
             "encrypt",
-            browser=browser,
+            requester=requester,
             owner=owner,
             bid_name=name,
             bid_content=content,
@@ -702,13 +858,15 @@ class Platform:
             ],
         )
 
-    def start_decrypt(self, owner: Login, *, browser: str | None, bid_id: str) -> ScanSession:
+    def start_decrypt(
+        self, owner: Login, *, requester: Requester, bid_id: str
+    ) -> tuple[ScanSession, str]:
         bid = self.bid(bid_id)
         if bid.subject_key != owner.subject.key:
             raise Refusal("wrong_subject", "只能开启本单位的投标文件", status=403)
         return self.new_session(
             "decrypt",
-            browser=browser,
+            requester=requester,
             owner=owner,
             bid_id=bid.id,
             summary=f"开标解密《{bid.name}》",

@@ -105,6 +105,8 @@ async function poll(sid) {
   let st;
   try { const r = await fetch('/api/scan/' + sid); st = await r.json(); }
   catch (e) { pollTimer = setTimeout(() => poll(sid), 1500); return; }
+  // An expired session is swept soon after its end: a page that slept makes a new code.
+  if (st.code === 'unknown_session') { startScan(lastUrl, lastBody, onDone); return; }
   if (!st.state) { pollTimer = setTimeout(() => poll(sid), 1500); return; }
   render(st);
   if (st.state === 'expired') {

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from mobileca_desktop.crypto import scanproto
 from mobileca_desktop.platform.app import create_app
 from mobileca_desktop.platform.core import Platform
+from mobileca_desktop.platform.requesters import AddressPolicy, ScanPolicy
 from mobileca_desktop.platform.trust import (
     CertificateChecker,
     EngineTrust,
@@ -59,6 +60,15 @@ class PlatformConfig:
     accepted_institutions: frozenset[str] | None = None
     # The institution that issues the platform's own signing certificate (default: the first).
     issuer_institution: str | None = None
+    # 扫码登录 against relayed codes (docs/scan-protocol.md §9): a code the client read from
+    # its own screen or clipboard logs in only a browser at the client's address. Behind a
+    # proxy or NAT: name the proxies whose X-Forwarded-For is believed (addresses or
+    # networks), or relax the rule (the client's warning stays).
+    trusted_proxies: tuple[str, ...] = ()
+    require_same_address: bool = True
+    # Live 扫码登录 sessions (made without a login) per requesting address and in total.
+    max_pending_per_address: int = 8
+    max_pending_total: int = 1000
 
 
 def _load_or_make_key(data_dir: Path) -> ec.EllipticCurvePrivateKey:
@@ -173,6 +183,12 @@ def build(config: PlatformConfig, origin: str) -> Platform:
         name=config.name,
         origin=origin,
         accepted_institutions=config.accepted_institutions,
+        policy=ScanPolicy(
+            require_same_address=config.require_same_address,
+            max_pending_per_address=config.max_pending_per_address,
+            max_pending_total=config.max_pending_total,
+            addresses=AddressPolicy.of(config.trusted_proxies),
+        ),
     )
     return platform
 

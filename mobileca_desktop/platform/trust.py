@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from mobileca_desktop.ca import subject as subjects
 from mobileca_desktop.crypto import oids
 
 _DER = serialization.Encoding.DER
@@ -217,11 +218,17 @@ class Subject:
 
 
 def subject_of(cert: x509.Certificate) -> Subject:
+    """Who ``cert`` speaks for, with the full registered names (a long company name is
+    shortened in the subject and whole in the CA's full-names extension)."""
     name = cert.subject
+    try:
+        full = subjects.full_names(cert)
+    except (ValueError, UnicodeDecodeError):
+        raise Refusal("unknown_subject", "证书主体名称扩展无法读取，本平台不接受") from None
     uscc = _attr(name, NameOID.ORGANIZATION_IDENTIFIER)
-    org = _attr(name, NameOID.ORGANIZATION_NAME)
-    cn = _attr(name, NameOID.COMMON_NAME) or ""
-    agent = _attr(name, NameOID.PSEUDONYM)
+    org = full.get(NameOID.ORGANIZATION_NAME)
+    cn = full.get(NameOID.COMMON_NAME) or ""
+    agent = full.get(NameOID.PSEUDONYM)
     grant = None
     ext = oids.find_extension(cert, oids.GRANT_EXTENSION_OIDS)
     if ext is not None:

@@ -417,6 +417,10 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     def list_applications(session: Sess):
         return ok(engine.list_applications(session))
 
+    @app.get(f"{API}/agents", operation_id="ca.application_agents", responses=_list(AgentDetails))
+    def application_agents(session: Sess):
+        return ok(engine.application_agents(session))
+
     @app.get(f"{API}/applications/{{app_id}}", operation_id="ca.get_application", responses=app_one)
     def get_application(session: Sess, app_id: AppId):
         return ok(engine.get_application(session, app_id))

@@ -11,6 +11,8 @@ import json
 import logging
 import os
 import secrets
+import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -182,15 +184,19 @@ def make_tls(engine: CAEngine, institution_id: str, host: str) -> TlsFiles:
     password = secrets.token_urlsafe(24)
     keyfile = folder / "server.key"
     certfile = folder / "server.crt"
-    keyfile.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password.encode()),
+    try:
+        keyfile.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.BestAvailableEncryption(password.encode()),
+            )
         )
-    )
-    keyfile.chmod(0o600)
-    certfile.write_text(pem + chain[0].public_bytes(serialization.Encoding.PEM).decode())
+        keyfile.chmod(0o600)
+        certfile.write_text(pem + chain[0].public_bytes(serialization.Encoding.PEM).decode())
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     root = chain[-1]
     return TlsFiles(
         certfile=certfile,
@@ -235,8 +241,8 @@ def prepared(settings: ServeSettings, *, tls: bool, host: str) -> Iterator[tuple
                 "ssl_keyfile_password": tls_files.password,
             }
             lines.append(
-                f"TLS: server certificate from {inst}; pin the root with --ca-root "
-                f"(GET /ca/tls-root.crt) or its SHA-256 fingerprint:"
+                f"TLS: server certificate from {inst}; clients pin its root with "
+                f"--ca-root-sha256 and this fingerprint (the root itself: GET /ca/tls-root.crt):"
             )
             lines.append(f"  root SHA-256 {colon_hex(tls_files.root_fingerprint)}")
         for i in institutions:
@@ -253,15 +259,20 @@ def prepared(settings: ServeSettings, *, tls: bool, host: str) -> Iterator[tuple
         else:
             lines.append("demo endpoints (inbox, clock) are off; start with --demo for training")
         lines.append(f"started {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
+    except BaseException:
+        _remove_tls_files(tls_files)
+        raise
     finally:
         engine.close()
     try:
         yield ssl_options, lines
     finally:
-        if tls_files is not None:
-            for p in (tls_files.keyfile, tls_files.certfile):
-                p.unlink(missing_ok=True)
-            tls_files.folder.rmdir()
+        _remove_tls_files(tls_files)
+
+
+def _remove_tls_files(tls_files: TlsFiles | None) -> None:
+    if tls_files is not None:
+        shutil.rmtree(tls_files.folder, ignore_errors=True)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -280,10 +291,27 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Terminated(Exception):
+    """SIGTERM reached the serving process."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
 def run(settings: ServeSettings, *, host: str, port: int, tls: bool, workers: int) -> None:
-    """Blocks until the server stops (Ctrl-C or SIGTERM)."""
+    """Blocks until the server stops (Ctrl-C or SIGTERM), then removes the TLS key folder.
+
+    uvicorn shuts down gracefully on SIGTERM and then raises the signal again with the
+    handler it found installed; with the default one the process died there, before the
+    ``prepared`` block could delete the key. Our handler turns it into an exception that
+    unwinds through that block instead (also when SIGTERM comes before uvicorn starts).
+    """
     from uvicorn.supervisors import Multiprocess
 
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
     sock = listen_socket(host, port)
     try:
         with prepared(settings, tls=tls, host=host) as (ssl_options, lines):
@@ -310,7 +338,9 @@ def run(settings: ServeSettings, *, host: str, port: int, tls: bool, workers: in
             else:
                 config.load_app()
                 uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Terminated):
         pass
     finally:
         sock.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,13 +1,13 @@
-"""扫码解密 opens only the bid it shows (``docs/scan-protocol.md`` §3-4, decrypt data v2).
+"""扫码解密 opens only the bid it shows (``docs/scan-protocol.md`` §3-4, decrypt data ``dv`` 2).
 
 The platform's operation data describes the bid (name, SHA-256, project, bidder, when it was
 sealed) and points to its envelope (the CMS EnvelopedData stored at 扫码加密). ``describe``
-turns that description into the rows the confirm page shows; ``fetch`` checks the envelope
+turns that description into the rows the confirm page shows; ``check_envelope`` checks the envelope
 the client downloads is the one described. After the password, ``open_bid`` decrypts the
 envelope with this device's escrowed encryption key, reads the signed record inside, and
 returns the content key only if the record is whole, signed by this certificate's own
 subject at 扫码加密, and is exactly the bid shown. A platform that sends only a wrapped key
-(decrypt data v1) gets nothing unwrapped.
+(decrypt data without ``dv``) gets nothing unwrapped.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import BidRefused, NoDecryptionKey
 from mobileca_desktop.keystore.keys import UnlockedKeys
 
-DATA_VERSION = 2
+DATA_VERSION = 2  # the decrypt data's own version, field "dv" (docs/scan-protocol.md §3)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -63,7 +63,7 @@ def sealed_text(t: int) -> str:
 def describe(data: dict[str, Any]) -> ShownBid:
     """The bid the operation data describes. Refuses decrypt data of version 1 (a bare
     wrapped key, nothing to check it against) and incomplete descriptions."""
-    if data.get("v") != DATA_VERSION:
+    if data.get("dv") != DATA_VERSION:
         raise _refuse("the platform sent no bid envelope, only a key to unwrap")
     bid = data.get("bid")
     try:

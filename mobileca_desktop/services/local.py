@@ -51,6 +51,9 @@ class LocalCAService(CAService):
     def list_applications(self, session):
         return self.engine.list_applications(session)
 
+    def application_agents(self, session):
+        return self.engine.application_agents(session)
+
     def set_method(self, session, app_id, method):
         return self.engine.set_method(session, app_id, method)
 

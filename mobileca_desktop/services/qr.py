@@ -7,7 +7,15 @@ Qt-side sources (screen region, clipboard) convert their images and hand them to
 
 Decoders (measured in ``bench/qr_decode.py``, see docs/benchmarks.md):
 
-- ``zxing`` (zxing-cpp, the default): finds the most codes and is the fastest.
+- ``cascade`` (the default, ``CascadeDecoder``): zxing-cpp at full resolution (its own
+  pyramid finds large codes; small codes in a large screenshot are never shrunk away); where
+  that finds nothing, two more binarizers and a sharpened, enlarged copy; where still nothing
+  was found, OpenCV's WeChat CNN decoder (``wechat``), on tiles of a large picture. The
+  WeChat stage needs the contrib OpenCV module and the model files of ``qr_models``; its
+  models load the first time the stage runs (on the scanning thread), never at start-up.
+  Without them the cascade runs its zxing-cpp stages alone.
+- ``zxing`` (zxing-cpp alone, one pass).
+- ``wechat`` (OpenCV's WeChat CNN decoder alone).
 - ``zbar`` (pyzbar + the libzbar0 system library, optional). pyzbar's own ``decode`` raises
   ``ValueError`` on structured-append codes (zbar reports their orientation as "unknown") and
   reads only the first channel of a colour image, so this module drives zbar through
@@ -20,7 +28,10 @@ has its top-left corner at the image's top-right).
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
@@ -43,7 +54,7 @@ from mobileca_desktop.domain.errors import (
 Corner = tuple[int, int]
 Corners = tuple[Corner, Corner, Corner, Corner]
 
-DEFAULT_DECODER = "zxing"
+DEFAULT_DECODER = "cascade"
 # Pictures larger than this are refused before they are decoded (a PNG of a few KB can
 # declare 50,000 × 50,000 pixels).
 MAX_IMAGE_PIXELS = 80_000_000
@@ -101,10 +112,6 @@ class QrDecoder(ABC):
     def decode(self, image: np.ndarray) -> list[DecodedCode]:
         """Every readable code in ``image`` (uint8 gray, BGR or BGRA); ``[]`` if none."""
 
-    def quick(self) -> QrDecoder:
-        """A cheaper variant for the pipeline's second pass (itself if there is none)."""
-        return self
-
 
 def _round(x: float) -> int:
     return round(float(x))
@@ -115,16 +122,19 @@ class ZxingDecoder(QrDecoder):
 
     name = "zxing"
 
-    def __init__(self, *, try_invert: bool = True, try_downscale: bool = True) -> None:
+    def __init__(
+        self, *, try_invert: bool = True, try_downscale: bool = True, binarizer: str = ""
+    ) -> None:
         import zxingcpp
 
         self._zx = zxingcpp
         self._formats = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode,RMQRCode")
-        self._options = {"try_invert": try_invert, "try_downscale": try_downscale}
-
-    def quick(self) -> QrDecoder:
-        """Without the light-on-dark and shrunk retries: a third cheaper on an empty frame."""
-        return ZxingDecoder(try_invert=False, try_downscale=False)
+        self._options: dict[str, object] = {
+            "try_invert": try_invert,
+            "try_downscale": try_downscale,
+        }
+        if binarizer:  # "GlobalHistogram", "FixedThreshold" (default: LocalAverage)
+            self._options["binarizer"] = getattr(zxingcpp.Binarizer, binarizer)
 
     def decode(self, image: np.ndarray) -> list[DecodedCode]:
         gray = to_gray(image)
@@ -207,9 +217,215 @@ class ZbarDecoder(QrDecoder):
             w.zbar_image_scanner_destroy(scanner)
 
 
-_DECODERS: dict[str, type[QrDecoder]] = {"zxing": ZxingDecoder, "zbar": ZbarDecoder}
+def _moved(codes: list[DecodedCode], scale: float, dx: int, dy: int) -> list[DecodedCode]:
+    """Corners of codes found in a picture scaled by ``scale`` at ``(dx, dy)`` of the frame,
+    in the frame's pixels."""
+    if scale == 1.0 and dx == 0 and dy == 0:
+        return codes
+    return [
+        DecodedCode(
+            c.text,
+            tuple((round(x / scale) + dx, round(y / scale) + dy) for x, y in c.corners),  # type: ignore[arg-type]
+            c.format,
+        )
+        for c in codes
+    ]
+
+
+def tiles(width: int, height: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping ``size`` × ``size`` tiles ``(x0, y0, x1, y1)`` covering the picture (a code
+    up to ``overlap`` pixels wide lies whole in at least one of them)."""
+
+    def starts(length: int) -> list[int]:
+        if length <= size:
+            return [0]
+        step = size - overlap
+        n = math.ceil((length - size) / step) + 1
+        return [round(i * (length - size) / (n - 1)) for i in range(n)]
+
+    return [
+        (x, y, min(width, x + size), min(height, y + size))
+        for y in starts(height)
+        for x in starts(width)
+    ]
+
+
+class WeChatDecoder(QrDecoder):
+    """OpenCV's WeChat decoder: a CNN finds the codes, a second one enlarges small ones,
+    its own zxing port reads them. Needs ``opencv-contrib-python-headless`` 4.x and the four
+    model files (``qr_models``); raises ``ImportError`` / ``FileNotFoundError`` otherwise.
+
+    A payload that is not UTF-8 makes the binding raise ``UnicodeDecodeError``: such a frame
+    gives ``[]`` here (the cascade keeps zxing-cpp's results). One network is not safe to run
+    from two threads at once; calls are serialised."""
+
+    name = "wechat"
+
+    def __init__(self, folder: PathLike[str] | str | None = None) -> None:
+        from mobileca_desktop.services import qr_models
+
+        factory = getattr(cv2, "wechat_qrcode_WeChatQRCode", None)
+        if factory is None:
+            raise ImportError(
+                f"OpenCV {cv2.__version__} has no wechat_qrcode module "
+                "(install opencv-contrib-python-headless 4.x)"
+            )
+        if folder is None:
+            found, why = qr_models.find_models()
+            if found is None:
+                raise FileNotFoundError(f"the WeChat QR model files are missing: {why}")
+            folder = found
+        self.models = Path(folder)
+        self._net = factory(*qr_models.model_paths(self.models))
+        # OpenCV's DNN would spread the CNN over every core; on a 2-core PC that starves the
+        # GUI thread while scanning. One core less than the machine has, at least one.
+        if cv2.getNumThreads() > 1:
+            cv2.setNumThreads(max(1, (os.cpu_count() or 2) - 1))
+        self._lock = threading.Lock()
+
+    def decode(self, image: np.ndarray) -> list[DecodedCode]:
+        gray = to_gray(image)
+        with self._lock:
+            try:
+                texts, points = self._net.detectAndDecode(gray)
+            except UnicodeDecodeError:
+                return []
+        codes = []
+        for text, pts in zip(texts, points, strict=False):
+            if not text:
+                continue
+            # The binding gives the corners top-left, top-right, bottom-right, bottom-left.
+            corners = tuple((_round(x), _round(y)) for x, y in np.asarray(pts).reshape(-1, 2)[:4])
+            codes.append(DecodedCode(text, corners, "QRCode"))  # type: ignore[arg-type]
+        return codes
+
+
+class CascadeDecoder(QrDecoder):
+    """zxing-cpp first, more where it finds nothing (see the module docstring).
+
+    Stages, each only when the ones before found nothing:
+
+    1. ``zxing``: zxing-cpp on the picture at full resolution (plus its own pyramid of
+       smaller copies for large codes).
+    2. ``binarizers``: zxing-cpp with the GlobalHistogram and the FixedThreshold binarizer.
+    3. ``upscale``: a sharpened copy, enlarged 2× up to ``upscale_max_side`` / 2 and 1.5×
+       up to ``upscale_max_side`` pixels (larger pictures skip it).
+    4. ``wechat``: OpenCV's WeChat CNN decoder, on overlapping tiles of ``tile`` pixels
+       when the picture is larger (the CNN sees a shrunk copy of what it is given).
+
+    ``last_stage`` names the stage that found the last picture's codes (None: nothing).
+    ``fallback=False`` leaves stage 4 out; ``models`` is the model folder (default: found
+    by ``qr_models.find_models``)."""
+
+    name = "cascade"
+
+    def __init__(
+        self,
+        *,
+        fallback: bool = True,
+        models: PathLike[str] | str | None = None,
+        upscale_max_side: int = 1400,
+        tile: int = 1280,
+    ) -> None:
+        self.first = ZxingDecoder()
+        self.binarizers = [
+            ZxingDecoder(try_invert=False, binarizer="GlobalHistogram"),
+            ZxingDecoder(try_invert=False, binarizer="FixedThreshold"),
+        ]
+        self.plain = ZxingDecoder(try_invert=False, try_downscale=False)
+        self.fallback = fallback
+        self.models = models
+        self.upscale_max_side = int(upscale_max_side)
+        self.tile = int(tile)
+        self.last_stage: str | None = None
+        self._wechat: WeChatDecoder | None = None
+        self._wechat_error: str | None = None
+        self._wechat_lock = threading.Lock()
+
+    def wechat(self) -> WeChatDecoder | None:
+        """The fallback decoder, loaded on first use (None when it cannot be)."""
+        if not self.fallback:
+            return None
+        with self._wechat_lock:
+            if self._wechat is None and self._wechat_error is None:
+                try:
+                    self._wechat = WeChatDecoder(self.models)
+                except Exception as exc:  # no contrib module, no model files, a bad file
+                    self._wechat_error = f"{type(exc).__name__}: {exc}"
+            return self._wechat
+
+    @property
+    def wechat_error(self) -> str | None:
+        """Why the fallback is not available (after ``wechat()`` was tried), else None."""
+        return self._wechat_error
+
+    def stages(self) -> list[str]:
+        """The stages this decoder runs (``wechat`` only when it loads)."""
+        names = ["zxing", "binarizers", "upscale"]
+        return [*names, "wechat"] if self.wechat() is not None else names
+
+    def decode(self, image: np.ndarray) -> list[DecodedCode]:
+        gray = to_gray(image)
+        self.last_stage = None
+        for stage, run in (
+            ("zxing", self._zxing),
+            ("binarizers", self._binarizers),
+            ("upscale", self._upscale),
+            ("wechat", self._fallback),
+        ):
+            codes = run(gray)
+            if codes:
+                self.last_stage = stage
+                return codes
+        return []
+
+    def decode_plain(self, image: np.ndarray) -> list[DecodedCode]:
+        """Stages 1–3 only (what the cascade costs without its fallback)."""
+        gray = to_gray(image)
+        return self._zxing(gray) or self._binarizers(gray) or self._upscale(gray)
+
+    def _zxing(self, gray: np.ndarray) -> list[DecodedCode]:
+        return self.first.decode(gray)
+
+    def _binarizers(self, gray: np.ndarray) -> list[DecodedCode]:
+        for decoder in self.binarizers:
+            codes = decoder.decode(gray)
+            if codes:
+                return codes
+        return []
+
+    def _upscale(self, gray: np.ndarray) -> list[DecodedCode]:
+        side = max(gray.shape)
+        if side > self.upscale_max_side:
+            return []
+        up = 2.0 if side * 2 <= self.upscale_max_side else 1.5
+        return _moved(self.plain.decode(sharpened(gray, up)), up, 0, 0)
+
+    def _fallback(self, gray: np.ndarray) -> list[DecodedCode]:
+        wechat = self.wechat()
+        if wechat is None:
+            return []
+        height, width = gray.shape
+        if max(height, width) <= self.tile * 1.25:
+            return wechat.decode(gray)
+        found: dict[str, DecodedCode] = {}
+        for x0, y0, x1, y1 in tiles(width, height, self.tile, self.tile // 4):
+            for code in _moved(wechat.decode(gray[y0:y1, x0:x1]), 1.0, x0, y0):
+                found.setdefault(code.text, code)
+        return list(found.values())
+
+
+_DECODERS: dict[str, type[QrDecoder]] = {
+    "cascade": CascadeDecoder,
+    "zxing": ZxingDecoder,
+    "wechat": WeChatDecoder,
+    "zbar": ZbarDecoder,
+}
 _FIXES = {
+    "cascade": "pip install zxing-cpp",
     "zxing": "pip install zxing-cpp",
+    "wechat": "install opencv-contrib-python-headless 4.x (not together with "
+    "opencv-python-headless) and fetch the models: python -m mobileca_desktop.services.qr_models",
     "zbar": "pip install pyzbar, and install the zbar library (Debian/Ubuntu: apt-get "
     "install libzbar0)",
 }
@@ -304,8 +520,7 @@ def _read_with_pillow(path: Path) -> np.ndarray | None:
 
 def sharpened(gray: np.ndarray, upscale: float = 1.0) -> np.ndarray:
     """An unsharp-masked copy (strength 0.8, σ 1.5 px), enlarged by ``upscale`` first: what
-    the pipeline's second pass decodes when a frame's first pass found nothing (blurred
-    small modules, measured in bench/qr_decode.py)."""
+    the cascade's upscale stage decodes (blurred small modules)."""
     if upscale != 1.0:
         gray = cv2.resize(gray, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_LINEAR)
     blurred = cv2.GaussianBlur(gray, (0, 0), 1.5)
@@ -314,31 +529,19 @@ def sharpened(gray: np.ndarray, upscale: float = 1.0) -> np.ndarray:
 
 class ScanPipeline:
     """What the live scanner and ``mobileca decode`` run on each frame: crop to the scan box,
-    shrink large frames, decode, and map the corners back to the full frame's pixels.
+    decode the crop at full resolution, and map the corners back to the full frame's pixels.
 
     ``region`` is the scan box as fractions ``(x, y, w, h)`` of the frame (None: the whole
-    frame). A crop or a frame whose longer side exceeds ``max_side`` is shrunk to it first;
-    with ``retry_full_size`` a shrunk frame in which nothing was found is decoded again at
-    full size (for still photos; the live scanner leaves it off to keep frames cheap).
-
-    With ``enhance`` (the default), a picture of at most ``enhance_max_side`` pixels (a scan
-    box, a 640×480 webcam frame) in which the first pass found nothing is decoded once more,
-    sharpened, by the decoder's ``quick()`` variant, and enlarged 1.5× first when its longer
-    side is at most ``enhance_upscale_below`` pixels: this reads blurred codes with small
-    modules that the decoder alone misses, for about two thirds of a decode more per empty
-    frame. Whole 720p frames skip it by default to stay within 10 ms a frame; still photos
-    (``mobileca decode``) raise the limit. Figures in docs/benchmarks.md."""
+    frame). Nothing is shrunk first: a whole screen of 1800 × 1100 or a 12-megapixel photo is
+    decoded at its own size (the default decoder, ``CascadeDecoder``, adds its own pyramid
+    and tiles), because a shrunk copy loses codes with small modules. Figures in
+    docs/benchmarks.md."""
 
     def __init__(
         self,
         decoder: QrDecoder | None = None,
         *,
         region: tuple[float, float, float, float] | None = None,
-        max_side: int = 1280,
-        retry_full_size: bool = False,
-        enhance: bool = True,
-        enhance_max_side: int = 1024,
-        enhance_upscale_below: int = 640,
     ) -> None:
         if region is not None:
             x, y, w, h = (float(v) for v in region)
@@ -348,16 +551,8 @@ class ScanPipeline:
                     reason=f"the scan box {region} must lie inside the frame (fractions 0..1)",
                 )
             region = (x, y, w, h)
-        if max_side < 64:
-            raise InvalidInput(field="max_side", reason="at least 64 pixels")
         self.decoder = decoder or get_decoder()
-        self._second = self.decoder.quick()
         self.region = region
-        self.max_side = int(max_side)
-        self.retry_full_size = retry_full_size
-        self.enhance = enhance
-        self.enhance_max_side = int(enhance_max_side)
-        self.enhance_upscale_below = int(enhance_upscale_below)
 
     def crop_box(self, width: int, height: int) -> tuple[int, int, int, int]:
         """The scan box in pixels ``(x0, y0, x1, y1)`` of a ``width`` × ``height`` frame."""
@@ -368,42 +563,11 @@ class ScanPipeline:
         x1, y1 = min(width, round((x + w) * width)), min(height, round((y + h) * height))
         return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
 
-    def _passes(self, picture: np.ndarray) -> tuple[list[DecodedCode], float]:
-        """Codes in ``picture`` and the factor by which their corners must be divided."""
-        codes = self.decoder.decode(picture)
-        if codes or not self.enhance or max(picture.shape) > self.enhance_max_side:
-            return codes, 1.0
-        up = 1.5 if max(picture.shape) <= self.enhance_upscale_below else 1.0
-        return self._second.decode(sharpened(picture, up)), up
-
     def decode(self, frame: np.ndarray) -> list[DecodedCode]:
         gray = to_gray(frame)
         height, width = gray.shape
         x0, y0, x1, y1 = self.crop_box(width, height)
-        crop = gray[y0:y1, x0:x1]
-        ch, cw = crop.shape
-        sx = sy = 1.0
-        if max(ch, cw) > self.max_side:
-            scale = self.max_side / max(ch, cw)
-            size = (max(1, round(cw * scale)), max(1, round(ch * scale)))
-            codes, up = self._passes(cv2.resize(crop, size, interpolation=cv2.INTER_AREA))
-            sx, sy = cw / size[0] / up, ch / size[1] / up
-            if not codes and self.retry_full_size:
-                codes, up = self._passes(crop)
-                sx = sy = 1.0 / up
-        else:
-            codes, up = self._passes(crop)
-            sx = sy = 1.0 / up
-        if x0 == 0 and y0 == 0 and sx == 1.0 and sy == 1.0:
-            return codes
-        return [
-            DecodedCode(
-                c.text,
-                tuple((round(px * sx) + x0, round(py * sy) + y0) for px, py in c.corners),  # type: ignore[arg-type]
-                c.format,
-            )
-            for c in codes
-        ]
+        return _moved(self.decoder.decode(gray[y0:y1, x0:x1]), 1.0, x0, y0)
 
 
 class ConsistentFrames:

@@ -9,10 +9,11 @@ errors as the local ones.
 - Retries: only where a repeat cannot do anything twice: reads (GET), OCSP, and writes
   that carry an idempotency key (create_application, submit, renew, activate). Any request
   is retried when the connection could not even be opened (nothing was sent).
-- TLS: verification is never turned off. ``ca_root`` (the CA root's PEM, ``--ca-root``)
-  is the only trust anchor; or ``root_fingerprint`` (the SHA-256 the server prints at
-  start-up) pins the root, which is then fetched once from ``/ca/tls-root.crt`` and
-  accepted only if its fingerprint matches. Plain ``http://`` is for loopback servers.
+- TLS: verification is never turned off. ``ca_root`` (the CA root's PEM) is the only
+  trust anchor; or ``root_fingerprint`` (the SHA-256 the server prints at start-up, the
+  client's ``--ca-root-sha256``) pins the root, which is then fetched once from
+  ``/ca/tls-root.crt`` and accepted only if its fingerprint matches. Plain ``http://`` is
+  for loopback servers.
 """
 
 from __future__ import annotations
@@ -244,6 +245,9 @@ class RemoteCAService(CAService):
 
     def list_applications(self, session):
         return self.http.json("GET", f"{API}/applications", list[ApplicationInfo], session=session)
+
+    def application_agents(self, session) -> list[AgentDetails]:
+        return self.http.json("GET", f"{API}/agents", list[AgentDetails], session=session)
 
     def _app(self, method: str, session, app_id, tail: str, body: Any = None, **kw):
         return self.http.json(

@@ -44,16 +44,18 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import bidopen, ltv, pdfseal
+from mobileca_desktop.services import bidopen, ltv, pdfseal, useragent
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
     CertificateChoice,
+    Requester,
     ScanOperation,
     ScanOutcome,
     ScanPrompt,
     ScanRequest,
     ScanService,
+    ScanSource,
 )
 
 log = logging.getLogger(__name__)
@@ -223,12 +225,18 @@ def trust_platform(path: Path, platform: TrustedPlatform) -> None:
 
 class NonceStore:
     """The nonces this device has answered, kept until their ``exp`` (+ tolerance) has
-    passed; a JSON file in the device folder, replaced atomically on every change."""
+    passed; a JSON file in the device folder, replaced atomically on every change. Every
+    read and read-modify-write holds the device profile's cross-process lock (the folder's
+    ``locking.folder_lock``), so two windows on one profile cannot both spend one nonce."""
 
     def __init__(self, path: Path, tolerance: int = sp.IAT_TOLERANCE) -> None:
         self.path = Path(path)
         self.tolerance = tolerance
-        self._lock = threading.Lock()
+
+    def _locked(self):
+        from mobileca_desktop.locking import folder_lock
+
+        return folder_lock(self.path.parent).hold()
 
     @staticmethod
     def _key(platform_id: str, nonce: str) -> str:
@@ -243,7 +251,7 @@ class NonceStore:
             # The platform refuses a reused nonce as well, and every nonce here lives for
             # at most ~150 s: a damaged file is set aside rather than block 扫一扫 for good.
             log.warning("the scan nonce store %s is damaged; starting a new one", self.path)
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # under the lock: no writer meets the move
                 self.path.replace(self.path.with_suffix(".damaged"))
             return {}
         if not isinstance(data, dict):
@@ -255,13 +263,18 @@ class NonceStore:
         }
 
     def seen(self, platform_id: str, nonce: str) -> bool:
-        with self._lock:
+        if not self.path.parent.is_dir():
+            return False
+        with self._locked():
             return self._key(platform_id, nonce) in self._load()
 
     def spend(self, platform_id: str, nonce: str, expires_at: int, now: float) -> None:
-        """Records the nonce (and drops the expired ones) before anything is posted."""
-        with self._lock:
+        """Records the nonce (and drops the expired ones) before anything is posted; a nonce
+        already spent, by this or another process, is ``ScanRefused(replayed)``."""
+        with self._locked():
             entries = {k: exp for k, exp in self._load().items() if exp + self.tolerance >= now}
+            if self._key(platform_id, nonce) in entries:
+                raise _refuse("replayed", "this code was already used on this device")
             entries[self._key(platform_id, nonce)] = int(expires_at)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(self.path, json.dumps(entries, sort_keys=True).encode("ascii"))
@@ -274,6 +287,7 @@ class NonceStore:
 class _Prepared:
     payload: sp.Payload
     platform: TrustedPlatform
+    source: ScanSource = ScanSource.SCREEN
     digest: str = ""
     data: dict[str, Any] | None = None
     choices: tuple[CertificateChoice, ...] = ()
@@ -316,7 +330,8 @@ class PlatformScanService(ScanService):
 
     # --- read: §2 -------------------------------------------------------------------------
 
-    def read(self, text: str) -> ScanRequest:
+    def read(self, text: str, source: ScanSource = ScanSource.SCREEN) -> ScanRequest:
+        source = ScanSource(source)
         payload, signed, signature = sp.parse(text)  # 1. ScanPayloadInvalid
         platform = self.platforms.get(payload.platform_id)
         if platform is None:  # 2.
@@ -339,8 +354,8 @@ class PlatformScanService(ScanService):
             raise _refuse("replayed", "this code was already used on this device")
         with self._lock:
             self._forget_expired(now)
-            self._read[payload.nonce] = _Prepared(payload, platform)
-        return self._request(payload, platform)
+            self._read[payload.nonce] = _Prepared(payload, platform, source)
+        return self._request(payload, platform, source)
 
     @staticmethod
     def _check_time(payload: sp.Payload, now: float) -> None:
@@ -354,7 +369,7 @@ class PlatformScanService(ScanService):
             del self._read[nonce]
 
     @staticmethod
-    def _request(payload: sp.Payload, platform: TrustedPlatform) -> ScanRequest:
+    def _request(payload: sp.Payload, platform: TrustedPlatform, source: ScanSource) -> ScanRequest:
         return ScanRequest(
             version=payload.version,
             operation=ScanOperation(payload.operation),
@@ -365,6 +380,7 @@ class PlatformScanService(ScanService):
             callback_url=payload.callback_url,
             nonce=payload.nonce,
             expires_at=dt.datetime.fromtimestamp(payload.expires_at, dt.UTC),
+            source=source,
         )
 
     def _state(self, request: ScanRequest) -> _Prepared:
@@ -372,7 +388,7 @@ class PlatformScanService(ScanService):
         again for time and reuse."""
         with self._lock:
             state = self._read.get(request.nonce)
-        if state is None or self._request(state.payload, state.platform) != request:
+        if state is None or self._request(state.payload, state.platform, state.source) != request:
             raise IllegalState(action="use a scan request", state="not read by this service")
         self._check_time(state.payload, self.clock())
         if self.nonces.seen(state.payload.platform_id, state.payload.nonce):
@@ -388,11 +404,11 @@ class PlatformScanService(ScanService):
         body = self._get(payload.data_url, DATA_LIMIT)
         state.digest = sp.data_digest(body)
         data = _json_object(body, payload.data_url)
-        versions = (1, bidopen.DATA_VERSION) if op is ScanOperation.DECRYPT else (1,)
-        if data.get("v") not in versions or data.get("op") != payload.operation:
+        if data.get("v") != payload.version or data.get("op") != payload.operation:
             raise _unavailable(payload.data_url, "the operation data is for another operation")
         if data.get("s") != payload.session_ref:
             raise _unavailable(payload.data_url, "the operation data is for another session")
+        requester = _requester(data, payload) if payload.version >= 2 else None
         state.data = data
         subject = _subject(data, payload.data_url)
         summary = _short(data.get("summary"), 200) or request.platform_name
@@ -421,6 +437,7 @@ class PlatformScanService(ScanService):
             seal_box=state.placement.box if state.placement else None,
             certificates=state.choices,
             data_digest=state.digest,
+            requester=requester,
         )
 
     def _fetch_document(self, state: _Prepared, data: dict[str, Any]) -> None:
@@ -572,10 +589,10 @@ class PlatformScanService(ScanService):
             enc_pem = detail.encryption_cert_pem
             _check_encryption_certificate(enc_pem)
         with self.keys.unlock(certificate_id, password) as unlocked:
-            binding = sp.binding_dict(payload, state.digest, int(self.clock()))
+            binding = sp.binding_dict(payload, state.digest, int(self.clock()), state.source.value)
             signature = unlocked.sign(sp.binding_bytes(binding))
             body: dict[str, Any] = {
-                "v": sp.VERSION,
+                "v": payload.version,
                 "s": payload.session_ref,
                 "n": payload.nonce,
                 "binding": binding,
@@ -735,6 +752,39 @@ def _details(value: Any, url: str) -> tuple[tuple[str, str], ...]:
             raise _unavailable(url, "details must be a list of pairs")
         rows.append((_short(row[0], 40), _short(row[1], 300)))
     return tuple(rows)
+
+
+def _requester(data: dict[str, Any], payload: sp.Payload) -> Requester:
+    """Who asked (version 2's ``requester``): required, checked for shape, shown as text."""
+    raw = data.get("requester")
+    url = payload.data_url
+    if not isinstance(raw, dict):
+        raise _unavailable(url, "the operation data does not say who asked (requester)")
+    address, client, at = raw.get("address"), raw.get("client_address"), raw.get("at")
+    same = raw.get("same_address")
+    if not (
+        isinstance(address, str)
+        and address
+        and isinstance(client, str)
+        and isinstance(raw.get("user_agent"), str)
+        and isinstance(at, int)
+        and not isinstance(at, bool)
+        and 0 <= at < 2**40
+        and isinstance(same, bool)
+    ):
+        raise _unavailable(url, "the requester's address, User-Agent, time or flag")
+    user_agent = _short(raw["user_agent"], 300)
+    browser, system = useragent.describe(user_agent)
+    return Requester(
+        address=_short(address, 64),
+        user_agent=user_agent,
+        browser=browser,
+        system=system,
+        at=dt.datetime.fromtimestamp(at, dt.UTC),
+        client_address=_short(client, 64),
+        # Shown as the platform says, and never "same" when the two texts differ.
+        same_address=same and address == client,
+    )
 
 
 def _subject(data: dict[str, Any], url: str) -> dict[str, str]:

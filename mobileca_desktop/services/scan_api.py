@@ -27,6 +27,22 @@ class ScanOperation(StrEnum):
     DECRYPT = "decrypt"  # 扫码解密 (开标)
 
 
+class ScanSource(StrEnum):
+    """Where the code was read. A code on this computer's own screen or clipboard was shown
+    by a browser on this computer, so the platform may insist that the browser that asked is
+    at the client's address (docs/scan-protocol.md §9); a camera or an image file may show
+    another device's screen."""
+
+    SCREEN = "screen"  # 屏幕区域
+    CLIPBOARD = "clipboard"  # 粘贴 / 拖放
+    CAMERA = "camera"
+    FILE = "file"  # 选择图片文件
+
+    @property
+    def local(self) -> bool:
+        return self in (ScanSource.SCREEN, ScanSource.CLIPBOARD)
+
+
 @dataclass(frozen=True)
 class ScanRequest:
     """A payload whose signature, platform, origin, expiry and nonce have been checked."""
@@ -40,6 +56,22 @@ class ScanRequest:
     callback_url: str
     nonce: str
     expires_at: dt.datetime
+    source: ScanSource = ScanSource.SCREEN  # where the code was read
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked the platform for this request (protocol version 2): the browser's address,
+    its browser and system in plain words (empty when the User-Agent says nothing known),
+    when, and whether the address from which this client fetched the data is the same."""
+
+    address: str
+    user_agent: str
+    browser: str
+    system: str
+    at: dt.datetime
+    client_address: str
+    same_address: bool
 
 
 @dataclass(frozen=True)
@@ -70,6 +102,7 @@ class ScanPrompt:
     seal_box: Box | None = None
     certificates: tuple[CertificateChoice, ...] = ()
     data_digest: str = ""  # hex SHA-256 of the operation data the signature will bind
+    requester: Requester | None = None  # None: a version-1 platform does not say
 
 
 @dataclass(frozen=True)
@@ -85,10 +118,11 @@ class ScanService(ABC):
     """扫一扫 for one device (its keystore) and one logged-in account."""
 
     @abstractmethod
-    def read(self, text: str) -> ScanRequest:
-        """Parse and check a QR code's text. Raises ``ScanPayloadInvalid`` (not a platform
-        code) or ``ScanRefused`` (unsigned, badly signed, unknown platform, expired, nonce
-        already used, URL off the signed origin, ...). Signs nothing."""
+    def read(self, text: str, source: ScanSource = ScanSource.SCREEN) -> ScanRequest:
+        """Parse and check a QR code's text, read from ``source`` (signed into the answer;
+        the strict default suits a caller that does not know). Raises ``ScanPayloadInvalid``
+        (not a platform code) or ``ScanRefused`` (unsigned, badly signed, unknown platform,
+        expired, nonce already used, URL off the signed origin, ...). Signs nothing."""
 
     @abstractmethod
     def prepare(self, session: Session, request: ScanRequest) -> ScanPrompt:

@@ -210,6 +210,18 @@ class ApplicationWizard:
         return path.index(self.step) + 1, len(path)
 
     @property
+    def path_known(self) -> bool:
+        """Whether the number of steps is settled: a company's path depends on the handler
+        role (an agent adds 经办人信息 and 授权码), chosen on the HANDLER page."""
+        return self.data.kind is CertKind.PERSONAL or self.data.handler is not None
+
+    @property
+    def total_range(self) -> tuple[int, int]:
+        """The fewest and the most steps this application can have, whatever is chosen."""
+        lengths = [len(path_for(self.data.kind, h)) for h in (Handler.LEGAL_PERSON, Handler.AGENT)]
+        return min(lengths), max(lengths)
+
+    @property
     def can_go_back(self) -> bool:
         return self.step not in (Step.INSTITUTION, Step.SUBMITTED)
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from mobileca_desktop.domain.errors import (
     AlreadyActivated,
@@ -36,6 +36,7 @@ from mobileca_desktop.views.format import spaced_serial, text_of
 from mobileca_desktop.views.icons import pixmap
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.password_pages import NewPasswordFields
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -69,13 +70,13 @@ class ActivationPage(Page):
 
         # --- what this is ---
         intro = Card(spacing=8)
-        self.subject = QLabel()
+        self.subject = PlainLabel()
         self.subject.setObjectName("activationSubject")
         self.subject.setStyleSheet("font-size: 16px; font-weight: 600;")
         self.subject.setWordWrap(True)
-        self.kind = set_role(QLabel(), "muted")
+        self.kind = set_role(PlainLabel(), "muted")
         self.kind.setObjectName("activationKind")
-        explain = QLabel(
+        explain = PlainLabel(
             self.tr(
                 "下载（激活）后，本机会生成本机的签名密钥并取得签名证书，同时取回单位的"
                 "加密密钥，用于扫码登录、签章和解密投标文件。私钥只保存在本机，"
@@ -84,7 +85,7 @@ class ActivationPage(Page):
         )
         explain.setObjectName("activationExplain")
         explain.setWordWrap(True)
-        self.state = set_role(QLabel(self.tr("正在查看本机的证书…")), "muted")
+        self.state = set_role(PlainLabel(self.tr("正在查看本机的证书…")), "muted")
         self.state.setObjectName("activationState")
         self.state.setWordWrap(True)
         intro.box.addWidget(self.subject)
@@ -93,7 +94,7 @@ class ActivationPage(Page):
         intro.box.addWidget(self.state)
         self.body.addWidget(intro)
 
-        self.banner = set_role(QLabel(), "banner")
+        self.banner = set_role(PlainLabel(), "banner")
         self.banner.setObjectName("activationBanner")
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -120,7 +121,7 @@ class ActivationPage(Page):
         code_row.addWidget(self.code_button, 0, Qt.AlignmentFlag.AlignBottom)
         self.form.box.addLayout(code_row)
         self.sent = set_role(
-            QLabel(self.tr("验证码将以短信发送至法定代表人的手机（经办人下载时也是如此）。")),
+            PlainLabel(self.tr("验证码将以短信发送至法定代表人的手机（经办人下载时也是如此）。")),
             "muted",
         )
         self.sent.setObjectName("smsSent")
@@ -147,13 +148,13 @@ class ActivationPage(Page):
         # --- success ---
         self.done_card = Card(spacing=10)
         self.done_card.setObjectName("activationDone")
-        mark = QLabel()
+        mark = PlainLabel()
         mark.setPixmap(pixmap("logo", 56, self.devicePixelRatioF()))
         mark.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.done_heading = set_role(QLabel(self.tr("证书下载成功")), "heading")
+        self.done_heading = set_role(PlainLabel(self.tr("证书下载成功")), "heading")
         self.done_heading.setObjectName("activationDoneHeading")
         self.done_heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.done_text_label = QLabel()
+        self.done_text_label = PlainLabel()
         self.done_text_label.setObjectName("activationDoneText")
         self.done_text_label.setWordWrap(True)
         self.done_text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -307,8 +308,8 @@ class ActivationPage(Page):
         self._left -= 1
 
     def _open_inbox(self) -> None:
-        if not self.window_.inbox_panel.isVisible():
-            self.window_.toggle_inbox()
+        # On the number the code went to: the newest message of the known phones.
+        self.window_.show_inbox()
 
     # --- 激活 -------------------------------------------------------------------------------
 

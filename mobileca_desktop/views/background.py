@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mobileca_desktop.domain.errors import MobileCAError
 from mobileca_desktop.views import gc_guard, messages
+from mobileca_desktop.views.text import PlainMessageBox
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def show_error(parent: QWidget | None, err: BaseException) -> QMessageBox:
     """The default error handler: the error's text in the UI language, in a window-modal
     message box that does not block the event loop (``open``, not ``exec``)."""
     log_error(err)
-    box = QMessageBox(parent.window() if parent is not None else None)
+    box = PlainMessageBox(parent.window() if parent is not None else None)
     box.setObjectName("errorDialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("提示" if messages.language() == messages.ZH else "Notice")

@@ -50,7 +50,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -58,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from mobileca_desktop.views import messages, theme
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 log = logging.getLogger(__name__)
@@ -281,6 +281,7 @@ class CameraView(QWidget):
         self.analyse_interval = analyse_interval
         self.fps = fps
         self._image: QImage | None = None
+        self._preview: QImage | None = None  # a large image shrunk once for painting
         self._frame: np.ndarray | None = None
         self._marks: list[list[tuple[float, float]]] = []
         self._message = idle_text
@@ -301,8 +302,12 @@ class CameraView(QWidget):
         self._want = ("thread", opener, 0)
         self._run()
 
-    def start_polling(self, grab: Callable[[], np.ndarray | None], interval_ms: int) -> None:
-        """Calls ``grab()`` on the GUI thread every ``interval_ms`` (a screen region)."""
+    def start_polling(
+        self, grab: Callable[[], np.ndarray | QImage | None], interval_ms: int
+    ) -> None:
+        """Calls ``grab()`` on the GUI thread every ``interval_ms`` (a screen region). A grab
+        that returns a QImage is shown as it is and handed to the analyser as a QImage (the
+        conversion to a BGR frame is then the analyser's, off the GUI thread)."""
         self.stop()
         self._want = ("poll", grab, interval_ms)
         self._run()
@@ -378,10 +383,12 @@ class CameraView(QWidget):
         except Exception as exc:
             self._failed(exc)
             return
-        if frame is not None:
+        if isinstance(frame, QImage):
+            self._set(None, frame)
+        elif frame is not None:
             self.show_frame(frame)
-            if self._analyser is not None:
-                self._analyser.submit(frame)
+        if frame is not None and self._analyser is not None:
+            self._analyser.submit(frame)
 
     @Slot()
     def _take_frame(self) -> None:
@@ -420,8 +427,9 @@ class CameraView(QWidget):
         """Shows one frame (a still image, or a grabbed screen region)."""
         self._set(frame, qimage_from_frame(frame))
 
-    def _set(self, frame: np.ndarray, image: QImage) -> None:
+    def _set(self, frame: np.ndarray | None, image: QImage) -> None:
         self._frame, self._image = frame, image
+        self._preview = None
         self.frames_seen += 1
         self._message = ""
         self.update()
@@ -447,6 +455,8 @@ class CameraView(QWidget):
 
     def snapshot(self) -> np.ndarray | None:
         """The newest frame shown (BGR), or None."""
+        if self._frame is None and self._image is not None:
+            self._frame = frame_from_qimage(self._image)
         return self._frame
 
     def snapshot_image(self) -> QImage | None:
@@ -472,6 +482,22 @@ class CameraView(QWidget):
         self._pause()
         super().hideEvent(event)
 
+    def _painted(self, target: QRectF) -> QImage:
+        """The image to paint into ``target``: a whole screen or two is shrunk once per frame
+        (a smooth scale of 3,000 × 1,000 pixels at every paint would hold the GUI thread)."""
+        image = self._image
+        assert image is not None
+        ratio = self.devicePixelRatioF()
+        want = target.size().toSize() * ratio
+        if image.width() <= 2 * want.width() and image.height() <= 2 * want.height():
+            return image
+        preview = self._preview
+        if preview is None or preview.size() != want:
+            preview = self._preview = image.scaled(
+                want, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation
+            )
+        return preview
+
     def _frame_rect(self) -> QRectF:
         area = QRectF(self.rect())
         if self._image is None or self._image.isNull():
@@ -495,7 +521,7 @@ class CameraView(QWidget):
         p.fillRect(self.rect(), QColor("#15171C"))
         target = self._frame_rect()
         if self._image is not None:
-            p.drawImage(target, self._image)
+            p.drawImage(target, self._painted(target))
         if self.box is not None and self._error is None:
             bx, by, bw, bh = self.box
             box = QRectF(
@@ -587,7 +613,7 @@ class SnapshotDialog(QDialog):
         box.setContentsMargins(16, 16, 16, 16)
         box.setSpacing(10)
         if hint:
-            label = set_role(QLabel(hint), "muted")
+            label = set_role(PlainLabel(hint), "muted")
             label.setWordWrap(True)
             box.addWidget(label)
         self.view = CameraView(self, box=None)

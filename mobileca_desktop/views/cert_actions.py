@@ -40,6 +40,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.format import text_of
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class ConfirmDialog(QDialog):
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(20, 18, 20, 16)
         self.box.setSpacing(10)
-        self.heading = QLabel()
+        self.heading = PlainLabel()
         self.heading.setObjectName(f"{name}Heading")
         self.heading.setStyleSheet("font-size: 16px; font-weight: 600;")
         self.heading.setWordWrap(True)
@@ -93,7 +94,7 @@ class ConfirmDialog(QDialog):
         self.setAccessibleName(title)
         self.heading.setText(heading)
         for text in points:
-            label = QLabel(f"• {text}")
+            label = PlainLabel(f"• {text}")
             label.setWordWrap(True)
             label.setObjectName(f"{self.name}Point")
             self.box.addWidget(label)
@@ -221,7 +222,7 @@ class RevokeReasons(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 4, 0, 4)
         box.setSpacing(2)
-        box.addWidget(set_role(QLabel(self.tr("吊销原因")), "fieldLabel"))
+        box.addWidget(set_role(PlainLabel(self.tr("吊销原因")), "fieldLabel"))
         self.group = QButtonGroup(self)
         self.buttons: dict[RevocationReason, QRadioButton] = {}
         for reason, text in (
@@ -316,12 +317,12 @@ class ChangeCertificatePage(Page):
             CertKind.PERSONAL: [("person_name", self.tr("姓名"), detail.subject_name)],
         }
         intro = Card()
-        head = QLabel(self.tr("{}：{}").format(text_of(detail.kind), detail.subject_name))
+        head = PlainLabel(self.tr("{}：{}").format(text_of(detail.kind), detail.subject_name))
         head.setObjectName("changeSubject")
         head.setStyleSheet("font-size: 15px; font-weight: 600;")
         head.setWordWrap(True)
         hint = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "填写需要变更的信息。变更需重新上传证件、通过短信验证码电子签名，"
                     "并经 CA 机构重新审核；审核通过前原证书照常可用。审核通过后原证书被新证书"
@@ -335,7 +336,7 @@ class ChangeCertificatePage(Page):
         intro.box.addWidget(hint)
         self.body.addWidget(intro)
 
-        self.banner = set_role(QLabel(), "banner")
+        self.banner = set_role(PlainLabel(), "banner")
         self.banner.setObjectName("changeBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()

@@ -29,6 +29,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import display_time, spaced_serial, text_of
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.status_badge import StatusBadge
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class CertDetailPage(Page):
         self.seals: dict[str, QLabel] = {}
         self.buttons: dict[str, QPushButton] = {}
         self.content: QWidget | None = None
-        self.loading = set_role(QLabel(self.tr("正在加载…")), "muted")
+        self.loading = set_role(PlainLabel(self.tr("正在加载…")), "muted")
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(self.loading)
         self.body.addStretch()
@@ -121,7 +122,7 @@ class CertDetailPage(Page):
         column.addWidget(self._head(d))
         column.addWidget(self._device_card(d))
         column.addWidget(self._info(d))
-        column.addWidget(set_role(QLabel(self.tr("证书关联印章列表")), "section"))
+        column.addWidget(set_role(PlainLabel(self.tr("证书关联印章列表")), "section"))
         column.addWidget(self._seals(d))
         self.body.insertWidget(0, self.content)
         self.content.show()  # now, not at the next turn of the event loop
@@ -132,7 +133,7 @@ class CertDetailPage(Page):
     def _head(self, d: CertificateDetail) -> Card:
         head = Card()
         top = QHBoxLayout()
-        subject = QLabel(d.subject_name)
+        subject = PlainLabel(d.subject_name)
         subject.setObjectName("detailSubject")
         subject.setStyleSheet("font-size: 17px; font-weight: 600;")
         subject.setWordWrap(True)
@@ -141,12 +142,13 @@ class CertDetailPage(Page):
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         head.box.addLayout(top)
         if self.granted_by:
-            granted = set_role(QLabel(self.tr("授权人：{}").format(self.granted_by)), "muted")
+            granted = set_role(PlainLabel(self.tr("授权人：{}").format(self.granted_by)), "muted")
             granted.setObjectName("detailGrantedBy")
             head.box.addWidget(granted)
         if d.successor_id is not None:
             note = set_role(
-                QLabel(self.tr("此证书已被新证书取代（证书更新或变更），请使用新证书。")), "banner"
+                PlainLabel(self.tr("此证书已被新证书取代（证书更新或变更），请使用新证书。")),
+                "banner",
             )
             note.setObjectName("successorNote")
             note.setWordWrap(True)
@@ -177,7 +179,7 @@ class CertDetailPage(Page):
             (
                 "revokeButton",
                 self.tr("吊销"),
-                owner and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
+                owner and live and d.status in (CertStatus.NORMAL, CertStatus.EXPIRED),
                 self.revoke,
             ),
             (
@@ -187,7 +189,8 @@ class CertDetailPage(Page):
                 self.change_password,
             ),
         ]
-        row = QHBoxLayout()
+        # Two a row: four in one row are wider than the window at its minimum size.
+        row = QGridLayout()
         row.setSpacing(6)
         for object_name, text, enabled, slot in actions:
             if not owner and object_name != "passwordButton":
@@ -202,9 +205,8 @@ class CertDetailPage(Page):
             button.setAccessibleName(text)
             button.setEnabled(enabled)
             button.clicked.connect(slot)
-            row.addWidget(button)
+            row.addWidget(button, len(self.buttons) // 2, len(self.buttons) % 2)
             self.buttons[object_name] = button
-        row.addStretch()
         head.box.addLayout(row)
         if not ready and d.status is CertStatus.NORMAL:
             self.buttons["passwordButton"].setToolTip(self.tr("下载证书到本机后才能修改证书密码"))
@@ -216,10 +218,10 @@ class CertDetailPage(Page):
         card.setObjectName("deviceCard")
         ctx = self.window_.ctx
         device = ctx.device if ctx is not None else ""
-        title = set_role(QLabel(self.tr("本机（{}）").format(device)), "fieldLabel")
+        title = set_role(PlainLabel(self.tr("本机（{}）").format(device)), "fieldLabel")
         title.setStyleSheet("font-weight: 600;")
         card.box.addWidget(title)
-        state = QLabel(self._device_text(d))
+        state = PlainLabel(self._device_text(d))
         state.setObjectName("deviceState")
         state.setWordWrap(True)
         state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -289,8 +291,8 @@ class CertDetailPage(Page):
             ("kind", self.tr("证书类型"), text_of(d.kind)),
         ]
         for i, (key, label, value) in enumerate(rows):
-            name = set_role(QLabel(label), "muted")
-            text = set_role(QLabel(value), "value")
+            name = set_role(PlainLabel(label), "muted")
+            text = set_role(PlainLabel(value), "value")
             text.setObjectName(f"{key}Value")
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -309,7 +311,7 @@ class CertDetailPage(Page):
             )
         else:
             note = self.tr("证书序列号为加密证书的序列号（本机未下载此证书）。")
-        serial_note = set_role(QLabel(note), "muted")
+        serial_note = set_role(PlainLabel(note), "muted")
         serial_note.setObjectName("serialNote")
         serial_note.setWordWrap(True)
         info.box.addWidget(serial_note)
@@ -321,7 +323,7 @@ class CertDetailPage(Page):
         row.setSpacing(16)
         for seal in d.seals:
             cell = QVBoxLayout()
-            image = QLabel()
+            image = PlainLabel()
             image.setObjectName(f"seal_{seal.kind.value}")
             image.setAccessibleName(text_of(seal.kind))
             pix = QPixmap()
@@ -333,14 +335,14 @@ class CertDetailPage(Page):
             scaled.setDevicePixelRatio(ratio)
             image.setPixmap(scaled)
             image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            caption = QLabel(text_of(seal.kind))
+            caption = PlainLabel(text_of(seal.kind))
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             cell.addWidget(image)
             cell.addWidget(caption)
             row.addLayout(cell)
             self.seals[seal.kind.value] = image
         if not d.seals:
-            row.addWidget(set_role(QLabel(self.tr("暂无关联印章")), "muted"))
+            row.addWidget(set_role(PlainLabel(self.tr("暂无关联印章")), "muted"))
         row.addStretch()
         seals.box.addLayout(row)
         return seals

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
 from mobileca_desktop.domain.models import CertificateRow, CertStatus, Institution
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.cert_row import CertRow
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class CertListPage(Page):
         self.rows: list[CertRow] = []
         self.loaded = False
         self.title = self.tr("证书管理")
-        self.status = set_role(QLabel(self.tr("正在加载…")), "muted")
+        self.status = set_role(PlainLabel(self.tr("正在加载…")), "muted")
         self.status.setObjectName("certListStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(self.status)

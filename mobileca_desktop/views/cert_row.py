@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from mobileca_desktop.domain.models import CertificateRow, CertStatus, Institution
 from mobileca_desktop.views.format import display_time, text_of
 from mobileca_desktop.views.icons import pixmap
 from mobileca_desktop.views.status_badge import StatusBadge
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 # Rows with a certificate behind them open 证书详情.
@@ -40,14 +41,14 @@ class CertRow(QFrame):
         box.setContentsMargins(16, 12, 12, 12)
         box.setSpacing(4)
         head = QHBoxLayout()
-        title = QLabel(kind)
+        title = PlainLabel(kind)
         title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        title.setWordWrap(True)
         self.badge = StatusBadge(row.status)
-        head.addWidget(title)
-        head.addStretch()
+        head.addWidget(title, 1)
         head.addWidget(self.badge)
         if self.openable:
-            arrow = QLabel()
+            arrow = PlainLabel()
             arrow.setPixmap(pixmap("chevron_right", 16, self.devicePixelRatioF()))
             head.addWidget(arrow)
         box.addLayout(head)
@@ -59,13 +60,13 @@ class CertRow(QFrame):
         if row.not_after is not None:
             lines.append(self.tr("有效期至：{}").format(display_time(row.not_after)))
         for text in lines:
-            label = set_role(QLabel(text), "muted")
+            label = set_role(PlainLabel(text), "muted")
             label.setWordWrap(True)
             box.addWidget(label)
 
         note = self._note(row, institution)
         if note:
-            banner = set_role(QLabel(note), "banner")
+            banner = set_role(PlainLabel(note), "banner")
             banner.setObjectName("certRowNote")
             banner.setWordWrap(True)
             banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -96,6 +97,8 @@ class CertRow(QFrame):
             return self.tr("已失效：{}").format(reason) + tail
         if row.status is CertStatus.EXPIRED and row.can_continue:
             return self.tr("证书已不在有效期，可点击继续进行证书更新。")
+        if row.status is CertStatus.EXPIRED and row.successor_id is not None:
+            return self.tr("已完成证书更新，请使用新证书。")
         if row.status is CertStatus.DRAFT:
             return self.tr("申请尚未提交，可点击继续办理。")
         if row.status is CertStatus.REVOKED and row.reason:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 
@@ -33,7 +34,8 @@ class FormField(QWidget):
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(4)
 
-        self.label = set_role(QLabel(label), "fieldLabel")
+        self.label = set_role(PlainLabel(label), "fieldLabel")
+        self.label.setWordWrap(True)
         self.edit = QLineEdit(value)
         self.edit.setObjectName(f"{name}Input")
         self.edit.setPlaceholderText(placeholder or self.tr("请输入{}").format(_in_sentence(label)))
@@ -43,7 +45,7 @@ class FormField(QWidget):
         if password:
             self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.label.setBuddy(self.edit)
-        self.error = set_role(QLabel(), "error")
+        self.error = set_role(PlainLabel(), "error")
         self.error.setObjectName(f"{name}Error")
         self.error.setWordWrap(True)
         self.error.hide()

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, ClassVar
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QDateEdit,
-    QHBoxLayout,
-    QLabel,
+    QGridLayout,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -36,6 +36,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.format import SHANGHAI, display_time, text_of
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -48,6 +49,15 @@ DEFAULT_YEARS = 1
 def _qdate(value: dt.datetime) -> QDate:
     local = value.astimezone(SHANGHAI).date()
     return QDate(local.year, local.month, local.day)
+
+
+def agent_choice_text(agent: AgentDetails) -> str:
+    """An agent in the choice list: the name, with the ID number and phone partly hidden
+    (the fields below show them in full once chosen)."""
+    number, phone = agent.id_number, agent.phone
+    number = number[:4] + "*" * max(len(number) - 8, 0) + number[-4:] if len(number) > 8 else number
+    phone = phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
+    return f"{agent.name} · {number} · {phone}"
 
 
 def end_of_day(date: QDate) -> dt.datetime:
@@ -72,7 +82,7 @@ class NewGrantPage(Page):
         self.loaded = False
 
         intro = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "授权后，经办人个人登录即可在授权管理中看到该证书，并下载到自己的设备使用。"
                     "授权短信会发送到经办人手机。"
@@ -84,13 +94,13 @@ class NewGrantPage(Page):
         self.body.addWidget(intro)
 
         # 选择证书
-        self.body.addWidget(set_role(QLabel(self.tr("选择证书")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("选择证书")), "section"))
         self.cert_card = Card(spacing=6)
         self.cert_card.setObjectName("grantCertificates")
         self.cert_group = QButtonGroup(self)
         self.cert_group.setExclusive(True)
         self.cert_buttons: dict[int, QRadioButton] = {}
-        self.cert_status = set_role(QLabel(self.tr("正在加载证书…")), "muted")
+        self.cert_status = set_role(PlainLabel(self.tr("正在加载证书…")), "muted")
         self.cert_status.setObjectName("grantCertStatus")
         self.cert_status.setWordWrap(True)
         self.cert_card.box.addWidget(self.cert_status)
@@ -98,7 +108,7 @@ class NewGrantPage(Page):
         self.cert_list.setSpacing(2)
         self.cert_card.box.addLayout(self.cert_list)
         note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "仅状态为正常的单位证书（企业数字证书）和法定代表人证书可以授权；"
                     "个人证书不支持授权。"
@@ -109,7 +119,7 @@ class NewGrantPage(Page):
         note.setObjectName("grantKindsNote")
         note.setWordWrap(True)
         self.cert_card.box.addWidget(note)
-        self.cert_error = set_role(QLabel(), "error")
+        self.cert_error = set_role(PlainLabel(), "error")
         self.cert_error.setObjectName("certificateError")
         self.cert_error.setWordWrap(True)
         self.cert_error.hide()
@@ -117,8 +127,28 @@ class NewGrantPage(Page):
         self.body.addWidget(self.cert_card)
 
         # 经办人信息
-        self.body.addWidget(set_role(QLabel(self.tr("经办人信息")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("经办人信息")), "section"))
         agent = Card(spacing=12)
+        # The agents already named in this account's applications, to pick instead of typing.
+        self.agents: list[AgentDetails] = []
+        self.agent_choice_label = set_role(
+            PlainLabel(self.tr("选择已办理申请的经办人")), "fieldLabel"
+        )
+        self.agent_choice = QComboBox()
+        self.agent_choice.setObjectName("agentChoice")
+        self.agent_choice.setAccessibleName(self.tr("选择已办理申请的经办人"))
+        self.agent_choice.setMinimumHeight(38)
+        # A long name never widens the page past the narrowest window: the entry elides.
+        self.agent_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.agent_choice.setMinimumContentsLength(12)
+        self.agent_choice.currentIndexChanged.connect(self._agent_chosen)
+        self.agent_choice_label.setBuddy(self.agent_choice)
+        self.agent_choice_label.hide()
+        self.agent_choice.hide()
+        agent.box.addWidget(self.agent_choice_label)
+        agent.box.addWidget(self.agent_choice)
         self.fields: dict[str, FormField] = {}
         for name, label, placeholder in (
             ("agent_name", self.tr("经办人姓名"), self.tr("与身份证一致")),
@@ -131,9 +161,9 @@ class NewGrantPage(Page):
         self.body.addWidget(agent)
 
         # 授权期限
-        self.body.addWidget(set_role(QLabel(self.tr("授权期限")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("授权期限")), "section"))
         period = Card(spacing=8)
-        label = set_role(QLabel(self.tr("授权有效期至")), "fieldLabel")
+        label = set_role(PlainLabel(self.tr("授权有效期至")), "fieldLabel")
         self.until = QDateEdit()
         self.until.setObjectName("validUntilInput")
         self.until.setAccessibleName(self.tr("授权有效期至"))
@@ -144,7 +174,7 @@ class NewGrantPage(Page):
         label.setBuddy(self.until)
         period.box.addWidget(label)
         period.box.addWidget(self.until)
-        presets = QHBoxLayout()
+        presets = QGridLayout()  # two a row: four are wider than the narrowest window
         presets.setSpacing(6)
         self.preset_buttons: dict[str, QPushButton] = {}
         for key, text in (
@@ -157,15 +187,14 @@ class NewGrantPage(Page):
             button.setObjectName(f"period_{key}")
             button.setAccessibleName(self.tr("授权期限 {}").format(text))
             button.clicked.connect(lambda _=False, k=key: self.preset(k))
-            presets.addWidget(button)
+            presets.addWidget(button, len(self.preset_buttons) // 2, len(self.preset_buttons) % 2)
             self.preset_buttons[key] = button
-        presets.addStretch()
         period.box.addLayout(presets)
-        self.period_hint = set_role(QLabel(), "muted")
+        self.period_hint = set_role(PlainLabel(), "muted")
         self.period_hint.setObjectName("periodHint")
         self.period_hint.setWordWrap(True)
         period.box.addWidget(self.period_hint)
-        self.period_error = set_role(QLabel(), "error")
+        self.period_error = set_role(PlainLabel(), "error")
         self.period_error.setObjectName("validUntilError")
         self.period_error.setWordWrap(True)
         self.period_error.hide()
@@ -191,16 +220,17 @@ class NewGrantPage(Page):
         assert ctx is not None and session is not None
         clock = ctx.clock
 
-        def op() -> tuple[list[CertificateRow], dt.datetime]:
+        def op() -> tuple[list[CertificateRow], dt.datetime, list[AgentDetails]]:
             rows = ctx.ca.list_certificates(session)
             now = clock.info().now if clock is not None else dt.datetime.now(dt.UTC)
-            return rows, now
+            return rows, now, ctx.ca.application_agents(session)
 
         BackgroundOp(self, op, on_success=self._show).run()
 
-    def _show(self, result: tuple[list[CertificateRow], dt.datetime]) -> None:
-        rows, now = result
+    def _show(self, result: tuple[list[CertificateRow], dt.datetime, list[AgentDetails]]) -> None:
+        rows, now, agents = result
         self.loaded = True
+        self._show_agents(agents)
         self.today = _qdate(now)
         own = [
             r
@@ -216,18 +246,26 @@ class NewGrantPage(Page):
         for r in own:
             assert r.certificate_id is not None
             grantable = r.status is CertStatus.NORMAL
-            text = f"{text_of(r.kind)} · {r.subject_name}"
+            # A radio button's text never wraps: the subject (up to 100 characters) goes in
+            # a wrapping label under it, so no name widens the page past the window.
+            text = text_of(r.kind) + "\n"
             if grantable:
-                text += "\n" + self.tr("有效期至 {}").format(display_time(r.not_after))
+                text += self.tr("有效期至 {}").format(display_time(r.not_after))
             else:
-                text += "\n" + self.tr("{}，不能授权").format(text_of(r.status))
+                text += self.tr("{}，不能授权").format(text_of(r.status))
             button = QRadioButton(text)
             button.setObjectName(f"grantCert_{r.certificate_id}")
-            button.setAccessibleName(text.replace("\n", " "))
+            button.setAccessibleName(f"{text_of(r.kind)} {r.subject_name} " + text.split("\n")[1])
+            subject = set_role(PlainLabel(r.subject_name), "muted")
+            subject.setObjectName(f"grantCertSubject_{r.certificate_id}")
+            subject.setWordWrap(True)
+            subject.setContentsMargins(24, 0, 0, 4)
+            subject.setEnabled(grantable)
             button.setEnabled(grantable)
             button.toggled.connect(lambda on, row=r: on and self._chosen(row))
             self.cert_group.addButton(button, r.certificate_id)
             self.cert_list.addWidget(button)
+            self.cert_list.addWidget(subject)
             self.cert_buttons[r.certificate_id] = button
             if grantable and first is None:
                 first = button
@@ -242,6 +280,42 @@ class NewGrantPage(Page):
             self.cert_status.hide()
             first.setChecked(True)
         self.submit_button.setEnabled(first is not None)
+
+    def _show_agents(self, agents: list[AgentDetails]) -> None:
+        self.agents = agents
+        self.agent_choice.blockSignals(True)
+        self.agent_choice.clear()
+        self.agent_choice.addItem(self.tr("填写新的经办人"))
+        for agent in agents:
+            self.agent_choice.addItem(agent_choice_text(agent))
+        self.agent_choice.setCurrentIndex(0)
+        self.agent_choice.blockSignals(False)
+        self.agent_choice_label.setVisible(bool(agents))
+        self.agent_choice.setVisible(bool(agents))
+
+    def _agent_values(self) -> tuple[str, str, str]:
+        name, number, phone = (
+            self.fields[n].value() for n in ("agent_name", "agent_id_number", "agent_phone")
+        )
+        return name, number, phone
+
+    def _agent_chosen(self, index: int) -> None:
+        """A chosen agent fills the three fields; 填写新的经办人 empties them again, unless
+        the user has changed them since (nothing typed is lost)."""
+        chosen = self.agents[index - 1] if 0 < index <= len(self.agents) else None
+        if chosen is None:
+            if self._agent_values() in {(a.name, a.id_number, a.phone) for a in self.agents}:
+                for field in self.fields.values():
+                    field.set_value("")
+            self.fields["agent_name"].edit.setFocus()
+            return
+        for name, value in (
+            ("agent_name", chosen.name),
+            ("agent_id_number", chosen.id_number),
+            ("agent_phone", chosen.phone),
+        ):
+            self.fields[name].set_value(value)
+            self.fields[name].set_error(None)
 
     def selected(self) -> CertificateRow | None:
         cid = self.cert_group.checkedId()

@@ -4,10 +4,11 @@ person) or the company (for the agent), the period, and the actions the status a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from mobileca_desktop.domain.models import GrantInfo, GrantStatus
 from mobileca_desktop.views.format import display_time, text_of
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import badge_style, set_role
 
 # Grant statuses in the colours of 证书管理's badges.
@@ -18,7 +19,7 @@ _BADGE_COLOURS = {
 }
 
 
-class GrantBadge(QLabel):
+class GrantBadge(PlainLabel):
     """授权中 / 已撤销 / 已过期."""
 
     def __init__(self, status: GrantStatus) -> None:
@@ -51,7 +52,7 @@ class GrantRow(QFrame):
         box.setSpacing(4)
 
         head = QHBoxLayout()
-        title = QLabel(kind)
+        title = PlainLabel(kind)
         title.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.badge = GrantBadge(grant.status)
         head.addWidget(title)
@@ -75,14 +76,14 @@ class GrantRow(QFrame):
                 lines.append(self.tr("授权人：{}").format(grant.granted_by))
             lines.append(period)
         for text in lines:
-            line = set_role(QLabel(text), "muted")
+            line = set_role(PlainLabel(text), "muted")
             line.setWordWrap(True)
             box.addWidget(line)
         self.setAccessibleName(" ".join([kind, text_of(grant.status), *lines]))
 
         note = self._note(grant, mine, device_state)
         if note:
-            banner = set_role(QLabel(note), "banner")
+            banner = set_role(PlainLabel(note), "banner")
             banner.setObjectName("grantNote")
             banner.setWordWrap(True)
             box.addWidget(banner)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mobileca_desktop.domain.models import AccountKind, GrantInfo, GrantStatus
 from mobileca_desktop.views.background import BackgroundOp
@@ -14,6 +14,7 @@ from mobileca_desktop.views.format import text_of
 from mobileca_desktop.views.grant_row import GrantRow
 from mobileca_desktop.views.icons import icon
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class _GrantListPage(Page):
         self.loaded = False
         self.head_count = 0
         # Texts are set by the subclasses (self.tr looks up the class that runs it).
-        self.status = set_role(QLabel(), "muted")
+        self.status = set_role(PlainLabel(), "muted")
         self.status.setObjectName("grantListStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setWordWrap(True)
@@ -92,7 +93,7 @@ class GrantsPage(_GrantListPage):
         self.empty_text = self.tr("暂无授权记录。点击“新增授权”把证书授权给经办人使用。")
         self.subjects: dict[int, str] = {}
         intro = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "可将状态为正常的单位证书、法定代表人证书授权给经办人使用，经办人个人登录后"
                     "可下载到自己的设备。个人证书不支持授权。"
@@ -109,7 +110,7 @@ class GrantsPage(_GrantListPage):
         self.new_button.setMinimumHeight(44)
         self.new_button.clicked.connect(self.open_new)
         self.body.addWidget(self.new_button)
-        self.body.addWidget(set_role(QLabel(self.tr("授权记录")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("授权记录")), "section"))
         self.finish_head()
         self.confirm: QMessageBox | None = None
 
@@ -143,7 +144,7 @@ class GrantsPage(_GrantListPage):
         return row
 
     def ask_withdraw(self, grant: GrantInfo) -> QMessageBox:
-        box = QMessageBox(self.window())
+        box = PlainMessageBox(self.window())
         box.setObjectName("withdrawConfirm")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(self.tr("撤销授权"))
@@ -204,7 +205,7 @@ class ReceivedGrantsPage(_GrantListPage):
         )
         self.device_states: dict[int, str] = {}
         intro = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "以下为单位授权给您使用的证书。下载到本机并设置证书密码后，可在扫一扫中"
                     "代表单位登录、签章和解密。"

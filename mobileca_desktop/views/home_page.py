@@ -9,7 +9,6 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -19,6 +18,7 @@ from mobileca_desktop.domain.models import Account, AccountKind, CertKind
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.icons import icon, pixmap
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -41,11 +41,11 @@ class HomePage(Page):
 
         hero = Card(role="hero", spacing=4)
         hero.setObjectName("identityCard")
-        name = QLabel(account.display_name)
+        name = PlainLabel(account.display_name)
         name.setObjectName("identityName")
         name.setStyleSheet("font-size: 19px; font-weight: 600;")
         name.setWordWrap(True)
-        kind = QLabel(
+        kind = PlainLabel(
             (
                 self.tr("法人账号 · 统一社会信用代码 {}")
                 if legal
@@ -59,14 +59,14 @@ class HomePage(Page):
         )
         if legal and account.legal_person_name:
             details.insert(0, self.tr("法定代表人 {}").format(account.legal_person_name))
-        extra = QLabel(self.tr("　", "between the details of the account").join(details))
+        extra = PlainLabel(self.tr("　", "between the details of the account").join(details))
         extra.setWordWrap(True)
         device_row = QHBoxLayout()
-        device_icon = QLabel()
+        device_icon = PlainLabel()
         device_icon.setPixmap(pixmap("device", 16, self.devicePixelRatioF()))
         device_icon.setStyleSheet("background: rgba(255,255,255,0.9); border-radius: 4px;")
         ca_label = QCoreApplication.translate("HomePage", ctx.ca_label)
-        device = QLabel(
+        device = PlainLabel(
             self.tr("本机设备：{device}　·　{ca}").format(device=ctx.device, ca=ca_label)
         )
         device.setObjectName("identityDevice")
@@ -79,7 +79,7 @@ class HomePage(Page):
         hero.box.addLayout(device_row)
         self.body.addWidget(hero)
 
-        self.body.addWidget(set_role(QLabel(self.tr("办理移动CA")), "section"))
+        self.body.addWidget(set_role(PlainLabel(self.tr("办理移动CA")), "section"))
         tiles: list[tuple[str, str, str, Callable[[], None]]] = []
         if legal:
             tiles += [
@@ -122,7 +122,10 @@ class HomePage(Page):
             tile.setIcon(icon(icon_name))
             tile.setIconSize(QSize(34, 34))
             tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            tile.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            # The row's width is shared; an English label never widens the page past the
+            # window at its minimum size.
+            tile.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            tile.setMinimumWidth(84)
             tile.setMinimumHeight(96)
             tile.clicked.connect(action)
             self.tiles[object_name] = tile
@@ -130,7 +133,7 @@ class HomePage(Page):
         self.body.addLayout(grid)
 
         note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "单位证书、法定代表人证书可通过“授权管理”授权经办人使用；个人证书不支持授权。"
                 )

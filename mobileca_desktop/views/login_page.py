@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedWidget, QTabBar, QVBoxLayout
+from PySide6.QtWidgets import QStackedWidget, QTabBar, QVBoxLayout
 
 from mobileca_desktop.domain.models import AccountKind
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.icons import pixmap
 from mobileca_desktop.views.login_form import LoginForm
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel, escape, rich_label
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -27,14 +28,16 @@ class LoginPage(Page):
         self.title = self.tr("登录")
         self.setObjectName("loginPage")
 
-        logo = QLabel()
+        logo = PlainLabel()
         logo.setPixmap(pixmap("logo", 64, self.devicePixelRatioF()))
         logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
         logo.setAccessibleName(self.tr("移动版 CA"))
-        heading = set_role(QLabel(self.tr("山西公共资源交易\n移动版 CA")), "heading")
+        heading = set_role(PlainLabel(self.tr("山西公共资源交易\n移动版 CA")), "heading")
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        sub = set_role(QLabel(self.tr("使用三晋通账号登录")), "muted")
+        heading.setWordWrap(True)
+        sub = set_role(PlainLabel(self.tr("使用三晋通账号登录")), "muted")
         sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sub.setWordWrap(True)
 
         card = Card()
         self.tabs = QTabBar()
@@ -54,7 +57,7 @@ class LoginPage(Page):
         card.box.addWidget(self.forms)
 
         hint = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "办理单位数字证书（公章）和法定代表人证书请选择法人登录；"
                     "办理经办人等个人数字证书请选择个人登录。"
@@ -66,14 +69,14 @@ class LoginPage(Page):
         hint.setWordWrap(True)
 
         help_text = self.tr("账号常见问题")
-        self.help = QLabel(f'<a href="{ACCOUNT_HELP_URL}">{help_text}</a>')
+        self.help = rich_label(f'<a href="{ACCOUNT_HELP_URL}">{escape(help_text)}</a>')
         self.help.setObjectName("accountHelpLink")
         self.help.setAccessibleName(self.tr("账号常见问题（打开山西政务服务网）"))
         self.help.setOpenExternalLinks(True)
         self.help.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.help.setAlignment(Qt.AlignmentFlag.AlignCenter)
         numbers = self.tr("、", "between phone numbers").join(SUPPORT_PHONES)
-        phones = set_role(QLabel(self.tr("三晋通技术支持电话：{}").format(numbers)), "muted")
+        phones = set_role(PlainLabel(self.tr("三晋通技术支持电话：{}").format(numbers)), "muted")
         phones.setObjectName("supportPhones")
         phones.setAlignment(Qt.AlignmentFlag.AlignCenter)
         phones.setWordWrap(True)

@@ -1,5 +1,6 @@
-"""The main window: a phone-proportioned column with a top bar and a stack of pages, and
-the phone inbox as a dockable panel. It owns navigation and the login; pages do the rest."""
+"""The main window: a phone-proportioned column with a top bar and a stack of pages; the
+phone inbox is a window of its own beside it. It owns navigation and the login; pages do
+the rest."""
 
 from __future__ import annotations
 
@@ -86,30 +87,33 @@ class MainWindow(QMainWindow):
 
     @property
     def inbox_panel(self) -> InboxPanel:
-        """手机收件箱, docked on the right, hidden until toggled (made on first use)."""
+        """手机收件箱, a window of its own, hidden until opened (made on first use, unless
+        the demo handed this window the phone it shares with the other)."""
         if self._inbox_panel is None:
-            from PySide6.QtCore import Qt
-
             from mobileca_desktop.views.inbox_panel import InboxPanel
 
-            dock = InboxPanel()
-            dock.setAllowedAreas(
-                Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.LeftDockWidgetArea
-            )
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            dock.hide()
-            self._inbox_panel = dock
+            panel = InboxPanel(self)
+            panel.hide()
+            self._inbox_panel = panel
             if self.ctx is not None:
-                dock.attach(self.ctx.inbox)
+                panel.attach(self.ctx.inbox)
         return self._inbox_panel
+
+    def use_inbox(self, panel: InboxPanel) -> None:
+        """Shares ``panel`` (the demo's one phone on the desk) instead of a phone of its own."""
+        self._inbox_panel = panel
+        if self.ctx is not None and panel.inbox is None:
+            panel.attach(self.ctx.inbox)
 
     # --- start-up ---------------------------------------------------------------------------
 
     def attach(self, ctx: AppContext) -> None:
         """The services are ready: go to the login page."""
         self.ctx = ctx
-        self.setWindowTitle(f"{APP_TITLE} — {ctx.device}")
-        if self._inbox_panel is not None:
+        # Qt appends the application's display name (the product) to a window's title:
+        # the title is what tells this window from another, the device.
+        self.setWindowTitle(ctx.device)
+        if self._inbox_panel is not None and self._inbox_panel.inbox is None:
             self._inbox_panel.attach(ctx.inbox)
         self.show_login()
 
@@ -312,13 +316,16 @@ class MainWindow(QMainWindow):
     # --- the phone inbox --------------------------------------------------------------------
 
     def toggle_inbox(self) -> None:
-        dock = self.inbox_panel
-        showing = not dock.isVisible()
-        if not dock.isFloating():
-            # Grow the window by the panel's width so the phone column keeps its size.
-            extra = dock.minimumWidth() + 20
-            self.resize(self.width() + (extra if showing else -extra), self.height())
-        dock.setVisible(showing)
+        panel = self.inbox_panel
+        if panel.isVisible():
+            panel.hide()
+        else:
+            panel.open_near(self)
+
+    def show_inbox(self, phone: str = "") -> None:
+        """Opens the phone on ``phone`` (or on the newest message's number) and keeps it
+        open: "打开手机收件箱查看验证码"."""
+        self.inbox_panel.open_near(self, phone)
 
     # --- Qt overrides -----------------------------------------------------------------------
 

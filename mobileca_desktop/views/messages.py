@@ -153,6 +153,14 @@ ERRORS: dict[str, tuple[str, str]] = {
         "证书下载未完成：{reason}",
         "The download could not be completed: {reason}",
     ),
+    "profile_in_use": (
+        "此证书正在另一个窗口中使用，请在该窗口完成或关闭后再试",
+        "This certificate is in use by another window; finish or close it there, then try again",
+    ),
+    "password_changed_elsewhere": (
+        "证书密码已在其他窗口修改，本次未作任何修改；请输入当前的证书密码后重试",
+        "The password was changed elsewhere and nothing was changed here; try again",
+    ),
     "key_session_closed": (
         "证书已重新锁定，请输入证书密码",
         "The certificate's keys were locked again; enter the certificate password",
@@ -245,6 +253,16 @@ MISSING: dict[str, tuple[str, str]] = {
     "doc:letter": ("上传授权书", "upload the letter of authorisation"),
 }
 
+# A required choice or action left undone says plainly what to do, not "填写有误：必填"
+# (a radio button or a photo is not filled in).
+REQUIRED: dict[str, tuple[str, str]] = {
+    "institution": ("请选择 CA 机构", "Choose a CA institution"),
+    "method": ("请选择核验方式", "Choose a verification method"),
+    "handler": ("请选择办理人员角色", "Choose who handles the application"),
+    "face_photo": ("请拍照或选择照片", "Take a photo or choose one"),
+    "letter": ("请上传授权书", "Upload the letter of authorisation"),
+}
+
 WHAT: dict[str, tuple[str, str]] = {
     "application": ("申请", "application"),
     "certificate": ("证书", "certificate"),
@@ -321,6 +339,10 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"must be 18 characters, not (\d+)"), r"应为 18 位，当前 \1 位"),
     (re.compile(r"at most (\d+) characters"), r"最多 \1 个字"),
     (re.compile(r"illegal character (.+)"), r"含有不允许的字符 \1"),
+    (
+        re.compile(r"contains a character that cannot be printed \((U\+[0-9A-F]+)\)"),
+        r"含有不能显示或打印的字符（\1）",
+    ),
     (re.compile(r"more than one face found \((\d+)\)"), r"照片中有 \1 张人脸，请只拍本人"),
     (re.compile(r"the amount is wrong \((\d+) tries left\)"), r"金额不正确，还可尝试 \1 次"),
     (re.compile(r"an object stream is damaged \((\w+)\)"), r"对象流已损坏（\1）"),
@@ -398,6 +420,10 @@ def error_text(err: BaseException, lang: str | None = None) -> str:
     lang = lang or _language
     if not isinstance(err, MobileCAError):
         return _pick(UNEXPECTED, lang).format(name=type(err).__name__)
+    if isinstance(err, InvalidInput) and err.params.get("reason") in ("required", "empty"):
+        required = REQUIRED.get(str(err.params.get("field")))
+        if required is not None:
+            return _pick(required, lang)
     for cls in type(err).__mro__:
         code = getattr(cls, "code", None)
         if code in ERRORS:

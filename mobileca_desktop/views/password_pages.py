@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from mobileca_desktop.domain.errors import (
     CertificateLocked,
     KeystoreCorrupt,
     NotActivated,
     NotThisDevice,
+    PasswordChangedElsewhere,
     PasswordMismatch,
     WeakPassword,
     WrongPassword,
@@ -28,6 +29,7 @@ from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import BORDER, ERROR, set_role
 
 if TYPE_CHECKING:
@@ -58,13 +60,13 @@ class StrengthMeter(QWidget):
             bar.setFixedHeight(5)
             row.addWidget(bar, 1)
             self.bars.append(bar)
-        self.level = set_role(QLabel(), "muted")
+        self.level = set_role(PlainLabel(), "muted")
         self.level.setObjectName("strengthLevel")
         self.level.setMinimumWidth(64)
         self.level.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.level)
         box.addLayout(row)
-        self.advice = set_role(QLabel(), "muted")
+        self.advice = set_role(PlainLabel(), "muted")
         self.advice.setObjectName("strengthAdvice")
         self.advice.setWordWrap(True)
         box.addWidget(self.advice)
@@ -193,13 +195,13 @@ class ChangePasswordPage(Page):
 
         intro = Card()
         if subject_name:
-            subject = QLabel(subject_name)
+            subject = PlainLabel(subject_name)
             subject.setObjectName("passwordSubject")
             subject.setStyleSheet("font-size: 15px; font-weight: 600;")
             subject.setWordWrap(True)
             intro.box.addWidget(subject)
         hint = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "证书密码保护本机的签名密钥和加密密钥，只保存在本机，不会发送给 CA 机构。"
                     "修改后，扫码登录、签章和解密请使用新密码。"
@@ -211,7 +213,7 @@ class ChangePasswordPage(Page):
         intro.box.addWidget(hint)
         self.body.addWidget(intro)
 
-        self.banner = set_role(QLabel(), "banner")
+        self.banner = set_role(PlainLabel(), "banner")
         self.banner.setObjectName("passwordBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -220,7 +222,7 @@ class ChangePasswordPage(Page):
         # Shown when the certificate is locked (or its key file unusable): recovery.
         self.recovery = Card()
         self.recovery.setObjectName("recoveryCard")
-        self.recovery_text = QLabel()
+        self.recovery_text = PlainLabel()
         self.recovery_text.setObjectName("recoveryText")
         self.recovery_text.setWordWrap(True)
         self.recover_button = set_role(QPushButton(self.tr("重新下载证书")), "primary")
@@ -293,7 +295,8 @@ class ChangePasswordPage(Page):
         self.window_.pop()
 
     def _failed(self, err: BaseException) -> None:
-        if isinstance(err, WrongPassword):
+        # Changed in another window meanwhile: nothing was changed here, never a success.
+        if isinstance(err, WrongPassword | PasswordChangedElsewhere):
             self.old.set_error(messages.error_text(err))
             self.old.edit.setFocus()
             return

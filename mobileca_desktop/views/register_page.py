@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from mobileca_desktop.domain.models import (
     Account,
@@ -22,6 +22,7 @@ from mobileca_desktop.views.background import BackgroundOp, show_error
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class RegisterPage(Page):
         self.kind = kind
         self.setObjectName("registerLegalPage" if legal else "registerPersonalPage")
         intro = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "未注册主体库的企业，请先注册三晋通法人账号。注册后可使用统一社会信用代码登录。"
                 )

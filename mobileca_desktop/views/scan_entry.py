@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mobileca_desktop.domain.models import CertStatus
 from mobileca_desktop.services.device import DeviceCertificateStatus
@@ -18,6 +18,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.cert_actions import ConfirmDialog
 from mobileca_desktop.views.format import text_of
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def _download(window: MainWindow, candidates: list[DeviceCertificateStatus]) -> 
 
 
 def _notice(window: MainWindow, name: str, text: str) -> QMessageBox:
-    box = QMessageBox(window)
+    box = PlainMessageBox(window)
     box.setObjectName(name)
     box.setIcon(QMessageBox.Icon.Information)
     box.setWindowTitle(QCoreApplication.translate("ScanEntry", "扫一扫"))
@@ -149,25 +150,27 @@ class ChooseCertificatePage(Page):
         super().__init__()
         self.title = self.tr("选择证书")
         self.setObjectName("chooseCertificatePage")
-        hint = set_role(QLabel(self.tr("请选择要下载到本机的证书：")), "muted")
+        hint = set_role(PlainLabel(self.tr("请选择要下载到本机的证书：")), "muted")
         hint.setWordWrap(True)
         self.body.addWidget(hint)
         self.choices: dict[int, QPushButton] = {}
         for s in candidates:
             card = Card(spacing=6)
-            kind = QLabel(text_of(s.kind))
+            kind = PlainLabel(text_of(s.kind))
             kind.setStyleSheet("font-size: 15px; font-weight: 600;")
             card.box.addWidget(kind)
-            subject = QLabel(s.subject_name)
+            subject = PlainLabel(s.subject_name)
             subject.setWordWrap(True)
             card.box.addWidget(subject)
             if s.granted_by:
                 card.box.addWidget(
-                    set_role(QLabel(self.tr("授权人：{}").format(s.granted_by)), "muted")
+                    set_role(PlainLabel(self.tr("授权人：{}").format(s.granted_by)), "muted")
                 )
             if s.local == "locked":
                 card.box.addWidget(
-                    set_role(QLabel(self.tr("已在本机锁定：重新下载后设置新的证书密码")), "muted")
+                    set_role(
+                        PlainLabel(self.tr("已在本机锁定：重新下载后设置新的证书密码")), "muted"
+                    )
                 )
             text = self.tr("下载此证书")
             button = set_role(QPushButton(text), "small")

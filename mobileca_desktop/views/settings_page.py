@@ -32,6 +32,7 @@ from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -63,7 +64,9 @@ class SettingsPage(Page):
         s = self.settings
 
         intro = set_role(
-            QLabel(self.tr("更改在重新打开本程序后生效。设置保存在：") + str(self.settings_path)),
+            PlainLabel(
+                self.tr("更改在重新打开本程序后生效。设置保存在：") + str(self.settings_path)
+            ),
             "muted",
         )
         intro.setObjectName("settingsIntro")
@@ -98,7 +101,7 @@ class SettingsPage(Page):
             max_length=100,
         )
         pin_note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "使用 https:// 时，本程序只信任指纹与此一致的根证书（证书固定）。"
                     "http:// 只可用于本机（127.0.0.1）上的 CA。"
@@ -108,7 +111,7 @@ class SettingsPage(Page):
         )
         pin_note.setWordWrap(True)
         now = set_role(
-            QLabel(self.tr("当前使用：") + (self.tr("本机 CA") if s.is_local_ca else s.ca)),
+            PlainLabel(self.tr("当前使用：") + (self.tr("本机 CA") if s.is_local_ca else s.ca)),
             "muted",
         )
         now.setObjectName("caInUse")
@@ -135,7 +138,7 @@ class SettingsPage(Page):
         self.camera.setAccessibleName(self.tr("摄像头"))
         self.camera.setEditable(False)
         self.camera.addItem(self.tr("当前：") + s.camera, s.camera)
-        self.camera_note = set_role(QLabel(self.tr("正在查找摄像头…")), "muted")
+        self.camera_note = set_role(PlainLabel(self.tr("正在查找摄像头…")), "muted")
         self.camera_note.setObjectName("cameraNote")
         self.camera_note.setWordWrap(True)
         lc.box.addWidget(self._label(self.tr("扫一扫与法人刷脸使用的摄像头"), self.camera))
@@ -148,14 +151,14 @@ class SettingsPage(Page):
         dev = Card()
         self.device = FormField("deviceName", self.tr("设备名称"), value=s.device, max_length=64)
         device_note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr("每个设备名称有自己的密钥库和钥匙串条目。改名后需在新名称下重新下载证书。")
             ),
             "muted",
         )
         device_note.setWordWrap(True)
         self.folders = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr("数据文件夹：")
                 + str(s.data_dir)
                 + "\n"
@@ -171,7 +174,7 @@ class SettingsPage(Page):
         self.open_folder.setObjectName("openDataFolderButton")
         self.open_folder.setAccessibleName(self.tr("打开数据文件夹"))
         self.open_folder.clicked.connect(self.open_data_folder)
-        self.keyring = set_role(QLabel(self.tr("钥匙串：正在查询…")), "value")
+        self.keyring = set_role(PlainLabel(self.tr("钥匙串：正在查询…")), "value")
         self.keyring.setObjectName("keyringLabel")
         self.keyring.setWordWrap(True)
         for w in (self.device, device_note, self.folders):
@@ -183,7 +186,7 @@ class SettingsPage(Page):
         # --- trusted platforms ------------------------------------------------------------
         self.body.addWidget(self._section(self.tr("受信任的交易平台")))
         self.platforms_card = Card()
-        self.platform_list = set_role(QLabel(), "value")
+        self.platform_list = set_role(PlainLabel(), "value")
         self.platform_list.setObjectName("platformList")
         self.platform_list.setWordWrap(True)
         self.platform_list.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -208,7 +211,7 @@ class SettingsPage(Page):
         self.save_button.setAccessibleName(self.tr("保存设置"))
         self.save_button.setMinimumHeight(42)
         self.save_button.clicked.connect(self.save)
-        self.status = set_role(QLabel(), "muted")
+        self.status = set_role(PlainLabel(), "muted")
         self.status.setObjectName("settingsStatus")
         self.status.setWordWrap(True)
         self.status.hide()
@@ -223,10 +226,13 @@ class SettingsPage(Page):
     # --- building blocks -------------------------------------------------------------------
 
     def _section(self, text: str) -> QLabel:
-        return set_role(QLabel(text), "section")
+        section = set_role(PlainLabel(text), "section")
+        section.setWordWrap(True)  # English headings are longer than the narrowest window
+        return section
 
     def _label(self, text: str, buddy: QWidget) -> QLabel:
-        label = set_role(QLabel(text), "fieldLabel")
+        label = set_role(PlainLabel(text), "fieldLabel")
+        label.setWordWrap(True)
         label.setBuddy(buddy)
         return label
 
@@ -356,7 +362,7 @@ class SettingsPage(Page):
 
     def _confirm_platform(self, info: Any) -> None:
         self.add_platform.setEnabled(True)
-        box = QMessageBox(self.window())
+        box = PlainMessageBox(self.window())
         box.setObjectName("confirmPlatformBox")
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle(self.tr("信任此交易平台？"))

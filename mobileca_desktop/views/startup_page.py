@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
-
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.icons import pixmap
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel, rich_label
 from mobileca_desktop.views.theme import set_role
 
 
@@ -16,20 +15,19 @@ class StartupPage(Page):
         super().__init__()
         self.title = self.tr("山西公共资源交易 移动版 CA")
         self.setObjectName("startupPage")
-        logo = QLabel()
+        logo = PlainLabel()
         logo.setPixmap(pixmap("logo", 72, self.devicePixelRatioF()))
         # Enum values by key name: the first frame does not build PySide6's Qt namespace
         # (its ~90 enums, 15 ms: views/main_window.py).
         logo.setProperty("alignment", "AlignCenter")
-        self.heading = set_role(QLabel(self.tr("正在打开本机 CA…")), "heading")
+        self.heading = set_role(PlainLabel(self.tr("正在打开本机 CA…")), "heading")
         self.heading.setObjectName("startupHeading")
         self.heading.setProperty("alignment", "AlignCenter")
         self.heading.setWordWrap(True)
         self.card = Card(spacing=8)
-        self.text = QLabel()
+        self.text = rich_label("")  # app.startup_problem: our markup, details escaped
         self.text.setObjectName("startupText")
         self.text.setWordWrap(True)
-        self.text.setProperty("textFormat", "RichText")
         self.text.setProperty("textInteractionFlags", "TextSelectableByMouse")
         self.card.box.addWidget(self.text)
         self.card.hide()

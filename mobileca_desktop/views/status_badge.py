@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
 from mobileca_desktop.domain.models import CertStatus
 from mobileca_desktop.views.format import text_of
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import badge_style
 
 
-class StatusBadge(QLabel):
+class StatusBadge(PlainLabel):
     def __init__(self, status: CertStatus) -> None:
         super().__init__()
         self.setObjectName("statusBadge")

@@ -66,6 +66,10 @@ QLabel[role="banner"] {{
     background: #FFF7E6; color: #8A5300; border: 1px solid #FFE0A3; border-radius: 8px;
     padding: 8px 10px;
 }}
+QLabel[role="warning"] {{
+    background: #FDECEA; color: {ERROR}; border: 1px solid {ERROR}; border-radius: 8px;
+    padding: 10px 12px; font-size: 14px; font-weight: 600;
+}}
 QLineEdit, QPlainTextEdit, QComboBox {{
     background: #FFFFFF; border: 1px solid {BORDER}; border-radius: 8px; padding: 8px 10px;
     selection-background-color: {PRIMARY};

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QToolButton
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QToolButton
 
 from mobileca_desktop.views.icons import icon
+from mobileca_desktop.views.text import PlainLabel, tooltip
 
 
 class TopBar(QFrame):
@@ -30,7 +31,7 @@ class TopBar(QFrame):
         self.back.setProperty("shortcut", "Alt+Left")  # setShortcut builds the Qt namespace
         self.back.clicked.connect(self.back_requested)
 
-        self.title = QLabel()
+        self.title = PlainLabel()
         self.title.setObjectName("pageTitle")
         self.title.setProperty("alignment", "AlignCenter")  # no Qt namespace: main_window.py
 
@@ -74,7 +75,7 @@ class TopBar(QFrame):
     def _action(self, name: str, text: str, method: str) -> QAction:
         action = QAction(text, self.menu)
         action.setObjectName(name)
-        action.setToolTip(text)
+        action.setToolTip(tooltip(text))
         action.triggered.connect(lambda _checked=False, m=method: self._call(m))
         self.menu.addAction(action)
         return action

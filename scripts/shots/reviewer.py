@@ -131,6 +131,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             window.open_reviewer()
             reviewer = window.findChild(ReviewerWindow)
             assert reviewer is not None
+            reviewer.enter_as_operator()
             settle()
             reviewer.select(seed.by_agent)
             settle()

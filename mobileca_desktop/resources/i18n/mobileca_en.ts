@@ -4,7 +4,7 @@
 <context>
     <name>ActivationPage</name>
     <message>
-        <location filename="../../views/activation_page.py" line="+59"/>
+        <location filename="../../views/activation_page.py" line="+60"/>
         <source>证书下载</source>
         <translation>Download certificate</translation>
     </message>
@@ -197,7 +197,7 @@
 <context>
     <name>AgentStep</name>
     <message>
-        <location filename="../../views/wizard/agent_step.py" line="+26"/>
+        <location filename="../../views/wizard/agent_step.py" line="+25"/>
         <source>非法人本人办理，请完善经办人信息。经办人将通过短信验证码完成电子签名。</source>
         <translation>Someone other than the legal representative applies: enter the agent&apos;s details. The agent signs the application with an SMS code.</translation>
     </message>
@@ -220,7 +220,7 @@
 <context>
     <name>AuthCodeStep</name>
     <message>
-        <location filename="../../views/wizard/auth_code_step.py" line="+21"/>
+        <location filename="../../views/wizard/auth_code_step.py" line="+20"/>
         <source>非法人申请时需要授权码。{}</source>
         <translation>An agent needs an authorisation code. {}</translation>
     </message>
@@ -243,12 +243,12 @@
         <translation>Camera preview</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+75"/>
         <source>正在打开摄像头…</source>
         <translation>Opening the camera…</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+71"/>
         <source>摄像头已打开，但没有画面</source>
         <translation>The camera is open but sends no picture</translation>
     </message>
@@ -256,7 +256,7 @@
 <context>
     <name>CertActions</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="+183"/>
+        <location filename="../../views/cert_actions.py" line="+184"/>
         <source>证书已更新，请在本机下载新证书</source>
         <translation>Certificate renewed; download the new one to this computer</translation>
     </message>
@@ -269,7 +269,7 @@
 <context>
     <name>CertDetailPage</name>
     <message>
-        <location filename="../../views/cert_detail_page.py" line="+47"/>
+        <location filename="../../views/cert_detail_page.py" line="+48"/>
         <source>证书详情</source>
         <translation>Certificate details</translation>
     </message>
@@ -294,7 +294,7 @@
         <translation>This certificate was superseded by a new one (renewal or change); use the new one.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <location line="+2"/>
         <source>查看新证书</source>
         <translation>View the new certificate</translation>
@@ -461,7 +461,7 @@
 <context>
     <name>CertRow</name>
     <message>
-        <location filename="../../views/cert_row.py" line="+37"/>
+        <location filename="../../views/cert_row.py" line="+38"/>
         <source>查看证书详情</source>
         <translation>View the certificate details</translation>
     </message>
@@ -524,6 +524,11 @@
         <location line="+2"/>
         <source>证书已不在有效期，可点击继续进行证书更新。</source>
         <translation>The certificate has expired; click Continue to renew it.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>已完成证书更新，请使用新证书。</source>
+        <translation>Renewed; use the new certificate.</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -611,7 +616,7 @@
 <context>
     <name>ChangePasswordPage</name>
     <message>
-        <location filename="../../views/password_pages.py" line="+188"/>
+        <location filename="../../views/password_pages.py" line="+190"/>
         <source>修改证书密码</source>
         <translation>Change certificate password</translation>
     </message>
@@ -674,7 +679,7 @@
         <translation>Certificate password changed</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>证书密码错误次数过多，已在本机锁定。重新下载证书即可解锁：用法定代表人手机收到的短信验证码验证后，设置新的证书密码。</source>
         <translation>Too many wrong certificate passwords: locked on this computer. Download the certificate again to unlock it: confirm with the SMS code sent to the legal representative&apos;s phone, then set a new certificate password.</translation>
     </message>
@@ -682,7 +687,7 @@
 <context>
     <name>ChooseCertificatePage</name>
     <message>
-        <location filename="../../views/scan_entry.py" line="+150"/>
+        <location filename="../../views/scan_entry.py" line="+151"/>
         <source>选择证书</source>
         <translation>Choose a certificate</translation>
     </message>
@@ -697,12 +702,12 @@
         <translation>Granted by {}</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>已在本机锁定：重新下载后设置新的证书密码</source>
         <translation>Locked on this computer: download again and set a new password</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>下载此证书</source>
         <translation>Download this certificate</translation>
     </message>
@@ -831,12 +836,12 @@
 <context>
     <name>ConfirmStep</name>
     <message>
-        <location filename="../../views/wizard/confirm_step.py" line="+20"/>
+        <location filename="../../views/wizard/confirm_step.py" line="+22"/>
         <source>请确认以下信息无误后点击确认，然后上传证件。</source>
         <translation>Check the details below and click Confirm; then upload the documents.</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
@@ -874,6 +879,54 @@
         <location line="+17"/>
         <source>本人刷脸</source>
         <translation>Face check</translation>
+    </message>
+</context>
+<context>
+    <name>Demo</name>
+    <message>
+        <location filename="../../demo.py" line="+337"/>
+        <source>不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，保存在普通文件中。仅供演示，切勿用于真实证书。</source>
+        <translation>INSECURE: no system keyring can be used, so this demo&apos;s device keys are protected only by the certificate password, in an ordinary file. For demonstrations only; never use it for real certificates.</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>本次演示未启动交易平台模拟器。</source>
+        <translation>The trading-platform simulator was not started for this demo.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>交易平台模拟器尚未安装：本次演示没有扫一扫的网页，其余功能可正常演示。</source>
+        <translation>The trading-platform simulator is not installed: this demo has no pages to scan; everything else can be shown.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>交易平台模拟器未能启动：</source>
+        <translation>The trading-platform simulator did not start: </translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>法人的电脑</source>
+        <translation>Legal person&apos;s computer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>经办人的电脑</source>
+        <translation>Agent&apos;s computer</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>演示 · 法人的电脑：%1（%2）</source>
+        <translation>Demo · legal person&apos;s computer: %1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>演示 · 经办人的电脑：%1（身份证号 %2，手机 %3）</source>
+        <translation>Demo · agent&apos;s computer: %1 (ID number %2, mobile %3)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>交易平台：</source>
+        <translation>Trading platform: </translation>
     </message>
 </context>
 <context>
@@ -962,7 +1015,7 @@
 <context>
     <name>DocumentsStep</name>
     <message>
-        <location filename="../../views/wizard/documents_step.py" line="+26"/>
+        <location filename="../../views/wizard/documents_step.py" line="+25"/>
         <source>请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，单个文件不超过 10 MB）。</source>
         <translation>Upload the documents asked for (JPEG or PNG; the business licence may also be a PDF; at most 10 MB each).</translation>
     </message>
@@ -1073,7 +1126,7 @@
 <context>
     <name>FirstUseDialog</name>
     <message>
-        <location filename="../../views/scan_entry.py" line="-44"/>
+        <location filename="../../views/scan_entry.py" line="-46"/>
         <source>扫一扫</source>
         <translation>Scan</translation>
     </message>
@@ -1096,7 +1149,7 @@
 <context>
     <name>FormField</name>
     <message>
-        <location filename="../../views/form_field.py" line="+39"/>
+        <location filename="../../views/form_field.py" line="+41"/>
         <source>请输入{}</source>
         <translation>Enter the {}</translation>
     </message>
@@ -1104,7 +1157,7 @@
 <context>
     <name>GrantBadge</name>
     <message>
-        <location filename="../../views/grant_row.py" line="+30"/>
+        <location filename="../../views/grant_row.py" line="+31"/>
         <source>状态：{}</source>
         <translation>Status: {}</translation>
     </message>
@@ -1190,7 +1243,7 @@
 <context>
     <name>GrantsPage</name>
     <message>
-        <location filename="../../views/grants_page.py" line="+90"/>
+        <location filename="../../views/grants_page.py" line="+91"/>
         <source>授权管理</source>
         <translation>Authorisations</translation>
     </message>
@@ -1250,7 +1303,7 @@
 <context>
     <name>HandlerStep</name>
     <message>
-        <location filename="../../views/wizard/handler_step.py" line="+21"/>
+        <location filename="../../views/wizard/handler_step.py" line="+22"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
@@ -1363,7 +1416,7 @@ certificate</translation>
         <translation>Scan</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>单位证书、法定代表人证书可通过“授权管理”授权经办人使用；个人证书不支持授权。</source>
         <translation>Company and legal representative certificates can be granted to agents under Authorisations; personal certificates cannot be granted.</translation>
     </message>
@@ -1382,18 +1435,18 @@ certificate</translation>
 <context>
     <name>InboxPanel</name>
     <message>
-        <location filename="../../views/inbox_panel.py" line="+30"/>
-        <location line="+2"/>
+        <location filename="../../views/inbox_panel.py" line="+37"/>
+        <location line="+5"/>
         <source>手机收件箱</source>
         <translation>Phone inbox</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+18"/>
         <source>模拟手机：发往该号码的短信验证码、授权码、打款通知和电子营业执照。</source>
         <translation>Simulated phone: the SMS codes, authorisation codes, deposit notices and e-business licences sent to this number.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>手机号</source>
         <translation>Mobile number</translation>
     </message>
@@ -1414,7 +1467,7 @@ certificate</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+73"/>
+        <location line="+130"/>
         <source>暂无消息</source>
         <translation>No messages</translation>
     </message>
@@ -1427,7 +1480,7 @@ certificate</translation>
 <context>
     <name>InstitutionStep</name>
     <message>
-        <location filename="../../views/wizard/institution_step.py" line="+19"/>
+        <location filename="../../views/wizard/institution_step.py" line="+20"/>
         <source>列表展示所有兼容的 CA 机构，可根据自身需求任选一家，各机构办理流程类似。</source>
         <translation>These are all the compatible CA institutions. Choose any one: the steps are much the same at each.</translation>
     </message>
@@ -1437,7 +1490,7 @@ certificate</translation>
         <translation>Loading the CA institutions…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>客服电话 {}</source>
         <translation>Customer service {}</translation>
     </message>
@@ -1513,7 +1566,7 @@ certificate</translation>
 <context>
     <name>LoginPage</name>
     <message>
-        <location filename="../../views/login_page.py" line="+27"/>
+        <location filename="../../views/login_page.py" line="+28"/>
         <source>登录</source>
         <translation>Log in</translation>
     </message>
@@ -1530,12 +1583,12 @@ certificate</translation>
 Mobile CA</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>使用三晋通账号登录</source>
         <translation>Log in with your Sanjintong account</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>登录方式</source>
         <translation>Login type</translation>
     </message>
@@ -1579,7 +1632,7 @@ Mobile CA</translation>
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../views/message_card.py" line="+15"/>
+        <location filename="../../views/message_card.py" line="+18"/>
         <source>短信</source>
         <translation>SMS</translation>
     </message>
@@ -1594,7 +1647,7 @@ Mobile CA</translation>
         <translation>E-business licence</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+39"/>
         <source>验证码 {}</source>
         <translation>Code {}</translation>
     </message>
@@ -1613,11 +1666,31 @@ Mobile CA</translation>
         <source>在“电子营业执照”核验页粘贴</source>
         <translation>Paste it on the “E-business licence” verification step</translation>
     </message>
+    <message>
+        <location line="+13"/>
+        <source>到账金额（元）</source>
+        <translation>Amount received (yuan)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>到账金额 {} 元</source>
+        <translation>Amount received {} yuan</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>附言中的授权码（在“授权码”一步填写）</source>
+        <translation>Authorisation code in the memo (enter it at the “Authorisation code” step)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>授权码 {}</source>
+        <translation>Authorisation code {}</translation>
+    </message>
 </context>
 <context>
     <name>MethodStep</name>
     <message>
-        <location filename="../../views/wizard/method_step.py" line="+21"/>
+        <location filename="../../views/wizard/method_step.py" line="+22"/>
         <source>请根据自身情况选择核验方式（四种核验方式任选其一即可），并准备相关办理材料。</source>
         <translation>Choose how to verify your identity (any one of the four methods will do) and have the documents ready.</translation>
     </message>
@@ -1625,7 +1698,7 @@ Mobile CA</translation>
 <context>
     <name>NewGrantPage</name>
     <message>
-        <location filename="../../views/grant_form_page.py" line="+67"/>
+        <location filename="../../views/grant_form_page.py" line="+77"/>
         <source>新增授权</source>
         <translation>New grant</translation>
     </message>
@@ -1655,7 +1728,13 @@ Mobile CA</translation>
         <translation>Agent details</translation>
     </message>
     <message>
+        <location line="+5"/>
         <location line="+4"/>
+        <source>选择已办理申请的经办人</source>
+        <translation>Choose an agent named in an application</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>经办人姓名</source>
         <translation>Agent&apos;s name</translation>
     </message>
@@ -1721,13 +1800,13 @@ Mobile CA</translation>
         <translation>Grant period {}</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
         <location line="+2"/>
         <source>确认授权</source>
         <translation>Grant</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+47"/>
         <source>有效期至 {}</source>
         <translation>Valid until {}</translation>
     </message>
@@ -1737,12 +1816,17 @@ Mobile CA</translation>
         <translation>{}: cannot be granted</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+20"/>
         <source>暂无可授权的证书。请先在首页申请单位证书或法定代表人证书，审核通过（状态为正常）后再授权。</source>
         <translation>No certificate to grant. Apply for a company or legal representative certificate on the home page first; grant it once it is approved (Valid).</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+13"/>
+        <source>填写新的经办人</source>
+        <translation>Enter a new agent</translation>
+    </message>
+    <message>
+        <location line="+44"/>
         <source>授权期限不能超过证书有效期（{}）；到期后经办人设备上的证书自动吊销。</source>
         <translation>A grant cannot outlast the certificate ({}); when it ends, the certificate on the agent&apos;s devices is revoked.</translation>
     </message>
@@ -1770,7 +1854,7 @@ Mobile CA</translation>
 <context>
     <name>NewPasswordFields</name>
     <message>
-        <location filename="../../views/password_pages.py" line="-175"/>
+        <location filename="../../views/password_pages.py" line="-176"/>
         <source>至少 8 位，字母与数字组合</source>
         <translation>At least 8 characters, letters and digits</translation>
     </message>
@@ -1821,7 +1905,7 @@ Mobile CA</translation>
 <context>
     <name>RegionPicker</name>
     <message>
-        <location filename="../../views/scan/screen_source.py" line="+117"/>
+        <location filename="../../views/scan/screen_source.py" line="+197"/>
         <source>框选屏幕区域</source>
         <translation>Select a screen area</translation>
     </message>
@@ -1834,7 +1918,7 @@ Mobile CA</translation>
 <context>
     <name>RegisterPage</name>
     <message>
-        <location filename="../../views/register_page.py" line="+42"/>
+        <location filename="../../views/register_page.py" line="+43"/>
         <source>法人注册</source>
         <translation>Company registration</translation>
     </message>
@@ -2032,18 +2116,18 @@ Mobile CA</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+96"/>
-        <location line="+41"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+101"/>
+        <location line="+51"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
     </message>
     <message>
-        <location line="-16"/>
+        <location line="-23"/>
         <source>正在连接 CA…</source>
         <translation>Connecting to the CA…</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+27"/>
         <source>刷新</source>
         <translation>Refresh</translation>
     </message>
@@ -2064,8 +2148,8 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>此 CA 未提供本机操作员，请使用 CA 机构的审核员账号登录。</source>
-        <translation>This CA has no local operator; log in with a CA institution&apos;s reviewer account.</translation>
+        <source>请使用 CA 机构的审核员账号登录，只显示本机构的申请。</source>
+        <translation>Log in with a reviewer account of the CA institution; only that institution&apos;s applications are shown.</translation>
     </message>
     <message>
         <location line="+3"/>
@@ -2084,6 +2168,21 @@ Mobile CA</translation>
         <translation>Log in</translation>
     </message>
     <message>
+        <location line="+5"/>
+        <source>以 CA 操作员身份进入（演示）</source>
+        <translation>Enter as the CA operator (demo)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>以 CA 操作员身份进入</source>
+        <translation>Enter as the CA operator</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>培训用：查看所有 CA 机构的审核队列</source>
+        <translation>For training: the review queues of every CA institution</translation>
+    </message>
+    <message>
         <location line="+19"/>
         <location line="+3"/>
         <source>审核队列</source>
@@ -2096,18 +2195,18 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+219"/>
+        <location line="+239"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location line="-219"/>
-        <location line="+221"/>
+        <location line="-239"/>
+        <location line="+241"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
     <message>
-        <location line="-221"/>
+        <location line="-241"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
@@ -2117,7 +2216,7 @@ Mobile CA</translation>
         <translation>Electronic signature</translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+93"/>
         <source>请填写登录名</source>
         <translation>Enter the login name</translation>
     </message>
@@ -2127,18 +2226,23 @@ Mobile CA</translation>
         <translation>Enter the password</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
+        <source>CA 操作员（全部机构）</source>
+        <translation>CA operator (all institutions)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>当前审核人：{}</source>
         <translation>Reviewer: {}</translation>
     </message>
     <message>
         <location line="+26"/>
-        <location line="+231"/>
+        <location line="+239"/>
         <source>接受授权书</source>
         <translation>Accept the letter</translation>
     </message>
     <message>
-        <location line="-231"/>
+        <location line="-239"/>
         <source>审核申请</source>
         <translation>Review</translation>
     </message>
@@ -2153,12 +2257,12 @@ Mobile CA</translation>
         <translation>No applications to review and no letters of authorisation to accept.</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>审核队列为空。申请人提交申请后，点击“刷新”。</source>
         <translation>The queue is empty. Once an applicant submits, click “Refresh”.</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+68"/>
         <source>申请 #{}</source>
         <translation>Application #{}</translation>
     </message>
@@ -2243,7 +2347,7 @@ Mobile CA</translation>
         <translation>None</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+23"/>
         <source>图片无法显示</source>
         <translation>The image cannot be shown</translation>
     </message>
@@ -2328,7 +2432,7 @@ Mobile CA</translation>
         <translation>The letter of application #{} was refused.</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+36"/>
         <source>草稿（授权书待审核）</source>
         <translation>Draft (letter to review)</translation>
     </message>
@@ -2448,7 +2552,7 @@ Mobile CA</translation>
         <translation>Handwritten signature</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+8"/>
         <source>此 CA 不提供审核台</source>
         <translation>This CA has no review desk</translation>
     </message>
@@ -2517,7 +2621,7 @@ Mobile CA</translation>
 <context>
     <name>ScanConfirmPage</name>
     <message>
-        <location filename="../../views/scan/confirm_page.py" line="+44"/>
+        <location filename="../../views/scan/confirm_page.py" line="+52"/>
         <source>确认操作</source>
         <translation>Confirm</translation>
     </message>
@@ -2527,7 +2631,7 @@ Mobile CA</translation>
         <translation>This trading platform asks to use your certificate</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>操作</source>
         <translation>Operation</translation>
     </message>
@@ -2542,13 +2646,13 @@ Mobile CA</translation>
         <translation>QR code valid until</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+28"/>
         <location line="+3"/>
         <source>使用证书</source>
         <translation>Certificate</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+15"/>
         <source>本机没有可办理此项操作的证书，请先下载证书</source>
         <translation>No certificate on this computer can do this; download a certificate first</translation>
     </message>
@@ -2559,12 +2663,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+110"/>
+        <location line="+176"/>
         <source>请输入证书密码</source>
         <translation>Enter the certificate password</translation>
     </message>
     <message>
-        <location line="-97"/>
+        <location line="-163"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -2575,7 +2679,62 @@ Mobile CA</translation>
         <translation>Confirming signs with this computer&apos;s certificate and sends it to the trading platform.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
+        <source>发起请求的浏览器</source>
+        <translation>Browser that made the request</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>该交易平台没有说明是哪个浏览器发起的请求（旧版扫码协议）。请确认是您本人刚刚在交易平台上发起了此项操作。</source>
+        <translation>This trading platform does not say which browser made the request (older scan protocol). Make sure that you yourself have just started this operation on the trading platform.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>{address}（与本机访问交易平台的地址相同）</source>
+        <translation>{address} (the same address from which this computer reaches the platform)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{address}（与本机访问交易平台的地址 {client} 不同）</source>
+        <translation>{address} (not the address {client} from which this computer reaches the platform)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>未知</source>
+        <translation>Unknown</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>未知（{ua}）</source>
+        <translation>Unknown ({ua})</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>浏览器地址</source>
+        <translation>Browser address</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>浏览器</source>
+        <translation>Browser</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>操作系统</source>
+        <translation>Operating system</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>发起时间</source>
+        <translation>Requested at</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>请注意：发起此请求的浏览器不在这台电脑上（浏览器地址 {address}，本机访问交易平台的地址 {client}）。如果这个二维码不是您本人刚刚在自己的浏览器里打开交易平台得到的，而是别人发来的网页、链接、聊天图片或陌生页面上的二维码，请立即取消：一旦确认，对方的浏览器就会以您的证书身份登录或办理此项操作。</source>
+        <translation>Warning: the browser that made this request is not on this computer (browser address {address}; this computer reaches the platform from {client}). If you did not get this QR code by opening the trading platform in your own browser just now, but from a web page, link, chat picture or unknown page someone else showed you, cancel now: once you confirm, that person&apos;s browser logs in or acts with your certificate.</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>{label}（经办人代表 {who}）</source>
         <translation>{label} (agent for {who})</translation>
     </message>
@@ -2595,7 +2754,7 @@ Mobile CA</translation>
         <translation>Preview</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+23"/>
         <source>印章</source>
         <translation>Seal</translation>
     </message>
@@ -2739,12 +2898,12 @@ Mobile CA</translation>
 <context>
     <name>ScanPage</name>
     <message>
-        <location filename="../../views/scan/scan_page.py" line="+82"/>
+        <location filename="../../views/scan/scan_page.py" line="+83"/>
         <source>扫一扫</source>
         <translation>Scan</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+23"/>
         <source>二维码来源</source>
         <translation>QR code source</translation>
     </message>
@@ -2816,23 +2975,23 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+207"/>
+        <location line="+231"/>
         <source>选择图片文件</source>
         <translation>Choose an image file</translation>
     </message>
     <message>
-        <location line="-202"/>
+        <location line="-226"/>
         <source>可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。</source>
         <translation>Paste a screenshot or QR code text (Ctrl+V), or drop an image file on this page.</translation>
     </message>
     <message>
         <location line="+20"/>
-        <location line="+244"/>
+        <location line="+282"/>
         <source>扫一扫尚未就绪：本机证书库未打开</source>
         <translation>Scan is not ready: the keystore of this computer is not open</translation>
     </message>
     <message>
-        <location line="-205"/>
+        <location line="-243"/>
         <source>点击“框选区域”，在屏幕上框出交易平台页面的二维码</source>
         <translation>Click “Select area” and draw around the QR code on the trading platform&apos;s page</translation>
     </message>
@@ -2907,27 +3066,27 @@ Mobile CA</translation>
         <translation>Area remembered ({w}% × {h}% of the screen); click “Select area” to choose another</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+55"/>
         <source>正在扫描屏幕区域，请让交易平台的二维码保持可见</source>
         <translation>Scanning the screen area; keep the trading platform&apos;s QR code visible</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>剪贴板是空的</source>
         <translation>The clipboard is empty</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>已粘贴二维码内容</source>
         <translation>QR code text pasted</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>剪贴板中没有图片或二维码内容</source>
         <translation>The clipboard holds no image or QR code text</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>正在识别图片…</source>
         <translation>Reading the image…</translation>
     </message>
@@ -2937,7 +3096,7 @@ Mobile CA</translation>
         <translation>No QR code found in the image</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+53"/>
         <source>已识别二维码，正在核验交易平台的请求…</source>
         <translation>QR code read; checking the trading platform&apos;s request…</translation>
     </message>
@@ -2950,12 +3109,12 @@ Mobile CA</translation>
 <context>
     <name>ScanResultPage</name>
     <message>
-        <location filename="../../views/scan/result_page.py" line="+72"/>
+        <location filename="../../views/scan/result_page.py" line="+73"/>
         <source>扫码结果</source>
         <translation>Scan result</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <location line="+2"/>
         <source>继续扫码</source>
         <translation>Scan again</translation>
@@ -3023,7 +3182,7 @@ Mobile CA</translation>
 <context>
     <name>SealPlacer</name>
     <message>
-        <location filename="../../views/scan/seal_preview.py" line="+193"/>
+        <location filename="../../views/scan/seal_preview.py" line="+194"/>
         <source>印章位置（可拖动，或用方向键移动）</source>
         <translation>Seal position (drag it, or move it with the arrow keys)</translation>
     </message>
@@ -3052,24 +3211,24 @@ Mobile CA</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../views/settings_page.py" line="+56"/>
+        <location filename="../../views/settings_page.py" line="+57"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>更改在重新打开本程序后生效。设置保存在：</source>
         <translation>Changes take effect when the program is opened again. Settings are saved in:</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>CA 服务</source>
         <translation>CA service</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>本机 CA（内置，数据保存在本机）</source>
-        <translation>Local CA (built in; data kept on this computer)</translation>
+        <translation>Local CA (on this computer)</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -3130,12 +3289,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+124"/>
+        <location line="+127"/>
         <source>当前：</source>
         <translation>Now: </translation>
     </message>
     <message>
-        <location line="-123"/>
+        <location line="-126"/>
         <source>正在查找摄像头…</source>
         <translation>Looking for cameras…</translation>
     </message>
@@ -3207,7 +3366,7 @@ Mobile CA</translation>
         <translation>Save settings</translation>
     </message>
     <message>
-        <location line="+47"/>
+        <location line="+50"/>
         <source>摄像头 %1：%2（%3×%4）</source>
         <translation>Camera %1: %2 (%3×%4)</translation>
     </message>
@@ -3330,7 +3489,7 @@ Mobile CA</translation>
 <context>
     <name>SignStep</name>
     <message>
-        <location filename="../../views/wizard/sign_step.py" line="+25"/>
+        <location filename="../../views/wizard/sign_step.py" line="+26"/>
         <source>经办人 {name}（{phone}）</source>
         <translation>the agent {name} ({phone})</translation>
     </message>
@@ -3374,7 +3533,7 @@ Mobile CA</translation>
 <context>
     <name>SnapshotDialog</name>
     <message>
-        <location filename="../../views/camera_view.py" line="+182"/>
+        <location filename="../../views/camera_view.py" line="+201"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -3389,7 +3548,7 @@ Mobile CA</translation>
 <context>
     <name>StartupPage</name>
     <message>
-        <location filename="../../views/startup_page.py" line="+17"/>
+        <location filename="../../views/startup_page.py" line="+16"/>
         <source>山西公共资源交易 移动版 CA</source>
         <translation>Shanxi Mobile CA</translation>
     </message>
@@ -3495,12 +3654,12 @@ Mobile CA</translation>
         <translation>Application submitted</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>需等待 CA 机构审核制证，请耐心等待！审核结果可在“证书管理”中查看。</source>
         <translation>The CA institution now reviews the application and issues the certificate; please wait. The result will show under Certificates.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>CA 机构联系方式，请访问{}</source>
         <translation>For the CA institutions&apos; contact details, see {}</translation>
     </message>
@@ -3513,7 +3672,7 @@ Mobile CA</translation>
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../../views/top_bar.py" line="+28"/>
+        <location filename="../../views/top_bar.py" line="+29"/>
         <location line="+1"/>
         <source>返回</source>
         <translation>Back</translation>
@@ -3563,7 +3722,7 @@ Mobile CA</translation>
 <context>
     <name>VerifyStep</name>
     <message>
-        <location filename="../../views/wizard/verify_step.py" line="+31"/>
+        <location filename="../../views/wizard/verify_step.py" line="+33"/>
         <source>图片 (*.jpg *.jpeg *.png)</source>
         <translation>Images (*.jpg *.jpeg *.png)</translation>
     </message>
@@ -3680,12 +3839,17 @@ Mobile CA</translation>
         <translation>New deposit</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>已向 {bank} 尾号 {tail} 的对公账户打款，请查看入账通知后填写金额（剩余 {left} 次）。</source>
         <translation>Paid into the company account ending {tail} at {bank}; enter the amount from the notice ({left} tries left).</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
+        <source>此处填写到账金额；附言中的授权码在下一步填写。</source>
+        <translation> Enter the amount received here; the authorisation code in the memo goes in the next step.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>请上传加盖单位公章的授权书（PDF 或图片）。CA 机构审核通过后方可继续。</source>
         <translation>Upload the letter of authorisation with the company&apos;s official seal (PDF or image). You can go on once the CA institution accepts it.</translation>
     </message>
@@ -3871,24 +4035,29 @@ Mobile CA</translation>
 <context>
     <name>WizardPage</name>
     <message>
-        <location filename="../../views/wizard/wizard_page.py" line="+74"/>
+        <location filename="../../views/wizard/wizard_page.py" line="+75"/>
         <location line="+2"/>
         <source>上一步</source>
         <translation>Back</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+45"/>
+        <location line="+53"/>
         <source>下一步</source>
         <translation>Next</translation>
     </message>
     <message>
-        <location line="-21"/>
+        <location line="-11"/>
         <source>第 {} / {} 步</source>
         <translation>Step {} of {}</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+2"/>
+        <source>第 {} 步（共 {}–{} 步）</source>
+        <translation>Step {} (of {}–{})</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>确认</source>
         <translation>Confirm</translation>
     </message>

@@ -10,7 +10,6 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from mobileca_desktop.views.reviewer.common import (
     refresh_after_clock,
     reviewer_error_text,
 )
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -66,26 +66,26 @@ class ClockDialog(QDialog):
         box = QVBoxLayout(self)
         box.setContentsMargins(18, 18, 18, 16)
         box.setSpacing(12)
-        heading = set_role(QLabel(self.tr("演示时钟")), "heading")
+        heading = set_role(PlainLabel(self.tr("演示时钟")), "heading")
         box.addWidget(heading)
         card = Card(spacing=6)
-        card.box.addWidget(set_role(QLabel(self.tr("CA 时钟")), "muted"))
-        self.now_label = QLabel(self.tr("正在读取…"))
+        card.box.addWidget(set_role(PlainLabel(self.tr("CA 时钟")), "muted"))
+        self.now_label = PlainLabel(self.tr("正在读取…"))
         self.now_label.setObjectName("clockNow")
         self.now_label.setStyleSheet("font-size: 24px; font-weight: 700; color: #1B6EF3;")
         self.now_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         card.box.addWidget(self.now_label)
-        self.offset_label = QLabel()
+        self.offset_label = PlainLabel()
         self.offset_label.setObjectName("clockOffset")
         self.offset_label.setStyleSheet("font-weight: 600;")
         card.box.addWidget(self.offset_label)
-        self.real_label = set_role(QLabel(), "muted")
+        self.real_label = set_role(PlainLabel(), "muted")
         self.real_label.setObjectName("clockReal")
         card.box.addWidget(self.real_label)
         box.addWidget(card)
 
         note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "CA、客户端和交易平台共用此时钟。拨快后，证书和授权按新的时间判断是否"
                     "过期（例如证书管理显示“已过期”）。仅用于演示和测试。"
@@ -114,7 +114,7 @@ class ClockDialog(QDialog):
 
         custom = QHBoxLayout()
         custom.setSpacing(8)
-        label = QLabel(self.tr("自定义天数"))
+        label = PlainLabel(self.tr("自定义天数"))
         self.days = QSpinBox()
         self.days.setObjectName("customDays")
         self.days.setAccessibleName(self.tr("自定义拨快天数"))
@@ -135,7 +135,7 @@ class ClockDialog(QDialog):
         box.addLayout(custom)
         self.buttons.append(self.custom_button)
 
-        self.error = set_role(QLabel(), "error")
+        self.error = set_role(PlainLabel(), "error")
         self.error.setObjectName("clockError")
         self.error.setWordWrap(True)
         self.error.hide()

@@ -1,15 +1,18 @@
 """CA 审核台 in a window of its own (for trainers on the local CA): the queue of submitted
 applications and letters of authorisation, one application with its 电子签名 check and its
 documents (images shown, PDFs in a PDF view), and 通过 / 驳回 / 永久取消审核 / 接受授权书 /
-拒绝授权书 (a reason is required to refuse). In local mode it works as the CA operator; a CA
-without an operator for us asks for a reviewer's login."""
+拒绝授权书 (a reason is required to refuse). It opens on a reviewer's login, as the CA
+institution's reviewer works (the demo prints one login per institution); where the CA has an
+operator for us (the local CA, a remote CA with --demo), "CA 操作员" stays available to
+trainers and shows every institution's queue. It opens beside the client's window and closes
+with Esc or Ctrl+W."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QKeyEvent, QKeySequence, QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -52,12 +55,14 @@ from mobileca_desktop.views.reviewer.common import (
     refresh_client,
     reviewer_error_text,
 )
+from mobileca_desktop.views.text import PlainLabel, escape, rich_label, tooltip
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
 WINDOW_SIZE = (1120, 760)
+MINIMUM_SIZE = (980, 600)
 IMAGE_WIDTH = 440
 PDF_HEIGHT = 420
 
@@ -98,6 +103,8 @@ class ReviewerWindow(QMainWindow):
         theme.apply(self)
         self.setStyleSheet(self.styleSheet() + EXTRA_STYLE)
         self.resize(*WINDOW_SIZE)
+        # The queue's minimum beside a document image at full width: nothing is cut off.
+        self.setMinimumSize(*MINIMUM_SIZE)
         self.session: Session | None = None
         self.items: list[ReviewItem] = []
         self.item: ReviewItem | None = None
@@ -107,6 +114,7 @@ class ReviewerWindow(QMainWindow):
         self.action_buttons: dict[str, QPushButton] = {}
         self._pdf_keep: list[object] = []
         self._request = 0  # the latest detail load; older answers are dropped
+        self._banner_app: int | None = None  # the application the banner speaks of
 
         central = QWidget()
         central.setObjectName("pageRoot")
@@ -118,13 +126,20 @@ class ReviewerWindow(QMainWindow):
         column.addWidget(self.pages, 1)
         self.setCentralWidget(central)
 
-        self.connecting = set_role(QLabel(self.tr("正在连接 CA…")), "muted")
+        self.connecting = set_role(PlainLabel(self.tr("正在连接 CA…")), "muted")
         self.connecting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages.addWidget(self.connecting)
         self.login_page = self._login_page()
         self.pages.addWidget(self.login_page)
         self.main_page = self._main_page()
         self.pages.addWidget(self.main_page)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # Qt override
+        # Esc and Ctrl+W (the platform's Close key) close it, as any such window.
+        if event.key() == Qt.Key.Key_Escape or event.matches(QKeySequence.StandardKey.Close):
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     # --- building ----------------------------------------------------------------------
 
@@ -134,9 +149,9 @@ class ReviewerWindow(QMainWindow):
         header.setFixedHeight(54)
         row = QHBoxLayout(header)
         row.setContentsMargins(20, 0, 16, 0)
-        title = QLabel(self.tr("CA 审核台"))
+        title = PlainLabel(self.tr("CA 审核台"))
         title.setObjectName("reviewerTitle")
-        self.who = QLabel()
+        self.who = PlainLabel()
         self.who.setObjectName("reviewerWho")
         self.refresh_button = QPushButton(self.tr("刷新"))
         self.refresh_button.setObjectName("refreshQueueButton")
@@ -158,9 +173,9 @@ class ReviewerWindow(QMainWindow):
         card = Card(spacing=12)
         card.setObjectName("reviewerLogin")
         card.setFixedWidth(380)
-        heading = set_role(QLabel(self.tr("审核员登录")), "heading")
+        heading = set_role(PlainLabel(self.tr("审核员登录")), "heading")
         note = set_role(
-            QLabel(self.tr("此 CA 未提供本机操作员，请使用 CA 机构的审核员账号登录。")), "muted"
+            PlainLabel(self.tr("请使用 CA 机构的审核员账号登录，只显示本机构的申请。")), "muted"
         )
         note.setWordWrap(True)
         self.login_name = FormField("reviewer_login", self.tr("登录名"))
@@ -171,8 +186,17 @@ class ReviewerWindow(QMainWindow):
         self.login_button.setMinimumHeight(42)
         self.login_button.clicked.connect(self.login)
         self.login_password.edit.returnPressed.connect(self.login)
+        self.operator_button = set_role(
+            QPushButton(self.tr("以 CA 操作员身份进入（演示）")), "link"
+        )
+        self.operator_button.setObjectName("reviewerOperatorButton")
+        self.operator_button.setAccessibleName(self.tr("以 CA 操作员身份进入"))
+        self.operator_button.setToolTip(self.tr("培训用：查看所有 CA 机构的审核队列"))
+        self.operator_button.clicked.connect(self.enter_as_operator)
+        self.operator_button.hide()
         for w in (heading, note, self.login_name, self.login_password, self.login_button):
             card.box.addWidget(w)
+        card.box.addWidget(self.operator_button, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch()
         return page
@@ -186,7 +210,7 @@ class ReviewerWindow(QMainWindow):
         lbox = QVBoxLayout(left)
         lbox.setContentsMargins(16, 14, 8, 14)
         lbox.setSpacing(8)
-        lbox.addWidget(set_role(QLabel(self.tr("审核队列")), "section"))
+        lbox.addWidget(set_role(PlainLabel(self.tr("审核队列")), "section"))
         self.table = QTableWidget(0, 5)
         self.table.setObjectName("reviewQueue")
         self.table.setAccessibleName(self.tr("审核队列"))
@@ -203,9 +227,9 @@ class ReviewerWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.itemSelectionChanged.connect(self._picked)
         lbox.addWidget(self.table, 1)
-        self.queue_status = set_role(QLabel(), "muted")
+        self.queue_status = set_role(PlainLabel(), "muted")
         self.queue_status.setObjectName("queueStatus")
         self.queue_status.setWordWrap(True)
         lbox.addWidget(self.queue_status)
@@ -221,7 +245,7 @@ class ReviewerWindow(QMainWindow):
         self.detail = QVBoxLayout(inner)
         self.detail.setContentsMargins(8, 14, 16, 16)
         self.detail.setSpacing(12)
-        self.banner = QLabel()
+        self.banner = PlainLabel()
         self.banner.setObjectName("reviewBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -259,21 +283,29 @@ class ReviewerWindow(QMainWindow):
     # --- session -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Log in as the CA operator (off the GUI thread), or ask for a reviewer login."""
-        self.pages.setCurrentWidget(self.connecting)
-        BackgroundOp(
+        """Ask for a reviewer's login; offer the operator where this CA has one."""
+        self.pages.setCurrentWidget(self.login_page)
+        self.operator_button.setVisible(has_operator(self.review))
+        self.login_name.edit.setFocus()
+
+    def enter_as_operator(self) -> None:
+        """The trainers' view: the CA operator's session (off the GUI thread)."""
+        self.operator_button.setEnabled(False)
+        job = BackgroundOp(
             self,
             operator_login(self.review),
-            on_success=self._logged_in,
+            on_success=lambda session: self._logged_in(session, operator=True),
             on_failure=self._no_operator,
-        ).run()
+        )
+        job.finished.connect(lambda: self.operator_button.setEnabled(True))
+        job.run()
 
     def _no_operator(self, err: BaseException) -> None:
         if isinstance(err, PermissionDenied):
-            self.pages.setCurrentWidget(self.login_page)
+            self.operator_button.hide()
             self.login_name.edit.setFocus()
         else:
-            self.connecting.setText(reviewer_error_text(err))
+            self.login_password.set_error(reviewer_error_text(err))
 
     def login(self) -> None:
         name, password = self.login_name.value(), self.login_password.edit.text()
@@ -292,9 +324,12 @@ class ReviewerWindow(QMainWindow):
         job.finished.connect(lambda: self.login_button.setEnabled(True))
         job.run()
 
-    def _logged_in(self, session: Session) -> None:
+    def _logged_in(self, session: Session, operator: bool = False) -> None:
         self.session = session
-        self.who.setText(self.tr("当前审核人：{}").format(session.display_name))
+        # The operator is the CA's own account (its stored name is Chinese): named here in
+        # the UI's language; a reviewer by the name the CA holds.
+        name = self.tr("CA 操作员（全部机构）") if operator else session.display_name
+        self.who.setText(self.tr("当前审核人：{}").format(name))
         self.refresh_button.setEnabled(True)
         self.pages.setCurrentWidget(self.main_page)
         self.reload()
@@ -328,7 +363,7 @@ class ReviewerWindow(QMainWindow):
             for c, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, a.id)
-                cell.setToolTip(text)
+                cell.setToolTip(tooltip(text))
                 if c == 4 and not ok:
                     cell.setForeground(Qt.GlobalColor.red)
                 self.table.setItem(r, c, cell)
@@ -346,7 +381,9 @@ class ReviewerWindow(QMainWindow):
             self.selected_id = None
             self._clear_detail()
             self.detail_box.addWidget(
-                set_role(QLabel(self.tr("审核队列为空。申请人提交申请后，点击“刷新”。")), "muted")
+                set_role(
+                    PlainLabel(self.tr("审核队列为空。申请人提交申请后，点击“刷新”。")), "muted"
+                )
             )
             return
         row = ids.index(keep) if keep in ids else 0
@@ -363,6 +400,13 @@ class ReviewerWindow(QMainWindow):
                 self.table.selectRow(r)
                 return
         raise KeyError(app_id)
+
+    def _picked(self) -> None:
+        """The reviewer chose another row: an earlier action's banner is no longer current."""
+        rows = self.table.selectionModel().selectedRows()
+        if rows and self.items[rows[0].row()].application.id != self._banner_app:
+            self.banner.hide()
+        self._selection_changed()
 
     def _selection_changed(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -406,7 +450,7 @@ class ReviewerWindow(QMainWindow):
         a = item.application
         info = Card()
         info.setObjectName("applicationCard")
-        heading = set_role(QLabel(self.tr("申请 #{}").format(a.id)), "heading")
+        heading = set_role(PlainLabel(self.tr("申请 #{}").format(a.id)), "heading")
         self.detail_scroll.setAccessibleName(heading.text())
         info.box.addWidget(heading)
         rows = [
@@ -440,8 +484,8 @@ class ReviewerWindow(QMainWindow):
         word, ok = signature_words(sig)
         sig_card = Card()
         sig_card.setObjectName("signatureCard")
-        sig_card.box.addWidget(set_role(QLabel(self.tr("电子签名核验")), "section"))
-        verdict = QLabel(f"{word}：{self._signature_detail(sig)}")
+        sig_card.box.addWidget(set_role(PlainLabel(self.tr("电子签名核验")), "section"))
+        verdict = PlainLabel(f"{word}：{self._signature_detail(sig)}")
         verdict.setStyleSheet(OK_STYLE if ok else BAD_STYLE)
         if item.letter_pending and not sig.signed:
             # A draft: it is signed when submitted; only the letter is reviewed now.
@@ -473,8 +517,8 @@ class ReviewerWindow(QMainWindow):
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(8)
         for i, (key, label, value) in enumerate(rows):
-            name = set_role(QLabel(label), "muted")
-            text = set_role(QLabel(value), "value")
+            name = set_role(PlainLabel(label), "muted")
+            text = set_role(PlainLabel(value), "value")
             text.setObjectName(f"review_{key}")
             text.setWordWrap(True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -487,16 +531,15 @@ class ReviewerWindow(QMainWindow):
     def _documents(self, docs: list[tuple[DocumentInfo, bytes]]) -> Card:
         card = Card(spacing=10)
         card.setObjectName("documentsCard")
-        card.box.addWidget(set_role(QLabel(self.tr("申请材料")), "section"))
+        card.box.addWidget(set_role(PlainLabel(self.tr("申请材料")), "section"))
         if not docs:
-            card.box.addWidget(set_role(QLabel(self.tr("无")), "muted"))
+            card.box.addWidget(set_role(PlainLabel(self.tr("无")), "muted"))
         for info, data in docs:
-            title = QLabel(
-                f"<b>{doc_label(info.kind)}</b>　"
-                f"<span style='color:#6B7280'>{_escape(info.filename)}，"
+            title = rich_label(  # our markup; the applicant's file name escaped
+                f"<b>{escape(doc_label(info.kind))}</b>　"
+                f"<span style='color:#6B7280'>{escape(info.filename)}，"
                 f"{max(1, round(info.size / 1024))} KB</span>"
             )
-            title.setTextFormat(Qt.TextFormat.RichText)
             title.setWordWrap(True)
             card.box.addWidget(title)
             if info.mime.startswith("image/"):
@@ -504,11 +547,11 @@ class ReviewerWindow(QMainWindow):
             elif info.mime == "application/pdf":
                 card.box.addWidget(self._pdf(info, data))
             else:
-                card.box.addWidget(set_role(QLabel(info.mime), "muted"))
+                card.box.addWidget(set_role(PlainLabel(info.mime), "muted"))
         return card
 
     def _image(self, info: DocumentInfo, data: bytes) -> QLabel:
-        label = QLabel()
+        label = PlainLabel()
         label.setObjectName(f"document_{info.id}")
         label.setAccessibleName(doc_label(info.kind))
         pix = QPixmap()
@@ -547,7 +590,7 @@ class ReviewerWindow(QMainWindow):
         a = item.application
         card = Card(spacing=8)
         card.setObjectName("actionsCard")
-        card.box.addWidget(set_role(QLabel(self.tr("审核操作")), "section"))
+        card.box.addWidget(set_role(PlainLabel(self.tr("审核操作")), "section"))
         buttons: list[tuple[str, str, bool, bool]] = []  # name, text, needs reason, danger
         if item.letter_pending:
             buttons += [
@@ -562,7 +605,7 @@ class ReviewerWindow(QMainWindow):
         if a.state in (AppState.SUBMITTED, AppState.REJECTED):
             buttons.append(("cancelButton", self.tr("永久取消审核"), True, True))
         if not buttons:
-            card.box.addWidget(set_role(QLabel(self.tr("该申请当前无需审核。")), "muted"))
+            card.box.addWidget(set_role(PlainLabel(self.tr("该申请当前无需审核。")), "muted"))
             return card
         self.reason = FormField(
             "reason",
@@ -594,7 +637,7 @@ class ReviewerWindow(QMainWindow):
             approve.setEnabled(False)
             approve.setToolTip(self.tr("电子签名无效或已篡改，不能通过"))
             hint = set_role(
-                QLabel(self.tr("电子签名无效或已篡改，不能通过；可驳回或永久取消。")), "error"
+                PlainLabel(self.tr("电子签名无效或已篡改，不能通过；可驳回或永久取消。")), "error"
             )
             hint.setWordWrap(True)
             card.box.addWidget(hint)
@@ -631,7 +674,7 @@ class ReviewerWindow(QMainWindow):
             button.setEnabled(False)
 
         def ok(_info: object) -> None:
-            self.show_banner(done, ok=True)
+            self.show_banner(done, ok=True, app_id=app_id)
             self.reviewed.emit(app_id)
             self.detail_loaded = False
             self.reload()
@@ -647,7 +690,8 @@ class ReviewerWindow(QMainWindow):
 
         BackgroundOp(self, calls[name], on_success=ok, on_failure=failed).run()
 
-    def show_banner(self, text: str, *, ok: bool) -> None:
+    def show_banner(self, text: str, *, ok: bool, app_id: int | None = None) -> None:
+        self._banner_app = app_id if app_id is not None else self.selected_id
         self.banner.setStyleSheet(OK_STYLE if ok else BAD_STYLE)
         self.banner.setText(text)
         self.banner.setAccessibleName(text)
@@ -712,10 +756,6 @@ def doc_label(kind: DocKind) -> str:
     }[kind]
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def show_reviewer(window: MainWindow) -> ReviewerWindow | None:
     """Opens (or raises) the CA 审核台 of this client window."""
     ctx = window.ctx
@@ -732,6 +772,35 @@ def show_reviewer(window: MainWindow) -> ReviewerWindow | None:
     reviewer = ReviewerWindow(ctx.review, window)
     reviewer.reviewed.connect(lambda _id: refresh_client(window))
     window.closing.connect(reviewer.close)  # it goes with the client window
+    place_beside(reviewer, window)
     reviewer.show()
     reviewer.start()
     return reviewer
+
+
+def has_operator(review: ReviewService) -> bool:
+    return getattr(review, "operator_session", None) is not None
+
+
+def place_beside(reviewer: QWidget, window: QWidget) -> None:
+    """Beside the client's window where the screen has room (right, else left), else as far
+    from it as the screen allows; never at the screen's corner over both demo windows."""
+    screen = window.screen()
+    frame = window.frameGeometry()
+    if screen is None:
+        reviewer.move(frame.right() + 16, frame.top())
+        return
+    area = screen.availableGeometry()
+    width = min(reviewer.width(), area.width())
+    height = min(reviewer.height(), area.height())
+    reviewer.resize(width, height)
+    end_x, end_y = area.x() + area.width(), area.y() + area.height()
+    right, left = frame.x() + frame.width() + 16, frame.x() - 16 - width
+    if right + width <= end_x:
+        x = right
+    elif left >= area.x():
+        x = left
+    else:
+        x = end_x - width if frame.center().x() < area.center().x() else area.x()
+    y = min(max(frame.y(), area.y()), end_y - height)
+    reviewer.move(x, y)

@@ -1,6 +1,8 @@
-"""确认: before anything is signed, who asks (the platform's name), for what (the operation and
-its details), on which document (a PDF preview for 扫码签章) and with which certificate; then
-the certificate password (the keystore's retry counter applies)."""
+"""确认: before anything is signed, who asks (the platform's name, and which browser asked it:
+address, browser, system, when), for what (the operation and its details), on which document
+(a PDF preview for 扫码签章) and with which certificate; then the certificate password (the
+keystore's retry counter applies). When the browser that asked is not at this computer's
+address, a warning in plain words stands before the password field (a relayed code)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from mobileca_desktop.domain.errors import CertificateLocked, KeySessionClosed, WrongPassword
-from mobileca_desktop.services.scan_api import CertificateChoice, ScanOperation, ScanPrompt
+from mobileca_desktop.services.scan_api import (
+    CertificateChoice,
+    Requester,
+    ScanOperation,
+    ScanPrompt,
+)
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -28,6 +35,7 @@ from mobileca_desktop.views.format import display_time
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.scan.labels import confirm_text, operation_text
 from mobileca_desktop.views.scan.seal_preview import SealPlacer
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -51,18 +59,21 @@ class ScanConfirmPage(Page):
 
         # Who asks, and for what.
         head = Card(spacing=8)
-        asks = set_role(QLabel(self.tr("以下交易平台请求使用您的证书")), "muted")
-        platform = QLabel(request.platform_name)
+        asks = set_role(PlainLabel(self.tr("以下交易平台请求使用您的证书")), "muted")
+        asks.setWordWrap(True)
+        platform = PlainLabel(request.platform_name)
         platform.setObjectName("platformName")
         platform.setWordWrap(True)
         platform.setStyleSheet("font-size: 17px; font-weight: 600;")
-        origin = set_role(QLabel(request.origin), "muted")
+        origin = set_role(PlainLabel(request.origin), "muted")
         origin.setObjectName("platformOrigin")
+        origin.setWordWrap(True)
         origin.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         head.box.addWidget(asks)
         head.box.addWidget(platform)
         head.box.addWidget(origin)
         self.body.addWidget(head)
+        self.body.addWidget(self._requester_card(prompt.requester))
 
         what = Card(spacing=8)
         grid = QGridLayout()
@@ -82,8 +93,9 @@ class ScanConfirmPage(Page):
         ]
         rows.append(("expires", self.tr("二维码有效期至"), display_time(request.expires_at)))
         for r, (name, label, value) in enumerate(rows):
-            key = set_role(QLabel(label), "muted")
-            val = set_role(QLabel(value), "value")
+            key = set_role(PlainLabel(label), "muted")
+            key.setWordWrap(True)
+            val = set_role(PlainLabel(value), "value")
             val.setObjectName(f"{name}Value")
             val.setWordWrap(True)
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -99,16 +111,27 @@ class ScanConfirmPage(Page):
         if prompt.document is not None:
             self.body.addWidget(self._document_card(prompt))
 
+        # A relayed code: said in plain words before the password can be typed.
+        self.address_warning: QLabel | None = None
+        if prompt.requester is not None and not prompt.requester.same_address:
+            self.address_warning = self._address_warning(prompt.requester)
+            self.body.addWidget(self.address_warning)
+
         # The certificate, and its password.
         cert_card = Card(spacing=8)
-        cert_card.box.addWidget(set_role(QLabel(self.tr("使用证书")), "section"))
+        cert_card.box.addWidget(set_role(PlainLabel(self.tr("使用证书")), "section"))
         self.certificate_combo = QComboBox()
         self.certificate_combo.setObjectName("certificateCombo")
         self.certificate_combo.setAccessibleName(self.tr("使用证书"))
+        # A long company name must not widen the page past the window (it is elided).
+        self.certificate_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.certificate_combo.setMinimumContentsLength(12)
         for choice in prompt.certificates:
             self.certificate_combo.addItem(self._choice_text(choice), choice.certificate_id)
         self.certificate_combo.setVisible(len(prompt.certificates) > 1)
-        self.certificate_label = set_role(QLabel(), "value")
+        self.certificate_label = set_role(PlainLabel(), "value")
         self.certificate_label.setObjectName("certificateLabel")
         self.certificate_label.setWordWrap(True)
         if len(prompt.certificates) == 1:
@@ -129,7 +152,7 @@ class ScanConfirmPage(Page):
         cert_card.box.addWidget(self.password)
         self.body.addWidget(cert_card)
 
-        self.banner = set_role(QLabel(), "banner")
+        self.banner = set_role(PlainLabel(), "banner")
         self.banner.setObjectName("confirmBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -151,10 +174,77 @@ class ScanConfirmPage(Page):
         buttons.addWidget(self.cancel_button, 1)
         buttons.addWidget(self.confirm_button, 2)
         self.body.addLayout(buttons)
-        note = set_role(QLabel(self.tr("确认后将使用本机证书签名并提交给交易平台。")), "muted")
+        note = set_role(PlainLabel(self.tr("确认后将使用本机证书签名并提交给交易平台。")), "muted")
         note.setWordWrap(True)
         self.body.addWidget(note)
         self.body.addStretch()
+
+    def _requester_card(self, who: Requester | None) -> Card:
+        """Who asked the platform: the browser's address, browser, system and time, as the
+        platform saw them (outside text: shown as plain text)."""
+        card = Card(spacing=8)
+        card.setObjectName("requesterCard")
+        card.box.addWidget(set_role(PlainLabel(self.tr("发起请求的浏览器")), "section"))
+        if who is None:
+            note = set_role(PlainLabel(), "muted")
+            note.setObjectName("requesterUnknown")
+            note.setWordWrap(True)
+            note.setText(
+                self.tr(
+                    "该交易平台没有说明是哪个浏览器发起的请求（旧版扫码协议）。"
+                    "请确认是您本人刚刚在交易平台上发起了此项操作。"
+                )
+            )
+            card.box.addWidget(note)
+            return card
+        if who.same_address:
+            where = self.tr("{address}（与本机访问交易平台的地址相同）")
+        else:
+            where = self.tr("{address}（与本机访问交易平台的地址 {client} 不同）")
+        unknown = self.tr("未知")
+        browser = who.browser or (
+            self.tr("未知（{ua}）").format(ua=who.user_agent[:80]) if who.user_agent else unknown
+        )
+        rows = (
+            (
+                "requesterAddress",
+                self.tr("浏览器地址"),
+                where.format(address=who.address, client=who.client_address),
+            ),
+            ("requesterBrowser", self.tr("浏览器"), browser),
+            ("requesterSystem", self.tr("操作系统"), who.system or unknown),
+            ("requesterTime", self.tr("发起时间"), display_time(who.at)),
+        )
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(8)
+        grid.setColumnStretch(1, 1)
+        for r, (name, label, value) in enumerate(rows):
+            key = set_role(PlainLabel(label), "muted")
+            val = set_role(PlainLabel(), "value")
+            val.setText(value)
+            val.setObjectName(f"{name}Value")
+            val.setWordWrap(True)
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            grid.addWidget(key, r, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(val, r, 1)
+        card.box.addLayout(grid)
+        return card
+
+    def _address_warning(self, who: Requester) -> QLabel:
+        warning = set_role(PlainLabel(), "warning")
+        warning.setObjectName("addressWarning")
+        warning.setWordWrap(True)
+        warning.setText(
+            self.tr(
+                "请注意：发起此请求的浏览器不在这台电脑上（浏览器地址 {address}，"
+                "本机访问交易平台的地址 {client}）。如果这个二维码不是您本人刚刚在自己的浏览器里"
+                "打开交易平台得到的，而是别人发来的网页、链接、聊天图片或陌生页面上的二维码，"
+                "请立即取消：一旦确认，对方的浏览器就会以您的证书身份登录或办理此项操作。"
+            ).format(address=who.address, client=who.client_address)
+        )
+        warning.setAccessibleName(warning.text())
+        return warning
 
     def shown(self) -> None:
         if self.confirm_button.isEnabled():
@@ -170,8 +260,8 @@ class ScanConfirmPage(Page):
     def _document_card(self, prompt: ScanPrompt) -> Card:
         card = Card(spacing=8)
         title = self.tr("待签章文件") if prompt.request.operation is ScanOperation.SEAL else None
-        card.box.addWidget(set_role(QLabel(title or self.tr("文件")), "section"))
-        name = set_role(QLabel(prompt.document_name or ""), "value")
+        card.box.addWidget(set_role(PlainLabel(title or self.tr("文件")), "section"))
+        name = set_role(PlainLabel(prompt.document_name or ""), "value")
         name.setObjectName("documentName")
         name.setWordWrap(True)
         card.box.addWidget(name)
@@ -195,7 +285,7 @@ class ScanConfirmPage(Page):
             card.box.addWidget(self.placer)
         elif prompt.seal_image:
             row = QHBoxLayout()
-            seal = QLabel()
+            seal = PlainLabel()
             seal.setObjectName("sealPreview")
             pix = QPixmap()
             if pix.loadFromData(prompt.seal_image):
@@ -205,7 +295,7 @@ class ScanConfirmPage(Page):
                 )
                 scaled.setDevicePixelRatio(ratio)
                 seal.setPixmap(scaled)
-            row.addWidget(set_role(QLabel(self.tr("印章")), "muted"))
+            row.addWidget(set_role(PlainLabel(self.tr("印章")), "muted"))
             row.addWidget(seal)
             row.addStretch()
             card.box.addLayout(row)

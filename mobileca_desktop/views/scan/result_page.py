@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QPushButton, QWidget
 
 from mobileca_desktop.domain.errors import (
     MobileCAError,
@@ -20,6 +20,7 @@ from mobileca_desktop.views import messages
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.scan.labels import done_text, operation_text, refusal_text
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -82,18 +83,18 @@ class ScanResultPage(Page):
         mark_row.addStretch()
         card.box.addSpacing(8)
         card.box.addLayout(mark_row)
-        self.heading = set_role(QLabel(self._heading()), "heading")
+        self.heading = set_role(PlainLabel(self._heading()), "heading")
         self.heading.setObjectName("resultHeading")
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.heading.setWordWrap(True)
         card.box.addWidget(self.heading)
-        self.message = QLabel(self._message())
+        self.message = PlainLabel(self._message())
         self.message.setObjectName("resultMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         card.box.addWidget(self.message)
-        self.note = set_role(QLabel(self._note()), "muted")
+        self.note = set_role(PlainLabel(self._note()), "muted")
         self.note.setObjectName("resultNote")
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setWordWrap(True)
@@ -109,8 +110,10 @@ class ScanResultPage(Page):
             grid.setHorizontalSpacing(12)
             grid.setColumnStretch(1, 1)
             for r, (label, value) in enumerate(rows):
-                grid.addWidget(set_role(QLabel(label), "muted"), r, 0, Qt.AlignmentFlag.AlignTop)
-                val = set_role(QLabel(value), "value")
+                grid.addWidget(
+                    set_role(PlainLabel(label), "muted"), r, 0, Qt.AlignmentFlag.AlignTop
+                )
+                val = set_role(PlainLabel(value), "value")
                 val.setWordWrap(True)
                 val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 grid.addWidget(val, r, 1)

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -38,7 +37,7 @@ from PySide6.QtWidgets import (
 from mobileca_desktop.domain.errors import ScanPayloadInvalid
 from mobileca_desktop.services.frames import CameraInfo, list_cameras
 from mobileca_desktop.services.qr import ConsistentFrames, DecodedCode, ScanPipeline, read_image
-from mobileca_desktop.services.scan_api import ScanPrompt
+from mobileca_desktop.services.scan_api import ScanPrompt, ScanSource
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.camera_view import CameraView, frame_from_qimage
@@ -51,11 +50,13 @@ from mobileca_desktop.views.scan.screen_source import (
     ScreenGrabber,
     ScreenGrabBlank,
     grab_screen,
-    is_blank,
+    image_is_blank,
     remember_region,
     remembered_region,
+    remembered_screen,
     wayland_session,
 )
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class ScanPage(Page):
         # The code acted on last: the camera or the screen may still show it when the user
         # comes back; it is not read again from them (pasting it again is a choice).
         self.handled: str | None = None
+        # 剪贴板 · 图片文件: a pasted or dropped image / text, or a chosen or dropped file.
+        self.image_source = ScanSource.CLIPBOARD
         # Consistent frames are counted on the analyser thread only; the GUI asks for a
         # fresh count by moving the generation on.
         self._generation = 0
@@ -114,7 +117,7 @@ class ScanPage(Page):
         self.view.failed.connect(self._source_failed)
         self.body.addWidget(self.view)
 
-        self.status = QLabel()
+        self.status = PlainLabel()
         self.status.setObjectName("scanStatus")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status.setWordWrap(True)
@@ -129,9 +132,9 @@ class ScanPage(Page):
         self.body.addWidget(self.controls)
 
         info = Card(spacing=4)
-        head = set_role(QLabel(self.tr("可办理")), "section")
+        head = set_role(PlainLabel(self.tr("可办理")), "section")
         ops = set_role(
-            QLabel(self.tr("扫码登录、扫码签章、扫码加密、扫码解密。识别后会先显示交易平台、"
+            PlainLabel(self.tr("扫码登录、扫码签章、扫码加密、扫码解密。识别后会先显示交易平台、"
                            "操作内容和所用证书，输入证书密码确认后才会签名。")),
             "muted",
         )  # fmt: skip
@@ -157,7 +160,7 @@ class ScanPage(Page):
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
-        label = set_role(QLabel(self.tr("摄像头")), "fieldLabel")
+        label = set_role(PlainLabel(self.tr("摄像头")), "fieldLabel")
         self.camera_combo = QComboBox()
         self.camera_combo.setObjectName("cameraCombo")
         self.camera_combo.setAccessibleName(self.tr("选择摄像头"))
@@ -199,7 +202,7 @@ class ScanPage(Page):
         row.addWidget(self.whole_button)
         row.addWidget(self.portal_button)
         row.addStretch()
-        self.region_label = set_role(QLabel(), "muted")
+        self.region_label = set_role(PlainLabel(), "muted")
         self.region_label.setObjectName("regionLabel")
         self.region_label.setWordWrap(True)
         col.addLayout(row)
@@ -217,7 +220,7 @@ class ScanPage(Page):
         row.addWidget(self.open_button)
         row.addStretch()
         hint = set_role(
-            QLabel(self.tr("可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。")),
+            PlainLabel(self.tr("可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。")),
             "muted",
         )
         hint.setWordWrap(True)
@@ -274,7 +277,7 @@ class ScanPage(Page):
             chosen, region = remembered_region()
             self._describe_region(chosen, region)
             if chosen:
-                self.use_region(region)
+                self.use_region(region, remembered_screen())
             else:
                 self.view.clear(self.tr("点击“框选区域”，在屏幕上框出交易平台页面的二维码"))
                 self.say(self.tr("框选一次后会记住该区域，之后一键即可扫描"))
@@ -357,27 +360,47 @@ class ScanPage(Page):
             )
 
     def pick_region(self) -> None:
-        """Grabs the screen and lets the user drag a rectangle over it."""
+        """Grabs every screen and lets the user drag a rectangle over one of them."""
         self.view.stop()
-        shot = grab_screen()
-        if shot.isNull() or is_blank(frame_from_qimage(shot.toImage())):
+        screens = QGuiApplication.screens()
+        shots = [(screen, grab_screen(screen)) for screen in screens]
+        shots = [(sc, shot) for sc, shot in shots if not shot.isNull()]
+        if not shots or all(image_is_blank(shot.toImage()) for _, shot in shots):
             if portal_available():
                 self.portal_button.setVisible(True)
                 self.portal_shot()  # still one click: the portal's screenshot instead
             else:
                 self._screen_blank()
             return
-        picker = RegionPicker(shot)
-        picker.picked.connect(self.use_region)
-        picker.cancelled.connect(lambda: self._source_changed(self.tabs.currentIndex()))
-        self.picker = picker
-        picker.show()
-        picker.activateWindow()
-        picker.setFocus()
+        self.pickers = []
+        for screen, shot in shots:
+            picker = RegionPicker(shot, screen)
+            picker.picked.connect(lambda region, s=screen: self._picked(region, s))
+            picker.cancelled.connect(self._pick_cancelled)
+            self.pickers.append(picker)
+            picker.show()
+        self.picker = self.pickers[0]
+        self.picker.activateWindow()
+        self.picker.setFocus()
 
-    def use_region(self, region) -> None:
-        """Scans ``region`` of the screen (fractions; None: the whole screen) and remembers it."""
-        remember_region(region)
+    def _close_pickers(self) -> None:
+        pickers, self.pickers = getattr(self, "pickers", []), []
+        for picker in pickers:
+            picker._done = True  # closing the others is not a cancel
+            picker.close()
+
+    def _picked(self, region, screen) -> None:
+        self._close_pickers()
+        self.use_region(region, screen if region is not None else None)
+
+    def _pick_cancelled(self) -> None:
+        if getattr(self, "pickers", []):
+            self._close_pickers()
+            self._source_changed(self.tabs.currentIndex())
+
+    def use_region(self, region, screen=None) -> None:
+        """Scans ``region`` of ``screen`` (fractions; None: every screen) and remembers it."""
+        remember_region(region, screen)
         self.screen_region = region
         self._describe_region(True, region)
         if self.tabs.currentIndex() != SCREEN:
@@ -387,7 +410,8 @@ class ScanPage(Page):
         self._generation += 1
         self.view.box = None
         self.say(self.tr("正在扫描屏幕区域，请让交易平台的二维码保持可见"))
-        self.view.start_polling(ScreenGrabber(region, self._blank_text()), SCREEN_POLL_MS)
+        grabber = ScreenGrabber(region, self._blank_text(), remembered_screen())
+        self.view.start_polling(grabber, SCREEN_POLL_MS)
 
     # --- 剪贴板 · 图片文件 ----------------------------------------------------------------------
 
@@ -404,15 +428,18 @@ class ScanPage(Page):
         if mime.hasImage():
             image = QImage(mime.imageData())
             if not image.isNull():
+                self.image_source = ScanSource.CLIPBOARD
                 self.decode_image(image)
                 return True
         files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
         if files:
+            self.image_source = ScanSource.FILE
             self.decode_file(files[0])
             return True
         text = mime.text().strip() if mime.hasText() else ""
         if text:
             self.view.clear(self.tr("已粘贴二维码内容"))
+            self.image_source = ScanSource.CLIPBOARD
             self.found(text)
             return True
         self.say(self.tr("剪贴板中没有图片或二维码内容"), error=True)
@@ -421,6 +448,7 @@ class ScanPage(Page):
     def _choose(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择图片文件"), "", IMAGE_FILTER)
         if path:
+            self.image_source = ScanSource.FILE
             self.decode_file(Path(path))
 
     def decode_file(self, path: Path) -> None:
@@ -436,7 +464,7 @@ class ScanPage(Page):
 
         def op() -> tuple[np.ndarray, list[DecodedCode]]:
             frame = load()
-            return frame, ScanPipeline(retry_full_size=True).decode(frame)
+            return frame, ScanPipeline().decode(frame)
 
         BackgroundOp(self, op, on_success=self._still_decoded, on_failure=self._still_failed).run()
 
@@ -456,8 +484,11 @@ class ScanPage(Page):
 
     # --- live decoding (off the GUI thread) -------------------------------------------------
 
-    def _analyse(self, frame: np.ndarray) -> tuple[list[DecodedCode], str | None]:
-        """Runs on the analyser thread, one frame at a time."""
+    def _analyse(self, frame: np.ndarray | QImage) -> tuple[list[DecodedCode], str | None]:
+        """Runs on the analyser thread, one frame at a time (a screen grab comes as a
+        QImage and is converted here, not on the GUI thread)."""
+        if isinstance(frame, QImage):
+            frame = frame_from_qimage(frame)
         pipeline = self._pipeline
         if pipeline is None or pipeline.region != self.view.box:
             pipeline = self._pipeline = ScanPipeline(region=self.view.box)
@@ -475,6 +506,16 @@ class ScanPage(Page):
 
     # --- a code was read ----------------------------------------------------------------------
 
+    def source(self) -> ScanSource:
+        """Where the code being read comes from (signed into the answer: a code on this
+        computer's own screen or clipboard logs in only a browser on this computer)."""
+        index = self.tabs.currentIndex()
+        if index == CAMERA:
+            return ScanSource.CAMERA
+        if index == SCREEN:
+            return ScanSource.SCREEN  # the region, and a portal screenshot
+        return self.image_source
+
     def found(self, text: str) -> None:
         """Checks the code's text and fetches the operation (nothing is signed here)."""
         if self.busy or text == self.ignored:
@@ -487,10 +528,10 @@ class ScanPage(Page):
         self.last_text = self.handled = text
         self.view.stop()
         self.say(self.tr("已识别二维码，正在核验交易平台的请求…"))
-        scan = ctx.scan
+        scan, source = ctx.scan, self.source()
 
         def op() -> ScanPrompt:
-            request = scan.read(text)
+            request = scan.read(text, source)
             return scan.prepare(session, request)
 
         BackgroundOp(self, op, on_success=self._prepared, on_failure=self._refused).run()
@@ -521,7 +562,7 @@ class ScanPage(Page):
         elif index == SCREEN:
             chosen, region = remembered_region()
             if chosen:
-                self.use_region(region)
+                self.use_region(region, remembered_screen())
 
     # --- drag and drop ----------------------------------------------------------------------
 

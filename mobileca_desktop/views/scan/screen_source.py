@@ -4,7 +4,13 @@ screen), and the one-time picker where the user drags a rectangle around the QR 
 Qt's screen grab (``QScreen.grabWindow(0)``) works under X11 and Windows. Under Wayland a
 grab comes back all black (the compositor does not hand out the screen); ``ScreenGrabBlank``
 says so and what to do instead. Grabs run on the GUI thread (Qt requires it); the frames
-are decoded off it by ``CameraView``'s analyser.
+are decoded off it by ``CameraView``'s analyser, at full resolution.
+
+Every screen counts: 整个屏幕 grabs each screen of the desktop and lays the grabs side by
+side in one frame (a code anywhere on any screen is in it); 框选区域 shows a picker on each
+screen and remembers the screen the rectangle was drawn on. Regions are fractions of a
+screen's logical geometry; grabs are in device pixels (twice as many at a device pixel ratio
+of 2), so a code is read at the resolution the screen shows it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -28,11 +35,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from mobileca_desktop.views import theme
-from mobileca_desktop.views.camera_view import Box, frame_from_qimage
+from mobileca_desktop.views.camera_view import Box
 
-# The region the user picked, as fractions of the screen, kept while the app runs (None:
-# the whole screen). One click later grabs the same place.
+# The region the user picked, as fractions of the screen, kept while the app runs, by
+# screen name (None: the whole screen). One click later grabs the same place. _LAST is the
+# latest choice: (screen name, region); a None name is every screen (整个屏幕).
 _REMEMBERED: dict[str, Box | None] = {}
+_LAST: list[tuple[str | None, Box | None]] = []
 
 
 class ScreenGrabBlank(Exception):
@@ -43,16 +52,48 @@ class ScreenGrabBlank(Exception):
         self.user_text = user_text
 
 
+def forget_regions() -> None:
+    """Forgets every remembered choice (as a new run of the app starts)."""
+    _REMEMBERED.clear()
+    _LAST.clear()
+
+
+def screen_key(screen: QScreen) -> str:
+    """A screen's name and place in the list (two screens may share a name, as the X
+    screens of one display do)."""
+    screens = QGuiApplication.screens()
+    index = screens.index(screen) if screen in screens else -1
+    return f"{index}:{screen.name()}"
+
+
 def remembered_region(screen: QScreen | None = None) -> tuple[bool, Box | None]:
-    """(whether a choice was made, the region or None for the whole screen)."""
-    screen = screen or QGuiApplication.primaryScreen()
-    key = screen.name() if screen is not None else ""
+    """(whether a choice was made, the region or None for the whole screen): on ``screen``,
+    or the latest choice on any screen when ``screen`` is None."""
+    if screen is None:
+        return (True, _LAST[-1][1]) if _LAST else (False, None)
+    key = screen_key(screen)
     return key in _REMEMBERED, _REMEMBERED.get(key)
 
 
+def remembered_screen() -> QScreen | None:
+    """The screen of the latest choice (None: every screen, or no choice, or unplugged)."""
+    if not _LAST or _LAST[-1][0] is None:
+        return None
+    for screen in QGuiApplication.screens():
+        if screen_key(screen) == _LAST[-1][0]:
+            return screen
+    return None
+
+
 def remember_region(region: Box | None, screen: QScreen | None = None) -> None:
-    screen = screen or QGuiApplication.primaryScreen()
-    _REMEMBERED[screen.name() if screen is not None else ""] = region
+    """Remembers ``region`` of ``screen`` (a region without a screen: the primary one; no
+    region and no screen: every screen)."""
+    if screen is None and region is not None:
+        screen = QGuiApplication.primaryScreen()
+    name = screen_key(screen) if screen is not None else None
+    if name is not None:
+        _REMEMBERED[name] = region
+    _LAST[:] = [(name, region)]
 
 
 def is_blank(frame: np.ndarray) -> bool:
@@ -86,27 +127,66 @@ def region_rect(screen: QScreen, region: Box) -> QRect:
 
 
 class ScreenGrabber:
-    """A frame source for ``CameraView.start_polling``: a grab of the region, as BGR."""
+    """A grab source for ``CameraView.start_polling``: ``region`` of ``screen``, or with
+    neither, every screen side by side (``placed`` says where each is). It returns a QImage
+    (in device pixels): the GUI thread only grabs, the analyser thread converts and decodes."""
 
-    def __init__(self, region: Box | None, blank_text: str, screen: QScreen | None = None):
+    def __init__(self, region: Box | None, blank_text: str, screen: QScreen | None = None) -> None:
         self.region = region
         self.blank_text = blank_text
-        self.screen = screen or QGuiApplication.primaryScreen()
+        if screen is None and region is not None:
+            screen = QGuiApplication.primaryScreen()
+        self.screen = screen
+        self.placed: list[tuple[str, int, int, int]] = []  # screen name, x, width, height
 
-    def __call__(self) -> np.ndarray:
-        pix = grab_screen(self.screen, self.region)
-        if pix.isNull():
+    def screens(self) -> list[QScreen]:
+        return [self.screen] if self.screen is not None else QGuiApplication.screens()
+
+    def __call__(self) -> QImage:
+        images, placed, x = [], [], 0
+        for screen in self.screens():
+            pix = grab_screen(screen, self.region)
+            if pix.isNull():
+                continue
+            image = pix.toImage()
+            if image_is_blank(image):
+                continue  # a blanked screen; the others may still show the code
+            images.append(image)
+            placed.append((screen.name(), x, image.width(), image.height()))
+            x += image.width()
+        if not images:
             raise ScreenGrabBlank(self.blank_text)
-        frame = frame_from_qimage(pix.toImage())
-        if is_blank(frame):
-            raise ScreenGrabBlank(self.blank_text)
-        return frame
+        self.placed = placed
+        if len(images) == 1:
+            images[0].setDevicePixelRatio(1.0)
+            return images[0]
+        sheet = QImage(x, max(i.height() for i in images), QImage.Format.Format_RGB32)
+        sheet.fill(QColor(0, 0, 0))
+        painter = QPainter(sheet)
+        for image, (_name, left, _w, _h) in zip(images, placed, strict=True):
+            image.setDevicePixelRatio(1.0)
+            painter.drawImage(left, 0, image)
+        painter.end()
+        return sheet
+
+
+def image_is_blank(image: QImage) -> bool:
+    """``is_blank`` on a QImage, looking at every 4th pixel of every 4th row (no copy)."""
+    if image.isNull() or image.width() == 0 or image.height() == 0:
+        return True
+    if image.format() not in (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32,
+                              QImage.Format.Format_ARGB32_Premultiplied):  # fmt: skip
+        image = image.convertToFormat(QImage.Format.Format_RGB32)
+    stride = image.bytesPerLine()
+    data = np.frombuffer(image.constBits(), np.uint8, count=stride * image.height())
+    pixels = data.reshape(image.height(), stride)[::4, : image.width() * 4 : 16]
+    return int(pixels.max()) <= 8
 
 
 class RegionPicker(QWidget):
-    """A full-screen window over a screenshot: drag a rectangle around the QR code.
-    Enter takes the whole screen, Esc cancels. ``picked`` carries the region as fractions
-    of the screen (None: the whole screen)."""
+    """A full-screen window over a screenshot of ``screen``: drag a rectangle around the QR
+    code. Enter takes every screen, Esc cancels. ``picked`` carries the region as fractions
+    of the screen (None: every screen); ``picked_screen`` is the screen it covers."""
 
     picked = Signal(object)
     cancelled = Signal()
@@ -127,6 +207,8 @@ class RegionPicker(QWidget):
         self._end: QPoint | None = None
         self._done = False
         screen = screen or QGuiApplication.primaryScreen()
+        self.picked_screen = screen
+        self.setScreen(screen)
         self.setGeometry(screen.geometry())
 
     def selection(self) -> QRect | None:

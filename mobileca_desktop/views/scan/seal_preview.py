@@ -22,9 +22,10 @@ from PySide6.QtGui import (
     QTransform,
 )
 from PySide6.QtPdf import QPdfDocument, QPdfDocumentRenderOptions
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 
 from mobileca_desktop.services.scan_api import ScanPrompt
+from mobileca_desktop.views.text import PlainLabel
 
 Box = tuple[float, float, float, float]
 PAGE_WIDTH = 420  # pixels the page is drawn at (its height follows the page)
@@ -197,19 +198,19 @@ class SealPlacer(QWidget):
         self.page_spin.setRange(1, max(1, len(prompt.seal_pages)))
         self.page_spin.setValue(self.canvas.page)
         self.page_spin.valueChanged.connect(self.canvas.set_page)
-        self.where = QLabel()
+        self.where = PlainLabel()
         self.where.setObjectName("sealWhere")
         self.canvas.moved.connect(self._say_where)
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("盖章页码")))
+        top.addWidget(PlainLabel(self.tr("盖章页码")))
         top.addWidget(self.page_spin)
-        top.addWidget(QLabel(self.tr("共 {n} 页").format(n=len(prompt.seal_pages))))
+        top.addWidget(PlainLabel(self.tr("共 {n} 页").format(n=len(prompt.seal_pages))))
         top.addStretch()
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addLayout(top)
         box.addWidget(self.canvas, 0, Qt.AlignmentFlag.AlignHCenter)
-        hint = QLabel(self.tr("拖动印章到要盖章的位置；确认后印章将盖在此处（所见即所签）"))
+        hint = PlainLabel(self.tr("拖动印章到要盖章的位置；确认后印章将盖在此处（所见即所签）"))
         hint.setWordWrap(True)
         box.addWidget(hint)
         box.addWidget(self.where)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from PySide6.QtWidgets import QLabel
-
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
 
@@ -22,7 +21,7 @@ class AgentStep(StepView):
     def __init__(self, page) -> None:
         super().__init__(page)
         note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr("非法人本人办理，请完善经办人信息。经办人将通过短信验证码完成电子签名。")
             ),
             "muted",

@@ -8,6 +8,7 @@ from mobileca_desktop.domain.models import CertKind, Handler, Method
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import text_of
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
 
@@ -17,7 +18,9 @@ class ConfirmStep(StepView):
         super().__init__(page)
         app = self.wizard.application
         assert app is not None
-        note = set_role(QLabel(self.tr("请确认以下信息无误后点击确认，然后上传证件。")), "muted")
+        note = set_role(
+            PlainLabel(self.tr("请确认以下信息无误后点击确认，然后上传证件。")), "muted"
+        )
         note.setWordWrap(True)
         self.box.addWidget(note)
         card = Card()
@@ -43,8 +46,8 @@ class ConfirmStep(StepView):
             rows.append(("办理人员", self.tr("办理人员"), who))
         self.values: dict[str, QLabel] = {}
         for i, (key, label, value) in enumerate(rows):
-            grid.addWidget(set_role(QLabel(label), "muted"), i, 0)
-            text = QLabel(value)
+            grid.addWidget(set_role(PlainLabel(label), "muted"), i, 0)
+            text = PlainLabel(value)
             text.setWordWrap(True)
             grid.addWidget(text, i, 1)
             self.values[key] = text

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
 )
@@ -21,6 +20,7 @@ from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.camera_view import SnapshotDialog, jpeg_of
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.scan import sources
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.labels import DOC_LABELS, text
 
@@ -44,14 +44,14 @@ class DocumentSlot(Card):
         self.setAccessibleName(label)
         self.setAcceptDrops(True)
         row = QHBoxLayout()
-        self.thumb = QLabel()
+        self.thumb = PlainLabel()
         self.thumb.setFixedSize(84, 56)
         self.thumb.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.thumb.setStyleSheet("background: #F4F5F7; border-radius: 6px; color: #A0A6B1;")
         words = QVBoxLayout()
-        title = QLabel(label)
+        title = PlainLabel(label)
         title.setStyleSheet("font-weight: 600;")
-        self.state = set_role(QLabel(), "muted")
+        self.state = set_role(PlainLabel(), "muted")
         self.state.setObjectName("docState")
         self.state.setWordWrap(True)
         words.addWidget(title)
@@ -81,7 +81,7 @@ class DocumentSlot(Card):
         buttons.addWidget(self.camera)
         buttons.addWidget(self.choose)
         self.box.addLayout(buttons)
-        self.error = set_role(QLabel(), "error")
+        self.error = set_role(PlainLabel(), "error")
         self.error.setObjectName("docError")
         self.error.setWordWrap(True)
         self.error.hide()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel
-
 from mobileca_desktop.domain.errors import DocumentRejected
 from mobileca_desktop.domain.models import DocKind, DocumentInfo
 from mobileca_desktop.views import messages
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.document_slot import DocumentSlot
 from mobileca_desktop.views.wizard.step_view import StepView
@@ -21,7 +20,7 @@ class DocumentsStep(StepView):
     def __init__(self, page) -> None:
         super().__init__(page)
         note = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr(
                     "请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，"
                     "单个文件不超过 10 MB）。"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton
+from PySide6.QtWidgets import QButtonGroup, QRadioButton
 
 from mobileca_desktop.domain.models import Handler
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import text_of
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
 
@@ -22,11 +23,11 @@ class HandlerStep(StepView):
                 (self.tr("证书主体"), app.subject_name),
                 (self.tr("核验方式"), text_of(app.method) if app.method else ""),
             ):
-                line = QLabel(self.tr("{label}：{value}").format(label=label, value=value))
+                line = PlainLabel(self.tr("{label}：{value}").format(label=label, value=value))
                 line.setWordWrap(True)
                 info.box.addWidget(line)
         self.box.addWidget(info)
-        self.box.addWidget(set_role(QLabel(self.tr("办理人员角色")), "section"))
+        self.box.addWidget(set_role(PlainLabel(self.tr("办理人员角色")), "section"))
         card = Card(spacing=2)
         self.group = QButtonGroup(self)
         self.buttons: dict[Handler, QRadioButton] = {}
@@ -37,7 +38,7 @@ class HandlerStep(StepView):
             button = QRadioButton(text_of(handler))
             button.setObjectName(f"handler_{handler.value}")
             button.setAccessibleName(text_of(handler))
-            note = set_role(QLabel(hint), "muted")
+            note = set_role(PlainLabel(hint), "muted")
             note.setWordWrap(True)
             note.setContentsMargins(28, 0, 0, 8)
             self.group.addButton(button)

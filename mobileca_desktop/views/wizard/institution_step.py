@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton
+from PySide6.QtWidgets import QButtonGroup, QRadioButton
 
 from mobileca_desktop.domain.models import Institution
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
 
@@ -15,7 +16,7 @@ class InstitutionStep(StepView):
     def __init__(self, page) -> None:
         super().__init__(page)
         intro = set_role(
-            QLabel(
+            PlainLabel(
                 self.tr("列表展示所有兼容的 CA 机构，可根据自身需求任选一家，各机构办理流程类似。")
             ),
             "muted",
@@ -23,7 +24,7 @@ class InstitutionStep(StepView):
         intro.setWordWrap(True)
         self.box.addWidget(intro)
         self.card = Card(spacing=4)
-        self.loading = set_role(QLabel(self.tr("正在加载 CA 机构…")), "muted")
+        self.loading = set_role(PlainLabel(self.tr("正在加载 CA 机构…")), "muted")
         self.card.box.addWidget(self.loading)
         self.box.addWidget(self.card)
         self.group = QButtonGroup(self)
@@ -37,7 +38,9 @@ class InstitutionStep(StepView):
             button = QRadioButton(inst.name)
             button.setObjectName(f"institution_{inst.id}")
             button.setAccessibleName(inst.name)
-            contact = set_role(QLabel(self.tr("客服电话 {}").format(inst.contact_phone)), "muted")
+            contact = set_role(
+                PlainLabel(self.tr("客服电话 {}").format(inst.contact_phone)), "muted"
+            )
             contact.setContentsMargins(28, 0, 0, 6)
             self.group.addButton(button)
             self.card.box.addWidget(button)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from mobileca_desktop.domain.models import Handler
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
 
@@ -27,7 +28,7 @@ class SignStep(StepView):
             else self.tr("申请人（法定代表人）")
         )
         card = Card(spacing=10)
-        hint = QLabel(
+        hint = PlainLabel(
             self.tr(
                 "由{}通过短信验证码完成证书申请材料的电子签名。提交后等待 CA 机构审核。"
             ).format(who)
@@ -46,7 +47,7 @@ class SignStep(StepView):
         self.code_button.clicked.connect(self._request)
         row.addWidget(self.code_button)
         card.box.addLayout(row)
-        self.sent = set_role(QLabel(), "muted")
+        self.sent = set_role(PlainLabel(), "muted")
         self.sent.setObjectName("smsSent")
         self.sent.hide()
         card.box.addWidget(self.sent)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
 from mobileca_desktop.domain.models import CertStatus, Institution
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.icons import pixmap
 from mobileca_desktop.views.status_badge import StatusBadge
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.labels import institution_help
 from mobileca_desktop.views.wizard.step_view import StepView
@@ -19,17 +19,19 @@ class SubmittedStep(StepView):
     def __init__(self, page) -> None:
         super().__init__(page)
         card = Card(spacing=10)
-        mark = QLabel()
+        mark = PlainLabel()
         mark.setPixmap(pixmap("logo", 56, self.devicePixelRatioF()))
         mark.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        done = set_role(QLabel(self.tr("证书申请材料已提交")), "heading")
+        done = set_role(PlainLabel(self.tr("证书申请材料已提交")), "heading")
         done.setObjectName("submittedHeading")
         done.setAlignment(Qt.AlignmentFlag.AlignCenter)
         badge = StatusBadge(CertStatus.REVIEWING)
-        text = QLabel(self.tr("需等待 CA 机构审核制证，请耐心等待！审核结果可在“证书管理”中查看。"))
+        text = PlainLabel(
+            self.tr("需等待 CA 机构审核制证，请耐心等待！审核结果可在“证书管理”中查看。")
+        )
         text.setWordWrap(True)
         self.contact = set_role(
-            QLabel(self.tr("CA 机构联系方式，请访问{}").format(institution_help())), "muted"
+            PlainLabel(self.tr("CA 机构联系方式，请访问{}").format(institution_help())), "muted"
         )
         self.contact.setObjectName("institutionContact")
         self.contact.setWordWrap(True)

@@ -9,12 +9,13 @@ from typing import ClassVar
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPlainTextEdit, QPushButton
 
 from mobileca_desktop.domain.errors import VerificationFailed
 from mobileca_desktop.domain.models import (
     CertKind,
     DepositNotice,
+    Handler,
     Method,
     VerificationState,
 )
@@ -25,6 +26,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.format import text_of
 from mobileca_desktop.views.scan import sources
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
 
@@ -48,7 +50,7 @@ class VerifyStep(StepView):
         page.heading.setText(self.tr("身份核验 · {title}").format(title=title))
         self.card = Card(spacing=10)
         self.box.addWidget(self.card)
-        self.status = set_role(QLabel(), "banner")
+        self.status = set_role(PlainLabel(), "banner")
         self.status.setObjectName("verifyStatus")
         self.status.setWordWrap(True)
         self.status.hide()
@@ -76,14 +78,14 @@ class VerifyStep(StepView):
 
     def _build_face(self) -> None:
         personal = self.wizard.data.kind is CertKind.PERSONAL
-        hint = QLabel(
+        hint = PlainLabel(
             self.tr("申请人本人正面免冠，光线充足，画面中只有一张人脸。")
             if personal
             else self.tr("法定代表人本人正面免冠，光线充足，画面中只有一张人脸。")
         )
         hint.setWordWrap(True)
         self.card.box.addWidget(hint)
-        self.preview = QLabel(self.tr("尚未拍照或选择照片"))
+        self.preview = PlainLabel(self.tr("尚未拍照或选择照片"))
         self.preview.setObjectName("facePreview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumHeight(140)
@@ -113,7 +115,7 @@ class VerifyStep(StepView):
         row.addWidget(photo)
         row.addStretch()
         self.card.box.addLayout(row)
-        self.camera_note = set_role(QLabel(), "muted")
+        self.camera_note = set_role(PlainLabel(), "muted")
         self.camera_note.setObjectName("faceCameraNote")
         self.camera_note.setWordWrap(True)
         self.camera_note.hide()
@@ -202,7 +204,7 @@ class VerifyStep(StepView):
     # --- 电子营业执照 -----------------------------------------------------------------------
 
     def _build_elicence(self) -> None:
-        hint = QLabel(
+        hint = PlainLabel(
             self.tr(
                 "请粘贴电子营业执照二维码的内容（在“手机收件箱”的电子营业执照消息中点击"
                 "“复制二维码内容”）。"
@@ -221,7 +223,7 @@ class VerifyStep(StepView):
     # --- 对公打款 ---------------------------------------------------------------------------
 
     def _build_deposit(self) -> None:
-        hint = QLabel(
+        hint = PlainLabel(
             self.tr(
                 "系统将向单位对公账户打一笔 1 元以内的款项。到账后请填写收到的金额，共 3 次机会。"
             )
@@ -258,21 +260,21 @@ class VerifyStep(StepView):
         self.amount.show()
         self.amount.set_value(self.wizard.data.deposit_amount)
         self.deposit_button.setText(self.tr("重新打款"))
-        self._say(
-            self.tr(
-                "已向 {bank} 尾号 {tail} 的对公账户打款，请查看入账通知后填写金额"
-                "（剩余 {left} 次）。"
-            ).format(
-                bank=notice.bank_name,
-                tail=notice.account_masked[-4:],
-                left=notice.tries_left,
-            )
+        text = self.tr(
+            "已向 {bank} 尾号 {tail} 的对公账户打款，请查看入账通知后填写金额（剩余 {left} 次）。"
+        ).format(
+            bank=notice.bank_name,
+            tail=notice.account_masked[-4:],
+            left=notice.tries_left,
         )
+        if self.wizard.data.handler is Handler.AGENT:
+            text += self.tr("此处填写到账金额；附言中的授权码在下一步填写。")
+        self._say(text)
 
     # --- 上传授权书 -------------------------------------------------------------------------
 
     def _build_letter(self) -> None:
-        hint = QLabel(
+        hint = PlainLabel(
             self.tr("请上传加盖单位公章的授权书（PDF 或图片）。CA 机构审核通过后方可继续。")
         )
         hint.setWordWrap(True)

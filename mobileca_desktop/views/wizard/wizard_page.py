@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
 from mobileca_desktop.services.wizard import ApplicationWizard, Step
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.page import Page
+from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.agent_step import AgentStep
 from mobileca_desktop.views.wizard.auth_code_step import AuthCodeStep
@@ -60,12 +61,12 @@ class WizardPage(Page):
         self.busy = False
         self.view: StepView | None = None
 
-        self.progress = set_role(QLabel(), "muted")
+        self.progress = set_role(PlainLabel(), "muted")
         self.progress.setObjectName("wizardProgress")
-        self.heading = set_role(QLabel(), "heading")
+        self.heading = set_role(PlainLabel(), "heading")
         self.heading.setObjectName("wizardHeading")
         self.heading.setWordWrap(True)
-        self.banner = set_role(QLabel(), "banner")
+        self.banner = set_role(PlainLabel(), "banner")
         self.banner.setObjectName("wizardBanner")
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -99,8 +100,7 @@ class WizardPage(Page):
             self.body.removeWidget(self.view)
             self.view.hide()  # gone now, not at the next event-loop turn
             self.view.deleteLater()
-        index, total = self.wizard.position
-        self.progress.setText(self.tr("第 {} / {} 步").format(index, total))
+        self.progress.setText(self._progress_text())
         self.heading.setText(text(STEP_TITLES[step]))
         self.banner.hide()
         self.view = VIEWS[step](self)
@@ -113,6 +113,15 @@ class WizardPage(Page):
         self._set_busy(False)
         self.scroll.verticalScrollBar().setValue(0)
         self.step_shown.emit(step)
+
+    def _progress_text(self) -> str:
+        """第 n / N 步 once the path is settled; before the handler role is chosen the total
+        is given as a range (共 8–10 步), so it never jumps without the user's choice."""
+        index, total = self.wizard.position
+        if self.wizard.path_known:
+            return self.tr("第 {} / {} 步").format(index, total)
+        low, high = self.wizard.total_range
+        return self.tr("第 {} 步（共 {}–{} 步）").format(index, low, high)
 
     def _next_text(self, step: Step) -> str:
         if step is Step.CONFIRM:
