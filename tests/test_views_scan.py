@@ -291,6 +291,10 @@ def test_encrypt_from_a_dropped_file_then_decrypt_from_the_camera(qtbot, world, 
     scanner.select_source(CAMERA)
     confirm = wait_confirm(qtbot, window)
     assert child(confirm, "operationValue").text() == "扫码解密"
+    # which bid is opened, in the client's own words (checked inside the envelope later)
+    assert confirm.values["投标项目"].text() == "太原东站改造工程"
+    assert confirm.values["投标人"].text() == world["reg"].company_name
+    assert confirm.values["加密时间"].text().startswith("20")
     confirm_with(qtbot, confirm, CERT_PASSWORD)
     result = wait_page(qtbot, window, "scanResultPage")
     assert child(result, "resultHeading").text() == "解密成功"
