@@ -23,6 +23,16 @@ What it does, all on loopback:
    audit chain verifies, and every delivered key opens with the client's transport key.
 
 Prints a Markdown table and one JSON line; exits 1 if a check fails.
+
+    python bench/load.py --scenario flood [--seconds 40] [--flood-threads 16] [--users 4]
+
+The ``flood`` scenario: ``mobileca-ca serve`` on a throw-away SQLite CA (or ``--db``), rate
+limits on, production Argon2id. ``--users`` real companies log in in turn from 127.0.0.2,
+one login every ``--interval`` seconds, first without and then during a flood of logins with
+random credit codes from 127.0.0.1 (``tests/helpers_flood.py``, ``--flood-threads`` threads
+in a process of its own, niced by ``--flood-nice`` so that the attacker's CPU is mostly not
+the server's, as in a real attack). Reports the real users' login p50/p99/max in both phases
+and what the flood got (429 with Retry-After, 401 for the few hashed). Linux (127.0.0.2).
 """
 
 from __future__ import annotations
@@ -158,8 +168,15 @@ class Recorder:
                 self.latency[op].append(time.perf_counter() - t0)
 
 
+def client_address(k: int) -> str:
+    """Each supplier from an address of its own (Linux routes all of 127/8 to loopback), as
+    in a real rush: the server's per-address login limits see 500 machines, not one."""
+    return f"127.1.{k // 250}.{k % 250 + 1}"
+
+
 def client_run(url: str, client: dict, rec: Recorder, results: dict) -> None:
-    svc = RemoteServices.connect(url, timeout=60, retries=2)
+    transport = httpx.HTTPTransport(local_address=client_address(client["index"]), retries=0)
+    svc = RemoteServices.connect(url, timeout=60, retries=2, transport=transport)
     try:
         s = rec.timed("login", lambda: svc.ca.login(AccountKind.LEGAL, client["uscc"], PASSWORD))
         cid = client["certificate_id"]
@@ -263,7 +280,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", help="a PostgreSQL URL (default: a throw-away cluster)")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--scenario", choices=["rush", "flood"], default="rush")
+    p.add_argument("--flood-threads", type=int, default=16)
+    p.add_argument("--flood-nice", type=int, default=10)
+    p.add_argument("--users", type=int, default=4)
+    p.add_argument("--interval", type=float, default=1.0)
+    p.add_argument("--serve-args", default="", help="extra `mobileca-ca serve` options (flood)")
     args = p.parse_args(argv)
+    if args.scenario == "flood":
+        return flood_main(args)
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="mobileca-load-"))
     passphrase = tmp / "passphrase"
@@ -306,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
             if k * share < args.clients
         ]
         clients = [c for f in futures for c in f.result()]
+    for k, c in enumerate(clients):
+        c["index"] = k
     seed_seconds = time.perf_counter() - t0
 
     import socket
@@ -426,6 +453,126 @@ def main(argv: list[str] | None = None) -> int:
     if not ok:
         print(f"FAILED (server log: {tmp / 'server.log'})", file=sys.stderr)
     return 0 if ok else 1
+
+
+# --- the flood scenario ---------------------------------------------------------------------
+
+
+def _real_logins(
+    url: str, users: list[tuple[str, str]], seconds: float, interval: float
+) -> list[float]:
+    """The real users' logins from 127.0.0.2, in turn, one every ``interval`` seconds."""
+    transport = httpx.HTTPTransport(local_address="127.0.0.2")
+    latencies = []
+    with httpx.Client(base_url=url, transport=transport, timeout=120) as client:
+        end = time.perf_counter() + seconds
+        k = 0
+        while time.perf_counter() < end:
+            name, password = users[k % len(users)]
+            k += 1
+            t0 = time.perf_counter()
+            r = client.post(
+                "/api/v1/sessions",
+                json={"kind": "legal", "login_name": name, "password": password},
+            )
+            took = time.perf_counter() - t0
+            if r.status_code != 200:
+                raise SystemExit(f"a real user's login failed: {r.status_code} {r.text}")
+            latencies.append(took)
+            time.sleep(max(0.0, interval - took))
+    return latencies
+
+
+def _summary(values: list[float]) -> dict:
+    return {
+        "count": len(values),
+        "p50_ms": round(pct(values, 0.50) * 1000),
+        "p99_ms": round(pct(values, 0.99) * 1000),
+        "max_ms": round(max(values) * 1000),
+    }
+
+
+def flood_main(args: argparse.Namespace) -> int:
+    import socket
+
+    from conftest import People, demo_company
+
+    tmp = Path(tempfile.mkdtemp(prefix="mobileca-flood-"))
+    passphrase = tmp / "passphrase"
+    passphrase.write_text(uuid.uuid4().hex + uuid.uuid4().hex)
+    passphrase.chmod(0o600)
+    port = args.port
+    if not port:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        sys.executable, "-m", "mobileca_desktop.ca.cli", "serve", "--data-dir", str(tmp / "ca"),
+        "--passphrase-file", str(passphrase), "--port", str(port), "--public-url", url,
+    ]  # fmt: skip
+    if args.db:
+        cmd += ["--db", args.db]
+    cmd += args.serve_args.split()
+    env = {k: v for k, v in os.environ.items() if k != "MOBILECA_TEST_CHEAP_PASSWORDS"}
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    flooder = ROOT / "tests" / "helpers_flood.py"
+    try:
+        wait_ready(url, proc)
+        people = People(seed=args.seed)
+        users = []
+        transport = httpx.HTTPTransport(local_address="127.0.0.2")
+        with httpx.Client(base_url=url, transport=transport, timeout=120) as client:
+            for _ in range(args.users):
+                reg = demo_company(people)
+                client.post("/api/v1/accounts/legal", json=dict(reg.__dict__)).raise_for_status()
+                users.append((reg.uscc, reg.password))
+        phase = max(10.0, args.seconds / 2)
+        print(f"real users alone for {phase:.0f} s ...", flush=True)
+        quiet = _real_logins(url, users, phase, args.interval)
+        print(f"and during a flood of {args.flood_threads} threads ...", flush=True)
+        flood = subprocess.Popen(
+            ["nice", "-n", str(args.flood_nice), sys.executable, str(flooder), url,
+             "--threads", str(args.flood_threads), "--seconds", str(phase + 5)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert flood.stdout is not None
+        flood.stdout.readline()
+        time.sleep(3)  # the flood spends its burst first
+        during = _real_logins(url, users, phase, args.interval)
+        out, _ = flood.communicate(timeout=600)
+        flood_result = json.loads(out.strip().splitlines()[-1])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    report = {
+        "scenario": "flood",
+        "real_users": args.users,
+        "interval_s": args.interval,
+        "flood_threads": args.flood_threads,
+        "flood_nice": args.flood_nice,
+        "serve_args": args.serve_args,
+        "quiet": _summary(quiet),
+        "during_flood": _summary(during),
+        "flood": flood_result,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}, Python {platform.python_version()}",
+    }
+    print()
+    print("| real users' logins | count | p50 ms | p99 ms | max ms |")
+    print("| --- | --- | --- | --- | --- |")
+    for name in ("quiet", "during_flood"):
+        r = report[name]
+        print(f"| {name} | {r['count']} | {r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} |")
+    print()
+    print(json.dumps(report, ensure_ascii=False))
+    statuses = flood_result["statuses"]
+    return 1 if any(str(s).startswith("5") for s in statuses) else 0
 
 
 if __name__ == "__main__":

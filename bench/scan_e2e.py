@@ -126,7 +126,7 @@ def main(argv=None) -> int:
             t2 = time.perf_counter()
             outcome = scan.perform(s, prompt, cid, CERT_PASSWORD)
             t3 = time.perf_counter()
-            if not outcome.message.startswith("登录成功"):
+            if not outcome.message.startswith("扫码成功"):
                 print(f"unexpected answer: {outcome.message}", file=sys.stderr)
                 return 1
             k0 = time.perf_counter()

@@ -9,7 +9,7 @@ For H3 (client) and H8 (GUI) tests::
     web = browser(platform)                       # the browser showing the pages (cookies)
     sid, text, png = login_qr(platform, web)      # a login QR as the home page shows it
     ... the client scans ``text`` (or decodes ``png``) and answers ...
-    finish_login(platform, web, sid)              # the page sees 已确认 and gets logged in
+    finish_login(platform, web, sid)              # the page sees 已确认, its user 确认登录
     sid, text, png = seal_qr(platform, web, pdf)  # then seal / encrypt / decrypt QRs
     bids(web)[0]["id"]                            # the bid a decrypt_qr opens
     state(platform, sid)["state"]                 # waiting / scanned / confirmed / ...
@@ -58,7 +58,8 @@ def trusted(platform: RunningPlatform) -> TrustedPlatform:
 
 def browser(platform: RunningPlatform) -> httpx.Client:
     """The browser that shows the platform's pages: an HTTP client with a cookie jar (it gets
-    the page's browser cookie on the first page load, and the login cookie after a scan)."""
+    a session's binding cookie when it asks for a QR, and the login cookie when its user
+    confirms a scanned login: ``finish_login``)."""
     client = httpx.Client(base_url=platform.url, timeout=30)
     client.get("/").raise_for_status()
     return client
@@ -135,7 +136,7 @@ def state(platform: RunningPlatform, session_id: str, web: httpx.Client | None =
     """The session's live state as the page polls it: ``state`` (waiting / scanned /
     authorized / confirmed / rejected / expired), ``state_text``, ``code``, ``message``,
     ``result``. Polled by ``web`` (default: the browser that made the session, which alone
-    sees who answered; such a poll also takes a confirmed login's cookie into that browser)."""
+    sees who answered; a poll never logs the browser in)."""
     client = web or _PAGES.get(session_id)
     if client is None:
         return anonymous_state(platform, session_id)
@@ -147,10 +148,26 @@ def anonymous_state(platform: RunningPlatform, session_id: str) -> dict:
     return httpx.get(f"{platform.url}/api/scan/{session_id}").json()
 
 
+def confirm_login(web: httpx.Client, session_id: str) -> httpx.Response:
+    """确认登录 as the page's button posts it (same origin, with the binding cookie)."""
+    return web.post(f"/api/scan/{session_id}/login", headers={"Sec-Fetch-Site": "same-origin"})
+
+
+def decline_login(web: httpx.Client, session_id: str) -> httpx.Response:
+    """不是我 as the page's button posts it."""
+    return web.post(f"/api/scan/{session_id}/decline", headers={"Sec-Fetch-Site": "same-origin"})
+
+
 def finish_login(platform: RunningPlatform, web: httpx.Client, session_id: str) -> dict:
-    """Polls as the login page does; once confirmed the page holds the login cookie."""
+    """Polls as the login page does; once the scan is confirmed the page asks "以 X 身份登录？"
+    and its user clicks 确认登录: only then does the page hold the login cookie. Returns the
+    poll's state (``result["subject"]``: who answered)."""
     st = state(platform, session_id, web)
     assert st["state"] == "confirmed", st
+    assert st["result"]["confirm"] == "pending", st
+    assert not web.cookies.get("mca_login"), "a poll must not log the page in"
+    response = confirm_login(web, session_id)
+    assert response.status_code == 200, response.text
     assert web.cookies.get("mca_login"), "the page did not get the login cookie"
     return st
 

@@ -74,7 +74,10 @@ def test_login_shows_the_company_and_logs_the_page_in(platform, services, holder
     assert state(platform, sid)["state"] == "scanned"
     response = post(fetched, answer(fetched, device, now=clock_now(services)))
     assert response.status_code == 200, response.text
-    assert response.json() == {"ok": True, "message": f"登录成功：{reg.company_name}"}
+    assert response.json() == {
+        "ok": True,
+        "message": f"扫码成功：{reg.company_name}。请在浏览器上确认登录",
+    }
     st = finish_login(platform, page, sid)
     assert st["result"]["subject"] == reg.company_name
     home = page.get("/").text
@@ -138,8 +141,8 @@ def test_an_agent_logs_in_for_the_company_until_the_grant_is_withdrawn(
     pc = activated_device(services, agent_s, cid, reg.legal_person_phone, name="agent-pc")
     _sid, response = _login_answer(platform, services, pc)
     assert response.status_code == 200, response.text
-    assert (
-        response.json()["message"] == f"登录成功：经办人 {agent_reg.name} 代表 {reg.company_name}"
+    assert response.json()["message"].startswith(
+        f"扫码成功：经办人 {agent_reg.name} 代表 {reg.company_name}。"
     )
     # The agent's device holds the escrowed key too: it opens the company's bid.
     page = login_with(platform, services, device)

@@ -4,6 +4,7 @@ with a keystore-held certificate, and the page changes by itself (polling)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from conftest import pdf_bytes
+from conftest import PASSWORD, demo_company, pdf_bytes
 from helpers_keystore import CERT_PASSWORD, approved_certificate, download, new_device
 from helpers_platform import client, start
 from helpers_platform import scan as scan_now
@@ -90,20 +91,27 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"platform-{name}.png"), full_page=True)
 
 
-def login(page, platform, scanner, s, cid, *, save: bool = False) -> None:
+def login(page, platform, scanner, s, cid, company: str, *, save: bool = False) -> None:
     page.goto(platform.url + "/")
     text = qr_from_screenshot(page)
     assert page.text_content("#scan-state") == "等待扫码"
     if save:
         shot(page, "login")
     _prompt, outcome = scan(scanner, s, text, cid, CERT_PASSWORD)
-    assert outcome.message.startswith("登录成功")
+    assert outcome.message.startswith("扫码成功")
+    # The page asks whose account the scan answered with; polling logged nothing in.
+    page.wait_for_selector("#login-confirm", timeout=15000)
+    assert page.text_content("#login-ask") == f"以 {company} 身份登录？"
+    assert not [c for c in page.context.cookies() if c["name"] == "mca_login"]
+    if save:
+        shot(page, "login-confirm")
+    page.click("#login-confirm")
     page.wait_for_selector("#welcome", timeout=15000)
 
 
 def test_scan_login_on_the_page(page, setup):
     reg, s, cid, platform, scanner = setup
-    login(page, platform, scanner, s, cid, save=True)
+    login(page, platform, scanner, s, cid, reg.company_name, save=True)
     assert page.text_content("#welcome") == f"登录成功：{reg.company_name}"
     assert reg.company_name in page.text_content("#who")
     shot(page, "home")
@@ -111,7 +119,7 @@ def test_scan_login_on_the_page(page, setup):
 
 def test_scan_seal_on_the_page(page, setup, tmp_path):
     reg, s, cid, platform, scanner = setup
-    login(page, platform, scanner, s, cid)
+    login(page, platform, scanner, s, cid, reg.company_name)
     page.goto(platform.url + "/seal")
     pdf = tmp_path / "投标函.pdf"
     pdf.write_bytes(pdf_bytes("投标函"))
@@ -131,7 +139,7 @@ def test_scan_seal_on_the_page(page, setup, tmp_path):
 
 def test_scan_encrypt_and_decrypt_on_the_pages(page, setup, tmp_path):
     reg, s, cid, platform, scanner = setup
-    login(page, platform, scanner, s, cid)
+    login(page, platform, scanner, s, cid, reg.company_name)
     page.goto(platform.url + "/encrypt")
     bid = tmp_path / "投标文件.txt"
     bid.write_bytes("投标报价：壹佰贰拾叁万肆仟伍佰陆拾柒元整".encode())
@@ -179,3 +187,46 @@ def test_a_refused_login_shows_the_reason_on_the_page(page, setup, services):
     page.wait_for_selector("#scan-state[data-state=rejected]", timeout=15000)
     assert "证书已吊销（密钥泄露" in page.text_content("#scan-message")
     shot(page, "rejected")
+
+
+def test_not_me_refuses_a_login_someone_else_answered_first(page, setup, services, people):
+    """Login CSRF: another company saw this page's code and answered it first with its own
+    certificate. The page names that company (as text) and asks; 不是我 logs nothing in and
+    shows a new code, with which the user logs in as themselves."""
+    from helpers_platform import activated_device, answer, clock_now, fetch, post
+
+    from mobileca_desktop.domain.models import AccountKind
+
+    reg, s, cid, platform, scanner = setup
+    other = dataclasses.replace(
+        demo_company(people),
+        company_name="晋阳抢先科技有限公司<img src=x onerror=alert(1)><b>MARK</b>",
+    )
+    services.ca.register_legal(other)
+    other_s = services.ca.login(AccountKind.LEGAL, other.uscc, PASSWORD)
+    other_cid = approved_certificate(services, other, other_s)
+    thief = activated_device(services, other_s, other_cid, other.legal_person_phone, name="thief")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    page.goto(platform.url + "/")
+    first = qr_from_screenshot(page)
+    fetched = fetch(first)
+    assert post(fetched, answer(fetched, thief, now=clock_now(services))).status_code == 200
+    page.wait_for_selector("#login-decline", timeout=15000)
+    assert page.text_content("#login-ask") == f"以 {other.company_name} 身份登录？"
+    assert page.query_selector("#result img, #result b") is None  # the name is text
+    shot(page, "login-not-me")
+    page.click("#login-decline")
+    page.wait_for_function(
+        f"() => document.getElementById('qr').dataset.qr !== {first!r}", timeout=15000
+    )
+    assert not [c for c in page.context.cookies() if c["name"] == "mca_login"]
+    assert platform.platform.logins == {} and not dialogs
+    text = qr_from_screenshot(page)
+    _prompt, outcome = scan(scanner, s, text, cid, CERT_PASSWORD)
+    page.wait_for_selector("#login-confirm", timeout=15000)
+    assert page.text_content("#login-subject") == reg.company_name
+    page.click("#login-confirm")
+    page.wait_for_selector("#welcome", timeout=15000)
+    assert page.text_content("#welcome") == f"登录成功：{reg.company_name}"

@@ -186,7 +186,7 @@ def test_login_from_the_camera_with_a_wrong_password_first(qtbot, world):
 
     confirm_with(qtbot, confirm, CERT_PASSWORD)
     result = wait_page(qtbot, window, "scanResultPage")
-    assert child(result, "resultHeading").text() == "登录成功"
+    assert child(result, "resultHeading").text() == "扫码成功"
     st = state(platform, sid)
     assert st["state"] == "confirmed"
     assert child(result, "resultMessage").text() == st["message"]

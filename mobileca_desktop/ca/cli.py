@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobileca_desktop.ca import idcheck
+from mobileca_desktop.ca import audit, idcheck
 from mobileca_desktop.ca.clock import format_display
 from mobileca_desktop.ca.db import AccountRow, CertificateRow, Store
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
@@ -552,9 +552,48 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 # --- audit --------------------------------------------------------------------------------
 
 
+@contextmanager
+def _audit_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The CA's database for reading its audit log: ``--db URL`` (e.g. the PostgreSQL CA of
+    ``serve --db``) or the data folder's SQLite file. Needs no CA secret: an auditor can
+    check the chain without the keys."""
+    url = getattr(args, "db", None)
+    if url is None and not (args.data_dir / DB_FILENAME).is_file():
+        raise _not_initialised(args.data_dir)
+    where = _safe_url(url) if url else str(args.data_dir)
+    try:
+        store = Store(url) if url else Store.for_folder(args.data_dir)
+    except (OSError, SQLAlchemyError, ValueError) as exc:
+        detail = getattr(exc, "strerror", None) or type(exc).__name__
+        reason = f"cannot open the CA database {where}: {detail}"
+        raise E.ConfigurationError(reason=reason) from None
+    try:
+        try:
+            initialised = _initialised(store)
+        except SQLAlchemyError as exc:
+            raise E.ConfigurationError(
+                reason=f"cannot read the CA database {where}: {type(exc).__name__}"
+            ) from None
+        if not initialised:
+            raise E.ConfigurationError(reason=f"no CA in {where}")
+        yield store
+    finally:
+        store.dispose()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown by its scheme only
+        return url.split(":", 1)[0] + ":..."
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    with _engine(args) as engine:
-        count, bad = engine.audit_verify()
+    with _audit_store(args) as store, store.read() as s:
+        count, bad = audit.verify(s)
     if args.json:
         _print_json({"entries": count, "intact": bad is None, "first_bad_entry": bad})
     elif bad is None:
@@ -934,7 +973,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", parents=[common], help="审计日志 / the audit log")
     asub = audit.add_subparsers(dest="audit_cmd", required=True, metavar="ACTION")
-    add(asub, "verify", cmd_audit_verify, "校验哈希链 / verify the hash chain")
+    p = add(asub, "verify", cmd_audit_verify, "校验哈希链 / verify the hash chain")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL of the CA's database, e.g. postgresql+psycopg://user@host/db "
+        "(default: SQLite in the data folder)",
+    )
     p = add(asub, "tail", cmd_audit_tail, "最近的审计记录 / the latest entries")
     p.add_argument("-n", type=_positive_int, default=20, metavar="N", help="default 20")
 
@@ -978,6 +1023,26 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="turn off the SMS and login rate limits (load tests only)",
     )
+    p.add_argument(
+        "--decode-slots",
+        type=_positive_int,
+        metavar="N",
+        help="uploaded images and PDFs decoded at once per worker (default 2; each 40-megapixel "
+        "photo takes a few hundred MiB while it is decoded)",
+    )
+    p.add_argument(
+        "--password-slots",
+        type=_positive_int,
+        metavar="N",
+        help="Argon2id hashes (logins, registrations) at once per worker (default 1)",
+    )
+    p.add_argument(
+        "--login-in-flight",
+        type=_positive_int,
+        metavar="N",
+        help="hashes one client address may have queued or running at once; more are "
+        "refused with 429 (default 2)",
+    )
     return parser
 
 
@@ -1005,6 +1070,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         cheap_passwords=os.environ.get(CHEAP_PASSWORDS_ENV) == "1",
         tls_institution=args.tls_institution,
         rate_limits=not args.no_rate_limits,
+        decode_slots=args.decode_slots,
+        password_slots=args.password_slots,
+        login_in_flight=args.login_in_flight,
     )
     try:
         server_run.run(settings, host=args.host, port=args.port, tls=args.tls, workers=args.workers)

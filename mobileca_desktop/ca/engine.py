@@ -46,6 +46,7 @@ from mobileca_desktop.ca.kmc import KeyPool
 from mobileca_desktop.ca.secrets import KeyringSecret, Keys, SecretSource
 from mobileca_desktop.crypto import ecies
 from mobileca_desktop.domain import errors as E
+from mobileca_desktop.domain.filenames import clean_filename
 from mobileca_desktop.domain.models import (
     Account,
     AccountKind,
@@ -101,6 +102,9 @@ class EngineConfig:
     kmc_background: bool = True
     session_hours: int = 12
     max_document_bytes: int = 10 * 1024 * 1024
+    # Image and PDF decodes at once (each may take a few hundred MiB for a 40-megapixel
+    # photo); the rest wait, so concurrent uploads cannot add up to gigabytes.
+    decode_slots: int = 2
 
 
 @dataclass
@@ -141,6 +145,7 @@ class CAEngine:
         self._ca_cache: dict[str, _CA] = {}
         self._ca_lock = threading.Lock()
         self._operator_tokens: set[str] = set()
+        self._decode_slots = threading.BoundedSemaphore(max(1, self.config.decode_slots))
         self.keys = self._bootstrap(secret)
         self.sms = smsmod.SmsGateway(self.keys)
         self.pool = KeyPool(store, self._wrap_kmc, self._unwrap_kmc, self.config.kmc_pool_target)
@@ -811,10 +816,15 @@ class CAEngine:
         self, session: Session, app_id: int, photo: bytes, filename: str = "face.jpg"
     ) -> ApplicationInfo:
         """法人刷脸 (or the person's own face for 个人证书)."""
-        info = documents.validate_document(
-            photo, filename, allow_pdf=False, max_bytes=self.config.max_document_bytes
-        )
-        face.check_face(photo)
+        filename = clean_filename(filename, "face.jpg")
+        # The caller's own draft first: nothing is decoded for someone else's application.
+        with self.store.read() as s:
+            self._verifiable(s, session, app_id, Method.FACE)
+        limits = {"allow_pdf": False, "max_bytes": self.config.max_document_bytes}
+        documents.check_header(photo, filename, **limits)  # pixel count from the header
+        with self._decode_slots:
+            info = documents.validate_document(photo, filename, **limits)
+            face.check_face(photo, filename, validated=True)
         with self.store.tx() as s:
             acc, app = self._verifiable(s, session, app_id, Method.FACE)
             self._put_document(s, app, DocKind.FACE, filename, photo, info)
@@ -929,12 +939,19 @@ class CAEngine:
         self, session: Session, app_id: int, kind: DocKind, data: bytes, filename: str
     ) -> DocumentInfo:
         kind = DocKind(kind)
-        info = documents.validate_document(
-            data,
-            filename,
-            max_bytes=self.config.max_document_bytes,
-            allow_pdf=kind in (DocKind.LETTER, DocKind.LICENCE),
-        )
+        filename = clean_filename(filename, kind.value)
+        # The caller's own draft first: nothing is decoded for someone else's application.
+        with self.store.read() as s:
+            self._require_draft(
+                self._own_app(s, self._account(s, session), app_id), "upload documents"
+            )
+        limits = {
+            "max_bytes": self.config.max_document_bytes,
+            "allow_pdf": kind in (DocKind.LETTER, DocKind.LICENCE),
+        }
+        documents.check_header(data, filename, **limits)  # pixel count from the header
+        with self._decode_slots:
+            info = documents.validate_document(data, filename, **limits)
         with self.store.tx() as s:
             acc = self._account(s, session)
             app = self._own_app(s, acc, app_id)
@@ -959,7 +976,7 @@ class CAEngine:
             )
         ).scalars():
             s.delete(old)
-        name = os.path.basename(filename or kind.value)[:200] or kind.value
+        name = clean_filename(filename, kind.value)
         row = DocumentRow(
             application_id=app.id,
             kind=kind.value,
@@ -2499,7 +2516,8 @@ def _doc_info(row: DocumentRow) -> DocumentInfo:
     return DocumentInfo(
         id=row.id,
         kind=DocKind(row.kind),
-        filename=row.filename,
+        # Cleaned again when shown: rows stored before names were cleaned on upload.
+        filename=clean_filename(row.filename, row.kind),
         mime=row.mime,
         size=row.size,
         sha256=row.sha256,

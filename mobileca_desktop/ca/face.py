@@ -72,14 +72,20 @@ def count_faces(image_bytes: bytes) -> int:
 
 
 def check_face(
-    image_bytes: bytes, filename: str = "face photo", *, max_bytes: int = DEFAULT_MAX_BYTES
+    image_bytes: bytes,
+    filename: str = "face photo",
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    validated: bool = False,
 ) -> None:
     """Accept a photo with exactly one face, or raise ``VerificationFailed(method="face")``.
 
-    The bytes are validated as an upload first, so oversized files and image bombs are
-    refused (with ``DocumentRejected`` errors) before OpenCV decodes anything.
+    The bytes are validated as an upload first (unless the caller has, ``validated``), so
+    oversized files and image bombs are refused (with ``DocumentRejected`` errors) before
+    OpenCV decodes anything.
     """
-    validate_document(image_bytes, filename, max_bytes=max_bytes, allow_pdf=False)
+    if not validated:
+        validate_document(image_bytes, filename, max_bytes=max_bytes, allow_pdf=False)
     faces = count_faces(image_bytes)
     if faces == 0:
         raise VerificationFailed(method="face", reason="no face found")

@@ -179,6 +179,11 @@ class SealPositionInvalid(DocumentRejected):
     template = "The seal's position on page {page} of {filename!r} is not usable: {reason}"
 
 
+class PdfBomb(DocumentRejected):
+    code = "pdf_bomb"
+    template = "The PDF {filename!r} unpacks to more than {limit} bytes"
+
+
 class CsrRejected(MobileCAError):
     code = "csr_rejected"
     template = "The certificate request was refused: {reason}"

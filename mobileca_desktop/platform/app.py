@@ -3,10 +3,11 @@
 Pages: ``/`` (扫码登录, then 首页), ``/seal`` (扫码签章), ``/encrypt`` (投标文件加密),
 ``/opening`` (开标大厅). The pages' JSON: ``POST /api/scan/login``, ``/api/seal``,
 ``/api/encrypt``, ``/api/decrypt`` (a new scan session), ``GET /api/scan/<sid>`` (its live
-state; sets the login cookie for the page that asked), ``GET /qr/<sid>.png`` / ``.svg``,
-``GET /api/bids``, ``GET /sealed/<sid>.pdf`` (its owner only). Creating a session hands the
-requesting browser a server-generated HttpOnly browser-binding cookie (``mca_scan``); only
-that browser learns who answered and receives the login cookie, once. The scan protocol
+state), ``POST /api/scan/<sid>/login`` / ``/decline`` (the page's 确认登录 / 不是我 after a
+scanned login), ``GET /qr/<sid>.png`` / ``.svg``, ``GET /api/bids``, ``GET /sealed/<sid>.pdf``
+(its owner only). Creating a session hands the requesting browser a server-generated
+HttpOnly browser-binding cookie (``mca_scan``); only that browser learns who answered, and
+only its user's 确认登录 sets the login cookie, once. The scan protocol
 (docs/scan-protocol.md): ``GET /scan/<sid>/data``, ``GET /scan/<sid>/document.pdf``,
 ``POST /scan/<sid>/callback``. ``GET /.well-known/mobileca-platform``: id, name, origin and
 signing certificate, for a client's trusted list.
@@ -14,7 +15,6 @@ signing certificate, for a client's trusted list.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from mobileca_desktop.asgi_limits import BodyLimit, JsonTooDeep, loads_json
 from mobileca_desktop.crypto import scanproto
 from mobileca_desktop.platform import pages
 from mobileca_desktop.platform.core import Login, Platform, ScanSession
@@ -43,8 +44,25 @@ def _refused(exc: Refusal) -> JSONResponse:
     return response
 
 
+def _too_large(_limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    resp = _refused(Refusal("too_large", "请求过大", status=413))
+    return resp.status_code, resp.raw_headers, resp.body
+
+
+def _parse(raw: bytes, what: str) -> Any:
+    """JSON from a client, refused with a typed 400 (never a RecursionError's 500)."""
+    try:
+        return loads_json(raw)
+    except JsonTooDeep as exc:
+        raise Refusal("bad_request", f"{what}嵌套过深") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Refusal("bad_request", f"{what}不是 JSON") from exc
+
+
 def create_app(platform: Platform) -> FastAPI:
     app = FastAPI(title=platform.name, docs_url=None, redoc_url=None, openapi_url=None)
+    # Bodies are counted while they stream in (asgi_limits): 413 before MAX_BODY is held.
+    app.add_middleware(BodyLimit, limit=MAX_BODY, refusal=_too_large)
 
     @app.exception_handler(Refusal)
     async def _refusal(_request: Request, exc: Refusal):
@@ -69,8 +87,9 @@ def create_app(platform: Platform) -> FastAPI:
             at=int(platform.now().timestamp()),
         )
 
-    def same_site(request: Request) -> None:
-        # Login CSRF: another site's page must not start a scan session in this browser.
+    def same_site(request: Request, message: str = "只能在本平台的页面上发起扫码") -> None:
+        # Login CSRF: another site's page must not start a scan session in this browser,
+        # nor confirm or decline a login in it.
         origin = request.headers.get("origin")
         fetch_site = request.headers.get("sec-fetch-site")
         if (origin and origin != platform.origin) or fetch_site not in (
@@ -78,19 +97,13 @@ def create_app(platform: Platform) -> FastAPI:
             "same-origin",
             "none",
         ):
-            raise Refusal("cross_site", "只能在本平台的页面上发起扫码", status=403)
+            raise Refusal("cross_site", message, status=403)
 
     def html(request: Request, text: str) -> HTMLResponse:
         return HTMLResponse(text)
 
     async def json_body(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            raise Refusal("too_large", "请求过大", status=413)
-        try:
-            body = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Refusal("bad_request", "请求不是 JSON") from exc
+        body = _parse(await request.body() or b"{}", "请求")
         if not isinstance(body, dict):
             raise Refusal("bad_request", "请求必须是 JSON 对象")
         return body
@@ -238,12 +251,29 @@ def create_app(platform: Platform) -> FastAPI:
         session = platform.get(sid)
         bind = bind_of(request)
         owner = platform.owns(session, bind, login_of(request))
-        response = JSONResponse(platform.public_state(session, owner=owner))
-        token = platform.take_login(session, bind)
-        if token:
-            # Handed once; the binding cookie is spent with it (a new login needs a new one).
-            response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="lax")
-            response.delete_cookie(BIND_COOKIE, path="/")
+        # Never the login cookie: that waits for the user's 确认登录 (confirm_login).
+        return JSONResponse(platform.public_state(session, owner=owner))
+
+    @app.post("/api/scan/{sid}/login")
+    def confirm_login(sid: str, request: Request):
+        # 确认登录: the user saw whose account the scan answered with and accepts it.
+        same_site(request, "只能在本平台的页面上确认登录")
+        session = platform.get(sid)
+        login = platform.take_login(session, bind_of(request))
+        response = JSONResponse({"ok": True, "subject": login.subject.display})
+        # Handed once; the binding cookie is spent with it (a new login needs a new one).
+        response.set_cookie(LOGIN_COOKIE, login.token, httponly=True, samesite="lax")
+        response.delete_cookie(BIND_COOKIE, path="/")
+        return response
+
+    @app.post("/api/scan/{sid}/decline")
+    def decline_login(sid: str, request: Request):
+        # 不是我: someone else answered this browser's code; nothing is set, the session ends.
+        same_site(request, "只能在本平台的页面上取消登录")
+        session = platform.get(sid)
+        platform.decline_login(session, bind_of(request))
+        response = JSONResponse({"ok": True})
+        response.delete_cookie(BIND_COOKIE, path="/")
         return response
 
     @app.get("/qr/{sid}.png")
@@ -279,13 +309,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.post("/scan/{sid}/callback")
     async def scan_callback(sid: str, request: Request):
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            raise Refusal("too_large", "应答过大", status=413)
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise Refusal("bad_request", "应答不是 JSON") from exc
+        body = _parse(await request.body(), "应答")
         # Off the event loop: OCSP, pyHanko (which runs its own asyncio loop) and CMS work.
         address = address_of(request)
         return JSONResponse(await run_in_threadpool(platform.callback, sid, body, address))

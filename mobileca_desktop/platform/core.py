@@ -2,7 +2,10 @@
 
 A scan session is one QR code: ``waiting`` (shown) → ``scanned`` (its operation data was
 fetched) → ``confirmed`` / ``rejected`` (with the reason) / ``expired``; a decrypt session
-passes ``authorized`` (the wrapped key was released) on its way to ``confirmed``.
+passes ``authorized`` (the wrapped key was released) on its way to ``confirmed``. A confirmed
+扫码登录 holds its login until the browser that asked confirms the account (``take_login``)
+or declines it (``decline_login``, the session becomes ``rejected``), at most
+``LOGIN_CONFIRM_WINDOW`` seconds (then ``expired``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mobileca_desktop.crypto import cms, ecies, scanproto
+from mobileca_desktop.domain.filenames import clean_filename
 from mobileca_desktop.platform import bids, pdfcheck
 from mobileca_desktop.platform.requesters import (
     Requester,
@@ -47,10 +51,12 @@ QR_LIFETIME = 120  # seconds (the protocol's maximum)
 ANSWER_GRACE = 180  # seconds after exp in which a session already scanned may still answer
 BINDING_SKEW = 300  # seconds the binding's time may differ from the CA clock
 MAX_BID_BYTES = 10 * 1024 * 1024
+MAX_BID_ID = 64  # far above the platform's own ids (_new_id)
 LOGIN_HOURS = 8
 KEEP_ENDED = 60  # seconds an ended session without a login stays, so its page learns the end
 MAX_FETCH_ADDRESSES = 8  # distinct addresses one session's data is served to
 KEEP_ENDED_OWNED = 3600  # a logged-in page's ended session (its sealed file, opened bid)
+LOGIN_CONFIRM_WINDOW = QR_LIFETIME  # seconds the browser has to confirm a scanned login
 
 OP_LABEL = {"login": "扫码登录", "seal": "扫码签章", "encrypt": "扫码加密", "decrypt": "扫码解密"}
 SEAL_LABEL = {"official": "公章", "legal_rep": "法人章", "signature": "个人签名"}
@@ -128,7 +134,9 @@ class ScanSession:
     bid_id: str | None = None
     ephemeral: ec.EllipticCurvePrivateKey | None = None
     # results
-    login_token: str | None = None  # handed to the binding browser once, then forgotten
+    # login: the accepted login, not yet valid, until the binding browser confirms it
+    pending_login: Login | None = None
+    confirm_until: int | None = None  # CA clock; the pending login is dropped after it
     answer_signature: str | None = None  # decrypt: step (b) repeats step (a)'s signature
     result: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -252,6 +260,8 @@ class Platform:
         gone = []
         for sid, session in self.sessions.items():
             self._expire(session, now)
+            if session.pending_login is not None:
+                continue  # kept until confirmed, declined or expired
             keep = KEEP_ENDED_OWNED if session.owner is not None else KEEP_ENDED
             if session.ended_at is not None and now > session.ended_at + keep:
                 gone.append(sid)
@@ -269,6 +279,12 @@ class Platform:
 
     @staticmethod
     def _expire(session: ScanSession, now: int) -> None:
+        if session.pending_login is not None and now > (session.confirm_until or 0):
+            session.pending_login = None
+            session.state = "expired"
+            session.message = "浏览器上的登录确认已超时，请刷新二维码重新扫码"
+            session.result["confirm"] = "expired"
+            session.ended_at = now
         if session.state == "waiting" and now > session.exp:
             session.state = "expired"
             session.message = "二维码已过期，请刷新"
@@ -280,7 +296,7 @@ class Platform:
         if session.state == "expired":
             # Nothing of an expired session can be used any more: drop what it held.
             session.document = session.bid_content = session.ephemeral = None
-            session.login_token = session.data_body = None
+            session.data_body = session.pending_login = None
             session.served = {}
             session.qr_text = ""
 
@@ -291,14 +307,56 @@ class Platform:
             return True
         return login is not None and session.owner is not None and login is session.owner
 
-    def take_login(self, session: ScanSession, bind_token: str | None) -> str | None:
-        """The login token of a confirmed 扫码登录, handed exactly once and only to the
-        browser holding that session's binding cookie; ``None`` otherwise."""
+    def _pending(self, session: ScanSession, bind_token: str | None) -> Login:
+        """The pending login of ``session`` for the browser holding its binding cookie (the
+        caller holds ``session.lock``). Login CSRF: no other browser may take or drop it."""
         if session.op != "login" or not binding_matches(bind_token, session.bind_digest):
-            return None
+            raise Refusal("not_your_login", "只有发起此次扫码登录的浏览器才能确认或取消登录", 403)
+        self._expire(session, int(self.now().timestamp()))
+        if session.state == "expired" and session.result.get("confirm") == "expired":
+            raise Refusal("login_expired", "登录确认已超时，请刷新二维码重新扫码", 410)
+        if session.pending_login is None or session.state != "confirmed":
+            raise Refusal("no_pending_login", "没有待确认的登录（已确认、已取消或尚未扫码）", 409)
+        return session.pending_login
+
+    def take_login(self, session: ScanSession, bind_token: str | None) -> Login:
+        """Confirms the account of a scanned 扫码登录 (the page asked "以 X 身份登录？" and the
+        user said yes): the login becomes valid from now and is handed exactly once, only to
+        the browser holding that session's binding cookie (``Refusal`` otherwise)."""
         with session.lock:
-            token, session.login_token = session.login_token, None
-        return token if session.state == "confirmed" else None
+            pending = self._pending(session, bind_token)
+            session.pending_login = None
+            now = self.now()
+            login = Login(
+                token=secrets.token_urlsafe(24),
+                subject=pending.subject,
+                device_serial=pending.device_serial,
+                institution=pending.institution,
+                at=now,
+                expires_at=now + dt.timedelta(hours=LOGIN_HOURS),
+            )
+            with self._lock:
+                self.logins[login.token] = login
+            session.result["confirm"] = "done"
+            session.message = f"登录成功：{login.subject.display}"
+        return login
+
+    def decline_login(self, session: ScanSession, bind_token: str | None) -> None:
+        """不是我: the browser's user refuses the account a scan answered with (someone else
+        answered the code first). The login is dropped and the session ends ``rejected``."""
+        with session.lock:
+            pending = self._pending(session, bind_token)
+            session.pending_login = None
+            session.state = "rejected"
+            session.code = "login_declined"
+            session.message = "已取消登录：浏览器用户拒绝了此账号，请重新扫码"
+            session.result["confirm"] = "declined"
+        log.warning(
+            "login %s declined by the browser that asked (answered as %s, device %s)",
+            session.sid,
+            pending.subject.display,
+            pending.device_serial,
+        )
 
     @staticmethod
     def _showable(session: ScanSession) -> None:
@@ -584,25 +642,27 @@ class Platform:
                 "这可能是有人把自己的登录二维码转给了您（二维码劫持），请勿在他人提供的页面上扫码登录。",
                 403,
             )
+        # Login CSRF: whoever saw the code may have answered it with their own certificate.
+        # The login is not valid until the browser's user confirms the account (take_login).
         now = self.now()
-        token = secrets.token_urlsafe(24)
-        login = Login(
-            token=token,
+        confirm_until = int(now.timestamp()) + LOGIN_CONFIRM_WINDOW
+        s.pending_login = Login(
+            token="",  # made when confirmed
             subject=checked.subject,
             device_serial=format(checked.cert.serial_number, "x"),
             institution=checked.authority.name,
             at=now,
-            expires_at=now + dt.timedelta(hours=LOGIN_HOURS),
+            expires_at=now,
         )
-        with self._lock:
-            self.logins[token] = login
-        s.login_token = token
+        s.confirm_until = confirm_until
         s.state = "confirmed"
-        s.message = f"登录成功：{checked.subject.display}"
+        s.message = f"扫码成功：{checked.subject.display}。请在浏览器上确认登录"
         s.result = {
             "subject": checked.subject.display,
             "institution": checked.authority.name,
-            "device_serial": login.device_serial,
+            "device_serial": s.pending_login.device_serial,
+            "confirm": "pending",
+            "confirm_until": confirm_until,
         }
         return {"ok": True, "message": s.message}
 
@@ -758,7 +818,12 @@ class Platform:
         tmp.replace(path)
 
     def bid(self, bid_id: str) -> Bid:
-        if not bid_id or not all(c.isalnum() or c in "-_" for c in bid_id):
+        # Bounded before it becomes a file name (a 5,000-character id is ENAMETOOLONG).
+        if (
+            not bid_id
+            or len(bid_id) > MAX_BID_ID
+            or not all(c.isalnum() or c in "-_" for c in bid_id)
+        ):
             raise Refusal("unknown_bid", "没有这份投标文件", status=404)
         path = self.bids_dir / f"{bid_id}.json"
         if not path.is_file():
@@ -901,6 +966,5 @@ def _reported_position(placement: Any, asked: dict) -> tuple[int | None, list[fl
 
 
 def _clean_name(name: Any, default: str) -> str:
-    text = str(name or "").replace("\\", "/").split("/")[-1].strip()
-    text = "".join(c for c in text if c.isprintable())[:80]
-    return text or default
+    # The same cleaning as the CA's uploads: shown to the signer and saved on any OS.
+    return clean_filename(name, default)

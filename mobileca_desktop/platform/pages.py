@@ -51,6 +51,9 @@ form.op input,form.op select{width:100%;padding:8px;border:1px solid #c5cfdc;bor
 .row{display:flex;gap:10px}.row>*{flex:1}
 button.primary{background:#c62828;color:#fff;border:0;border-radius:4px;padding:10px 26px;
  font-size:15px;margin-top:16px;cursor:pointer}
+button.plain{background:#fff;color:#1f2d3d;border:1px solid #c5cfdc;border-radius:4px;
+ padding:9px 22px;font-size:15px;margin:16px 0 0 10px;cursor:pointer}
+.ask{font-size:17px;font-weight:bold}
 table{width:100%;border-collapse:collapse}
 th,td{padding:9px 8px;border-bottom:1px solid #e6eaf0;text-align:left;font-size:14px}
 th{background:#f4f6fa;color:#4a5568}
@@ -207,11 +210,34 @@ def home_anonymous(platform_name: str) -> str:
 投标文件加密与开标解密。支持北京数字认证股份有限公司等兼容 CA 机构签发的证书。</div></div>
 {scan_panel("扫码登录", _CLIENT_HINT, hidden=False)}
 <script>
+// A scanned login is not valid until this browser's user accepts the account: whoever saw
+// the code may have answered it first with their own certificate (login CSRF).
+function askLogin(st) {{
+  $('scan-state').textContent = '已扫码，请核对登录身份'; $('scan-message').textContent = '';
+  showResult(true, '<div class="ask" id="login-ask">以 <span id="login-subject">' +
+    esc(st.result.subject) + '</span> 身份登录？</div>' +
+    '<div class="hint">证书颁发机构：' + esc(st.result.institution) +
+    '。如果这不是您的单位或您本人，请点击「不是我」：可能有人抢先扫描了本页的二维码。</div>' +
+    '<button class="primary" id="login-confirm">确认登录</button>' +
+    '<button class="plain" id="login-decline">不是我</button>');
+  const again = () => {{
+    const r = $('result'); r.style.display = 'none'; r.innerHTML = '';
+    startScan(lastUrl, lastBody, onDone);
+  }};
+  $('login-confirm').addEventListener('click', async () => {{
+    const r = await fetch('/api/scan/' + st.sid + '/login', {{method: 'POST'}});
+    if (r.ok) {{ location.reload(); return; }}
+    const d = await r.json().catch(() => ({{}}));
+    showResult(false, esc(d.message || '登录确认失败'));
+    setTimeout(again, 2500);
+  }});
+  $('login-decline').addEventListener('click', async () => {{
+    await fetch('/api/scan/' + st.sid + '/decline', {{method: 'POST'}}).catch(() => null);
+    again();
+  }});
+}}
 window.addEventListener('load', () => startScan('/api/scan/login', {{}}, (st) => {{
-  if (st.state === 'confirmed') {{
-    $('scan-message').textContent = st.message;
-    setTimeout(() => location.reload(), 1500);
-  }}
+  if (st.state === 'confirmed' && st.result.confirm === 'pending') askLogin(st);
 }}));
 </script>"""
     return page(title="扫码登录", platform_name=platform_name, login=None, active="home", body=body)

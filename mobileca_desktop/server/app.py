@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mobileca_desktop import __version__
+from mobileca_desktop.asgi_limits import BodyLimit
 from mobileca_desktop.ca import identity
 from mobileca_desktop.ca.db import AccountRow, SessionRow
 from mobileca_desktop.ca.engine import OPERATOR_ID, CAEngine
@@ -58,8 +60,9 @@ from mobileca_desktop.domain.models import (
 from mobileca_desktop.domain.wire import WireError, b64decode, to_wire
 from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
+from mobileca_desktop.server.fairlane import FairLane
 from mobileca_desktop.server.http_errors import error_body, retry_after, status_for
-from mobileca_desktop.server.ratelimit import Buckets, RateLimits, widened
+from mobileca_desktop.server.ratelimit import Buckets, InFlight, RateLimits, Tarpit, widened
 
 log = logging.getLogger("mobileca_desktop.server")
 
@@ -67,6 +70,7 @@ API = "/api/v1"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 MAX_BODY = 16 * 1024 * 1024
 OCSP_MAX_BODY = 64 * 1024
+_UNPARSABLE = "There was an error parsing the body"  # FastAPI's detail text
 
 
 @dataclass
@@ -91,8 +95,10 @@ class _Lanes:
     so that neither waits in the shared thread pool behind the other."""
 
     def __init__(self, config: ServerConfig) -> None:
-        self._sizes = {"password": config.password_slots, "ocsp": config.ocsp_slots}
+        self._sizes = {"ocsp": config.ocsp_slots}
         self._limiters: dict[str, anyio.CapacityLimiter] = {}
+        # Hashes for a client go through a lane that takes the client addresses in turn.
+        self._fair = FairLane(config.password_slots)
 
     async def _run(self, lane: str, fn: Callable[..., Any], *args: Any) -> Any:
         limiter = self._limiters.get(lane)
@@ -100,8 +106,8 @@ class _Lanes:
             limiter = self._limiters[lane] = anyio.CapacityLimiter(self._sizes[lane])
         return await anyio.to_thread.run_sync(functools.partial(fn, *args), limiter=limiter)
 
-    async def password(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await self._run("password", fn, *args)
+    async def password_for(self, client: str, fn: Callable[..., Any], *args: Any) -> Any:
+        return await self._fair.run(client, fn, *args)
 
     async def ocsp(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await self._run("ocsp", fn, *args)
@@ -195,66 +201,9 @@ def _error_response(exc: E.MobileCAError) -> JSONResponse:
     return JSONResponse(error_body(exc), status_code=status_for(exc), headers=headers)
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _LimitBody:
-    """Refuses request bodies over the limit before they are read whole (413)."""
-
-    def __init__(self, app, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        path = scope["path"]
-        small = path.startswith("/ocsp/") or path.startswith("/tsa/")
-        limit = OCSP_MAX_BODY if small else self.limit
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_big = int(value) > limit
-                except ValueError:
-                    too_big = False
-                if too_big:
-                    return await self._refuse(send, limit)
-        seen = 0
-        started = False
-
-        async def counting_receive():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._refuse(send, limit)
-
-    @staticmethod
-    async def _refuse(send, limit: int) -> None:
-        resp = _error_response(E.DocumentTooLarge(filename="request", size=limit + 1, limit=limit))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": resp.status_code,
-                "headers": resp.raw_headers,
-            }
-        )
-        await send({"type": "http.response.body", "body": resp.body})
+def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    resp = _error_response(E.DocumentTooLarge(filename="request", size=limit + 1, limit=limit))
+    return resp.status_code, resp.raw_headers, resp.body
 
 
 # --- the application --------------------------------------------------------------------------
@@ -264,6 +213,8 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     config = config or ServerConfig()
     lanes = _Lanes(config)
     buckets = Buckets()
+    hashing = InFlight()
+    tarpit = Tarpit()
     limits = config.limits
     app = FastAPI(
         title="mobileca-ca",
@@ -280,7 +231,13 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     )
     app.state.engine = engine
     app.state.config = config
-    app.add_middleware(_LimitBody, limit=config.max_body_bytes)
+    # Bodies are counted while they stream in (asgi_limits), never read whole first.
+    app.add_middleware(
+        BodyLimit,
+        limit=config.max_body_bytes,
+        refusal=_too_large,
+        per_path=[("/ocsp/", OCSP_MAX_BODY), ("/tsa/", OCSP_MAX_BODY)],
+    )
 
     # --- errors -------------------------------------------------------------------------
 
@@ -300,6 +257,11 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     async def _http(_request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
             err: E.MobileCAError = E.NotFound(what="endpoint", id=_request.url.path)
+        elif exc.status_code == 400 and exc.detail == _UNPARSABLE:
+            # FastAPI's answer when the JSON parser itself fails (e.g. RecursionError on
+            # deeply nested JSON): a typed "invalid input" like any other bad body.
+            err = E.InvalidInput(field="body", reason="not readable JSON (or nested too deep)")
+            return _error_response(err)
         else:
             err = E.MobileCAError(str(exc.detail), status=exc.status_code)
         body = error_body(err)
@@ -331,9 +293,45 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
 
     def take(name: str, key: str, request: Request) -> None:
         limit = getattr(limits, name)
+        # The address first: a flood of made-up names is refused before it makes a bucket
+        # per name. Nothing here depends on whether the name exists.
+        if name == "login":
+            buckets.take("login@addr", _client(request), limits.login_per_address)
+        else:
+            buckets.take(
+                name + "@addr", _client(request), widened(limit, limits.per_address_factor)
+            )
         buckets.take(name, key, limit)
-        wide = widened(limit, limits.per_address_factor)
-        buckets.take(name + "@addr", _client(request), wide)
+
+    async def hash_for(address: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """A password hash for a client address: refused at once (429, Retry-After) when
+        the address already has ``login_in_flight`` hashes queued or running, so one
+        address cannot fill the password lane's queue ahead of everyone else."""
+        with hashing.hold(address, limits.login_in_flight):
+            return await lanes.password_for(address, fn, *args)
+
+    async def password_work(request: Request, key: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Login and registration: the limits, then the hash. An address refused again
+        before its Retry-After is over gets its refusal late (``Tarpit``)."""
+        address = _client(request)
+        try:
+            take("login", key, request)
+            return await hash_for(address, fn, *args)
+        except E.RateLimited:
+            delay = tarpit.delay_for(address)
+            if delay:
+                await anyio.sleep(delay)
+            raise
+
+    # The reviewer pages call limit_login, then run_password, in one request's task.
+    reviewer_address: ContextVar[str | None] = ContextVar("reviewer_address", default=None)
+
+    def limit_reviewer_login(name: str, request: Request) -> None:
+        take("login", f"reviewer:{name}", request)
+        reviewer_address.set(_client(request))
+
+    async def reviewer_hash(fn: Callable[..., Any], *args: Any) -> Any:
+        return await hash_for(reviewer_address.get() or "unknown", fn, *args)
 
     # --- identity (三晋通) -----------------------------------------------------------------
 
@@ -356,9 +354,9 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         responses={201: {"model": S.doc_model(Account), "description": "Registered"}},
     )
     async def register_legal(body: S.LegalRegistrationBody, request: Request):
-        take("login", f"register@{_client(request)}", request)
         reg = LegalEntityRegistration(**body.model_dump())
-        return ok(await lanes.password(engine.register_legal, reg), 201)
+        key = f"register@{_client(request)}"
+        return ok(await password_work(request, key, engine.register_legal, reg), 201)
 
     @app.post(
         f"{API}/accounts/personal",
@@ -367,14 +365,15 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         responses={201: {"model": S.doc_model(Account), "description": "Registered"}},
     )
     async def register_personal(body: S.PersonalRegistrationBody, request: Request):
-        take("login", f"register@{_client(request)}", request)
         reg = PersonalRegistration(**body.model_dump())
-        return ok(await lanes.password(engine.register_personal, reg), 201)
+        key = f"register@{_client(request)}"
+        return ok(await password_work(request, key, engine.register_personal, reg), 201)
 
     @app.post(f"{API}/sessions", operation_id="ca.login", responses=_one(Session))
     async def login(body: S.LoginBody, request: Request):
-        take("login", f"{body.kind}:{body.login_name.strip().upper()}", request)
-        return ok(await lanes.password(engine.login, body.kind, body.login_name, body.password))
+        key = f"{body.kind}:{body.login_name.strip().upper()}"
+        login = (engine.login, body.kind, body.login_name, body.password)
+        return ok(await password_work(request, key, *login))
 
     @app.delete(f"{API}/sessions/current", operation_id="ca.logout", status_code=204)
     def logout(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]):
@@ -698,8 +697,8 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         app,
         engine,
         rebuild=functools.partial(_rebuild, engine, config),
-        run_password=lanes.password,
-        limit_login=lambda name, request: take("login", f"reviewer:{name}", request),
+        run_password=reviewer_hash,
+        limit_login=limit_reviewer_login,
     )
 
     # --- demo: the simulated phones and the clock ------------------------------------------

@@ -5,6 +5,11 @@ A bucket holds ``burst`` tokens and refills at ``per_minute`` tokens a minute; a
 bucket raises the typed ``RateLimited`` with the seconds to wait. Buckets live in the
 worker's memory: with several workers each enforces its own share, which bounds a client
 to ``workers`` times the limit (documented in docs/architecture.md).
+
+Password hashes (logins, registrations) are what the server can do least of (~4 Argon2id
+hashes a second a core). Their per-address bucket matches that rate, and ``InFlight`` caps
+how many of one address's hashes may be queued or running at once: a flooding address is
+refused at once (429) instead of queueing ahead of everyone else's logins.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from mobileca_desktop.domain.errors import RateLimited
@@ -33,11 +39,22 @@ class RateLimits:
     login: Limit = Limit(per_minute=10, burst=10)
     # Per client address, across accounts (one machine guessing many accounts' codes).
     per_address_factor: int = 100
+    # Password hashes per client address (logins, registrations, reviewer logins, whatever
+    # the name): about what one core hashes (Argon2id ~0.25 s), with a small burst.
+    login_per_address: Limit = Limit(per_minute=240, burst=20)
+    # Hashes of one address queued or running at once; more are refused, not queued.
+    login_in_flight: int = 2
 
     @classmethod
     def unlimited(cls) -> RateLimits:
         big = Limit(per_minute=1e9, burst=10**9)
-        return cls(sms_send=big, sms_check=big, login=big)
+        return cls(
+            sms_send=big,
+            sms_check=big,
+            login=big,
+            login_per_address=big,
+            login_in_flight=10**9,
+        )
 
 
 def widened(limit: Limit, factor: int) -> Limit:
@@ -72,3 +89,57 @@ class Buckets:
         # Buckets untouched for ten minutes are full again under every limit we use.
         for k in [k for k, (_t, at) in self._state.items() if now - at > 600]:
             del self._state[k]
+
+
+class InFlight:
+    """Counts what each key has queued or running; thread-safe, empty keys are dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count: dict[str, int] = {}
+
+    @contextmanager
+    def hold(self, key: str, most: int, retry_after: int = 1) -> Iterator[None]:
+        """One slot of ``key`` for the block, or ``RateLimited`` at once when ``key``
+        already holds ``most``."""
+        with self._lock:
+            held = self._count.get(key, 0)
+            if held >= most:
+                raise RateLimited(seconds=retry_after)
+            self._count[key] = held + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                left = self._count[key] - 1
+                if left:
+                    self._count[key] = left
+                else:
+                    del self._count[key]
+
+
+class Tarpit:
+    """Addresses that ignore ``Retry-After``: one refused again within ``window`` seconds of
+    its last refusal waits ``delay`` seconds for the answer. A client that honours the
+    header never waits; a flood's threads are held, costing the server a sleeping task
+    instead of a core spent answering refusals."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(
+        self, delay: float = 1.0, window: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.delay = delay
+        self.window = window
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: dict[str, float] = {}
+
+    def delay_for(self, key: str) -> float:
+        now = self._clock()
+        with self._lock:
+            last = self._last.get(key)
+            self._last[key] = now
+            if len(self._last) > self.MAX_KEYS:
+                self._last = {k: t for k, t in self._last.items() if now - t < self.window}
+        return self.delay if last is not None and now - last < self.window else 0.0

@@ -5,6 +5,7 @@ from the same database; the settings reach the workers through one environment v
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 import json
@@ -102,6 +103,9 @@ class ServeSettings:
     cheap_passwords: bool = False  # tests only
     tls_institution: str | None = None
     rate_limits: bool = True
+    decode_slots: int | None = None  # None: EngineConfig's default
+    password_slots: int | None = None  # None: ServerConfig's default
+    login_in_flight: int | None = None  # None: RateLimits' default
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -122,17 +126,22 @@ def secret_for(settings: ServeSettings) -> SecretSource:
 
 def open_engine(settings: ServeSettings, *, background_pool: bool = True) -> CAEngine:
     config = EngineConfig(public_url=settings.public_url, kmc_background=background_pool)
+    if settings.decode_slots is not None:
+        config.decode_slots = settings.decode_slots
     if settings.cheap_passwords:
         config.passwords = CHEAP_PASSWORDS
     return CAEngine(Store(settings.db_url), secret_for(settings), config)
 
 
 def server_config(settings: ServeSettings, engine: CAEngine) -> ServerConfig:
+    limits = RateLimits() if settings.rate_limits else RateLimits.unlimited()
+    if settings.rate_limits and settings.login_in_flight is not None:
+        limits = dataclasses.replace(limits, login_in_flight=settings.login_in_flight)
     config = ServerConfig(
-        demo=settings.demo,
-        limits=RateLimits() if settings.rate_limits else RateLimits.unlimited(),
-        tls_institution=settings.tls_institution,
+        demo=settings.demo, limits=limits, tls_institution=settings.tls_institution
     )
+    if settings.password_slots is not None:
+        config.password_slots = settings.password_slots
     if settings.demo and settings.operator_token:
         engine.adopt_operator_token(settings.operator_token)
         config.operator_token = settings.operator_token

@@ -108,6 +108,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The seal cannot go there (page {page}): {reason}",
     ),
     "document_bomb": ("图片“{filename}”尺寸过大", "The image {filename} is too large"),
+    "pdf_bomb": (
+        "PDF 文件“{filename}”解压后过大，请上传普通的扫描件或电子文件",
+        "The PDF {filename} unpacks to too much data; upload an ordinary scan or document",
+    ),
     "csr_rejected": ("证书请求被拒绝：{reason}", "The certificate request was refused: {reason}"),
     "certificate_unavailable": ("证书当前不可用（{status}）", "The certificate is {status}"),
     "grant_not_allowed": (

@@ -239,7 +239,8 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             confirm.confirm()
             current("scanResultPage")
             save("result-login")
-            seed.browser.get(f"/api/scan/{sid}")  # the platform's page takes the login
+            seed.browser.get(f"/api/scan/{sid}")  # the page sees whose account answered
+            seed.browser.post(f"/api/scan/{sid}/login").raise_for_status()  # 确认登录
 
             # 扫码签章 from a screenshot on the clipboard: the PDF to seal, previewed.
             lines = ["投标函", "致：山西省公共资源交易中心", "我方已仔细研究招标文件的全部内容，",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 from helpers_keystore import CERT_PASSWORD
-from helpers_platform import anonymous_state, browser, finish_login, login_qr
+from helpers_platform import anonymous_state, browser, confirm_login, finish_login, login_qr
 
 from mobileca_desktop.services.scan_api import ScanSource
 
@@ -50,6 +50,9 @@ def test_a_planted_or_guessed_browser_value_does_not_receive_the_login(platform,
     st = attacker.get(f"/api/scan/{sid}")
     assert st.json()["state"] == "confirmed"
     assert "mca_login" not in st.cookies and "mca_login" not in attacker.cookies
+    refused = confirm_login(attacker, sid)
+    assert refused.status_code == 403 and refused.json()["code"] == "not_your_login"
+    assert "mca_login" not in attacker.cookies
     assert attacker.get("/api/bids").status_code == 401
     # The victim's own page is logged in, as it asked.
     finish_login(platform, page, sid)
@@ -61,14 +64,16 @@ def test_the_login_cookie_is_handed_once_then_the_binding_is_spent(platform, vic
     sid, text, _ = login_qr(platform, page)
     bind = page.cookies["mca_scan"]
     _confirm(victim, text)
-    first = page.get(f"/api/scan/{sid}")
-    assert first.cookies.get("mca_login")
+    assert "mca_login" not in page.get(f"/api/scan/{sid}").cookies  # polling sets nothing
+    first = confirm_login(page, sid)
+    assert first.status_code == 200 and first.cookies.get("mca_login")
     assert any(c.startswith('mca_scan=""') or "max-age=0" in c.lower() for c in _set_cookies(first))
     # A copy of the binding cookie (a stolen cookie jar, a second tab) gets nothing more.
     thief = httpx.Client(base_url=platform.url)
     thief.cookies.set("mca_scan", bind)
-    again = thief.get(f"/api/scan/{sid}")
-    assert again.json()["state"] == "confirmed" and "mca_login" not in again.cookies
+    again = confirm_login(thief, sid)
+    assert again.status_code == 409 and again.json()["code"] == "no_pending_login"
+    assert "mca_login" not in again.cookies and "mca_login" not in thief.cookies
     assert thief.get("/api/bids").status_code == 401
     # The logged-in page polls on: no new login cookie either.
     assert "mca_login" not in page.get(f"/api/scan/{sid}").cookies
@@ -86,6 +91,7 @@ def test_a_browser_is_not_logged_into_an_account_it_did_not_start_a_login_for(pl
     _confirm(victim, text)  # (any certificate: here the test's only one)
     polled = victim_page.get(f"/api/scan/{sid}")
     assert polled.json()["state"] == "confirmed" and polled.json()["result"] == {}
+    assert confirm_login(victim_page, sid).status_code == 403
     assert "mca_login" not in victim_page.cookies
     assert victim_page.get("/api/bids").status_code == 401
     assert anonymous_state(platform, victim_own_sid)["state"] == "waiting"

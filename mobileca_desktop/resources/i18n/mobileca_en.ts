@@ -2831,8 +2831,8 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>登录成功</source>
-        <translation>Logged in</translation>
+        <source>扫码成功</source>
+        <translation>Scanned: confirm in the browser</translation>
     </message>
     <message>
         <location line="+1"/>

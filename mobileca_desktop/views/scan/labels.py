@@ -21,7 +21,7 @@ _CONFIRM = {
     ScanOperation.DECRYPT: QT_TRANSLATE_NOOP("ScanLabel", "确认解密"),
 }
 _DONE = {
-    ScanOperation.LOGIN: QT_TRANSLATE_NOOP("ScanLabel", "登录成功"),
+    ScanOperation.LOGIN: QT_TRANSLATE_NOOP("ScanLabel", "扫码成功"),  # the browser confirms
     ScanOperation.SEAL: QT_TRANSLATE_NOOP("ScanLabel", "签章成功"),
     ScanOperation.ENCRYPT: QT_TRANSLATE_NOOP("ScanLabel", "加密证书已提交"),
     ScanOperation.DECRYPT: QT_TRANSLATE_NOOP("ScanLabel", "解密成功"),
