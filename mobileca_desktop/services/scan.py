@@ -11,6 +11,7 @@ Nothing is signed or sent when a check fails.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -34,7 +35,6 @@ from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import (
     CertificateUnavailable,
     ConfigurationError,
-    DecryptionFailed,
     IllegalState,
     PlatformRejected,
     ScanRefused,
@@ -43,7 +43,7 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import useragent
+from mobileca_desktop.services import bidopen, useragent
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
@@ -66,6 +66,7 @@ ANSWER_LIMIT = 64 * 1024  # the platform's answer to a post
 if TYPE_CHECKING:
     import httpx
 
+    from mobileca_desktop.crypto import pdfcheck
     from mobileca_desktop.services import ltv, pdfseal
 
 # pyHanko (services/pdfseal.py and ltv.py, ~1 s to import with its aiohttp) loads at the first
@@ -303,6 +304,8 @@ class _Prepared:
     document_name: str | None = None
     placement: pdfseal.SealPlacement | None = None
     seal_kind: SealKind | None = None
+    sealable: pdfcheck.SealablePdf | None = None
+    bid: tuple[bidopen.ShownBid, Any] | None = None  # decrypt: the bid shown, its envelope
 
 
 class PlatformScanService(ScanService):
@@ -438,6 +441,8 @@ class PlatformScanService(ScanService):
             if not isinstance(bid_sha, str) or not _HEX64.fullmatch(bid_sha):
                 raise _unavailable(payload.data_url, "the operation data has no bid_sha256")
         state.choices = self._choices(session, op, subject, state.seal_kind)
+        if op is ScanOperation.DECRYPT:  # the bid shown is the client's reading of it
+            details = self._fetch_bid(state, data)
         seal_image = None
         if op is ScanOperation.SEAL and state.choices:
             seal_image = self._seal_png(session, state.choices[0], state.seal_kind)
@@ -448,6 +453,9 @@ class PlatformScanService(ScanService):
             document=state.document,
             document_name=state.document_name,
             seal_image=seal_image,
+            seal_pages=state.sealable.pages if state.sealable else (),
+            seal_page=state.placement.page if state.placement else 1,
+            seal_box=state.placement.box if state.placement else None,
             certificates=state.choices,
             data_digest=state.digest,
             requester=requester,
@@ -482,9 +490,20 @@ class PlatformScanService(ScanService):
             raise _refuse("bad_signature", "the document is not the one the platform described")
         name = _short(data.get("document_name"), 120) or _file_name(url)
         placement = pdfseal.SealPlacement(page, tuple(float(v) for v in box))  # type: ignore[arg-type]
-        pdfseal.check_placement(pdf, placement, name)
+        # The shared check, trial seal included, before the password is asked for.
+        state.sealable = pdfseal.check_placement(pdf, placement, name)
         state.document, state.document_name = pdf, name
         state.placement, state.seal_kind = placement, kind
+
+    def _fetch_bid(self, state: _Prepared, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        """扫码解密: the bid described (refused if the platform sends only a wrapped key) and
+        its envelope, checked to be the one described. The rows shown are the client's."""
+        shown = bidopen.describe(data)
+        if not sp.same_origin(shown.envelope_url, state.platform.origin):
+            raise _refuse("foreign_origin", f"the bid is on {sp.url_origin_or(shown.envelope_url)}")
+        der = self._get(shown.envelope_url, bidopen.bidrecord.MAX_ENVELOPE_BYTES)
+        state.bid = (shown, bidopen.check_envelope(shown, der))
+        return shown.rows()
 
     def _choices(
         self,
@@ -560,7 +579,13 @@ class PlatformScanService(ScanService):
     # --- perform: §4 ----------------------------------------------------------------------
 
     def perform(
-        self, session: Session, prompt: ScanPrompt, certificate_id: int, password: str
+        self,
+        session: Session,
+        prompt: ScanPrompt,
+        certificate_id: int,
+        password: str,
+        *,
+        placement: tuple[int, pdfcheck.Box] | None = None,
     ) -> ScanOutcome:
         state = self._state(prompt.request)
         if state.data is None:
@@ -570,8 +595,9 @@ class PlatformScanService(ScanService):
         choice = next((c for c in state.choices if c.certificate_id == certificate_id), None)
         if choice is None:
             raise _refuse("certificate_kind", "this certificate may not do this request")
-        # Everything that needs no secret is fetched before the keys are unlocked.
-        seal_png = (
+        # Everything that needs no secret is fetched (and checked) before the keys are unlocked.
+        where = self._placement(state, placement) if op is ScanOperation.SEAL else None
+        seal_image = (
             self._seal_png(session, choice, state.seal_kind) if op is ScanOperation.SEAL else None
         )
         long_term = None
@@ -600,22 +626,23 @@ class PlatformScanService(ScanService):
                 "chain": _chain_pems(unlocked),
             }
             if op is ScanOperation.SEAL:
-                assert state.document is not None and state.placement is not None
+                assert state.document is not None and where is not None
                 from mobileca_desktop.services import pdfseal
 
                 signer = pdfseal.KeystoreSigner(
                     unlocked.sign, unlocked.device_certificate, unlocked.chain
                 )
-                sealed = pdfseal.seal_pdf(
+                signed_pdf = pdfseal.seal_pdf(
                     state.document,
                     signer,
-                    state.placement,
-                    seal_png or b"",
+                    where,
+                    seal_image or b"",
                     name=state.document_name or "document.pdf",
                     signer_name=choice.subject_name,
                     long_term=long_term,
                 )
-                body["pdf"] = sp.b64(sealed)
+                body["pdf"] = sp.b64(signed_pdf)
+                body["placement"] = {"page": where.page, "box": list(where.box)}
             elif op is ScanOperation.ENCRYPT:
                 body["encryption_certificate"] = enc_pem
             elif op is ScanOperation.DECRYPT:
@@ -625,31 +652,40 @@ class PlatformScanService(ScanService):
         self._done(payload)
         return _outcome(op, answer)
 
+    @staticmethod
+    def _placement(
+        state: _Prepared, placement: tuple[int, pdfcheck.Box] | None
+    ) -> pdfseal.SealPlacement:
+        """Where the seal goes: the user's choice on the confirm page, checked to lie on the
+        page it names, or where the platform asked for it. Rounded as it is drawn."""
+        from mobileca_desktop.services import pdfseal
+
+        assert state.sealable is not None and state.placement is not None
+        page, box = placement or (state.placement.page, state.placement.box)
+        checked = state.sealable.check_box(page, list(box))
+        return pdfseal.SealPlacement(page, tuple(float(round(v)) for v in checked))  # type: ignore[arg-type]
+
     def _decrypt(
         self, state: _Prepared, unlocked: UnlockedKeys, body: dict[str, Any]
     ) -> ScanOutcome:
         payload = state.payload
         k = payload.ephemeral_public_key()
+        if state.bid is None:
+            raise IllegalState(action="open a bid", state="no bid envelope was fetched")
+        shown, parts = state.bid
+        # Only the bid shown, and only this subject's own: checked before anything is sent.
+        content_key = bidopen.open_bid(unlocked, shown, parts)
         self._spend(payload)
-        answer = self._post(payload.callback_url, {**body, "step": "authorize"})
-        try:
-            wrapped = sp.WrappedContentKey.from_json_dict(answer.get("wrapped_key"))
-        except ValueError as exc:
-            raise _unavailable(payload.callback_url, f"no usable wrapped key ({exc})") from None
-        if wrapped.algorithm != sp.RSA_ENCRYPTION_OID:
-            raise DecryptionFailed(reason="the bid's key is wrapped with an unknown algorithm")
-        content_key = unlocked.unwrap_content_key(
-            wrapped.issuer_der, wrapped.serial, wrapped.encrypted_key
-        )
-        if len(content_key) not in sp.CONTENT_KEY_LENGTHS:
-            raise DecryptionFailed(reason="the bid's key has the wrong length")
-        sealed = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
+        self._post(payload.callback_url, {**body, "step": "authorize"})
+        # The key box: the content key sealed (ECIES) to this session's ephemeral key k.
+        key_box = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
         del content_key
         final = self._post(
-            payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(sealed)}
+            payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(key_box)}
         )
         self._done(payload)
-        return _outcome(ScanOperation.DECRYPT, final)
+        outcome = _outcome(ScanOperation.DECRYPT, final)
+        return dataclasses.replace(outcome, details={**dict(shown.rows()), **outcome.details})
 
     def _spend(self, payload: sp.Payload) -> None:
         self.nonces.spend(payload.platform_id, payload.nonce, payload.expires_at, self.clock())
