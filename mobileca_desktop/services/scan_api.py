@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mobileca_desktop.crypto.pdfcheck import Box, PageArea
+from mobileca_desktop.crypto.pdfpages import Box, PageArea
 from mobileca_desktop.domain.models import CertKind, Session
 
 

@@ -884,7 +884,7 @@
 <context>
     <name>Demo</name>
     <message>
-        <location filename="../../demo.py" line="+337"/>
+        <location filename="../../demo.py" line="+355"/>
         <source>不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，保存在普通文件中。仅供演示，切勿用于真实证书。</source>
         <translation>INSECURE: no system keyring can be used, so this demo&apos;s device keys are protected only by the certificate password, in an ordinary file. For demonstrations only; never use it for real certificates.</translation>
     </message>
