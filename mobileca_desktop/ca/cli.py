@@ -562,7 +562,8 @@ def _audit_store(args: argparse.Namespace) -> Iterator[Store]:
         raise _not_initialised(args.data_dir)
     where = _safe_url(url) if url else str(args.data_dir)
     try:
-        store = Store(url) if url else Store.for_folder(args.data_dir)
+        # create=False: an empty database is "no CA", not a new one made for the auditor.
+        store = Store(url, create=False) if url else Store.for_folder(args.data_dir)
     except (OSError, SQLAlchemyError, ValueError) as exc:
         detail = getattr(exc, "strerror", None) or type(exc).__name__
         reason = f"cannot open the CA database {where}: {detail}"
