@@ -1112,7 +1112,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Runs until Ctrl-C. Creates the CA in an empty database, like ``init``."""
-    from mobileca_desktop.server import run as server_run
+    try:
+        from mobileca_desktop.server import run as server_run
+    except ImportError as exc:  # FastAPI and uvicorn are the [server] extra
+        raise E.ConfigurationError(
+            reason=f"the CA server's packages are not installed ({exc.name}): "
+            "pip install 'mobileca-desktop[server]'"
+        ) from None
 
     if not args.tls and not server_run.is_loopback(args.host):
         raise E.ConfigurationError(
