@@ -246,6 +246,10 @@ def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
     from mobileca_desktop.views import messages
 
     assert "更新版本" in messages.error_text(caught.value, "zh_CN")
+    from mobileca_desktop.app import startup_problem  # what the desktop shows instead
+
+    heading, html = startup_problem(caught.value)
+    assert heading == "无法打开本机 CA" and "0999" in html and "更新版本" in html
     assert sha256(db) == before
     assert list(folder.glob("*.bak")) == []
 
