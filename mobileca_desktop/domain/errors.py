@@ -224,6 +224,29 @@ class ConfigurationError(MobileCAError):
     template = "Configuration problem: {reason}"
 
 
+class SchemaTooNew(MobileCAError):
+    """The CA's database was upgraded by a newer release (its schema revision is unknown
+    here). Nothing was changed: open it with that release or newer."""
+
+    code = "schema_too_new"
+    template = (
+        "The CA database {where} was upgraded by a newer mobileca release (schema revision "
+        "{revision}; this release knows up to {head}); nothing was changed: use that release "
+        "or a newer one"
+    )
+
+
+class SchemaUpgradeFailed(MobileCAError):
+    """Upgrading the CA database's schema failed and was rolled back; ``backup`` is the copy
+    of the SQLite file kept before it started ("-" on PostgreSQL)."""
+
+    code = "schema_upgrade_failed"
+    template = (
+        "The CA database {where} could not be upgraded from schema revision {revision} to "
+        "{head}: {reason}. It was rolled back; copy kept before the upgrade: {backup}"
+    )
+
+
 class NoDisplay(MobileCAError):
     """No screen for the windows (``display.py``): said before Qt starts, which would abort
     with a misleading hint. ``fix`` says what to do."""

@@ -129,6 +129,19 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "idempotency_conflict": ("重复的请求，请重新操作", "A repeated request; please try again"),
     "configuration_error": ("配置有误：{reason}", "Configuration problem: {reason}"),
+    "schema_too_new": (
+        "CA 数据库 {where} 已由更新版本的 mobileca 升级（数据库结构版本 {revision}，本版本最高支持 "
+        "{head}），未做任何改动：请使用该版本或更新的版本打开",
+        "The CA database {where} was upgraded by a newer mobileca release (schema revision "
+        "{revision}; this release knows up to {head}); nothing was changed: use that release "
+        "or a newer one",
+    ),
+    "schema_upgrade_failed": (
+        "CA 数据库 {where} 无法从结构版本 {revision} 升级到 {head}：{reason}。已回滚；"
+        "升级前保留的副本：{backup}",
+        "The CA database {where} could not be upgraded from schema revision {revision} to "
+        "{head}: {reason}. It was rolled back; copy kept before the upgrade: {backup}",
+    ),
     # the device keystore and 证书下载 / 激活
     "password_mismatch": ("两次输入的密码不一致", "The two passwords are not the same"),
     "wrong_password": (
