@@ -47,7 +47,7 @@ import traceback  # noqa: E402
 
 import _support  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
-from PySide6.QtWidgets import QApplication, QRadioButton  # noqa: E402
+from PySide6.QtWidgets import QApplication, QRadioButton, QWidget  # noqa: E402
 
 from mobileca_desktop.app import application  # noqa: E402
 from mobileca_desktop.domain.errors import SecretUnavailable  # noqa: E402
@@ -121,9 +121,10 @@ class Shooter:
     def settle(self, extra_rounds: int = 10) -> None:
         _support.settle(self.app, rounds=extra_rounds)
 
-    def shot(self, window: MainWindow, name: str) -> None:
+    def shot(self, window: QWidget, name: str) -> None:
         self.settle()
-        window.toast.hide() if name != "register-done" else None
+        if isinstance(window, MainWindow) and name != "register-done":
+            window.toast.hide()
         path = self.out / f"{name}.png"
         window.grab().save(str(path))
         self.taken.append(path)
@@ -205,10 +206,12 @@ def drive(shooter: Shooter, demo: Demo) -> None:
     step("wizard-5-deposit", lambda: None)
     wizard.start_deposit()
     wizard_page.render()
-    window.toggle_inbox()
-    window.inbox_panel.add_phone(demo.company.legal_person_phone)
     shooter.shot(window, "wizard-5-deposit")
-    window.toggle_inbox()
+    # The bank notice on the phone (a window of its own beside the app).
+    window.show_inbox(demo.company.legal_person_phone)
+    _support.settle(shooter.app, until=lambda: bool(window.inbox_panel.cards), and_idle=True)
+    shooter.shot(window.inbox_panel, "inbox-deposit")
+    window.inbox_panel.hide()
     deposit = next(
         m
         for m in services.inbox.messages(demo.company.legal_person_phone)
@@ -228,11 +231,11 @@ def drive(shooter: Shooter, demo: Demo) -> None:
     code = next(m.code for m in services.inbox.messages(demo.person.phone) if m.code)
     step("wizard-10-submitted", lambda: setattr(wizard.data, "sms_code", code))
 
-    # The phone inbox beside the app.
-    window.toggle_inbox()
-    window.inbox_panel.add_phone(demo.company.legal_person_phone)
-    shooter.shot(window, "inbox")
-    window.toggle_inbox()
+    # The phone inbox: a window of its own beside the app, on the newest message's number.
+    window.show_inbox()
+    _support.settle(shooter.app, until=lambda: bool(window.inbox_panel.cards), and_idle=True)
+    shooter.shot(window.inbox_panel, "inbox")
+    window.inbox_panel.hide()
 
     # 个人登录: the person's home.
     person = services.ca.login(AccountKind.PERSONAL, demo.person.phone, PASSWORD)
