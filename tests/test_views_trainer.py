@@ -178,3 +178,27 @@ def test_qt_own_dialogs_speak_the_chosen_language(qapp):
     finally:
         i18n.uninstall(qapp)
         i18n.install(qapp, "zh_CN")
+
+
+def test_english_texts_use_english_punctuation():
+    """English uses English quotation marks and punctuation: no 「」《》 or full-width marks in
+    a translation or an English error text (the demo banners and the reviewer's words too)."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    from mobileca_desktop.views import messages
+    from mobileca_desktop.views.i18n import I18N_DIR
+
+    chinese_marks = re.compile(r"[「」『』《》〈〉【】，。：；！？（）、]")
+    english = [m.findtext("translation") or "" for m in
+               ET.parse(I18N_DIR / "mobileca_en.ts").getroot().iter("message")]  # fmt: skip
+    for table in vars(messages).values():
+        if isinstance(table, dict):
+            english += [
+                v[1]
+                for v in table.values()
+                if isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], str)
+            ]
+    assert len(english) > 800  # the translation file and the error texts were read
+    bad = [text for text in english if chinese_marks.search(text)]
+    assert not bad, bad
