@@ -1,0 +1,537 @@
+"""Page objects for the client's main screens.
+
+Each stands for one page of the window's stack (``MainWindow.current()``): it waits until
+that page is the current one, finds widgets only inside it (never ``window.findChild``,
+which also finds the hidden pages the stack still holds), and each action returns the page
+object of where the app goes next, after waiting on the app's own conditions (a page
+loaded, a button shown, a background operation finished). Nothing sleeps for a fixed time;
+``--mobileca-pace`` only slows a run down to be watched.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QImage, QInputMethodEvent
+from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QWidget
+
+from mobileca_desktop.domain.models import AccountKind
+
+if TYPE_CHECKING:
+    from mobileca_desktop.testing.client import Client
+
+W = TypeVar("W", bound=QWidget)
+
+
+class PageObject:
+    """One page of the window. ``widget`` is the page itself (a ``views.page.Page``)."""
+
+    object_name: ClassVar[str] = ""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.qtbot = client.qtbot
+        self.widget = client.wait_page(self.object_name)
+        self.ready()
+
+    def ready(self) -> None:
+        """Waits until the page shows its data (pages that load something override it)."""
+
+    # --- finding and acting inside this page ------------------------------------------------
+
+    def is_current(self) -> bool:
+        return self.client.window.current() is self.widget
+
+    def _check_current(self) -> None:
+        if not self.is_current():
+            now = self.client.window.current().objectName()
+            raise AssertionError(f"{self.object_name} is no longer shown (now {now!r})")
+
+    def find_all(self, object_name: str, cls: type[W] = QWidget) -> list[W]:
+        """The visible widgets of this page named ``object_name``."""
+        self._check_current()
+        return [w for w in self.widget.findChildren(cls, object_name) if w.isVisible()]
+
+    def find(self, object_name: str, cls: type[W] = QWidget) -> W:
+        """The one visible widget of this page named ``object_name``, once it is shown."""
+        self.client.wait_until(
+            lambda: len(self.find_all(object_name, cls)) >= 1,
+            f"{object_name!r} on {self.object_name}",
+        )
+        found = self.find_all(object_name, cls)
+        assert len(found) == 1, f"{len(found)} widgets named {object_name!r} on {self.object_name}"
+        return found[0]
+
+    def text(self, object_name: str) -> str:
+        return self.find(object_name).text()
+
+    def click(self, button: QAbstractButton | str) -> None:
+        if isinstance(button, str):
+            button = self.find(button, QAbstractButton)
+        self.client.wait_until(
+            lambda: button.isVisible() and button.isEnabled(), f"{button.objectName()} enabled"
+        )
+        self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        self.client.pace()
+
+    def type(self, field: Any, text: str) -> None:
+        """Types into a ``FormField`` (or a line edit) as a user does, clearing it first;
+        Chinese arrives as an input method's committed text."""
+        edit = getattr(field, "edit", field)
+        edit.setFocus()
+        edit.selectAll()
+        self.qtbot.keyClick(edit, Qt.Key.Key_Delete)
+        if text.isascii():
+            self.qtbot.keyClicks(edit, text)
+        else:
+            event = QInputMethodEvent()
+            event.setCommitString(text)
+            QApplication.sendEvent(edit, event)
+        self.client.pace()
+
+    def back(self) -> PageObject:
+        """The top bar's back (<): the page object of where the window goes."""
+        self.click(self.client.window.top_bar.back)
+        self.client.wait_until(lambda: not self.is_current(), "the window to go back")
+        return page_object_for(self.client)
+
+    def toast(self) -> str:
+        """The floating message at the bottom of the window."""
+        return self.client.window.toast.text()
+
+
+# --- login and home ---------------------------------------------------------------------------
+
+
+class LoginPage(PageObject):
+    """法人登录 / 个人登录."""
+
+    object_name = "loginPage"
+
+    def log_in(self, kind: AccountKind, login_name: str, password: str) -> HomePage:
+        self.choose_tab(kind)
+        form = self.widget.form(kind)
+        self.type(form.login_name, login_name)
+        self.type(form.password, password)
+        self.click(form.login_button)
+        return HomePage(self.client)
+
+    def log_in_as_company(self, company: Any = None) -> HomePage:
+        """法人登录 as the demo company (``World.demo.company`` by default)."""
+        company = company or self.client.world.demo.company
+        return self.log_in(AccountKind.LEGAL, company.uscc, company.password)
+
+    def log_in_as_agent(self, agent: Any = None) -> HomePage:
+        """个人登录 as the demo 经办人, by phone number."""
+        agent = agent or self.client.world.demo.agent
+        return self.log_in(AccountKind.PERSONAL, agent.phone, agent.password)
+
+    def log_in_refused(self, kind: AccountKind, login_name: str, password: str) -> str:
+        """A login that must fail: returns what the form says, the page stays."""
+        self.choose_tab(kind)
+        form = self.widget.form(kind)
+        self.type(form.login_name, login_name)
+        self.type(form.password, password)
+        self.click(form.login_button)
+        self.client.settle()
+        self._check_current()
+        shown = [f.error_text() for f in (form.login_name, form.password) if f.error_text()]
+        return shown[0] if shown else self.toast()
+
+    def choose_tab(self, kind: AccountKind) -> None:
+        tabs = self.widget.tabs
+        index = 0 if kind is AccountKind.LEGAL else 1
+        self.qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(index).center())
+        self.client.wait_until(lambda: tabs.currentIndex() == index, "the login tab")
+
+
+class HomePage(PageObject):
+    """首页: who is logged in, and the tiles."""
+
+    object_name = "homePage"
+
+    @property
+    def identity_name(self) -> str:
+        return self.text("identityName")
+
+    def tiles(self) -> list[str]:
+        return [name for name, tile in self.widget.tiles.items() if tile.isVisible()]
+
+    def open_certificates(self) -> CertListPage:
+        """证书管理."""
+        self.click("certsTile")
+        return CertListPage(self.client)
+
+    def open_scan(self) -> ScanPage | ActivationPage:
+        """扫一扫: the scanner, or (first use, no certificate on this device) the download
+        prompt, confirmed with 继续: then the 证书下载 / 激活 page."""
+        self.click("scanTile")
+        window = self.client.window
+
+        def next_thing() -> Any:
+            if window.current().objectName() == "scanPage":
+                return "scan"
+            dialogs = [d for d in window.findChildren(QDialog, "firstUseDialog") if d.isVisible()]
+            return dialogs[0] if dialogs else None
+
+        self.client.wait_until(lambda: next_thing() is not None, "the scanner or 初次使用")
+        found = next_thing()
+        if found == "scan":
+            return ScanPage(self.client)
+        self.click(found.confirm_button)
+        return ActivationPage(self.client)
+
+    def log_out(self) -> LoginPage:
+        self.click("logoutButton")
+        return LoginPage(self.client)
+
+
+# --- 证书管理 and 证书详情 ------------------------------------------------------------------------
+
+
+class CertRowView:
+    """One row of 证书管理."""
+
+    def __init__(self, page: CertListPage, widget: Any) -> None:
+        self.page = page
+        self.widget = widget
+
+    @property
+    def status(self) -> str:
+        """The status badge as shown: 正常, 审核中, 已失效, 已过期, 草稿..."""
+        return self.widget.badge.text()
+
+    @property
+    def certificate_id(self) -> int | None:
+        return self.widget.row.certificate_id
+
+    @property
+    def application_id(self) -> int | None:
+        return self.widget.row.application_id
+
+    @property
+    def kind(self) -> Any:
+        return self.widget.row.kind
+
+    @property
+    def note(self) -> str:
+        notes = [w for w in self.widget.findChildren(QWidget, "certRowNote") if w.isVisible()]
+        return notes[0].text() if notes else ""
+
+    def open(self) -> CertDetailPage:
+        """A click on the row: 证书详情."""
+        self.page.qtbot.mouseClick(self.widget, Qt.MouseButton.LeftButton)
+        self.page.client.pace()
+        return CertDetailPage(self.page.client)
+
+    def continue_(self) -> Any:
+        """继续 (a draft, a rejected application, an expired certificate)."""
+        button = self.widget.continue_button
+        assert button is not None, f"no 继续 on {self.widget.objectName()}"
+        self.page.click(button)
+        self.page.client.wait_until(lambda: not self.page.is_current(), "继续 to open")
+        return page_object_for(self.page.client)
+
+
+class CertListPage(PageObject):
+    """证书管理: the account's certificates and applications, each with its status."""
+
+    object_name = "certListPage"
+
+    def ready(self) -> None:
+        self.client.wait_until(lambda: self.widget.loaded, "证书管理 to load")
+
+    def rows(self) -> list[CertRowView]:
+        return [CertRowView(self, w) for w in self.widget.rows]
+
+    def statuses(self) -> list[str]:
+        return [r.status for r in self.rows()]
+
+    def row(self, certificate_id: int | None = None, application_id: int | None = None):
+        for r in self.rows():
+            if certificate_id is not None and r.certificate_id == certificate_id:
+                return r
+            if application_id is not None and r.application_id == application_id:
+                return r
+        raise AssertionError(
+            f"no row for certificate {certificate_id} / application {application_id}"
+        )
+
+    def wait_status(self, status: str, **which: int) -> CertRowView:
+        """Waits until the row shows ``status`` (the page reloads itself, e.g. after the
+        reviewer acts in the 审核台)."""
+        self.client.wait_until(
+            lambda: self.row(**which).status == status, f"the row {which} to show {status}"
+        )
+        return self.row(**which)
+
+
+class CertDetailPage(PageObject):
+    """证书详情: status, the device card (下载证书), the actions."""
+
+    object_name = "certDetailPage"
+
+    def ready(self) -> None:
+        self.client.wait_until(lambda: self.widget.detail is not None, "证书详情 to load")
+
+    @property
+    def status(self) -> str:
+        return self.widget.badge.text()
+
+    @property
+    def subject(self) -> str:
+        return self.text("detailSubject")
+
+    @property
+    def device_state(self) -> str:
+        return self.text("deviceState")
+
+    def actions(self) -> dict[str, bool]:
+        """The action buttons shown and whether each is enabled."""
+        return {n: b.isEnabled() for n, b in self.widget.buttons.items() if b.isVisible()}
+
+    def download(self) -> ActivationPage:
+        """下载证书: 证书下载 / 激活."""
+        self.click("downloadButton")
+        return ActivationPage(self.client)
+
+
+# --- 下载 / 激活 ----------------------------------------------------------------------------------
+
+
+class ActivationPage(PageObject):
+    """证书下载 / 激活: SMS code, certificate password twice, 激活."""
+
+    object_name = "activationPage"
+
+    def ready(self) -> None:
+        self.client.wait_until(lambda: self.widget.loaded, "证书下载 to load")
+
+    def request_code(self, number: str | None = None) -> str:
+        """获取验证码; returns the code as the phone ``number`` shows it (the legal person's,
+        also when an agent downloads: the demo company's by default)."""
+        world = self.client.world
+        number = number or world.demo.company.legal_person_phone
+        page = self.widget
+        after = world.phone.last_id(number)
+        self.click(page.code_button)
+        self.client.wait_until(
+            lambda: "验证码已发送" in page.sent.text() or bool(page.sms.error_text()),
+            "验证码已发送",
+        )
+        if page.sms.error_text():
+            raise AssertionError(f"获取验证码 refused: {page.sms.error_text()}")
+        self.client.phones_seen.add(number)
+        return world.phone.last_code(number, after)
+
+    def activate(self, password: str, code: str | None = None) -> ActivationPage:
+        """Fills the code (requested now if not given) and the password twice, 激活; waits
+        for 本机已下载此证书."""
+        code = code if code is not None else self.request_code()
+        page = self.widget
+        self.type(page.sms, code)
+        self.type(page.passwords.password, password)
+        self.type(page.passwords.again, password)
+        self.click(page.activate_button)
+        self.client.wait_until(
+            lambda: (
+                page.done_card.isVisible() or page.banner.isVisible() or bool(page.sms.error_text())
+            ),
+            "激活 to finish",
+        )
+        if not page.done_card.isVisible():
+            raise AssertionError(f"激活 failed: {page.banner.text() or page.sms.error_text()}")
+        return self
+
+    @property
+    def done_heading(self) -> str:
+        return self.text("activationDoneHeading")
+
+    def finish(self) -> PageObject:
+        """The success card's button (开始扫一扫 / 完成): wherever it leads."""
+        self.click("activationDoneButton")
+        self.client.wait_until(lambda: not self.is_current(), "the next page")
+        return page_object_for(self.client)
+
+
+# --- 扫一扫 ---------------------------------------------------------------------------------------
+
+
+class ScanPage(PageObject):
+    """扫一扫: camera, screen, or 图片 (clipboard / file)."""
+
+    object_name = "scanPage"
+
+    def paste_image(self, png: bytes) -> ScanConfirmPage:
+        """The QR's picture on the clipboard, 粘贴剪贴板: the confirm page."""
+        from mobileca_desktop.views.scan.scan_page import IMAGE
+
+        tabs = self.widget.tabs  # a QTabBar
+        self.qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(IMAGE).center())
+        self.client.wait_until(lambda: tabs.currentIndex() == IMAGE, "the 图片 tab")
+        image = QImage.fromData(png)
+        assert not image.isNull(), "not a picture"
+        QGuiApplication.clipboard().setImage(image)
+        self.click("pasteButton")
+        return ScanConfirmPage(self.client)
+
+    @property
+    def status(self) -> str:
+        return self.text("scanStatus")
+
+
+class ScanConfirmPage(PageObject):
+    """The 扫一扫 confirm page: who asks, what for, with which certificate; the password."""
+
+    object_name = "scanConfirmPage"
+
+    def ready(self) -> None:
+        self.client.settle()
+
+    @property
+    def platform_name(self) -> str:
+        return self.text("platformName")
+
+    @property
+    def operation(self) -> str:
+        return self.text("operationValue")
+
+    def confirm(self, password: str) -> ScanResultPage:
+        """Types the certificate password, 确认…: the result page."""
+        self.type(self.widget.password, password)
+        self.click(self.widget.confirm_button)
+        return ScanResultPage(self.client)
+
+    def confirm_refused(self, password: str) -> str:
+        """A password that must be refused: returns the error, the page stays."""
+        page = self.widget
+        self.type(page.password, password)
+        self.click(page.confirm_button)
+        self.client.wait_until(lambda: page.password.error_text() != "", "the password error")
+        return page.password.error_text()
+
+
+class ScanResultPage(PageObject):
+    """扫码成功 / 失败."""
+
+    object_name = "scanResultPage"
+
+    @property
+    def heading(self) -> str:
+        return self.text("resultHeading")
+
+    @property
+    def message(self) -> str:
+        return self.text("resultMessage")
+
+    def scan_again(self) -> ScanPage:
+        self.click("scanAgainButton")
+        return ScanPage(self.client)
+
+    def done(self) -> PageObject:
+        self.click("doneButton")
+        self.client.wait_until(lambda: not self.is_current(), "完成")
+        return page_object_for(self.client)
+
+
+# --- the CA 审核台 -------------------------------------------------------------------------------
+
+
+class ReviewerDesk:
+    """The CA 审核台 window (the local CA's trainer tool), entered as the CA operator."""
+
+    def __init__(self, client: Client, window: Any) -> None:
+        self.client = client
+        self.qtbot = client.qtbot
+        self.window = window
+
+    @classmethod
+    def open(cls, client: Client) -> ReviewerDesk:
+        from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
+
+        client.window.open_reviewer()  # what the top bar's ⋯ menu calls
+        found = [w for w in client.window.findChildren(ReviewerWindow) if w.isVisible()]
+        assert found, "the 审核台 did not open"
+        desk = cls(client, found[0])
+        if desk.window.pages.currentWidget() is desk.window.login_page:
+            client.qtbot.mouseClick(desk.window.operator_button, Qt.MouseButton.LeftButton)
+        client.wait_until(lambda: desk.window.loaded, "the review queue to load")
+        return desk
+
+    def queue(self) -> list[int]:
+        """The application ids waiting, in the queue's order."""
+        return [i.application.id for i in self.window.items]
+
+    def pick(self, app_id: int) -> ReviewerDesk:
+        desk, table = self.window, self.window.table
+        self.client.wait_until(lambda: app_id in self.queue(), f"application {app_id} queued")
+        row = self.queue().index(app_id)
+        rect = table.visualItemRect(table.item(row, 1))
+        self.qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        self.client.wait_until(
+            lambda: desk.detail_loaded and desk.item.application.id == app_id,
+            f"application {app_id}'s detail",
+        )
+        self.client.wait_until(
+            lambda: all(b.isVisible() for b in desk.action_buttons.values()), "the actions"
+        )
+        self.client.pace()
+        return self
+
+    def approve(self, app_id: int) -> ReviewerDesk:
+        """通过: waits for the 审核台 to say so."""
+        self.pick(app_id)
+        self._act("approveButton", "已通过")
+        return self
+
+    def reject(self, app_id: int, reason: str) -> ReviewerDesk:
+        """驳回 with ``reason`` (required)."""
+        self.pick(app_id)
+        edit = self.window.reason.edit
+        edit.setFocus()
+        event = QInputMethodEvent()
+        event.setCommitString(reason)
+        QApplication.sendEvent(edit, event)
+        self._act("rejectButton", "已驳回")
+        return self
+
+    def _act(self, name: str, said: str) -> None:
+        button = self.window.action_buttons[name]
+        self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        self.client.wait_until(lambda: said in self.window.banner.text(), f"the 审核台: {said}")
+        self.client.pace()
+
+    def close(self) -> None:
+        self.window.close()
+
+
+# --- which page is this -----------------------------------------------------------------------
+
+PAGES: dict[str, type[PageObject]] = {
+    cls.object_name: cls
+    for cls in (
+        LoginPage,
+        HomePage,
+        CertListPage,
+        CertDetailPage,
+        ActivationPage,
+        ScanPage,
+        ScanConfirmPage,
+        ScanResultPage,
+    )
+}
+
+
+class OtherPage(PageObject):
+    """A page without a page object of its own yet (the wizard, 授权管理, settings...)."""
+
+    def __init__(self, client: Client) -> None:
+        self.object_name = client.window.current().objectName()  # type: ignore[misc]
+        super().__init__(client)
+
+
+def page_object_for(client: Client) -> PageObject:
+    """The page object of the window's current page."""
+    name = client.window.current().objectName()
+    return PAGES.get(name, OtherPage)(client)

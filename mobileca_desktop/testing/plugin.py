@@ -1,0 +1,175 @@
+"""The pytest plugin of the QA kit (entry point ``pytest11``: ``mobileca``).
+
+Every pytest run in an environment with the package installed loads this module, so it
+stays inert: it imports nothing of the application and no Qt here (each fixture imports
+what it needs when a test uses it), adds three command-line options, and its report hook
+does something only for tests that opened a client window. Switch it off with
+``-p no:mobileca``. The fixtures are documented in docs/qa-guide.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CLIENTS = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mobileca", "mobileca QA kit (mobileca_desktop.testing)")
+    group.addoption(
+        "--mobileca-pace",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="pause MS milliseconds after each page-object step, to watch a visible window",
+    )
+    group.addoption(
+        "--mobileca-headless",
+        action="store_true",
+        help="run the client windows off screen (sets QT_QPA_PLATFORM=offscreen)",
+    )
+    group.addoption(
+        "--mobileca-artifacts",
+        default=None,
+        metavar="DIR",
+        help="where failing tests' window screenshots go (default: pytest's temporary folder)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any Qt import (pytest-qt makes the QApplication when a test first needs it).
+    if config.getoption("--mobileca-headless", False):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def mca_keyring() -> Iterator[Any]:
+    """An in-memory OS keyring for the test (the CA secret, the devices' secrets)."""
+    from mobileca_desktop.testing.memory_keyring import memory_keyring
+
+    with memory_keyring() as backend:
+        yield backend
+
+
+@pytest.fixture
+def mca_world(request: pytest.FixtureRequest, tmp_path: Path, mca_keyring: Any) -> Iterator[Any]:
+    """A throw-away local CA in the test's folder with the demo company, agent and one
+    reviewer per institution (``mobileca_desktop.testing.world.World``)."""
+    from mobileca_desktop.testing.world import World
+
+    world = World.local(tmp_path / "mobileca")
+    yield world
+    world.close()
+
+
+@pytest.fixture
+def mca_demo(mca_world: Any) -> Any:
+    """The demo people: ``.company`` (uscc, password, legal_person_phone...), ``.agent``."""
+    return mca_world.demo
+
+
+@pytest.fixture
+def mca_phone(mca_world: Any) -> Any:
+    """The simulated phones: ``last_code(number)``, ``messages(number)``, ``last_id``."""
+    return mca_world.phone
+
+
+@pytest.fixture
+def mca_clock(mca_world: Any) -> Any:
+    """The CA's demo clock: ``advance(days=...)``, ``reset()``, ``now()``."""
+    return mca_world.clock
+
+
+@pytest.fixture
+def mca_reviewer(mca_world: Any) -> Any:
+    """The CA reviewer off the GUI: ``approve(app_id)``, ``reject(app_id, reason)``."""
+    return mca_world.reviewer
+
+
+@pytest.fixture
+def mca_platform(mca_world: Any, tmp_path: Path) -> Iterator[Any]:
+    """The trading-platform simulator on 127.0.0.1 trusting the test's CA, with its browser:
+    ``login_qr()`` is the QR its home page shows (``.qr_png``, ``.qr_text``)."""
+    from mobileca_desktop.testing.world import Platform
+
+    platform = Platform.start(mca_world.services.engine, tmp_path / "platform")
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+def mca_client(
+    request: pytest.FixtureRequest, mca_world: Any, tmp_path: Path
+) -> Iterator[Callable[..., Any]]:
+    """Opens client windows: ``mca_client("legal-pc")`` is one computer (device profile)
+    on the test's CA, on the login page; call it again for another computer. Each trusts
+    the test's ``mca_platform`` when the test uses it."""
+    qtbot = request.getfixturevalue("qtbot")  # pytest-qt: the [testing] extra
+    from mobileca_desktop.testing.client import Client
+
+    platforms = []
+    if "mca_platform" in request.fixturenames:
+        platforms.append(request.getfixturevalue("mca_platform"))
+    pace = request.config.getoption("--mobileca-pace", 0) or 0
+    opened: list[Any] = request.node.stash.setdefault(CLIENTS, [])
+
+    def open_client(device: str = "test-pc") -> Any:
+        if any(c.device == device for c in opened):
+            raise ValueError(f"a client on the device {device!r} is open already")
+        folder = tmp_path / "clients" / _safe(device)
+        client = Client(qtbot, mca_world, device, folder, platforms, pace_ms=pace)
+        opened.append(client)
+        return client
+
+    yield open_client
+    for client in opened:
+        client.close()
+
+
+# --- failure reports --------------------------------------------------------------------------
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name)[:80] or "x"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    clients = item.stash.get(CLIENTS, [])
+    if not report.failed or not clients:
+        return
+    folder = item.config.getoption("--mobileca-artifacts", None)
+    if folder:
+        base = Path(folder)
+    else:
+        base = item.config._tmp_path_factory.getbasetemp() / "mobileca-failures"  # type: ignore[attr-defined]
+    base.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for client in clients:
+        path = base / f"{_safe(item.nodeid)}-{report.when}-{_safe(client.device)}.png"
+        try:
+            client.screenshot(path)
+            lines.append(f"window of {client.device!r}: {path}")
+        except Exception as exc:  # a report must not fail because the window is gone
+            lines.append(f"window of {client.device!r}: no screenshot ({exc})")
+        item.user_properties.append((f"mobileca-screenshot:{client.device}", str(path)))
+    world = clients[0].world
+    demo = world.demo
+    numbers = [demo.company.legal_person_phone, demo.agent.phone]
+    numbers += sorted(n for c in clients for n in c.phones_seen if n not in numbers)
+    try:
+        lines.append(world.phone.transcript(numbers))
+    except Exception as exc:
+        lines.append(f"phone inbox unavailable ({exc})")
+    report.sections.append(("mobileca: screenshots and phone inbox", "\n".join(lines)))

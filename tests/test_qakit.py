@@ -1,0 +1,82 @@
+"""The QA kit (mobileca_desktop.testing) as a QA team uses it: its fixtures and page objects
+drive the real window on a throw-away CA; its plugin stays inert where it is not used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from mobileca_desktop.domain.models import CertKind
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_first_test_logs_in_and_sees_a_normal_certificate(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    home = mca_client("legal-pc").login_page().log_in_as_company()
+    assert home.identity_name == mca_world.demo.company.name
+    certs = home.open_certificates()
+    assert certs.row(certificate_id=cid).status == "正常"
+    detail = certs.row(certificate_id=cid).open()
+    assert detail.status == "正常"
+    assert "downloadButton" in [w.objectName() for w in detail.find_all("downloadButton")]
+
+
+def test_the_reviewer_desk_approves_and_the_list_follows(mca_client, mca_world):
+    app_id = mca_world.submitted_application(CertKind.LEGAL_REP)
+    client = mca_client()
+    certs = client.login_page().log_in_as_company().open_certificates()
+    assert certs.row(application_id=app_id).status == "审核中"
+    desk = client.reviewer_desk()
+    assert app_id in desk.queue()
+    desk.approve(app_id)
+    assert certs.wait_status("正常", application_id=app_id).certificate_id is not None
+    desk.close()
+
+
+def test_download_on_first_scan_then_scan_to_log_in(mca_client, mca_world, mca_platform):
+    mca_world.approved_certificate()
+    password = "Zhengshu#2026"
+    client = mca_client("legal-pc")
+    home = client.login_page().log_in_as_company()
+    activation = home.open_scan()  # first use: 证书下载 / 激活
+    assert activation.activate(password).done_heading == "证书下载成功"
+    scanner = activation.finish()
+    qr = mca_platform.login_qr()
+    confirm = scanner.paste_image(qr.qr_png)
+    assert confirm.operation == "扫码登录"
+    assert confirm.confirm_refused("Wrong#Pass2026").startswith("证书密码错误")
+    result = confirm.confirm(password)
+    assert result.heading == "扫码成功"
+    assert mca_platform.finish_login(qr.session_id)["state"] == "confirmed"
+
+
+def test_two_devices_are_two_windows_on_one_ca(mca_client, mca_demo):
+    laptop, office = mca_client("legal-pc"), mca_client("agent-pc")
+    assert laptop.window is not office.window
+    laptop.login_page().log_in_as_company()
+    home = office.login_page().log_in_as_agent()
+    assert home.identity_name == mca_demo.agent.name
+    assert laptop.page().object_name == "homePage"
+
+
+def test_the_plugin_is_declared_and_imports_nothing_at_load():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["entry-points"]["pytest11"] == {"mobileca": "mobileca_desktop.testing.plugin"}
+    assert any(d.startswith("pytest-qt") for d in project["optional-dependencies"]["testing"])
+    code = (
+        "import sys\n"
+        "import mobileca_desktop.testing.plugin\n"
+        "app = ('mobileca_desktop.',)\n"
+        "kit = 'mobileca_desktop.testing'\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))\n"
+        "    or (m.startswith(app) and not m.startswith(kit)))\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
