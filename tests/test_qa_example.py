@@ -97,3 +97,32 @@ def test_the_plugin_loads_inert_and_can_be_switched_off(tmp_path):
     off = run_pytest(tmp_path, "-q", "-s", "-p", "no:mobileca", site=tmp_path / "site2")
     assert off.returncode == 0, off.stdout + off.stderr
     assert "LOADED False" in off.stdout, off.stdout
+
+
+def test_the_example_runs_against_a_remote_ca(tmp_path, services):
+    """``--mobileca-ca URL``: the same tests against a CA server (here one on loopback over
+    this test's engine, seeded as ``mobileca-ca demo-seed`` does), the reviewer acting with
+    the operator token; nothing local is made."""
+    from mobileca_desktop.ca.cli import _seed
+    from mobileca_desktop.server.app import ServerConfig, create_app
+    from mobileca_desktop.server.ratelimit import RateLimits
+    from mobileca_desktop.server.run import ThreadedServer
+
+    engine = services.engine
+    _seed(engine)
+    token = engine.operator_session().token
+    config = ServerConfig(demo=True, limits=RateLimits.unlimited(), operator_token=token)
+    with ThreadedServer(create_app(engine, config)) as server:
+        options = (f"--mobileca-ca={server.url}", f"--mobileca-operator-token={token}")
+        tests = ("tests/test_first.py", "tests/test_review.py")
+        run = run_pytest(EXAMPLE, "-q", *options, *tests, site=tmp_path / "site")
+    report = run.stdout + run.stderr
+    assert run.returncode == 0, report
+    assert "3 passed" in report, report
+    # The server's own records: the three applications the tests made there.
+    from mobileca_desktop.ca.cli import DEMO_PASSWORD, demo_identities
+    from mobileca_desktop.domain.models import AccountKind, AppState
+
+    session = services.ca.login(AccountKind.LEGAL, demo_identities()["uscc"], DEMO_PASSWORD)
+    states = sorted(a.state for a in services.ca.list_applications(session))
+    assert states == sorted([AppState.ISSUED, AppState.ISSUED, AppState.REJECTED]), states

@@ -35,6 +35,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the client windows off screen (sets QT_QPA_PLATFORM=offscreen)",
     )
     group.addoption(
+        "--mobileca-ca",
+        default=None,
+        metavar="URL",
+        help="test against this CA server (mobileca-ca serve --demo, after demo-seed) "
+        "instead of a throw-away local CA per test",
+    )
+    group.addoption(
+        "--mobileca-operator-token",
+        default=os.environ.get("MOBILECA_OPERATOR_TOKEN"),
+        metavar="TOKEN",
+        help="the remote CA's operator token, for the reviewer fixtures "
+        "(default: $MOBILECA_OPERATOR_TOKEN; without it the reviewer logs in as reviewer-bjca)",
+    )
+    group.addoption(
         "--mobileca-artifacts",
         default=None,
         metavar="DIR",
@@ -63,10 +77,16 @@ def mca_keyring() -> Iterator[Any]:
 @pytest.fixture
 def mca_world(request: pytest.FixtureRequest, tmp_path: Path, mca_keyring: Any) -> Iterator[Any]:
     """A throw-away local CA in the test's folder with the demo company, agent and one
-    reviewer per institution (``mobileca_desktop.testing.world.World``)."""
+    reviewer per institution (``mobileca_desktop.testing.world.World``); with
+    ``--mobileca-ca URL`` the CA server there instead (shared by the tests)."""
     from mobileca_desktop.testing.world import World
 
-    world = World.local(tmp_path / "mobileca")
+    url = request.config.getoption("--mobileca-ca", None)
+    if url:
+        token = request.config.getoption("--mobileca-operator-token", None)
+        world = World.remote(url, tmp_path / "mobileca", operator_token=token)
+    else:
+        world = World.local(tmp_path / "mobileca")
     yield world
     world.close()
 
@@ -101,7 +121,13 @@ def mca_platform(mca_world: Any, tmp_path: Path) -> Iterator[Any]:
     ``login_qr()`` is the QR its home page shows (``.qr_png``, ``.qr_text``)."""
     from mobileca_desktop.testing.world import Platform
 
-    platform = Platform.start(mca_world.services.engine, tmp_path / "platform")
+    engine = getattr(mca_world.services, "engine", None)
+    if engine is None:
+        pytest.skip(
+            "mca_platform needs the CA in process; against a remote CA run mobileca-platform "
+            "(certified with `mobileca-platform certify`) yourself"
+        )
+    platform = Platform.start(engine, tmp_path / "platform")
     yield platform
     platform.stop()
 

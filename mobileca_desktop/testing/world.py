@@ -155,16 +155,21 @@ class Phone:
 
 
 class Reviewer:
-    """The CA institution's reviewer (审核台), off the GUI: approve, reject, accept a letter."""
+    """The CA institution's reviewer (审核台), off the GUI: approve, reject, accept a letter.
+    As the CA operator (every institution) where the CA allows it, else as ``login``."""
 
-    def __init__(self, review: Any) -> None:
+    def __init__(self, review: Any, login: tuple[str, str] | None = None) -> None:
         self.review = review
+        self.login = login
         self._session: Session | None = None
 
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = self.review.operator_session()
+            if self.login is None:
+                self._session = self.review.operator_session()
+            else:
+                self._session = self.review.login(*self.login)
         return self._session
 
     def queue(self) -> list[Any]:
@@ -241,6 +246,47 @@ class World:
         services = open_local_ca(folder / "ca")
         demo = seed_demo(services.engine)
         reviewer = Reviewer(services.review)
+        return cls(
+            services=services,
+            demo=demo,
+            phone=Phone(services.inbox),
+            reviewer=reviewer,
+            clock=DemoClock(services.clock, reviewer),
+            folder=folder,
+        )
+
+    @classmethod
+    def remote(cls, url: str, folder: Path, operator_token: str | None = None) -> World:
+        """A CA server (``mobileca-ca serve --demo``) whose data folder had ``mobileca-ca
+        demo-seed``: the demo people are looked up, not made; the phone and the clock are the
+        server's demo endpoints. Without the operator token the reviewer logs in as
+        ``reviewer-bjca`` (the institution ``submitted_application`` uses by default)."""
+        from mobileca_desktop.ca import cli as ca_cli
+        from mobileca_desktop.services.remote import RemoteServices
+
+        services = RemoteServices.connect(url, operator_token=operator_token)
+        ids = ca_cli.demo_identities()
+        demo = Demo(
+            company=Company(
+                name=ca_cli.DEMO_COMPANY,
+                uscc=ids["uscc"],
+                password=ca_cli.DEMO_PASSWORD,
+                legal_person_name=ca_cli.DEMO_LEGAL_PERSON,
+                legal_person_id_number=ids["legal_person_id_number"],
+                legal_person_phone=ca_cli.DEMO_LEGAL_PHONE,
+            ),
+            agent=Agent(
+                name=ca_cli.DEMO_AGENT,
+                id_number=ids["agent_id_number"],
+                phone=ca_cli.DEMO_AGENT_PHONE,
+                password=ca_cli.DEMO_PASSWORD,
+            ),
+            reviewers=tuple(f"reviewer-{i.id}" for i in services.ca.institutions()),
+            reviewer_password=ca_cli.DEMO_PASSWORD,
+            elicence_qr_text="",
+        )
+        login = None if operator_token else ("reviewer-bjca", ca_cli.DEMO_PASSWORD)
+        reviewer = Reviewer(services.review, login)
         return cls(
             services=services,
             demo=demo,
