@@ -126,3 +126,32 @@ def test_the_example_runs_against_a_remote_ca(tmp_path, services):
     session = services.ca.login(AccountKind.LEGAL, demo_identities()["uscc"], DEMO_PASSWORD)
     states = sorted(a.state for a in services.ca.list_applications(session))
     assert states == sorted([AppState.ISSUED, AppState.ISSUED, AppState.REJECTED]), states
+
+
+def test_the_pace_slows_each_step_down_to_be_watched(tmp_path):
+    """--mobileca-pace MS: each page-object step (here: type, type, 登录) is followed by a
+    pause, so a login takes at least three of them; without it, far less."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_paced.py").write_text(
+        "import time\n"
+        "def test_paced(mca_client):\n"
+        "    login = mca_client().login_page()\n"
+        "    start = time.monotonic()\n"
+        "    login.log_in_as_company()\n"
+        "    print('LOGIN TOOK', time.monotonic() - start)\n",
+        encoding="utf-8",
+    )
+    took = {}
+    for pace in (0, 900):
+        run = run_pytest(
+            tmp_path,
+            "-q",
+            "-s",
+            "--mobileca-headless",
+            f"--mobileca-pace={pace}",
+            site=tmp_path / f"site{pace}",
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        took[pace] = float(run.stdout.split("LOGIN TOOK ")[1].split()[0])
+    assert took[900] >= 2.7, took
+    assert took[900] - took[0] >= 2.0, took

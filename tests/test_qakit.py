@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from mobileca_desktop.domain.models import CertKind
+from mobileca_desktop.domain.models import AccountKind, CertKind
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,16 +24,43 @@ def test_a_first_test_logs_in_and_sees_a_normal_certificate(mca_client, mca_worl
     assert "downloadButton" in [w.objectName() for w in detail.find_all("downloadButton")]
 
 
-def test_the_reviewer_desk_approves_and_the_list_follows(mca_client, mca_world):
-    app_id = mca_world.submitted_application(CertKind.LEGAL_REP)
+def test_the_reviewer_desk_approves_and_rejects_and_the_list_follows(mca_client, mca_world):
+    first = mca_world.submitted_application(CertKind.LEGAL_REP)
+    second = mca_world.submitted_application(CertKind.UNIT)
     client = mca_client()
     certs = client.login_page().log_in_as_company().open_certificates()
-    assert certs.row(application_id=app_id).status == "审核中"
+    assert certs.statuses() == ["审核中", "审核中"]
     desk = client.reviewer_desk()
-    assert app_id in desk.queue()
-    desk.approve(app_id)
-    assert certs.wait_status("正常", application_id=app_id).certificate_id is not None
+    assert sorted(desk.queue()) == sorted([first, second])
+    desk.approve(first)
+    assert certs.wait_status("正常", application_id=first).certificate_id is not None
+    desk.reject(second, "营业执照照片不清晰")
+    rejected = certs.wait_status("已失效", application_id=second)
+    assert "营业执照照片不清晰" in rejected.note
+    assert desk.queue() == []
     desk.close()
+
+    wizard = rejected.continue_()  # 继续: back into the wizard (no page object of its own)
+    assert wizard.object_name == "wizardPage"
+    assert wizard.find("wizardNext").isVisible()
+
+
+def test_log_in_refused_log_out_and_download_from_the_detail(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    login = mca_client().login_page()
+    company = mca_world.demo.company
+    refused = login.log_in_refused(AccountKind.LEGAL, company.uscc, "Wrong2026pass")
+    assert "密码" in refused
+    home = login.log_in_as_company()
+    detail = home.open_certificates().row(certificate_id=cid).open()
+    activation = detail.download()
+    assert activation.activate("Zhengshu#2026").done_heading == "证书下载成功"
+    after = activation.finish()
+    assert after.object_name == "certDetailPage"
+    assert "downloadButton" not in after.actions()
+    home = after.back().back()
+    assert home.object_name == "homePage"
+    assert home.log_out().object_name == "loginPage"
 
 
 def test_download_on_first_scan_then_scan_to_log_in(mca_client, mca_world, mca_platform):

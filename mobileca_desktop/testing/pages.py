@@ -128,16 +128,20 @@ class LoginPage(PageObject):
         return self.log_in(AccountKind.PERSONAL, agent.phone, agent.password)
 
     def log_in_refused(self, kind: AccountKind, login_name: str, password: str) -> str:
-        """A login that must fail: returns what the form says, the page stays."""
+        """A login that must fail: returns what the form says next to its field; the page
+        stays."""
         self.choose_tab(kind)
         form = self.widget.form(kind)
         self.type(form.login_name, login_name)
         self.type(form.password, password)
         self.click(form.login_button)
-        self.client.settle()
+        fields = (form.login_name, form.password)
+        self.client.wait_until(
+            lambda: any(f.error_text() for f in fields) or not self.is_current(),
+            "the login to be refused",
+        )
         self._check_current()
-        shown = [f.error_text() for f in (form.login_name, form.password) if f.error_text()]
-        return shown[0] if shown else self.toast()
+        return next(f.error_text() for f in fields if f.error_text())
 
     def choose_tab(self, kind: AccountKind) -> None:
         tabs = self.widget.tabs
@@ -240,7 +244,10 @@ class CertListPage(PageObject):
     object_name = "certListPage"
 
     def ready(self) -> None:
+        # The page reloads each time it is shown again (back from 证书详情): its data are
+        # current once nothing is loading.
         self.client.wait_until(lambda: self.widget.loaded, "证书管理 to load")
+        self.client.settle()
 
     def rows(self) -> list[CertRowView]:
         return [CertRowView(self, w) for w in self.widget.rows]
@@ -274,6 +281,7 @@ class CertDetailPage(PageObject):
 
     def ready(self) -> None:
         self.client.wait_until(lambda: self.widget.detail is not None, "证书详情 to load")
+        self.client.settle()  # shown again (back from 下载): reloaded
 
     @property
     def status(self) -> str:
@@ -482,7 +490,7 @@ class ReviewerDesk:
     def approve(self, app_id: int) -> ReviewerDesk:
         """通过: waits for the 审核台 to say so."""
         self.pick(app_id)
-        self._act("approveButton", "已通过")
+        self._act(app_id, "approveButton", "已通过")
         return self
 
     def reject(self, app_id: int, reason: str) -> ReviewerDesk:
@@ -493,13 +501,14 @@ class ReviewerDesk:
         event = QInputMethodEvent()
         event.setCommitString(reason)
         QApplication.sendEvent(edit, event)
-        self._act("rejectButton", "已驳回")
+        self._act(app_id, "rejectButton", "已驳回")
         return self
 
-    def _act(self, name: str, said: str) -> None:
+    def _act(self, app_id: int, name: str, said: str) -> None:
         button = self.window.action_buttons[name]
         self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         self.client.wait_until(lambda: said in self.window.banner.text(), f"the 审核台: {said}")
+        self.client.wait_until(lambda: app_id not in self.queue(), "the queue to refresh")
         self.client.pace()
 
     def close(self) -> None:
