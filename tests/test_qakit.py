@@ -80,6 +80,23 @@ def test_download_on_first_scan_then_scan_to_log_in(mca_client, mca_world, mca_p
     assert mca_platform.finish_login(qr.session_id)["state"] == "confirmed"
 
 
+def test_the_camera_reads_the_platform_s_code(mca_client, mca_world, mca_platform):
+    cid = mca_world.approved_certificate()
+    client = mca_client("legal-pc")
+    home = client.login_page().log_in_as_company()
+    detail = home.open_certificates().row(certificate_id=cid).open()
+    detail.download().activate("Zhengshu#2026").finish()
+    home = client.page().back().back()
+    qr = mca_platform.login_qr()
+    client.camera.show(qr.qr_png)
+    scanner = home.open_scan()  # downloaded: the scanner at once, on the camera
+    assert scanner.find("cameraCombo").currentText() == "文件：camera.png"
+    confirm = scanner.from_camera()
+    assert confirm.widget.prompt.request.source.value == "camera"
+    assert confirm.confirm("Zhengshu#2026").heading == "扫码成功"
+    assert mca_platform.state(qr.session_id)["state"] == "confirmed"
+
+
 def test_two_devices_are_two_windows_on_one_ca(mca_client, mca_demo):
     laptop, office = mca_client("legal-pc"), mca_client("agent-pc")
     assert laptop.window is not office.window

@@ -20,6 +20,35 @@ if TYPE_CHECKING:
 WAIT_MS = 15000
 
 
+class Camera:
+    """The device's webcam, played from a picture file (the client's ``camera`` setting): it
+    shows a grey frame until ``show`` puts a QR code in front of it. The scanner reads the
+    picture when it starts, so show the code before opening 扫一扫."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.show(None)
+
+    def show(self, png: bytes | None, size: tuple[int, int] = (1280, 720), side: int = 420):
+        """A 1280×720 frame with ``png`` (e.g. the platform's QR) in the middle."""
+        import cv2
+        import numpy as np
+
+        w, h = size
+        frame = np.full((h, w, 3), 170, np.uint8)
+        if png is not None:
+            code = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+            if code is None:
+                raise ValueError("not a picture")
+            code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
+            y, x = (h - side) // 2, (w - side) // 2
+            frame[y : y + side, x : x + side] = code
+        ok, data = cv2.imencode(".png", frame)
+        assert ok
+        self.path.write_bytes(data.tobytes())
+
+
 class Client:
     def __init__(
         self,
@@ -30,6 +59,7 @@ class Client:
         platforms: list[Platform] = (),  # type: ignore[assignment]
         pace_ms: int = 0,
         timeout_ms: int = WAIT_MS,
+        camera: Path | str | None = None,
     ) -> None:
         from mobileca_desktop.config import Settings
         from mobileca_desktop.keystore.kdf import CHEAP
@@ -46,7 +76,9 @@ class Client:
         self.device = device
         self.pace_ms = pace_ms
         self.timeout_ms = timeout_ms
-        self.settings = Settings(data_dir=folder, device=device)
+        self.camera = Camera(folder / "camera.png") if camera is None else None
+        camera_setting = str(camera) if camera is not None else str(self.camera.path)
+        self.settings = Settings(data_dir=folder, device=device, camera=camera_setting)
         services = world.services
         keystore = Keystore(self.settings.device_dir, device, OSKeyring(), CHEAP)
         self.keys = DeviceService(services.ca, keystore, device)

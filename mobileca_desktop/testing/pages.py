@@ -384,6 +384,10 @@ class ScanPage(PageObject):
         self.click("pasteButton")
         return ScanConfirmPage(self.client)
 
+    def from_camera(self) -> ScanConfirmPage:
+        """The camera (the default source) reads the code it is shown: the confirm page."""
+        return ScanConfirmPage(self.client)
+
     @property
     def status(self) -> str:
         return self.text("scanStatus")

@@ -138,7 +138,8 @@ def mca_client(
 ) -> Iterator[Callable[..., Any]]:
     """Opens client windows: ``mca_client("legal-pc")`` is one computer (device profile)
     on the test's CA, on the login page; call it again for another computer. Each trusts
-    the test's ``mca_platform`` when the test uses it."""
+    the test's ``mca_platform`` when the test uses it. Its webcam is ``client.camera`` (a
+    picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file."""
     qtbot = request.getfixturevalue("qtbot")  # pytest-qt: the [testing] extra
     from mobileca_desktop.testing.client import Client
 
@@ -148,17 +149,21 @@ def mca_client(
     pace = request.config.getoption("--mobileca-pace", 0) or 0
     opened: list[Any] = request.node.stash.setdefault(CLIENTS, [])
 
-    def open_client(device: str = "test-pc") -> Any:
+    def open_client(device: str = "test-pc", camera: str | Path | None = None) -> Any:
         if any(c.device == device for c in opened):
             raise ValueError(f"a client on the device {device!r} is open already")
         folder = tmp_path / "clients" / _safe(device)
-        client = Client(qtbot, mca_world, device, folder, platforms, pace_ms=pace)
+        client = Client(qtbot, mca_world, device, folder, platforms, pace_ms=pace, camera=camera)
         opened.append(client)
         return client
 
     yield open_client
     for client in opened:
         client.close()
+    if opened:
+        from mobileca_desktop.views import camera_view
+
+        assert camera_view.stop_all(5000), "a camera thread did not stop"
 
 
 # --- failure reports --------------------------------------------------------------------------
