@@ -97,6 +97,38 @@ def test_the_camera_reads_the_platform_s_code(mca_client, mca_world, mca_platfor
     assert mca_platform.state(qr.session_id)["state"] == "confirmed"
 
 
+def test_an_application_through_the_wizard_then_approved(
+    mca_client, mca_world, mca_reviewer, tmp_path
+):
+    from mobileca_desktop.domain.models import DocKind
+    from mobileca_desktop.services.wizard import Step
+    from mobileca_desktop.testing.world import sample_jpeg, sample_pdf
+
+    files = {DocKind.LICENCE: tmp_path / "licence.pdf", DocKind.ID_FRONT: tmp_path / "front.jpg"}
+    files[DocKind.ID_BACK] = tmp_path / "back.jpg"
+    files[DocKind.LICENCE].write_bytes(sample_pdf("营业执照"))
+    files[DocKind.ID_FRONT].write_bytes(sample_jpeg("front"))
+    files[DocKind.ID_BACK].write_bytes(sample_jpeg("back"))
+
+    home = mca_client().login_page().log_in_as_company()
+    wizard = home.apply(CertKind.UNIT)
+    assert wizard.step is Step.INSTITUTION
+    wizard.choose("institution_bjca").next(Step.METHOD)
+    wizard.choose("method_deposit").next(Step.HANDLER)
+    wizard.choose("handler_legal_person").next(Step.VERIFY)
+    assert wizard.heading == "身份核验 · 对公打款"
+    amount = wizard.start_deposit()
+    wizard.fill("deposit_amount", amount).next(Step.CONFIRM).next(Step.DOCUMENTS)
+    for kind, path in files.items():
+        wizard.upload(kind, path)
+    wizard.next(Step.SIGN).sign()
+    app_id = wizard.application_id
+    certs = wizard.view_certificates()
+    assert certs.row(application_id=app_id).status == "审核中"
+    mca_reviewer.approve(app_id)
+    assert certs.back().open_certificates().row(application_id=app_id).status == "正常"
+
+
 def test_two_devices_are_two_windows_on_one_ca(mca_client, mca_demo):
     laptop, office = mca_client("legal-pc"), mca_client("agent-pc")
     assert laptop.window is not office.window

@@ -111,9 +111,11 @@ class Client:
 
     def wait_until(self, condition, what: str = "") -> None:
         """Waits on a condition of the app (never a fixed sleep); fails saying ``what``."""
+        from pytestqt.exceptions import TimeoutError as WaitTimedOut
+
         try:
             self.qtbot.waitUntil(condition, timeout=self.timeout_ms)
-        except AssertionError as exc:  # pytest-qt's TimeoutError is an AssertionError
+        except WaitTimedOut as exc:
             raise AssertionError(f"{self.device}: waited {self.timeout_ms} ms for {what}") from exc
 
     def settle(self) -> None:
