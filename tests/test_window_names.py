@@ -128,3 +128,46 @@ def test_main_screens_name_each_control_once_per_window(mca_client, mca_world, m
     problems += clashes("扫一扫 · 结果", window)
     assert result.heading == "扫码成功"
     assert not problems, "\n".join(problems)
+
+
+def test_the_wizard_names_each_control_once_per_window(mca_client, mca_world, tmp_path):
+    from mobileca_desktop.domain.models import DocKind
+    from mobileca_desktop.services.wizard import Step
+    from mobileca_desktop.testing.world import sample_jpeg, sample_pdf
+
+    client = mca_client()
+    window = client.window
+    problems: list[str] = []
+    wizard = client.login_page().log_in_as_company().apply(CertKind.UNIT)
+    problems += clashes("选择 CA 机构", window)
+    wizard.choose("institution_sxca").next(Step.METHOD)
+    problems += clashes("核验方式", window)
+    wizard.choose("method_deposit").next(Step.HANDLER)
+    problems += clashes("办理人员", window)
+    wizard.choose("handler_agent").next(Step.AGENT)
+    problems += clashes("经办人信息", window)
+    agent = mca_world.demo.agent
+    wizard.fill("agent_name", agent.name).fill("agent_id_number", agent.id_number)
+    wizard.fill("agent_phone", agent.phone).next(Step.VERIFY)
+    amount = wizard.start_deposit()
+    problems += clashes("对公打款", window)
+    wizard.fill("deposit_amount", amount).next(Step.AUTH_CODE)
+    problems += clashes("授权码", window)
+    code = mca_world.phone.last_code(mca_world.demo.company.legal_person_phone)
+    wizard.fill("auth_code", code).next(Step.CONFIRM)
+    problems += clashes("信息确认", window)
+    wizard.next(Step.DOCUMENTS)
+    problems += clashes("上传证件", window)
+    for kind, name, data in (
+        (DocKind.LICENCE, "licence.pdf", sample_pdf("营业执照")),
+        (DocKind.ID_FRONT, "front.jpg", sample_jpeg("front")),
+        (DocKind.ID_BACK, "back.jpg", sample_jpeg("back")),
+    ):
+        (tmp_path / name).write_bytes(data)
+        wizard.upload(kind, tmp_path / name)
+    problems += clashes("上传证件 · 已上传", window)
+    wizard.next(Step.SIGN)
+    problems += clashes("电子签名", window)
+    wizard.sign(agent.phone)
+    problems += clashes("已提交", window)
+    assert not problems, "\n".join(problems)

@@ -173,22 +173,37 @@ def _safe(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name)[:80] or "x"
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+    report = yield
     clients = item.stash.get(CLIENTS, [])
-    if not report.failed or not clients:
-        return
-    folder = item.config.getoption("--mobileca-artifacts", None)
+    if report.failed and clients:
+        _attach(item, report, clients)
+    return report
+
+
+def _artifacts(config: pytest.Config) -> Path:
+    folder = config.getoption("--mobileca-artifacts", None)
     if folder:
-        base = Path(folder)
-    else:
-        base = item.config._tmp_path_factory.getbasetemp() / "mobileca-failures"  # type: ignore[attr-defined]
+        return Path(folder)
+    factory = getattr(config, "_tmp_path_factory", None)  # pytest's basetemp, when it has one
+    if factory is not None:
+        return factory.getbasetemp() / "mobileca-failures"
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "mobileca-failures"
+
+
+def _attach(item: pytest.Item, report: pytest.TestReport, clients: list[Any]) -> None:
+    """A screenshot of each window the test opened, and what the demo phones show."""
+    base = _artifacts(item.config)
     base.mkdir(parents=True, exist_ok=True)
+    import hashlib
+
     lines = []
+    test = f"{_safe(item.name)[:60]}-{hashlib.sha256(item.nodeid.encode()).hexdigest()[:8]}"
     for client in clients:
-        path = base / f"{_safe(item.nodeid)}-{report.when}-{_safe(client.device)}.png"
+        path = base / f"{test}-{report.when}-{_safe(client.device)}.png"
         try:
             client.screenshot(path)
             lines.append(f"window of {client.device!r}: {path}")
