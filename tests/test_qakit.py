@@ -129,13 +129,21 @@ def test_an_application_through_the_wizard_then_approved(
     assert certs.back().open_certificates().row(application_id=app_id).status == "正常"
 
 
-def test_two_devices_are_two_windows_on_one_ca(mca_client, mca_demo):
-    laptop, office = mca_client("legal-pc"), mca_client("agent-pc")
-    assert laptop.window is not office.window
-    laptop.login_page().log_in_as_company()
-    home = office.login_page().log_in_as_agent()
-    assert home.identity_name == mca_demo.agent.name
-    assert laptop.page().object_name == "homePage"
+def test_two_devices_the_agent_downloads_a_granted_certificate(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    mca_world.grant(cid)
+    legal_pc, agent_pc = mca_client("legal-pc"), mca_client("agent-pc")
+    assert legal_pc.window is not agent_pc.window
+    legal_pc.login_page().log_in_as_company()
+    home = agent_pc.login_page().log_in_as_agent()
+    assert home.identity_name == mca_world.demo.agent.name
+    row = home.open_certificates().row(certificate_id=cid)
+    assert row.status == "正常"
+    activation = row.open().download()
+    activation.activate("Jingban#2026")  # the code goes to the legal person's phone
+    assert agent_pc.keys.keystore.state(cid) == "ready"
+    assert legal_pc.keys.keystore.state(cid) != "ready"  # another computer, another keystore
+    assert legal_pc.page().object_name == "homePage"
 
 
 def test_the_plugin_is_declared_and_imports_nothing_at_load():

@@ -335,6 +335,18 @@ class World:
         self.reviewer.approve(app_id)
         return self.services.ca.get_application(self.legal_session(), app_id).certificate_id
 
+    def grant(self, certificate_id: int, days: int = 90) -> Any:
+        """授权: the demo company grants its certificate to the demo agent (off the GUI), valid
+        ``days`` days by the CA's clock; returns the grant."""
+        import datetime as dt
+
+        from mobileca_desktop.domain.models import AgentDetails
+
+        agent = self.demo.agent
+        until = self.clock.now() + dt.timedelta(days=days)
+        details = AgentDetails(name=agent.name, id_number=agent.id_number, phone=agent.phone)
+        return self.services.ca.grant(self.legal_session(), certificate_id, details, until)
+
 
 # --- the trading-platform simulator ---------------------------------------------------------
 
