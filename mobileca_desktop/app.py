@@ -1,11 +1,13 @@
-"""The desktop client's bootstrap: the window first, then the CA behind it.
+"""The desktop client's bootstrap: the window, then the login form, then the CA behind it.
 
-``start`` shows the main window at once and opens everything else in the background: the CA
-services (the embedded engine, or the remote CA server over HTTPS with its root pinned),
-this device's keystore (``DeviceService``, its keyring checked), and 扫一扫 when that
-service is installed. The window attaches them when they are ready, or shows what is wrong
-and what to do. ``run`` adds the event loop. Outside the client layers: it chooses the
-services once and hands them to the views.
+``start`` shows the main window at once; after its first frame the login page, usable at
+once (a click on 登录 waits for the CA: ``MainWindow.when_ready``); once that is painted,
+everything else opens in the background: the CA services (the embedded engine, or the
+remote CA server over HTTPS with its root pinned), this device's keystore
+(``DeviceService``, its keyring checked), and 扫一扫 when that service is installed. The
+window attaches them when they are ready, or shows what is wrong and what to do (the
+problem page replaces the login page). ``run`` adds the event loop. Outside the client
+layers: it chooses the services once and hands them to the views.
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ class Client(QObject):
 
     ready = Signal(object)  # AppContext
     failed = Signal(object)  # the error
-    first_frame = Signal()  # the window was painted (or 300 ms passed); services open next
+    first_frame = Signal()  # the window was painted (or 300 ms passed); the login page next
+    login_shown = Signal()  # the login page was painted (or 300 ms passed); services open next
 
     def __init__(
         self,
@@ -133,6 +136,7 @@ class Client(QObject):
         self._owns_services = owns_services
         self._insecure = insecure_file_keyring
         self._begun = False
+        self._next: Callable[[], None] | None = None
         self.banners: dict[str, QLabel] = {}
         if banner:
             self.set_banner(banner)
@@ -179,28 +183,47 @@ class Client(QObject):
         return Opened(services, keys, scan)
 
     def start(self) -> None:
-        """Shows the window; the services start opening once it has been painted, so the
-        engine's imports on a worker thread do not hold the interpreter lock while the
-        first frame is drawn (bench/startup.py)."""
+        """Shows the window; once it has been painted, the login page; once that has been
+        painted, the services start opening. So the engine's imports on a worker thread do
+        not hold the interpreter lock while either is drawn (bench/startup.py)."""
         self.window.show()
         self.watchdog.start()
         if not self.settings.is_local_ca:
             self.window.startup.heading.setText(f"正在连接远程 CA：{self.settings.ca}")
         self._begun = False
+        self._after_paint(self._show_login)
+
+    def _after_paint(self, then: Callable[[], None]) -> None:
+        """``then`` once the window's next frame has been painted and flushed, or after
+        300 ms without one (e.g. a minimised window)."""
+        self._next = then
         self.window.installEventFilter(self)
-        QTimer.singleShot(300, self._begin)  # no paint (e.g. a minimised window): start anyway
+        QTimer.singleShot(300, lambda: self._step(then))
+
+    def _step(self, then: Callable[[], None]) -> None:
+        if self._next is then:
+            self._next = None
+            self.window.removeEventFilter(self)
+            then()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # Qt override
         if obj is self.window and event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
-            self.window.removeEventFilter(self)
-            QTimer.singleShot(0, self._begin)
+            then = self._next
+            if then is not None:
+                self.window.removeEventFilter(self)
+                QTimer.singleShot(0, lambda: self._step(then))
         return False
+
+    def _show_login(self) -> None:
+        self.first_frame.emit()
+        self.window.show_login()
+        self._after_paint(self._begin)
 
     def _begin(self) -> None:
         if self._begun:
             return
         self._begun = True
-        self.first_frame.emit()
+        self.login_shown.emit()
         from mobileca_desktop.views.background import BackgroundOp
 
         BackgroundOp(
@@ -311,30 +334,68 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 class _FirstPaint(QObject):
     """``MOBILECA_STARTUP_PROBE=1`` (bench/startup.py): print the monotonic time of the main
-    window's first paint and, once the login page is shown, that time too, then quit.
+    window's first paint, of an interactive login page, and of the CA being open, then quit.
 
     As the bench's bare window: the first ``Paint`` / ``UpdateRequest`` posts a zero timer,
     which reports once that frame has been painted and flushed. Installed after
-    ``Client.start``, so its filter runs first and its timer fires before the services
-    start opening."""
+    ``Client.start``, so its filter runs first and its timer fires before the client's.
+    "interactive": once the login page has been painted, a key press is posted to its
+    统一社会信用代码 field; when the event loop has delivered it, the field must hold the
+    character and a click on the enabled 登录 button must run the form's check (an empty
+    password is reported under its field): what a user typing at once would meet."""
 
     def __init__(self, client: Client) -> None:
         super().__init__(client)
         self.client = client
         self.painted = False
+        self.login: Any = None
+        self.interactive = self.opened = False
         client.window.installEventFilter(self)
         client.window.page_changed.connect(self._page)
+        client.ready.connect(lambda _ctx: self._opened())
         client.failed.connect(lambda err: self._report("failed", quit_=True))
 
     def eventFilter(self, obj: QObject, event: Any) -> bool:  # Qt override
-        if not self.painted and event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
-            self.painted = True
-            QTimer.singleShot(0, lambda: self._report("first-paint"))
+        if event.type() in (QEvent.Type.Paint, QEvent.Type.UpdateRequest):
+            if not self.painted:
+                self.painted = True
+                QTimer.singleShot(0, lambda: self._report("first-paint"))
+            elif self.login is not None and self.login.isVisible():
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, self._type)
         return False
 
     def _page(self, page: Any) -> None:
-        if page.objectName() == "loginPage":
-            self._report("login", quit_=True)
+        if page.objectName() == "loginPage" and self.login is None:
+            self.login = page
+
+    def _type(self) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QKeyEvent
+
+        edit = self.login.legal.login_name.edit
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            key = QKeyEvent(kind, Qt.Key.Key_9, Qt.KeyboardModifier.NoModifier, "9")
+            QApplication.postEvent(edit, key)
+        QTimer.singleShot(0, self._check)
+
+    def _check(self) -> None:
+        form = self.login.legal
+        typed = form.login_name.value().endswith("9") and form.login_name.edit.isEnabled()
+        button = form.login_button
+        clickable = button.isVisible() and button.isEnabled()
+        if clickable:
+            button.click()  # empty password: the form says so under the field
+        if not (typed and clickable and not form.password.error.isHidden()):
+            self._report("not-interactive", quit_=True)
+            return
+        form.password.set_error(None)
+        self.interactive = True
+        self._report("interactive", quit_=self.opened)
+
+    def _opened(self) -> None:
+        self.opened = True
+        self._report("ca-open", quit_=self.interactive)
 
     def _report(self, what: str, quit_: bool = False) -> None:
         import time

@@ -2,7 +2,9 @@
 
 ``mobileca`` opens the client window (``app.run``); ``mobileca doctor`` checks this computer
 and prints a fix for each problem (``doctor.py``); ``mobileca demo`` starts a local CA, the
-trading-platform simulator and two client windows for trainers (``demo.py``).
+trading-platform simulator and two client windows for trainers (``demo.py``). With no
+display for the windows, both say so in one line and exit with status 3 before Qt starts
+(``display.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,18 @@ def decode(images: list[str], decoder: str | None) -> int:
 
 
 COMMANDS = ("doctor", "demo", "decode")
+NO_DISPLAY = 3  # the exit status when there is no screen for the windows
+
+
+def no_display(program: str) -> bool:
+    """Prints why no window can be shown here, if so (before Qt would abort)."""
+    from mobileca_desktop.display import display_problem
+
+    problem = display_problem(program=program)
+    if problem is None:
+        return False
+    print(f"mobileca: 错误 / error [{problem.code}]: {problem.message}", file=sys.stderr)
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "doctor":
         return doctor(settings)
+    if args.command in ("demo", None) and no_display(f"mobileca {args.command or ''}".strip()):
+        return NO_DISPLAY
     if args.command == "demo":
         from mobileca_desktop.demo import DemoOptions, run_demo  # Qt only for the windows
 

@@ -20,10 +20,15 @@ from pathlib import Path
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.errors import MobileCAError
 
+# The platform the app will use: this environment's QT_QPA_PLATFORM, or Qt's own choice
+# (xcb or wayland), never offscreen unless asked, so "ok" means the window can open.
 QT_PROBE = (
-    "import os; os.environ.setdefault('QT_QPA_PLATFORM', 'offscreen');"
-    "from PySide6.QtGui import QGuiApplication; app = QGuiApplication([]);"
-    "print(app.platformName())"
+    "from PySide6.QtGui import QGuiApplication; app = QGuiApplication([]);print(app.platformName())"
+)
+QT_LIBRARIES_FIX = (
+    "Debian/Ubuntu: scripts/bootstrap.sh app installs the Qt libraries (libegl1 libgl1 "
+    "libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libfontconfig1 ...); without a display "
+    "run under xvfb-run (QT_QPA_PLATFORM=offscreen only for tests: it shows nothing)"
 )
 
 
@@ -45,28 +50,33 @@ class Check:
 # --- the checks ----------------------------------------------------------------------------
 
 
-def qt_check(python: str = sys.executable, env: Mapping[str, str] | None = None) -> Check:
-    """The Qt platform plugin loads (``QT_QPA_PLATFORM`` as this process would use it)."""
+def qt_check(
+    python: str = sys.executable,
+    env: Mapping[str, str] | None = None,
+    platform: str = sys.platform,
+) -> Check:
+    """The Qt platform plugin the app will use loads and connects to its display: first the
+    checks ``mobileca`` makes before Qt starts (``display.py``), then a ``QGuiApplication``
+    in a child process (an abort there cannot end the doctor)."""
+    from mobileca_desktop.display import display_problem
+
+    env = dict(os.environ if env is None else env)
+    problem = display_problem(env, platform)
+    if problem is not None:
+        return Check("Qt", False, str(problem.params["reason"]), str(problem.params["fix"]))
     try:
         out = subprocess.run(
             [python, "-c", QT_PROBE],
             capture_output=True,
             text=True,
             timeout=60,
-            env=dict(os.environ if env is None else env),
+            env=env,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Check("Qt", False, str(exc), "reinstall PySide6-Essentials (pip install -e .)")
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        return Check(
-            "Qt",
-            False,
-            f"the platform plugin does not load: {last}",
-            "Debian/Ubuntu: scripts/bootstrap.sh installs the Qt libraries (libegl1 libgl1 "
-            "libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libfontconfig1 ...); without a "
-            "display set QT_QPA_PLATFORM=offscreen or run under xvfb-run",
-        )
+        return Check("Qt", False, f"the platform plugin does not load: {last}", QT_LIBRARIES_FIX)
     return Check("Qt", True, f"platform plugin {out.stdout.strip()}")
 
 

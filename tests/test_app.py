@@ -79,6 +79,94 @@ def test_without_the_scan_service_the_client_still_starts(
     client.close()
 
 
+class Gate:
+    """Opens the CA services only when the test says so (``release``), or fails then."""
+
+    def __init__(self, services, error: BaseException | None = None) -> None:
+        import threading
+
+        self.services, self.error = services, error
+        self.opening = threading.Event()
+        self.go = threading.Event()
+
+    def __call__(self):
+        self.opening.set()
+        assert self.go.wait(WAIT_MS / 1000), "the test never released the CA"
+        if self.error is not None:
+            raise self.error
+        return self.services
+
+    def release(self) -> None:
+        self.go.set()
+
+
+def test_the_login_form_is_usable_before_the_ca_is_open(
+    qtbot, tmp_path, memory_keyring, services, company
+):
+    """The login page comes before the CA: typing works, and a click on 登录 waits for the
+    CA and then logs in with what was typed (nothing typed is lost)."""
+    from PySide6.QtCore import Qt
+
+    reg, _session = company
+    gate = Gate(services)
+    client = Client(Settings(data_dir=tmp_path), gate, owns_services=False)
+    qtbot.addWidget(client.window)
+    client.start()
+    try:
+        page = wait_page(qtbot, client.window, "loginPage")
+        qtbot.waitUntil(gate.opening.is_set, timeout=WAIT_MS)  # opening behind the form
+        assert client.ctx is None
+        form = page.legal
+        qtbot.keyClicks(form.login_name.edit, reg.uscc)
+        qtbot.keyClicks(form.password.edit, "Demo2026pass")
+        assert form.login_name.value() == reg.uscc
+        assert form.login_button.isEnabled()
+        with qtbot.assertNotEmitted(client.ready, wait=50):
+            qtbot.mouseClick(form.login_button, Qt.MouseButton.LeftButton)
+        assert not form.login_button.isEnabled()  # waiting for the CA, not lost
+        toast = client.window.toast
+        assert toast.isVisible() and toast.text() == "正在打开本机 CA…"  # says what it waits for
+        assert client.window.current() is page and client.ctx is None
+        with qtbot.waitSignal(client.ready, timeout=WAIT_MS):
+            gate.release()
+        wait_page(qtbot, client.window, "homePage")
+        assert client.window.account is not None
+        assert client.window.account.login_name == reg.uscc
+    finally:
+        gate.release()
+        settle(qtbot)
+        client.close()
+
+
+def test_a_ca_that_fails_to_open_replaces_the_waiting_login_form(
+    qtbot, tmp_path, memory_keyring, services
+):
+    """A click on 登录 while the CA opens, then the CA fails: the problem page, not a login."""
+    from PySide6.QtCore import Qt
+
+    gate = Gate(services, ServiceUnavailable(url="local", reason="test"))
+    client = Client(Settings(data_dir=tmp_path), gate, owns_services=False)
+    qtbot.addWidget(client.window)
+    client.start()
+    try:
+        page = wait_page(qtbot, client.window, "loginPage")
+        form = page.legal
+        qtbot.keyClicks(form.login_name.edit, "91140100MA0L8XXXXX")
+        qtbot.keyClicks(form.password.edit, "x")
+        qtbot.mouseClick(form.login_button, Qt.MouseButton.LeftButton)
+        assert not form.login_button.isEnabled()
+        with qtbot.waitSignal(client.failed, timeout=WAIT_MS):
+            gate.release()
+        current = client.window.current()
+        assert current.objectName() == "startupPage"
+        assert current.heading.text() == "无法打开本机 CA"
+        assert client.window._waiting == [] and client.ctx is None
+    finally:
+        gate.release()
+        settle(qtbot)
+        client.close()
+
+
 def test_a_locked_keyring_is_a_start_up_problem(qtbot, tmp_path, services):
     previous = keyring.get_keyring()
     keyring.set_keyring(LockedKeyring())
@@ -200,8 +288,8 @@ needs_gnome_keyring = pytest.mark.skipif(
 
 @needs_gnome_keyring
 def test_the_mobileca_command_reaches_the_login_page(tmp_path):
-    """The real command on a real Secret Service: first paint, then the login page
-    (MOBILECA_STARTUP_PROBE makes it print both and quit)."""
+    """The real command on a real Secret Service: first paint, then an interactive login
+    page, and the CA open behind it (MOBILECA_STARTUP_PROBE makes it print them and quit)."""
     home = tmp_path / "home"
     for sub in ("data", "config", "run"):
         (home / sub).mkdir(parents=True)
@@ -232,7 +320,9 @@ def test_the_mobileca_command_reaches_the_login_page(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     lines = [line.split() for line in out.stdout.splitlines() if line.startswith("startup-probe")]
     kinds = [parts[1] for parts in lines]
-    assert kinds == ["first-paint", "login"], out.stdout + out.stderr[-2000:]
+    # interactive: the login page took a typed character and its button ran the form's check
+    assert kinds[:2] == ["first-paint", "interactive"], out.stdout + out.stderr[-2000:]
+    assert sorted(kinds[2:]) == ["ca-open"], out.stdout + out.stderr[-2000:]
     assert float(lines[0][2]) <= float(lines[1][2])
     assert (tmp_path / "d" / "ca" / "ca.sqlite3").exists()
 
@@ -327,3 +417,48 @@ def test_values_set_by_key_name_take_effect(qtbot):
     assert window.top_bar.back.shortcut() == QKeySequence("Alt+Left")
     keys = [s.key() for s in window.findChildren(QShortcut)]
     assert QKeySequence("Ctrl+I") in keys
+
+
+OPEN_WITHOUT_HEAVY_IMPORTS = """
+import sys
+import keyring
+from keyring.backend import KeyringBackend
+
+class Memory(KeyringBackend):
+    priority = 1
+    def __init__(self):
+        self.entries = {}
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+    def delete_password(self, service, username):
+        self.entries.pop((service, username), None)
+
+keyring.set_keyring(Memory())
+from mobileca_desktop import app
+from mobileca_desktop.config import Settings
+settings = Settings(data_dir=sys.argv[1], device="probe")
+services = app.open_ca_services(settings)
+keys = app.open_device(services, settings)
+scan = app.open_scan(services, keys, settings)
+assert scan is not None
+heavy = ("cv2", "numpy", "pyhanko", "aiohttp", "httpx", "mobileca_desktop.services.ltv")
+print([m for m in heavy if m in sys.modules])
+services.close()
+"""
+
+
+def test_the_ca_opens_behind_the_login_form_without_opencv_pyhanko_or_httpx(tmp_path):
+    """What opens behind the login form (the local CA, this device's keystore, 扫一扫)
+    does not import OpenCV (face checks, image decoding), pyHanko (签章) or httpx (requests
+    to a platform): they load when first used, so the CA is ready sooner."""
+    out = subprocess.run(
+        [sys.executable, "-c", OPEN_WITHOUT_HEAVY_IMPORTS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr[-1500:]

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from conftest import PASSWORD, demo_company
-from sqlalchemy import text
+from sqlalchemy import create_engine, inspect, text
 
 from mobileca_desktop.ca.cli import main
 from mobileca_desktop.ca.db import Store
@@ -54,6 +54,11 @@ def test_audit_verify_names_an_unreachable_or_empty_database(pg_cluster, capsys)
     try:
         assert main(["audit", "verify", "--db", pg_cluster.url(database)]) == 2
         assert "no CA in" in capsys.readouterr().err
+        # the auditor's look made no CA tables in the empty database
+        engine = create_engine(pg_cluster.url(database))
+        with engine.connect() as conn:
+            assert inspect(conn).get_table_names() == []
+        engine.dispose()
     finally:
         pg_cluster.drop_database(database)
     url = pg_cluster.url("postgres").replace(f":{pg_cluster.port}/", ":1/")

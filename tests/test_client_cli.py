@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from mobileca_desktop.cli import main
+import pytest
+from helpers_display import env_without_display, xvfb_display
+
+from mobileca_desktop.cli import NO_DISPLAY, main
 
 
 def test_doctor_reports_a_folder_that_is_a_file(tmp_path, capsys, memory_keyring):
@@ -56,3 +59,44 @@ def test_python_dash_m_runs():
         timeout=60,
     )
     assert out.returncode == 0 and "mobileca-desktop" in out.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["demo", "--no-browser"]])
+def test_with_no_display_the_windows_say_so_before_qt_starts(tmp_path, command):
+    """No DISPLAY, no WAYLAND_DISPLAY, no QT_QPA_PLATFORM: one line that says so and what to
+    do, status 3, and no Qt abort (which blamed xcb-cursor0)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "mobileca_desktop", "--data-dir", str(tmp_path), *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_without_display(),
+    )
+    assert out.returncode == NO_DISPLAY, out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert "[no_display]" in lines[0] and "DISPLAY" in lines[0]
+    program = " ".join(["mobileca", *command[:1]])
+    assert f"xvfb-run -a {program} " in lines[0] and "desktop session" in lines[0]
+    assert "xcb-cursor0" not in out.stderr and not out.stdout
+    assert not (tmp_path / "ca").exists()  # nothing was opened
+
+
+def test_a_display_nobody_answers_on_is_no_display(tmp_path):
+    from mobileca_desktop.display import display_problem
+
+    problem = display_problem(env_without_display(DISPLAY=":97"), "linux")
+    if problem is None:  # something does listen on :97 here
+        pytest.skip("an X server answers on :97")
+    assert "no X server answers on DISPLAY=:97" in problem.message
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None  # chosen
+    assert display_problem({}, "win32") is None  # Windows always has its desktop
+    wayland = display_problem({"WAYLAND_DISPLAY": str(tmp_path / "none")}, "linux")
+    assert wayland is not None and "no Wayland compositor answers" in wayland.message
+
+
+def test_a_real_x_server_is_a_display(tmp_path):
+    from mobileca_desktop.display import display_problem
+
+    with xvfb_display() as display:
+        assert display_problem(env_without_display(DISPLAY=display), "linux") is None

@@ -174,6 +174,35 @@ def test_a_private_gnome_keyring_starts_and_stops(tmp_path, monkeypatch, restore
     assert all(p.poll() is not None for p in choice.processes) or not choice.processes
 
 
+@needs_gnome_keyring
+def test_a_reused_folder_unlocks_its_private_keyring_again(tmp_path, monkeypatch, restore_keyring):
+    """A re-used --data-dir: the keyring made last time opens with the password kept beside
+    it, at once and with what was stored in it; a new password would make GNOME Keyring ask
+    on screen for one nobody knows, and the demo fell back to the INSECURE store after 20 s."""
+    import time
+
+    from mobileca_desktop.keystore.secretstore import OSKeyring
+
+    folder = tmp_path / "keyring"
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+    first = demo_module.start_private_keyring(folder)
+    assert first is not None
+    try:
+        OSKeyring().set("demo/kept", "from the first run")
+    finally:
+        first.close()
+    password_file = folder / demo_module.KEYRING_PASSWORD_FILE
+    assert (password_file.stat().st_mode & 0o777) == 0o600
+    started = time.monotonic()
+    second = demo_module.start_private_keyring(folder, timeout=10)
+    assert second is not None, (folder / "gnome-keyring.log").read_text()
+    try:
+        assert time.monotonic() - started < 8  # no prompt waited out
+        assert OSKeyring().get("demo/kept") == "from the first run"
+    finally:
+        second.close()
+
+
 def test_no_keyring_programs_means_no_private_keyring(tmp_path, monkeypatch):
     monkeypatch.setattr(demo_module.shutil, "which", lambda name: None)
     assert demo_module.start_private_keyring(tmp_path) is None

@@ -10,6 +10,7 @@ import sys
 
 import keyring
 import pytest
+from helpers_display import env_without_display, xvfb_display
 from keyring.backends import fail
 from test_app import LockedKeyring
 
@@ -179,3 +180,20 @@ def test_doctor_command_without_a_keyring_fails(tmp_path, capsys):
         keyring.set_keyring(previous)
     out = capsys.readouterr().out
     assert code == 1 and "[FAIL] OS keyring" in out and "fix:" in out
+
+
+def test_qt_check_with_no_display_fails_without_starting_qt(tmp_path):
+    """The doctor asks what the app asks before Qt starts: with no display it cannot say ok
+    (it used to probe offscreen, which always loads)."""
+    missing = tmp_path / "no-python"  # the Qt probe must not even be started
+    check = doctor.qt_check(python=str(missing), env=env_without_display(), platform="linux")
+    assert not check.ok and check.required
+    assert "DISPLAY" in check.detail and "xvfb-run" in check.fix
+
+
+def test_qt_check_probes_the_platform_the_app_will_use():
+    """On a real X server with QT_QPA_PLATFORM unset, the probe loads xcb, as the app would."""
+    with xvfb_display() as display:
+        check = doctor.qt_check(env=env_without_display(DISPLAY=display))
+    assert check.ok, check
+    assert check.detail == "platform plugin xcb"

@@ -28,6 +28,7 @@ QT_FREE = [
     "mobileca_desktop.server",
     "mobileca_desktop.platform",
     "mobileca_desktop.config",
+    "mobileca_desktop.display",
     "mobileca_desktop.locking",
 ]
 QT_PACKAGES = ("PySide6", "shiboken6")

@@ -30,6 +30,7 @@ from helpers_platform import (
     decrypt_qr,
     encrypt_qr,
     encryption_certificate,
+    envelope_wrapped,
     fetch,
     finish_login,
     login_qr,
@@ -257,6 +258,37 @@ def test_seal_refuses_an_altered_original_and_a_foreign_signer(platform, service
     body = answer(fetched, device, now=clock_now(services), pdf=scanproto.b64(elsewhere))
     _refused(platform, sid, post(fetched, body), "seal_position", "所见即所签")
 
+    # The user moved the seal on the confirm page: the reported place is accepted when the
+    # seal is there and on that page; a report that does not match the file is refused.
+    sid, text, _ = seal_qr(platform, page, original, box=(60, 60, 200, 200))
+    fetched = fetch(text)
+    moved = seal_with(original, device, 1, (300, 400, 420, 520), services)
+    body = answer(
+        fetched,
+        device,
+        now=clock_now(services),
+        pdf=scanproto.b64(moved),
+        placement={"page": 1, "box": [300, 400, 420, 520]},
+    )
+    assert post(fetched, body).status_code == 200
+    assert state(platform, sid)["state"] == "confirmed"
+    for placement, words in (
+        ({"page": 1, "box": [60, 60, 200, 200]}, "所见即所签"),
+        ({"page": 2, "box": [300, 400, 420, 520]}, "所选的页面"),
+        ({"page": "1", "box": [300, 400, 420, 520]}, "印章位置格式不对"),
+    ):
+        sid, text, _ = seal_qr(platform, page, original, box=(60, 60, 200, 200))
+        fetched = fetch(text)
+        body = answer(
+            fetched,
+            device,
+            now=clock_now(services),
+            pdf=scanproto.b64(seal_with(original, device, 1, (300, 400, 420, 520), services)),
+            placement=placement,
+        )
+        response = post(fetched, body)
+        assert response.status_code == 400 and words in response.json()["message"], placement
+
     other_reg = demo_company(people)
     other_reg = dataclasses.replace(other_reg, company_name="山西另一家建设有限公司")
     services.ca.register_legal(other_reg)
@@ -304,7 +336,8 @@ def _decrypt(platform, services, page, device, bid_id):
     response = post(fetched, authorize)
     assert response.status_code == 200, response.text
     assert state(platform, sid)["state"] == "authorized"
-    wrapped = response.json()["wrapped_key"]
+    assert "wrapped_key" not in response.json()  # v2: only the envelope, checked by the client
+    wrapped = envelope_wrapped(fetched)
     response = post(fetched, decrypt_key_answer(fetched, device, wrapped, authorize["signature"]))
     return sid, response
 
@@ -325,6 +358,11 @@ def test_encrypt_stores_a_signed_envelope_and_decrypt_opens_it(platform, service
         record["binding"], scanproto.unb64(record["signature"]), device.cert
     )
 
+    _sid, text, _ = decrypt_qr(platform, page, bid["id"])
+    described = fetch(text).data["bid"]
+    assert described["project"] == "太原东站改造工程" and described["bidder"] == reg.company_name
+    assert described["sealed_at"] == record["binding"]["t"]
+    assert described["sha256"] == hashlib.sha256(BID).hexdigest()
     sid, response = _decrypt(platform, services, page, device, bid["id"])
     assert response.status_code == 200, response.text
     st = state(platform, sid)
@@ -367,7 +405,7 @@ def test_decrypt_refuses_a_wrong_content_key_and_another_company(
     short = ecies.seal(
         fetched.payload.ephemeral_public_key(), b"k" * 8, scanproto.key_aad(fetched.payload.nonce)
     )
-    wrapped = response.json()["wrapped_key"]
+    wrapped = envelope_wrapped(fetched)
     # Step (b) without step (a)'s signature is anyone's post: refused, the session stays.
     stray = decrypt_key_answer(fetched, device, wrapped, "AAAA")
     stray["sealed_key"] = scanproto.sealed_to_json(short)
@@ -577,12 +615,13 @@ def test_bad_requests_get_a_clear_refusal_and_change_nothing(platform, services,
     page = login_with(platform, services, holder[3])
     pdf = scanproto.b64(pdf_bytes("x"))
     cases = [
-        ({"pdf": scanproto.b64(b"not a pdf")}, "请上传 PDF"),
+        ({"pdf": scanproto.b64(b"not a pdf")}, "不是可读取的 PDF"),
         ({"pdf": "***"}, "请上传 PDF"),
         ({"pdf": pdf, "page": 3}, "页码超出范围"),
         ({"pdf": pdf, "page": "one"}, "页码必须是数字"),
         ({"pdf": pdf, "box": [0, 0, 5, 5]}, "印章位置不合理"),
         ({"pdf": pdf, "box": [1, 2]}, "四个数字"),
+        ({"pdf": pdf, "box": [500, 700, 640, 840]}, "超出了该页的页面范围"),
         ({"pdf": pdf, "seal": "stamp"}, "印章种类"),
     ]
     for body, words in cases:
@@ -637,6 +676,34 @@ def test_the_platform_is_a_relying_party_not_a_client():
                 names = [node.module]
             for name in names:
                 assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+def test_an_upload_gets_the_shared_check_and_a_default_seal_inside_the_page(
+    platform, services, holder
+):
+    """The upload runs crypto/pdfcheck's check (the client's, trial seal included): the
+    specific refusals, and for odd pages a default box inside the visible page."""
+    from pdf_corpus import CORPUS
+
+    page = login_with(platform, services, holder[3])
+    for case in ("encrypted", "certified_no_changes", "broken_object_stream", "circular_page_tree"):
+        body = {"name": f"{case}.pdf", "pdf": scanproto.b64(CORPUS[case][0]()), "seal": "official"}
+        response = page.post("/api/seal", json=body)
+        assert response.status_code == 400, case
+        assert response.json()["code"] == CORPUS[case][1], response.text
+    words = {"encrypted": "已加密", "certified_no_changes": "认证签名锁定"}
+    for case, word in words.items():
+        body = {"name": "x.pdf", "pdf": scanproto.b64(CORPUS[case][0]()), "seal": "official"}
+        assert word in page.post("/api/seal", json=body).json()["message"]
+    from mobileca_desktop.crypto import pdfcheck
+
+    for case in ("rotate_90", "cropbox_inside_mediabox", "negative_origin", "small_page"):
+        pdf = CORPUS[case][0]()
+        _sid, text, _ = seal_qr(platform, page, pdf, box=None)
+        fetched = fetch(text)
+        box = fetched.data["seal"]["box"]
+        area = pdfcheck.measure(pdf).page(1)
+        assert area.contains(box), (case, area, box)
 
 
 def test_a_company_with_a_long_name_logs_in_under_its_full_name(platform, services, people):

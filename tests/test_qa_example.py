@@ -153,5 +153,5 @@ def test_the_pace_slows_each_step_down_to_be_watched(tmp_path):
         )
         assert run.returncode == 0, run.stdout + run.stderr
         took[pace] = float(run.stdout.split("LOGIN TOOK ")[1].split()[0])
-    assert took[900] >= 2.7, took
+    assert took[900] >= 2.4, took  # three pauses of 0.9 s (Qt timers may end a little early)
     assert took[900] - took[0] >= 2.0, took

@@ -114,7 +114,10 @@ def test_an_application_through_the_wizard_then_approved(
     wizard = home.apply(CertKind.UNIT)
     assert wizard.step is Step.INSTITUTION
     wizard.choose("institution_bjca").next(Step.METHOD)
-    wizard.choose("method_deposit").next(Step.HANDLER)
+    assert wizard.back().step is Step.INSTITUTION  # the top bar's < is a step back here
+    wizard.next(Step.METHOD).choose("method_deposit").next(Step.HANDLER)
+    assert wizard.previous().step is Step.METHOD
+    wizard.next(Step.HANDLER)
     wizard.choose("handler_legal_person").next(Step.VERIFY)
     assert wizard.heading == "身份核验 · 对公打款"
     amount = wizard.start_deposit()

@@ -34,7 +34,6 @@ from mobileca_desktop.crypto import cms, ecies
 from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import (
     ConfigurationError,
-    DecryptionFailed,
     PlatformRejected,
     ScanPayloadInvalid,
     ScanRefused,
@@ -162,6 +161,8 @@ class MiniPlatform:
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "scan" and parts[2] == "d" and parts[1] in self.sessions:
             return 200, self.sessions[parts[1]]["data"], "application/json"
+        if len(parts) == 3 and parts[2] == "bid.p7m" and parts[1] in self.sessions:
+            return 200, self.sessions[parts[1]].get("envelope", b""), "application/pkcs7-mime"
         if len(parts) == 2 and parts[0] == "doc" and parts[1] in self.documents:
             return 200, self.documents[parts[1]], "application/pdf"
         return 404, b'{"ok":false,"code":"not_found","message":"no such session"}', "text/plain"
@@ -199,8 +200,8 @@ class MiniPlatform:
 
     def _decrypt(self, session, body, step):
         envelope = session.get("envelope", b"")
-        if step == "authorize":
-            return 200, {"ok": True, "message": "authorised", "wrapped_key": session["wrapped"]}
+        if step == "authorize":  # decrypt v2: no wrapped key in the answer
+            return 200, {"ok": True, "message": "authorised"}
         assert step == "key"
         sealed = sp.sealed_from_json(body["sealed_key"])
         key = ecies.open_sealed(session["ephemeral"], sealed, sp.key_aad(session["payload"].nonce))
@@ -438,40 +439,89 @@ def _has_image(xobject, depth: int = 0) -> bool:
 
 
 def test_encrypt_then_decrypt(world, platform, services):
-    scan, s, reg, cid = world["scan"], world["s"], world["reg"], world["cid"]
+    scan, s, cid = world["scan"], world["s"], world["cid"]
     bid = "投标文件：报价 100 万元".encode()
+    record, shown = _encrypted_bid(world, platform, bid, project="太原东站改造工程")
+    enc_pem = services.ca.certificate_detail(s, cid).encryption_cert_pem
+    envelope = cms.make_envelope(record, x509.load_pem_x509_certificate(enc_pem.encode()))
+    outcome, opened = _decrypt(world, platform, envelope, shown)
+    assert opened == record
+    # the result names the bid that was opened, as checked inside the envelope
+    assert outcome.details["投标项目"] == "太原东站改造工程"
+    assert outcome.details["投标人"] == world["reg"].company_name
+    assert outcome.details["SHA-256"] == hashlib.sha256(bid).hexdigest()
+    assert scan  # the same service did both
+
+
+def _encrypted_bid(world, platform, bid: bytes, project: str = "", scan=None, s=None, cid=None):
+    """扫码加密 of ``bid`` on this device, and the signed record a platform stores: returns
+    (record bytes, the decrypt data's ``bid`` description)."""
+    from mobileca_desktop.platform.bids import make_record
+
+    scan, s, cid = scan or world["scan"], s or world["s"], cid or world["cid"]
+    reg = world["reg"]
     data = {
         **subject_of(reg),
         "bid_name": "投标文件",
         "bid_sha256": hashlib.sha256(bid).hexdigest(),
+        "project": project,
     }
     text = platform.code("encrypt", data)
     ref = sp.parse(text)[0].session_ref
     scan.perform(s, scan.prepare(s, scan.read(text)), cid, CERT_PASSWORD)
-    enc_pem = platform.results[ref]["done"]["encryption_certificate"]
-    assert enc_pem == services.ca.certificate_detail(s, cid).encryption_cert_pem
-    envelope = cms.make_envelope(bid, x509.load_pem_x509_certificate(enc_pem.encode()))
-    opened = _decrypt(world, platform, envelope, bid)
-    assert opened == bid
+    done = platform.results[ref]["done"]
+    record = make_record(
+        bid_name="投标文件",
+        content=bid,
+        data_body=platform.sessions[ref]["data"],
+        binding=done["binding"],
+        signature=base64.b64decode(done["signature"]),
+        chain_pem=done["chain"],
+    )
+    shown = {
+        "name": "投标文件",
+        "sha256": hashlib.sha256(bid).hexdigest(),
+        "project": project,
+        "bidder": reg.company_name,
+        "sealed_at": done["binding"]["t"],
+    }
+    return record, shown
 
 
-def _decrypt(world, platform, envelope: bytes, bid: bytes, device_scan=None, s=None, cid=None):
-    scan = device_scan or world["scan"]
-    s = s or world["s"]
+def _decrypt_session(world, platform, envelope: bytes, shown: dict, **changes):
     data = {
         **subject_of(world["reg"]),
-        "bid_name": "投标文件",
-        "bid_sha256": hashlib.sha256(bid).hexdigest(),
+        "dv": 2,
+        "bid_name": shown["name"],
+        "bid_sha256": shown["sha256"],
+        "bid": shown,
+        "envelope_sha256": hashlib.sha256(envelope).hexdigest(),
+        **changes,
     }
     text = platform.code("decrypt", data)
     ref = sp.parse(text)[0].session_ref
     platform.sessions[ref]["envelope"] = envelope
-    platform.sessions[ref]["wrapped"] = recipient_of(envelope)
-    outcome = scan.perform(s, scan.prepare(s, scan.read(text)), cid or world["cid"], CERT_PASSWORD)
+    if "envelope_url" not in changes:
+        body = json.loads(platform.sessions[ref]["data"])
+        body["envelope_url"] = f"{platform.origin}/scan/{ref}/bid.p7m"
+        platform.sessions[ref]["data"] = json.dumps(body, ensure_ascii=False).encode()
+    return text, ref
+
+
+def _decrypt(world, platform, envelope: bytes, shown: dict, device_scan=None, s=None, cid=None):
+    scan = device_scan or world["scan"]
+    s = s or world["s"]
+    text, ref = _decrypt_session(world, platform, envelope, shown)
+    prompt = scan.prepare(s, scan.read(text))
+    # the confirm page shows the bid the client will open (its own rows, not the platform's)
+    rows = dict(prompt.details)
+    assert rows["投标人"] == shown["bidder"] and rows["SHA-256"] == shown["sha256"]
+    assert rows["投标项目"] == (shown["project"] or "（未填写）")
+    outcome = scan.perform(s, prompt, cid or world["cid"], CERT_PASSWORD)
     assert outcome.operation is ScanOperation.DECRYPT and outcome.message == "开标成功"
     steps = [r[2].get("step") for r in platform.posts() if r[1] == f"/scan/{ref}/cb"]
     assert steps == ["authorize", "key"]
-    return platform.sessions[ref]["opened"]
+    return outcome, platform.sessions[ref]["opened"]
 
 
 def test_decrypt_after_renewal_and_on_a_second_device(world, platform, services, tmp_path):
@@ -479,16 +529,16 @@ def test_decrypt_after_renewal_and_on_a_second_device(world, platform, services,
     old_enc = x509.load_pem_x509_certificate(
         services.ca.certificate_detail(s, cid).encryption_cert_pem.encode()
     )
-    old_bid = b"bid before renewal"
-    old_envelope = cms.make_envelope(old_bid, old_enc)
+    old_record, old_shown = _encrypted_bid(world, platform, b"bid before renewal")
+    old_envelope = cms.make_envelope(old_record, old_enc)
     renewed = services.ca.renew(s, cid, idempotency_key="renew-scan").certificate_id
     download(services, world["device"], s, renewed, reg.legal_person_phone)
     new_enc = x509.load_pem_x509_certificate(
         services.ca.certificate_detail(s, renewed).encryption_cert_pem.encode()
     )
     assert new_enc.serial_number != old_enc.serial_number
-    # the renewed certificate opens a bid encrypted before the renewal
-    assert _decrypt(world, platform, old_envelope, old_bid, cid=renewed) == old_bid
+    # the renewed certificate opens a bid encrypted (and signed) before the renewal
+    assert _decrypt(world, platform, old_envelope, old_shown, cid=renewed)[1] == old_record
     # a second device of the same company opens it too
     desktop = new_device(services, tmp_path, "desktop")
     download(services, desktop, s, renewed, reg.legal_person_phone)
@@ -496,53 +546,151 @@ def test_decrypt_after_renewal_and_on_a_second_device(world, platform, services,
         services.ca, desktop, [platform.trusted], NonceStore(tmp_path / "n2.json")
     )
     try:
-        new_bid = b"bid after renewal"
-        envelope = cms.make_envelope(new_bid, new_enc)
-        assert _decrypt(world, platform, envelope, new_bid, other, cid=renewed) == new_bid
-        assert _decrypt(world, platform, old_envelope, old_bid, other, cid=renewed) == old_bid
+        new_record, new_shown = _encrypted_bid(world, platform, b"bid after renewal", cid=renewed)
+        envelope = cms.make_envelope(new_record, new_enc)
+        assert _decrypt(world, platform, envelope, new_shown, other, cid=renewed)[1] == new_record
+        opened = _decrypt(world, platform, old_envelope, old_shown, other, cid=renewed)[1]
+        assert opened == old_record
     finally:
         other.close()
 
 
+def _enc_cert(services, world):
+    pem = services.ca.certificate_detail(world["s"], world["cid"]).encryption_cert_pem
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
 def test_decrypt_refuses_a_key_of_the_wrong_length(world, platform, services):
-    scan, s, reg, cid = world["scan"], world["s"], world["reg"], world["cid"]
-    enc = x509.load_pem_x509_certificate(
-        services.ca.certificate_detail(s, cid).encryption_cert_pem.encode()
-    )
-    data = {**subject_of(reg), "bid_name": "x", "bid_sha256": "0" * 64}
-    text = platform.code("decrypt", data)
-    ref = sp.parse(text)[0].session_ref
-    # a forged recipient: a 20-byte "content key" encrypted to the company's certificate
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    forged = enc.public_key().encrypt(b"k" * 20, padding.PKCS1v15())
-    wrapped = recipient_of(cms.make_envelope(b"x", enc))
-    wrapped["encrypted_key"] = base64.b64encode(forged).decode()
-    platform.sessions[ref]["envelope"] = b""
-    platform.sessions[ref]["wrapped"] = wrapped
-    prompt = scan.prepare(s, scan.read(text))
-    with pytest.raises(DecryptionFailed):
-        scan.perform(s, prompt, cid, CERT_PASSWORD)
-    steps = [r[2].get("step") for r in platform.posts()]
-    assert steps == ["authorize"]  # no key was sent
+    enc = _enc_cert(services, world)
+    record, shown = _encrypted_bid(world, platform, b"x")
+    posted = len(platform.posts())
+    # a forged recipient: a 20-byte "content key" encrypted to the company's certificate
+    envelope = bytearray(cms.make_envelope(record, enc))
+    info = asn1_cms.ContentInfo.load(bytes(envelope))
+    ktri = info["content"]["recipient_infos"][0].chosen
+    ktri["encrypted_key"] = enc.public_key().encrypt(b"k" * 20, padding.PKCS1v15())
+    forged = info.dump(force=True)
+    text, _ref = _decrypt_session(world, platform, forged, shown)
+    request = world["scan"].read(text)
+    from mobileca_desktop.domain.errors import BidRefused
+
+    with pytest.raises(BidRefused) as err:
+        world["scan"].perform(
+            world["s"], world["scan"].prepare(world["s"], request), world["cid"], CERT_PASSWORD
+        )
+    assert "content key" in err.value.params["reason"]
+    assert len(platform.posts()) == posted  # nothing sent: no authorize, no key
 
 
-def test_decrypt_refuses_a_recipient_it_does_not_hold(world, platform, services):
-    from mobileca_desktop.domain.errors import NoDecryptionKey
+def test_decrypt_opens_only_the_bid_it_shows_and_only_its_own(world, platform, services):
+    """A foreign envelope (not to this device's keys, or signed by another company), a bid
+    other than the one shown, a swapped envelope, or a bare wrapped key (decrypt data v1):
+    refused with a clear message before anything is posted."""
+    from mobileca_desktop.domain.errors import BidRefused
+    from mobileca_desktop.platform.bids import make_record
 
-    scan, s, reg, cid = world["scan"], world["s"], world["reg"], world["cid"]
-    data = {**subject_of(reg), "bid_name": "x", "bid_sha256": "0" * 64}
-    text = platform.code("decrypt", data)
-    ref = sp.parse(text)[0].session_ref
-    enc = x509.load_pem_x509_certificate(
-        services.ca.certificate_detail(s, cid).encryption_cert_pem.encode()
+    enc = _enc_cert(services, world)
+    record, shown = _encrypted_bid(world, platform, b"the real bid", project="A")
+    envelope = cms.make_envelope(record, enc)
+    posted = len(platform.posts())
+
+    def refused(text, why):
+        scan, s = world["scan"], world["s"]
+        request = scan.read(text)
+        with pytest.raises(BidRefused) as err:
+            scan.perform(s, scan.prepare(s, request), world["cid"], CERT_PASSWORD)
+        assert err.value.params["reason"] == why, err.value.message
+        assert len(platform.posts()) == posted
+        assert request.nonce not in (nonce_file(world) or b"").decode()
+        return err.value
+
+    # the platform says it is project B, the signed record says A
+    text, _ = _decrypt_session(world, platform, envelope, {**shown, "project": "B"})
+    refused(text, "the bid is not the one shown")
+    # another sealing time than the bidder's signature
+    text, _ = _decrypt_session(world, platform, envelope, {**shown, "sealed_at": 12345})
+    refused(text, "the bid is not the one shown")
+    # a digest other than the one recorded at 扫码加密
+    text, _ = _decrypt_session(world, platform, envelope, {**shown, "sha256": "a" * 64})
+    refused(text, "the bid's digest is not the one recorded")
+    # a record signed by another company, encrypted to this company's certificate
+    other_key = ec.generate_private_key(ec.SECP256R1())
+    other = _self_signed(other_key, "91140100MA0XXXXX0X", "别的公司")
+    data_body = json.dumps(
+        {"op": "encrypt", "bid_sha256": shown["sha256"], "subject": {"name": shown["bidder"]}}
+    ).encode()
+    binding = {
+        "v": 1, "op": "encrypt", "p": PLATFORM_ID, "o": platform.origin, "s": "x" * 16,
+        "n": "y" * 22, "d": sp.data_digest(data_body), "t": shown["sealed_at"],
+    }  # fmt: skip
+    foreign = make_record(
+        bid_name="投标文件",
+        content=b"the real bid",
+        data_body=data_body,
+        binding=binding,
+        signature=sp.sign_binding(binding, other_key),
+        chain_pem=[other.public_bytes(serialization.Encoding.PEM).decode()],
     )
-    wrapped = recipient_of(cms.make_envelope(b"x", enc))
-    wrapped["serial"] = "1234"
-    platform.sessions[ref]["wrapped"] = wrapped
-    with pytest.raises(NoDecryptionKey):
-        scan.perform(s, scan.prepare(s, scan.read(text)), cid, CERT_PASSWORD)
-    assert [r[2].get("step") for r in platform.posts()] == ["authorize"]
+    text, _ = _decrypt_session(world, platform, cms.make_envelope(foreign, enc), shown)
+    refused(text, "the bid was signed by another company or person")
+    # an envelope to a certificate this device does not hold
+    text, _ = _decrypt_session(world, platform, cms.make_envelope(record, other_enc_cert()), shown)
+    refused(text, "the bid is encrypted to another certificate")
+    # the envelope served is not the one described
+    text, ref = _decrypt_session(world, platform, envelope, shown)
+    platform.sessions[ref]["envelope"] = cms.make_envelope(record, enc)  # re-encrypted
+    err = refused(text, "the bid envelope is not the one the platform described")
+    assert err.code == "bid_refused"
+    # decrypt data v1: a bare wrapped key to unwrap, nothing to check it against
+    data = {**subject_of(world["reg"]), "bid_name": "x", "bid_sha256": shown["sha256"]}
+    text = platform.code("decrypt", data)
+    refused(text, "the platform sent no bid envelope, only a key to unwrap")
+
+
+def _self_signed(key, uscc: str, name: str) -> x509.Certificate:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, uscc),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
+def other_enc_cert() -> x509.Certificate:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "someone else")])
+    now = dt.datetime.now(dt.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
 
 
 # --- refusals: nothing fetched, signed or posted ----------------------------------------------
@@ -713,6 +861,46 @@ def test_seal_refusals(world, platform):
     with pytest.raises(DocumentRejected):
         scan.prepare(s, scan.read(text))
     assert platform.posts() == []
+
+
+def test_seal_refusals_come_before_the_password_and_the_user_may_move_the_seal(world, platform):
+    """The shared check runs in prepare (before the password): an encrypted or certified PDF
+    is refused with its own typed error and nothing is posted or spent. The user's own
+    placement is checked against its page before the keys are unlocked, sealed there and
+    reported to the platform."""
+    from pdf_corpus import CORPUS
+
+    from mobileca_desktop.domain.errors import PdfCertified, PdfEncrypted, SealPositionInvalid
+
+    scan, s, reg, cid = world["scan"], world["s"], world["reg"], world["cid"]
+    for case, error in (("encrypted", PdfEncrypted), ("certified_no_changes", PdfCertified)):
+        text, _ref = _seal_session(platform, reg, CORPUS[case][0](), box=[40, 40, 160, 160])
+        request = scan.read(text)
+        with pytest.raises(error):
+            scan.prepare(s, request)
+        assert request.nonce not in (nonce_file(world) or b"").decode()
+    assert platform.posts() == []
+
+    pdf = CORPUS["rotate_90"][0]()  # 595 x 842 turned a quarter: shown landscape
+    text, ref = _seal_session(platform, reg, pdf)
+    prompt = scan.prepare(s, scan.read(text))
+    assert [a.rotate for a in prompt.seal_pages] == [90]
+    assert prompt.seal_page == 1 and prompt.seal_box == (350, 80, 500, 230)
+    with pytest.raises(SealPositionInvalid):
+        scan.perform(s, prompt, cid, CERT_PASSWORD, placement=(1, (500, 800, 640, 900)))
+    with pytest.raises(SealPositionInvalid):
+        scan.perform(s, prompt, cid, CERT_PASSWORD, placement=(2, (60, 60, 180, 180)))
+    assert prompt.request.nonce not in (nonce_file(world) or b"").decode()
+    assert platform.posts() == []
+    scan.perform(s, prompt, cid, CERT_PASSWORD, placement=(1, (60.4, 60, 180, 180.2)))
+    [post] = platform.posts()
+    assert post[2]["placement"] == {"page": 1, "box": [60, 60, 180, 180]}
+    sealed = base64.b64decode(platform.results[ref]["done"]["pdf"])
+    from mobileca_desktop.crypto import pdfcheck
+
+    view = pdfcheck.inspect_sealed(pdf, sealed)
+    assert view.page is not None and view.page.number == 1 and view.page.rotate == 90
+    assert view.rect == (60, 60, 180, 180)
 
 
 def test_platform_rejection_and_network_failure(world, platform):
@@ -965,3 +1153,62 @@ def test_e2e_agent_with_withdrawn_grant(services, company, agent, sim, tmp_path)
         assert hp.state(running, qr.session_id)["state"] != "confirmed"
     finally:
         client.close()
+
+
+def test_e2e_every_pdf_the_upload_accepts_is_sealed_and_accepted(
+    services, company, laptop, sim, tmp_path
+):
+    """No outcome is "sealed, then refused": each odd-but-sealable PDF of the corpus goes
+    through the platform's upload (the shared check), the real client (the shared check again
+    before the password, the seal at the page's default place) and the platform's own check
+    of the sealed file; the refused ones are refused at upload with their own code."""
+    from pdf_corpus import CORPUS, SEALABLE
+
+    hp, running = sim
+    _reg, s = company
+    device, cid = laptop
+    client = hp.client(services, tmp_path, running, device)
+    try:
+        page = _e2e_login(hp, running, client, s, cid)
+        for case, (make, expected) in CORPUS.items():
+            pdf = make()
+            if expected != SEALABLE:
+                body = {"name": "x.pdf", "pdf": sp.b64(pdf), "seal": "official", "page": 1}
+                response = page.post("/api/seal", json=body)
+                assert response.status_code == 400 and response.json()["code"] == expected, case
+                continue
+            qr = hp.seal_qr(running, page, pdf, box=None)
+            prompt, _outcome = hp.scan(client, s, qr.qr_text, cid, CERT_PASSWORD)
+            assert prompt.seal_pages[0].contains(prompt.seal_box), case
+            st = hp.state(running, qr.session_id, page)
+            assert st["state"] == "confirmed", (case, st)
+        # Damaged files the shared check still accepts (one byte changed): the same.
+        for n, pdf in enumerate(_accepted_mutations(CORPUS, count=6)):
+            qr = hp.seal_qr(running, page, pdf, box=None)
+            hp.scan(client, s, qr.qr_text, cid, CERT_PASSWORD)
+            st = hp.state(running, qr.session_id, page)
+            assert st["state"] == "confirmed", (n, st)
+    finally:
+        client.close()
+
+
+def _accepted_mutations(corpus, count: int) -> list[bytes]:
+    """``count`` one-byte mutations of corpus files that ``check_sealable`` accepts
+    (deterministic)."""
+    import random
+
+    from mobileca_desktop.crypto import pdfcheck
+    from mobileca_desktop.domain.errors import MobileCAError
+
+    rng = random.Random(13)
+    bases = [corpus[c][0]() for c in ("plain", "compacted_syntax", "incremental_update")]
+    out: list[bytes] = []
+    while len(out) < count:
+        data = bytearray(rng.choice(bases))
+        data[rng.randrange(len(data))] ^= rng.randrange(1, 256)
+        try:
+            pdfcheck.check_sealable(bytes(data))
+        except MobileCAError:
+            continue
+        out.append(bytes(data))
+    return out

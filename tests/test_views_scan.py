@@ -233,11 +233,24 @@ def test_seal_from_a_screenshot_on_the_clipboard(qtbot, world):
     qtbot.waitUntil(lambda: confirm.pdf.status() == QPdfDocument.Status.Ready, timeout=WAIT)
     assert confirm.pdf.pageCount() == 1
     assert confirm.prompt.document == original  # what is shown is what is sealed
+    # the seal on its page where the platform asked for it; the user moves it a little
+    placer = confirm.placer
+    assert placer is not None and placer.placement() == (1, (380, 80, 520, 220))
+    qtbot.waitUntil(placer.canvas.rendered, timeout=WAIT)
+    placer.canvas.setFocus()
+    qtbot.keyClick(placer.canvas, Qt.Key.Key_Left)
+    moved = placer.placement()
+    assert moved[1][0] < 380
     confirm_with(qtbot, confirm, CERT_PASSWORD)
     result = wait_page(qtbot, window, "scanResultPage")
     assert child(result, "resultHeading").text() == "签章成功"
     st = state(platform, sid)
     assert st["state"] == "confirmed", st
+    # sealed where the user put it, and the platform accepted that position on that page
+    sealed = platform.platform.get(sid).sealed
+    from mobileca_desktop.crypto import pdfcheck
+
+    assert pdfcheck.inspect_sealed(original, sealed).rect == moved[1]
 
     click(qtbot, child(result, "doneButton", QPushButton))  # 完成: home, scanner closed
     wait_page(qtbot, window, "homePage")
@@ -278,6 +291,10 @@ def test_encrypt_from_a_dropped_file_then_decrypt_from_the_camera(qtbot, world, 
     scanner.select_source(CAMERA)
     confirm = wait_confirm(qtbot, window)
     assert child(confirm, "operationValue").text() == "扫码解密"
+    # which bid is opened, in the client's own words (checked inside the envelope later)
+    assert confirm.values["投标项目"].text() == "太原东站改造工程"
+    assert confirm.values["投标人"].text() == world["reg"].company_name
+    assert confirm.values["加密时间"].text().startswith("20")
     confirm_with(qtbot, confirm, CERT_PASSWORD)
     result = wait_page(qtbot, window, "scanResultPage")
     assert child(result, "resultHeading").text() == "解密成功"

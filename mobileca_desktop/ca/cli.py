@@ -562,7 +562,8 @@ def _audit_store(args: argparse.Namespace) -> Iterator[Store]:
         raise _not_initialised(args.data_dir)
     where = _safe_url(url) if url else str(args.data_dir)
     try:
-        store = Store(url) if url else Store.for_folder(args.data_dir)
+        # create=False: an empty database is "no CA", not a new one made for the auditor.
+        store = Store(url, create=False) if url else Store.for_folder(args.data_dir)
     except (OSError, SQLAlchemyError, ValueError) as exc:
         detail = getattr(exc, "strerror", None) or type(exc).__name__
         reason = f"cannot open the CA database {where}: {detail}"
@@ -579,6 +580,55 @@ def _audit_store(args: argparse.Namespace) -> Iterator[Store]:
         yield store
     finally:
         store.dispose()
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    """Brings the CA database's schema to this release's (what opening it does anyway),
+    explicitly: e.g. before starting several server workers. Needs no CA secret."""
+    from mobileca_desktop.ca import schema
+
+    url = getattr(args, "db", None)
+    if url is None:
+        if not (args.data_dir / DB_FILENAME).is_file():
+            raise _not_initialised(args.data_dir)
+        where = str(args.data_dir / DB_FILENAME)
+        url = f"sqlite:///{args.data_dir / DB_FILENAME}"
+    else:
+        where = _safe_url(url)
+    try:
+        store = Store(url, create=False)
+    except (OSError, SQLAlchemyError, ValueError) as exc:
+        detail = getattr(exc, "strerror", None) or type(exc).__name__
+        reason = f"cannot open the CA database {where}: {detail}"
+        raise E.ConfigurationError(reason=reason) from None
+    change = store.schema_change
+    store.dispose()
+    before = change.before if change else schema.HEAD
+    data = {
+        "database": where,
+        "from": before,
+        "to": schema.HEAD,
+        "upgraded": change is not None and change.before != schema.HEAD,
+        "stamped": bool(change and change.stamped),
+        "backup": change.backup if change else None,
+    }
+    if args.json:
+        _print_json(data)
+        return 0
+    print(f"数据库 / database: {where}")
+    if change is None:
+        print(f"结构版本已是最新 / schema already at revision {schema.HEAD}")
+        return 0
+    if change.stamped:
+        print(
+            f"迁移功能之前的数据库，已标记为基线版本 / made before migrations: stamped at "
+            f"the baseline {schema.BASELINE}"
+        )
+    if change.before is not None or schema.BASELINE != schema.HEAD:
+        print(f"结构版本 / schema revision: {change.before or schema.BASELINE} → {schema.HEAD}")
+    if change.backup is not None:
+        print(f"升级前的副本 / copy kept before the upgrade: {change.backup}")
+    return 0
 
 
 def _safe_url(url: str) -> str:
@@ -983,6 +1033,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(asub, "tail", cmd_audit_tail, "最近的审计记录 / the latest entries")
     p.add_argument("-n", type=_positive_int, default=20, metavar="N", help="default 20")
 
+    p = add(
+        sub,
+        "upgrade",
+        cmd_upgrade,
+        "升级数据库结构 / upgrade the CA database's schema to this release's "
+        "(opening a CA does it too; a SQLite file is copied first)",
+    )
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL of the CA's database, e.g. postgresql+psycopg://user@host/db "
+        "(default: SQLite in the data folder)",
+    )
+
     clock = sub.add_parser("clock", parents=[common], help="演示时钟 / the demo clock")
     csub = clock.add_subparsers(dest="clock_cmd", required=True, metavar="ACTION")
     add(csub, "show", cmd_clock_show, "显示时钟 / show the CA time and offset")
@@ -1048,7 +1112,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Runs until Ctrl-C. Creates the CA in an empty database, like ``init``."""
-    from mobileca_desktop.server import run as server_run
+    try:
+        from mobileca_desktop.server import run as server_run
+    except ImportError as exc:  # FastAPI and uvicorn are the [server] extra
+        raise E.ConfigurationError(
+            reason=f"the CA server's packages are not installed ({exc.name}): "
+            "pip install 'mobileca-desktop[server]'"
+        ) from None
 
     if not args.tls and not server_run.is_loopback(args.host):
         raise E.ConfigurationError(

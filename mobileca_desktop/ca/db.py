@@ -24,15 +24,14 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
-    text,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from mobileca_desktop.ca import schema
 from mobileca_desktop.domain.errors import ServiceUnavailable
 
-SCHEMA_VERSION = 1
 WRITER_WAIT_SECONDS = 60  # PostgreSQL: how long a write waits for the writers' lock
 
 
@@ -282,7 +281,11 @@ class AuditRow(Base):
 class Store:
     """Owns the database connection; ``tx()`` is the one way to change state."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Opens the database and brings its schema to the code's (``ca/schema.py``): a new
+        one is created (``create=False`` refuses it instead), an older one upgraded, a newer
+        one refused with ``SchemaTooNew``. ``schema_change`` says what was done, if anything.
+        """
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.is_postgresql = url.startswith("postgresql")
@@ -307,7 +310,13 @@ class Store:
         self._pg_writer = threading.Lock()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self._read_engine, expire_on_commit=False)
-        Base.metadata.create_all(self.engine)
+        try:
+            self.schema_change = schema.prepare(
+                url, self._read_engine, self.engine, Base.metadata, create=create
+            )
+        except BaseException:
+            self.dispose()
+            raise
 
     @classmethod
     def for_folder(cls, folder: Path) -> Store:
@@ -364,8 +373,8 @@ class Store:
         self._read_engine.dispose()
 
 
-# One advisory-lock key for "the CA's writer" (any 64-bit constant: ASCII "mobileca").
-_PG_WRITER_LOCK = text("SELECT pg_advisory_xact_lock(7885629677478699873)")
+# One advisory-lock key for "the CA's writer"; schema upgrades take it too.
+_PG_WRITER_LOCK = schema.PG_WRITER_LOCK
 
 
 def _sqlite_writer_connect(dbapi_connection, record) -> None:

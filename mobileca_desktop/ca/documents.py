@@ -14,9 +14,8 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
 from PIL import Image, ImageFile, JpegImagePlugin, PngImagePlugin
 
 from mobileca_desktop.domain.errors import (
@@ -25,6 +24,9 @@ from mobileca_desktop.domain.errors import (
     DocumentUnsupported,
     PdfBomb,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -245,6 +247,9 @@ def _inflate_all(root, filename: str, max_pixels: int) -> None:
 
 def image_to_bgr(data: bytes, filename: str = "image") -> np.ndarray:
     """Decode JPEG/PNG bytes into an OpenCV BGR array (EXIF orientation applied)."""
+    import cv2  # here, not with the engine: OpenCV and NumPy take ~0.3 s to import
+    import numpy as np
+
     array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
     if array is None:
         raise DocumentUnsupported(filename=filename)

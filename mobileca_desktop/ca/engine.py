@@ -184,7 +184,6 @@ class CAEngine:
                 keys = Keys(source.master_secret(salt, create=True))
                 self.store.set_meta(s, "secret_salt", salt.hex())
                 self.store.set_meta(s, "secret_check", keys.check_value())
-                self.store.set_meta(s, "schema_version", "1")
                 self._keys_for_init = keys
                 now = self.clock.now()
                 for i, profile in enumerate(institutions.CATALOGUE):

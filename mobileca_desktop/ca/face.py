@@ -8,12 +8,17 @@ the face with the ID card by eye.
 from __future__ import annotations
 
 import threading
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from mobileca_desktop.ca.documents import DEFAULT_MAX_BYTES, image_to_bgr, validate_document
 from mobileca_desktop.domain.errors import VerificationFailed
+
+if TYPE_CHECKING:
+    import cv2
+    import numpy as np
+
+# OpenCV (with NumPy, ~0.3 s) is imported at the first face check, not with the engine: the
+# client opens its CA sooner (bench/startup.py).
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
 
@@ -33,6 +38,8 @@ _classifier: cv2.CascadeClassifier | None = None
 
 def _get_classifier() -> cv2.CascadeClassifier:
     global _classifier
+    import cv2
+
     with _lock:
         if _classifier is None:
             classifier = cv2.CascadeClassifier(cv2.data.haarcascades + CASCADE_FILE)
@@ -43,6 +50,8 @@ def _get_classifier() -> cv2.CascadeClassifier:
 
 
 def _prepare(image: np.ndarray) -> np.ndarray:
+    import cv2
+
     height, width = image.shape[:2]
     scale = _MAX_SIDE / max(height, width)
     if scale < 1:

@@ -557,23 +557,7 @@ def _der_length(length: int) -> bytes:
     return bytes([0x80 | len(body)]) + body
 
 
-def _der_read(buf: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of the DER element at ``pos``."""
-    if pos + 2 > len(buf):
-        raise ValueError("truncated DER")
-    tag, first = buf[pos], buf[pos + 1]
-    pos += 2
-    if first < 0x80:
-        length = first
-    else:
-        count = first & 0x7F
-        if count == 0 or count > 4 or pos + count > len(buf):
-            raise ValueError("bad DER length")
-        length = int.from_bytes(buf[pos : pos + count], "big")
-        pos += count
-    if pos + length > len(buf):
-        raise ValueError("truncated DER")
-    return tag, pos, pos + length
+_der_read = subjects.der_read
 
 
 def _grant_extension(grant_id: int) -> x509.UnrecognizedExtension:

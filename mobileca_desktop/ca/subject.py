@@ -154,8 +154,8 @@ def _oid_from_der(content: bytes) -> x509.ObjectIdentifier:
     return x509.ObjectIdentifier(".".join(map(str, arcs)))
 
 
-def _read(buf: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of the DER element at ``pos``."""
+def der_read(buf: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, content start, content end) of the DER element at ``pos`` (also pki's reader)."""
     if pos + 2 > len(buf):
         raise ValueError("truncated DER")
     tag, first = buf[pos], buf[pos + 1]
@@ -164,7 +164,7 @@ def _read(buf: bytes, pos: int) -> tuple[int, int, int]:
         length = first
     else:
         count = first & 0x7F
-        if count == 0 or count > 3 or pos + count > len(buf):
+        if count == 0 or count > 4 or pos + count > len(buf):
             raise ValueError("bad DER length")
         length = int.from_bytes(buf[pos : pos + count], "big")
         pos += count
@@ -200,14 +200,14 @@ def full_names(cert: x509.Certificate) -> dict[x509.ObjectIdentifier, str]:
     except x509.ExtensionNotFound:
         return out
     der = ext.value.value
-    tag, start, end = _read(der, 0)
+    tag, start, end = der_read(der, 0)
     if tag != 0x30 or end != len(der):
         raise ValueError("malformed full-names extension")
     pos = start
     while pos < end:
-        tag, item_start, item_end = _read(der, pos)
-        otag, ostart, oend = _read(der, item_start)
-        vtag, vstart, vend = _read(der, oend)
+        tag, item_start, item_end = der_read(der, pos)
+        otag, ostart, oend = der_read(der, item_start)
+        vtag, vstart, vend = der_read(der, oend)
         if tag != 0x30 or otag != 0x06 or vtag != 0x0C or vend != item_end:
             raise ValueError("malformed full-names extension")
         out[_oid_from_der(der[ostart:oend])] = der[vstart:vend].decode("utf-8")

@@ -143,6 +143,42 @@ class DocumentBomb(DocumentRejected):
     template = "The image {filename!r} has {pixels} pixels; the limit is {limit}"
 
 
+class PdfNotSealable(DocumentRejected):
+    """A PDF that cannot carry a seal (``crypto/pdfcheck.py``); nothing was signed."""
+
+    code = "pdf_not_sealable"
+    template = "The PDF {filename!r} cannot be sealed: {reason}"
+
+
+class PdfEncrypted(PdfNotSealable):
+    code = "pdf_encrypted"
+    template = "The PDF {filename!r} is encrypted (password or permissions); it cannot be sealed"
+
+
+class PdfCertified(PdfNotSealable):
+    code = "pdf_certified"
+    template = "The PDF {filename!r} is certified and its certification allows no changes"
+
+
+class PdfDamaged(PdfNotSealable):
+    """Broken cross-reference table, object streams or page tree: ``reason`` says which."""
+
+    code = "pdf_damaged"
+    template = "The PDF {filename!r} is damaged: {reason}"
+
+
+class PdfUnreadable(PdfNotSealable):
+    code = "pdf_unreadable"
+    template = "The file {filename!r} is not a readable PDF: {reason}"
+
+
+class SealPositionInvalid(DocumentRejected):
+    """The seal's box is not a usable place on the page it names."""
+
+    code = "seal_position_invalid"
+    template = "The seal's position on page {page} of {filename!r} is not usable: {reason}"
+
+
 class PdfBomb(DocumentRejected):
     code = "pdf_bomb"
     template = "The PDF {filename!r} unpacks to more than {limit} bytes"
@@ -186,6 +222,37 @@ class IdempotencyConflict(MobileCAError):
 class ConfigurationError(MobileCAError):
     code = "configuration_error"
     template = "Configuration problem: {reason}"
+
+
+class SchemaTooNew(MobileCAError):
+    """The CA's database was upgraded by a newer release (its schema revision is unknown
+    here). Nothing was changed: open it with that release or newer."""
+
+    code = "schema_too_new"
+    template = (
+        "The CA database {where} was upgraded by a newer mobileca release (schema revision "
+        "{revision}; this release knows up to {head}); nothing was changed: use that release "
+        "or a newer one"
+    )
+
+
+class SchemaUpgradeFailed(MobileCAError):
+    """Upgrading the CA database's schema failed and was rolled back; ``backup`` is the copy
+    of the SQLite file kept before it started ("-" on PostgreSQL)."""
+
+    code = "schema_upgrade_failed"
+    template = (
+        "The CA database {where} could not be upgraded from schema revision {revision} to "
+        "{head}: {reason}. It was rolled back; copy kept before the upgrade: {backup}"
+    )
+
+
+class NoDisplay(MobileCAError):
+    """No screen for the windows (``display.py``): said before Qt starts, which would abort
+    with a misleading hint. ``fix`` says what to do."""
+
+    code = "no_display"
+    template = "No display to show the window on: {reason}; {fix}"
 
 
 # --- the device keystore and certificate download (证书下载 / 激活) ---------------------------
@@ -285,6 +352,14 @@ class NoDecryptionKey(MobileCAError):
 class DecryptionFailed(MobileCAError):
     code = "decryption_failed"
     template = "The encrypted file could not be opened: {reason}"
+
+
+class BidRefused(MobileCAError):
+    """扫码解密: the bid the platform sent is not the one shown, not this subject's, or not a
+    bid at all; no content key was returned. ``reason`` says which (English)."""
+
+    code = "bid_refused"
+    template = "The bid was not opened and no key was handed over: {reason}"
 
 
 # --- the remote CA (mobileca-ca serve and the remote services) -----------------------------

@@ -207,7 +207,7 @@ def create_app(platform: Platform) -> FastAPI:
             pdf=pdf,
             seal=str(body.get("seal", "official")),
             page=_int(body.get("page", 1)),
-            box=list(body.get("box") or [380, 80, 520, 220]),
+            box=list(body["box"]) if isinstance(body.get("box"), list) else None,
         )
         return created(request, session)
 
@@ -225,6 +225,7 @@ def create_app(platform: Platform) -> FastAPI:
             requester=requester_of(request),
             name=body.get("name") or "",
             content=content,
+            project=str(body.get("project") or ""),
         )
         return created(request, session)
 
@@ -301,6 +302,10 @@ def create_app(platform: Platform) -> FastAPI:
     def scan_document(sid: str):
         _name, pdf = platform.document(sid)
         return Response(pdf, media_type="application/pdf")
+
+    @app.get("/scan/{sid}/bid.p7m")
+    def scan_bid_envelope(sid: str):
+        return Response(platform.bid_envelope(sid), media_type="application/pkcs7-mime")
 
     @app.post("/scan/{sid}/callback")
     async def scan_callback(sid: str, request: Request):

@@ -96,6 +96,8 @@ class Bid:
     signer: str
     opened_at: str | None = None
     opened_by: str | None = None
+    project: str = ""
+    sealed_at: int | None = None  # the bidder's binding time at 扫码加密 (Unix seconds)
 
 
 @dataclass
@@ -127,6 +129,7 @@ class ScanSession:
     # encrypt
     bid_name: str | None = None
     bid_content: bytes | None = None
+    project: str = ""
     # decrypt
     bid_id: str | None = None
     ephemeral: ec.EllipticCurvePrivateKey | None = None
@@ -463,14 +466,37 @@ class Platform:
             out["subject"] = self._subject_dict(s.owner.subject)
             out["bid_name"] = s.bid_name
             out["bid_sha256"] = hashlib.sha256(s.bid_content).hexdigest()
+            out["project"] = s.project  # signed with the bid: shown again at 开标
         elif s.op == "decrypt":
+            # Version 2: the bid's envelope and what it holds, so the client opens only the
+            # bid it shows (docs/scan-protocol.md §3); no bare wrapped key is ever sent.
             bid = self.bid(s.bid_id or "")
+            out["dv"] = 2  # the decrypt data's own version (docs/scan-protocol.md §3)
             out["subject"] = {"key": bid.subject_key, "name": bid.subject_name}
             if bid.subject_key.startswith("org:"):
                 out["subject"]["uscc"] = bid.subject_key[4:]
             out["bid_name"] = bid.name
             out["bid_sha256"] = bid.sha256
+            out["bid"] = {
+                "name": bid.name,
+                "sha256": bid.sha256,
+                "project": bid.project,
+                "bidder": bid.subject_name,
+                "sealed_at": bid.sealed_at,
+            }
+            out["envelope_url"] = f"{self.origin}/scan/{s.sid}/bid.p7m"
+            out["envelope_sha256"] = hashlib.sha256(self.envelope(bid.id)).hexdigest()
         return out
+
+    def bid_envelope(self, sid: str) -> bytes:
+        """The stored envelope of a live decrypt session's bid (the session reference is the
+        capability, as for the seal's document)."""
+        session = self.get(sid)
+        if session.op != "decrypt" or not session.bid_id:
+            raise Refusal("unknown_session", "此会话没有待开启的投标文件", status=404)
+        if session.state not in LIVE:
+            raise Refusal("session_closed", "此开标会话已结束", status=410)
+        return self.envelope(session.bid_id)
 
     def document(self, sid: str) -> tuple[str, bytes]:
         session = self.get(sid)
@@ -656,13 +682,15 @@ class Platform:
         except ValueError as exc:
             raise Refusal("bad_request", "应答中没有签章后的 PDF") from exc
         assert s.document is not None and s.owner is not None
+        page, box = _reported_position(body.get("placement"), s.seal or {})
         check = pdfcheck.check_sealed(
             s.document,
             sealed,
             self.checker,
             subject_key=s.owner.subject.key,
             now=self.now(),
-            box=(s.seal or {}).get("box"),
+            page=page,
+            box=box,
         )
         s.sealed = sealed
         (self.sealed_dir / f"{s.sid}.pdf").write_bytes(sealed)
@@ -713,6 +741,8 @@ class Platform:
             encryption_serial=format(enc.serial_number, "x"),
             created_at=shanghai(self.now()),
             signer=checked.subject.display,
+            project=s.project,
+            sealed_at=int(binding["t"]),
         )
         (self.bids_dir / f"{bid.id}.p7m").write_bytes(envelope)
         self._save_bid(bid)
@@ -735,26 +765,24 @@ class Platform:
                 "wrong_subject",
                 f"扫码证书（{checked.subject.display}）不属于投标人（{bid.subject_name}）",
             )
-        parts = bids.envelope_parts(self.envelope(bid.id))
+        bids.envelope_parts(self.envelope(bid.id))  # still a readable envelope
         s.answer_signature = scanproto.b64(signature)
         s.state = "authorized"
         s.message = f"已授权：{checked.subject.display}，等待内容密钥"
         s.result = {"authorized_by": checked.subject.display}
-        return {
-            "ok": True,
-            "message": "已验证签名，请解开内容密钥",
-            "wrapped_key": parts.wrapped.to_json_dict(),
-        }
+        # No wrapped key in the answer (decrypt data dv 2): the client unwraps it from the envelope
+        # it checked, after proving the bid inside is the one it shows.
+        return {"ok": True, "message": "已验证签名，请解开内容密钥"}
 
     def _decrypt_key(self, s: ScanSession, body: dict) -> dict[str, Any]:
         if s.state != "authorized" or s.ephemeral is None:
             raise Refusal("not_authorized", "请先提交授权签名（step=authorize）")
         try:
-            sealed = scanproto.sealed_from_json(body.get("sealed_key"))
+            key_box = scanproto.sealed_from_json(body.get("sealed_key"))
         except ValueError as exc:
             raise Refusal("bad_request", f"内容密钥格式不对：{exc}") from exc
         try:
-            content_key = ecies.open_sealed(s.ephemeral, sealed, scanproto.key_aad(s.nonce))
+            content_key = ecies.open_sealed(s.ephemeral, key_box, scanproto.key_aad(s.nonce))
         except ecies.DecryptError as exc:
             raise Refusal(
                 "sealed_key_invalid", "内容密钥无法解开（不是发给本次开标会话的）"
@@ -824,26 +852,24 @@ class Platform:
         pdf: bytes,
         seal: str,
         page: int,
-        box: list[float],
+        box: list[float] | None,
     ) -> tuple[ScanSession, str]:
+        """``box`` None: the page's default place (its bottom-right corner as shown)."""
         if seal not in SEAL_LABEL:
             raise Refusal("bad_request", "印章种类只能是 公章 / 法人章 / 个人签名")
         if owner.subject.kind == "personal" and seal != "signature":
             raise Refusal("bad_request", "个人证书只能使用个人签名")
-        if not pdf.startswith(b"%PDF-") or len(pdf) > pdfcheck.MAX_PDF_BYTES:
+        if len(pdf) > pdfcheck.MAX_PDF_BYTES:
             raise Refusal("bad_request", "请上传 PDF 文件（不超过 20 MB）")
-        try:
-            pages = _page_count(pdf)
-        except ValueError as exc:
-            raise Refusal("bad_request", "PDF 文件无法解析") from exc
-        if not 1 <= int(page) <= pages:
-            raise Refusal("bad_request", f"页码超出范围（共 {pages} 页）")
-        if len(box) != 4 or not all(isinstance(v, int | float) for v in box):
+        if box is not None and (len(box) != 4 or not all(isinstance(v, int | float) for v in box)):
             raise Refusal("bad_request", "印章位置需要四个数字 [x1, y1, x2, y2]")
-        x1, y1, x2, y2 = (float(v) for v in box)
-        if not (x2 - x1 >= 20 and y2 - y1 >= 20 and x1 >= 0 and y1 >= 0):
-            raise Refusal("bad_request", "印章位置不合理（宽高至少 20pt，坐标非负）")
-        name = _clean_name(name, "document.pdf")
+        # The same check the client runs before it asks for the password (with a trial
+        # seal): a file accepted here is one the client can seal and check_sealed reads.
+        checked_name = _clean_name(name, "document.pdf")
+        sealable, placed = pdfcheck.check_upload(pdf, checked_name, int(page), box)
+        x1, y1, x2, y2 = placed
+        pages = len(sealable.pages)
+        name = checked_name
         return self.new_session(
             "seal",
             requester=requester,
@@ -856,13 +882,23 @@ class Platform:
                 ["平台", self.name],
                 ["文件", name],
                 ["印章", SEAL_LABEL[seal]],
-                ["位置", f"第 {int(page)} 页 ({x1:.0f}, {y1:.0f}) – ({x2:.0f}, {y2:.0f})"],
+                [
+                    "位置",
+                    f"第 {int(page)} 页（共 {pages} 页）"
+                    f"({x1:.0f}, {y1:.0f}) – ({x2:.0f}, {y2:.0f})",
+                ],
                 ["签章主体", owner.subject.display],
             ],
         )
 
     def start_encrypt(
-        self, owner: Login, *, requester: Requester, name: str, content: bytes
+        self,
+        owner: Login,
+        *,
+        requester: Requester,
+        name: str,
+        content: bytes,
+        project: str = "",
     ) -> tuple[ScanSession, str]:
         if owner.subject.kind == "personal":
             raise Refusal("certificate_kind", "个人证书不能加密单位的投标文件")
@@ -875,9 +911,11 @@ class Platform:
             owner=owner,
             bid_name=name,
             bid_content=content,
+            project=_clean_name(project, "")[:80] if project else "",
             summary=f"加密投标文件《{name}》",
             details=[
                 ["平台", self.name],
+                *([["投标项目", _clean_name(project, "")]] if project else []),
                 ["投标文件", name],
                 ["大小", f"{len(content)} 字节"],
                 ["SHA-256", hashlib.sha256(content).hexdigest()],
@@ -907,17 +945,26 @@ class Platform:
         )
 
 
+def _reported_position(placement: Any, asked: dict) -> tuple[int | None, list[float] | None]:
+    """Where the client says the user put the seal (scan-protocol §5.2: the user may move it
+    on the confirm page), or where the platform asked for it. check_sealed then checks the
+    sealed file's seal is there and inside that page."""
+    if placement is None:
+        return asked.get("page"), asked.get("box")
+    page = placement.get("page") if isinstance(placement, dict) else None
+    box = placement.get("box") if isinstance(placement, dict) else None
+    if not (
+        isinstance(page, int)
+        and not isinstance(page, bool)
+        and page >= 1
+        and isinstance(box, list)
+        and len(box) == 4
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in box)
+    ):
+        raise Refusal("bad_request", "应答中的印章位置格式不对")
+    return page, [float(v) for v in box]
+
+
 def _clean_name(name: Any, default: str) -> str:
     # The same cleaning as the CA's uploads: shown to the signer and saved on any OS.
     return clean_filename(name, default)
-
-
-def _page_count(pdf: bytes) -> int:
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        return int(reader.root["/Pages"]["/Count"])
-    except (PdfError, KeyError, TypeError, ValueError) as exc:
-        raise ValueError("unreadable PDF") from exc

@@ -301,6 +301,7 @@ $('seal-go').addEventListener('click', async () => {{
 def encrypt_page(platform_name: str, login: Login) -> str:
     body = f"""<div class="card grow"><h2>投标文件加密</h2>
 <form class="op" onsubmit="return false">
+<label>投标项目</label><input id="project" maxlength="80" placeholder="项目名称（随投标文件签名）">
 <label>投标文件</label>
 <label class="file"><input type="file" id="bid"><span>选择文件</span>
 <em id="bid-name">未选择文件</em></label>
@@ -312,7 +313,8 @@ def encrypt_page(platform_name: str, login: Login) -> str:
 fileField('bid');
 $('encrypt-go').addEventListener('click', async () => {{
   let f; try {{ f = await readFile($('bid')); }} catch (e) {{ alert(e); return; }}
-  startScan('/api/encrypt', {{name: f.name, content: f.b64}}, (st) => {{
+  const project = $('project').value;
+  startScan('/api/encrypt', {{name: f.name, content: f.b64, project}}, (st) => {{
     if (st.state === 'confirmed') showResult(true, esc(st.message) +
       '<br><a href="/opening">前往开标大厅</a>');
     else showResult(false, esc(st.message));
@@ -326,7 +328,8 @@ $('encrypt-go').addEventListener('click', async () => {{
 
 def opening_page(platform_name: str, login: Login, bids: list[Bid]) -> str:
     rows = "".join(
-        f"<tr><td>{escape(b.name)}</td><td>{b.size}</td><td>{escape(b.created_at)}</td>"
+        f"<tr><td>{escape(b.project or '—')}</td><td>{escape(b.name)}</td><td>{b.size}</td>"
+        f"<td>{escape(b.created_at)}</td>"
         f"<td>{escape(b.encryption_serial[:16])}…</td><td>"
         + (
             f'<span class="tag ok">已解密</span> {escape(b.opened_at or "")}'
@@ -337,12 +340,13 @@ def opening_page(platform_name: str, login: Login, bids: list[Bid]) -> str:
         for b in bids
     )
     if not rows:
-        rows = '<tr><td colspan="6">本单位还没有加密投标文件。</td></tr>'
+        rows = '<tr><td colspan="7">本单位还没有加密投标文件。</td></tr>'
     body = f"""<div class="card grow"><h2>开标大厅</h2>
-<table id="bids"><tr><th>投标文件</th><th>大小</th><th>投标时间</th><th>加密证书</th>
-<th>状态</th><th></th></tr>{rows}</table>
-<div class="hint">开标时由投标人扫码：客户端验证平台后签名授权，平台释放本投标文件的数字信封密钥，
-客户端用托管的加密私钥解开内容密钥并加密回传（仅本次开标会话可解），平台解密并验证投标签名。</div>
+<table id="bids"><tr><th>投标项目</th><th>投标文件</th><th>大小</th><th>投标时间</th>
+<th>加密证书</th><th>状态</th><th></th></tr>{rows}</table>
+<div class="hint">开标时由投标人扫码：平台把本投标文件的数字信封交给客户端；客户端用托管的加密私钥
+打开信封，核对其中是本单位签名、与加密时登记的摘要一致、正是页面上显示的这一份投标文件（项目、投标人、
+加密时间）后，才签名授权并把内容密钥加密回传（仅本次开标会话可解），平台解密并验证投标签名。</div>
 </div>
 {scan_panel("扫码解密", _CLIENT_HINT)}
 <script>

@@ -23,11 +23,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from PIL import Image, UnidentifiedImageError
-from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigSeedSubFilter
 from pyhanko.sign.general import SigningError
@@ -36,12 +32,12 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from mobileca_desktop.domain.errors import CertificateUnavailable, DocumentRejected
+from mobileca_desktop.crypto import pdfcheck
+from mobileca_desktop.domain.errors import CertificateUnavailable, DocumentRejected, MobileCAError
 from mobileca_desktop.services.ltv import LongTermMaterial, PadesLevel
 
-MAX_PDF_BYTES = 20 * 1024 * 1024
+MAX_PDF_BYTES = pdfcheck.MAX_PDF_BYTES
 MAX_ECDSA_P256_DER = 72  # SEQUENCE of two INTEGERs of up to 33 bytes
-MAX_PAGE_SIDE = 14_400  # PDF's own limit for a page side, in points
 
 
 class KeystoreSigner(signers.Signer):
@@ -85,40 +81,15 @@ def _reject(name: str, reason: str) -> DocumentRejected:
     return DocumentRejected(filename=name, reason=reason)
 
 
-def _reader(pdf: bytes) -> PdfFileReader:
-    return PdfFileReader(io.BytesIO(pdf), strict=False)
+def check_placement(
+    pdf: bytes, placement: SealPlacement, name: str = "document.pdf"
+) -> pdfcheck.SealablePdf:
+    """The shared "can this PDF be sealed" check (``crypto/pdfcheck.py``), with a trial seal
+    at ``placement``: run before the user is asked for the password."""
+    return pdfcheck.check_sealable(pdf, name, page=placement.page, box=list(placement.box))
 
 
-def check_placement(pdf: bytes, placement: SealPlacement, name: str = "document.pdf") -> None:
-    """The page exists and the box is a sane rectangle inside that page's media box."""
-    try:
-        reader = _reader(pdf)
-        total = int(reader.root["/Pages"]["/Count"])
-        if not 1 <= placement.page <= total:
-            raise _reject(name, f"page {placement.page} does not exist ({total} pages)")
-        ref = reader.find_page_for_modification(placement.page - 1)[0]
-        node = ref.get_object() if hasattr(ref, "get_object") else reader.get_object(ref)
-        for _ in range(32):  # the media box may be inherited from the page tree
-            if "/MediaBox" in node or "/Parent" not in node:
-                break
-            node = node["/Parent"]
-        media = [float(v) for v in node.get("/MediaBox", [0, 0, 612, 792])]
-    except DocumentRejected:
-        raise
-    except Exception as exc:
-        raise _reject(name, f"not a readable PDF ({type(exc).__name__})") from None
-    x1, y1, x2, y2 = placement.box
-    if len(media) != 4:
-        raise _reject(name, "the page has no usable media box")
-    mx1, mx2 = sorted(media[0::2])
-    my1, my2 = sorted(media[1::2])
-    if not (x1 < x2 and y1 < y2 and x2 - x1 >= 10 and y2 - y1 >= 10):
-        raise _reject(name, "the seal box is empty or smaller than 10 points")
-    if not (mx1 <= x1 and x2 <= mx2 and my1 <= y1 and y2 <= my2):
-        raise _reject(name, "the seal box lies outside the page")
-
-
-def _stamp(png: bytes) -> StaticStampStyle:
+def _seal_image_style(png: bytes) -> StaticStampStyle:
     try:
         image = Image.open(io.BytesIO(png))
         image.load()
@@ -126,31 +97,7 @@ def _stamp(png: bytes) -> StaticStampStyle:
         raise _reject("seal.png", "the seal image is not a readable PNG") from exc
     if image.format != "PNG":
         raise _reject("seal.png", "the seal image is not a PNG")
-    if image.mode not in ("RGBA", "RGB", "LA", "L"):
-        image = image.convert("RGBA")
-    return StaticStampStyle(
-        border_width=0,
-        background=PdfImage(image),
-        background_layout=SimpleBoxLayoutRule(
-            x_align=AxisAlignment.ALIGN_MID,
-            y_align=AxisAlignment.ALIGN_MID,
-            margins=Margins.uniform(0),
-        ),
-        background_opacity=1.0,
-    )
-
-
-def _field_name(reader: PdfFileReader) -> str:
-    taken = set()
-    try:
-        for name, _value, _ref in fields.enumerate_sig_fields(reader):
-            taken.add(str(name))
-    except Exception:  # an odd AcroForm: fall back to a name nobody else uses
-        pass
-    n = 1
-    while f"MobileCA-Seal-{n}" in taken:
-        n += 1
-    return f"MobileCA-Seal-{n}"
+    return pdfcheck.seal_image_style(image)
 
 
 def seal_pdf(
@@ -164,19 +111,22 @@ def seal_pdf(
     reason: str | None = "扫码签章",
     long_term: LongTermMaterial | None = None,
 ) -> bytes:
-    """``pdf`` with one more visible signature (an incremental update; the input is a prefix
-    of the output). Raises ``DocumentRejected`` for a PDF or placement that cannot be used,
-    ``CertificateUnavailable`` when the signer's or the TSA's certificate does not validate
-    against ``long_term``'s revocation data (revoked, expired)."""
-    if len(pdf) > MAX_PDF_BYTES:
-        raise _reject(name, f"larger than {MAX_PDF_BYTES} bytes")
-    check_placement(pdf, placement, name)
-    style = _stamp(seal_png)
+    """``pdf`` with one more visible PDF signature drawn with the seal image (an incremental
+    update; the input is a prefix of the output). Raises ``DocumentRejected`` or one of its
+    typed kinds (``PdfEncrypted``, ``PdfDamaged``, ``SealPositionInvalid``, ...) for a PDF or
+    placement that cannot be used, ``CertificateUnavailable`` when the signer's or the TSA's
+    certificate does not validate against ``long_term``'s revocation data (revoked,
+    expired); no other exception type escapes but the keystore's own."""
+    area = pdfcheck.measure(pdf, name).page(placement.page)
+    box = pdfcheck.check_box(area, list(placement.box), name)
+    style = _seal_image_style(seal_png)
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-        field_name = _field_name(writer.prev)
-        box = tuple(round(v) for v in placement.box)
-        spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=placement.page - 1, box=box)
+        field_name = pdfcheck.signature_field_name(writer.prev)
+        rounded = tuple(round(v) for v in box)
+        spec = fields.SigFieldSpec(
+            sig_field_name=field_name, on_page=placement.page - 1, box=rounded
+        )
         level = long_term.level if long_term else PadesLevel.B_B
         lt = level in (PadesLevel.B_LT, PadesLevel.B_LTA)
         meta = signers.PdfSignatureMetadata(
@@ -208,10 +158,13 @@ def seal_pdf(
             # pyHanko validates the signer against ``long_term`` before it signs.
             status = "revoked" if isinstance(cause, RevokedError) else "not valid at the CA"
             raise CertificateUnavailable(status=status) from None
-        raise _reject(name, f"the PDF could not be sealed ({type(exc).__name__})") from None
-    except (PdfError, KeyError, ValueError, TypeError) as exc:
-        raise _reject(name, f"the PDF could not be sealed ({type(exc).__name__})") from None
+        raise pdfcheck.classify(exc, name) from None
+    except MobileCAError:  # the keystore's own errors (a closed key session, ...)
+        raise
+    except Exception as exc:  # pyHanko raises many kinds; all become typed
+        raise pdfcheck.classify(exc, name) from None
     result = out.getvalue()
-    if not result.startswith(pdf):  # never hand back anything but an incremental update
-        raise _reject(name, "the sealed PDF is not an incremental update of the original")
+    # Never hand back anything the platform's structural check would refuse: an incremental
+    # update with one new PDF signature drawn where the user placed it.
+    pdfcheck.check_seal_landed(pdf, result, placement.page, rounded, name)
     return result

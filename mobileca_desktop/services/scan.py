@@ -11,6 +11,7 @@ Nothing is signed or sent when a check fails.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -21,10 +22,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -35,7 +35,6 @@ from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import (
     CertificateUnavailable,
     ConfigurationError,
-    DecryptionFailed,
     IllegalState,
     PlatformRejected,
     ScanRefused,
@@ -44,7 +43,7 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
 from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import ltv, pdfseal, useragent
+from mobileca_desktop.services import bidopen, useragent
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
@@ -64,7 +63,17 @@ TRUST_FILE = "platforms.json"
 NONCE_FILE = "scan-nonces.json"
 DATA_LIMIT = 256 * 1024  # the operation data's JSON
 ANSWER_LIMIT = 64 * 1024  # the platform's answer to a post
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+if TYPE_CHECKING:
+    import httpx
+
+    from mobileca_desktop.crypto import pdfcheck
+    from mobileca_desktop.services import ltv, pdfseal
+
+# pyHanko (services/pdfseal.py and ltv.py, ~1 s to import with its aiohttp) loads at the first
+# 签章, and httpx (~0.1-0.3 s, and its TLS context) at the first request to a platform, not
+# when the client opens 扫一扫 at start-up (bench/startup.py).
+
+TIMEOUT_SECONDS, CONNECT_TIMEOUT_SECONDS = 15.0, 5.0
 
 # Which kinds of certificate may do what (§2 step 7): a personal certificate logs in and seals
 # with 个人签名; only a company's certificates encrypt and decrypt its bids.
@@ -295,6 +304,8 @@ class _Prepared:
     document_name: str | None = None
     placement: pdfseal.SealPlacement | None = None
     seal_kind: SealKind | None = None
+    sealable: pdfcheck.SealablePdf | None = None
+    bid: tuple[bidopen.ShownBid, Any] | None = None  # decrypt: the bid shown, its envelope
 
 
 class PlatformScanService(ScanService):
@@ -309,22 +320,34 @@ class PlatformScanService(ScanService):
         *,
         http: httpx.Client | None = None,
         clock: Callable[[], float] | None = None,
-        pades_level: ltv.PadesLevel = ltv.DEFAULT_LEVEL,
+        pades_level: ltv.PadesLevel | None = None,  # None: ltv.DEFAULT_LEVEL
     ) -> None:
         self.ca = ca
         self.pades_level = pades_level
         self.keys = keys
         self.platforms = {p.platform_id: p.check() for p in platforms}
         self.nonces = nonces
-        self._http = http or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        self._client = http
         self._owns_http = http is None
+        self._client_lock = threading.Lock()
         self.clock = clock or time.time
         self._read: dict[str, _Prepared] = {}  # by nonce: payloads that passed ``read``
         self._lock = threading.Lock()
 
+    @property
+    def _http(self) -> httpx.Client:
+        """The HTTP client, made at the first request (see the imports above)."""
+        with self._client_lock:
+            if self._client is None:
+                import httpx
+
+                timeout = httpx.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+                self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+            return self._client
+
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        if self._owns_http and self._client is not None:
+            self._client.close()
 
     # --- read: §2 -------------------------------------------------------------------------
 
@@ -418,6 +441,8 @@ class PlatformScanService(ScanService):
             if not isinstance(bid_sha, str) or not _HEX64.fullmatch(bid_sha):
                 raise _unavailable(payload.data_url, "the operation data has no bid_sha256")
         state.choices = self._choices(session, op, subject, state.seal_kind)
+        if op is ScanOperation.DECRYPT:  # the bid shown is the client's reading of it
+            details = self._fetch_bid(state, data)
         seal_image = None
         if op is ScanOperation.SEAL and state.choices:
             seal_image = self._seal_png(session, state.choices[0], state.seal_kind)
@@ -428,12 +453,17 @@ class PlatformScanService(ScanService):
             document=state.document,
             document_name=state.document_name,
             seal_image=seal_image,
+            seal_pages=state.sealable.pages if state.sealable else (),
+            seal_page=state.placement.page if state.placement else 1,
+            seal_box=state.placement.box if state.placement else None,
             certificates=state.choices,
             data_digest=state.digest,
             requester=requester,
         )
 
     def _fetch_document(self, state: _Prepared, data: dict[str, Any]) -> None:
+        from mobileca_desktop.services import pdfseal
+
         url = data.get("document_url")
         digest = data.get("document_sha256")
         seal = data.get("seal")
@@ -460,9 +490,20 @@ class PlatformScanService(ScanService):
             raise _refuse("bad_signature", "the document is not the one the platform described")
         name = _short(data.get("document_name"), 120) or _file_name(url)
         placement = pdfseal.SealPlacement(page, tuple(float(v) for v in box))  # type: ignore[arg-type]
-        pdfseal.check_placement(pdf, placement, name)
+        # The shared check, trial seal included, before the password is asked for.
+        state.sealable = pdfseal.check_placement(pdf, placement, name)
         state.document, state.document_name = pdf, name
         state.placement, state.seal_kind = placement, kind
+
+    def _fetch_bid(self, state: _Prepared, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        """扫码解密: the bid described (refused if the platform sends only a wrapped key) and
+        its envelope, checked to be the one described. The rows shown are the client's."""
+        shown = bidopen.describe(data)
+        if not sp.same_origin(shown.envelope_url, state.platform.origin):
+            raise _refuse("foreign_origin", f"the bid is on {sp.url_origin_or(shown.envelope_url)}")
+        der = self._get(shown.envelope_url, bidopen.bidrecord.MAX_ENVELOPE_BYTES)
+        state.bid = (shown, bidopen.check_envelope(shown, der))
+        return shown.rows()
 
     def _choices(
         self,
@@ -538,7 +579,13 @@ class PlatformScanService(ScanService):
     # --- perform: §4 ----------------------------------------------------------------------
 
     def perform(
-        self, session: Session, prompt: ScanPrompt, certificate_id: int, password: str
+        self,
+        session: Session,
+        prompt: ScanPrompt,
+        certificate_id: int,
+        password: str,
+        *,
+        placement: tuple[int, pdfcheck.Box] | None = None,
     ) -> ScanOutcome:
         state = self._state(prompt.request)
         if state.data is None:
@@ -548,16 +595,20 @@ class PlatformScanService(ScanService):
         choice = next((c for c in state.choices if c.certificate_id == certificate_id), None)
         if choice is None:
             raise _refuse("certificate_kind", "this certificate may not do this request")
-        # Everything that needs no secret is fetched before the keys are unlocked.
-        seal_png = (
+        # Everything that needs no secret is fetched (and checked) before the keys are unlocked.
+        where = self._placement(state, placement) if op is ScanOperation.SEAL else None
+        seal_image = (
             self._seal_png(session, choice, state.seal_kind) if op is ScanOperation.SEAL else None
         )
         long_term = None
         if op is ScanOperation.SEAL:
             # The CA's time-stamps and revocation data are fetched before the keys are
             # unlocked too; the device certificate and chain are public (services/ltv.py).
+            from mobileca_desktop.services import ltv
+
             device_cert = self._device_certificate(certificate_id)
-            long_term = ltv.gather(self.ca, device_cert, self.pades_level)
+            level = self.pades_level or ltv.DEFAULT_LEVEL
+            long_term = ltv.gather(self.ca, device_cert, level)
         enc_pem = None
         if op is ScanOperation.ENCRYPT:
             detail = self.ca.certificate_detail(session, certificate_id, self.keys.device_name)
@@ -575,20 +626,23 @@ class PlatformScanService(ScanService):
                 "chain": _chain_pems(unlocked),
             }
             if op is ScanOperation.SEAL:
-                assert state.document is not None and state.placement is not None
+                assert state.document is not None and where is not None
+                from mobileca_desktop.services import pdfseal
+
                 signer = pdfseal.KeystoreSigner(
                     unlocked.sign, unlocked.device_certificate, unlocked.chain
                 )
-                sealed = pdfseal.seal_pdf(
+                signed_pdf = pdfseal.seal_pdf(
                     state.document,
                     signer,
-                    state.placement,
-                    seal_png or b"",
+                    where,
+                    seal_image or b"",
                     name=state.document_name or "document.pdf",
                     signer_name=choice.subject_name,
                     long_term=long_term,
                 )
-                body["pdf"] = sp.b64(sealed)
+                body["pdf"] = sp.b64(signed_pdf)
+                body["placement"] = {"page": where.page, "box": list(where.box)}
             elif op is ScanOperation.ENCRYPT:
                 body["encryption_certificate"] = enc_pem
             elif op is ScanOperation.DECRYPT:
@@ -598,31 +652,40 @@ class PlatformScanService(ScanService):
         self._done(payload)
         return _outcome(op, answer)
 
+    @staticmethod
+    def _placement(
+        state: _Prepared, placement: tuple[int, pdfcheck.Box] | None
+    ) -> pdfseal.SealPlacement:
+        """Where the seal goes: the user's choice on the confirm page, checked to lie on the
+        page it names, or where the platform asked for it. Rounded as it is drawn."""
+        from mobileca_desktop.services import pdfseal
+
+        assert state.sealable is not None and state.placement is not None
+        page, box = placement or (state.placement.page, state.placement.box)
+        checked = state.sealable.check_box(page, list(box))
+        return pdfseal.SealPlacement(page, tuple(float(round(v)) for v in checked))  # type: ignore[arg-type]
+
     def _decrypt(
         self, state: _Prepared, unlocked: UnlockedKeys, body: dict[str, Any]
     ) -> ScanOutcome:
         payload = state.payload
         k = payload.ephemeral_public_key()
+        if state.bid is None:
+            raise IllegalState(action="open a bid", state="no bid envelope was fetched")
+        shown, parts = state.bid
+        # Only the bid shown, and only this subject's own: checked before anything is sent.
+        content_key = bidopen.open_bid(unlocked, shown, parts)
         self._spend(payload)
-        answer = self._post(payload.callback_url, {**body, "step": "authorize"})
-        try:
-            wrapped = sp.WrappedContentKey.from_json_dict(answer.get("wrapped_key"))
-        except ValueError as exc:
-            raise _unavailable(payload.callback_url, f"no usable wrapped key ({exc})") from None
-        if wrapped.algorithm != sp.RSA_ENCRYPTION_OID:
-            raise DecryptionFailed(reason="the bid's key is wrapped with an unknown algorithm")
-        content_key = unlocked.unwrap_content_key(
-            wrapped.issuer_der, wrapped.serial, wrapped.encrypted_key
-        )
-        if len(content_key) not in sp.CONTENT_KEY_LENGTHS:
-            raise DecryptionFailed(reason="the bid's key has the wrong length")
-        sealed = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
+        self._post(payload.callback_url, {**body, "step": "authorize"})
+        # The key box: the content key sealed (ECIES) to this session's ephemeral key k.
+        key_box = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
         del content_key
         final = self._post(
-            payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(sealed)}
+            payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(key_box)}
         )
         self._done(payload)
-        return _outcome(ScanOperation.DECRYPT, final)
+        outcome = _outcome(ScanOperation.DECRYPT, final)
+        return dataclasses.replace(outcome, details={**dict(shown.rows()), **outcome.details})
 
     def _spend(self, payload: sp.Payload) -> None:
         self.nonces.spend(payload.platform_id, payload.nonce, payload.expires_at, self.clock())
@@ -644,6 +707,8 @@ class PlatformScanService(ScanService):
         return answer
 
     def _exchange(self, method: str, url: str, body: dict[str, Any] | None, limit: int) -> bytes:
+        import httpx
+
         self._http.cookies.clear()  # no credentials of any kind go to the platform
         try:
             with self._http.stream(method, url, json=body) as response:

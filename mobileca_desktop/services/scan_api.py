@@ -16,6 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from mobileca_desktop.crypto.pdfpages import Box, PageArea
 from mobileca_desktop.domain.models import CertKind, Session
 
 
@@ -94,6 +95,11 @@ class ScanPrompt:
     document: bytes | None = None  # the PDF to seal (what you see is what you seal)
     document_name: str | None = None
     seal_image: bytes | None = None  # PNG of the chosen seal, for the preview
+    # 扫码签章: every page's visible area and rotation, and where the platform asks for the
+    # seal (page, box in PDF points); the user may move it (``perform(placement=...)``).
+    seal_pages: tuple[PageArea, ...] = ()
+    seal_page: int = 1
+    seal_box: Box | None = None
     certificates: tuple[CertificateChoice, ...] = ()
     data_digest: str = ""  # hex SHA-256 of the operation data the signature will bind
     requester: Requester | None = None  # None: a version-1 platform does not say
@@ -125,9 +131,17 @@ class ScanService(ABC):
 
     @abstractmethod
     def perform(
-        self, session: Session, prompt: ScanPrompt, certificate_id: int, password: str
+        self,
+        session: Session,
+        prompt: ScanPrompt,
+        certificate_id: int,
+        password: str,
+        *,
+        placement: tuple[int, Box] | None = None,
     ) -> ScanOutcome:
         """Unlock the certificate with ``password`` (the keystore's retry counter applies),
         sign or decrypt, send the result to the callback URL and return the platform's
         answer. Raises ``WrongPassword``, ``CertificateLocked``, ``ScanRefused``,
-        ``PlatformRejected``, ``ServiceUnavailable``. The nonce is spent once sent."""
+        ``PlatformRejected``, ``ServiceUnavailable``. The nonce is spent once sent.
+        ``placement``: 扫码签章's (page, box) where the user put the seal on the confirm page
+        (default: where the platform asked)."""

@@ -8,6 +8,7 @@ the test, as the application's rule says.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,7 @@ class Client:
         world: World,
         device: str,
         folder: Path,
-        platforms: list[Platform] = (),  # type: ignore[assignment]
+        platforms: Sequence[Platform] = (),
         pace_ms: int = 0,
         timeout_ms: int = WAIT_MS,
         camera: Path | str | None = None,

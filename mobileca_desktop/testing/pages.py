@@ -599,6 +599,23 @@ class WizardPage(PageObject):
             raise AssertionError(f"下一步 went to {self.step}, not {expected}")
         return self
 
+    def back(self) -> PageObject:
+        """The top bar's back (<): a step back while there is one (this page object), else
+        out of the wizard."""
+        if not self.widget.wizard.can_go_back:
+            return super().back()
+        before = self.step
+        self.click(self.client.window.top_bar.back)
+        self.client.wait_until(lambda: self.step is not before and self._shown(), "a step back")
+        return self
+
+    def previous(self) -> WizardPage:
+        """上一步 (the page's own button)."""
+        before = self.step
+        self.click(self.widget.back_button)
+        self.client.wait_until(lambda: self.step is not before and self._shown(), "上一步")
+        return self
+
     def _fields(self) -> list[tuple[str, Any]]:
         return list(getattr(self.widget.view, "fields", {}).items())
 

@@ -80,7 +80,16 @@ class LoginForm(QWidget):
         if empty:
             return
         ctx = self.window_.ctx
-        assert ctx is not None
+        if ctx is None:
+            # The CA is still opening behind the form (app.Client): log in once it is ready
+            # with what is in the fields then; the button stays disabled until then.
+            if self.login_button.isEnabled():
+                self.login_button.setEnabled(False)
+                self.window_.when_ready(self._submit_when_ready)
+                # What it waits for, in the start-up page's words (正在打开本机 CA… or the
+                # remote CA's address).
+                self.window_.notify(self.window_.startup.heading.text())
+            return
         kind = self.kind
 
         def op() -> tuple[Session, Account]:
@@ -91,6 +100,10 @@ class LoginForm(QWidget):
         job = BackgroundOp(self, op, on_success=self._logged_in, on_failure=self._failed)
         job.finished.connect(lambda: self.login_button.setEnabled(True))
         job.run()
+
+    def _submit_when_ready(self) -> None:
+        self.login_button.setEnabled(True)
+        self.submit()
 
     def _logged_in(self, result: tuple[Session, Account]) -> None:
         session, account = result

@@ -99,6 +99,13 @@ class LoginPage(Page):
     def form(self, kind: AccountKind) -> LoginForm:
         return self.legal if kind is AccountKind.LEGAL else self.personal
 
+    def has_input(self) -> bool:
+        """Whether anything was typed into either tab."""
+        return any(
+            form.login_name.value() or form.password.edit.text()
+            for form in (self.legal, self.personal)
+        )
+
     def select(self, kind: AccountKind, login_name: str = "") -> None:
         self.tabs.setCurrentIndex(0 if kind is AccountKind.LEGAL else 1)
         if login_name:

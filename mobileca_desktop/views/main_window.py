@@ -4,6 +4,7 @@ the rest."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QThreadPool, Signal
@@ -69,6 +70,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._toast: Toast | None = None
         self._inbox_panel: InboxPanel | None = None
+        # What the user asked for on the login page while the CA was still opening behind
+        # it (app.Client): run once the services are attached, dropped if they fail.
+        self._waiting: list[Callable[[], None]] = []
         inbox_key = QShortcut(self)
         inbox_key.setProperty("key", "Ctrl+I")  # setKey() would build the Qt namespace
         inbox_key.activated.connect(self.toggle_inbox)
@@ -108,7 +112,8 @@ class MainWindow(QMainWindow):
     # --- start-up ---------------------------------------------------------------------------
 
     def attach(self, ctx: AppContext) -> None:
-        """The services are ready: go to the login page."""
+        """The services are ready: the login page (the one already shown keeps what was
+        typed), then what was asked for on it while they opened (a click on 登录)."""
         self.ctx = ctx
         # Qt appends the application's display name (the product) to a window's title:
         # the title is what tells this window from another, the device.
@@ -116,8 +121,20 @@ class MainWindow(QMainWindow):
         if self._inbox_panel is not None and self._inbox_panel.inbox is None:
             self._inbox_panel.attach(ctx.inbox)
         self.show_login()
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action()
+
+    def when_ready(self, action: Callable[[], None]) -> None:
+        """Runs ``action`` now if the services are attached, else once they are: the login
+        page is usable while the CA opens behind it. Dropped if the start-up fails."""
+        if self.ctx is not None:
+            action()
+        else:
+            self._waiting.append(action)
 
     def show_problem(self, heading: str, html: str) -> None:
+        self._waiting.clear()
         self.reset(self.startup)
         self.startup.show_problem(heading, html)
 
@@ -173,18 +190,30 @@ class MainWindow(QMainWindow):
     # --- accounts ---------------------------------------------------------------------------
 
     def show_login(self, kind: AccountKind | None = None, login_name: str = "") -> None:
-        """The login page on the tab of ``kind`` (the legal person's by default)."""
+        """The login page on the tab of ``kind`` (the legal person's by default). The login
+        page already shown alone (before the CA opened) is kept, and once something was typed
+        into it, left as the user set it."""
         from mobileca_desktop.domain.models import AccountKind
         from mobileca_desktop.views.login_page import LoginPage
 
-        page = LoginPage(self)
-        self.reset(page)
+        page = self.current() if self.stack.count() == 1 else None
+        if isinstance(page, LoginPage):
+            if page.has_input():
+                return
+        else:
+            page = LoginPage(self)
+            self.reset(page)
         page.select(AccountKind.LEGAL if kind is None else kind, login_name)
 
     def open_registration(self, kind: AccountKind) -> None:
-        from mobileca_desktop.views.register_page import RegisterPage
+        """注册 (from the login page; waits for the CA when it is still opening)."""
 
-        self.push(RegisterPage(self, kind))
+        def push() -> None:
+            from mobileca_desktop.views.register_page import RegisterPage
+
+            self.push(RegisterPage(self, kind))
+
+        self.when_ready(push)
 
     def registered(self, kind: AccountKind, login_name: str, phone: str) -> None:
         self.remember_phone(phone)

@@ -82,6 +82,31 @@ ERRORS: dict[str, tuple[str, str]] = {
         "文件“{filename}”不是可读取的 JPG、PNG 或 PDF",
         "{filename} is not a readable JPEG, PNG or PDF",
     ),
+    "pdf_not_sealable": (
+        "文件“{filename}”无法签章：{reason}",
+        "{filename} cannot be sealed: {reason}",
+    ),
+    "pdf_encrypted": (
+        "文件“{filename}”已加密（设有打开密码或权限密码），无法签章；请上传未加密的 PDF",
+        "{filename} is encrypted (password or permissions) and cannot be sealed; "
+        "upload an unencrypted PDF",
+    ),
+    "pdf_certified": (
+        "文件“{filename}”已被认证签名锁定（不允许任何修改），无法再签章",
+        "{filename} is certified and its certification allows no changes; it cannot be sealed",
+    ),
+    "pdf_damaged": (
+        "文件“{filename}”已损坏（{reason}），无法签章；请用 PDF 软件重新导出后再试",
+        "{filename} is damaged ({reason}) and cannot be sealed; export it again as PDF",
+    ),
+    "pdf_unreadable": (
+        "文件“{filename}”不是可读取的 PDF，无法签章",
+        "{filename} is not a readable PDF and cannot be sealed",
+    ),
+    "seal_position_invalid": (
+        "印章位置不可用（第 {page} 页）：{reason}",
+        "The seal cannot go there (page {page}): {reason}",
+    ),
     "document_bomb": ("图片“{filename}”尺寸过大", "The image {filename} is too large"),
     "pdf_bomb": (
         "PDF 文件“{filename}”解压后过大，请上传普通的扫描件或电子文件",
@@ -104,6 +129,19 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "idempotency_conflict": ("重复的请求，请重新操作", "A repeated request; please try again"),
     "configuration_error": ("配置有误：{reason}", "Configuration problem: {reason}"),
+    "schema_too_new": (
+        "CA 数据库 {where} 已由更新版本的 mobileca 升级（数据库结构版本 {revision}，本版本最高支持 "
+        "{head}），未做任何改动：请使用该版本或更新的版本打开",
+        "The CA database {where} was upgraded by a newer mobileca release (schema revision "
+        "{revision}; this release knows up to {head}); nothing was changed: use that release "
+        "or a newer one",
+    ),
+    "schema_upgrade_failed": (
+        "CA 数据库 {where} 无法从结构版本 {revision} 升级到 {head}：{reason}。已回滚；"
+        "升级前保留的副本：{backup}",
+        "The CA database {where} could not be upgraded from schema revision {revision} to "
+        "{head}: {reason}. It was rolled back; copy kept before the upgrade: {backup}",
+    ),
     # the device keystore and 证书下载 / 激活
     "password_mismatch": ("两次输入的密码不一致", "The two passwords are not the same"),
     "wrong_password": (
@@ -149,6 +187,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "This file is not encrypted to any certificate on this device",
     ),
     "decryption_failed": ("无法解密该文件：{reason}", "The file could not be decrypted: {reason}"),
+    "bid_refused": (
+        "未开启该投标文件，也未交出密钥：{reason}",
+        "The bid was not opened and no key was handed over: {reason}",
+    ),
     # 扫一扫 (the scan protocol and the trading platform)
     "scan_payload_invalid": (
         "这不是本程序可识别的交易平台二维码：{reason}",
@@ -166,6 +208,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "摄像头 {device} 无法使用：{reason}",
         "The camera {device} cannot be used ({reason}); check that it is connected and that "
         "no other program uses it",
+    ),
+    "no_display": (
+        "没有可显示窗口的屏幕：{reason}；{fix}",
+        "No display to show the window on: {reason}; {fix}",
     ),
     # the remote CA
     "rate_limited": ("操作过于频繁，请 {seconds} 秒后再试", "Too many requests; wait {seconds} s"),
@@ -279,6 +325,36 @@ REASONS: dict[str, str] = {
     "the file cannot be opened": "无法打开该文件",
     "not an image this program can read": "不是可读取的图片（PNG、JPEG、BMP、TIFF、WebP 或 GIF）",
     "not a video this program can read": "不是可读取的视频文件",
+    # PDFs that cannot be sealed (crypto/pdfcheck.py)
+    "the objects refer to each other in a loop": "对象之间循环引用",
+    "the seal lies outside the page": "印章超出了页面范围",
+    "the seal is smaller than 20 points": "印章小于 20 磅",
+    "not four numbers": "位置须为四个数字",
+    "not a position": "不是有效的位置",
+    "the file does not start like a PDF": "文件开头不是 PDF 格式",
+    "not an incremental update of the original": "不是原文件的增量更新",
+    "the trial seal is not on its page": "试签章未落在所选页面上",
+    "the trial seal does not validate": "试签章无法通过验证",
+    "too many objects": "对象过多",
+    "the seal is not on its page": "印章未落在所选页面上",
+    "the seal is not where it was placed": "印章不在所选的位置上",
+    # 扫码解密: why a bid is not opened (services/bidopen.py, crypto/bidrecord.py)
+    "the platform sent no bid envelope, only a key to unwrap": (
+        "交易平台只发来待解开的密钥，没有发来投标文件本身（旧版协议），为安全起见不予解密"
+    ),
+    "the bid envelope is not the one the platform described": "投标文件与平台描述的不一致",
+    "the bid is encrypted to another certificate": "该投标文件不是加密给本机证书的",
+    "the bid was signed by another company or person": "该投标文件不是本单位（本人）签名的",
+    "the bid is not the one shown": "解开的投标文件与确认页上显示的不一致",
+    "the decrypted record is not readable": "解密后的投标记录无法读取",
+    "the bid's digest is not the one recorded": "投标文件的摘要与加密时登记的不一致",
+    "the bidder's signature does not cover this bid": "投标签名没有覆盖此投标文件",
+    "the bidder's signature is not valid": "投标签名无效",
+    "the record was not signed at 扫码加密": "该记录不是扫码加密时签名的",
+    "the record has no signing certificate": "投标记录中没有签名证书",
+    "the content key does not open it": "内容密钥无法解开投标文件",
+    "the content key does not fit the cipher": "内容密钥与加密算法不符",
+    "the platform's description of the bid is incomplete": "平台对投标文件的描述不完整",
 }
 REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"must be 18 characters, not (\d+)"), r"应为 18 位，当前 \1 位"),
@@ -290,6 +366,14 @@ REASON_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"more than one face found \((\d+)\)"), r"照片中有 \1 张人脸，请只拍本人"),
     (re.compile(r"the amount is wrong \((\d+) tries left\)"), r"金额不正确，还可尝试 \1 次"),
+    (re.compile(r"an object stream is damaged \((\w+)\)"), r"对象流已损坏（\1）"),
+    (re.compile(r"the cross-reference table is damaged \((\w+)\)"), r"交叉引用表已损坏（\1）"),
+    (re.compile(r"the page tree is damaged \((.+)\)"), r"页面树已损坏"),
+    (re.compile(r"an unexpected structure \((\w+)\)"), r"文件结构异常（\1）"),
+    (re.compile(r"an object cannot be read \((\w+)\)"), r"有对象无法读取（\1）"),
+    (re.compile(r"the file has (\d+) pages"), r"文件共 \1 页"),
+    (re.compile(r"more than (\d+) pages"), r"超过 \1 页"),
+    (re.compile(r"(\d+) new signatures instead of one"), r"新增了 \1 个签名（应为一个）"),
 ]
 
 

@@ -884,7 +884,7 @@
 <context>
     <name>Demo</name>
     <message>
-        <location filename="../../demo.py" line="+337"/>
+        <location filename="../../demo.py" line="+355"/>
         <source>不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，保存在普通文件中。仅供演示，切勿用于真实证书。</source>
         <translation>INSECURE: no system keyring can be used, so this demo&apos;s device keys are protected only by the certificate password, in an ordinary file. For demonstrations only; never use it for real certificates.</translation>
     </message>
@@ -2621,7 +2621,7 @@ Mobile CA</translation>
 <context>
     <name>ScanConfirmPage</name>
     <message>
-        <location filename="../../views/scan/confirm_page.py" line="+51"/>
+        <location filename="../../views/scan/confirm_page.py" line="+52"/>
         <source>确认操作</source>
         <translation>Confirm</translation>
     </message>
@@ -2646,7 +2646,7 @@ Mobile CA</translation>
         <translation>QR code valid until</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
         <location line="+3"/>
         <source>使用证书</source>
         <translation>Certificate</translation>
@@ -2663,12 +2663,12 @@ Mobile CA</translation>
     </message>
     <message>
         <location line="+2"/>
-        <location line="+172"/>
+        <location line="+176"/>
         <source>请输入证书密码</source>
         <translation>Enter the certificate password</translation>
     </message>
     <message>
-        <location line="-159"/>
+        <location line="-163"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -2754,12 +2754,12 @@ Mobile CA</translation>
         <translation>Preview</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+23"/>
         <source>印章</source>
         <translation>Seal</translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+50"/>
         <source>正在使用证书签名并提交给交易平台…</source>
         <translation>Signing and sending to the trading platform…</translation>
     </message>
@@ -3177,6 +3177,35 @@ Mobile CA</translation>
         <location line="+2"/>
         <source>文件：{name}</source>
         <translation>File: {name}</translation>
+    </message>
+</context>
+<context>
+    <name>SealPlacer</name>
+    <message>
+        <location filename="../../views/scan/seal_preview.py" line="+194"/>
+        <source>印章位置（可拖动，或用方向键移动）</source>
+        <translation>Seal position (drag it, or move it with the arrow keys)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+8"/>
+        <source>盖章页码</source>
+        <translation>Page to seal</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>共 {n} 页</source>
+        <translation>of {n} pages</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>拖动印章到要盖章的位置；确认后印章将盖在此处（所见即所签）</source>
+        <translation>Drag the seal to where it should go; once you confirm, it is sealed exactly there (what you see is what you seal)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>第 {page} 页，({x1}, {y1}) – ({x2}, {y2}) pt</source>
+        <translation>Page {page}, ({x1}, {y1}) – ({x2}, {y2}) pt</translation>
     </message>
 </context>
 <context>

@@ -34,6 +34,7 @@ from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.format import display_time
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.scan.labels import confirm_text, operation_text
+from mobileca_desktop.views.scan.seal_preview import SealPlacer
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
@@ -106,6 +107,7 @@ class ScanConfirmPage(Page):
 
         # The document: what you see is what you seal.
         self.pdf: QPdfDocument | None = None
+        self.placer: SealPlacer | None = None
         if prompt.document is not None:
             self.body.addWidget(self._document_card(prompt))
 
@@ -277,7 +279,11 @@ class ScanConfirmPage(Page):
         self.pdf_view.setFixedHeight(PDF_HEIGHT)
         self.pdf_view.setStyleSheet("background: #E9EBEF; border-radius: 8px;")
         card.box.addWidget(self.pdf_view)
-        if prompt.seal_image:
+        if prompt.seal_pages and prompt.seal_image:
+            # 所见即所签: the seal drawn on its page where it will be sealed; movable.
+            self.placer = SealPlacer(self.pdf, prompt, self)
+            card.box.addWidget(self.placer)
+        elif prompt.seal_image:
             row = QHBoxLayout()
             seal = PlainLabel()
             seal.setObjectName("sealPreview")
@@ -325,9 +331,10 @@ class ScanConfirmPage(Page):
             return
         self._busy(True)
         scan, prompt = ctx.scan, self.prompt
+        placement = self.placer.placement() if self.placer is not None else None
         BackgroundOp(
             self,
-            lambda: scan.perform(session, prompt, certificate_id, password),
+            lambda: scan.perform(session, prompt, certificate_id, password, placement=placement),
             on_success=self._done,
             on_failure=self._failed,
         ).run()

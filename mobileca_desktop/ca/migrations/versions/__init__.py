@@ -1,0 +1,1 @@
+"""The revision scripts (Alembic skips this file). Name new ones ``NNNN_what.py``."""
