@@ -24,6 +24,22 @@ def test_a_first_test_logs_in_and_sees_a_normal_certificate(mca_client, mca_worl
     assert "downloadButton" in [w.objectName() for w in detail.find_all("downloadButton")]
 
 
+def test_a_person_registers_and_logs_in(mca_client):
+    import datetime as dt
+    import random
+
+    from mobileca_desktop.ca import idcheck
+
+    login = mca_client().login_page()
+    register = login.open_registration(AccountKind.PERSONAL)
+    id_number = idcheck.make_id_number(random.Random(3), dt.date(1992, 3, 7))
+    person = {"name": "赵晓梅", "id_number": id_number, "phone": "13935100088"}
+    login = register.register(**person, password="Zhao2026pass")
+    assert login.toast() == "注册成功，请登录"
+    home = login.log_in(AccountKind.PERSONAL, person["phone"], "Zhao2026pass")
+    assert home.identity_name == "赵晓梅"
+
+
 def test_the_reviewer_desk_approves_and_rejects_and_the_list_follows(mca_client, mca_world):
     first = mca_world.submitted_application(CertKind.LEGAL_REP)
     second = mca_world.submitted_application(CertKind.UNIT)

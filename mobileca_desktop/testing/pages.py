@@ -143,11 +143,57 @@ class LoginPage(PageObject):
         self._check_current()
         return next(f.error_text() for f in fields if f.error_text())
 
+    def open_registration(self, kind: AccountKind) -> RegisterPage:
+        """注册 on the tab of ``kind``: the registration page of that kind of account."""
+        self.choose_tab(kind)
+        self.click(self.widget.form(kind).register_button)
+        if kind is AccountKind.LEGAL:
+            return RegisterLegalPage(self.client)
+        return RegisterPersonalPage(self.client)
+
     def choose_tab(self, kind: AccountKind) -> None:
         tabs = self.widget.tabs
         index = 0 if kind is AccountKind.LEGAL else 1
         self.qtbot.mouseClick(tabs, Qt.MouseButton.LeftButton, pos=tabs.tabRect(index).center())
         self.client.wait_until(lambda: tabs.currentIndex() == index, "the login tab")
+
+
+class RegisterPage(PageObject):
+    """注册: one field per value (``fields``: company_name, uscc, province, city, bank_name,
+    bank_account, legal_person_name, or name, id_number, phone; password, password_again)."""
+
+    def fill(self, **values: str) -> RegisterPage:
+        for name, text in values.items():
+            self.type(self.widget.fields[name], text)
+        return self
+
+    def register(self, **values: str) -> LoginPage:
+        """Fills ``values`` (``password`` also goes to ``password_again`` unless given),
+        注册: back on the login page with the account filled in (toast 注册成功，请登录)."""
+        if "password" in values:
+            values.setdefault("password_again", values["password"])
+        self.fill(**values)
+        self.click(self.widget.submit_button)
+        fields = self.widget.fields.values()
+        self.client.wait_until(
+            lambda: not self.is_current() or any(f.error_text() for f in fields),
+            "注册 to finish",
+        )
+        if self.is_current():
+            errors = {n: f.error_text() for n, f in self.widget.fields.items() if f.error_text()}
+            raise AssertionError(f"注册 refused: {errors}")
+        return LoginPage(self.client)
+
+    def errors(self) -> dict[str, str]:
+        return {n: f.error_text() for n, f in self.widget.fields.items() if f.error_text()}
+
+
+class RegisterLegalPage(RegisterPage):
+    object_name = "registerLegalPage"
+
+
+class RegisterPersonalPage(RegisterPage):
+    object_name = "registerPersonalPage"
 
 
 class HomePage(PageObject):
@@ -689,6 +735,8 @@ PAGES: dict[str, type[PageObject]] = {
     cls.object_name: cls
     for cls in (
         LoginPage,
+        RegisterLegalPage,
+        RegisterPersonalPage,
         HomePage,
         CertListPage,
         CertDetailPage,
