@@ -148,6 +148,20 @@ def test_an_application_through_the_wizard_then_approved(
     assert certs.back().open_certificates().row(application_id=app_id).status == "正常"
 
 
+def test_granted_in_授权管理_then_downloaded_on_the_agent_s_computer(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    legal_pc, agent_pc = mca_client("legal-pc"), mca_client("agent-pc")
+    grants = legal_pc.login_page().log_in_as_company().open_grants()
+    assert grants.rows() == []
+    grants = grants.new_grant().grant(certificate_id=cid, period="6m")
+    assert grants.row(certificate_id=cid).status == "授权中"
+
+    received = agent_pc.login_page().log_in_as_agent().open_grants()
+    activation = received.row(certificate_id=cid).download()
+    activation.activate("Jingban#2026")
+    assert agent_pc.keys.keystore.state(cid) == "ready"
+
+
 def test_two_devices_the_agent_downloads_a_granted_certificate(mca_client, mca_world):
     cid = mca_world.approved_certificate()
     mca_world.grant(cid)

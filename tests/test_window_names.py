@@ -171,3 +171,18 @@ def test_the_wizard_names_each_control_once_per_window(mca_client, mca_world, tm
     wizard.sign(agent.phone)
     problems += clashes("已提交", window)
     assert not problems, "\n".join(problems)
+
+
+def test_授权管理_names_each_control_once_per_window(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    legal_pc, agent_pc = mca_client("legal-pc"), mca_client("agent-pc")
+    problems: list[str] = []
+    grants = legal_pc.login_page().log_in_as_company().open_grants()
+    problems += clashes("授权管理 · 空", legal_pc.window)
+    new = grants.new_grant()
+    problems += clashes("新增授权", legal_pc.window)
+    new.grant(certificate_id=cid)
+    problems += clashes("授权管理", legal_pc.window)
+    agent_pc.login_page().log_in_as_agent().open_grants()
+    problems += clashes("授权管理 · 经办人", agent_pc.window)
+    assert not problems, "\n".join(problems)
