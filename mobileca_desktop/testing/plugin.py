@@ -49,6 +49,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(default: $MOBILECA_OPERATOR_TOKEN; without it the reviewer logs in as reviewer-bjca)",
     )
     group.addoption(
+        "--mobileca-scenarios",
+        default=None,
+        metavar="DIR",
+        help="also run the handbook scenarios (*.toml) of DIR, each as a test",
+    )
+    group.addoption(
         "--mobileca-artifacts",
         default=None,
         metavar="DIR",
@@ -60,6 +66,38 @@ def pytest_configure(config: pytest.Config) -> None:
     # Before any Qt import (pytest-qt makes the QApplication when a test first needs it).
     if config.getoption("--mobileca-headless", False):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    scenarios = config.getoption("--mobileca-scenarios", None)
+    if scenarios:
+        folder = Path(scenarios)
+        if not folder.is_dir():
+            raise pytest.UsageError(f"--mobileca-scenarios: no folder {folder}")
+        config.args.append(str(folder))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    folder = parent.config.getoption("--mobileca-scenarios", None)
+    if not folder or file_path.suffix != ".toml":
+        return None
+    if Path(folder).resolve() not in file_path.resolve().parents:
+        return None
+    return ScenarioFile.from_parent(parent, path=file_path)
+
+
+class ScenarioFile(pytest.File):
+    """A handbook scenario (mobileca_desktop/testing/scenarios.py): one test, played with
+    the kit's fixtures."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        from mobileca_desktop.testing import scenarios
+
+        path = self.path
+
+        def scenario(mca_client: Any, mca_world: Any, tmp_path: Path) -> None:
+            played = scenarios.load(path)
+            player = scenarios.Player(mca_world, mca_client, folder=tmp_path)
+            player.play(played)
+
+        yield pytest.Function.from_parent(self, name=path.stem, callobj=scenario)
 
 
 # --- fixtures ---------------------------------------------------------------------------------
