@@ -92,9 +92,10 @@ class ScenarioFile(pytest.File):
 
         path = self.path
 
-        def scenario(mca_client: Any, mca_world: Any, tmp_path: Path) -> None:
+        def scenario(mca_client: Any, mca_world: Any, mca_platform: Any, tmp_path: Path) -> None:
             played = scenarios.load(path)
             player = scenarios.Player(mca_world, mca_client, folder=tmp_path)
+            player.platform = mca_platform
             player.play(played)
 
         yield pytest.Function.from_parent(self, name=path.stem, callobj=scenario)

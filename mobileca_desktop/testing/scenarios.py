@@ -85,6 +85,7 @@ class Player:
     app_id: int | None = None
     certificate_password: str = "Zhengshu#2026"
     folder: Path | None = None
+    platform: Any = None  # the trading-platform simulator (mca_platform), for 扫码 steps
 
     def client(self) -> Any:
         if self.device not in self.clients:
@@ -112,6 +113,16 @@ class Player:
         if not isinstance(self.page, WizardPage):
             raise AssertionError("not in the application wizard")
         return self.page
+
+    def certificate_id(self) -> int:
+        """The certificate of the scenario's application (once approved)."""
+        if self.app_id is None:
+            raise AssertionError("no application was submitted before")
+        world = self.world
+        app = world.services.ca.get_application(world.legal_session(), self.app_id)
+        if app.certificate_id is None:
+            raise AssertionError("the application has no certificate (not approved?)")
+        return app.certificate_id
 
     def home(self) -> Any:
         from mobileca_desktop.testing.pages import HomePage
@@ -264,6 +275,49 @@ def _clock(p: Player, arg: str) -> None:
     p.world.clock.advance(days=int(days))
 
 
+def _download(p: Player, _arg: str) -> None:
+    """证书下载 on this computer from 证书详情 (the owner's certificate)."""
+    cid = p.certificate_id()
+    detail = p.home().open_certificates().row(certificate_id=cid).open()
+    activation = detail.download().activate(p.certificate_password)
+    p.page = activation.finish()
+
+
+def _grant(p: Player, _arg: str) -> None:
+    """授权 the scenario's certificate to the demo agent in 授权管理 (the legal person)."""
+    cid = p.certificate_id()
+    grants = p.home().open_grants().new_grant().grant(certificate_id=cid)
+    if grants.row(certificate_id=cid).status != "授权中":
+        raise AssertionError(f"the grant shows {grants.row(certificate_id=cid).status}")
+    p.page = grants
+
+
+def _agent_download(p: Player, _arg: str) -> None:
+    """The agent downloads the granted certificate from 授权管理 on the agent's computer."""
+    cid = p.certificate_id()
+    received = p.home().open_grants()
+    activation = received.row(certificate_id=cid).download().activate(p.certificate_password)
+    p.page = activation.finish()
+
+
+def _scan_login(p: Player, _arg: str) -> None:
+    """扫码登录: the platform's login QR scanned and confirmed with the certificate password
+    (a first scan downloads the certificate first)."""
+    from mobileca_desktop.testing.pages import ActivationPage
+
+    if p.platform is None:
+        raise ScenarioError("扫码登录 needs the trading-platform simulator (mca_platform)")
+    scanner = p.home().open_scan()
+    if isinstance(scanner, ActivationPage):
+        scanner = scanner.activate(p.certificate_password).finish()
+    qr = p.platform.login_qr()
+    result = scanner.paste_image(qr.qr_png).confirm(p.certificate_password)
+    if result.heading != "扫码成功":
+        raise AssertionError(f"扫一扫 says {result.heading}: {result.message}")
+    p.platform.finish_login(qr.session_id)
+    p.page = result
+
+
 STEPS: dict[str, Callable[[Player, str], None]] = {
     "法人登录": _log_in_legal,
     "经办人登录": _log_in_agent,
@@ -281,4 +335,8 @@ STEPS: dict[str, Callable[[Player, str], None]] = {
     "继续": _continue,
     "证书管理": _expect_status,
     "演示时钟前进": _clock,
+    "证书下载": _download,
+    "授权给经办人": _grant,
+    "经办人下载证书": _agent_download,
+    "扫码登录": _scan_login,
 }
