@@ -26,6 +26,11 @@ def test_the_shipped_scenarios_are_there():
     assert len(list(SHIPPED.glob("*.toml"))) >= 4
 
 
+def test_only_scenarios_that_scan_need_the_platform():
+    needs = {p.stem: scenarios.load(p).needs_platform for p in SHIPPED.glob("*.toml")}
+    assert needs["grant-agent-scan-login"] and not needs["unit-deposit"]
+
+
 def test_a_scenario_file_that_cannot_be_played_says_why(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('title = "坏"\nsteps = ["法人登录", "飞起来"]\n', encoding="utf-8")

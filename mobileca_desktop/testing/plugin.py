@@ -91,12 +91,21 @@ class ScenarioFile(pytest.File):
         from mobileca_desktop.testing import scenarios
 
         path = self.path
+        played = scenarios.load(path)  # a file that cannot be played fails collection
 
-        def scenario(mca_client: Any, mca_world: Any, mca_platform: Any, tmp_path: Path) -> None:
-            played = scenarios.load(path)
-            player = scenarios.Player(mca_world, mca_client, folder=tmp_path)
-            player.platform = mca_platform
+        def play(world: Any, open_client: Any, platform: Any, tmp_path: Path) -> None:
+            player = scenarios.Player(world, open_client, folder=tmp_path, platform=platform)
             player.play(played)
+
+        if played.needs_platform:
+
+            def scenario(mca_client: Any, mca_world: Any, mca_platform: Any, tmp_path: Path):
+                play(mca_world, mca_client, mca_platform, tmp_path)
+
+        else:  # runs against a remote CA too
+
+            def scenario(mca_client: Any, mca_world: Any, tmp_path: Path):  # type: ignore[misc]
+                play(mca_world, mca_client, None, tmp_path)
 
         yield pytest.Function.from_parent(self, name=path.stem, callobj=scenario)
 

@@ -45,6 +45,11 @@ class Scenario:
     title: str
     steps: tuple[Step, ...]
 
+    @property
+    def needs_platform(self) -> bool:
+        """Whether a step scans a code of the trading-platform simulator."""
+        return any(step.verb in PLATFORM_STEPS for step in self.steps)
+
 
 def parse_step(number: int, text: str) -> Step:
     text = text.strip()
@@ -340,3 +345,4 @@ STEPS: dict[str, Callable[[Player, str], None]] = {
     "经办人下载证书": _agent_download,
     "扫码登录": _scan_login,
 }
+PLATFORM_STEPS = frozenset({"扫码登录"})
