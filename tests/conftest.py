@@ -13,7 +13,6 @@ import random
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from mobileca_desktop.ca import idcheck
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
@@ -24,6 +23,19 @@ from mobileca_desktop.domain.models import (
     PersonalRegistration,
 )
 from mobileca_desktop.services.local import LocalServices
+from mobileca_desktop.testing.memory_keyring import MemoryKeyring as KitMemoryKeyring
+
+
+def pytest_configure(config):
+    """The QA kit's fixtures (``mca_*``, mobileca_desktop/testing) for the GUI tests. Where
+    the package is installed its ``pytest11`` entry point has loaded the plugin already;
+    where the installed metadata predates it (a checkout on PYTHONPATH) it is registered
+    here under the same name. ``-p no:mobileca`` is respected."""
+    manager = config.pluginmanager
+    if not manager.has_plugin("mobileca") and not manager.is_blocked("mobileca"):
+        from mobileca_desktop.testing import plugin
+
+        manager.register(plugin, "mobileca")
 
 
 def pytest_sessionstart(session):
@@ -35,23 +47,9 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("openssl is required in CI (scripts/bootstrap.sh installs it)")
 
 
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps entries in memory (tests only)."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.entries.pop((service, username), None)
+class MemoryKeyring(KitMemoryKeyring):
+    """The QA kit's in-memory keyring, named after this module (tests check the name the
+    keystore reports: ``conftest.MemoryKeyring``)."""
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
 
+from mobileca_desktop.ca.cli import DEMO_BANK
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -40,6 +41,7 @@ from mobileca_desktop.domain.models import (
     MessageKind,
 )
 from mobileca_desktop.services.wizard import Step
+from mobileca_desktop.testing import pages
 from mobileca_desktop.views.cert_row import CertRow
 from mobileca_desktop.views.message_card import MessageCard
 
@@ -302,6 +304,21 @@ def certificates(qtbot, window) -> list[CertRow]:
     return list(page.rows)
 
 
+def kit_certificates(client) -> list[CertRow]:
+    """证书管理 through the QA kit's page objects (from 已提交's 查看证书管理, or back to 首页
+    and its tile), the rows' widgets once loaded."""
+    window = client.window
+    if window.current().objectName() == "wizardPage":
+        click(client.qtbot, window.current().next_button)
+        certs = pages.CertListPage(client)
+    else:
+        page = client.page()
+        while page.object_name != "homePage":
+            page = page.back()
+        certs = page.open_certificates()
+    return [row.widget for row in certs.rows()]
+
+
 def home(qtbot, window):
     while window.current().objectName() != "homePage":
         click(qtbot, window.top_bar.back)
@@ -376,12 +393,12 @@ def test_a_person_registers_logs_in_and_applies_for_a_personal_certificate(
     assert row.continue_button is None
 
 
-def test_a_legal_representative_certificate_by_the_e_licence(
-    qtbot, start_app, services, company, files
-):
-    reg, _ = company
-    window = start_app()
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
+def test_a_legal_representative_certificate_by_the_e_licence(qtbot, mca_client, mca_world, files):
+    # On the QA kit (mobileca_desktop.testing): its demo CA, window and page objects.
+    services, reg = mca_world.services, mca_world.demo.company
+    client = mca_client("legal-pc")
+    window = client.window
+    client.login_page().log_in_as_company()
     page = start_wizard(qtbot, window, "applyLegalRepTile", "申请法定代表人证书")
     choose(qtbot, page, "institution_cfca")
     next_step(qtbot, page, Step.METHOD)
@@ -425,17 +442,19 @@ def test_a_legal_representative_certificate_by_the_e_licence(
     next_step(qtbot, page, Step.SIGN)
     assert "法定代表人" in child(page.view, "signHint").text()
     submit(qtbot, window, services, page, reg.legal_person_phone, "中金金融认证中心有限公司")
-    (row,) = certificates(qtbot, window)
+    (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.row.kind is CertKind.LEGAL_REP
     assert "400-000-0103" in child(row, "certRowNote").text()
 
 
 def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_approved(
-    qtbot, start_app, services, company, people, files, operator
+    qtbot, mca_client, mca_world, mca_reviewer, people, files
 ):
-    reg, _ = company
-    window = start_app()
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    # On the QA kit (mobileca_desktop.testing): its demo CA, window, reviewer and page objects.
+    services, reg = mca_world.services, mca_world.demo.company
+    client = mca_client("legal-pc")
+    window = client.window
+    client.login_page().log_in_as_company()
     page = start_wizard(qtbot, window, "applyUnitTile", "申请单位证书")
     choose(qtbot, page, "institution_bjca")
     next_step(qtbot, page, Step.METHOD)
@@ -468,7 +487,7 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     press(qtbot, child(page.view, "startDepositButton", QPushButton))
     qtbot.waitUntil(lambda: amount.isVisible() and not page.busy, timeout=WAIT)
     status = child(page.view, "verifyStatus").text()
-    assert "中国工商银行太原分行" in status and "剩余 3 次" in status
+    assert DEMO_BANK in status and "剩余 3 次" in status
     notice = phone_message(
         qtbot, window, reg.legal_person_phone, after, lambda m: m.kind is MessageKind.DEPOSIT
     )
@@ -500,14 +519,13 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     # The agent signs: the code goes to the agent's phone; a wrong one first.
     submit(qtbot, window, services, page, agent_phone, "北京数字认证股份有限公司", wrong_first=True)
     app_id = page.wizard.application.id
-    (row,) = certificates(qtbot, window)
+    (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.badge.text() == "审核中"
     assert "北京数字认证股份有限公司，电话 400-000-0101" in child(row, "certRowNote").text()
 
     # The reviewer refuses it (elsewhere, off the GUI): 已失效 with the reason, and 继续.
-    services.review.reject(operator, app_id, "身份证人像面照片不清晰")
-    home(qtbot, window)
-    (row,) = certificates(qtbot, window)
+    mca_reviewer.reject(app_id, "身份证人像面照片不清晰")
+    (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.INVALID and row.badge.text() == "已失效"
     assert "身份证人像面照片不清晰" in child(row, "certRowNote").text()
     press(qtbot, row.continue_button)
@@ -535,13 +553,12 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     for step in (Step.AGENT, Step.VERIFY, Step.AUTH_CODE, Step.CONFIRM, Step.DOCUMENTS, Step.SIGN):
         next_step(qtbot, page, step)
     submit(qtbot, window, services, page, agent_phone, "北京数字认证股份有限公司")
-    (row,) = certificates(qtbot, window)
+    (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING
 
     # Approved: 正常.
-    services.review.approve(operator, app_id)
-    home(qtbot, window)
-    (row,) = certificates(qtbot, window)
+    mca_reviewer.approve(app_id)
+    (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.NORMAL and row.badge.text() == "正常"
     assert row.row.certificate_id is not None and row.continue_button is None
 

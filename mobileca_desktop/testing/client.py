@@ -1,0 +1,171 @@
+"""The client window on a device profile, as a QA test drives it (Qt, pytest-qt's ``qtbot``).
+
+Each ``Client`` is one computer: its own device folder and keystore (on the test's
+in-memory keyring), its own scan service trusting the platforms given, one ``MainWindow``
+on the shared CA. The services the window gets are guarded: a call on the GUI thread fails
+the test, as the application's rule says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mobileca_desktop.testing import pages
+
+if TYPE_CHECKING:
+    from mobileca_desktop.testing.world import Platform, World
+    from mobileca_desktop.views.main_window import MainWindow
+
+WAIT_MS = 15000
+
+
+class Camera:
+    """The device's webcam, played from a picture file (the client's ``camera`` setting): it
+    shows a grey frame until ``show`` puts a QR code in front of it. The scanner reads the
+    picture when it starts, so show the code before opening 扫一扫."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.show(None)
+
+    def show(self, png: bytes | None, size: tuple[int, int] = (1280, 720), side: int = 420):
+        """A 1280×720 frame with ``png`` (e.g. the platform's QR) in the middle."""
+        import cv2
+        import numpy as np
+
+        w, h = size
+        frame = np.full((h, w, 3), 170, np.uint8)
+        if png is not None:
+            code = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+            if code is None:
+                raise ValueError("not a picture")
+            code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
+            y, x = (h - side) // 2, (w - side) // 2
+            frame[y : y + side, x : x + side] = code
+        ok, data = cv2.imencode(".png", frame)
+        assert ok
+        self.path.write_bytes(data.tobytes())
+
+
+class Client:
+    def __init__(
+        self,
+        qtbot: Any,
+        world: World,
+        device: str,
+        folder: Path,
+        platforms: Sequence[Platform] = (),
+        pace_ms: int = 0,
+        timeout_ms: int = WAIT_MS,
+        camera: Path | str | None = None,
+    ) -> None:
+        from mobileca_desktop.config import Settings
+        from mobileca_desktop.keystore.kdf import CHEAP
+        from mobileca_desktop.keystore.secretstore import OSKeyring
+        from mobileca_desktop.keystore.store import Keystore
+        from mobileca_desktop.services.device import DeviceService
+        from mobileca_desktop.services.scan import NonceStore, PlatformScanService
+        from mobileca_desktop.views.context import AppContext
+        from mobileca_desktop.views.main_window import MainWindow
+        from mobileca_desktop.views.thread_guard import GuiThreadGuard
+
+        self.qtbot = qtbot
+        self.world = world
+        self.device = device
+        self.pace_ms = pace_ms
+        self.timeout_ms = timeout_ms
+        self.camera = Camera(folder / "camera.png") if camera is None else None
+        camera_setting = str(camera) if camera is not None else str(self.camera.path)
+        self.settings = Settings(data_dir=folder, device=device, camera=camera_setting)
+        services = world.services
+        keystore = Keystore(self.settings.device_dir, device, OSKeyring(), CHEAP)
+        self.keys = DeviceService(services.ca, keystore, device)
+        engine = getattr(services, "engine", None)
+        clock = (lambda: engine.clock.now().timestamp()) if engine is not None else None
+        self.scan = PlatformScanService(
+            services.ca,
+            self.keys,
+            [p.trusted() for p in platforms],
+            NonceStore(self.settings.device_dir / "scan-nonces.json"),
+            clock=clock,
+        )
+        ctx = AppContext(
+            ca=GuiThreadGuard(services.ca, "ca"),
+            inbox=GuiThreadGuard(services.inbox, "inbox"),
+            review=GuiThreadGuard(services.review, "review"),
+            clock=GuiThreadGuard(services.clock, "clock"),
+            device=device,
+            keys=GuiThreadGuard(self.keys, "keys"),
+            scan=GuiThreadGuard(self.scan, "scan"),
+            settings=self.settings,
+        )
+        self.window: MainWindow = MainWindow()
+        qtbot.addWidget(self.window)
+        self.window.show()
+        self.window.attach(ctx)
+        self.phones_seen: set[str] = set()
+
+    # --- waiting ----------------------------------------------------------------------------
+
+    def wait_until(self, condition, what: str = "") -> None:
+        """Waits on a condition of the app (never a fixed sleep); fails saying ``what``."""
+        from pytestqt.exceptions import TimeoutError as WaitTimedOut
+
+        try:
+            self.qtbot.waitUntil(condition, timeout=self.timeout_ms)
+        except WaitTimedOut as exc:
+            raise AssertionError(f"{self.device}: waited {self.timeout_ms} ms for {what}") from exc
+
+    def settle(self) -> None:
+        """Waits until no background operation of the app is waiting for its result."""
+        from mobileca_desktop.views.background import BackgroundOp
+
+        self.wait_until(BackgroundOp.idle, "the background operations to finish")
+
+    def current_page(self) -> Any:
+        return self.window.current()
+
+    def wait_page(self, object_name: str) -> Any:
+        """The window's current page once it is ``object_name`` (the stack's current widget:
+        never a stale page the stack still holds)."""
+        self.wait_until(
+            lambda: (
+                self.window.current().objectName() == object_name
+                and self.window.current().isVisible()
+            ),
+            f"the page {object_name!r} (now {self.window.current().objectName()!r})",
+        )
+        return self.window.current()
+
+    def pace(self) -> None:
+        """At a watchable pace (``--mobileca-pace MS``): lets the window be seen after each
+        step. Off (0) by default; never used to wait for the app."""
+        if self.pace_ms > 0:
+            self.qtbot.wait(self.pace_ms)
+
+    # --- entry points -----------------------------------------------------------------------
+
+    def login_page(self) -> pages.LoginPage:
+        return pages.LoginPage(self)
+
+    def page(self) -> pages.PageObject:
+        """The page object of whatever page is showing now."""
+        return pages.page_object_for(self)
+
+    def reviewer_desk(self) -> pages.ReviewerDesk:
+        """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA)."""
+        return pages.ReviewerDesk.open(self)
+
+    def screenshot(self, path: Path) -> Path:
+        """The window as it looks now, as a PNG."""
+        self.window.grab().save(str(path), "PNG")
+        return path
+
+    def close(self) -> None:
+        if self.window is not None:
+            self.window.close()
+            self.settle()
+        self.scan.close()

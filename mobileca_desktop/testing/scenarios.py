@@ -1,0 +1,348 @@
+"""Handbook scenarios: a TOML file, one step a line in the handbook's words, played through
+the QA kit's page objects. pytest runs them with ``--mobileca-scenarios DIR`` (each ``*.toml``
+of the folder is a test); a failing step is named in the report with the window's
+screenshot. The steps understood are those of ``STEPS`` (docs/qa-guide.md lists them).
+
+    title = "单位证书 · 对公打款 · 法人本人"
+    steps = [
+      "法人登录",
+      "申请单位证书",
+      "选择 CA 机构：BJCA",
+      ...
+    ]
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SEPARATORS = ("：", ":")
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be played (unknown step, bad argument)."""
+
+
+class StepFailed(AssertionError):
+    """A step whose expectation was not met, or that the app refused."""
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    text: str  # as written
+    verb: str
+    argument: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: Path
+    title: str
+    steps: tuple[Step, ...]
+
+    @property
+    def needs_platform(self) -> bool:
+        """Whether a step scans a code of the trading-platform simulator."""
+        return any(step.verb in PLATFORM_STEPS for step in self.steps)
+
+
+def parse_step(number: int, text: str) -> Step:
+    text = text.strip()
+    verb, argument = text, ""
+    for sep in SEPARATORS:
+        if sep in text:
+            verb, argument = (part.strip() for part in text.split(sep, 1))
+            break
+    if verb not in STEPS:
+        known = "、".join(STEPS)
+        raise ScenarioError(f"第 {number} 步“{text}”：不认识的步骤（可用：{known}）")
+    return Step(number, text, verb, argument)
+
+
+def load(path: Path) -> Scenario:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"{path.name}: 不是可读取的场景文件（{exc}）") from exc
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        raise ScenarioError(f"{path.name}: steps 须是一列步骤文字")
+    title = str(data.get("title") or path.stem)
+    return Scenario(path, title, tuple(parse_step(i, s) for i, s in enumerate(steps, start=1)))
+
+
+@dataclass
+class Player:
+    """Plays steps against one test's world and client windows (``open_client``:
+    ``mca_client``). ``page`` is where the last step left the window of the current
+    computer."""
+
+    world: Any
+    open_client: Callable[..., Any]
+    clients: dict[str, Any] = field(default_factory=dict)
+    device: str = "legal-pc"
+    page: Any = None
+    app_id: int | None = None
+    certificate_password: str = "Zhengshu#2026"
+    folder: Path | None = None
+    platform: Any = None  # the trading-platform simulator (mca_platform), for 扫码 steps
+
+    def client(self) -> Any:
+        if self.device not in self.clients:
+            self.clients[self.device] = self.open_client(self.device)
+        return self.clients[self.device]
+
+    def play(self, scenario: Scenario, until: int | None = None) -> None:
+        for step in scenario.steps:
+            if until is not None and step.number > until:
+                break
+            try:
+                STEPS[step.verb](self, step.argument)
+            except ScenarioError:
+                raise
+            except AssertionError as exc:
+                raise StepFailed(
+                    f"“{scenario.title}”第 {step.number} 步“{step.text}”未通过：{exc}"
+                ) from exc
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def wizard(self) -> Any:
+        from mobileca_desktop.testing.pages import WizardPage
+
+        if not isinstance(self.page, WizardPage):
+            raise AssertionError("not in the application wizard")
+        return self.page
+
+    def certificate_id(self) -> int:
+        """The certificate of the scenario's application (once approved)."""
+        if self.app_id is None:
+            raise AssertionError("no application was submitted before")
+        world = self.world
+        app = world.services.ca.get_application(world.legal_session(), self.app_id)
+        if app.certificate_id is None:
+            raise AssertionError("the application has no certificate (not approved?)")
+        return app.certificate_id
+
+    def home(self) -> Any:
+        from mobileca_desktop.testing.pages import HomePage
+
+        page = self.client().page()
+        while not isinstance(page, HomePage):
+            page = page.back()
+        return page
+
+
+# --- the steps ----------------------------------------------------------------------------------
+
+
+def _log_in_legal(p: Player, _arg: str) -> None:
+    p.device = "legal-pc"
+    p.page = p.client().login_page().log_in_as_company()
+
+
+def _log_in_agent(p: Player, _arg: str) -> None:
+    p.device = "agent-pc"
+    p.page = p.client().login_page().log_in_as_agent()
+
+
+def _apply(kind: str) -> Callable[[Player, str], None]:
+    def step(p: Player, _arg: str) -> None:
+        from mobileca_desktop.domain.models import CertKind
+
+        p.page = p.home().apply(CertKind(kind))
+
+    return step
+
+
+def _institution(p: Player, arg: str) -> None:
+    wanted = arg.strip().lower()
+    for inst in p.world.services.ca.institutions():
+        if wanted in (inst.id.lower(), inst.short_name.lower(), inst.name.lower()):
+            p.wizard().choose(f"institution_{inst.id}").next()
+            return
+    raise ScenarioError(f"没有名为“{arg}”的 CA 机构")
+
+
+METHODS = {
+    "法人刷脸": "face",
+    "电子营业执照": "elicence",
+    "对公打款": "deposit",
+    "上传授权书": "letter",
+}
+HANDLERS = {"法人本人": "legal_person", "经办人": "agent"}
+
+
+def _method(p: Player, arg: str) -> None:
+    if arg not in METHODS:
+        raise ScenarioError(f"核验方式须是 {'、'.join(METHODS)} 之一，不是“{arg}”")
+    p.wizard().choose(f"method_{METHODS[arg]}").next()
+
+
+def _handler(p: Player, arg: str) -> None:
+    if arg not in HANDLERS:
+        raise ScenarioError(f"办理人员须是 {'、'.join(HANDLERS)} 之一，不是“{arg}”")
+    wizard = p.wizard().choose(f"handler_{HANDLERS[arg]}").next()
+    if arg == "经办人":
+        agent = p.world.demo.agent
+        wizard.fill("agent_name", agent.name).fill("agent_id_number", agent.id_number)
+        wizard.fill("agent_phone", agent.phone).next()
+
+
+def _deposit(p: Player, _arg: str) -> None:
+    from mobileca_desktop.services.wizard import Step as W
+
+    wizard = p.wizard()
+    wizard.fill("deposit_amount", wizard.start_deposit()).next()
+    if wizard.step is W.AUTH_CODE:  # an agent: the 授权码 rode in the memo line
+        code = p.world.phone.last_code(p.world.demo.company.legal_person_phone)
+        wizard.fill("auth_code", code).next()
+
+
+def _confirm(p: Player, _arg: str) -> None:
+    from mobileca_desktop.services.wizard import Step as W
+
+    wizard = p.wizard()
+    if wizard.step is not W.CONFIRM:
+        raise AssertionError(f"not on 信息确认 but {wizard.step}")
+    wizard.next(W.DOCUMENTS)
+
+
+def _documents(p: Player, _arg: str) -> None:
+    import tempfile
+
+    from mobileca_desktop.testing.world import sample_jpeg, sample_pdf
+
+    wizard = p.wizard()
+    folder = p.folder or Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
+    samples = {"licence": ("营业执照.pdf", sample_pdf("营业执照")),
+               "id_front": ("身份证人像面.jpg", sample_jpeg("front")),
+               "id_back": ("身份证国徽面.jpg", sample_jpeg("back"))}  # fmt: skip
+    for kind in list(wizard.widget.view.slots):
+        name, data = samples[str(kind)]
+        path = folder / name
+        path.write_bytes(data)
+        wizard.upload(kind, path)
+    wizard.next()
+
+
+def _sign(p: Player, _arg: str) -> None:
+    from mobileca_desktop.domain.models import Handler
+
+    wizard = p.wizard()
+    app = wizard.widget.wizard.application
+    agent = app is not None and app.handler is Handler.AGENT
+    wizard.sign(p.world.demo.agent.phone if agent else None)
+    p.app_id = wizard.application_id
+
+
+def _approve(p: Player, _arg: str) -> None:
+    if p.app_id is None:
+        raise AssertionError("no application was submitted before")
+    p.world.reviewer.approve(p.app_id)
+
+
+def _reject(p: Player, arg: str) -> None:
+    if p.app_id is None:
+        raise AssertionError("no application was submitted before")
+    p.world.reviewer.reject(p.app_id, arg or "材料不清晰")
+
+
+def _expect_status(p: Player, arg: str) -> None:
+    """证书管理：STATUS — the row of the scenario's application (or the only row) says it."""
+    certs = p.home().open_certificates()
+    p.page = certs
+    if p.app_id is not None:
+        row = certs.row(application_id=p.app_id)
+    else:
+        rows = certs.rows()
+        if len(rows) != 1:
+            raise AssertionError(f"{len(rows)} rows in 证书管理, which one?")
+        row = rows[0]
+    if row.status != arg:
+        raise AssertionError(f"证书管理 shows {row.status}, not {arg}")
+
+
+def _continue(p: Player, _arg: str) -> None:
+    certs = p.home().open_certificates()
+    p.page = certs.row(application_id=p.app_id).continue_()
+
+
+def _clock(p: Player, arg: str) -> None:
+    days = arg.replace("天", "").strip()
+    if not days.isdigit():
+        raise ScenarioError(f"演示时钟前进须写天数，如“演示时钟前进：400 天”，不是“{arg}”")
+    p.world.clock.advance(days=int(days))
+
+
+def _download(p: Player, _arg: str) -> None:
+    """证书下载 on this computer from 证书详情 (the owner's certificate)."""
+    cid = p.certificate_id()
+    detail = p.home().open_certificates().row(certificate_id=cid).open()
+    activation = detail.download().activate(p.certificate_password)
+    p.page = activation.finish()
+
+
+def _grant(p: Player, _arg: str) -> None:
+    """授权 the scenario's certificate to the demo agent in 授权管理 (the legal person)."""
+    cid = p.certificate_id()
+    grants = p.home().open_grants().new_grant().grant(certificate_id=cid)
+    if grants.row(certificate_id=cid).status != "授权中":
+        raise AssertionError(f"the grant shows {grants.row(certificate_id=cid).status}")
+    p.page = grants
+
+
+def _agent_download(p: Player, _arg: str) -> None:
+    """The agent downloads the granted certificate from 授权管理 on the agent's computer."""
+    cid = p.certificate_id()
+    received = p.home().open_grants()
+    activation = received.row(certificate_id=cid).download().activate(p.certificate_password)
+    p.page = activation.finish()
+
+
+def _scan_login(p: Player, _arg: str) -> None:
+    """扫码登录: the platform's login QR scanned and confirmed with the certificate password
+    (a first scan downloads the certificate first)."""
+    from mobileca_desktop.testing.pages import ActivationPage
+
+    if p.platform is None:
+        raise ScenarioError("扫码登录 needs the trading-platform simulator (mca_platform)")
+    scanner = p.home().open_scan()
+    if isinstance(scanner, ActivationPage):
+        scanner = scanner.activate(p.certificate_password).finish()
+    qr = p.platform.login_qr()
+    result = scanner.paste_image(qr.qr_png).confirm(p.certificate_password)
+    if result.heading != "扫码成功":
+        raise AssertionError(f"扫一扫 says {result.heading}: {result.message}")
+    p.platform.finish_login(qr.session_id)
+    p.page = result
+
+
+STEPS: dict[str, Callable[[Player, str], None]] = {
+    "法人登录": _log_in_legal,
+    "经办人登录": _log_in_agent,
+    "申请单位证书": _apply("unit"),
+    "申请法定代表人证书": _apply("legal_rep"),
+    "选择 CA 机构": _institution,
+    "选择核验方式": _method,
+    "办理人员": _handler,
+    "对公打款核验": _deposit,
+    "信息确认": _confirm,
+    "上传证件": _documents,
+    "短信验证码电子签名": _sign,
+    "CA 机构审核通过": _approve,
+    "CA 机构驳回": _reject,
+    "继续": _continue,
+    "证书管理": _expect_status,
+    "演示时钟前进": _clock,
+    "证书下载": _download,
+    "授权给经办人": _grant,
+    "经办人下载证书": _agent_download,
+    "扫码登录": _scan_login,
+}
+PLATFORM_STEPS = frozenset({"扫码登录"})

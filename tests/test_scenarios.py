@@ -1,0 +1,70 @@
+"""Handbook scenarios (mobileca_desktop/testing/scenarios.py): every shipped scenario plays
+through the real window; pytest collects a folder of them with --mobileca-scenarios, and a
+failing step is named, with the window's screenshot, in words a trainer understands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_qa_example import run_pytest
+
+from mobileca_desktop.testing import scenarios
+
+SHIPPED = Path(scenarios.__file__).resolve().parent.parent / "resources" / "scenarios"
+
+
+@pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.toml")), ids=lambda p: p.stem)
+def test_each_shipped_scenario_plays(path, mca_client, mca_world, mca_platform, tmp_path):
+    scenario = scenarios.load(path)
+    player = scenarios.Player(mca_world, mca_client, folder=tmp_path, platform=mca_platform)
+    player.play(scenario)
+    assert player.app_id is not None
+
+
+def test_the_shipped_scenarios_are_there():
+    assert len(list(SHIPPED.glob("*.toml"))) >= 4
+
+
+def test_only_scenarios_that_scan_need_the_platform():
+    needs = {p.stem: scenarios.load(p).needs_platform for p in SHIPPED.glob("*.toml")}
+    assert needs["grant-agent-scan-login"] and not needs["unit-deposit"]
+
+
+def test_a_scenario_file_that_cannot_be_played_says_why(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "坏"\nsteps = ["法人登录", "飞起来"]\n', encoding="utf-8")
+    with pytest.raises(scenarios.ScenarioError, match="第 2 步“飞起来”：不认识的步骤"):
+        scenarios.load(bad)
+    bad.write_text('steps = "法人登录"\n', encoding="utf-8")
+    with pytest.raises(scenarios.ScenarioError, match="steps 须是一列步骤文字"):
+        scenarios.load(bad)
+    bad.write_text('steps = ["选择核验方式：飞鸽传书"]\n', encoding="utf-8")
+    step = scenarios.load(bad).steps[0]
+    assert (step.verb, step.argument) == ("选择核验方式", "飞鸽传书")
+
+
+def test_pytest_runs_a_folder_of_scenarios_and_names_the_failing_step(tmp_path):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    good = (SHIPPED / "unit-deposit.toml").read_text(encoding="utf-8")
+    (folder / "good.toml").write_text(good, encoding="utf-8")
+    wrong = good.replace('"证书管理：正常",', '"证书管理：已过期",')
+    assert wrong != good
+    (folder / "wrong.toml").write_text(wrong, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    artifacts = tmp_path / "artifacts"
+    run = run_pytest(
+        tmp_path,
+        "-q",
+        "--mobileca-headless",
+        f"--mobileca-scenarios={folder}",
+        f"--mobileca-artifacts={artifacts}",
+        site=tmp_path / "site",
+    )
+    report = run.stdout + run.stderr
+    assert run.returncode == 1, report
+    assert "1 failed, 1 passed" in report, report
+    assert "第 12 步“证书管理：已过期”未通过：证书管理 shows 正常, not 已过期" in report, report
+    (shot,) = artifacts.glob("wrong-*legal-pc.png")
+    assert shot.read_bytes()[:4] == b"\x89PNG"
