@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from mobileca_desktop.crypto import cms
 from mobileca_desktop.domain.errors import DecryptionFailed, KeySessionClosed, NoDecryptionKey
@@ -114,14 +114,6 @@ class UnlockedKeys:
         self._live()
         assert self._signing is not None
         return self._signing.sign(data, ec.ECDSA(hashes.SHA256()))
-
-    def sign_digest(self, digest: bytes) -> bytes:
-        """ECDSA P-256 over a SHA-256 digest computed elsewhere (e.g. a PDF's byte range)."""
-        self._live()
-        assert self._signing is not None
-        if len(digest) != 32:
-            raise ValueError("a SHA-256 digest is 32 bytes")
-        return self._signing.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
 
     def decrypt(self, envelope_data: bytes) -> bytes:
         """The content of a CMS EnvelopedData (DER, BER or PEM) addressed to any generation

@@ -78,11 +78,6 @@ class LoginBody(_Body):
     password: Text(128)
 
 
-class ReviewerLoginBody(_Body):
-    login_name: Text(64)
-    password: Text(128)
-
-
 class LegalRegistrationBody(_Body):
     company_name: Text(200)
     uscc: Text(32)
@@ -219,15 +214,6 @@ def doc_model(cls: type) -> type[BaseModel]:
         model = create_model(cls.__name__, __doc__=cls.__doc__, **fields)
         _DOC_MODELS[cls] = model
     return model
-
-
-class ErrorBody(BaseModel):
-    """Every error: a stable ``code`` (see domain/errors.py), an English fallback message,
-    and parameters a client uses to word the message in its own language."""
-
-    code: str
-    message: str
-    params: dict[str, Any]
 
 
 class TextBody(BaseModel):

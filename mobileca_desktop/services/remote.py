@@ -23,7 +23,6 @@ import hashlib
 import json
 import ssl
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -658,8 +657,3 @@ class RemoteServices:
 
     def close(self) -> None:
         self._http.close()
-
-
-def new_idempotency_key() -> str:
-    """A fresh key for one user action (kept across its retries)."""
-    return str(uuid.uuid4())

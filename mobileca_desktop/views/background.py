@@ -120,16 +120,6 @@ class BackgroundOp(QObject):
             self.deleteLater()
 
 
-def run_in_background(
-    parent: QWidget | None,
-    op: Callable[[], Any],
-    on_success: Callable[[Any], None] | None = None,
-    on_failure: Callable[[BaseException], None] | None = None,
-) -> BackgroundOp:
-    """Shorthand for ``BackgroundOp(parent, op, ...).run()``."""
-    return BackgroundOp(parent, op, on_success=on_success, on_failure=on_failure).run()
-
-
 def log_error(err: BaseException) -> None:
     if isinstance(err, MobileCAError):
         log.info("operation failed: %s %s", err.code, err.message)
