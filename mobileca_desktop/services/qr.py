@@ -128,17 +128,23 @@ class ZxingDecoder(QrDecoder):
         import zxingcpp
 
         self._zx = zxingcpp
-        self._formats = zxingcpp.barcode_formats_from_str("QRCode,MicroQRCode,RMQRCode")
         self._options: dict[str, object] = {
             "try_invert": try_invert,
             "try_downscale": try_downscale,
         }
-        if binarizer:  # "GlobalHistogram", "FixedThreshold" (default: LocalAverage)
-            self._options["binarizer"] = getattr(zxingcpp.Binarizer, binarizer)
+        # The binding's enum values are made per call (microseconds), not kept: nanobind
+        # reports every instance still alive when the interpreter exits as a leak.
+        self._binarizer = binarizer  # "GlobalHistogram", "FixedThreshold" (else LocalAverage)
+        getattr(zxingcpp.Binarizer, binarizer or "LocalAverage")  # a wrong name fails here
 
     def decode(self, image: np.ndarray) -> list[DecodedCode]:
         gray = to_gray(image)
-        found = self._zx.read_barcodes(gray, formats=self._formats, **self._options)
+        zx = self._zx
+        options = dict(self._options)
+        if self._binarizer:
+            options["binarizer"] = getattr(zx.Binarizer, self._binarizer)
+        formats = zx.barcode_formats_from_str("QRCode,MicroQRCode,RMQRCode")
+        found = zx.read_barcodes(gray, formats=formats, **options)
         codes = []
         for r in found:
             if not r.valid:
