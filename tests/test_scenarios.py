@@ -15,9 +15,11 @@ SHIPPED = Path(scenarios.__file__).resolve().parent.parent / "resources" / "scen
 
 
 @pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.toml")), ids=lambda p: p.stem)
-def test_each_shipped_scenario_plays(path, mca_client, mca_world, mca_platform, tmp_path):
+def test_each_shipped_scenario_plays(path, mca_client, mca_world, mca_platform, tmp_path, portrait):
     scenario = scenarios.load(path)
-    player = scenarios.Player(mca_world, mca_client, folder=tmp_path, platform=mca_platform)
+    player = scenarios.Player(
+        mca_world, mca_client, folder=tmp_path, platform=mca_platform, portrait=portrait
+    )
     player.play(scenario)
     assert player.app_id is not None
 

@@ -91,6 +91,7 @@ class Player:
     certificate_password: str = "Zhengshu#2026"
     folder: Path | None = None
     platform: Any = None  # the trading-platform simulator (mca_platform), for 扫码 steps
+    portrait: bytes | None = None  # the picture the webcam shows for 刷脸 (a face)
 
     def client(self) -> Any:
         if self.device not in self.clients:
@@ -146,6 +147,11 @@ def _log_in_legal(p: Player, _arg: str) -> None:
     p.page = p.client().login_page().log_in_as_company()
 
 
+def _log_in_person(p: Player, _arg: str) -> None:
+    """个人登录 (the demo person, who is also the 经办人) on the agent's computer."""
+    _log_in_agent(p, _arg)
+
+
 def _log_in_agent(p: Player, _arg: str) -> None:
     p.device = "agent-pc"
     p.page = p.client().login_page().log_in_as_agent()
@@ -194,14 +200,98 @@ def _handler(p: Player, arg: str) -> None:
         wizard.fill("agent_phone", agent.phone).next()
 
 
-def _deposit(p: Player, _arg: str) -> None:
+def _auth_code(p: Player, after: int) -> None:
+    """An 经办人 goes on to 授权码 after the legal person's check: the code came to the
+    legal person's phone (by SMS, or in the 对公打款 memo line)."""
     from mobileca_desktop.services.wizard import Step as W
 
     wizard = p.wizard()
-    wizard.fill("deposit_amount", wizard.start_deposit()).next()
-    if wizard.step is W.AUTH_CODE:  # an agent: the 授权码 rode in the memo line
-        code = p.world.phone.last_code(p.world.demo.company.legal_person_phone)
+    if wizard.step is W.AUTH_CODE:
+        code = p.world.phone.last_code(p.world.demo.company.legal_person_phone, after)
         wizard.fill("auth_code", code).next()
+
+
+def _legal_phone_mark(p: Player) -> int:
+    return p.world.phone.last_id(p.world.demo.company.legal_person_phone)
+
+
+def _deposit(p: Player, _arg: str) -> None:
+    wizard = p.wizard()
+    wizard.fill("deposit_amount", wizard.start_deposit()).next()
+    _auth_code(p, 0)  # the 授权码 rode in the memo line of the deposit notice
+
+
+def _face(p: Player, _arg: str) -> None:
+    """法人刷脸 / 本人刷脸: the webcam shows the portrait, 打开摄像头, 拍照, 下一步."""
+    if p.portrait is None:
+        raise ScenarioError("刷脸 needs a portrait picture for the webcam (Player.portrait)")
+    wizard = p.wizard()
+    p.client().camera.show(p.portrait, side=480)
+    after = _legal_phone_mark(p)
+    wizard.click("startCameraButton")
+    capture = wizard.find("captureFaceButton")
+    wizard.click(capture)
+    data = wizard.widget.wizard.data
+    p.client().wait_until(lambda: data.face_photo is not None, "the photo (拍照)")
+    wizard.next()
+    _auth_code(p, after)
+
+
+def _elicence(p: Player, _arg: str) -> None:
+    """电子营业执照: the licence's QR text from the legal person's phone (复制二维码内容),
+    pasted on the page, 下一步."""
+    from mobileca_desktop.domain.models import MessageKind
+
+    number = p.world.demo.company.legal_person_phone
+    licences = [
+        m for m in p.world.phone.messages(number) if m.kind is MessageKind.ELICENCE and m.attachment
+    ]
+    if not licences:
+        raise AssertionError("no 电子营业执照 message on the legal person's phone")
+    wizard = p.wizard()
+    after = _legal_phone_mark(p)
+    wizard.type(wizard.find("elicenceText"), licences[-1].attachment or "")
+    wizard.next()
+    _auth_code(p, after)
+
+
+def _letter(p: Player, _arg: str) -> None:
+    """上传授权书: 选择授权书文件 (the file dialog answers with a stamped letter); it waits for
+    the CA institution."""
+    import tempfile
+    from unittest import mock
+
+    from mobileca_desktop.testing.world import sample_pdf
+    from mobileca_desktop.views.wizard import verify_step
+
+    wizard = p.wizard()
+    folder = p.folder or Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
+    letter = folder / "授权书.pdf"
+    letter.write_bytes(sample_pdf("授权书 盖章"))
+    dialog = verify_step.QFileDialog
+    with mock.patch.object(dialog, "getOpenFileName", return_value=(str(letter), "")):
+        wizard.click("chooseLetterButton")
+        status = wizard.find("verifyStatus")
+        p.client().wait_until(
+            lambda: status.text() == "授权书已上传，等待 CA 机构审核。", "授权书已上传"
+        )
+    p.app_id = wizard.application_id
+
+
+def _accept_letter(p: Player, _arg: str) -> None:
+    """The CA institution accepts the letter; 刷新审核状态, 下一步."""
+    wizard = p.wizard()
+    if wizard.application_id is None:
+        raise AssertionError("no 授权书 was uploaded before")
+    p.world.reviewer.accept_letter(wizard.application_id)
+    wizard.click("refreshButton")
+    status = wizard.find("verifyStatus")
+    p.client().wait_until(
+        lambda: status.text() == "授权书已通过 CA 机构审核，请点击下一步。", "授权书已通过"
+    )
+    after = _legal_phone_mark(p)
+    wizard.next()
+    _auth_code(p, after)
 
 
 def _confirm(p: Player, _arg: str) -> None:
@@ -232,12 +322,12 @@ def _documents(p: Player, _arg: str) -> None:
 
 
 def _sign(p: Player, _arg: str) -> None:
-    from mobileca_desktop.domain.models import Handler
+    from mobileca_desktop.domain.models import CertKind, Handler
 
     wizard = p.wizard()
     app = wizard.widget.wizard.application
-    agent = app is not None and app.handler is Handler.AGENT
-    wizard.sign(p.world.demo.agent.phone if agent else None)
+    person = app is not None and (app.handler is Handler.AGENT or app.kind is CertKind.PERSONAL)
+    wizard.sign(p.world.demo.agent.phone if person else None)
     p.app_id = wizard.application_id
 
 
@@ -326,12 +416,19 @@ def _scan_login(p: Player, _arg: str) -> None:
 STEPS: dict[str, Callable[[Player, str], None]] = {
     "法人登录": _log_in_legal,
     "经办人登录": _log_in_agent,
+    "个人登录": _log_in_person,
     "申请单位证书": _apply("unit"),
     "申请法定代表人证书": _apply("legal_rep"),
+    "申请个人证书": _apply("personal"),
     "选择 CA 机构": _institution,
     "选择核验方式": _method,
     "办理人员": _handler,
     "对公打款核验": _deposit,
+    "法人刷脸": _face,
+    "本人刷脸": _face,
+    "电子营业执照核验": _elicence,
+    "上传授权书": _letter,
+    "CA 机构审核授权书": _accept_letter,
     "信息确认": _confirm,
     "上传证件": _documents,
     "短信验证码电子签名": _sign,
