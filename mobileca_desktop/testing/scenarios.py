@@ -92,6 +92,7 @@ class Player:
     folder: Path | None = None
     platform: Any = None  # the trading-platform simulator (mca_platform), for 扫码 steps
     portrait: bytes | None = None  # the picture the webcam shows for 刷脸 (a face)
+    cert_id: int | None = None  # the scenario's certificate once renewed (证书更新)
 
     def client(self) -> Any:
         if self.device not in self.clients:
@@ -106,9 +107,12 @@ class Player:
                 STEPS[step.verb](self, step.argument)
             except ScenarioError:
                 raise
-            except AssertionError as exc:
+            except Exception as exc:  # the app refused, or a page did not come: say which step
+                said = (
+                    str(exc) if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {exc}"
+                )
                 raise StepFailed(
-                    f"“{scenario.title}”第 {step.number} 步“{step.text}”未通过：{exc}"
+                    f"“{scenario.title}”第 {step.number} 步“{step.text}”未通过：{said}"
                 ) from exc
 
     # --- helpers ------------------------------------------------------------------------------
@@ -121,7 +125,10 @@ class Player:
         return self.page
 
     def certificate_id(self) -> int:
-        """The certificate of the scenario's application (once approved)."""
+        """The certificate of the scenario's application (once approved), or its successor
+        after 证书更新."""
+        if self.cert_id is not None:
+            return self.cert_id
         if self.app_id is None:
             raise AssertionError("no application was submitted before")
         world = self.world
@@ -347,7 +354,9 @@ def _expect_status(p: Player, arg: str) -> None:
     """证书管理：STATUS — the row of the scenario's application (or the only row) says it."""
     certs = p.home().open_certificates()
     p.page = certs
-    if p.app_id is not None:
+    if p.cert_id is not None:
+        row = certs.row(certificate_id=p.cert_id)
+    elif p.app_id is not None:
         row = certs.row(application_id=p.app_id)
     else:
         rows = certs.rows()
@@ -361,6 +370,97 @@ def _expect_status(p: Player, arg: str) -> None:
 def _continue(p: Player, _arg: str) -> None:
     certs = p.home().open_certificates()
     p.page = certs.row(application_id=p.app_id).continue_()
+
+
+def _dialog(p: Player, name: str) -> Any:
+    """The window-modal question ``name`` (renewDialog, revokeDialog) once it is shown."""
+    from PySide6.QtWidgets import QDialog
+
+    window = p.client().window
+
+    def shown() -> list[Any]:
+        return [d for d in window.findChildren(QDialog, name) if d.isVisible()]
+
+    p.client().wait_until(lambda: bool(shown()), f"the question {name}")
+    return shown()[0]
+
+
+def _detail(p: Player) -> Any:
+    return p.home().open_certificates().row(certificate_id=p.certificate_id()).open()
+
+
+def _renew(p: Player, _arg: str) -> None:
+    """证书更新: from 证书详情 (or 继续 on an 已过期 row of 证书管理), 确认更新; the new
+    certificate is downloaded and activated on this computer."""
+    from mobileca_desktop.testing.pages import ActivationPage
+
+    old = p.certificate_id()
+    certs = p.home().open_certificates()
+    row = certs.row(certificate_id=old)
+    if row.status == "已过期":
+        certs.click(row.widget.continue_button)
+    else:
+        row.open().click("renewButton")
+    dialog = _dialog(p, "renewDialog")
+    certs.click(dialog.confirm_button)
+    activation = ActivationPage(p.client())
+    new = activation.widget.certificate_id
+    if new == old:
+        raise AssertionError("证书更新 issued no new certificate")
+    p.cert_id = new
+    p.page = activation.activate(p.certificate_password).finish()
+
+
+REVOKE_REASONS = {
+    "": "CESSATION",
+    "不再使用此证书": "CESSATION",
+    "私钥泄露、电脑或证书密码丢失": "KEY_COMPROMISE",
+    "单位或人员信息已变化": "AFFILIATION_CHANGED",
+    "其他原因": "UNSPECIFIED",
+}
+
+
+def _revoke(p: Player, arg: str) -> None:
+    """吊销 from 证书详情, with the reason (default 不再使用此证书), 确认吊销."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QRadioButton
+
+    from mobileca_desktop.domain.models import RevocationReason
+
+    if arg not in REVOKE_REASONS:
+        raise ScenarioError(f"吊销原因须是 {'、'.join(r for r in REVOKE_REASONS if r)} 之一")
+    detail = _detail(p)
+    detail.click("revokeButton")
+    dialog = _dialog(p, "revokeDialog")
+    reason = RevocationReason[REVOKE_REASONS[arg]]
+    button = dialog.findChild(QRadioButton, f"reason_{reason.value}")
+    detail.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    if not button.isChecked():
+        raise AssertionError(f"the reason {arg or '不再使用此证书'} cannot be chosen")
+    detail.click(dialog.confirm_button)
+    p.client().wait_until(lambda: detail.toast() == "证书已吊销", "证书已吊销")
+
+
+def _change(p: Player, arg: str) -> None:
+    """证书变更 from 证书详情: 单位名称 (or the person's 姓名) becomes ARG, 下一步：上传证件: the
+    wizard of the change application follows (上传证件, 短信验证码电子签名, a new review)."""
+    from mobileca_desktop.testing.pages import PageObject, WizardPage
+
+    if not arg:
+        raise ScenarioError("证书变更须写新的名称，如“证书变更：山西示范科技有限公司（太原）”")
+    _detail(p).click("changeButton")
+
+    class ChangePage(PageObject):
+        object_name = "changeCertificatePage"
+
+    page = ChangePage(p.client())
+    fields = page.widget.fields
+    name = next(n for n in ("company_name", "person_name", "legal_person_name") if n in fields)
+    page.type(fields[name], arg)
+    page.click("changeSubmit")
+    p.page = WizardPage(p.client())
+    p.app_id = p.page.application_id
+    p.cert_id = None
 
 
 def _clock(p: Player, arg: str) -> None:
@@ -395,22 +495,59 @@ def _agent_download(p: Player, _arg: str) -> None:
     p.page = activation.finish()
 
 
-def _scan_login(p: Player, _arg: str) -> None:
-    """扫码登录: the platform's login QR scanned and confirmed with the certificate password
-    (a first scan downloads the certificate first)."""
+def _scan(p: Player, qr: Any, what: str) -> Any:
+    """扫一扫 on this computer: the platform's code pasted as a picture, confirmed with the
+    certificate password (a first scan downloads the certificate first); the platform's page
+    sees the scan confirmed."""
     from mobileca_desktop.testing.pages import ActivationPage
 
-    if p.platform is None:
-        raise ScenarioError("扫码登录 needs the trading-platform simulator (mca_platform)")
     scanner = p.home().open_scan()
     if isinstance(scanner, ActivationPage):
         scanner = scanner.activate(p.certificate_password).finish()
-    qr = p.platform.login_qr()
-    result = scanner.paste_image(qr.qr_png).confirm(p.certificate_password)
-    if result.heading != "扫码成功":
-        raise AssertionError(f"扫一扫 says {result.heading}: {result.message}")
-    p.platform.finish_login(qr.session_id)
+    confirm = scanner.paste_image(qr.qr_png)
+    if confirm.operation != what:
+        raise AssertionError(f"扫一扫 asks for {confirm.operation}, not {what}")
+    result = confirm.confirm(p.certificate_password)
+    state = p.platform.state(qr.session_id)
+    if state.get("state") != "confirmed":
+        raise AssertionError(
+            f"扫一扫 says {result.heading}: {result.message}; the platform: {state.get('message')}"
+        )
     p.page = result
+    return result
+
+
+def _platform(p: Player, what: str) -> Any:
+    if p.platform is None:
+        raise ScenarioError(f"{what} needs the trading-platform simulator (mca_platform)")
+    return p.platform
+
+
+def _scan_login(p: Player, _arg: str) -> None:
+    """扫码登录: the platform's login QR scanned and confirmed; the page logs in."""
+    qr = _platform(p, "扫码登录").login_qr()
+    _scan(p, qr, "扫码登录")
+    p.platform.finish_login(qr.session_id)
+
+
+def _scan_seal(p: Player, _arg: str) -> None:
+    """扫码签章: the platform (logged in by 扫码登录 before) asks to seal 投标函.pdf."""
+    _scan(p, _platform(p, "扫码签章").seal_qr(), "扫码签章")
+
+
+def _scan_encrypt(p: Player, _arg: str) -> None:
+    """扫码加密: the platform asks to encrypt a bid to the certificate; it keeps the bid."""
+    before = len(_platform(p, "扫码加密").bids())
+    _scan(p, p.platform.encrypt_qr(), "扫码加密")
+    if len(p.platform.bids()) != before + 1:
+        raise AssertionError("the platform did not keep the encrypted bid")
+
+
+def _scan_decrypt(p: Player, _arg: str) -> None:
+    """扫码解密 (开标): the platform asks to open the newest bid; it is opened."""
+    _scan(p, _platform(p, "扫码解密").decrypt_qr(), "扫码解密")
+    if not p.platform.bids()[0].get("opened_at"):
+        raise AssertionError("the platform did not open the bid")
 
 
 STEPS: dict[str, Callable[[Player, str], None]] = {
@@ -437,9 +574,15 @@ STEPS: dict[str, Callable[[Player, str], None]] = {
     "继续": _continue,
     "证书管理": _expect_status,
     "演示时钟前进": _clock,
+    "证书更新": _renew,
+    "证书变更": _change,
+    "吊销": _revoke,
     "证书下载": _download,
     "授权给经办人": _grant,
     "经办人下载证书": _agent_download,
     "扫码登录": _scan_login,
+    "扫码签章": _scan_seal,
+    "扫码加密": _scan_encrypt,
+    "扫码解密": _scan_decrypt,
 }
-PLATFORM_STEPS = frozenset({"扫码登录"})
+PLATFORM_STEPS = frozenset({"扫码登录", "扫码签章", "扫码加密", "扫码解密"})

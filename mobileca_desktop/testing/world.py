@@ -414,6 +414,34 @@ class Platform:
         }
         return self._qr("/api/seal", body)
 
+    def encrypt_qr(
+        self,
+        content: bytes | None = None,
+        name: str = "投标文件.txt",
+        project: str = "太原东站改造工程",
+    ) -> ScanQR:
+        """A 扫码加密 QR for a bid (the browser must be logged in: ``finish_login``)."""
+        from mobileca_desktop.crypto import scanproto
+
+        content = content if content is not None else "投标文件：报价 100 万元".encode()
+        body = {"name": name, "content": scanproto.b64(content), "project": project}
+        return self._qr("/api/encrypt", body)
+
+    def bids(self) -> list[dict]:
+        """The logged-in subject's stored (encrypted) bids, newest first."""
+        response = self.browser.get("/api/bids")
+        response.raise_for_status()
+        return response.json()
+
+    def decrypt_qr(self, bid_id: str | None = None) -> ScanQR:
+        """A 扫码解密 (开标) QR for the stored bid ``bid_id`` (default: the newest)."""
+        if bid_id is None:
+            stored = self.bids()
+            if not stored:
+                raise AssertionError("no encrypted bid on the platform to open")
+            bid_id = stored[0]["id"]
+        return self._qr("/api/decrypt", {"bid_id": bid_id})
+
     def state(self, session_id: str) -> dict:
         """The session as the page polls it: ``state`` is waiting / scanned / authorized /
         confirmed / rejected / expired; ``message``, ``result``."""
