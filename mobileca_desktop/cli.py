@@ -119,9 +119,23 @@ def add_client_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="demo: exit with status 0 once both windows show the login page (for checks)",
     )
+    from mobileca_desktop.trainer import states_help  # Qt-free
+
+    group.add_argument(
+        "--state",
+        metavar="NAME",
+        help="demo: start at a named point of the handbook, played headless from a shipped "
+        f"scenario in the windows before you take over. States: {states_help()}",
+    )
+    group.add_argument(
+        "--reset",
+        action="store_true",
+        help="demo: start over in the same folder (--data-dir): the demo's CA, devices and "
+        "platform there are deleted first",
+    )
 
 
-CLIENT_ONLY = ("insecure_file_keyring", "open_browser", "quit_after_ready")
+CLIENT_ONLY = ("insecure_file_keyring", "open_browser", "quit_after_ready", "state", "reset")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from mobileca_desktop.demo import DemoOptions, run_demo  # Qt only for the windows
 
+        prepare = None
+        if args.state is not None:
+            from mobileca_desktop.trainer import ScenarioError, demo_state
+
+            try:
+                prepare = demo_state(args.state)
+            except ScenarioError as exc:
+                print(f"错误 / error: {exc}", file=sys.stderr)
+                return 2
+
         return run_demo(
             settings,
             DemoOptions(
@@ -155,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                 open_browser=args.open_browser,
                 quit_after_ready=args.quit_after_ready,
                 insecure_file_keyring=args.insecure_file_keyring,
+                reset=args.reset,
+                prepare=prepare,
             ),
         )
     if args.command is None:

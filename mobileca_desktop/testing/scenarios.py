@@ -51,6 +51,55 @@ class Scenario:
         return any(step.verb in PLATFORM_STEPS for step in self.steps)
 
 
+SHIPPED = Path(__file__).resolve().parent.parent / "resources" / "scenarios"
+
+
+@dataclass(frozen=True)
+class DemoState:
+    """A named point of the handbook: a shipped scenario played up to (and with) a step."""
+
+    name: str
+    scenario: str  # a shipped file's stem
+    through: str  # the step's text, played last
+    says: str  # what the trainer finds
+
+    def scenario_path(self) -> Path:
+        return SHIPPED / f"{self.scenario}.toml"
+
+    def last_step(self, scenario: Scenario) -> int:
+        for step in scenario.steps:
+            if step.text == self.through:
+                return step.number
+        raise ScenarioError(f"{scenario.path.name}: 没有步骤“{self.through}”")
+
+
+DEMO_STATES = {
+    s.name: s
+    for s in (
+        DemoState(
+            "审核中", "unit-deposit", "短信验证码电子签名", "单位证书已提交，等待 CA 机构审核"
+        ),
+        DemoState(
+            "已驳回",
+            "legal-rep-agent-rejected",
+            "CA 机构驳回：身份证人像面照片不清晰",
+            "法定代表人证书被驳回（已失效），可点“继续”",
+        ),
+        DemoState("正常", "unit-deposit", "CA 机构审核通过", "单位证书审核通过，尚未下载"),
+        DemoState("已下载", "grant-agent-scan-login", "证书下载", "单位证书已下载到法人的电脑"),
+        DemoState("已授权", "grant-agent-scan-login", "授权给经办人", "单位证书已授权给经办人"),
+        DemoState(
+            "经办人已下载",
+            "grant-agent-scan-login",
+            "经办人下载证书",
+            "经办人已在自己的电脑上下载授权的证书",
+        ),
+        DemoState("已过期", "expired", "演示时钟前进：400 天", "单位证书已过期，可证书更新"),
+        DemoState("已吊销", "revoke", "吊销：不再使用此证书", "单位证书已吊销"),
+    )
+}
+
+
 def parse_step(number: int, text: str) -> Step:
     text = text.strip()
     verb, argument = text, ""

@@ -71,7 +71,11 @@ def seed_demo(engine: Any) -> Demo:
     (what ``mobileca-ca demo-seed`` does; existing accounts are kept)."""
     from mobileca_desktop.ca.cli import _seed
 
-    data = _seed(engine)
+    return demo_from_seed(_seed(engine))
+
+
+def demo_from_seed(data: dict) -> Demo:
+    """The demo people of ``ca.cli._seed``'s answer."""
     c, a = data["company"], data["agent"]
     return Demo(
         company=Company(
@@ -87,7 +91,7 @@ def seed_demo(engine: Any) -> Demo:
         ),
         reviewers=tuple(r["login"] for r in data["reviewers"]),
         reviewer_password=data["reviewers"][0]["password"],
-        elicence_qr_text=data["elicence_qr_text"],
+        elicence_qr_text=data.get("elicence_qr_text", ""),
     )
 
 
