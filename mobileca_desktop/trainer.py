@@ -10,11 +10,12 @@ it (.importlinter); ``cli`` reaches it only for these commands.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from mobileca_desktop.testing.scenarios import DEMO_STATES, DemoState, ScenarioError
 
-__all__ = ["DEMO_STATES", "DemoState", "demo_state", "states_help"]
+__all__ = ["DEMO_STATES", "DemoState", "demo_state", "play", "states_help"]
 
 
 def states_help() -> str:
@@ -54,3 +55,18 @@ def demo_state(name: str, pace_ms: int = 0) -> Callable[[Any], str]:
         )
 
     return prepare
+
+
+def play(
+    file: Path,
+    folder: Path | None = None,
+    pace_ms: int | None = None,
+    portrait: Path | None = None,
+    quit_at_end: bool = False,
+    lang: str | None = None,
+) -> int:
+    """``mobileca play FILE`` (``play_window.run_play``)."""
+    from mobileca_desktop.play_window import DEFAULT_PACE_MS, run_play
+
+    pace = DEFAULT_PACE_MS if pace_ms is None else max(pace_ms, 0)
+    return run_play(file, folder, pace, portrait, quit_at_end, lang)

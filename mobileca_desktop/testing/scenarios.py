@@ -152,17 +152,21 @@ class Player:
         for step in scenario.steps:
             if until is not None and step.number > until:
                 break
-            try:
-                STEPS[step.verb](self, step.argument)
-            except ScenarioError:
-                raise
-            except Exception as exc:  # the app refused, or a page did not come: say which step
-                said = (
-                    str(exc) if isinstance(exc, AssertionError) else f"{type(exc).__name__}: {exc}"
-                )
-                raise StepFailed(
-                    f"“{scenario.title}”第 {step.number} 步“{step.text}”未通过：{said}"
-                ) from exc
+            self.play_step(scenario, step)
+
+    def play_step(self, scenario: Scenario, step: Step) -> None:
+        """One step; ``StepFailed`` names it, in the trainer's words, if it does not pass."""
+        try:
+            STEPS[step.verb](self, step.argument)
+        except ScenarioError:
+            raise
+        except Exception as exc:  # the app refused, or a page did not come: say which step
+            said = str(exc)
+            if not isinstance(exc, AssertionError):
+                said = f"{type(exc).__name__}: {exc}"
+            raise StepFailed(
+                f"“{scenario.title}”第 {step.number} 步“{step.text}”未通过：{said}"
+            ) from exc
 
     # --- helpers ------------------------------------------------------------------------------
 
