@@ -158,8 +158,10 @@ class Player:
         """One step; ``StepFailed`` names it, in the trainer's words, if it does not pass."""
         try:
             STEPS[step.verb](self, step.argument)
-        except ScenarioError:
-            raise
+        except ScenarioError as exc:  # the file asks for what cannot be done here
+            raise ScenarioError(
+                f"“{scenario.title}”第 {step.number} 步“{step.text}”无法执行：{exc}"
+            ) from exc
         except Exception as exc:  # the app refused, or a page did not come: say which step
             said = str(exc)
             if not isinstance(exc, AssertionError):
@@ -284,7 +286,10 @@ def _deposit(p: Player, _arg: str) -> None:
 def _face(p: Player, _arg: str) -> None:
     """法人刷脸 / 本人刷脸: the webcam shows the portrait, 打开摄像头, 拍照, 下一步."""
     if p.portrait is None:
-        raise ScenarioError("刷脸 needs a portrait picture for the webcam (Player.portrait)")
+        raise ScenarioError(
+            "刷脸需要一张人脸照片给摄像头（pytest --mobileca-portrait 照片，"
+            "mobileca play --portrait 照片）"
+        )
     wizard = p.wizard()
     p.client().camera.show(p.portrait, side=480)
     after = _legal_phone_mark(p)
@@ -572,7 +577,7 @@ def _scan(p: Player, qr: Any, what: str) -> Any:
 
 def _platform(p: Player, what: str) -> Any:
     if p.platform is None:
-        raise ScenarioError(f"{what} needs the trading-platform simulator (mca_platform)")
+        raise ScenarioError(f"{what}需要交易平台模拟器（mca_platform）")
     return p.platform
 
 
