@@ -310,3 +310,38 @@ def test_the_demo_help_lists_the_states():
     text = " ".join(out.stdout.split())
     for name in ("审核中", "已过期", "已授权", "已下载", "--reset"):
         assert name in text, text
+
+
+def test_the_demo_command_starts_at_a_state_and_reset_starts_over(tmp_path):
+    """`mobileca demo --state 审核中`, then `--reset --state 正常` in the same folder: one
+    application, approved (the first run's was deleted with its CA)."""
+    from mobileca_desktop.ca.secrets import PassphraseFileSecret
+    from mobileca_desktop.services.local import LocalServices
+
+    folder = tmp_path / "demo"
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    base = [sys.executable, "-m", "mobileca_desktop", "demo", "--data-dir", str(folder)]
+    base += ["--insecure-file-keyring", "--no-browser", "--quit-after-ready"]
+
+    def run(*extra: str) -> str:
+        out = subprocess.run([*base, *extra], env=env, capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return out.stdout
+
+    assert "演示状态：审核中（单位证书已提交" in run("--state", "审核中")
+    assert "演示状态：正常（" in run("--reset", "--state", "正常")
+    secret = PassphraseFileSecret(folder / demo_module.CA_PASSPHRASE_FILE)
+    services = LocalServices.open(folder / "ca", secret)
+    try:
+        session = services.ca.login(AccountKind.LEGAL, demo_identities()["uscc"], DEMO_PASSWORD)
+        (app,) = services.ca.list_applications(session)
+        assert app.certificate_id is not None
+    finally:
+        services.close()
+    out = subprocess.run([*base, "--state", "飞起来"], env=env, capture_output=True, text=True)
+    assert out.returncode == 2 and "没有演示状态“飞起来”" in out.stderr, out.stderr
