@@ -167,6 +167,11 @@ class PlayPanel(QWidget):
             "font-size: 22px; padding: 10px; background: #FFF7E6; border-radius: 8px;"
         )
         box.addWidget(self.caption)
+        self.note = QLabel()
+        self.note.setObjectName("playNote")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("font-size: 15px; color: #4B5563;")
+        box.addWidget(self.note)
         self.status = QLabel()
         self.status.setObjectName("playStatus")
         self.status.setWordWrap(True)
@@ -201,6 +206,7 @@ class PlayPanel(QWidget):
             self.caption.setText(self.failure)
         elif self.played < total:
             step = steps[self.played]
+            self.note.setText(self.scenario.captions.get(step.number, ""))
             self.caption.setText(
                 self.tr("第 {n} / {total} 步：{text}").format(
                     n=step.number, total=total, text=step.text

@@ -23,6 +23,9 @@ steps = [
   "选择核验方式：对公打款",
   "办理人员：法人本人",
 ]
+
+[captions]
+4 = "四种核验方式任选其一即可。"
 """
 
 
@@ -45,6 +48,7 @@ def test_play_steps_pause_next_and_back_replays_from_the_start(qtbot, tmp_path, 
             qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
         assert panel.played == 3
         assert panel.caption.text() == "第 4 / 5 步：选择核验方式：对公打款"
+        assert panel.note.text() == "四种核验方式任选其一即可。"  # the handbook's words
         first = panel.run
         assert first.player.page.step is W.METHOD  # the window went on to 核验方式
         assert first.inbox.isVisible()  # the phone on view beside the window
@@ -70,6 +74,7 @@ def test_a_failing_step_stops_the_play_and_says_which(qtbot, tmp_path, mca_keyri
     from mobileca_desktop.play_window import PlayPanel
 
     text = SHORT.replace('"办理人员：法人本人",', '"证书管理：正常",')
+    assert text != SHORT
     panel = PlayPanel(scenarios.load(write(tmp_path, text)), tmp_path / "play", pace_ms=0)
     qtbot.addWidget(panel)
     try:

@@ -41,6 +41,10 @@ def test_a_scenario_file_that_cannot_be_played_says_why(tmp_path):
     bad.write_text('steps = "法人登录"\n', encoding="utf-8")
     with pytest.raises(scenarios.ScenarioError, match="steps 须是一列步骤文字"):
         scenarios.load(bad)
+    bad.write_text('steps = ["法人登录"]\n[captions]\n2 = "没有第 2 步"\n', encoding="utf-8")
+    with pytest.raises(scenarios.ScenarioError, match="captions 须是“步骤序号 = 说明文字”"):
+        scenarios.load(bad)
+    assert scenarios.load(SHIPPED / "unit-deposit.toml").captions[2] == "用户点击“申请单位证书”。"
     bad.write_text('steps = ["选择核验方式：飞鸽传书"]\n', encoding="utf-8")
     step = scenarios.load(bad).steps[0]
     assert (step.verb, step.argument) == ("选择核验方式", "飞鸽传书")

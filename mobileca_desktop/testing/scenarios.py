@@ -44,6 +44,7 @@ class Scenario:
     path: Path
     title: str
     steps: tuple[Step, ...]
+    captions: dict[int, str] = field(default_factory=dict)  # step number: the handbook's words
 
     @property
     def needs_platform(self) -> bool:
@@ -122,7 +123,14 @@ def load(path: Path) -> Scenario:
     if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
         raise ScenarioError(f"{path.name}: steps 须是一列步骤文字")
     title = str(data.get("title") or path.stem)
-    return Scenario(path, title, tuple(parse_step(i, s) for i, s in enumerate(steps, start=1)))
+    parsed = tuple(parse_step(i, s) for i, s in enumerate(steps, start=1))
+    captions = data.get("captions", {})
+    if not isinstance(captions, dict) or not all(
+        isinstance(v, str) and k.isdigit() and 1 <= int(k) <= len(parsed)
+        for k, v in captions.items()
+    ):
+        raise ScenarioError(f"{path.name}: captions 须是“步骤序号 = 说明文字”")
+    return Scenario(path, title, parsed, {int(k): v for k, v in captions.items()})
 
 
 @dataclass
