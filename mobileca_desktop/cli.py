@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(argv)
     if args.command == "decode":
         return decode(args.images, args.decoder)
+    if args.reset and args.data_dir is None:
+        parser.error("--reset starts over in a --data-dir (without one the demo starts afresh)")
     if args.command == "play" and len(args.images) != 1:
         parser.error("`mobileca play` takes one scenario file")
     if (args.images and args.command != "play") or args.decoder:
