@@ -102,6 +102,9 @@ def test_the_play_command_plays_a_file_to_its_end(tmp_path):
         [*args, str(write(tmp_path, SHORT))], env=env, capture_output=True, text=True, timeout=180
     )
     assert out.returncode == 0, out.stderr[-3000:]
+    wrong = write(tmp_path, SHORT.replace("办理人员：法人本人", "证书管理：正常"), "wrong.toml")
+    out = subprocess.run([*args, str(wrong)], env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 1 and "第 5 步“证书管理：正常”未通过" in out.stderr, out.stderr
     bad = write(tmp_path, 'steps = ["飞起来"]\n', "bad.toml")
     out = subprocess.run([*args, str(bad)], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "不认识的步骤" in out.stderr, out.stderr
