@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
+from pathlib import Path
 
 from mobileca_desktop import __version__
 from mobileca_desktop.config import Settings, add_common_arguments, load_settings
@@ -56,7 +57,7 @@ def decode(images: list[str], decoder: str | None) -> int:
     return status
 
 
-COMMANDS = ("doctor", "demo", "decode")
+COMMANDS = ("doctor", "demo", "decode", "play")
 NO_DISPLAY = 3  # the exit status when there is no screen for the windows
 
 
@@ -83,9 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=COMMANDS,
         help="doctor: check this computer and print a fix for each problem; "
         "demo: local CA + trading platform + the legal person's and the agent's windows; "
-        "decode IMAGE...: print the QR codes in image files, one JSON line per file",
+        "decode IMAGE...: print the QR codes in image files, one JSON line per file; "
+        "play FILE: play a handbook scenario visibly for a classroom",
     )
-    parser.add_argument("images", nargs="*", metavar="IMAGE", help="decode: image files")
+    parser.add_argument(
+        "images", nargs="*", metavar="IMAGE", help="decode: image files; play: the scenario file"
+    )
     parser.add_argument(
         "--decoder",
         choices=("cascade", "zxing", "wechat", "zbar"),
@@ -119,9 +123,49 @@ def add_client_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="demo: exit with status 0 once both windows show the login page (for checks)",
     )
+    from mobileca_desktop.trainer import states_help  # Qt-free
+
+    group.add_argument(
+        "--state",
+        metavar="NAME",
+        help="demo: start at a named point of the handbook, played headless from a shipped "
+        f"scenario in the windows before you take over. States: {states_help()}",
+    )
+    group.add_argument(
+        "--pace",
+        type=int,
+        default=None,
+        metavar="MS",
+        help="play: milliseconds between steps (default 2500)",
+    )
+    group.add_argument(
+        "--portrait",
+        metavar="PICTURE",
+        help="play: the face the webcam shows for 刷脸 steps (a photo file)",
+    )
+    group.add_argument(
+        "--quit-at-end",
+        action="store_true",
+        help="play: exit once the scenario ends (status 0) or a step fails (status 1)",
+    )
+    group.add_argument(
+        "--reset",
+        action="store_true",
+        help="demo: start over in the same folder (--data-dir): the demo's CA, devices and "
+        "platform there are deleted first",
+    )
 
 
-CLIENT_ONLY = ("insecure_file_keyring", "open_browser", "quit_after_ready")
+CLIENT_ONLY = (
+    "insecure_file_keyring",
+    "open_browser",
+    "quit_after_ready",
+    "state",
+    "reset",
+    "pace",
+    "portrait",
+    "quit_at_end",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +173,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(argv)
     if args.command == "decode":
         return decode(args.images, args.decoder)
-    if args.images or args.decoder:
+    if args.reset and args.data_dir is None:
+        parser.error("--reset starts over in a --data-dir (without one the demo starts afresh)")
+    if args.command == "play" and len(args.images) != 1:
+        parser.error("`mobileca play` takes one scenario file")
+    if (args.images and args.command != "play") or args.decoder:
         parser.error("only `mobileca decode` takes image files and --decoder")
     cli = {
         k: v
@@ -148,6 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from mobileca_desktop.demo import DemoOptions, run_demo  # Qt only for the windows
 
+        prepare = None
+        if args.state is not None:
+            from mobileca_desktop.trainer import ScenarioError, demo_state
+
+            try:
+                prepare = demo_state(args.state)
+            except ScenarioError as exc:
+                print(f"错误 / error: {exc}", file=sys.stderr)
+                return 2
+
         return run_demo(
             settings,
             DemoOptions(
@@ -155,7 +213,22 @@ def main(argv: list[str] | None = None) -> int:
                 open_browser=args.open_browser,
                 quit_after_ready=args.quit_after_ready,
                 insecure_file_keyring=args.insecure_file_keyring,
+                reset=args.reset,
+                prepare=prepare,
             ),
+        )
+    if args.command == "play":
+        if no_display("mobileca play"):
+            return NO_DISPLAY
+        from mobileca_desktop.trainer import play  # Qt and the QA kit only for the play
+
+        return play(
+            Path(args.images[0]),
+            folder=cli.get("data_dir"),
+            pace_ms=args.pace,
+            portrait=Path(args.portrait) if args.portrait else None,
+            quit_at_end=args.quit_at_end,
+            lang=settings.lang,
         )
     if args.command is None:
         # The window first (bench/startup.py): no garbage collection while Qt and the

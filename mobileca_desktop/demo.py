@@ -75,6 +75,30 @@ class DemoOptions:
     insecure_file_keyring: bool | str | Path | None = None  # force the INSECURE store
     engine_config: Any = None  # ca.engine.EngineConfig (tests: cheap passwords)
     start_platform: bool = True
+    reset: bool = False  # start over: the demo folder (--data-dir) emptied first
+    # Run in the ready windows before the trainer takes over (``trainer.demo_state``: a
+    # shipped scenario played to a named point); returns what to say in the banner.
+    prepare: Callable[[Demo], str] | None = None
+
+
+class DemoError(Exception):
+    """A demo that cannot start as asked (an unknown state, a folder that is not a demo's)."""
+
+
+def reset_folder(folder: Path) -> None:
+    """``--reset``: a demo folder (it holds the demo's CA) is emptied; any other non-empty
+    folder is refused, so a wrong ``--data-dir`` deletes nothing."""
+    if not folder.exists():
+        return
+    entries = list(folder.iterdir())
+    if not entries:
+        return
+    if not ((folder / "ca").is_dir() or (folder / CA_PASSPHRASE_FILE).exists()):
+        raise DemoError(
+            f"{folder} 不是演示文件夹（没有演示的 CA），未删除任何文件 / "
+            f"{folder} is not a demo folder (no demo CA): nothing was deleted"
+        )
+    shutil.rmtree(folder)
 
 
 # --- the keyring ---------------------------------------------------------------------------
@@ -329,11 +353,14 @@ class Demo(QObject):
 
     all_ready = Signal()
     failed = Signal(object)
+    prepared = Signal(str)  # DemoOptions.prepare ran: what the trainer finds
 
     def __init__(self, settings: Settings, options: DemoOptions) -> None:
         super().__init__()
         self.options = options
         self._temporary = options.data_dir is None
+        if options.reset and options.data_dir is not None:
+            reset_folder(Path(options.data_dir))
         folder = (
             Path(tempfile.mkdtemp(prefix="mobileca-demo-"))
             if options.data_dir is None
@@ -504,7 +531,27 @@ class Demo(QObject):
         self._ready.add(device)
         if len(self._ready) == len(self.clients):
             self._print_welcome()
-            self.all_ready.emit()
+            if self.options.prepare is not None:
+                QTimer.singleShot(0, self._prepare)
+            else:
+                self.all_ready.emit()
+
+    def _prepare(self) -> None:
+        """``DemoOptions.prepare`` in the ready windows (``--state``), then ``all_ready``."""
+        prepare = self.options.prepare
+        assert prepare is not None
+        try:
+            said = prepare(self)
+        except Exception as exc:
+            log.error("the demo was not prepared: %s", exc)
+            self.failed.emit(exc)
+            return
+        print(f"  {said}", flush=True)
+        info = self.legal.banners.get("info")
+        text = info.text() + "\n" + said if info is not None else said
+        self.legal.set_banner(text, "info")
+        self.prepared.emit(said)
+        self.all_ready.emit()
 
     def _print_welcome(self) -> None:
         seed = self.shared.seed or {}
@@ -586,8 +633,13 @@ def run_demo(settings: Settings, options: DemoOptions) -> int:
 
     i18n.install(app, settings.lang)
     app.setQuitOnLastWindowClosed(True)
-    demo = start_demo(settings, options)
+    try:
+        demo = start_demo(settings, options)
+    except DemoError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
     status = {"code": 0}
+    demo.failed.connect(lambda err: print(f"错误 / error: {err}", file=sys.stderr, flush=True))
     if options.quit_after_ready:
         demo.all_ready.connect(app.quit)
 

@@ -236,3 +236,112 @@ def test_the_demo_command_starts_and_exits_when_ready(tmp_path):
     assert "trading platform: http://127.0.0.1:" in out.stdout
     folder = Path(out.stdout.split("mobileca demo in ", 1)[1].splitlines()[0].strip())
     assert not folder.exists()  # the temporary folder went with the demo
+
+
+def test_a_demo_starts_at_a_named_state_played_in_its_windows(qtbot, tmp_path):
+    """--state 已授权: the shipped scenario played in the demo's own windows (downloaded on
+    the legal person's computer, granted to the agent), both windows then at home."""
+    from mobileca_desktop import trainer
+    from mobileca_desktop.testing.driver import WindowClient, world_over
+
+    folder = tmp_path / "demo"
+    options = DemoOptions(
+        data_dir=folder,
+        open_browser=False,
+        insecure_file_keyring=True,
+        engine_config=cheap(),
+        start_platform=False,
+        prepare=trainer.demo_state("已授权"),
+    )
+    demo = start_demo(Settings(data_dir=tmp_path), options)
+    try:
+        for client in demo.clients.values():
+            qtbot.addWidget(client.window)
+        with qtbot.waitSignal(demo.prepared, timeout=120_000) as said:
+            pass
+        assert said.args[0].startswith("演示状态：已授权（单位证书已授权给经办人")
+        assert "演示状态：已授权" in demo.legal.banners["info"].text()
+        assert demo.legal.window.current().objectName() == "homePage"
+        world = world_over(demo.shared.services, demo.shared.seed, folder)
+        legal = WindowClient(demo.legal.window, world, "legal-person")
+        (row,) = legal.page().open_grants().rows()
+        assert row.status == "授权中"
+        (cert,) = legal.page().back().open_certificates().rows()
+        assert cert.status == "正常"
+        settle(qtbot)
+    finally:
+        demo.close()
+
+
+def test_an_unknown_state_is_refused_and_reset_deletes_only_a_demo_folder(tmp_path):
+    from mobileca_desktop import trainer
+    from mobileca_desktop.demo import DemoError, reset_folder
+    from mobileca_desktop.testing.scenarios import ScenarioError
+
+    with pytest.raises(ScenarioError, match="没有演示状态“飞起来”（可用：审核中、"):
+        trainer.demo_state("飞起来")
+    for state in trainer.DEMO_STATES.values():  # each names a step of its shipped scenario
+        from mobileca_desktop.testing import scenarios
+
+        assert state.last_step(scenarios.load(state.scenario_path())) >= 9
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(DemoError, match="不是演示文件夹"):
+        reset_folder(other)
+    assert (other / "keep.txt").exists()
+    demo_folder = tmp_path / "demo"
+    (demo_folder / "ca").mkdir(parents=True)
+    (demo_folder / "settings-agent.toml").write_text("", encoding="utf-8")
+    reset_folder(demo_folder)
+    assert not demo_folder.exists()
+    reset_folder(demo_folder)  # nothing there: nothing to do
+
+
+def test_the_demo_help_lists_the_states():
+    out = subprocess.run(
+        [sys.executable, "-m", "mobileca_desktop", "demo", "--help"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    for name in ("审核中", "已过期", "已授权", "已下载", "--reset"):
+        assert name in text, text
+
+
+def test_the_demo_command_starts_at_a_state_and_reset_starts_over(tmp_path):
+    """`mobileca demo --state 审核中`, then `--reset --state 正常` in the same folder: one
+    application, approved (the first run's was deleted with its CA)."""
+    from mobileca_desktop.ca.secrets import PassphraseFileSecret
+    from mobileca_desktop.services.local import LocalServices
+
+    folder = tmp_path / "demo"
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(ROOT),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    base = [sys.executable, "-m", "mobileca_desktop", "demo", "--data-dir", str(folder)]
+    base += ["--insecure-file-keyring", "--no-browser", "--quit-after-ready"]
+
+    def run(*extra: str) -> str:
+        out = subprocess.run([*base, *extra], env=env, capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return out.stdout
+
+    assert "演示状态：审核中（单位证书已提交" in run("--state", "审核中")
+    assert "演示状态：正常（" in run("--reset", "--state", "正常")
+    secret = PassphraseFileSecret(folder / demo_module.CA_PASSPHRASE_FILE)
+    services = LocalServices.open(folder / "ca", secret)
+    try:
+        session = services.ca.login(AccountKind.LEGAL, demo_identities()["uscc"], DEMO_PASSWORD)
+        (app,) = services.ca.list_applications(session)
+        assert app.certificate_id is not None
+    finally:
+        services.close()
+    out = subprocess.run([*base, "--state", "飞起来"], env=env, capture_output=True, text=True)
+    assert out.returncode == 2 and "没有演示状态“飞起来”" in out.stderr, out.stderr

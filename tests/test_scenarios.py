@@ -15,9 +15,11 @@ SHIPPED = Path(scenarios.__file__).resolve().parent.parent / "resources" / "scen
 
 
 @pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.toml")), ids=lambda p: p.stem)
-def test_each_shipped_scenario_plays(path, mca_client, mca_world, mca_platform, tmp_path):
+def test_each_shipped_scenario_plays(path, mca_client, mca_world, mca_platform, tmp_path, portrait):
     scenario = scenarios.load(path)
-    player = scenarios.Player(mca_world, mca_client, folder=tmp_path, platform=mca_platform)
+    player = scenarios.Player(
+        mca_world, mca_client, folder=tmp_path, platform=mca_platform, portrait=portrait
+    )
     player.play(scenario)
     assert player.app_id is not None
 
@@ -39,6 +41,10 @@ def test_a_scenario_file_that_cannot_be_played_says_why(tmp_path):
     bad.write_text('steps = "法人登录"\n', encoding="utf-8")
     with pytest.raises(scenarios.ScenarioError, match="steps 须是一列步骤文字"):
         scenarios.load(bad)
+    bad.write_text('steps = ["法人登录"]\n[captions]\n2 = "没有第 2 步"\n', encoding="utf-8")
+    with pytest.raises(scenarios.ScenarioError, match="captions 须是“步骤序号 = 说明文字”"):
+        scenarios.load(bad)
+    assert scenarios.load(SHIPPED / "unit-deposit.toml").captions[2] == "用户点击“申请单位证书”。"
     bad.write_text('steps = ["选择核验方式：飞鸽传书"]\n', encoding="utf-8")
     step = scenarios.load(bad).steps[0]
     assert (step.verb, step.argument) == ("选择核验方式", "飞鸽传书")
@@ -68,3 +74,25 @@ def test_pytest_runs_a_folder_of_scenarios_and_names_the_failing_step(tmp_path):
     assert "第 12 步“证书管理：已过期”未通过：证书管理 shows 正常, not 已过期" in report, report
     (shot,) = artifacts.glob("wrong-*legal-pc.png")
     assert shot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_new_step_that_cannot_run_or_fails_says_which_step(mca_client, mca_world, tmp_path):
+    face = SHIPPED / "unit-face.toml"
+    scenario = scenarios.load(face)
+    player = scenarios.Player(mca_world, mca_client, folder=tmp_path)  # no portrait
+    with pytest.raises(scenarios.ScenarioError) as refused:
+        player.play(scenario)
+    assert str(refused.value).startswith(
+        "“单位证书 · 法人刷脸 · 法人本人”第 6 步“法人刷脸”无法执行：刷脸需要一张人脸照片"
+    ), refused.value
+
+
+def test_a_step_after_revocation_is_named_with_the_scenario(mca_client, mca_world, tmp_path):
+    revoke = scenarios.load(SHIPPED / "revoke.toml")
+    player = scenarios.Player(mca_world, mca_client, folder=tmp_path)
+    player.play(revoke)
+    with pytest.raises(scenarios.StepFailed) as failed:  # revoked is final
+        player.play_step(revoke, scenarios.parse_step(14, "证书管理：正常"))
+    assert str(failed.value) == (
+        "“吊销”第 14 步“证书管理：正常”未通过：证书管理 shows 已吊销, not 正常"
+    ), failed.value

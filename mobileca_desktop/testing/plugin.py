@@ -55,6 +55,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also run the handbook scenarios (*.toml) of DIR, each as a test",
     )
     group.addoption(
+        "--mobileca-portrait",
+        default=None,
+        metavar="PICTURE",
+        help="the face the webcam shows in the scenarios' 刷脸 steps (a photo file)",
+    )
+    group.addoption(
         "--mobileca-artifacts",
         default=None,
         metavar="DIR",
@@ -93,8 +99,13 @@ class ScenarioFile(pytest.File):
         path = self.path
         played = scenarios.load(path)  # a file that cannot be played fails collection
 
+        portrait = self.config.getoption("--mobileca-portrait", None)
+
         def play(world: Any, open_client: Any, platform: Any, tmp_path: Path) -> None:
-            player = scenarios.Player(world, open_client, folder=tmp_path, platform=platform)
+            picture = Path(portrait).read_bytes() if portrait else None
+            player = scenarios.Player(
+                world, open_client, folder=tmp_path, platform=platform, portrait=picture
+            )
             player.play(played)
 
         if played.needs_platform:

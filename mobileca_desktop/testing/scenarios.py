@@ -44,11 +44,61 @@ class Scenario:
     path: Path
     title: str
     steps: tuple[Step, ...]
+    captions: dict[int, str] = field(default_factory=dict)  # step number: the handbook's words
 
     @property
     def needs_platform(self) -> bool:
         """Whether a step scans a code of the trading-platform simulator."""
         return any(step.verb in PLATFORM_STEPS for step in self.steps)
+
+
+SHIPPED = Path(__file__).resolve().parent.parent / "resources" / "scenarios"
+
+
+@dataclass(frozen=True)
+class DemoState:
+    """A named point of the handbook: a shipped scenario played up to (and with) a step."""
+
+    name: str
+    scenario: str  # a shipped file's stem
+    through: str  # the step's text, played last
+    says: str  # what the trainer finds
+
+    def scenario_path(self) -> Path:
+        return SHIPPED / f"{self.scenario}.toml"
+
+    def last_step(self, scenario: Scenario) -> int:
+        for step in scenario.steps:
+            if step.text == self.through:
+                return step.number
+        raise ScenarioError(f"{scenario.path.name}: 没有步骤“{self.through}”")
+
+
+DEMO_STATES = {
+    s.name: s
+    for s in (
+        DemoState(
+            "审核中", "unit-deposit", "短信验证码电子签名", "单位证书已提交，等待 CA 机构审核"
+        ),
+        DemoState(
+            "已驳回",
+            "legal-rep-agent-rejected",
+            "CA 机构驳回：身份证人像面照片不清晰",
+            "法定代表人证书被驳回（已失效），可点“继续”",
+        ),
+        DemoState("正常", "unit-deposit", "CA 机构审核通过", "单位证书审核通过，尚未下载"),
+        DemoState("已下载", "grant-agent-scan-login", "证书下载", "单位证书已下载到法人的电脑"),
+        DemoState("已授权", "grant-agent-scan-login", "授权给经办人", "单位证书已授权给经办人"),
+        DemoState(
+            "经办人已下载",
+            "grant-agent-scan-login",
+            "经办人下载证书",
+            "经办人已在自己的电脑上下载授权的证书",
+        ),
+        DemoState("已过期", "expired", "演示时钟前进：400 天", "单位证书已过期，可证书更新"),
+        DemoState("已吊销", "revoke", "吊销：不再使用此证书", "单位证书已吊销"),
+    )
+}
 
 
 def parse_step(number: int, text: str) -> Step:
@@ -73,7 +123,14 @@ def load(path: Path) -> Scenario:
     if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
         raise ScenarioError(f"{path.name}: steps 须是一列步骤文字")
     title = str(data.get("title") or path.stem)
-    return Scenario(path, title, tuple(parse_step(i, s) for i, s in enumerate(steps, start=1)))
+    parsed = tuple(parse_step(i, s) for i, s in enumerate(steps, start=1))
+    captions = data.get("captions", {})
+    if not isinstance(captions, dict) or not all(
+        isinstance(v, str) and k.isdigit() and 1 <= int(k) <= len(parsed)
+        for k, v in captions.items()
+    ):
+        raise ScenarioError(f"{path.name}: captions 须是“步骤序号 = 说明文字”")
+    return Scenario(path, title, parsed, {int(k): v for k, v in captions.items()})
 
 
 @dataclass
@@ -91,6 +148,8 @@ class Player:
     certificate_password: str = "Zhengshu#2026"
     folder: Path | None = None
     platform: Any = None  # the trading-platform simulator (mca_platform), for 扫码 steps
+    portrait: bytes | None = None  # the picture the webcam shows for 刷脸 (a face)
+    cert_id: int | None = None  # the scenario's certificate once renewed (证书更新)
 
     def client(self) -> Any:
         if self.device not in self.clients:
@@ -101,14 +160,23 @@ class Player:
         for step in scenario.steps:
             if until is not None and step.number > until:
                 break
-            try:
-                STEPS[step.verb](self, step.argument)
-            except ScenarioError:
-                raise
-            except AssertionError as exc:
-                raise StepFailed(
-                    f"“{scenario.title}”第 {step.number} 步“{step.text}”未通过：{exc}"
-                ) from exc
+            self.play_step(scenario, step)
+
+    def play_step(self, scenario: Scenario, step: Step) -> None:
+        """One step; ``StepFailed`` names it, in the trainer's words, if it does not pass."""
+        try:
+            STEPS[step.verb](self, step.argument)
+        except ScenarioError as exc:  # the file asks for what cannot be done here
+            raise ScenarioError(
+                f"“{scenario.title}”第 {step.number} 步“{step.text}”无法执行：{exc}"
+            ) from exc
+        except Exception as exc:  # the app refused, or a page did not come: say which step
+            said = str(exc)
+            if not isinstance(exc, AssertionError):
+                said = f"{type(exc).__name__}: {exc}"
+            raise StepFailed(
+                f"“{scenario.title}”第 {step.number} 步“{step.text}”未通过：{said}"
+            ) from exc
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -120,7 +188,10 @@ class Player:
         return self.page
 
     def certificate_id(self) -> int:
-        """The certificate of the scenario's application (once approved)."""
+        """The certificate of the scenario's application (once approved), or its successor
+        after 证书更新."""
+        if self.cert_id is not None:
+            return self.cert_id
         if self.app_id is None:
             raise AssertionError("no application was submitted before")
         world = self.world
@@ -144,6 +215,11 @@ class Player:
 def _log_in_legal(p: Player, _arg: str) -> None:
     p.device = "legal-pc"
     p.page = p.client().login_page().log_in_as_company()
+
+
+def _log_in_person(p: Player, _arg: str) -> None:
+    """个人登录 (the demo person, who is also the 经办人) on the agent's computer."""
+    _log_in_agent(p, _arg)
 
 
 def _log_in_agent(p: Player, _arg: str) -> None:
@@ -194,14 +270,101 @@ def _handler(p: Player, arg: str) -> None:
         wizard.fill("agent_phone", agent.phone).next()
 
 
-def _deposit(p: Player, _arg: str) -> None:
+def _auth_code(p: Player, after: int) -> None:
+    """An 经办人 goes on to 授权码 after the legal person's check: the code came to the
+    legal person's phone (by SMS, or in the 对公打款 memo line)."""
     from mobileca_desktop.services.wizard import Step as W
 
     wizard = p.wizard()
-    wizard.fill("deposit_amount", wizard.start_deposit()).next()
-    if wizard.step is W.AUTH_CODE:  # an agent: the 授权码 rode in the memo line
-        code = p.world.phone.last_code(p.world.demo.company.legal_person_phone)
+    if wizard.step is W.AUTH_CODE:
+        code = p.world.phone.last_code(p.world.demo.company.legal_person_phone, after)
         wizard.fill("auth_code", code).next()
+
+
+def _legal_phone_mark(p: Player) -> int:
+    return p.world.phone.last_id(p.world.demo.company.legal_person_phone)
+
+
+def _deposit(p: Player, _arg: str) -> None:
+    wizard = p.wizard()
+    wizard.fill("deposit_amount", wizard.start_deposit()).next()
+    _auth_code(p, 0)  # the 授权码 rode in the memo line of the deposit notice
+
+
+def _face(p: Player, _arg: str) -> None:
+    """法人刷脸 / 本人刷脸: the webcam shows the portrait, 打开摄像头, 拍照, 下一步."""
+    if p.portrait is None:
+        raise ScenarioError(
+            "刷脸需要一张人脸照片给摄像头（pytest --mobileca-portrait 照片，"
+            "mobileca play --portrait 照片）"
+        )
+    wizard = p.wizard()
+    p.client().camera.show(p.portrait, side=480)
+    after = _legal_phone_mark(p)
+    wizard.click("startCameraButton")
+    capture = wizard.find("captureFaceButton")
+    wizard.click(capture)
+    data = wizard.widget.wizard.data
+    p.client().wait_until(lambda: data.face_photo is not None, "the photo (拍照)")
+    wizard.next()
+    _auth_code(p, after)
+
+
+def _elicence(p: Player, _arg: str) -> None:
+    """电子营业执照: the licence's QR text from the legal person's phone (复制二维码内容),
+    pasted on the page, 下一步."""
+    from mobileca_desktop.domain.models import MessageKind
+
+    number = p.world.demo.company.legal_person_phone
+    licences = [
+        m for m in p.world.phone.messages(number) if m.kind is MessageKind.ELICENCE and m.attachment
+    ]
+    if not licences:
+        raise AssertionError("no 电子营业执照 message on the legal person's phone")
+    wizard = p.wizard()
+    after = _legal_phone_mark(p)
+    wizard.type(wizard.find("elicenceText"), licences[-1].attachment or "")
+    wizard.next()
+    _auth_code(p, after)
+
+
+def _letter(p: Player, _arg: str) -> None:
+    """上传授权书: 选择授权书文件 (the file dialog answers with a stamped letter); it waits for
+    the CA institution."""
+    import tempfile
+    from unittest import mock
+
+    from mobileca_desktop.testing.world import sample_pdf
+    from mobileca_desktop.views.wizard import verify_step
+
+    wizard = p.wizard()
+    folder = p.folder or Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
+    letter = folder / "授权书.pdf"
+    letter.write_bytes(sample_pdf("授权书 盖章"))
+    dialog = verify_step.QFileDialog
+    with mock.patch.object(dialog, "getOpenFileName", return_value=(str(letter), "")):
+        wizard.click("chooseLetterButton")
+        status = wizard.find("verifyStatus")
+        p.client().wait_until(
+            lambda: status.text() == "授权书已上传，等待 CA 机构审核。", "授权书已上传"
+        )
+    p.app_id = wizard.application_id
+
+
+def _accept_letter(p: Player, _arg: str) -> None:
+    """The CA institution accepts the letter; 刷新审核状态, 下一步."""
+    wizard = p.wizard()
+    if wizard.application_id is None:
+        raise AssertionError("no 授权书 was uploaded before")
+    p.world.reviewer.accept_letter(wizard.application_id)
+    wizard.click("refreshButton")
+    status = wizard.find("verifyStatus")
+    p.client().wait_until(
+        lambda: status.text() == "授权书已通过 CA 机构审核，请点击下一步。", "授权书已通过"
+    )
+    after = _legal_phone_mark(p)
+    wizard.next()
+    _auth_code(p, after)
 
 
 def _confirm(p: Player, _arg: str) -> None:
@@ -232,12 +395,12 @@ def _documents(p: Player, _arg: str) -> None:
 
 
 def _sign(p: Player, _arg: str) -> None:
-    from mobileca_desktop.domain.models import Handler
+    from mobileca_desktop.domain.models import CertKind, Handler
 
     wizard = p.wizard()
     app = wizard.widget.wizard.application
-    agent = app is not None and app.handler is Handler.AGENT
-    wizard.sign(p.world.demo.agent.phone if agent else None)
+    person = app is not None and (app.handler is Handler.AGENT or app.kind is CertKind.PERSONAL)
+    wizard.sign(p.world.demo.agent.phone if person else None)
     p.app_id = wizard.application_id
 
 
@@ -257,7 +420,9 @@ def _expect_status(p: Player, arg: str) -> None:
     """证书管理：STATUS — the row of the scenario's application (or the only row) says it."""
     certs = p.home().open_certificates()
     p.page = certs
-    if p.app_id is not None:
+    if p.cert_id is not None:
+        row = certs.row(certificate_id=p.cert_id)
+    elif p.app_id is not None:
         row = certs.row(application_id=p.app_id)
     else:
         rows = certs.rows()
@@ -271,6 +436,97 @@ def _expect_status(p: Player, arg: str) -> None:
 def _continue(p: Player, _arg: str) -> None:
     certs = p.home().open_certificates()
     p.page = certs.row(application_id=p.app_id).continue_()
+
+
+def _dialog(p: Player, name: str) -> Any:
+    """The window-modal question ``name`` (renewDialog, revokeDialog) once it is shown."""
+    from PySide6.QtWidgets import QDialog
+
+    window = p.client().window
+
+    def shown() -> list[Any]:
+        return [d for d in window.findChildren(QDialog, name) if d.isVisible()]
+
+    p.client().wait_until(lambda: bool(shown()), f"the question {name}")
+    return shown()[0]
+
+
+def _detail(p: Player) -> Any:
+    return p.home().open_certificates().row(certificate_id=p.certificate_id()).open()
+
+
+def _renew(p: Player, _arg: str) -> None:
+    """证书更新: from 证书详情 (or 继续 on an 已过期 row of 证书管理), 确认更新; the new
+    certificate is downloaded and activated on this computer."""
+    from mobileca_desktop.testing.pages import ActivationPage
+
+    old = p.certificate_id()
+    certs = p.home().open_certificates()
+    row = certs.row(certificate_id=old)
+    if row.status == "已过期":
+        certs.click(row.widget.continue_button)
+    else:
+        row.open().click("renewButton")
+    dialog = _dialog(p, "renewDialog")
+    certs.click(dialog.confirm_button)
+    activation = ActivationPage(p.client())
+    new = activation.widget.certificate_id
+    if new == old:
+        raise AssertionError("证书更新 issued no new certificate")
+    p.cert_id = new
+    p.page = activation.activate(p.certificate_password).finish()
+
+
+REVOKE_REASONS = {
+    "": "CESSATION",
+    "不再使用此证书": "CESSATION",
+    "私钥泄露、电脑或证书密码丢失": "KEY_COMPROMISE",
+    "单位或人员信息已变化": "AFFILIATION_CHANGED",
+    "其他原因": "UNSPECIFIED",
+}
+
+
+def _revoke(p: Player, arg: str) -> None:
+    """吊销 from 证书详情, with the reason (default 不再使用此证书), 确认吊销."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QRadioButton
+
+    from mobileca_desktop.domain.models import RevocationReason
+
+    if arg not in REVOKE_REASONS:
+        raise ScenarioError(f"吊销原因须是 {'、'.join(r for r in REVOKE_REASONS if r)} 之一")
+    detail = _detail(p)
+    detail.click("revokeButton")
+    dialog = _dialog(p, "revokeDialog")
+    reason = RevocationReason[REVOKE_REASONS[arg]]
+    button = dialog.findChild(QRadioButton, f"reason_{reason.value}")
+    detail.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    if not button.isChecked():
+        raise AssertionError(f"the reason {arg or '不再使用此证书'} cannot be chosen")
+    detail.click(dialog.confirm_button)
+    p.client().wait_until(lambda: detail.toast() == "证书已吊销", "证书已吊销")
+
+
+def _change(p: Player, arg: str) -> None:
+    """证书变更 from 证书详情: 单位名称 (or the person's 姓名) becomes ARG, 下一步：上传证件: the
+    wizard of the change application follows (上传证件, 短信验证码电子签名, a new review)."""
+    from mobileca_desktop.testing.pages import PageObject, WizardPage
+
+    if not arg:
+        raise ScenarioError("证书变更须写新的名称，如“证书变更：山西示范科技有限公司（太原）”")
+    _detail(p).click("changeButton")
+
+    class ChangePage(PageObject):
+        object_name = "changeCertificatePage"
+
+    page = ChangePage(p.client())
+    fields = page.widget.fields
+    name = next(n for n in ("company_name", "person_name", "legal_person_name") if n in fields)
+    page.type(fields[name], arg)
+    page.click("changeSubmit")
+    p.page = WizardPage(p.client())
+    p.app_id = p.page.application_id
+    p.cert_id = None
 
 
 def _clock(p: Player, arg: str) -> None:
@@ -305,33 +561,77 @@ def _agent_download(p: Player, _arg: str) -> None:
     p.page = activation.finish()
 
 
-def _scan_login(p: Player, _arg: str) -> None:
-    """扫码登录: the platform's login QR scanned and confirmed with the certificate password
-    (a first scan downloads the certificate first)."""
+def _scan(p: Player, qr: Any, what: str) -> Any:
+    """扫一扫 on this computer: the platform's code pasted as a picture, confirmed with the
+    certificate password (a first scan downloads the certificate first); the platform's page
+    sees the scan confirmed."""
     from mobileca_desktop.testing.pages import ActivationPage
 
-    if p.platform is None:
-        raise ScenarioError("扫码登录 needs the trading-platform simulator (mca_platform)")
     scanner = p.home().open_scan()
     if isinstance(scanner, ActivationPage):
         scanner = scanner.activate(p.certificate_password).finish()
-    qr = p.platform.login_qr()
-    result = scanner.paste_image(qr.qr_png).confirm(p.certificate_password)
-    if result.heading != "扫码成功":
-        raise AssertionError(f"扫一扫 says {result.heading}: {result.message}")
-    p.platform.finish_login(qr.session_id)
+    confirm = scanner.paste_image(qr.qr_png)
+    if confirm.operation != what:
+        raise AssertionError(f"扫一扫 asks for {confirm.operation}, not {what}")
+    result = confirm.confirm(p.certificate_password)
+    state = p.platform.state(qr.session_id)
+    if state.get("state") != "confirmed":
+        raise AssertionError(
+            f"扫一扫 says {result.heading}: {result.message}; the platform: {state.get('message')}"
+        )
     p.page = result
+    return result
+
+
+def _platform(p: Player, what: str) -> Any:
+    if p.platform is None:
+        raise ScenarioError(f"{what}需要交易平台模拟器（mca_platform）")
+    return p.platform
+
+
+def _scan_login(p: Player, _arg: str) -> None:
+    """扫码登录: the platform's login QR scanned and confirmed; the page logs in."""
+    qr = _platform(p, "扫码登录").login_qr()
+    _scan(p, qr, "扫码登录")
+    p.platform.finish_login(qr.session_id)
+
+
+def _scan_seal(p: Player, _arg: str) -> None:
+    """扫码签章: the platform (logged in by 扫码登录 before) asks to seal 投标函.pdf."""
+    _scan(p, _platform(p, "扫码签章").seal_qr(), "扫码签章")
+
+
+def _scan_encrypt(p: Player, _arg: str) -> None:
+    """扫码加密: the platform asks to encrypt a bid to the certificate; it keeps the bid."""
+    before = len(_platform(p, "扫码加密").bids())
+    _scan(p, p.platform.encrypt_qr(), "扫码加密")
+    if len(p.platform.bids()) != before + 1:
+        raise AssertionError("the platform did not keep the encrypted bid")
+
+
+def _scan_decrypt(p: Player, _arg: str) -> None:
+    """扫码解密 (开标): the platform asks to open the newest bid; it is opened."""
+    _scan(p, _platform(p, "扫码解密").decrypt_qr(), "扫码解密")
+    if not p.platform.bids()[0].get("opened_at"):
+        raise AssertionError("the platform did not open the bid")
 
 
 STEPS: dict[str, Callable[[Player, str], None]] = {
     "法人登录": _log_in_legal,
     "经办人登录": _log_in_agent,
+    "个人登录": _log_in_person,
     "申请单位证书": _apply("unit"),
     "申请法定代表人证书": _apply("legal_rep"),
+    "申请个人证书": _apply("personal"),
     "选择 CA 机构": _institution,
     "选择核验方式": _method,
     "办理人员": _handler,
     "对公打款核验": _deposit,
+    "法人刷脸": _face,
+    "本人刷脸": _face,
+    "电子营业执照核验": _elicence,
+    "上传授权书": _letter,
+    "CA 机构审核授权书": _accept_letter,
     "信息确认": _confirm,
     "上传证件": _documents,
     "短信验证码电子签名": _sign,
@@ -340,9 +640,15 @@ STEPS: dict[str, Callable[[Player, str], None]] = {
     "继续": _continue,
     "证书管理": _expect_status,
     "演示时钟前进": _clock,
+    "证书更新": _renew,
+    "证书变更": _change,
+    "吊销": _revoke,
     "证书下载": _download,
     "授权给经办人": _grant,
     "经办人下载证书": _agent_download,
     "扫码登录": _scan_login,
+    "扫码签章": _scan_seal,
+    "扫码加密": _scan_encrypt,
+    "扫码解密": _scan_decrypt,
 }
-PLATFORM_STEPS = frozenset({"扫码登录"})
+PLATFORM_STEPS = frozenset({"扫码登录", "扫码签章", "扫码加密", "扫码解密"})

@@ -71,7 +71,11 @@ def seed_demo(engine: Any) -> Demo:
     (what ``mobileca-ca demo-seed`` does; existing accounts are kept)."""
     from mobileca_desktop.ca.cli import _seed
 
-    data = _seed(engine)
+    return demo_from_seed(_seed(engine))
+
+
+def demo_from_seed(data: dict) -> Demo:
+    """The demo people of ``ca.cli._seed``'s answer."""
     c, a = data["company"], data["agent"]
     return Demo(
         company=Company(
@@ -87,7 +91,7 @@ def seed_demo(engine: Any) -> Demo:
         ),
         reviewers=tuple(r["login"] for r in data["reviewers"]),
         reviewer_password=data["reviewers"][0]["password"],
-        elicence_qr_text=data["elicence_qr_text"],
+        elicence_qr_text=data.get("elicence_qr_text", ""),
     )
 
 
@@ -413,6 +417,34 @@ class Platform:
             "box": [380, 80, 520, 220],
         }
         return self._qr("/api/seal", body)
+
+    def encrypt_qr(
+        self,
+        content: bytes | None = None,
+        name: str = "投标文件.txt",
+        project: str = "太原东站改造工程",
+    ) -> ScanQR:
+        """A 扫码加密 QR for a bid (the browser must be logged in: ``finish_login``)."""
+        from mobileca_desktop.crypto import scanproto
+
+        content = content if content is not None else "投标文件：报价 100 万元".encode()
+        body = {"name": name, "content": scanproto.b64(content), "project": project}
+        return self._qr("/api/encrypt", body)
+
+    def bids(self) -> list[dict]:
+        """The logged-in subject's stored (encrypted) bids, newest first."""
+        response = self.browser.get("/api/bids")
+        response.raise_for_status()
+        return response.json()
+
+    def decrypt_qr(self, bid_id: str | None = None) -> ScanQR:
+        """A 扫码解密 (开标) QR for the stored bid ``bid_id`` (default: the newest)."""
+        if bid_id is None:
+            stored = self.bids()
+            if not stored:
+                raise AssertionError("no encrypted bid on the platform to open")
+            bid_id = stored[0]["id"]
+        return self._qr("/api/decrypt", {"bid_id": bid_id})
 
     def state(self, session_id: str) -> dict:
         """The session as the page polls it: ``state`` is waiting / scanned / authorized /
