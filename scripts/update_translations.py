@@ -52,6 +52,7 @@ def sources() -> list[str]:
         *VIEWS.rglob("*.py"),
         ROOT / "mobileca_desktop" / "app.py",
         ROOT / "mobileca_desktop" / "demo.py",  # the demo's banners
+        ROOT / "mobileca_desktop" / "play_window.py",  # `mobileca play`'s panel
     ]
     return sorted(p.relative_to(ROOT).as_posix() for p in files)
 

@@ -884,7 +884,7 @@
 <context>
     <name>Demo</name>
     <message>
-        <location filename="../../demo.py" line="+355"/>
+        <location filename="../../demo.py" line="+382"/>
         <source>不安全：没有可用的系统钥匙串，本演示的设备密钥只由证书密码保护，保存在普通文件中。仅供演示，切勿用于真实证书。</source>
         <translation>INSECURE: no system keyring can be used, so this demo&apos;s device keys are protected only by the certificate password, in an ordinary file. For demonstrations only; never use it for real certificates.</translation>
     </message>
@@ -1872,6 +1872,56 @@ Mobile CA</translation>
         <location line="+8"/>
         <source>密码强度不够：{}</source>
         <translation>The password is too weak: {}</translation>
+    </message>
+</context>
+<context>
+    <name>PlayPanel</name>
+    <message>
+        <location filename="../../play_window.py" line="+133"/>
+        <source>场景演示：</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>上一步</source>
+        <translation type="unfinished">Back</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>下一步</source>
+        <translation type="unfinished">Next</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>第 {n} / {total} 步：{text}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>演示完成：共 {total} 步</source>
+        <translation>Done: {total} steps</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>继续</source>
+        <translation type="unfinished">Continue</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>暂停</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>
+截图：{}</source>
+        <translation>
+Screenshot: {}</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>正在从头重放到第 {n} 步…</source>
+        <translation>Replaying from the start to step {n}…</translation>
     </message>
 </context>
 <context>
