@@ -1879,22 +1879,22 @@ Mobile CA</translation>
     <message>
         <location filename="../../play_window.py" line="+133"/>
         <source>场景演示：</source>
-        <translation type="unfinished"></translation>
+        <translation>Scenario: </translation>
     </message>
     <message>
         <location line="+53"/>
         <source>上一步</source>
-        <translation type="unfinished">Back</translation>
+        <translation>Back</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>下一步</source>
-        <translation type="unfinished">Next</translation>
+        <translation>Next</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>第 {n} / {total} 步：{text}</source>
-        <translation type="unfinished"></translation>
+        <translation>Step {n} of {total}: {text}</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -1904,12 +1904,12 @@ Mobile CA</translation>
     <message>
         <location line="+2"/>
         <source>继续</source>
-        <translation type="unfinished">Continue</translation>
+        <translation>Continue</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>暂停</source>
-        <translation type="unfinished"></translation>
+        <translation>Pause</translation>
     </message>
     <message>
         <location line="+40"/>
