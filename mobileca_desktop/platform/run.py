@@ -258,7 +258,13 @@ def start_platform(config: PlatformConfig, timeout: float = 20.0) -> RunningPlat
         platform = build(config, origin)
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(platform), log_level="warning", access_log=False, lifespan="off"
+                create_app(platform),
+                log_level="warning",
+                access_log=False,
+                lifespan="off",
+                # requesters.AddressPolicy decides which proxies it trusts; uvicorn's
+                # default would take X-Forwarded-For from any local peer.
+                proxy_headers=False,
             )
         )
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -283,7 +289,9 @@ def serve_forever(config: PlatformConfig) -> None:
     platform = build(config, origin)
     print(f"{platform.name}: {origin}/  (platform id {platform.platform_id})", flush=True)
     print(f"trust it in the client from {origin}/.well-known/mobileca-platform", flush=True)
-    server = uvicorn.Server(uvicorn.Config(create_app(platform), log_level="info", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(platform), log_level="info", lifespan="off", proxy_headers=False)
+    )
     try:
         server.run(sockets=[sock])
     finally:

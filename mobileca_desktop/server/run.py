@@ -59,7 +59,14 @@ class ThreadedServer:
         scheme = "https" if ssl_options.get("ssl_certfile") else "http"
         self.url = f"{scheme}://{host}:{self.port}"
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", **ssl_options
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            # The app decides which proxies it trusts (server.ratelimit); uvicorn's own
+            # default would take X-Forwarded-For from any local peer as the client address.
+            proxy_headers=False,
+            **ssl_options,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -340,6 +347,7 @@ def run(settings: ServeSettings, *, host: str, port: int, tls: bool, workers: in
                 log_level="info",
                 access_log=False,
                 lifespan="off",
+                proxy_headers=False,  # the per-address limits must see the TCP peer
                 **ssl_options,
             )
             if workers > 1:
