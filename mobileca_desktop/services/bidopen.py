@@ -104,9 +104,18 @@ def check_envelope(shown: ShownBid, der: bytes) -> bidrecord.EnvelopeParts:
         raise _refuse(str(err)) from None
 
 
-def open_bid(unlocked: UnlockedKeys, shown: ShownBid, parts: bidrecord.EnvelopeParts) -> bytes:
-    """The content key of the envelope, once the bid inside proved to be the one shown and
-    this subject's own. Raises ``BidRefused`` otherwise; the key never leaves then."""
+def open_bid(
+    unlocked: UnlockedKeys,
+    shown: ShownBid,
+    parts: bidrecord.EnvelopeParts,
+    *,
+    platform_id: str,
+    origin: str,
+) -> bytes:
+    """The content key of the envelope, once the bid inside proved to be the one shown,
+    this subject's own, and sealed for the platform now asking (``platform_id`` and
+    ``origin`` as pinned in the client). Raises ``BidRefused`` otherwise; the key never
+    leaves then."""
     wrapped = parts.wrapped
     if wrapped.algorithm != sp.RSA_ENCRYPTION_OID:
         raise _refuse("the bid's key is wrapped with an unknown algorithm")
@@ -126,6 +135,12 @@ def open_bid(unlocked: UnlockedKeys, shown: ShownBid, parts: bidrecord.EnvelopeP
     inside = (record.data.get("bid_name"), record.project, record.bidder, record.sealed_at)
     if tuple(_clean(v) for v in inside) != tuple(_clean(v) for v in seen):
         raise _refuse("the bid is not the one shown")
+    # A bid sealed at one platform opens only there: another trusted platform holding a copy
+    # of its envelope (a leak, shared storage) must not get the key through this client.
+    if record.binding.get("p") != platform_id or not sp.same_origin(
+        str(record.binding.get("o", "")), origin
+    ):
+        raise _refuse("the bid was sealed for another trading platform")
     return content_key
 
 

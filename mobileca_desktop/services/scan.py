@@ -674,7 +674,13 @@ class PlatformScanService(ScanService):
             raise IllegalState(action="open a bid", state="no bid envelope was fetched")
         shown, parts = state.bid
         # Only the bid shown, and only this subject's own: checked before anything is sent.
-        content_key = bidopen.open_bid(unlocked, shown, parts)
+        content_key = bidopen.open_bid(
+            unlocked,
+            shown,
+            parts,
+            platform_id=state.platform.platform_id,
+            origin=state.platform.origin,
+        )
         self._spend(payload)
         self._post(payload.callback_url, {**body, "step": "authorize"})
         # The key box: the content key sealed (ECIES) to this session's ephemeral key k.
