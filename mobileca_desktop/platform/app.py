@@ -193,6 +193,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.post("/api/seal")
     async def new_seal(request: Request):
+        same_site(request)  # another site's page must not start an operation in this login
         login = require_login(request)
         body = await json_body(request)
         try:
@@ -213,6 +214,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.post("/api/encrypt")
     async def new_encrypt(request: Request):
+        same_site(request)  # another site's page must not start an operation in this login
         login = require_login(request)
         body = await json_body(request)
         try:
@@ -231,6 +233,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     @app.post("/api/decrypt")
     async def new_decrypt(request: Request):
+        same_site(request)  # another site's page must not start an operation in this login
         login = require_login(request)
         body = await json_body(request)
         session = await run_in_threadpool(
