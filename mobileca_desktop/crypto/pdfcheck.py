@@ -59,6 +59,7 @@ from mobileca_desktop.domain.errors import (
     PdfCertified,
     PdfDamaged,
     PdfEncrypted,
+    PdfHiddenContent,
     PdfNotSealable,
     PdfUnreadable,
     SealPositionInvalid,
@@ -449,7 +450,71 @@ def measure(pdf: bytes, name: str = "document.pdf") -> SealablePdf:
     if _certified_no_changes(reader, name):
         raise PdfCertified(filename=name)
     _read_every_object(reader, name)
+    _refuse_screen_print_differences(reader, name)
     return SealablePdf(name, pages)
+
+
+# Annotation flags (ISO 32000-1 §12.5.3).
+_HIDDEN, _PRINT, _NO_VIEW = 2, 4, 32
+
+
+def _refuse_screen_print_differences(reader: PdfFileReader, name: str) -> None:
+    """What the confirm page shows (a screen rendering) must be what a printout shows: an
+    annotation with an appearance that is shown but not printed, or printed but not shown,
+    and optional content whose state follows viewing or printing (/AS, /Usage) are refused
+    (an outside review sealed a PDF whose print-only stamp read "PAY 9,999,999 CNY")."""
+    try:
+        properties = generic_value(reader.root.get("/OCProperties"))
+        if isinstance(properties, generic.DictionaryObject):
+            configs = [generic_value(properties.get("/D"))]
+            configs += [generic_value(c) for c in generic_value(properties.get("/Configs")) or []]
+            for config in configs:
+                if isinstance(config, generic.DictionaryObject) and config.get("/AS"):
+                    raise PdfHiddenContent(filename=name, reason="layers that follow printing")
+            for group in generic_value(properties.get("/OCGs")) or []:
+                usage = generic_value(generic_value(group).get("/Usage"))
+                if isinstance(usage, generic.DictionaryObject) and (
+                    "/Print" in usage or "/View" in usage
+                ):
+                    raise PdfHiddenContent(filename=name, reason="layers for print or view only")
+        for number in range(1, len(_page_objects(reader)) + 1):
+            page = _page_objects(reader)[number - 1]
+            for annot in generic_value(page.get("/Annots")) or []:
+                annot = generic_value(annot)
+                if not isinstance(annot, generic.DictionaryObject) or "/AP" not in annot:
+                    continue
+                flags = int(generic_value(annot.get("/F", 0)) or 0)
+                shown = not flags & (_HIDDEN | _NO_VIEW)
+                printed = bool(flags & _PRINT) and not flags & _HIDDEN
+                if shown != printed:
+                    what = "shown but not printed" if shown else "printed but not shown"
+                    raise PdfHiddenContent(
+                        filename=name, reason=f"an annotation on page {number} is {what}"
+                    )
+    except MobileCAError:
+        raise
+    except Exception as exc:
+        raise classify(exc, name) from None
+
+
+def _page_objects(reader: PdfFileReader) -> list[generic.DictionaryObject]:
+    """The page dictionaries in order (the tree was checked by ``_measure_pages``)."""
+    cached = getattr(reader, "_mobileca_pages", None)
+    if cached is not None:
+        return cached
+    pages: list[generic.DictionaryObject] = []
+
+    def walk(node: Any) -> None:
+        node = generic_value(node)
+        if node.get("/Type") == "/Pages" or (node.get("/Type") is None and "/Kids" in node):
+            for kid in generic_value(node.get("/Kids")):
+                walk(kid)
+        else:
+            pages.append(node)
+
+    walk(reader.root.raw_get("/Pages"))
+    reader._mobileca_pages = pages  # type: ignore[attr-defined]
+    return pages
 
 
 def check_sealable(

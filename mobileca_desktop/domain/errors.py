@@ -150,6 +150,15 @@ class PdfNotSealable(DocumentRejected):
     template = "The PDF {filename!r} cannot be sealed: {reason}"
 
 
+class PdfHiddenContent(PdfNotSealable):
+    """A PDF that shows one thing on screen and prints another (an annotation shown but not
+    printed or printed but not shown, or optional content switched by viewing or printing):
+    what the signer sees would not be what is sealed."""
+
+    code = "pdf_hidden_content"
+    template = "The PDF {filename!r} shows different content on screen and in print: {reason}"
+
+
 class PdfEncrypted(PdfNotSealable):
     code = "pdf_encrypted"
     template = "The PDF {filename!r} is encrypted (password or permissions); it cannot be sealed"

@@ -40,6 +40,7 @@ _ZH = {
     "pdf_damaged": "PDF 文件已损坏（交叉引用表、对象流或页面树无法读取），无法签章",
     "pdf_unreadable": "文件不是可读取的 PDF，无法签章",
     "pdf_not_sealable": "PDF 文件结构异常，无法签章",
+    "pdf_hidden_content": "PDF 含有屏幕显示与打印不同的内容（隐藏或仅打印的批注、图层），无法签章",
     "document_too_large": "请上传 PDF 文件（不超过 20 MB）",
     "seal_position_invalid": "印章位置不在该页面内（或小于 20pt），请重新选择",
 }

@@ -86,6 +86,13 @@ ERRORS: dict[str, tuple[str, str]] = {
         "文件“{filename}”无法签章：{reason}",
         "{filename} cannot be sealed: {reason}",
     ),
+    "pdf_hidden_content": (
+        "文件“{filename}”含有屏幕上显示与打印出来不同的内容（隐藏或仅打印的批注、图层），"
+        "所见非所签，无法签章；请另存为普通 PDF 后再试",
+        "{filename} shows different content on screen and in print (hidden or print-only "
+        "annotations or layers), so what you see would not be what you seal; save it as a "
+        "plain PDF and try again",
+    ),
     "pdf_encrypted": (
         "文件“{filename}”已加密（设有打开密码或权限密码），无法签章；请上传未加密的 PDF",
         "{filename} is encrypted (password or permissions) and cannot be sealed; "
