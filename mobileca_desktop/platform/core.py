@@ -54,7 +54,7 @@ MAX_BID_BYTES = 10 * 1024 * 1024
 MAX_BID_ID = 64  # far above the platform's own ids (_new_id)
 LOGIN_HOURS = 8
 KEEP_ENDED = 60  # seconds an ended session without a login stays, so its page learns the end
-MAX_FETCH_ADDRESSES = 8  # distinct addresses one session's data is served to
+MAX_FETCH_ADDRESSES = 8  # copies of one session's data kept (more are served, not kept)
 KEEP_ENDED_OWNED = 3600  # a logged-in page's ended session (its sealed file, opened bid)
 LOGIN_CONFIRM_WINDOW = QR_LIFETIME  # seconds the browser has to confirm a scanned login
 
@@ -424,10 +424,13 @@ class Platform:
                 )
             body = session.served.get(address)
             if body is None:
-                if len(session.served) >= MAX_FETCH_ADDRESSES:
-                    raise Refusal("too_many_fetches", "此二维码的数据已被过多地址读取", 429)
                 body = scanproto.canonical_json(self._data_dict(session, address))
-                session.served[address] = body
+                # Kept for the first few addresses only (memory); past them the copy is
+                # made again from the answering address (``_verify_binding``), so anyone
+                # who saw the code and fetched from many addresses cannot lock the real
+                # client out (an outside review did, with 8 fetches).
+                if len(session.served) < MAX_FETCH_ADDRESSES:
+                    session.served[address] = body
             if session.state == "waiting":
                 session.state = "scanned"
             return body
@@ -555,7 +558,7 @@ class Platform:
             return self._decrypt_key(s, body)
         if s.state == "authorized":
             raise Refusal("replayed", "此开标会话已授权，请提交内容密钥", 409)
-        checked, binding, signature = self._verify_binding(s, body, proof)
+        checked, binding, signature = self._verify_binding(s, body, proof, address)
         if s.op == "login":
             return self._login(s, checked, binding, address)
         if s.owner is None:
@@ -569,7 +572,7 @@ class Platform:
         return self._decrypt_authorize(s, checked, signature)
 
     def _verify_binding(
-        self, s: ScanSession, body: dict, proof: _Proof
+        self, s: ScanSession, body: dict, proof: _Proof, address: str = "unknown"
     ) -> tuple[CheckedCertificate, dict, bytes]:
         binding = body.get("binding")
         try:
@@ -584,6 +587,8 @@ class Platform:
         if not s.served:
             raise Refusal("binding_mismatch", "客户端还没有取过本次操作的数据，签名不可能覆盖它")
         served = {scanproto.data_digest(b): b for b in s.served.values()}
+        own = scanproto.canonical_json(self._data_dict(s, address))  # the data as served here
+        served.setdefault(scanproto.data_digest(own), own)
         expected = {
             "v": scanproto.VERSION,
             "op": s.op,
