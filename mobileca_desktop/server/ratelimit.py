@@ -44,6 +44,9 @@ class RateLimits:
     login_per_address: Limit = Limit(per_minute=240, burst=20)
     # Hashes of one address queued or running at once; more are refused, not queued.
     login_in_flight: int = 2
+    # ``login`` counts one account's logins per client address, so a guesser at another
+    # address cannot lock its owner out; all addresses together get this many times that.
+    per_account_factor: int = 10
 
     @classmethod
     def unlimited(cls) -> RateLimits:
