@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from mobileca_desktop.testing.client import WAIT_MS, Client
-from mobileca_desktop.testing.world import DemoClock, Phone, Reviewer, World, demo_from_seed
+from mobileca_desktop.testing.world import World, demo_from_seed
 
 
 class WaitTimedOut(AssertionError):
@@ -90,13 +90,4 @@ class WindowClient(Client):
 def world_over(services: Any, seed: dict, folder: Path) -> World:
     """The scenario world over an opened CA (``LocalServices``) whose demo people are
     ``seed`` (``ca.cli._seed``'s answer)."""
-    demo = demo_from_seed(seed)
-    reviewer = Reviewer(services.review)
-    return World(
-        services=services,
-        demo=demo,
-        phone=Phone(services.inbox),
-        reviewer=reviewer,
-        clock=DemoClock(services.clock, reviewer),
-        folder=folder,
-    )
+    return World.over(services, demo_from_seed(seed), folder)

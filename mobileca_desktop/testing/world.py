@@ -248,7 +248,11 @@ class World:
     @classmethod
     def local(cls, folder: Path) -> World:
         services = open_local_ca(folder / "ca")
-        demo = seed_demo(services.engine)
+        return cls.over(services, seed_demo(services.engine), folder)
+
+    @classmethod
+    def over(cls, services: Any, demo: Any, folder: Path) -> World:
+        """The world of an opened CA whose demo people are ``demo``."""
         reviewer = Reviewer(services.review)
         return cls(
             services=services,
