@@ -22,15 +22,21 @@ def env_without_display(**extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def xvfb_display() -> Iterator[str]:
-    """An Xvfb server on a display it picks itself (-displayfd); yields its DISPLAY."""
+def xvfb_display(*screens: str) -> Iterator[str]:
+    """An Xvfb server on a display it picks itself (-displayfd), with one screen per size
+    given (default one 1024x768); yields its DISPLAY. Missing Xvfb fails on CI."""
     if shutil.which("Xvfb") is None:
         if os.environ.get("CI"):
             pytest.fail("Xvfb is not installed (apt-get install xvfb)")
         pytest.skip("Xvfb is not installed")
     read, write = os.pipe()
+    layout = [
+        arg
+        for i, size in enumerate(screens or ("1024x768x24",))
+        for arg in ("-screen", str(i), size)
+    ]
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), *layout, "-nolisten", "tcp"],
         pass_fds=(write,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -43,4 +49,5 @@ def xvfb_display() -> Iterator[str]:
         yield f":{number}"
     finally:
         proc.terminate()
+        proc.wait(10)
         proc.wait(10)

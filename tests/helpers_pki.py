@@ -94,7 +94,7 @@ def build(services, company, agent, portrait) -> Artefacts:
     """Issues one certificate of every profile at ``INSTITUTION`` and collects the rest."""
     reg, s = company
     agent_reg, agent_s = agent
-    ca, op = services.ca, services.review.operator_session()
+    ca = services.ca
     out = Artefacts()
     for inst in services.ca.institutions():
         chain = x509.load_pem_x509_certificates(ca.chain_pem(inst.id).encode())
@@ -103,17 +103,15 @@ def build(services, company, agent, portrait) -> Artefacts:
     issuing = out.issuing[INSTITUTION]
 
     # 单位证书: encryption certificate, the legal person's device, the agent's (grant ext).
-    unit_app = apply(
+    unit_id = _approved(
         services,
         s,
-        kind=CertKind.UNIT,
-        method=Method.ELICENCE,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=reg.legal_person_phone,
-        portrait=portrait,
+        CertKind.UNIT,
+        Method.ELICENCE,
+        Handler.LEGAL_PERSON,
+        reg.legal_person_phone,
+        portrait,
     )
-    services.review.approve(op, unit_app)
-    unit_id = ca.get_application(s, unit_app).certificate_id
     out.end_entities["encryption"] = x509.load_pem_x509_certificate(
         ca.certificate_detail(s, unit_id).encryption_cert_pem.encode()
     )
@@ -148,17 +146,15 @@ def build(services, company, agent, portrait) -> Artefacts:
     )
     ca.register_legal(long_reg)
     long_s = ca.login(AccountKind.LEGAL, long_reg.uscc, PASSWORD)
-    long_app = apply(
+    long_id = _approved(
         services,
         long_s,
-        kind=CertKind.LEGAL_REP,
-        method=Method.DEPOSIT,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=long_reg.legal_person_phone,
-        portrait=portrait,
+        CertKind.LEGAL_REP,
+        Method.DEPOSIT,
+        Handler.LEGAL_PERSON,
+        long_reg.legal_person_phone,
+        portrait,
     )
-    services.review.approve(op, long_app)
-    long_id = ca.get_application(long_s, long_app).certificate_id
     out.end_entities["encryption:long-names"] = x509.load_pem_x509_certificate(
         ca.certificate_detail(long_s, long_id).encryption_cert_pem.encode()
     )
@@ -167,31 +163,21 @@ def build(services, company, agent, portrait) -> Artefacts:
     out.end_entities["device:long-names"] = long_dev.cert
 
     # 法人证书 and 个人证书.
-    legal_app = apply(
+    legal_id = _approved(
         services,
         s,
-        kind=CertKind.LEGAL_REP,
-        method=Method.FACE,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=reg.legal_person_phone,
-        portrait=portrait,
+        CertKind.LEGAL_REP,
+        Method.FACE,
+        Handler.LEGAL_PERSON,
+        reg.legal_person_phone,
+        portrait,
     )
-    services.review.approve(op, legal_app)
-    legal_id = ca.get_application(s, legal_app).certificate_id
     legal = Device("legal")
     legal.activate(services, s, legal_id, reg.legal_person_phone)
     out.end_entities["device:legal_rep"] = legal.cert
-    personal_app = apply(
-        services,
-        agent_s,
-        kind=CertKind.PERSONAL,
-        method=Method.FACE,
-        handler=None,
-        legal_phone=agent_reg.phone,
-        portrait=portrait,
+    personal_id = _approved(
+        services, agent_s, CertKind.PERSONAL, Method.FACE, None, agent_reg.phone, portrait
     )
-    services.review.approve(op, personal_app)
-    personal_id = ca.get_application(agent_s, personal_app).certificate_id
     phone = Device("phone")
     phone.activate(services, agent_s, personal_id, agent_reg.phone)
     out.end_entities["device:personal"] = phone.cert
@@ -232,3 +218,13 @@ def build(services, company, agent, portrait) -> Artefacts:
     out.ocsp["revoked"] = ca.ocsp(INSTITUTION, _ocsp_request(pc.cert, issuing))
     out.crls["revocations"] = ca.crl(INSTITUTION)
     return out
+
+
+def _approved(services, s, kind, method, handler, phone: str, portrait: bytes) -> int:
+    """An application applied for and approved by the operator: its certificate id."""
+    app_id = apply(
+        services, s, kind=kind, method=method, handler=handler, legal_phone=phone,
+        portrait=portrait,
+    )  # fmt: skip
+    services.review.approve(services.review.operator_session(), app_id)
+    return services.ca.get_application(s, app_id).certificate_id

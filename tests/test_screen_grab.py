@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers_display import xvfb_display
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,27 +107,8 @@ def xvfb_two_screens():
 
 
 def run_xvfb(*screens: str):
-    if shutil.which("Xvfb") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Xvfb is not installed (apt-get install xvfb)")
-        pytest.skip("Xvfb is not installed")
-    read, write = os.pipe()
-    layout = [arg for i, size in enumerate(screens) for arg in ("-screen", str(i), size)]
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), *layout, "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    try:
-        with os.fdopen(read) as pipe:
-            number = pipe.readline().strip()
-        assert number.isdigit(), "Xvfb did not start"
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with xvfb_display(*screens) as display:
+        yield display
 
 
 def test_grab_a_screen_region_and_decode_it(xvfb, tmp_path):
