@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from mobileca_desktop.domain.errors import PermissionDenied
 from mobileca_desktop.domain.models import (
     AppState,
+    DocKind,
     DocumentInfo,
     Purpose,
     ReviewItem,
@@ -56,7 +57,7 @@ from mobileca_desktop.views.reviewer.common import (
 )
 from mobileca_desktop.views.reviewer.placement import place_beside
 from mobileca_desktop.views.reviewer.styles import BAD_STYLE, EXTRA_STYLE, NEUTRAL_STYLE, OK_STYLE
-from mobileca_desktop.views.reviewer.words import doc_label, signature_words
+from mobileca_desktop.views.reviewer.words import signature_words
 from mobileca_desktop.views.text import PlainLabel, escape, rich_label, tooltip
 from mobileca_desktop.views.theme import set_role
 
@@ -721,6 +722,17 @@ class ReviewerWindow(QMainWindow):
                 "签名后申请或材料被改动"
             ),
         }.get(sig.detail, sig.detail)
+
+
+def doc_label(kind: DocKind) -> str:
+    return {
+        DocKind.ID_FRONT: QCoreApplication.translate("ReviewerWindow", "身份证人像面"),
+        DocKind.ID_BACK: QCoreApplication.translate("ReviewerWindow", "身份证国徽面"),
+        DocKind.LICENCE: QCoreApplication.translate("ReviewerWindow", "营业执照"),
+        DocKind.LETTER: QCoreApplication.translate("ReviewerWindow", "授权书"),
+        DocKind.FACE: QCoreApplication.translate("ReviewerWindow", "刷脸照片"),
+        DocKind.SIGNATURE: QCoreApplication.translate("ReviewerWindow", "个人手写签名"),
+    }[kind]
 
 
 def show_reviewer(window: MainWindow) -> ReviewerWindow | None:

@@ -1,10 +1,10 @@
-"""The 审核台's words for a signature check and a document kind (context "ReviewerWindow")."""
+"""The 审核台's word for an application's signature check (context "ReviewerWindow")."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from mobileca_desktop.domain.models import DocKind, SignatureCheck
+from mobileca_desktop.domain.models import SignatureCheck
 
 
 def signature_words(check: SignatureCheck) -> tuple[str, bool]:
@@ -16,14 +16,3 @@ def signature_words(check: SignatureCheck) -> tuple[str, bool]:
     if check.detail.startswith("tampered"):
         return QCoreApplication.translate("ReviewerWindow", "已篡改"), False
     return QCoreApplication.translate("ReviewerWindow", "无效"), False
-
-
-def doc_label(kind: DocKind) -> str:
-    return {
-        DocKind.ID_FRONT: QCoreApplication.translate("ReviewerWindow", "身份证人像面"),
-        DocKind.ID_BACK: QCoreApplication.translate("ReviewerWindow", "身份证国徽面"),
-        DocKind.LICENCE: QCoreApplication.translate("ReviewerWindow", "营业执照"),
-        DocKind.LETTER: QCoreApplication.translate("ReviewerWindow", "授权书"),
-        DocKind.FACE: QCoreApplication.translate("ReviewerWindow", "刷脸照片"),
-        DocKind.SIGNATURE: QCoreApplication.translate("ReviewerWindow", "个人手写签名"),
-    }[kind]
