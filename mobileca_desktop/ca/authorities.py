@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -151,8 +151,10 @@ class Authorities:
         return pki.wrap_private_key(key, self.ctx.keys["kmc-wrap"], key_id)
 
     def unwrap_kmc(self, blob: bytes, key_id: str) -> rsa.RSAPrivateKey:
-        return pki.unwrap_private_key(blob, self.ctx.keys["kmc-wrap"], key_id)
+        key = pki.unwrap_private_key(blob, self.ctx.keys["kmc-wrap"], key_id)
+        return cast(rsa.RSAPrivateKey, key)
 
     def identity_key(self, s: DB) -> ec.EllipticCurvePrivateKey:
         blob = bytes.fromhex(self.ctx.store.get_meta(s, "identity_key") or "")
-        return pki.unwrap_private_key(blob, self.ctx.keys["identity-wrap"], "identity")
+        key = pki.unwrap_private_key(blob, self.ctx.keys["identity-wrap"], "identity")
+        return cast(ec.EllipticCurvePrivateKey, key)

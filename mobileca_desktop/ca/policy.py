@@ -67,6 +67,7 @@ def missing(app: ApplicationRow, document_kinds: set[str]) -> list[str]:
 def subject_for_account(acc: AccountRow, kind: CertKind, id_digest_key: bytes) -> dict[str, Any]:
     """The certificate subject an account applies for (a person's ID number only digested)."""
     if kind is CertKind.PERSONAL:
+        assert acc.id_number is not None  # every personal account has one
         return {
             "person_name": acc.display_name,
             "person_id_digest": idcheck.id_number_digest(acc.id_number, id_digest_key),
@@ -82,11 +83,9 @@ def subject_for_account(acc: AccountRow, kind: CertKind, id_digest_key: bytes) -
 
 def subject_name(kind: CertKind, subject: dict[str, Any]) -> str:
     """The name 证书管理 shows for a subject."""
-    if kind is CertKind.UNIT:
-        return subject["company_name"]
-    if kind is CertKind.LEGAL_REP:
-        return subject["legal_person_name"]
-    return subject["person_name"]
+    key = {CertKind.UNIT: "company_name", CertKind.LEGAL_REP: "legal_person_name"}
+    name: str = subject[key.get(kind, "person_name")]
+    return name
 
 
 def x509_subject(kind: CertKind, subject: dict[str, Any]) -> x509.Name:

@@ -4,6 +4,8 @@ certificates."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session as DB
@@ -171,7 +173,8 @@ class Issuer(Part):
             if acc.id != OPERATOR_ID:
                 raise E.PermissionDenied(action="issue service certificates")
             try:
-                key = serialization.load_pem_public_key(public_key_pem)
+                # Any: the profiles take the subject's public key (their annotation says private).
+                key: Any = serialization.load_pem_public_key(public_key_pem)
             except (ValueError, TypeError):
                 raise E.InvalidInput(field="public_key", reason="not a PEM public key") from None
             ca = self._ca(institution_id, s)

@@ -103,10 +103,12 @@ class Revocation(Part):
         inst = qauth.institution(s, institution_id)
         assert inst is not None
         ca = self._ca(institution_id, s)
-        revoked = [
-            (int(r.serial, 16), r.revoked_at, RevocationReason(r.revocation_reason))
-            for r in q.revoked_of_institution(s, institution_id)
-        ]
+        revoked: list[tuple[int, dt.datetime, RevocationReason]] = []
+        for r in q.revoked_of_institution(s, institution_id):
+            assert r.revoked_at is not None  # the query's condition
+            revoked.append(
+                (int(r.serial, 16), r.revoked_at, RevocationReason(r.revocation_reason or ""))
+            )
         inst.crl_number += 1
         crl = pki.build_crl(
             issuer_cert=ca.issuing,

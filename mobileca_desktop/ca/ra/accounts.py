@@ -225,6 +225,8 @@ class Accounts(Part):
             acc = self._account(s, session)
             if acc.kind != AccountKind.LEGAL.value:
                 raise E.PermissionDenied(action="show an e-business licence without a legal login")
+            # a legal account is registered with all three
+            assert acc.uscc and acc.company_name and acc.legal_person_name
             return identity.make_elicence(
                 self.ctx.authorities.identity_key(s),
                 uscc=acc.uscc,

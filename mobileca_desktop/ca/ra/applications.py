@@ -127,7 +127,9 @@ class Applications(Part):
                 seen.add(key)
                 out.append(
                     AgentDetails(
-                        name=app.agent_name, id_number=app.agent_id_number, phone=app.agent_phone
+                        name=app.agent_name,
+                        id_number=app.agent_id_number or "",
+                        phone=app.agent_phone or "",
                     )
                 )
             return out
@@ -422,8 +424,8 @@ class Applications(Part):
         if app.handler == Handler.AGENT.value and app.agent_name:
             agent = AgentDetails(
                 name=app.agent_name,
-                id_number=idcheck.mask_id_number(app.agent_id_number),
-                phone=idcheck.mask_phone(app.agent_phone),
+                id_number=idcheck.mask_id_number(app.agent_id_number or ""),
+                phone=idcheck.mask_phone(app.agent_phone or ""),
             )
         kind = CertKind(app.kind)
         return ApplicationInfo(

@@ -146,7 +146,7 @@ class Grants(Part):
             id=g.id,
             certificate_id=g.certificate_id,
             certificate_kind=CertKind(cert.kind),
-            company_name=grantor.company_name,
+            company_name=grantor.company_name or "",
             agent_name=g.agent_name,
             agent_id_masked=idcheck.mask_id_number(g.agent_id_number),
             agent_phone_masked=idcheck.mask_phone(g.agent_phone),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -42,11 +42,10 @@ def event_sign(ctx: Context, s: DB, app: ApplicationRow, now: dt.datetime) -> di
     ca = ctx.authorities.get(app.institution_id, s)
     digest = canonical_digest(s, app)
     key = pki.new_ec_key()
-    signer = (
-        app.agent_name
-        if app.handler == Handler.AGENT.value
-        else (app.subject.get("legal_person_name") or app.subject.get("person_name"))
-    )
+    if app.handler == Handler.AGENT.value:
+        signer = app.agent_name or ""
+    else:
+        signer = cast(str, app.subject.get("legal_person_name") or app.subject.get("person_name"))
     cert = pki.make_event_cert(
         signer_name=signer,
         public_key=key.public_key(),

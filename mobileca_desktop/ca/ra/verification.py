@@ -50,7 +50,7 @@ class Verification(Part):
             f"【移动CA】{app.agent_name} 正在以经办人身份为贵单位办理数字证书，"
             f"授权码 {code}。如非本人授权，请勿告知他人。"
         )
-        method = Method(app.method)
+        method = Method(app.method or "")
         if method is Method.ELICENCE:
             smsmod.post(
                 s,
@@ -127,7 +127,7 @@ class Verification(Part):
                 raise E.IllegalState(action="start another deposit", state="verified")
             cents = 1 + pysecrets.randbelow(99)
             now = self.clock.now()
-            data = {
+            data: dict[str, Any] = {
                 "amount_hmac": self.keys.hmac_hex("sms-hmac", "deposit", str(app.id), str(cents)),
                 "tries": 0,
             }
@@ -144,7 +144,7 @@ class Verification(Part):
                 kind=MessageKind.DEPOSIT,
                 title="对公账户入账通知",
                 body=(
-                    f"您尾号{acc.bank_account[-4:]}的对公账户（{acc.bank_name}）"
+                    f"您尾号{(acc.bank_account or '')[-4:]}的对公账户（{acc.bank_name}）"
                     f"{to_shanghai(now).strftime('%m月%d日')}收到转账 "
                     f"{cents // 100}.{cents % 100:02d} 元，"
                     f"附言：{memo}。"
@@ -154,8 +154,8 @@ class Verification(Part):
             )
             self._audit(s, acc, "application.deposit", app)
             return DepositNotice(
-                bank_name=acc.bank_name,
-                account_masked=idcheck.mask_bank_account(acc.bank_account),
+                bank_name=acc.bank_name or "",
+                account_masked=idcheck.mask_bank_account(acc.bank_account or ""),
                 tries_left=policy.DEPOSIT_TRIES,
             )
 
