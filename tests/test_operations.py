@@ -1,0 +1,172 @@
+"""Operations declared once (domain/api.py): the local and remote services expose exactly the
+same typed operations, each declaration matches the engine method that does it, the server
+has one route per declared JSON operation and no other JSON route, and the remote client
+sends each operation where its declaration says."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import inspect
+import json
+import types
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import httpx
+import pytest
+
+from mobileca_desktop.ca.engine import CAEngine
+from mobileca_desktop.domain import errors as E
+from mobileca_desktop.domain.api import CATALOGUE
+from mobileca_desktop.domain.models import AccountKind, Session
+from mobileca_desktop.domain.operations import API, IDEMPOTENCY_KEY, SESSION, operations
+from mobileca_desktop.server.app import ServerConfig, create_app
+from mobileca_desktop.services import local, remote
+from mobileca_desktop.services.api import CAService, ClockService, InboxService, ReviewService
+
+PAIRS = [
+    (CAService, local.LocalCAService, remote.RemoteCAService),
+    (ReviewService, local.LocalReviewService, remote.RemoteReviewService),
+    (InboxService, local.LocalInboxService, remote.RemoteInboxService),
+    (ClockService, local.LocalClockService, remote.RemoteClockService),
+]
+# Not operations: the trainer's way to act as the CA operator (both review services).
+EXTRAS = {"operator_session"}
+
+
+def _public(cls: type) -> set[str]:
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+
+
+@pytest.mark.parametrize(("iface", "loc", "rem"), PAIRS, ids=lambda c: c.__name__)
+def test_local_and_remote_expose_the_same_typed_operations(iface, loc, rem):
+    declared = {op.name: op for op in operations(iface)}
+    # Every method of the interface is a declared operation, and nothing is left abstract.
+    assert set(getattr(iface, "__abstractmethods__", ())) == set(declared)
+    assert not loc.__abstractmethods__ and not rem.__abstractmethods__
+    assert _public(loc) == _public(rem)
+    assert _public(loc) - set(declared) <= EXTRAS
+    for name, op in declared.items():
+        want = [p for p in inspect.signature(getattr(iface, name)).parameters if p != "self"]
+        assert list(op.signature.parameters) == want, name
+        hints = get_type_hints(getattr(iface, name))
+        for impl in (loc, rem):
+            method = getattr(impl, name)
+            sig = inspect.signature(method)
+            assert list(sig.parameters)[1:] == want, (impl, name)
+            for p in op.parameters:
+                got = sig.parameters[p.name]
+                assert (got.kind, got.default) == (p.kind, p.default), (impl, name, p.name)
+            assert get_type_hints(method) == hints, (impl, name)
+        local_sig, remote_sig = (
+            inspect.signature(getattr(impl, name), eval_str=True) for impl in (loc, rem)
+        )
+        assert local_sig == remote_sig, name
+
+
+def _hint_of(fn: Any, name: str) -> Any:
+    return get_type_hints(fn).get(name, inspect.Parameter.empty)
+
+
+@pytest.mark.parametrize("op", list(CATALOGUE), ids=lambda op: op.key)
+def test_each_declaration_matches_the_engine_method(op):
+    method = getattr(CAEngine, op.engine)
+    engine_params = inspect.signature(method).parameters
+    for name, value in op.fixed.items():
+        assert name in engine_params
+        assert isinstance(value, _hint_of(method, name))
+    for p in op.parameters:
+        assert p.name in engine_params, (op.key, p.name)
+        assert _hint_of(method, p.name) == p.annotation, (op.key, p.name)
+    # Whatever the engine may be called with, the declaration gives it.
+    required = {
+        n for n, p in engine_params.items() if n != "self" and p.default is inspect.Parameter.empty
+    }
+    assert required <= set(op.signature.parameters) | set(op.fixed), op.key
+    returns = get_type_hints(method).get("return")
+    assert (None if returns is type(None) else returns) == op.returns, op.key
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_the_server_has_one_route_per_declared_json_operation(engine, demo):
+    spec = create_app(engine, ServerConfig(demo=demo)).openapi()
+    routes = {
+        op["operationId"]: (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if path.startswith(API)
+    }
+    want = {op.key: (op.method, API + op.path) for op in CATALOGUE.served() if demo or not op.demo}
+    assert routes == want
+    for op in CATALOGUE:
+        if op.alias_of is not None:
+            assert (op.method, op.path) == (CATALOGUE.by_key[op.alias_of].method, op.path)
+
+
+@pytest.fixture
+def engine(tmp_path, memory_keyring, engine_config):
+    e = CAEngine.open(tmp_path / "ca", config=engine_config)
+    yield e
+    e.close()
+
+
+# --- the remote client sends what the declarations say -------------------------------------
+
+
+def _sample(tp: Any) -> Any:
+    if get_origin(tp) in (Union, types.UnionType):
+        return _sample(next(a for a in get_args(tp) if a is not type(None)))
+    if tp is Session:
+        return Session("tok-1", 1, AccountKind.LEGAL, "x", dt.datetime.now(dt.UTC))
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return next(iter(tp))
+    if tp is int:
+        return 7
+    if tp is str:
+        return "text"
+    if tp is bytes:
+        return b"-----BEGIN X-----"
+    if tp is dt.datetime:
+        return dt.datetime.now(dt.UTC)
+    if get_origin(tp) is dict:
+        return {"k": "v"}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        hints = get_type_hints(tp)
+        return tp(**{f.name: _sample(hints[f.name]) for f in dataclasses.fields(tp)})
+    raise AssertionError(f"no sample for {tp!r}")
+
+
+@pytest.mark.parametrize("op", [op for op in CATALOGUE if op.json], ids=lambda op: op.key)
+def test_the_remote_client_sends_what_the_declaration_says(op):
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(409, json={"code": "illegal_state", "message": "no", "params": {}})
+
+    services = remote.RemoteServices.connect(
+        "http://127.0.0.1:9", transport=httpx.MockTransport(handler), retries=0
+    )
+    args = {p.name: _sample(p.annotation) for p in op.parameters}
+    if IDEMPOTENCY_KEY in args:
+        args[IDEMPOTENCY_KEY] = "key-1"
+    with pytest.raises(E.MobileCAError):
+        getattr(getattr(services, op.service), op.name)(**args)
+    services.close()
+    (request,) = seen
+    assert request.method == op.method
+    path = API + op.path.format(**{n: args[n] for n in op.path_params})
+    assert request.url.path == path
+    assert ("authorization" in request.headers) == (SESSION in args)
+    if SESSION in args:
+        assert request.headers["authorization"] == "Bearer tok-1"
+    assert request.headers.get("idempotency-key") == args.get(IDEMPOTENCY_KEY)
+    assert set(request.url.params) == set(op.query)
+    body = json.loads(request.content) if request.content else None
+    if op.body is not None:
+        assert set(body) == {f.name for f in dataclasses.fields(type(args[op.body]))}
+    elif op.body_params or op.fixed:
+        assert set(body) == {p.name for p in op.body_params} | set(op.fixed)
+    else:
+        assert body is None
