@@ -11,7 +11,8 @@ import enum
 import inspect
 import json
 import types
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
 import httpx
 import pytest
@@ -20,7 +21,16 @@ from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.api import CATALOGUE
 from mobileca_desktop.domain.models import AccountKind, Session
-from mobileca_desktop.domain.operations import API, IDEMPOTENCY_KEY, SESSION, operations
+from mobileca_desktop.domain.operations import (
+    API,
+    APPLICANTS,
+    IDEMPOTENCY_KEY,
+    SESSION,
+    implementation,
+    operation,
+    operations,
+)
+from mobileca_desktop.server import schemas as S
 from mobileca_desktop.server.app import ServerConfig, create_app
 from mobileca_desktop.services import local, remote
 from mobileca_desktop.services.api import CAService, ClockService, InboxService, ReviewService
@@ -170,3 +180,67 @@ def test_the_remote_client_sends_what_the_declaration_says(op):
         assert set(body) == {p.name for p in op.body_params} | set(op.fixed)
     else:
         assert body is None
+
+
+# --- adding an operation: the engine method and its declaration, nothing else -------------
+
+
+class Notes(ABC):
+    """A service with one new operation, as domain/api.py would declare it."""
+
+    service: ClassVar[str] = "notes"
+
+    @operation("POST", "/applications/{app_id}/notes", roles=APPLICANTS, bounds={"text": 64})
+    @abstractmethod
+    def add_note(self, session: Session, app_id: int, text: str) -> str: ...
+
+
+class NotesEngine:
+    def add_note(self, session: Session, app_id: int, text: str) -> str:
+        return f"{session.account_id}/{app_id}: {text}"
+
+
+def test_a_new_operation_is_derived_on_both_sides():
+    (op,) = operations(Notes)
+    session = _sample(Session)
+    local_notes = implementation(Notes, local._Engine, "LocalNotes")(NotesEngine())
+    assert local_notes.add_note(session, 3, "hi") == "1/3: hi"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert (request.method, request.url.path) == ("POST", "/api/v1/applications/3/notes")
+        engine = NotesEngine()
+        return httpx.Response(
+            200, json=engine.add_note(session, 3, json.loads(request.content)["text"])
+        )
+
+    services = remote.RemoteServices.connect(
+        "http://127.0.0.1:9", transport=httpx.MockTransport(handler), retries=0
+    )
+    remote_notes = implementation(Notes, remote._Remote, "RemoteNotes")(services._http)
+    assert remote_notes.add_note(session, 3, "hi") == "1/3: hi"
+    services.close()
+    # The server's body model follows from the declaration's types and bounds.
+    schema = S.body_model(op).model_json_schema()
+    assert schema["properties"]["text"]["maxLength"] == 64 and schema["required"] == ["text"]
+
+
+def test_a_declaration_that_cannot_work_is_refused():
+    class Unbounded(ABC):
+        service: ClassVar[str] = "unbounded"
+
+        @operation("POST", "/applications/{app_id}/notes", roles=APPLICANTS)
+        @abstractmethod
+        def add_note(self, session: Session, app_id: int, text: str) -> str: ...
+
+    with pytest.raises(TypeError, match="needs a length"):
+        operations(Unbounded)
+
+    class NoSession(ABC):
+        service: ClassVar[str] = "nosession"
+
+        @operation("GET", "/notes", roles=APPLICANTS)
+        @abstractmethod
+        def notes(self) -> list[str]: ...
+
+    with pytest.raises(TypeError, match="session"):
+        operations(NoSession)

@@ -318,7 +318,7 @@ def implementation(iface: type, base: type[Bound], name: str) -> type[Any]:
         if not hasattr(base, op.name):
             namespace[op.name] = _method(op)
     cls = type(name, (base, iface), namespace)
-    missing = getattr(cls, "__abstractmethods__", frozenset())
+    missing: frozenset[str] = getattr(cls, "__abstractmethods__", frozenset())
     if missing:
         raise TypeError(f"{name} does not implement {sorted(missing)}")
     return cls
@@ -369,8 +369,37 @@ def coerce(op: Operation, arguments: Mapping[str, Any]) -> dict[str, Any]:
 
 def invoke(engine: Any, op: Operation, arguments: Mapping[str, Any]) -> Any:
     """Does ``op`` with the engine in this process: its method of the declared name, with
-    the declared fixed arguments. The engine authorises and raises the typed errors."""
-    return getattr(engine, op.engine)(**op.fixed, **coerce(op, arguments))
+    the declared fixed arguments. The engine authorises and raises the typed errors.
+
+    Arguments go in the order of the engine class's own signature, positionally where it
+    allows (keyword-only ones by name), as a hand-written call would pass them."""
+    given = {**op.fixed, **coerce(op, arguments)}
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    params = _engine_parameters(type(engine), op.engine)
+    unknown = given.keys() - {p.name for p in params}
+    if unknown:
+        raise TypeError(f"{op.key}: the engine's {op.engine} takes no {sorted(unknown)}")
+    skipped = False
+    for p in params:
+        if p.name not in given:
+            skipped = True  # keeps the engine's default; later ones go by name
+        elif skipped or p.kind is inspect.Parameter.KEYWORD_ONLY:
+            kwargs[p.name] = given[p.name]
+        else:
+            args.append(given[p.name])
+    return getattr(engine, op.engine)(*args, **kwargs)
+
+
+_ENGINE_PARAMETERS: dict[tuple[type, str], list[inspect.Parameter]] = {}
+
+
+def _engine_parameters(cls: type, name: str) -> list[inspect.Parameter]:
+    found = _ENGINE_PARAMETERS.get((cls, name))
+    if found is None:
+        params = inspect.signature(getattr(cls, name)).parameters.values()
+        found = _ENGINE_PARAMETERS[(cls, name)] = [p for p in params if p.name != "self"]
+    return found
 
 
 def is_dataclass_type(tp: Any) -> bool:

@@ -22,7 +22,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from enum import Enum
+from typing import Annotated, Any, cast
 
 import anyio
 import anyio.to_thread
@@ -225,17 +226,18 @@ def _add_operation(
             return request, None
         return request, values | S.from_body(op, body)
 
-    if op.limit in (PASSWORD_LOGIN, PASSWORD_REGISTER):
+    async def hashing(**values: Any) -> Response:
+        request, args = arguments(values)
+        return _answer(op, None if args is None else await password_call(op, request, args))
 
-        async def endpoint(**values: Any) -> Response:
-            request, args = arguments(values)
-            return _answer(op, None if args is None else await password_call(op, request, args))
-    else:
+    def plain(**values: Any) -> Response:  # a plain function: run in the thread pool
+        request, args = arguments(values)
+        return _answer(op, None if args is None else sms_call(op, request, args))
 
-        def endpoint(**values: Any) -> Response:  # a plain function: run in the thread pool
-            request, args = arguments(values)
-            return _answer(op, None if args is None else sms_call(op, request, args))
-
+    assert op.method is not None and op.path is not None
+    endpoint: Callable[..., Any] = (
+        hashing if op.limit in (PASSWORD_LOGIN, PASSWORD_REGISTER) else plain
+    )
     endpoint.__name__ = f"{op.service}_{op.name}"
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     status = 204 if op.returns is None else op.status
@@ -253,7 +255,7 @@ def _add_operation(
             f"Who may call: {who}. "
             + ("A repeat does nothing twice." if op.idempotent or op.keyed else "")
         ).strip(),
-        tags=[op.service],
+        tags=[cast(str | Enum, op.service)],
         openapi_extra={"x-roles": list(op.roles), "x-idempotent": op.idempotent or op.keyed},
     )
 
@@ -277,7 +279,7 @@ def _error_response(exc: E.MobileCAError) -> JSONResponse:
 
 def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     resp = _error_response(E.DocumentTooLarge(filename="request", size=limit + 1, limit=limit))
-    return resp.status_code, resp.raw_headers, resp.body
+    return resp.status_code, resp.raw_headers, bytes(resp.body)
 
 
 # --- the application --------------------------------------------------------------------------
@@ -466,13 +468,14 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
             cert.public_bytes(serialization.Encoding.DER), media_type="application/pkix-cert"
         )
 
-    pki_tags = ["pki"]
+    pki_tags: list[str | Enum] = ["pki"]
+    tls_institution = config.tls_institution
 
-    if config.tls_institution:
+    if tls_institution:
 
         @app.get("/ca/tls-root.crt", tags=pki_tags, operation_id="pki.tls_root")
         def tls_root():
-            return _der(_chain(config.tls_institution)[-1])
+            return _der(_chain(tls_institution)[-1])
 
     @app.get("/ca/{institution_id}-root.crt", tags=pki_tags, operation_id="pki.root")
     def root_cert(institution_id: InstitutionId):

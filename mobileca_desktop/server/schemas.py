@@ -53,6 +53,11 @@ def _clean(value: str) -> str:
     return value
 
 
+# Fields of the value bodies: ``name: CleanText = Field(max_length=...)`` (a type checker
+# reads the annotation; ``Text(n)`` builds the same type at run time for derived bodies).
+CleanText = Annotated[str, AfterValidator(_clean)]
+
+
 def Text(max_length: int) -> Any:
     return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_clean)]
 
@@ -76,29 +81,29 @@ class _Body(BaseModel):
 
 
 class LegalRegistrationBody(_Body):
-    company_name: Text(200)
-    uscc: Text(32)
-    province: Text(64)
-    city: Text(64)
-    bank_name: Text(128)
-    bank_account: Text(64)
-    legal_person_name: Text(128)
-    legal_person_id_number: Text(32)
-    legal_person_phone: Text(32)
-    password: Text(128)
+    company_name: CleanText = Field(max_length=200)
+    uscc: CleanText = Field(max_length=32)
+    province: CleanText = Field(max_length=64)
+    city: CleanText = Field(max_length=64)
+    bank_name: CleanText = Field(max_length=128)
+    bank_account: CleanText = Field(max_length=64)
+    legal_person_name: CleanText = Field(max_length=128)
+    legal_person_id_number: CleanText = Field(max_length=32)
+    legal_person_phone: CleanText = Field(max_length=32)
+    password: CleanText = Field(max_length=128)
 
 
 class PersonalRegistrationBody(_Body):
-    name: Text(128)
-    id_number: Text(32)
-    phone: Text(32)
-    password: Text(128)
+    name: CleanText = Field(max_length=128)
+    id_number: CleanText = Field(max_length=32)
+    phone: CleanText = Field(max_length=32)
+    password: CleanText = Field(max_length=128)
 
 
 class AgentBody(_Body):
-    name: Text(128)
-    id_number: Text(32)
-    phone: Text(32)
+    name: CleanText = Field(max_length=128)
+    id_number: CleanText = Field(max_length=32)
+    phone: CleanText = Field(max_length=32)
 
 
 # The domain values that travel as JSON objects, with their fields' limits.
@@ -139,9 +144,10 @@ def field_type(op: Operation, param: inspect.Parameter) -> Any:
     elif t in VALUE_BODIES:
         out = VALUE_BODIES[t]
     elif get_origin(t) is dict:
-        if None in (bounds.key, bounds.value, bounds.items):
+        if bounds.key is None or bounds.value is None or bounds.items is None:
             raise TypeError(f"{op.key}: the mapping {param.name} needs bounds")
-        out = Annotated[dict[Text(bounds.key), Text(bounds.value)], Field(max_length=bounds.items)]
+        key, value = Text(bounds.key), Text(bounds.value)
+        out = Annotated[dict[key, value], Field(max_length=bounds.items)]  # type: ignore[valid-type]
     else:
         raise TypeError(f"{op.key}: no wire type for {param.name}: {t!r}")
     return out | None if len(options) > 1 else out
@@ -223,8 +229,8 @@ def _doc_type(tp: Any) -> Any:
             out = out | a
         return out
     if origin in (list, tuple):
-        args = [a for a in get_args(tp) if a is not Ellipsis]
-        return list[_doc_type(args[0])] if args else list[Any]
+        items = [a for a in get_args(tp) if a is not Ellipsis]
+        return list[_doc_type(items[0])] if items else list[Any]  # type: ignore[misc]
     if origin is dict or tp is dict:
         return dict[str, Any]
     if tp is bytes:

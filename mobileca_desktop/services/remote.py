@@ -97,7 +97,7 @@ class _Http:
         *,
         session: Session | None = None,
         json_body: Any = None,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
         idempotent: bool = False,
