@@ -16,10 +16,10 @@ from cryptography import x509
 from helpers_flow import apply
 
 from mobileca_desktop.ca import idcheck, pki
-from mobileca_desktop.ca.cli import main, parse_duration
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import PassphraseFileSecret
+from mobileca_desktop.cacli.main import main, parse_duration
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -375,7 +375,7 @@ def test_audit_verify_detects_an_edited_row(cli, seeded):
 
 def test_console_script_help():
     out = subprocess.run(
-        [sys.executable, "-m", "mobileca_desktop.ca.cli", "--help"],
+        [sys.executable, "-m", "mobileca_desktop.cacli", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,

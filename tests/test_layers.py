@@ -30,6 +30,7 @@ QT_FREE = [
     "mobileca_desktop.config",
     "mobileca_desktop.display",
     "mobileca_desktop.locking",
+    "mobileca_desktop.cacli",
 ]
 QT_PACKAGES = ("PySide6", "shiboken6")
 

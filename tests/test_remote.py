@@ -29,11 +29,11 @@ from helpers_flow import Device, apply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mobileca_desktop.ca import cli as ca_cli
 from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import KeyringSecret
+from mobileca_desktop.cacli import main as ca_cli
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -642,7 +642,7 @@ def test_serve_tls_removes_its_key_folder_on_sigterm(tmp_path, workers):
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "mobileca_desktop.ca.cli", "serve",
+                sys.executable, "-m", "mobileca_desktop.cacli", "serve",
                 "--data-dir", str(tmp_path / "ca"), "--passphrase-file", str(passphrase),
                 "--port", str(port), "--tls", "--workers", str(workers),
             ],
@@ -684,7 +684,7 @@ def test_serve_command_with_tls_workers_and_demo(tmp_path):
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "mobileca_desktop.ca.cli", "serve",
+                sys.executable, "-m", "mobileca_desktop.cacli", "serve",
                 "--data-dir", str(tmp_path / "ca"), "--passphrase-file", str(passphrase),
                 "--port", str(port), "--tls", "--demo", "--workers", "2",
             ],

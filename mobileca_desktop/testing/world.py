@@ -69,7 +69,7 @@ class Demo:
 def seed_demo(engine: Any) -> Demo:
     """Registers the demo company, agent and one reviewer per institution in ``engine``
     (what ``mobileca-ca demo-seed`` does; existing accounts are kept)."""
-    from mobileca_desktop.ca.cli import _seed
+    from mobileca_desktop.cacli.main import _seed
 
     return demo_from_seed(_seed(engine))
 
@@ -269,7 +269,7 @@ class World:
         demo-seed``: the demo people are looked up, not made; the phone and the clock are the
         server's demo endpoints. Without the operator token the reviewer logs in as
         ``reviewer-bjca`` (the institution ``submitted_application`` uses by default)."""
-        from mobileca_desktop.ca import cli as ca_cli
+        from mobileca_desktop.cacli import main as ca_cli
         from mobileca_desktop.services.remote import RemoteServices
 
         services = RemoteServices.connect(url, operator_token=operator_token)
