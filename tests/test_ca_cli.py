@@ -19,7 +19,8 @@ from mobileca_desktop.ca import idcheck, pki
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import PassphraseFileSecret
-from mobileca_desktop.cacli.main import main, parse_duration
+from mobileca_desktop.cacli.demo import parse_duration
+from mobileca_desktop.cacli.main import main
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
     AccountKind,
