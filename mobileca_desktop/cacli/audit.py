@@ -11,12 +11,10 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobileca_desktop.ca import audit
 from mobileca_desktop.ca.clock import format_display
 from mobileca_desktop.ca.db import Store
 from mobileca_desktop.cacli.common import (
     DB_FILENAME,
-    is_initialised,
     not_initialised,
     open_engine,
     print_json,
@@ -45,7 +43,7 @@ def _audit_store(args: argparse.Namespace) -> Iterator[Store]:
         raise E.ConfigurationError(reason=reason) from None
     try:
         try:
-            initialised = is_initialised(store)
+            initialised = store.is_initialised()
         except SQLAlchemyError as exc:
             raise E.ConfigurationError(
                 reason=f"cannot read the CA database {where}: {type(exc).__name__}"
@@ -58,8 +56,8 @@ def _audit_store(args: argparse.Namespace) -> Iterator[Store]:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    with _audit_store(args) as store, store.read() as s:
-        count, bad = audit.verify(s)
+    with _audit_store(args) as store:
+        count, bad = store.verify_audit_chain()
     if args.json:
         print_json({"entries": count, "intact": bad is None, "first_bad_entry": bad})
     elif bad is None:

@@ -91,11 +91,6 @@ def _engine_config(args: argparse.Namespace) -> EngineConfig:
     return config
 
 
-def is_initialised(store: Store) -> bool:
-    with store.read() as s:
-        return store.get_meta(s, "secret_salt") is not None
-
-
 def not_initialised(folder: Path) -> E.MobileCAError:
     return E.ConfigurationError(
         reason=f"no CA in {folder}: run `{PROG} init` first, or choose the folder with "
@@ -131,7 +126,7 @@ def open_engine(args: argparse.Namespace, *, create: bool = False) -> Iterator[C
             raise E.ConfigurationError(
                 reason=f"cannot use the CA data folder {folder}: {detail}"
             ) from None
-        args.created = not is_initialised(store)
+        args.created = not store.is_initialised()
         if args.created and not create:
             raise not_initialised(folder)
         engine = CAEngine(store, _secret(args), _engine_config(args))

@@ -10,11 +10,8 @@ import random
 import re
 import sys
 
-from sqlalchemy import select
-
 from mobileca_desktop.ca import idcheck
 from mobileca_desktop.ca.clock import format_display
-from mobileca_desktop.ca.db import AccountRow
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.cacli.common import open_engine, print_json
 from mobileca_desktop.domain import errors as E
@@ -156,11 +153,7 @@ def demo_identities() -> dict[str, str]:
 
 
 def _account_exists(engine: CAEngine, login_name: str) -> bool:
-    with engine.store.read() as s:
-        return (
-            s.execute(select(AccountRow.id).where(AccountRow.login_name == login_name)).first()
-            is not None
-        )
+    return engine.store.account_exists(login_name)
 
 
 def _elicence_text(engine: CAEngine, uscc: str) -> str:

@@ -17,7 +17,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from mobileca_desktop.ca.clock import format_display
-from mobileca_desktop.ca.db import CertificateRow
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.cacli.common import open_engine, print_json, write_output
 from mobileca_desktop.domain import errors as E
@@ -74,9 +73,7 @@ def _label(value: Any) -> str:
 def _encryption_serial(engine: CAEngine, certificate_id: int | None) -> str | None:
     if certificate_id is None:
         return None
-    with engine.store.read() as s:
-        row = s.get(CertificateRow, certificate_id)
-        return row.encryption_serial if row else None
+    return engine.store.encryption_serial(certificate_id)
 
 
 def _signature_text(item: ReviewItem) -> str:
