@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -386,6 +388,14 @@ def test_console_script_help():
     for command in ("init", "institutions", "review", "revoke", "crl", "demo-seed", "clock"):
         assert command in out.stdout
     assert "--passphrase-file" in out.stdout
+
+
+def test_the_installed_command_runs_this_main():
+    """pyproject's ``mobileca-ca`` script names the ``main`` tested here: a path left stale by a
+    move would install a command that cannot start."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    module, _, attr = pyproject["project"]["scripts"]["mobileca-ca"].partition(":")
+    assert getattr(importlib.import_module(module), attr) is main
 
 
 def test_keyring_is_the_default_secret_store(cli, memory_keyring, capsys):

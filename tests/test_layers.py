@@ -64,6 +64,19 @@ def test_the_contract_and_this_test_guard_the_same_packages():
     assert parser["importlinter"].getboolean("include_external_packages")
 
 
+def test_the_ca_layer_is_kept_free_of_its_server_and_command_line():
+    parser = configparser.ConfigParser()
+    parser.read(CONTRACTS, encoding="utf-8")
+    contract = parser["importlinter:contract:ca-below-its-server-and-command-line"]
+    assert contract["type"] == "forbidden"
+    assert contract["source_modules"].split() == ["mobileca_desktop.ca"]
+    assert set(contract["forbidden_modules"].split()) == {
+        "mobileca_desktop.server",
+        "mobileca_desktop.cacli",
+    }
+    assert not contract.getboolean("allow_indirect_imports", fallback=False)
+
+
 def _files_of(module: str) -> list[Path]:
     relative = Path(*module.split(".")[1:])
     package = PACKAGE / relative
