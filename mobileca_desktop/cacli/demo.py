@@ -9,6 +9,7 @@ import datetime as dt
 import random
 import re
 import sys
+from typing import Any
 
 from mobileca_desktop.ca import idcheck
 from mobileca_desktop.ca.clock import format_display
@@ -17,6 +18,7 @@ from mobileca_desktop.cacli.common import open_engine, print_json
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
     AccountKind,
+    ClockInfo,
     LegalEntityRegistration,
     MessageKind,
     PersonalRegistration,
@@ -106,7 +108,7 @@ def _format_offset(seconds: int) -> str:
     return f"+{days}d {hours:02d}:{minutes:02d}:{secs:02d} ({seconds} s)"
 
 
-def _print_clock(args: argparse.Namespace, info, headline: str | None = None) -> None:
+def _print_clock(args: argparse.Namespace, info: ClockInfo, headline: str | None = None) -> None:
     if args.json:
         print_json(info)
         return
@@ -168,7 +170,7 @@ def _elicence_text(engine: CAEngine, uscc: str) -> str:
         engine.logout(session)
 
 
-def _seed(engine: CAEngine) -> dict:
+def _seed(engine: CAEngine) -> dict[str, Any]:
     ids = demo_identities()
     company = {
         "login": "法人登录 (legal-entity login)",
@@ -255,7 +257,7 @@ def _seed(engine: CAEngine) -> dict:
 _STATUS_TEXT = {"created": "新建 created", "existing": "已存在 existing"}
 
 
-def _print_seed(data: dict) -> None:
+def _print_seed(data: dict[str, Any]) -> None:
     c, a = data["company"], data["agent"]
     print(f"演示数据 / demo data in {data['data_dir']}")
     print()

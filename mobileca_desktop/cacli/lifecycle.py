@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,7 +27,7 @@ from mobileca_desktop.domain import errors as E
 # --- init, institutions, export-chain ------------------------------------------------------
 
 
-def _institution_dicts(engine: CAEngine) -> list[dict]:
+def _institution_dicts(engine: CAEngine) -> list[dict[str, Any]]:
     return [
         {
             "id": i.id,
@@ -41,7 +42,7 @@ def _institution_dicts(engine: CAEngine) -> list[dict]:
     ]
 
 
-def _print_institutions(items: list[dict]) -> None:
+def _print_institutions(items: list[dict[str, Any]]) -> None:
     for i in items:
         print(f"{i['id']:<5} {i['name']} ({i['short_name']})")
         print(f"      联系 contact: {i['contact_phone']} · {i['contact_address']}")

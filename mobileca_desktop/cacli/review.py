@@ -21,6 +21,7 @@ from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.cacli.common import open_engine, print_json, write_output
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
+    ApplicationInfo,
     AppState,
     DocKind,
     Purpose,
@@ -195,7 +196,7 @@ def cmd_review_reject(args: argparse.Namespace) -> int:
 
 
 def cmd_review_cancel(args: argparse.Namespace) -> int:
-    def cancel(e: CAEngine):
+    def cancel(e: CAEngine) -> ApplicationInfo:
         if args.reason is None:
             return e.cancel(e.operator_session(), args.app_id)
         return e.cancel(e.operator_session(), args.app_id, args.reason)
