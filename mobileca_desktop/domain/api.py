@@ -260,7 +260,7 @@ class CAService(ABC):
     @operation("GET", "/grants", roles=APPLICANTS)
     @abstractmethod
     def list_grants(self, session: Session) -> list[GrantInfo]: ...
-    @operation("POST", "/grants/{grant_id}/withdraw", roles=APPLICANTS)
+    @operation("POST", "/grants/{grant_id}/withdraw", roles=LEGAL)
     @abstractmethod
     def withdraw_grant(self, session: Session, grant_id: int) -> GrantInfo: ...
 
