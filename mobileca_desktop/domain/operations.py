@@ -21,7 +21,6 @@ well as the services.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import inspect
 import string
@@ -400,10 +399,6 @@ def _engine_parameters(cls: type, name: str) -> list[inspect.Parameter]:
         params = inspect.signature(getattr(cls, name)).parameters.values()
         found = _ENGINE_PARAMETERS[(cls, name)] = [p for p in params if p.name != "self"]
     return found
-
-
-def is_dataclass_type(tp: Any) -> bool:
-    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
 @dataclass(frozen=True)
