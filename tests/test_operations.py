@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.domain import errors as E
@@ -25,13 +26,15 @@ from mobileca_desktop.domain.operations import (
     API,
     APPLICANTS,
     IDEMPOTENCY_KEY,
+    PUBLIC,
     SESSION,
     implementation,
+    invoke,
     operation,
     operations,
 )
 from mobileca_desktop.server import schemas as S
-from mobileca_desktop.server.app import ServerConfig, create_app
+from mobileca_desktop.server.app import ServerConfig, _add_operation, create_app
 from mobileca_desktop.services import local, remote
 from mobileca_desktop.services.api import CAService, ClockService, InboxService, ReviewService
 
@@ -244,3 +247,34 @@ def test_a_declaration_that_cannot_work_is_refused():
 
     with pytest.raises(TypeError, match="session"):
         operations(NoSession)
+
+
+class PublicNotes(ABC):
+    service: ClassVar[str] = "public_notes"
+
+    @operation("GET", "/notes/{note_id}", roles=PUBLIC)
+    @abstractmethod
+    def note(self, note_id: int) -> str: ...
+
+
+class PublicNotesEngine:
+    def note(self, note_id: int) -> str:
+        return f"note {note_id}"
+
+
+def test_a_new_operation_gets_its_route_and_path_check(engine):
+    (op,) = operations(PublicNotes)
+    app = create_app(engine, ServerConfig())
+    served = PublicNotesEngine()
+
+    def call(op, _request, args):
+        return invoke(served, op, args)
+
+    _add_operation(app, op, None, call, call)
+    with TestClient(app) as client:
+        assert client.get("/api/v1/notes/5").json() == "note 5"
+        refused = client.get("/api/v1/notes/0")
+        assert refused.status_code == 404 and refused.json()["params"]["what"] == "note"
+        assert app.openapi()["paths"]["/api/v1/notes/{note_id}"]["get"]["operationId"] == (
+            "public_notes.note"
+        )

@@ -174,6 +174,21 @@ IdemRequired = Annotated[
 ]
 
 
+def _path_param(op: Operation, name: str) -> Any:
+    """A path parameter's check: the named ones above; a new integer id is "not found" when
+    it cannot exist, a new text its declared length."""
+    if name in PATH_PARAMS:
+        return PATH_PARAMS[name]
+    declared = op.signature.parameters[name].annotation
+    if declared is int:
+        what = name.removesuffix("_id").replace("_", " ")
+        return Annotated[int, Depends(_object_id(name, what))]
+    length = op.bounds[name].length if name in op.bounds else None
+    if declared is not str or length is None:
+        raise TypeError(f"{op.key}: the path parameter {name} needs a check or a length")
+    return Annotated[str, Path(min_length=1, max_length=length)]
+
+
 def _answer(op: Operation, value: Any) -> Response:
     """The declared result as JSON: 204 for nothing, a scalar or tuple in named fields."""
     if value is None:
@@ -200,7 +215,7 @@ def _add_operation(
     if session_type is not None:
         params.append(inspect.Parameter(SESSION, kw, annotation=session_type))
     for name in op.path_params:
-        params.append(inspect.Parameter(name, kw, annotation=PATH_PARAMS[name]))
+        params.append(inspect.Parameter(name, kw, annotation=_path_param(op, name)))
     for name in op.query:
         declared = op.signature.parameters[name]
         query = S.query_type(op, declared)
