@@ -41,7 +41,7 @@ from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
     from mobileca_desktop.keystore.store import KeyFileInfo
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 COOLDOWN_S = 60
 # States of this device in which 激活 means recovery (new keys replace the old device cert).
@@ -51,7 +51,7 @@ RECOVERY_STATES = ("locked",)
 class ActivationPage(Page):
     def __init__(
         self,
-        window: MainWindow,
+        window: Navigator,
         certificate_id: int,
         on_done: Callable[[], None] | None = None,
         done_text: str | None = None,

@@ -33,7 +33,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 SEAL_HEIGHT = 120
 # What this device's keystore says, as words (LocalState values).
@@ -43,7 +43,7 @@ NEEDS_NEW_DOWNLOAD = ("absent", "corrupt", "not_this_device", "locked", "pending
 class CertDetailPage(Page):
     title = "证书详情"
 
-    def __init__(self, window: MainWindow, certificate_id: int) -> None:
+    def __init__(self, window: Navigator, certificate_id: int) -> None:
         super().__init__()
         self.title = self.tr("证书详情")
         self.setObjectName("certDetailPage")

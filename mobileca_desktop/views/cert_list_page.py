@@ -14,13 +14,13 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 
 class CertListPage(Page):
     title = "证书管理"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.setObjectName("certListPage")
         self.window_ = window

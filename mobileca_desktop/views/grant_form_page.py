@@ -40,7 +40,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 GRANTABLE_KINDS = (CertKind.UNIT, CertKind.LEGAL_REP)
 DEFAULT_YEARS = 1
@@ -72,7 +72,7 @@ class NewGrantPage(Page):
         "phone": "agent_phone",
     }
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.title = self.tr("新增授权")
         self.setObjectName("newGrantPage")

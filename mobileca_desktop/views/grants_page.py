@@ -18,10 +18,10 @@ from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 
-def open_grants(window: MainWindow) -> None:
+def open_grants(window: Navigator) -> None:
     """The home tile 授权管理: the legal person's page or the agent's."""
     account = window.account
     assert account is not None
@@ -36,7 +36,7 @@ class _GrantListPage(Page):
 
     empty_text = ""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.window_ = window
         self.rows: list[GrantRow] = []
@@ -85,7 +85,7 @@ class _GrantListPage(Page):
 class GrantsPage(_GrantListPage):
     """法人登录: the grants this company made."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__(window)
         self.setObjectName("grantsPage")
         self.title = self.tr("授权管理")
@@ -195,7 +195,7 @@ class GrantsPage(_GrantListPage):
 class ReceivedGrantsPage(_GrantListPage):
     """个人登录: the grants this person received, with 下载到本机."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__(window)
         self.setObjectName("receivedGrantsPage")
         self.title = self.tr("授权管理")

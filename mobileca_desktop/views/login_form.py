@@ -14,11 +14,11 @@ from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 
 class LoginForm(QWidget):
-    def __init__(self, window: MainWindow, kind: AccountKind) -> None:
+    def __init__(self, window: Navigator, kind: AccountKind) -> None:
         super().__init__()
         self.window_ = window
         self.kind = kind
@@ -88,7 +88,7 @@ class LoginForm(QWidget):
                 self.window_.when_ready(self._submit_when_ready)
                 # What it waits for, in the start-up page's words (正在打开本机 CA… or the
                 # remote CA's address).
-                self.window_.notify(self.window_.startup.heading.text())
+                self.window_.notify(self.window_.waiting_text())
             return
         kind = self.kind
 

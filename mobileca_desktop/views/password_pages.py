@@ -33,7 +33,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import BORDER, ERROR, set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 # Meter colours by score 0-4 (weak → strong).
 LEVEL_COLOURS = ("#E5484D", "#E5484D", "#F59E0B", "#12A05C", "#12805C")
@@ -185,7 +185,7 @@ class ChangePasswordPage(Page):
     """修改证书密码: the old password, the new one twice. A wrong old password says how many
     tries are left on this device; a locked certificate leads to 重新下载 (recovery)."""
 
-    def __init__(self, window: MainWindow, certificate_id: int, subject_name: str = "") -> None:
+    def __init__(self, window: Navigator, certificate_id: int, subject_name: str = "") -> None:
         super().__init__()
         self.title = self.tr("修改证书密码")
         self.setObjectName("changePasswordPage")

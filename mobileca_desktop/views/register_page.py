@@ -26,7 +26,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 # The engine's generic field names -> this form's fields.
 LEGAL_ALIASES = {
@@ -37,7 +37,7 @@ LEGAL_ALIASES = {
 
 
 class RegisterPage(Page):
-    def __init__(self, window: MainWindow, kind: AccountKind) -> None:
+    def __init__(self, window: Navigator, kind: AccountKind) -> None:
         legal = kind is AccountKind.LEGAL
         super().__init__()
         self.title = self.tr("法人注册") if legal else self.tr("个人注册")

@@ -36,7 +36,7 @@ from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 LANGUAGE_NAMES = (("zh_CN", "中文"), ("en", "English"))
@@ -53,7 +53,7 @@ def platform_helpers() -> Any:
 
 
 class SettingsPage(Page):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__(self.tr("设置"))
         self.setObjectName("settingsPage")
         self.window_ = window

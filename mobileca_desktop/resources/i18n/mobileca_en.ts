@@ -544,7 +544,7 @@
 <context>
     <name>ChangeCertificatePage</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="+19"/>
+        <location filename="../../views/cert_actions.py" line="+21"/>
         <location line="+120"/>
         <source>证书变更</source>
         <translation>Change certificate</translation>
@@ -827,7 +827,7 @@
 <context>
     <name>ConfirmDialog</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="-346"/>
+        <location filename="../../views/cert_actions.py" line="-348"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -932,7 +932,7 @@
 <context>
     <name>DocumentSlot</name>
     <message>
-        <location filename="../../views/wizard/document_slot.py" line="+28"/>
+        <location filename="../../views/wizard/document_slot.py" line="+32"/>
         <source>营业执照 (*.pdf *.jpg *.jpeg *.png)</source>
         <translation>Business licence (*.pdf *.jpg *.jpeg *.png)</translation>
     </message>
@@ -942,7 +942,7 @@
         <translation>Images (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+41"/>
         <source>替换</source>
         <translation>Replace</translation>
     </message>
@@ -1002,7 +1002,7 @@
         <translation>Choose the {doc}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+12"/>
         <source>拍照：{doc}</source>
         <translation>Photo: {doc}</translation>
     </message>
@@ -1015,7 +1015,7 @@
 <context>
     <name>DocumentsStep</name>
     <message>
-        <location filename="../../views/wizard/documents_step.py" line="+25"/>
+        <location filename="../../views/wizard/documents_step.py" line="+29"/>
         <source>请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，单个文件不超过 10 MB）。</source>
         <translation>Upload the documents asked for (JPEG or PNG; the business licence may also be a PDF; at most 10 MB each).</translation>
     </message>
@@ -1023,7 +1023,7 @@
 <context>
     <name>EnumLabel</name>
     <message>
-        <location filename="../../views/format.py" line="+27"/>
+        <location filename="../../views/format.py" line="+29"/>
         <source>企业数字证书</source>
         <translation>Company certificate</translation>
     </message>
@@ -1121,6 +1121,11 @@
         <location line="+1"/>
         <source>已撤销</source>
         <translation>Withdrawn</translation>
+    </message>
+    <message>
+        <location filename="../../views/words.py" line="+27"/>
+        <source>本机 CA</source>
+        <translation>Local CA</translation>
     </message>
 </context>
 <context>
@@ -1341,12 +1346,7 @@
 <context>
     <name>HomePage</name>
     <message>
-        <location filename="../../views/home_page.py" line="+29"/>
-        <source>本机 CA</source>
-        <translation>Local CA</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location filename="../../views/home_page.py" line="+31"/>
         <location line="+47"/>
         <source>办理移动CA</source>
         <translation>Mobile CA services</translation>
@@ -3722,7 +3722,7 @@ Screenshot: {}</translation>
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../../views/top_bar.py" line="+29"/>
+        <location filename="../../views/top_bar.py" line="+40"/>
         <location line="+1"/>
         <source>返回</source>
         <translation>Back</translation>
@@ -3749,17 +3749,17 @@ Screenshot: {}</translation>
         <translation>More</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>演示时钟</source>
         <translation>Demo clock</translation>
     </message>
@@ -4150,7 +4150,7 @@ Screenshot: {}</translation>
         <translation>Enter a reason (at most 500 characters)</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+28"/>
         <source>CA 时钟已调整，登录已过期，请重新登录</source>
         <translation>The CA clock was moved and the login has expired; log in again</translation>
     </message>

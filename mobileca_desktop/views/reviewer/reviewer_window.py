@@ -59,7 +59,7 @@ from mobileca_desktop.views.text import PlainLabel, escape, rich_label, tooltip
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 WINDOW_SIZE = (1120, 760)
 MINIMUM_SIZE = (980, 600)
@@ -756,23 +756,23 @@ def doc_label(kind: DocKind) -> str:
     }[kind]
 
 
-def show_reviewer(window: MainWindow) -> ReviewerWindow | None:
+def show_reviewer(window: Navigator) -> ReviewerWindow | None:
     """Opens (or raises) the CA 审核台 of this client window."""
     ctx = window.ctx
     if ctx is None or ctx.review is None:
         window.notify(QCoreApplication.translate("ReviewerWindow", "此 CA 不提供审核台"))
         return None
-    existing = window.findChild(ReviewerWindow)
+    existing = window.host().findChild(ReviewerWindow)
     if existing is not None:
         existing.show()
         existing.raise_()
         existing.activateWindow()
         existing.reload()
         return existing
-    reviewer = ReviewerWindow(ctx.review, window)
+    reviewer = ReviewerWindow(ctx.review, window.host())
     reviewer.reviewed.connect(lambda _id: refresh_client(window))
     window.closing.connect(reviewer.close)  # it goes with the client window
-    place_beside(reviewer, window)
+    place_beside(reviewer, window.host())
     reviewer.show()
     reviewer.start()
     return reviewer

@@ -39,7 +39,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 PDF_HEIGHT = 320
 # Rows of the platform's details (in the platform's words) that the page already shows.
@@ -47,7 +47,7 @@ SAID_BY_PAGE = frozenset({"平台", "交易平台", "操作"})
 
 
 class ScanConfirmPage(Page):
-    def __init__(self, window: MainWindow, prompt: ScanPrompt) -> None:
+    def __init__(self, window: Navigator, prompt: ScanPrompt) -> None:
         super().__init__()
         self.title = self.tr("确认操作")
         self.setObjectName("scanConfirmPage")

@@ -24,7 +24,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 SUCCESS = "#12A071"
 FAILURE = "#E5484D"
@@ -63,7 +63,7 @@ class _Mark(QWidget):
 class ScanResultPage(Page):
     def __init__(
         self,
-        window: MainWindow,
+        window: Navigator,
         *,
         outcome: ScanOutcome | None = None,
         error: BaseException | None = None,
@@ -186,10 +186,8 @@ class ScanResultPage(Page):
         """完成: leave 扫一扫 (this page and the scanner under it, which is not shown again)."""
         from mobileca_desktop.views.scan.scan_page import ScanPage
 
-        stack = self.window_.stack
-        below = stack.widget(stack.count() - 2) if stack.count() > 2 else None
+        pages = self.window_.pages()
+        below = pages[-2] if len(pages) > 2 else None
         if isinstance(below, ScanPage):
-            stack.removeWidget(below)
-            below.hide()
-            below.deleteLater()
+            self.window_.remove(below)
         self.window_.pop()

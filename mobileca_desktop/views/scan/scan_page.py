@@ -60,7 +60,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 CAMERA, SCREEN, IMAGE = range(3)
 SCAN_BOX = (0.22, 0.12, 0.56, 0.76)  # the camera's scan box (fractions of the frame)
@@ -78,7 +78,7 @@ def _pick(codes: list[DecodedCode]) -> DecodedCode | None:
 
 
 class ScanPage(Page):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.title = self.tr("扫一扫")
         self.setObjectName("scanPage")

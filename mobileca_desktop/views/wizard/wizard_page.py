@@ -33,7 +33,7 @@ from mobileca_desktop.views.wizard.submitted_step import SubmittedStep
 from mobileca_desktop.views.wizard.verify_step import VerifyStep
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 VIEWS: dict[Step, type[StepView]] = {
     Step.INSTITUTION: InstitutionStep,
@@ -53,7 +53,7 @@ class WizardPage(Page):
     step_shown = Signal(object)  # Step
     busy_changed = Signal(bool)
 
-    def __init__(self, window: MainWindow, wizard: ApplicationWizard) -> None:
+    def __init__(self, window: Navigator, wizard: ApplicationWizard) -> None:
         super().__init__(text(PAGE_TITLES[wizard.data.kind]))
         self.setObjectName("wizardPage")
         self.window_ = window
