@@ -27,7 +27,12 @@ from mobileca_desktop.domain.errors import (
     SmsTooManyTries,
 )
 from mobileca_desktop.domain.models import CertificateDetail, CertStatus
-from mobileca_desktop.services.device import DeviceCertificateStatus, ResumeOutcome, ResumeReport
+from mobileca_desktop.services.device import (
+    DeviceCertificateStatus,
+    LocalState,
+    ResumeOutcome,
+    ResumeReport,
+)
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -45,7 +50,7 @@ if TYPE_CHECKING:
 
 COOLDOWN_S = 60
 # States of this device in which 激活 means recovery (new keys replace the old device cert).
-RECOVERY_STATES = ("locked",)
+RECOVERY_STATES = (LocalState.LOCKED,)
 
 
 class ActivationPage(Page):
@@ -242,22 +247,22 @@ class ActivationPage(Page):
     def _state_text(self, local: DeviceCertificateStatus | None) -> str:
         if local is None:
             return self.tr("本机尚未下载此证书。")
-        if local.local.value in RECOVERY_STATES:
+        if local.local in RECOVERY_STATES:
             return self.tr(
                 "证书密码错误次数过多，已在本机锁定。重新下载后设置新的证书密码即可解锁；"
                 "本机原来的签名证书将被吊销（已被取代）。"
             )
         if local.device_cert_revoked:
             return self.tr("本机的签名证书已失效（如授权已撤回或证书已更新），请重新下载。")
-        if local.local.value == "corrupt":
+        if local.local is LocalState.CORRUPT:
             return self.tr("本机的证书文件已损坏或被改动，请重新下载。")
-        if local.local.value == "not_this_device":
+        if local.local is LocalState.NOT_THIS_DEVICE:
             return self.tr("本机的证书文件是在其他电脑上生成的，请在本机重新下载。")
         return self.tr("本机尚未下载此证书。")
 
     @property
     def recovering(self) -> bool:
-        return self.local is not None and self.local.local.value in RECOVERY_STATES
+        return self.local is not None and self.local.local in RECOVERY_STATES
 
     # --- the SMS code -----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from mobileca_desktop.domain.models import CertificateDetail, CertStatus
-from mobileca_desktop.services.device import DeviceCertificateStatus
+from mobileca_desktop.services.device import DeviceCertificateStatus, LocalState
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -37,7 +37,13 @@ if TYPE_CHECKING:
 
 SEAL_HEIGHT = 120
 # What this device's keystore says, as words (LocalState values).
-NEEDS_NEW_DOWNLOAD = ("absent", "corrupt", "not_this_device", "locked", "pending")
+NEEDS_NEW_DOWNLOAD = (
+    LocalState.ABSENT,
+    LocalState.CORRUPT,
+    LocalState.NOT_THIS_DEVICE,
+    LocalState.LOCKED,
+    LocalState.PENDING,
+)
 
 
 class CertDetailPage(Page):
@@ -162,7 +168,7 @@ class CertDetailPage(Page):
 
         owner = self.granted_by is None
         live = d.successor_id is None
-        ready = self.local is not None and self.local.local == "ready"
+        ready = self.local is not None and self.local.local is LocalState.READY
         actions = [
             (
                 "renewButton",
@@ -236,7 +242,7 @@ class CertDetailPage(Page):
             and (local is None or local.needs_download or local.local in NEEDS_NEW_DOWNLOAD)
         )
         if can_download:
-            again = local is not None and local.local not in ("absent",)
+            again = local is not None and local.local is not LocalState.ABSENT
             text = self.tr("重新下载证书") if again else self.tr("下载证书")
             button = set_role(QPushButton(text), "primary")
             button.setObjectName("downloadButton")
@@ -251,7 +257,7 @@ class CertDetailPage(Page):
         ctx, local = self.window_.ctx, self.local
         if ctx is None or ctx.keys is None:
             return self.tr("本机密钥库未打开（系统钥匙串不可用），无法查看或下载本机证书。")
-        if local is None or local.local == "absent":
+        if local is None or local.local is LocalState.ABSENT:
             if d.status is CertStatus.NORMAL:
                 return self.tr(
                     "本机尚未下载（激活）此证书。下载后才能在本机扫码登录、签章和解密投标文件。"
@@ -262,19 +268,19 @@ class CertDetailPage(Page):
                 return self.tr("证书已过期，不能下载；请先进行证书更新。")
             return self.tr("本机未下载此证书。")
         serial = spaced_serial(local.device_serial_hex or "")
-        if local.local == "ready" and local.device_cert_revoked:
+        if local.local is LocalState.READY and local.device_cert_revoked:
             return self.tr(
                 "本机签名证书 {} 已被吊销（如授权已撤回、证书已更新或已吊销），不能再使用。"
             ).format(serial)
-        if local.local == "ready":
+        if local.local is LocalState.READY:
             return self.tr("本机已下载此证书，可用于扫码登录、签章和解密投标文件。")
-        if local.local == "locked":
+        if local.local is LocalState.LOCKED:
             return self.tr("证书密码错误次数过多，已在本机锁定。重新下载证书即可解锁。")
-        if local.local == "pending":
+        if local.local is LocalState.PENDING:
             return self.tr("上次的下载被中断，打开下载页面会先完成或撤销它。")
-        if local.local == "corrupt":
+        if local.local is LocalState.CORRUPT:
             return self.tr("本机的证书文件已损坏或被改动，请重新下载。")
-        if local.local == "not_this_device":
+        if local.local is LocalState.NOT_THIS_DEVICE:
             return self.tr("本机的证书文件是在其他电脑上生成的，请在本机重新下载。")
         return str(local.local)
 

@@ -9,9 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mobileca_desktop.domain.models import AccountKind, GrantInfo, GrantStatus
+from mobileca_desktop.services.device import LocalState
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.format import text_of
-from mobileca_desktop.views.grant_row import GrantRow
+from mobileca_desktop.views.grant_row import GrantOnDevice, GrantRow
 from mobileca_desktop.views.icons import icon
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
@@ -203,7 +204,7 @@ class ReceivedGrantsPage(_GrantListPage):
         self.empty_text = self.tr(
             "暂无授权。单位的法定代表人在授权管理中把证书授权给您后，会在这里显示。"
         )
-        self.device_states: dict[int, str] = {}
+        self.device_states: dict[int, GrantOnDevice] = {}
         intro = set_role(
             PlainLabel(
                 self.tr(
@@ -222,28 +223,30 @@ class ReceivedGrantsPage(_GrantListPage):
         assert ctx is not None and session is not None
         keys = ctx.keys
 
-        def op() -> tuple[list[GrantInfo], dict[int, str]]:
+        def op() -> tuple[list[GrantInfo], dict[int, GrantOnDevice]]:
             grants = ctx.ca.list_grants(session)
-            states: dict[int, str] = {}
+            states: dict[int, GrantOnDevice] = {}
             if keys is not None and any(g.status is GrantStatus.ACTIVE for g in grants):
                 for st in keys.statuses(session):
                     if st.usable:
-                        states[st.certificate_id] = "ready"
+                        states[st.certificate_id] = GrantOnDevice.READY
                     elif st.device_cert_revoked:
-                        states[st.certificate_id] = "revoked"
-                    elif st.local.value == "locked":
-                        states[st.certificate_id] = "locked"
+                        states[st.certificate_id] = GrantOnDevice.REVOKED
+                    elif st.local is LocalState.LOCKED:
+                        states[st.certificate_id] = GrantOnDevice.LOCKED
             return grants, states
 
         BackgroundOp(self, op, on_success=self._show).run()
 
-    def _show(self, result: tuple[list[GrantInfo], dict[int, str]]) -> None:
+    def _show(self, result: tuple[list[GrantInfo], dict[int, GrantOnDevice]]) -> None:
         grants, self.device_states = result
         self.show_rows(grants, self._row)
 
     def _row(self, grant: GrantInfo) -> GrantRow:
         row = GrantRow(
-            grant, mine=False, device_state=self.device_states.get(grant.certificate_id, "")
+            grant,
+            mine=False,
+            device_state=self.device_states.get(grant.certificate_id, GrantOnDevice.NONE),
         )
         row.download_requested.connect(self.download)
         return row

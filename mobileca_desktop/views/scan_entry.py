@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mobileca_desktop.domain.models import CertStatus
-from mobileca_desktop.services.device import DeviceCertificateStatus
+from mobileca_desktop.services.device import DeviceCertificateStatus, LocalState
 from mobileca_desktop.views.activation_page import ActivationPage
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -166,7 +166,7 @@ class ChooseCertificatePage(Page):
                 card.box.addWidget(
                     set_role(PlainLabel(self.tr("授权人：{}").format(s.granted_by)), "muted")
                 )
-            if s.local == "locked":
+            if s.local is LocalState.LOCKED:
                 card.box.addWidget(
                     set_role(
                         PlainLabel(self.tr("已在本机锁定：重新下载后设置新的证书密码")), "muted"

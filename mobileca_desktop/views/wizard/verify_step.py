@@ -4,6 +4,7 @@ acceptance)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -57,7 +58,7 @@ class VerifyStep(StepView):
         self.box.addWidget(self.status)
         if self.wizard.verified:
             self._say(self.tr("核验已通过，请点击下一步。"))
-        getattr(self, f"_build_{self.method.value}")()
+        BUILD_METHOD[self.method](self)
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -329,3 +330,12 @@ class VerifyStep(StepView):
         if self.method is Method.LETTER:
             self._letter_state()
         return False
+
+
+# The page of each verification method (刷脸 / 电子营业执照 / 对公打款 / 授权书), by method.
+BUILD_METHOD: dict[Method, Callable[[VerifyStep], None]] = {
+    Method.FACE: VerifyStep._build_face,
+    Method.ELICENCE: VerifyStep._build_elicence,
+    Method.DEPOSIT: VerifyStep._build_deposit,
+    Method.LETTER: VerifyStep._build_letter,
+}
