@@ -97,7 +97,8 @@ def png_of(image: QImage) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buf, "PNG")
+    # The stubs want the format as bytes; Qt takes the str.
+    image.save(buf, "PNG")  # type: ignore[call-overload]
     buf.close()
     return bytes(data.data())
 
@@ -106,7 +107,7 @@ def jpeg_of(image: QImage, quality: int = 90) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buf, "JPEG", quality)
+    image.save(buf, "JPEG", quality)  # type: ignore[call-overload]
     buf.close()
     return bytes(data.data())
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -71,7 +70,7 @@ class ConfirmDialog(QDialog):
         self.heading.setStyleSheet("font-size: 16px; font-weight: 600;")
         self.heading.setWordWrap(True)
         self.box.addWidget(self.heading)
-        self.points: list[QLabel] = []
+        self.points: list[PlainLabel] = []
         self.cancel_button = QPushButton(self.tr("取消"))
         self.cancel_button.setObjectName(f"{name}Cancel")
         self.cancel_button.setAccessibleName(self.tr("取消"))

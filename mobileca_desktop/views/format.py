@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
 from mobileca_desktop.domain.models import label
-from mobileca_desktop.views.words import word
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP, word
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 

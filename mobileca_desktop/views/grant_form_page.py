@@ -9,6 +9,7 @@ entered is lost on an error.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QDate
@@ -163,7 +164,7 @@ class NewGrantPage(Page):
         # 授权期限
         self.body.addWidget(set_role(PlainLabel(self.tr("授权期限")), "section"))
         period = Card(spacing=8)
-        label = set_role(PlainLabel(self.tr("授权有效期至")), "fieldLabel")
+        until_label = set_role(PlainLabel(self.tr("授权有效期至")), "fieldLabel")
         self.until = QDateEdit()
         self.until.setObjectName("validUntilInput")
         self.until.setAccessibleName(self.tr("授权有效期至"))
@@ -171,8 +172,8 @@ class NewGrantPage(Page):
         self.until.setDisplayFormat("yyyy-MM-dd")
         self.until.setMinimumHeight(38)
         self.until.dateChanged.connect(lambda _d: self._set_period_error(None))
-        label.setBuddy(self.until)
-        period.box.addWidget(label)
+        until_label.setBuddy(self.until)
+        period.box.addWidget(until_label)
         period.box.addWidget(self.until)
         presets = QGridLayout()  # two a row: four are wider than the narrowest window
         presets.setSpacing(6)
@@ -262,7 +263,7 @@ class NewGrantPage(Page):
             subject.setContentsMargins(24, 0, 0, 4)
             subject.setEnabled(grantable)
             button.setEnabled(grantable)
-            button.toggled.connect(lambda on, row=r: on and self._chosen(row))
+            button.toggled.connect(partial(self._toggled, r))
             self.cert_group.addButton(button, r.certificate_id)
             self.cert_list.addWidget(button)
             self.cert_list.addWidget(subject)
@@ -320,6 +321,10 @@ class NewGrantPage(Page):
     def selected(self) -> CertificateRow | None:
         cid = self.cert_group.checkedId()
         return next((r for r in self.certificates if r.certificate_id == cid), None)
+
+    def _toggled(self, row: CertificateRow, on: bool) -> None:
+        if on:
+            self._chosen(row)
 
     def _chosen(self, row: CertificateRow) -> None:
         self.cert_error.hide()
@@ -414,16 +419,16 @@ class NewGrantPage(Page):
             self.until.setFocus()
         elif isinstance(err, GrantNotAllowed | CertificateUnavailable):
             self._set_cert_error(text)
-            self.scroll.ensureWidgetVisible(self.cert_error)
+            self.scroll_area.ensureWidgetVisible(self.cert_error)
         else:
             show_error(self, err)
 
     def _focus_first_error(self) -> None:
         if self.cert_error.isVisible():
-            self.scroll.ensureWidgetVisible(self.cert_card)
+            self.scroll_area.ensureWidgetVisible(self.cert_card)
             return
         for field in self.fields.values():
             if field.error_text():
-                self.scroll.ensureWidgetVisible(field)
+                self.scroll_area.ensureWidgetVisible(field)
                 field.edit.setFocus()
                 return

@@ -92,7 +92,9 @@ class MainWindow(QMainWindow):
         if self._toast is None:
             from mobileca_desktop.views.toast import Toast
 
-            self._toast = Toast(self.centralWidget())
+            central = self.centralWidget()
+            assert central is not None  # set in __init__
+            self._toast = Toast(central)
         return self._toast
 
     @property
@@ -187,6 +189,7 @@ class MainWindow(QMainWindow):
     def reset(self, page: Page) -> Page:
         while self.stack.count():
             old = self.stack.widget(0)
+            assert old is not None  # count() > 0
             self.stack.removeWidget(old)
             if old is not self.startup:
                 old.hide()
@@ -324,7 +327,10 @@ class MainWindow(QMainWindow):
             def op() -> ApplicationWizard:
                 return ApplicationWizard.continue_rejected(ctx.ca, session, app_id)
 
-        BackgroundOp(self, op, on_success=lambda w: self.push(WizardPage(self, w))).run()
+        def opened(wizard: ApplicationWizard) -> None:
+            self.push(WizardPage(self, wizard))
+
+        BackgroundOp(self, op, on_success=opened).run()
 
     def open_certificates(self) -> None:
         from mobileca_desktop.views.cert_list_page import CertListPage

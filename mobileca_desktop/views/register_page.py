@@ -190,6 +190,6 @@ class RegisterPage(Page):
     def _focus_first_error(self) -> None:
         for field in self.fields.values():
             if field.error_text():
-                self.scroll.ensureWidgetVisible(field)
+                self.scroll_area.ensureWidgetVisible(field)
                 field.edit.setFocus()
                 return

@@ -381,10 +381,15 @@ class SettingsPage(Page):
             return
         helpers = platform_helpers()
         folder = self.settings.data_dir
+
+        def added(_result: object) -> None:
+            self.platform_url.set_value("")
+            self._load_platforms()
+
         BackgroundOp(
             self,
             lambda: helpers.add_trusted(folder, info),
-            on_success=lambda _r: (self.platform_url.set_value(""), self._load_platforms()),
+            on_success=added,
             on_failure=self._platform_failed,
         ).run()
 

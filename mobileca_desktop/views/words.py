@@ -11,8 +11,15 @@ Logic branches on the members, never on the words.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+if TYPE_CHECKING:
+    # Qt's marker for lupdate returns its source text; PySide6's stubs say ``object``. The
+    # views import it from here so that the words tables are ``str`` to the type checker.
+    def QT_TRANSLATE_NOOP(context: str, source: str, /) -> str: ...
+
+else:
+    from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 
 class CAPlace(StrEnum):

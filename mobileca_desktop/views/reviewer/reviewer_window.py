@@ -435,7 +435,8 @@ class ReviewerWindow(QMainWindow):
     def _clear_detail(self) -> None:
         for box in (self.detail_box, self.action_box):
             while box.count():
-                child = box.takeAt(0).widget()
+                item = box.takeAt(0)
+                child = item.widget() if item is not None else None
                 if child is not None:
                     child.hide()
                     child.deleteLater()

@@ -145,7 +145,8 @@ class ScanPage(Page):
         self.body.addStretch()
 
         self.tabs.currentChanged.connect(self._source_changed)
-        QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)
+        # Every key binding of Paste on this platform; the stubs miss the keyword signal.
+        QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)  # type: ignore[call-overload]
 
     # --- the controls of each source --------------------------------------------------------
 
@@ -262,8 +263,10 @@ class ScanPage(Page):
         # The stack takes the height of the page shown, not of its tallest page.
         for i in range(self.controls.count()):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.controls.widget(i).setSizePolicy(QSizePolicy.Policy.Preferred, policy)
-            self.controls.widget(i).updateGeometry()
+            page = self.controls.widget(i)
+            assert page is not None
+            page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+            page.updateGeometry()
         self.controls.updateGeometry()
         self.view.drop_zone = index == IMAGE
         self.view.stop()

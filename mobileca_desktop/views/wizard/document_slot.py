@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -24,6 +24,7 @@ from mobileca_desktop.views.scan import sources
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.labels import DOC_LABELS, text
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from mobileca_desktop.config import Settings

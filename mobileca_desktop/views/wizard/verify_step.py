@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPlainTextEdit, QPushButton
 
@@ -30,6 +30,7 @@ from mobileca_desktop.views.scan import sources
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP
 
 IMAGE_FILTER = QT_TRANSLATE_NOOP("VerifyStep", "图片 (*.jpg *.jpeg *.png)")
 LETTER_FILTER = QT_TRANSLATE_NOOP("VerifyStep", "授权书 (*.pdf *.jpg *.jpeg *.png)")
@@ -289,12 +290,11 @@ class VerifyStep(StepView):
             self._say(self.tr("授权书已通过 CA 机构审核，请点击下一步。"))
             return
         state = self.wizard.application.verification if self.wizard.application else None
-        self._say(
-            {
-                VerificationState.PENDING: self.tr("授权书已上传，等待 CA 机构审核。"),
-                VerificationState.FAILED: self.tr("授权书未通过审核，请重新上传。"),
-            }.get(state, "")
-        )
+        words = {
+            VerificationState.PENDING: self.tr("授权书已上传，等待 CA 机构审核。"),
+            VerificationState.FAILED: self.tr("授权书未通过审核，请重新上传。"),
+        }
+        self._say(words.get(state, "") if state is not None else "")
 
     def _choose_letter(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

@@ -90,11 +90,11 @@ class WizardPage(Page):
         self._view_index = self.body.count()
         self.body.addStretch()
         self.body.addLayout(buttons)
-        self.render()
+        self.render_step()
 
     # --- rendering --------------------------------------------------------------------------
 
-    def render(self) -> None:
+    def render_step(self) -> None:
         step = self.wizard.step
         if self.view is not None:
             self.body.removeWidget(self.view)
@@ -111,7 +111,7 @@ class WizardPage(Page):
         self.next_button.setAccessibleName(self.next_button.text())
         self.back_button.setVisible(self.wizard.can_go_back)
         self._set_busy(False)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
         self.step_shown.emit(step)
 
     def _progress_text(self) -> str:
@@ -151,7 +151,7 @@ class WizardPage(Page):
             self.window_.show_certificates_from_home()
             return
         self.view.apply()
-        self.run(self.wizard.next, lambda _step: self.render())
+        self.run(self.wizard.next, lambda _step: self.render_step())
 
     def go_back(self) -> bool:
         if self.busy or not self.wizard.can_go_back:
@@ -159,7 +159,7 @@ class WizardPage(Page):
         if self.view is not None:
             self.view.apply()
         self.wizard.back()  # no service call: the data stays as entered
-        self.render()
+        self.render_step()
         return True
 
     def run(self, op: Callable[[], Any], on_success: Callable[[Any], None]) -> None:
