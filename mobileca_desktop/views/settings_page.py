@@ -31,9 +31,11 @@ from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
+from mobileca_desktop.views.format import text_of
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
+from mobileca_desktop.views.words import CAPlace
 
 if TYPE_CHECKING:
     from mobileca_desktop.views.navigation import Navigator
@@ -79,7 +81,7 @@ class SettingsPage(Page):
         ca = Card()
         self.ca_local = QRadioButton(self.tr("本机 CA（内置，数据保存在本机）"))
         self.ca_local.setObjectName("caLocalRadio")
-        self.ca_local.setAccessibleName(self.tr("本机 CA"))
+        self.ca_local.setAccessibleName(text_of(CAPlace.LOCAL))
         self.ca_remote = QRadioButton(self.tr("远程 CA 服务器"))
         self.ca_remote.setObjectName("caRemoteRadio")
         self.ca_remote.setAccessibleName(self.tr("远程 CA 服务器"))
@@ -111,7 +113,7 @@ class SettingsPage(Page):
         )
         pin_note.setWordWrap(True)
         now = set_role(
-            PlainLabel(self.tr("当前使用：") + (self.tr("本机 CA") if s.is_local_ca else s.ca)),
+            PlainLabel(self.tr("当前使用：") + (text_of(CAPlace.LOCAL) if s.is_local_ca else s.ca)),
             "muted",
         )
         now.setObjectName("caInUse")

@@ -57,6 +57,7 @@ from mobileca_desktop.views.reviewer.common import (
 )
 from mobileca_desktop.views.text import PlainLabel, escape, rich_label, tooltip
 from mobileca_desktop.views.theme import set_role
+from mobileca_desktop.views.wizard import labels
 
 if TYPE_CHECKING:
     from mobileca_desktop.views.navigation import Navigator
@@ -747,14 +748,8 @@ def signature_words(check: SignatureCheck) -> tuple[str, bool]:
 
 
 def doc_label(kind: DocKind) -> str:
-    return {
-        DocKind.ID_FRONT: QCoreApplication.translate("ReviewerWindow", "身份证人像面"),
-        DocKind.ID_BACK: QCoreApplication.translate("ReviewerWindow", "身份证国徽面"),
-        DocKind.LICENCE: QCoreApplication.translate("ReviewerWindow", "营业执照"),
-        DocKind.LETTER: QCoreApplication.translate("ReviewerWindow", "授权书"),
-        DocKind.FACE: QCoreApplication.translate("ReviewerWindow", "刷脸照片"),
-        DocKind.SIGNATURE: QCoreApplication.translate("ReviewerWindow", "个人手写签名"),
-    }[kind]
+    """A document's name, from the wizard's one table of them (in the UI language)."""
+    return labels.text(labels.DOC_LABELS[kind])
 
 
 def show_reviewer(window: Navigator) -> ReviewerWindow | None:
