@@ -8,16 +8,16 @@ from enum import StrEnum
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
-from mobileca_desktop.domain.models import GrantInfo, GrantStatus
+from mobileca_desktop.domain.models import CertStatus, GrantInfo, GrantStatus
 from mobileca_desktop.views.format import display_time, text_of
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import badge_style, set_role
 
 # Grant statuses in the colours of 证书管理's badges.
 _BADGE_COLOURS = {
-    GrantStatus.ACTIVE: "normal",
-    GrantStatus.WITHDRAWN: "revoked",
-    GrantStatus.EXPIRED: "expired",
+    GrantStatus.ACTIVE: CertStatus.NORMAL,
+    GrantStatus.WITHDRAWN: CertStatus.REVOKED,
+    GrantStatus.EXPIRED: CertStatus.EXPIRED,
 }
 
 
