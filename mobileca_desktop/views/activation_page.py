@@ -64,7 +64,7 @@ class ActivationPage(Page):
         super().__init__()
         self.title = self.tr("证书下载")
         self.setObjectName("activationPage")
-        self.window_ = window
+        self.nav = window
         self.certificate_id = certificate_id
         self.on_done = on_done
         self.done_text = done_text or self.tr("完成")
@@ -187,7 +187,7 @@ class ActivationPage(Page):
     def shown(self) -> None:
         if self.loaded:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys, cid, device = ctx.keys, self.certificate_id, ctx.device
         if keys is None:
@@ -267,7 +267,7 @@ class ActivationPage(Page):
     # --- the SMS code -----------------------------------------------------------------------
 
     def request_code(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys, cid = ctx.keys, self.certificate_id
         if keys is None:
@@ -314,7 +314,7 @@ class ActivationPage(Page):
 
     def _open_inbox(self) -> None:
         # On the number the code went to: the newest message of the known phones.
-        self.window_.show_inbox()
+        self.nav.show_inbox()
 
     # --- 激活 -------------------------------------------------------------------------------
 
@@ -329,7 +329,7 @@ class ActivationPage(Page):
             ok = False
         if not self.passwords.check() or not ok:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys, cid = ctx.keys, self.certificate_id
         assert keys is not None
@@ -350,7 +350,7 @@ class ActivationPage(Page):
             info.device_serial_hex,
             self.tr("请牢记证书密码：扫码登录、签章和解密时都需要输入。"),
         )
-        self.window_.notify(self.tr("证书已下载到本机"))
+        self.nav.notify(self.tr("证书已下载到本机"))
 
     def _failed(self, err: BaseException) -> None:
         if isinstance(err, AlreadyActivated):
@@ -399,7 +399,7 @@ class ActivationPage(Page):
 
     def finish(self) -> None:
         """The success card's button: close this page, then whatever comes next."""
-        window = self.window_
+        window = self.nav
         if window.current() is self:
             window.pop()
         if self.on_done is not None:

@@ -299,7 +299,7 @@ class ChangeCertificatePage(Page):
         super().__init__()
         self.title = self.tr("证书变更")
         self.setObjectName("changeCertificatePage")
-        self.window_ = window
+        self.nav = window
         self.detail = detail
         self.busy = False
         account = window.account
@@ -395,7 +395,7 @@ class ChangeCertificatePage(Page):
         changes = self.changes()
         if changes is None:
             return
-        ctx, session = _session(self.window_)
+        ctx, session = _session(self.nav)
         cid = self.detail.certificate_id
 
         def op() -> ApplicationWizard:
@@ -414,7 +414,7 @@ class ChangeCertificatePage(Page):
     def _created(self, wizard: ApplicationWizard) -> None:
         from mobileca_desktop.views.wizard.wizard_page import WizardPage
 
-        window = self.window_
+        window = self.nav
         window.pop()
         page = WizardPage(window, wizard)
         page.title = self.tr("证书变更")

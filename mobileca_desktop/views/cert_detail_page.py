@@ -53,7 +53,7 @@ class CertDetailPage(Page):
         super().__init__()
         self.title = self.tr("证书详情")
         self.setObjectName("certDetailPage")
-        self.window_ = window
+        self.nav = window
         self.certificate_id = certificate_id
         self.detail: CertificateDetail | None = None
         self.local: DeviceCertificateStatus | None = None
@@ -75,7 +75,7 @@ class CertDetailPage(Page):
         self.reload()
 
     def reload(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         cid, device, keys = self.certificate_id, ctx.device, ctx.keys
         self._requested += 1
@@ -107,7 +107,7 @@ class CertDetailPage(Page):
             self.loading.setText(messages.error_text(err))
             self.loading.show()
         else:
-            self.window_.notify(messages.error_text(err))
+            self.nav.notify(messages.error_text(err))
 
     def _show(
         self, result: tuple[CertificateDetail, DeviceCertificateStatus | None, str | None]
@@ -163,7 +163,7 @@ class CertDetailPage(Page):
             successor.setObjectName("successorButton")
             successor.setAccessibleName(self.tr("查看新证书"))
             new_id = d.successor_id
-            successor.clicked.connect(lambda: self.window_.open_certificate(new_id))
+            successor.clicked.connect(lambda: self.nav.open_certificate(new_id))
             head.box.addWidget(successor, 0, Qt.AlignmentFlag.AlignLeft)
 
         owner = self.granted_by is None
@@ -222,7 +222,7 @@ class CertDetailPage(Page):
         """Whether this device holds the certificate, and 下载证书 when it does not."""
         card = Card(spacing=8)
         card.setObjectName("deviceCard")
-        ctx = self.window_.ctx
+        ctx = self.nav.ctx
         device = ctx.device if ctx is not None else ""
         title = set_role(PlainLabel(self.tr("本机（{}）").format(device)), "fieldLabel")
         title.setStyleSheet("font-weight: 600;")
@@ -254,7 +254,7 @@ class CertDetailPage(Page):
         return card
 
     def _device_text(self, d: CertificateDetail) -> str:
-        ctx, local = self.window_.ctx, self.local
+        ctx, local = self.nav.ctx, self.local
         if ctx is None or ctx.keys is None:
             return self.tr("本机密钥库未打开（系统钥匙串不可用），无法查看或下载本机证书。")
         if local is None or local.local is LocalState.ABSENT:
@@ -358,27 +358,27 @@ class CertDetailPage(Page):
     def renew(self) -> None:
         from mobileca_desktop.views.cert_actions import renew_from_detail
 
-        renew_from_detail(self.window_, self.certificate_id)
+        renew_from_detail(self.nav, self.certificate_id)
 
     def change(self) -> None:
         from mobileca_desktop.views.cert_actions import ChangeCertificatePage
 
         assert self.detail is not None
-        self.window_.push(ChangeCertificatePage(self.window_, self.detail))
+        self.nav.push(ChangeCertificatePage(self.nav, self.detail))
 
     def revoke(self) -> None:
         from mobileca_desktop.views.cert_actions import ask_revoke
 
         assert self.detail is not None
-        ask_revoke(self.window_, self.detail, self.reload)
+        ask_revoke(self.nav, self.detail, self.reload)
 
     def change_password(self) -> None:
         from mobileca_desktop.views.password_pages import ChangePasswordPage
 
         subject = self.detail.subject_name if self.detail is not None else ""
-        self.window_.push(ChangePasswordPage(self.window_, self.certificate_id, subject))
+        self.nav.push(ChangePasswordPage(self.nav, self.certificate_id, subject))
 
     def download(self) -> None:
         from mobileca_desktop.views.activation_page import ActivationPage
 
-        self.window_.push(ActivationPage(self.window_, self.certificate_id))
+        self.nav.push(ActivationPage(self.nav, self.certificate_id))

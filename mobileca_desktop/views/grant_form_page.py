@@ -77,7 +77,7 @@ class NewGrantPage(Page):
         super().__init__()
         self.title = self.tr("新增授权")
         self.setObjectName("newGrantPage")
-        self.window_ = window
+        self.nav = window
         self.certificates: list[CertificateRow] = []
         self.today = QDate.currentDate()
         self.loaded = False
@@ -217,7 +217,7 @@ class NewGrantPage(Page):
     def shown(self) -> None:
         if self.loaded:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         clock = ctx.clock
 
@@ -379,7 +379,7 @@ class NewGrantPage(Page):
         if not self._check_here():
             self._focus_first_error()
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         row = self.selected()
         assert ctx is not None and session is not None and row is not None
         cid = row.certificate_id
@@ -402,8 +402,8 @@ class NewGrantPage(Page):
         job.run()
 
     def _granted(self, grant: GrantInfo) -> None:
-        self.window_.notify(self.tr("授权成功，已短信通知经办人 {}").format(grant.agent_name))
-        self.window_.pop()
+        self.nav.notify(self.tr("授权成功，已短信通知经办人 {}").format(grant.agent_name))
+        self.nav.pop()
 
     def _failed(self, err: BaseException) -> None:
         text = messages.error_text(err)

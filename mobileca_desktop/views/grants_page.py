@@ -39,7 +39,7 @@ class _GrantListPage(Page):
 
     def __init__(self, window: Navigator) -> None:
         super().__init__()
-        self.window_ = window
+        self.nav = window
         self.rows: list[GrantRow] = []
         self.grants: list[GrantInfo] = []
         self.loaded = False
@@ -118,10 +118,10 @@ class GrantsPage(_GrantListPage):
     def open_new(self) -> None:
         from mobileca_desktop.views.grant_form_page import NewGrantPage
 
-        self.window_.push(NewGrantPage(self.window_))
+        self.nav.push(NewGrantPage(self.nav))
 
     def reload(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
 
         def op() -> tuple[list[GrantInfo], dict[int, str]]:
@@ -173,14 +173,14 @@ class GrantsPage(_GrantListPage):
         return box
 
     def withdraw(self, grant: GrantInfo) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         row = self.row_for(grant.id)
         if row is not None and row.withdraw_button is not None:
             row.withdraw_button.setEnabled(False)
 
         def done(_g: GrantInfo) -> None:
-            self.window_.notify(self.tr("已撤销授权，经办人设备上的证书已吊销"))
+            self.nav.notify(self.tr("已撤销授权，经办人设备上的证书已吊销"))
             self.reload()
 
         BackgroundOp(
@@ -219,7 +219,7 @@ class ReceivedGrantsPage(_GrantListPage):
         self.finish_head()
 
     def reload(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys = ctx.keys
 
@@ -253,10 +253,10 @@ class ReceivedGrantsPage(_GrantListPage):
 
     def download(self, grant: GrantInfo) -> None:
         """证书下载 / 激活 of the granted certificate on this device."""
-        if self.window_.ctx is None or self.window_.ctx.keys is None:
-            self.window_.notify(self.tr("本机证书库未打开，无法下载证书"))
+        if self.nav.ctx is None or self.nav.ctx.keys is None:
+            self.nav.notify(self.tr("本机证书库未打开，无法下载证书"))
             return
         from mobileca_desktop.views.activation_page import ActivationPage
 
         # The page closes itself when done; this page reloads when shown again.
-        self.window_.push(ActivationPage(self.window_, grant.certificate_id))
+        self.nav.push(ActivationPage(self.nav, grant.certificate_id))

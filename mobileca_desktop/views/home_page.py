@@ -30,7 +30,7 @@ class HomePage(Page):
         super().__init__()
         self.title = self.tr("办理移动CA")
         self.setObjectName("homePage")
-        self.window_ = window
+        self.nav = window
         legal = account.kind is AccountKind.LEGAL
         ctx = window.ctx
         assert ctx is not None

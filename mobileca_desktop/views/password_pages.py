@@ -189,7 +189,7 @@ class ChangePasswordPage(Page):
         super().__init__()
         self.title = self.tr("修改证书密码")
         self.setObjectName("changePasswordPage")
-        self.window_ = window
+        self.nav = window
         self.certificate_id = certificate_id
         self.busy = False
 
@@ -268,7 +268,7 @@ class ChangePasswordPage(Page):
             ok = False
         if not self.new.check() or not ok:
             return
-        keys = self.window_.ctx.keys if self.window_.ctx is not None else None
+        keys = self.nav.ctx.keys if self.nav.ctx is not None else None
         if keys is None:
             self.banner.setText(self.tr("本机密钥库未打开，无法修改证书密码。"))
             self.banner.show()
@@ -291,8 +291,8 @@ class ChangePasswordPage(Page):
         self.submit_button.setText(self.tr("正在修改…") if busy else self.tr("确认修改"))
 
     def _changed(self, _result: object) -> None:
-        self.window_.notify(self.tr("证书密码已修改"))
-        self.window_.pop()
+        self.nav.notify(self.tr("证书密码已修改"))
+        self.nav.pop()
 
     def _failed(self, err: BaseException) -> None:
         # Changed in another window meanwhile: nothing was changed here, never a success.
@@ -321,7 +321,7 @@ class ChangePasswordPage(Page):
         """重新下载证书: the activation page in recovery; afterwards back to 证书详情."""
         from mobileca_desktop.views.activation_page import ActivationPage
 
-        window = self.window_
+        window = self.nav
 
         def done() -> None:
             if window.current() is self:

@@ -41,7 +41,7 @@ class RegisterPage(Page):
         legal = kind is AccountKind.LEGAL
         super().__init__()
         self.title = self.tr("法人注册") if legal else self.tr("个人注册")
-        self.window_ = window
+        self.nav = window
         self.kind = kind
         self.setObjectName("registerLegalPage" if legal else "registerPersonalPage")
         intro = set_role(
@@ -136,7 +136,7 @@ class RegisterPage(Page):
         if not self._check_here():
             self._focus_first_error()
             return
-        ctx = self.window_.ctx
+        ctx = self.nav.ctx
         assert ctx is not None
         v = self.value
         if self.kind is AccountKind.LEGAL:
@@ -176,7 +176,7 @@ class RegisterPage(Page):
         legal = self.kind is AccountKind.LEGAL
         phone = self.value("legal_person_phone" if legal else "phone")
         login_name = self.value("uscc").upper() if legal else phone
-        self.window_.registered(self.kind, login_name, phone)
+        self.nav.registered(self.kind, login_name, phone)
 
     def _failed(self, err: BaseException) -> None:
         aliases = LEGAL_ALIASES if self.kind is AccountKind.LEGAL else {}

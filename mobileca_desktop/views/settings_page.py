@@ -58,7 +58,7 @@ class SettingsPage(Page):
     def __init__(self, window: Navigator) -> None:
         super().__init__(self.tr("设置"))
         self.setObjectName("settingsPage")
-        self.window_ = window
+        self.nav = window
         ctx = window.ctx
         self.ctx = ctx
         self.settings: Settings = (ctx.settings if ctx is not None else None) or Settings()
@@ -465,7 +465,7 @@ class SettingsPage(Page):
     def _saved(self, path: Path) -> None:
         self.save_button.setEnabled(True)
         self._status(self.tr("已保存到 %1。重新打开本程序后生效。").replace("%1", str(path)))
-        self.window_.notify(self.tr("设置已保存，重新打开后生效"))
+        self.nav.notify(self.tr("设置已保存，重新打开后生效"))
 
     def _save_failed(self, err: BaseException) -> None:
         self.save_button.setEnabled(True)

@@ -2166,7 +2166,7 @@ Screenshot: {}</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+102"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+92"/>
         <location line="+51"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
@@ -2552,7 +2552,7 @@ Screenshot: {}</translation>
         <translation>The application or documents changed after signing</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../../views/reviewer/words.py" line="+13"/>
         <source>未签名</source>
         <translation>Not signed</translation>
     </message>
@@ -2572,7 +2572,7 @@ Screenshot: {}</translation>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+14"/>
         <source>此 CA 不提供审核台</source>
         <translation>This CA has no review desk</translation>
     </message>

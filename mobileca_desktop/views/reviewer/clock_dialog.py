@@ -54,7 +54,7 @@ class ClockDialog(QDialog):
         super().__init__(window.host())
         self.clock = clock
         self.review = review
-        self.window_ = window
+        self.nav = window
         self.session: Session | None = None
         self.info: ClockInfo | None = None
         self.setObjectName("clockDialog")
@@ -200,8 +200,8 @@ class ClockDialog(QDialog):
             self.session, info = result
             self._set_busy(False)
             self._show(info)
-            self.window_.notify(done_text)
-            refresh_after_clock(self.window_)
+            self.nav.notify(done_text)
+            refresh_after_clock(self.nav)
 
         def failed(err: BaseException) -> None:
             self._set_busy(False)

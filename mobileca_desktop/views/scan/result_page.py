@@ -72,7 +72,7 @@ class ScanResultPage(Page):
         super().__init__()
         self.title = self.tr("扫码结果")
         self.setObjectName("scanResultPage")
-        self.window_ = window
+        self.nav = window
         self.outcome, self.error, self.prompt = outcome, error, prompt
         self.ok = outcome is not None
 
@@ -180,14 +180,14 @@ class ScanResultPage(Page):
 
     def scan_again(self) -> None:
         """Back to the scanner, which starts its source again."""
-        self.window_.pop()
+        self.nav.pop()
 
     def finish(self) -> None:
         """完成: leave 扫一扫 (this page and the scanner under it, which is not shown again)."""
         from mobileca_desktop.views.scan.scan_page import ScanPage
 
-        pages = self.window_.pages()
+        pages = self.nav.pages()
         below = pages[-2] if len(pages) > 2 else None
         if isinstance(below, ScanPage):
-            self.window_.remove(below)
-        self.window_.pop()
+            self.nav.remove(below)
+        self.nav.pop()

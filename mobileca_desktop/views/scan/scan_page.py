@@ -82,7 +82,7 @@ class ScanPage(Page):
         super().__init__()
         self.title = self.tr("扫一扫")
         self.setObjectName("scanPage")
-        self.window_ = window
+        self.nav = window
         self.setAcceptDrops(True)
         self.busy = False
         self.ignored: str | None = None  # a code that is not a platform code: not re-read
@@ -232,7 +232,7 @@ class ScanPage(Page):
     # --- page life --------------------------------------------------------------------------
 
     def _settings(self):
-        ctx = self.window_.ctx
+        ctx = self.nav.ctx
         return ctx.settings if ctx is not None else None
 
     def shown(self) -> None:
@@ -240,7 +240,7 @@ class ScanPage(Page):
         self.busy = False
         self._generation += 1
         self.last_text = None
-        if self.window_.ctx is None or self.window_.ctx.scan is None:
+        if self.nav.ctx is None or self.nav.ctx.scan is None:
             self.say(self.tr("扫一扫尚未就绪：本机证书库未打开"))
             return
         self._source_changed(self.tabs.currentIndex())
@@ -523,7 +523,7 @@ class ScanPage(Page):
         """Checks the code's text and fetches the operation (nothing is signed here)."""
         if self.busy or text == self.ignored:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         if ctx is None or ctx.scan is None or session is None:
             self.say(self.tr("扫一扫尚未就绪：本机证书库未打开"), error=True)
             return
@@ -543,7 +543,7 @@ class ScanPage(Page):
         from mobileca_desktop.views.scan.confirm_page import ScanConfirmPage
 
         self.say(self.tr("请确认交易平台的请求"))
-        self.window_.push(ScanConfirmPage(self.window_, prompt))
+        self.nav.push(ScanConfirmPage(self.nav, prompt))
 
     def _refused(self, err: BaseException) -> None:
         self.busy = False
@@ -556,7 +556,7 @@ class ScanPage(Page):
             return
         from mobileca_desktop.views.scan.result_page import ScanResultPage
 
-        self.window_.push(ScanResultPage(self.window_, error=err))
+        self.nav.push(ScanResultPage(self.nav, error=err))
 
     def _resume(self) -> None:
         index = self.tabs.currentIndex()

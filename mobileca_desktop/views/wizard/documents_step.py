@@ -56,7 +56,7 @@ class DocumentsStep(StepView):
             self.slots[kind] = slot
 
     def _settings(self) -> Settings | None:
-        ctx = self.page.window_.ctx
+        ctx = self.page.nav.ctx
         return ctx.settings if ctx is not None else None
 
     def upload(self, kind: DocKind, path: Path) -> None:

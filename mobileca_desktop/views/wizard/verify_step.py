@@ -134,7 +134,7 @@ class VerifyStep(StepView):
 
     def open_camera(self) -> None:
         """打开摄像头: the configured camera (``--camera``), live, until 拍照."""
-        settings = self.page.window_.ctx.settings if self.page.window_.ctx else None
+        settings = self.page.nav.ctx.settings if self.page.nav.ctx else None
         (spec, label), *_ = sources.configured(settings)
         self.preview.hide()
         self.camera.show()

@@ -56,7 +56,7 @@ class WizardPage(Page):
     def __init__(self, window: Navigator, wizard: ApplicationWizard) -> None:
         super().__init__(text(PAGE_TITLES[wizard.data.kind]))
         self.setObjectName("wizardPage")
-        self.window_ = window
+        self.nav = window
         self.wizard = wizard
         self.busy = False
         self.view: StepView | None = None
@@ -148,7 +148,7 @@ class WizardPage(Page):
         if self.busy or self.view is None:
             return
         if self.wizard.step is Step.SUBMITTED:
-            self.window_.show_certificates_from_home()
+            self.nav.show_certificates_from_home()
             return
         self.view.apply()
         self.run(self.wizard.next, lambda _step: self.render_step())
