@@ -270,18 +270,6 @@ class AuditRow(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-# Until ``ca/cli.py`` moves out of the ``ca`` layer (its own change): its old names.
-CertificateRow = CertificateRecord
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Store":  # ca/cli.py's old import path; the class is ca/store/'s
-        from mobileca_desktop.ca.store.connection import Store
-
-        return Store
-    raise AttributeError(name)
-
-
 __all__ = [
     "AccountRow",
     "ApplicationRow",
