@@ -79,7 +79,13 @@ class Client:
         self.timeout_ms = timeout_ms
         self.camera = Camera(folder / "camera.png") if camera is None else None
         camera_setting = str(camera) if camera is not None else str(self.camera.path)
-        self.settings = Settings(data_dir=folder, device=device, camera=camera_setting)
+        # 设置 saves into the client's own folder, never the user's settings file.
+        self.settings = Settings(
+            data_dir=folder,
+            device=device,
+            camera=camera_setting,
+            settings_file=folder / "settings.toml",
+        )
         services = world.services
         keystore = Keystore(self.settings.device_dir, device, OSKeyring(), CHEAP)
         self.keys = DeviceService(services.ca, keystore, device)
@@ -158,6 +164,37 @@ class Client:
     def reviewer_desk(self) -> pages.ReviewerDesk:
         """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA)."""
         return pages.ReviewerDesk.open(self)
+
+    def top_bar_button(self, object_name: str) -> Any:
+        """A button of the top bar (``backButton``, ``inboxButton``, ``moreButton``), by its
+        object name (unique in the window)."""
+        from PySide6.QtWidgets import QAbstractButton, QWidget
+
+        bar = self.window.findChild(QWidget, "topBar")
+        button = bar.findChild(QAbstractButton, object_name) if bar is not None else None
+        assert button is not None, f"no {object_name!r} in the top bar"
+        return button
+
+    def choose_from_menu(self, action_name: str) -> None:
+        """Opens the top bar's ⋯ menu and clicks its entry ``action_name`` (``settingsAction``,
+        ``reviewerAction``, ``clockAction``, ``inboxAction``), as a user does."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QAction
+
+        more = self.top_bar_button("moreButton")
+        menu = more.menu()
+        menu.popup(more.mapToGlobal(more.rect().bottomLeft()))  # what a click on ⋯ does
+        self.wait_until(menu.isVisible, "the ⋯ menu")
+        action = menu.findChild(QAction, action_name)
+        assert action is not None, f"no {action_name!r} in the ⋯ menu"
+        self.wait_until(
+            lambda: action.isVisible() and action.isEnabled(), f"{action.text()} in the ⋯ menu"
+        )
+        self.qtbot.mouseClick(
+            menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center()
+        )
+        self.wait_until(lambda: not menu.isVisible(), "the ⋯ menu to close")
+        self.pace()
 
     def screenshot(self, path: Path) -> Path:
         """The window as it looks now, as a PNG."""

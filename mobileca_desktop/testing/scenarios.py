@@ -438,19 +438,6 @@ def _continue(p: Player, _arg: str) -> None:
     p.page = certs.row(application_id=p.app_id).continue_()
 
 
-def _dialog(p: Player, name: str) -> Any:
-    """The window-modal question ``name`` (renewDialog, revokeDialog) once it is shown."""
-    from PySide6.QtWidgets import QDialog
-
-    window = p.client().window
-
-    def shown() -> list[Any]:
-        return [d for d in window.findChildren(QDialog, name) if d.isVisible()]
-
-    p.client().wait_until(lambda: bool(shown()), f"the question {name}")
-    return shown()[0]
-
-
 def _detail(p: Player) -> Any:
     return p.home().open_certificates().row(certificate_id=p.certificate_id()).open()
 
@@ -458,22 +445,10 @@ def _detail(p: Player) -> Any:
 def _renew(p: Player, _arg: str) -> None:
     """证书更新: from 证书详情 (or 继续 on an 已过期 row of 证书管理), 确认更新; the new
     certificate is downloaded and activated on this computer."""
-    from mobileca_desktop.testing.pages import ActivationPage
-
     old = p.certificate_id()
-    certs = p.home().open_certificates()
-    row = certs.row(certificate_id=old)
-    if row.status == "已过期":
-        certs.click(row.widget.continue_button)
-    else:
-        row.open().click("renewButton")
-    dialog = _dialog(p, "renewDialog")
-    certs.click(dialog.confirm_button)
-    activation = ActivationPage(p.client())
-    new = activation.widget.certificate_id
-    if new == old:
-        raise AssertionError("证书更新 issued no new certificate")
-    p.cert_id = new
+    row = p.home().open_certificates().row(certificate_id=old)
+    activation = row.renew() if row.status == "已过期" else row.open().renew()
+    p.cert_id = activation.widget.certificate_id
     p.page = activation.activate(p.certificate_password).finish()
 
 
@@ -488,43 +463,25 @@ REVOKE_REASONS = {
 
 def _revoke(p: Player, arg: str) -> None:
     """吊销 from 证书详情, with the reason (default 不再使用此证书), 确认吊销."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QRadioButton
-
     from mobileca_desktop.domain.models import RevocationReason
 
     if arg not in REVOKE_REASONS:
         raise ScenarioError(f"吊销原因须是 {'、'.join(r for r in REVOKE_REASONS if r)} 之一")
-    detail = _detail(p)
-    detail.click("revokeButton")
-    dialog = _dialog(p, "revokeDialog")
-    reason = RevocationReason[REVOKE_REASONS[arg]]
-    button = dialog.findChild(QRadioButton, f"reason_{reason.value}")
-    detail.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    if not button.isChecked():
-        raise AssertionError(f"the reason {arg or '不再使用此证书'} cannot be chosen")
-    detail.click(dialog.confirm_button)
-    p.client().wait_until(lambda: detail.toast() == "证书已吊销", "证书已吊销")
+    detail = _detail(p).revoke(RevocationReason[REVOKE_REASONS[arg]])
+    if detail.status != "已吊销":
+        raise AssertionError(f"证书详情 shows {detail.status} after 吊销")
+    p.page = detail
 
 
 def _change(p: Player, arg: str) -> None:
     """证书变更 from 证书详情: 单位名称 (or the person's 姓名) becomes ARG, 下一步：上传证件: the
     wizard of the change application follows (上传证件, 短信验证码电子签名, a new review)."""
-    from mobileca_desktop.testing.pages import PageObject, WizardPage
-
     if not arg:
         raise ScenarioError("证书变更须写新的名称，如“证书变更：山西示范科技有限公司（太原）”")
-    _detail(p).click("changeButton")
-
-    class ChangePage(PageObject):
-        object_name = "changeCertificatePage"
-
-    page = ChangePage(p.client())
-    fields = page.widget.fields
+    page = _detail(p).change()
+    fields = page.fields()
     name = next(n for n in ("company_name", "person_name", "legal_person_name") if n in fields)
-    page.type(fields[name], arg)
-    page.click("changeSubmit")
-    p.page = WizardPage(p.client())
+    p.page = page.change(**{name: arg})
     p.app_id = p.page.application_id
     p.cert_id = None
 

@@ -20,15 +20,33 @@ from mobileca_desktop.testing.pages.account import (
 )
 from mobileca_desktop.testing.pages.activation import ActivationPage
 from mobileca_desktop.testing.pages.base import OtherPage, PageObject, page_object_for
-from mobileca_desktop.testing.pages.certificates import CertDetailPage, CertListPage, CertRowView
+from mobileca_desktop.testing.pages.certificates import (
+    CertDetailPage,
+    CertListPage,
+    CertRowView,
+    ChangeCertificatePage,
+)
+from mobileca_desktop.testing.pages.dialogs import (
+    Dialog,
+    FirstUseQuestion,
+    RenewQuestion,
+    RevokeQuestion,
+)
 from mobileca_desktop.testing.pages.grants import (
     GrantRowView,
     GrantsPage,
     NewGrantPage,
     ReceivedGrantsPage,
 )
+from mobileca_desktop.testing.pages.passwords import ChangePasswordPage
 from mobileca_desktop.testing.pages.reviewer import ReviewerDesk
-from mobileca_desktop.testing.pages.scan import ScanConfirmPage, ScanPage, ScanResultPage
+from mobileca_desktop.testing.pages.scan import (
+    ChooseCertificatePage,
+    ScanConfirmPage,
+    ScanPage,
+    ScanResultPage,
+)
+from mobileca_desktop.testing.pages.settings import SettingsPage
 from mobileca_desktop.testing.pages.wizard import WizardPage
 
 # --- which page is this -----------------------------------------------------------------------
@@ -42,7 +60,10 @@ PAGES: dict[str, type[PageObject]] = {
         HomePage,
         CertListPage,
         CertDetailPage,
+        ChangeCertificatePage,
+        ChangePasswordPage,
         ActivationPage,
+        ChooseCertificatePage,
         ScanPage,
         ScanConfirmPage,
         ScanResultPage,
@@ -50,6 +71,7 @@ PAGES: dict[str, type[PageObject]] = {
         GrantsPage,
         ReceivedGrantsPage,
         NewGrantPage,
+        SettingsPage,
     )
 }
 
@@ -59,6 +81,11 @@ __all__ = [
     "CertDetailPage",
     "CertListPage",
     "CertRowView",
+    "ChangeCertificatePage",
+    "ChangePasswordPage",
+    "ChooseCertificatePage",
+    "Dialog",
+    "FirstUseQuestion",
     "GrantRowView",
     "GrantsPage",
     "HomePage",
@@ -70,10 +97,13 @@ __all__ = [
     "RegisterLegalPage",
     "RegisterPage",
     "RegisterPersonalPage",
+    "RenewQuestion",
     "ReviewerDesk",
+    "RevokeQuestion",
     "ScanConfirmPage",
     "ScanPage",
     "ScanResultPage",
+    "SettingsPage",
     "WizardPage",
     "page_object_for",
 ]

@@ -11,8 +11,9 @@ from mobileca_desktop.domain.models import AccountKind
 from mobileca_desktop.testing.pages.activation import ActivationPage
 from mobileca_desktop.testing.pages.base import PageObject
 from mobileca_desktop.testing.pages.certificates import CertListPage
+from mobileca_desktop.testing.pages.dialogs import FirstUseQuestion
 from mobileca_desktop.testing.pages.grants import GrantsPage, ReceivedGrantsPage
-from mobileca_desktop.testing.pages.scan import ScanPage
+from mobileca_desktop.testing.pages.scan import ChooseCertificatePage, ScanPage
 from mobileca_desktop.testing.pages.wizard import WizardPage
 
 # --- login and home ---------------------------------------------------------------------------
@@ -127,24 +128,38 @@ class HomePage(PageObject):
         self.click("certsTile")
         return CertListPage(self.client)
 
-    def open_scan(self) -> ScanPage | ActivationPage:
-        """扫一扫: the scanner, or (first use, no certificate on this device) the download
-        prompt, confirmed with 继续: then the 证书下载 / 激活 page."""
+    def open_scan(self) -> ScanPage | ActivationPage | ChooseCertificatePage:
+        """扫一扫: the scanner; or (first use: no certificate on this computer) the question
+        初次使用需要下载安全证书并设置证书密码 confirmed with 继续, then 证书下载 / 激活 (or, when
+        several certificates could be downloaded, 选择证书). A notice instead (nothing to
+        download yet, no keystore) fails with its words."""
         self.click("scanTile")
         window = self.client.window
+        notices = ("scanNoCertificate", "scanNoKeystore")
 
         def next_thing() -> Any:
             if window.current().objectName() == "scanPage":
                 return "scan"
-            dialogs = [d for d in window.findChildren(QDialog, "firstUseDialog") if d.isVisible()]
-            return dialogs[0] if dialogs else None
+            for name in (FirstUseQuestion.object_name, *notices):
+                shown = [d for d in window.findChildren(QDialog, name) if d.isVisible()]
+                if shown:
+                    return shown[0]
+            return None
 
         self.client.wait_until(lambda: next_thing() is not None, "the scanner or 初次使用")
         found = next_thing()
         if found == "scan":
             return ScanPage(self.client)
-        self.click(found.confirm_button)
-        return ActivationPage(self.client)
+        if found.objectName() in notices:
+            raise AssertionError(f"扫一扫: {found.text()}")
+        FirstUseQuestion(self.client).confirm()
+        names = ("activationPage", ChooseCertificatePage.object_name)
+        self.client.wait_until(
+            lambda: window.current().objectName() in names, "证书下载 or 选择证书"
+        )
+        if window.current().objectName() == "activationPage":
+            return ActivationPage(self.client)
+        return ChooseCertificatePage(self.client)
 
     def apply(self, kind: Any) -> WizardPage:
         """申请单位证书 / 申请法定代表人证书 / 申请个人证书 (``kind``: a ``CertKind``)."""

@@ -83,13 +83,21 @@ class PageObject:
 
     def back(self) -> PageObject:
         """The top bar's back (<): the page object of where the window goes."""
-        self.click(self.client.window.top_bar.back)
+        self.click(self.client.top_bar_button("backButton"))
         self.client.wait_until(lambda: not self.is_current(), "the window to go back")
         return page_object_for(self.client)
 
     def toast(self) -> str:
-        """The floating message at the bottom of the window."""
-        return self.client.window.toast.text()
+        """The floating message at the bottom of the window (empty before the first)."""
+        toast = self.client.window.findChild(QWidget, "toast")
+        return toast.text() if toast is not None else ""
+
+    def open_settings(self) -> Any:
+        """设置, from the top bar's ⋯ menu: the ``SettingsPage``."""
+        from mobileca_desktop.testing.pages.settings import SettingsPage
+
+        self.client.choose_from_menu("settingsAction")
+        return SettingsPage(self.client)
 
 
 class OtherPage(PageObject):

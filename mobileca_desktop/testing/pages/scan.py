@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QAbstractButton
 
+from mobileca_desktop.testing.pages.activation import ActivationPage
 from mobileca_desktop.testing.pages.base import PageObject, page_object_for
 
 # --- 扫一扫 ---------------------------------------------------------------------------------------
@@ -89,3 +91,25 @@ class ScanResultPage(PageObject):
         self.click("doneButton")
         self.client.wait_until(lambda: not self.is_current(), "完成")
         return page_object_for(self.client)
+
+
+class ChooseCertificatePage(PageObject):
+    """选择证书: 扫一扫's first use when several certificates could be downloaded here."""
+
+    object_name = "chooseCertificatePage"
+
+    def choices(self) -> list[int]:
+        """The certificate ids offered, in order."""
+        self._check_current()
+        prefix = "choose_"
+        buttons = self.widget.findChildren(QAbstractButton)
+        return [
+            int(b.objectName().removeprefix(prefix))
+            for b in buttons
+            if b.isVisible() and b.objectName().startswith(prefix)
+        ]
+
+    def choose(self, certificate_id: int) -> ActivationPage:
+        """下载此证书 on the certificate ``certificate_id``: its 证书下载 / 激活."""
+        self.click(f"choose_{certificate_id}")
+        return ActivationPage(self.client)

@@ -88,7 +88,7 @@ class WizardPage(PageObject):
         if not self.widget.wizard.can_go_back:
             return super().back()
         before = self.step
-        self.click(self.client.window.top_bar.back)
+        self.click(self.client.top_bar_button("backButton"))
         self.client.wait_until(lambda: self.step is not before and self._shown(), "a step back")
         return self
 
