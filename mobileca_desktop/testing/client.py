@@ -113,6 +113,7 @@ class Client:
         self.window.show()
         self.window.attach(ctx)
         self.phones_seen: set[str] = set()
+        self._closed = False
 
     # --- waiting ----------------------------------------------------------------------------
 
@@ -201,7 +202,16 @@ class Client:
         self.window.grab().save(str(path), "PNG")
         return path
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
+        """Closes the window, as quitting the program on this computer does (its keystore and
+        settings stay: ``mca_client`` with the same device name starts it again)."""
+        if self._closed:
+            return
+        self._closed = True
         if self.window is not None:
             self.window.close()
             self.settle()

@@ -196,7 +196,8 @@ def mca_client(
     request: pytest.FixtureRequest, mca_world: Any, tmp_path: Path
 ) -> Iterator[Callable[..., Any]]:
     """Opens client windows: ``mca_client("legal-pc")`` is one computer (device profile)
-    on the test's CA, on the login page; call it again for another computer. Each trusts
+    on the test's CA, on the login page; call it again for another computer, or with the
+    same name after ``client.close()`` to start the program again there. Each trusts
     the test's ``mca_platform`` when the test uses it. Its webcam is ``client.camera`` (a
     picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file."""
     qtbot = request.getfixturevalue("qtbot")  # pytest-qt: the [testing] extra
@@ -209,7 +210,7 @@ def mca_client(
     opened: list[Any] = request.node.stash.setdefault(CLIENTS, [])
 
     def open_client(device: str = "test-pc", camera: str | Path | None = None) -> Any:
-        if any(c.device == device for c in opened):
+        if any(c.device == device and not c.closed for c in opened):
             raise ValueError(f"a client on the device {device!r} is open already")
         folder = tmp_path / "clients" / _safe(device)
         client = Client(qtbot, mca_world, device, folder, platforms, pace_ms=pace, camera=camera)
@@ -262,6 +263,8 @@ def _attach(item: pytest.Item, report: pytest.TestReport, clients: list[Any]) ->
     lines = []
     test = f"{_safe(item.name)[:60]}-{hashlib.sha256(item.nodeid.encode()).hexdigest()[:8]}"
     for client in clients:
+        if client.closed:  # closed by the test (started again on the same device after)
+            continue
         path = base / f"{test}-{report.when}-{_safe(client.device)}.png"
         try:
             client.screenshot(path)
