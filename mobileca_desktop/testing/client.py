@@ -50,6 +50,30 @@ class Camera:
         self.path.write_bytes(data.tobytes())
 
 
+def guarded_context(
+    services: Any, device: str, keys: Any = None, scan: Any = None, settings: Any = None
+) -> Any:
+    """The ``AppContext`` of a window on ``services`` (``.ca``, ``.inbox``, ``.review``,
+    ``.clock``), the device's ``keys`` (``DeviceService``) and ``scan`` service, each guarded:
+    a call on the GUI thread fails the test, as the application's rule says."""
+    from mobileca_desktop.views.context import AppContext
+    from mobileca_desktop.views.thread_guard import GuiThreadGuard
+
+    def guard(service: Any, name: str) -> Any:
+        return GuiThreadGuard(service, name) if service is not None else None
+
+    return AppContext(
+        ca=GuiThreadGuard(services.ca, "ca"),
+        inbox=GuiThreadGuard(services.inbox, "inbox"),
+        review=GuiThreadGuard(services.review, "review"),
+        clock=GuiThreadGuard(services.clock, "clock"),
+        device=device,
+        keys=guard(keys, "keys"),
+        scan=guard(scan, "scan"),
+        settings=settings,
+    )
+
+
 class Client:
     def __init__(
         self,
@@ -68,9 +92,7 @@ class Client:
         from mobileca_desktop.keystore.store import Keystore
         from mobileca_desktop.services.device import DeviceService
         from mobileca_desktop.services.scan import NonceStore, PlatformScanService
-        from mobileca_desktop.views.context import AppContext
         from mobileca_desktop.views.main_window import MainWindow
-        from mobileca_desktop.views.thread_guard import GuiThreadGuard
 
         self.qtbot = qtbot
         self.world = world
@@ -98,16 +120,7 @@ class Client:
             NonceStore(self.settings.device_dir / "scan-nonces.json"),
             clock=clock,
         )
-        ctx = AppContext(
-            ca=GuiThreadGuard(services.ca, "ca"),
-            inbox=GuiThreadGuard(services.inbox, "inbox"),
-            review=GuiThreadGuard(services.review, "review"),
-            clock=GuiThreadGuard(services.clock, "clock"),
-            device=device,
-            keys=GuiThreadGuard(self.keys, "keys"),
-            scan=GuiThreadGuard(self.scan, "scan"),
-            settings=self.settings,
-        )
+        ctx = guarded_context(services, device, self.keys, self.scan, self.settings)
         self.window: MainWindow = MainWindow()
         qtbot.addWidget(self.window)
         self.window.show()

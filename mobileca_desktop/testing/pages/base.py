@@ -15,6 +15,21 @@ if TYPE_CHECKING:
 W = TypeVar("W", bound=QWidget)
 
 
+def type_into(qtbot: Any, field: Any, text: str) -> None:
+    """Types ``text`` into a ``FormField`` (or a line edit) as a user does, clearing it
+    first; Chinese arrives as an input method's committed text, not as key presses."""
+    edit = getattr(field, "edit", field)
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    if text.isascii():
+        qtbot.keyClicks(edit, text)
+    else:
+        event = QInputMethodEvent()
+        event.setCommitString(text)
+        QApplication.sendEvent(edit, event)
+
+
 class PageObject:
     """One page of the window. ``widget`` is the page itself (a ``views.page.Page``)."""
 
@@ -67,18 +82,8 @@ class PageObject:
         self.client.pace()
 
     def type(self, field: Any, text: str) -> None:
-        """Types into a ``FormField`` (or a line edit) as a user does, clearing it first;
-        Chinese arrives as an input method's committed text."""
-        edit = getattr(field, "edit", field)
-        edit.setFocus()
-        edit.selectAll()
-        self.qtbot.keyClick(edit, Qt.Key.Key_Delete)
-        if text.isascii():
-            self.qtbot.keyClicks(edit, text)
-        else:
-            event = QInputMethodEvent()
-            event.setCommitString(text)
-            QApplication.sendEvent(edit, event)
+        """Types into a ``FormField`` (or a line edit) as a user does (``type_into``)."""
+        type_into(self.qtbot, field, text)
         self.client.pace()
 
     def back(self) -> PageObject:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication
+
+from mobileca_desktop.testing.pages.base import type_into
 
 if TYPE_CHECKING:
     from mobileca_desktop.testing.client import Client
@@ -65,11 +65,7 @@ class ReviewerDesk:
     def reject(self, app_id: int, reason: str) -> ReviewerDesk:
         """驳回 with ``reason`` (required)."""
         self.pick(app_id)
-        edit = self.window.reason.edit
-        edit.setFocus()
-        event = QInputMethodEvent()
-        event.setCommitString(reason)
-        QApplication.sendEvent(edit, event)
+        type_into(self.qtbot, self.window.reason, reason)
         self._act(app_id, "rejectButton", "已驳回")
         return self
 
