@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import tomllib
 
+from PySide6.QtWidgets import QPushButton
+
 from mobileca_desktop.domain.models import CertKind, RevocationReason
 from mobileca_desktop.testing import pages
 from mobileca_desktop.testing.pages import (
@@ -166,3 +168,70 @@ def test_设置_from_the_menu_refuses_saves_and_trusts_a_platform(mca_client, mc
     assert mca_platform.url in question and "SHA-256" in question
     client.wait_until(lambda: mca_platform.url in settings.platforms, "the platform listed")
     assert pages.page_object_for(client).object_name == "settingsPage"
+
+
+def test_the_webcam_plays_a_video_file_that_shows_the_code(
+    mca_client, mca_world, mca_platform, tmp_path
+):
+    from mobileca_desktop.testing.client import write_video
+
+    cid = mca_world.approved_certificate()
+    qr = mca_platform.login_qr()
+    video = write_video(tmp_path / "webcam.avi", [None, qr.qr_png])  # grey, then the code
+    client = mca_client("legal-pc", camera=video)
+    assert client.camera is None and client.settings.camera == str(video)
+    detail = downloaded(client, cid)
+    scanner = detail.back().back().open_scan()
+    assert scanner.find("cameraCombo").currentText() == "文件：webcam.avi"
+    confirm = scanner.from_camera()
+    assert confirm.operation == "扫码登录"
+    assert confirm.confirm(PASSWORD).heading == "扫码成功"
+    assert mca_platform.state(qr.session_id)["state"] == "confirmed"
+
+
+def test_撤销授权_asked_cancelled_then_withdrawn_and_the_agent_told(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    mca_world.grant(cid)
+    legal_pc, agent_pc = mca_client("legal-pc"), mca_client("agent-pc")
+    received = agent_pc.login_page().log_in_as_agent().open_grants()
+    received.row(certificate_id=cid).download().activate("Jingban#2026")
+    assert agent_pc.keys.keystore.state(cid) == "ready"
+
+    grants = legal_pc.login_page().log_in_as_company().open_grants()
+    assert grants.row(certificate_id=cid).withdraw(confirm=False) is grants
+    assert grants.row(certificate_id=cid).status == "授权中"
+    row = grants.row(certificate_id=cid).withdraw().row(certificate_id=cid)
+    assert row.status != "授权中" and row.note == "授权已撤销，经办人设备上的证书已吊销。"
+
+    received = agent_pc.page().back()  # from 证书下载: 授权管理, loaded again
+    assert received.row(certificate_id=cid).note.startswith("授权已被撤销")
+
+
+def test_wizard_helpers_letter_agent_and_the_file_dialog(mca_client, mca_world, tmp_path):
+    from mobileca_desktop.domain.models import DocKind
+    from mobileca_desktop.services.wizard import Step
+    from mobileca_desktop.testing.world import sample_jpeg, sample_pdf
+
+    client = mca_client("legal-pc")
+    wizard = client.login_page().log_in_as_company().apply(CertKind.UNIT)
+    wizard.choose("institution_gdca").next(Step.METHOD).choose("method_letter").next()
+    wizard.handled_by_agent()
+    assert wizard.step is Step.VERIFY and wizard.heading == "身份核验 · 上传授权书"
+    letter = tmp_path / "授权书.pdf"
+    letter.write_bytes(sample_pdf("授权书 盖章"))
+    wizard.upload_letter(letter).letter_accepted()  # then the 授权码 by SMS
+    assert wizard.step is Step.CONFIRM
+    wizard.next(Step.DOCUMENTS)
+    licence = tmp_path / "执照.jpg"
+    licence.write_bytes(sample_jpeg("licence"))
+    with client.file_dialog_answers(licence) as asked:
+        wizard.click(
+            wizard.widget.view.slots[DocKind.LICENCE].findChild(QPushButton, "chooseDocButton")
+        )
+        client.wait_until(lambda: wizard.widget.view.slots[DocKind.LICENCE].doc is not None)
+    assert asked == [("选择营业执照", "营业执照 (*.pdf *.jpg *.jpeg *.png)")]
+    wizard.choose_file(DocKind.ID_FRONT, licence)
+    wizard.upload_samples(tmp_path)  # every slot again, dropped; 下一步
+    assert wizard.step is Step.SIGN
+    wizard.sign(mca_world.demo.agent.phone)
+    assert wizard.step is Step.SUBMITTED

@@ -8,7 +8,8 @@ the test, as the application's rule says.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,45 @@ if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
 WAIT_MS = 15000
+
+
+def frame_with(png: bytes | None, size: tuple[int, int] = (1280, 720), side: int = 420) -> Any:
+    """A grey camera frame (BGR, ``size``) with the picture ``png`` (e.g. the platform's QR)
+    ``side`` pixels wide in the middle; just grey when ``png`` is None."""
+    import cv2
+    import numpy as np
+
+    w, h = size
+    frame = np.full((h, w, 3), 170, np.uint8)
+    if png is not None:
+        code = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+        if code is None:
+            raise ValueError("not a picture")
+        code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
+        y, x = (h - side) // 2, (w - side) // 2
+        frame[y : y + side, x : x + side] = code
+    return frame
+
+
+def write_video(
+    path: Path, pictures: Sequence[bytes | None], frames_each: int = 10, fps: int = 10
+) -> Path:
+    """A video file (Motion-JPEG in ``.avi``) showing each of ``pictures`` in turn for
+    ``frames_each`` frames (None: an empty grey frame), for ``mca_client(camera=path)``: the
+    webcam plays it, from the start again at its end."""
+    import cv2
+
+    frames = [frame_with(png) for png in pictures]
+    h, w = frames[0].shape[:2]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    try:
+        for frame in frames:
+            for _ in range(frames_each):
+                writer.write(frame)
+    finally:
+        writer.release()
+    return path
 
 
 class Camera:
@@ -34,18 +74,8 @@ class Camera:
     def show(self, png: bytes | None, size: tuple[int, int] = (1280, 720), side: int = 420):
         """A 1280×720 frame with ``png`` (e.g. the platform's QR) in the middle."""
         import cv2
-        import numpy as np
 
-        w, h = size
-        frame = np.full((h, w, 3), 170, np.uint8)
-        if png is not None:
-            code = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-            if code is None:
-                raise ValueError("not a picture")
-            code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
-            y, x = (h - side) // 2, (w - side) // 2
-            frame[y : y + side, x : x + side] = code
-        ok, data = cv2.imencode(".png", frame)
+        ok, data = cv2.imencode(".png", frame_with(png, size, side))
         assert ok
         self.path.write_bytes(data.tobytes())
 
@@ -178,6 +208,31 @@ class Client:
     def reviewer_desk(self) -> pages.ReviewerDesk:
         """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA)."""
         return pages.ReviewerDesk.open(self)
+
+    @contextmanager
+    def file_dialog_answers(self, path: Path | str | None) -> Iterator[list[tuple[str, str]]]:
+        """While inside, the file dialog (选择文件, 选择授权书文件...) answers with ``path``
+        at once, as a user picking that file does (None: the user cancels). Yields what the
+        dialogs asked: (caption, file filter) each time."""
+        from unittest import mock
+
+        from PySide6.QtWidgets import QFileDialog
+
+        asked: list[tuple[str, str]] = []
+
+        def dialog(
+            _parent: Any = None,
+            caption: str = "",
+            _dir: str = "",
+            filt: str = "",
+            *_a: Any,
+            **_k: Any,
+        ):
+            asked.append((caption, filt))
+            return (str(path) if path is not None else "", filt)
+
+        with mock.patch.object(QFileDialog, "getOpenFileName", side_effect=dialog):
+            yield asked
 
     def top_bar_button(self, object_name: str) -> Any:
         """A button of the top bar (``backButton``, ``inboxButton``, ``moreButton``), by its

@@ -84,6 +84,8 @@ class CertListPage(PageObject):
         # current once nothing is loading.
         self.client.wait_until(lambda: self.widget.loaded, "证书管理 to load")
         self.client.settle()
+        rows = self.widget.rows
+        self.client.wait_until(lambda: all(w.isVisible() for w in rows), "the rows shown")
 
     def rows(self) -> list[CertRowView]:
         return [CertRowView(self, w) for w in self.widget.rows]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QMessageBox
+
 from mobileca_desktop.testing.pages.activation import ActivationPage
 from mobileca_desktop.testing.pages.base import PageObject
 
@@ -35,11 +38,44 @@ class GrantRowView:
         self.page.click(self.widget.download_button)
         return ActivationPage(self.page.client)
 
+    @property
+    def note(self) -> str:
+        """What the row says under it (授权已撤销，经办人设备上的证书已吊销。...), or ""."""
+        notes = [w for w in self.widget.findChildren(QLabel, "grantNote") if w.isVisible()]
+        return notes[0].text() if notes else ""
+
+    def withdraw(self, confirm: bool = True) -> PageObject:
+        """撤销授权 (the legal person's grant), the question answered 撤销授权 (``confirm``)
+        or 取消: 授权管理 reloaded, the row 已撤销 (the agent's downloaded copy is revoked)."""
+        button = self.widget.withdraw_button
+        assert button is not None, f"no 撤销授权 on {self.widget.objectName()}"
+        client = self.page.client
+        self.page.click(button)
+
+        def question() -> Any:
+            boxes = client.window.findChildren(QMessageBox, "withdrawConfirm")
+            shown = [b for b in boxes if b.isVisible()]
+            return shown[0] if shown else None
+
+        client.wait_until(lambda: question() is not None, "the question 撤销授权")
+        box = question()
+        answer = box.findChild(QAbstractButton, "confirmWithdraw" if confirm else "cancelWithdraw")
+        client.qtbot.mouseClick(answer, Qt.MouseButton.LeftButton)
+        client.wait_until(lambda: not box.isVisible(), "the question to close")
+        if confirm:
+            client.wait_until(lambda: "已撤销授权" in self.page.toast(), "已撤销授权")
+        self.page.ready()  # reloaded
+        client.pace()
+        return self.page
+
 
 class _GrantList(PageObject):
     def ready(self) -> None:
         self.client.wait_until(lambda: self.widget.loaded, "授权管理 to load")
         self.client.settle()  # reloaded each time it is shown
+        # Rows added to the shown page appear at the next turn of the event loop.
+        rows = self.widget.rows
+        self.client.wait_until(lambda: all(w.isVisible() for w in rows), "the grants shown")
 
     def rows(self) -> list[GrantRowView]:
         return [GrantRowView(self, w) for w in self.widget.rows]
