@@ -164,7 +164,7 @@ class HomePage(PageObject):
     def apply(self, kind: Any) -> WizardPage:
         """申请单位证书 / 申请法定代表人证书 / 申请个人证书 (``kind``: a ``CertKind``)."""
         tile = {"unit": "applyUnitTile", "legal_rep": "applyLegalRepTile"}.get(
-            str(kind), "applyPersonalTile"
+            str(getattr(kind, "value", kind)), "applyPersonalTile"
         )
         self.click(tile)
         return WizardPage(self.client)
