@@ -115,6 +115,7 @@ class Client:
         pace_ms: int = 0,
         timeout_ms: int = WAIT_MS,
         camera: Path | str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         from mobileca_desktop.config import Settings
         from mobileca_desktop.keystore.kdf import CHEAP
@@ -132,12 +133,8 @@ class Client:
         self.camera = Camera(folder / "camera.png") if camera is None else None
         camera_setting = str(camera) if camera is not None else str(self.camera.path)
         # 设置 saves into the client's own folder, never the user's settings file.
-        self.settings = Settings(
-            data_dir=folder,
-            device=device,
-            camera=camera_setting,
-            settings_file=folder / "settings.toml",
-        )
+        values: dict[str, Any] = {"settings_file": folder / "settings.toml", **(settings or {})}
+        self.settings = Settings(data_dir=folder, device=device, camera=camera_setting, **values)
         services = world.services
         keystore = Keystore(self.settings.device_dir, device, OSKeyring(), CHEAP)
         self.keys = DeviceService(services.ca, keystore, device)

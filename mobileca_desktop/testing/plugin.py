@@ -199,7 +199,9 @@ def mca_client(
     on the test's CA, on the login page; call it again for another computer, or with the
     same name after ``client.close()`` to start the program again there. Each trusts
     the test's ``mca_platform`` when the test uses it. Its webcam is ``client.camera`` (a
-    picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file."""
+    picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file. Other
+    keyword arguments are settings of the client (``lang="en"``, ``demo=True``,
+    ``settings_file=path``...); the window still runs on the test's CA."""
     qtbot = request.getfixturevalue("qtbot")  # pytest-qt: the [testing] extra
     from mobileca_desktop.testing.client import Client
 
@@ -209,11 +211,15 @@ def mca_client(
     pace = request.config.getoption("--mobileca-pace", 0) or 0
     opened: list[Any] = request.node.stash.setdefault(CLIENTS, [])
 
-    def open_client(device: str = "test-pc", camera: str | Path | None = None) -> Any:
+    def open_client(
+        device: str = "test-pc", camera: str | Path | None = None, **settings: Any
+    ) -> Any:
         if any(c.device == device and not c.closed for c in opened):
             raise ValueError(f"a client on the device {device!r} is open already")
         folder = tmp_path / "clients" / _safe(device)
-        client = Client(qtbot, mca_world, device, folder, platforms, pace_ms=pace, camera=camera)
+        client = Client(
+            qtbot, mca_world, device, folder, platforms, pace, camera=camera, settings=settings
+        )
         opened.append(client)
         return client
 
