@@ -51,7 +51,7 @@ def write_video(
     frames = [frame_with(png) for png in pictures]
     h, w = frames[0].shape[:2]
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
     try:
         for frame in frames:
             for _ in range(frames_each):
@@ -89,14 +89,14 @@ def guarded_context(
     from mobileca_desktop.views.context import AppContext
     from mobileca_desktop.views.thread_guard import GuiThreadGuard
 
-    def guard(service: Any, name: str) -> Any:
+    def guard(service: Any, name: str) -> Any:  # the guard stands in for the service
         return GuiThreadGuard(service, name) if service is not None else None
 
     return AppContext(
-        ca=GuiThreadGuard(services.ca, "ca"),
-        inbox=GuiThreadGuard(services.inbox, "inbox"),
-        review=GuiThreadGuard(services.review, "review"),
-        clock=GuiThreadGuard(services.clock, "clock"),
+        ca=guard(services.ca, "ca"),
+        inbox=guard(services.inbox, "inbox"),
+        review=guard(services.review, "review"),
+        clock=guard(services.clock, "clock"),
         device=device,
         keys=guard(keys, "keys"),
         scan=guard(scan, "scan"),
@@ -130,8 +130,11 @@ class Client:
         self.device = device
         self.pace_ms = pace_ms
         self.timeout_ms = timeout_ms
-        self.camera = Camera(folder / "camera.png") if camera is None else None
-        camera_setting = str(camera) if camera is not None else str(self.camera.path)
+        self.camera: Camera | None = None
+        if camera is None:
+            self.camera = Camera(folder / "camera.png")
+            camera = self.camera.path
+        camera_setting = str(camera)
         # 设置 saves into the client's own folder, never the user's settings file.
         values: dict[str, Any] = {"settings_file": folder / "settings.toml", **(settings or {})}
         self.settings = Settings(data_dir=folder, device=device, camera=camera_setting, **values)

@@ -3,11 +3,11 @@ inside it, typing and clicking as a user does, and which page object the window 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 if TYPE_CHECKING:
     from mobileca_desktop.testing.client import Client
@@ -54,12 +54,21 @@ class PageObject:
             now = self.client.window.current().objectName()
             raise AssertionError(f"{self.object_name} is no longer shown (now {now!r})")
 
-    def find_all(self, object_name: str, cls: type[W] = QWidget) -> list[W]:
+    # Without ``cls`` a widget is any QWidget subclass: typed Any, to call its own methods.
+    @overload
+    def find_all(self, object_name: str) -> list[Any]: ...
+    @overload
+    def find_all(self, object_name: str, cls: type[W]) -> list[W]: ...
+    def find_all(self, object_name: str, cls: type[QWidget] = QWidget) -> list[Any]:
         """The visible widgets of this page named ``object_name``."""
         self._check_current()
         return [w for w in self.widget.findChildren(cls, object_name) if w.isVisible()]
 
-    def find(self, object_name: str, cls: type[W] = QWidget) -> W:
+    @overload
+    def find(self, object_name: str) -> Any: ...
+    @overload
+    def find(self, object_name: str, cls: type[W]) -> W: ...
+    def find(self, object_name: str, cls: type[QWidget] = QWidget) -> Any:
         """The one visible widget of this page named ``object_name``, once it is shown."""
         self.client.wait_until(
             lambda: len(self.find_all(object_name, cls)) >= 1,
@@ -94,7 +103,7 @@ class PageObject:
 
     def toast(self) -> str:
         """The floating message at the bottom of the window (empty before the first)."""
-        toast = self.client.window.findChild(QWidget, "toast")
+        toast = self.client.window.findChild(QLabel, "toast")
         return toast.text() if toast is not None else ""
 
     def open_settings(self) -> Any:
