@@ -270,6 +270,17 @@ class Client:
         self.window.grab().save(str(path), "PNG")
         return path
 
+    def inbox_screenshot(self, path: Path) -> Path | None:
+        """The phone inbox window (手机收件箱) as it looks now, as a PNG, when it is open;
+        None when it is not."""
+        from PySide6.QtWidgets import QWidget
+
+        panel = self.window.findChild(QWidget, "inboxDock")
+        if panel is None or not panel.isVisible():
+            return None
+        panel.grab().save(str(path), "PNG")
+        return path
+
     @property
     def closed(self) -> bool:
         return self._closed

@@ -263,7 +263,8 @@ def _artifacts(config: pytest.Config) -> Path:
 
 
 def _attach(item: pytest.Item, report: pytest.TestReport, clients: list[Any]) -> None:
-    """A screenshot of each window the test opened, and what the demo phones show."""
+    """A screenshot of each window the test opened (and of its phone inbox when open), and
+    what the demo phones show, as text."""
     base = _artifacts(item.config)
     base.mkdir(parents=True, exist_ok=True)
     import hashlib
@@ -280,6 +281,13 @@ def _attach(item: pytest.Item, report: pytest.TestReport, clients: list[Any]) ->
         except Exception as exc:  # a report must not fail because the window is gone
             lines.append(f"window of {client.device!r}: no screenshot ({exc})")
         item.user_properties.append((f"mobileca-screenshot:{client.device}", str(path)))
+        phone = base / f"{test}-{report.when}-{_safe(client.device)}-phone.png"
+        try:
+            if client.inbox_screenshot(phone) is not None:
+                lines.append(f"phone inbox beside {client.device!r}: {phone}")
+                item.user_properties.append((f"mobileca-phone:{client.device}", str(phone)))
+        except Exception as exc:
+            lines.append(f"phone inbox beside {client.device!r}: no screenshot ({exc})")
     world = clients[0].world
     demo = world.demo
     numbers = [demo.company.legal_person_phone, demo.agent.phone]
