@@ -162,27 +162,10 @@ def last_id(services, phone: str) -> int:
     return max((m.id for m in services.inbox.messages(phone)), default=0)
 
 
-def phone_message(qtbot, window, phone: str, after: int = 0, pick=lambda m: True) -> MessageCard:
-    """Opens the 手机收件箱 panel on ``phone`` and waits for a message newer than ``after``
-    that ``pick`` accepts (the newest such); returns its card."""
-    panel = window.inbox_panel
-    if not panel.isVisible():
-        click(qtbot, window.top_bar.inbox)
-    if panel.current_phone() != phone:
-        edit = panel.phone.lineEdit()
-        edit.setFocus()
-        edit.selectAll()
-        qtbot.keyClick(edit, Qt.Key.Key_Delete)
-        qtbot.keyClicks(edit, phone)
-
-    def found() -> MessageCard | None:
-        card = next((c for c in panel.cards if c.message.id > after and pick(c.message)), None)
-        return card if card is not None and card.isVisible() else None  # on screen, not just made
-
-    qtbot.waitUntil(lambda: found() is not None, timeout=WAIT)
-    card = found()
-    assert card is not None
-    return card
+def phone_message(client, phone: str, after: int = 0, pick=lambda m: True) -> MessageCard:
+    """The 手机收件箱 window beside the client on ``phone`` (the kit's ``PhoneInbox``): the
+    newest message newer than ``after`` that ``pick`` accepts, once on screen; its card."""
+    return client.phone_inbox(phone).wait_message(after, pick).widget
 
 
 def press(qtbot, button) -> None:
@@ -252,18 +235,18 @@ def face_by_camera(qtbot, page) -> None:
     assert not child(view, "facePreview").pixmap().isNull()
 
 
-def request_sms(qtbot, window, services, page, phone: str) -> str:
+def request_sms(qtbot, client, services, page, phone: str) -> str:
     """获取验证码, then the code as the signer's phone shows it."""
     after = last_id(services, phone)
     click(qtbot, child(page.view, "smsCodeButton", QPushButton))
     qtbot.waitUntil(lambda: child(page.view, "smsSent").isVisible(), timeout=WAIT)
-    card = phone_message(qtbot, window, phone, after, lambda m: "电子签名" in m.body)
+    card = phone_message(client, phone, after, lambda m: "电子签名" in m.body)
     return child(card, "inboxCode", QLabel).text()
 
 
-def submit(qtbot, window, services, page, phone: str, institution: str, wrong_first=False):
+def submit(qtbot, client, services, page, phone: str, institution: str, wrong_first=False):
     """Signs on 短信验证码电子签名 and submits; ends on 已提交 with the institution's contact."""
-    code = request_sms(qtbot, window, services, page, phone)
+    code = request_sms(qtbot, client, services, page, phone)
     if wrong_first:
         wrong = "000000" if code != "000000" else "111111"
         type_text(qtbot, page.view.fields["sms_code"], wrong)
@@ -365,7 +348,7 @@ def test_a_person_registers_logs_in_and_applies_for_a_personal_certificate(
     next_step(qtbot, page, Step.SIGN)
     assert "申请人" in child(page.view, "signHint").text()
 
-    submit(qtbot, window, services, page, phone, "山西省数字证书认证中心")
+    submit(qtbot, client, services, page, phone, "山西省数字证书认证中心")
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.badge.text() == "审核中"
     note = child(row, "certRowNote").text()
@@ -400,8 +383,7 @@ def test_a_legal_representative_certificate_by_the_e_licence(qtbot, mca_client, 
 
     # The licence on the legal person's phone: 复制二维码内容, then paste it on the page.
     card = phone_message(
-        qtbot,
-        window,
+        client,
         reg.legal_person_phone,
         pick=lambda m: m.kind is MessageKind.ELICENCE and bool(m.attachment),
     )
@@ -421,7 +403,7 @@ def test_a_legal_representative_certificate_by_the_e_licence(qtbot, mca_client, 
     assert files.asked[0][1] == "营业执照 (*.pdf *.jpg *.jpeg *.png)"  # the licence may be a PDF
     next_step(qtbot, page, Step.SIGN)
     assert "法定代表人" in child(page.view, "signHint").text()
-    submit(qtbot, window, services, page, reg.legal_person_phone, "中金金融认证中心有限公司")
+    submit(qtbot, client, services, page, reg.legal_person_phone, "中金金融认证中心有限公司")
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.row.kind is CertKind.LEGAL_REP
     assert "400-000-0103" in child(row, "certRowNote").text()
@@ -469,7 +451,7 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     status = child(page.view, "verifyStatus").text()
     assert DEMO_BANK in status and "剩余 3 次" in status
     notice = phone_message(
-        qtbot, window, reg.legal_person_phone, after, lambda m: m.kind is MessageKind.DEPOSIT
+        client, reg.legal_person_phone, after, lambda m: m.kind is MessageKind.DEPOSIT
     )
     body = notice.message.body
     right = re.search(r"收到转账 (\d+\.\d\d) 元", body).group(1)
@@ -497,7 +479,7 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     assert "经办人 李经办" in child(page.view, "signHint").text()
 
     # The agent signs: the code goes to the agent's phone; a wrong one first.
-    submit(qtbot, window, services, page, agent_phone, "北京数字认证股份有限公司", wrong_first=True)
+    submit(qtbot, client, services, page, agent_phone, "北京数字认证股份有限公司", wrong_first=True)
     app_id = page.wizard.application.id
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.badge.text() == "审核中"
@@ -532,7 +514,7 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     assert checked(page, "handler_agent")
     for step in (Step.AGENT, Step.VERIFY, Step.AUTH_CODE, Step.CONFIRM, Step.DOCUMENTS, Step.SIGN):
         next_step(qtbot, page, step)
-    submit(qtbot, window, services, page, agent_phone, "北京数字认证股份有限公司")
+    submit(qtbot, client, services, page, agent_phone, "北京数字认证股份有限公司")
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING
 
@@ -612,7 +594,7 @@ def test_a_unit_certificate_by_letter_and_what_can_go_wrong_uploading(
     assert docs[DocKind.LETTER] == "授权书.pdf"
     assert docs[DocKind.LICENCE] == "执照.jpg" and docs[DocKind.ID_BACK] == "back-ok.jpg"
     next_step(qtbot, page, Step.SIGN)
-    submit(qtbot, window, services, page, reg.legal_person_phone, "数安时代科技股份有限公司")
+    submit(qtbot, client, services, page, reg.legal_person_phone, "数安时代科技股份有限公司")
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING
     assert "400-000-0104" in child(row, "certRowNote").text()
@@ -685,9 +667,7 @@ def test_back_forward_and_a_new_window_keep_the_draft(qtbot, mca_client, mca_wor
     face_by_camera(qtbot, page)
     next_step(qtbot, page, Step.AUTH_CODE)
     assert "短信" in child(page.view, "authCodeHint").text()
-    card = phone_message(
-        qtbot, window, reg.legal_person_phone, after, lambda m: m.title == "授权码"
-    )
+    card = phone_message(client, reg.legal_person_phone, after, lambda m: m.title == "授权码")
     assert "孙代办" in card.message.body
     code = child(card, "inboxCode", QLabel).text()
     wrong = "000000" if code != "000000" else "111111"

@@ -235,3 +235,28 @@ def test_wizard_helpers_letter_agent_and_the_file_dialog(mca_client, mca_world, 
     assert wizard.step is Step.SIGN
     wizard.sign(mca_world.demo.agent.phone)
     assert wizard.step is Step.SUBMITTED
+
+
+def test_the_phone_inbox_beside_the_window_shows_codes_notices_and_the_licence(
+    mca_client, mca_world
+):
+    from mobileca_desktop.domain.models import MessageKind
+
+    company = mca_world.demo.company
+    mca_world.submitted_application()  # a deposit notice, then the signing code
+    client = mca_client("legal-pc")
+    client.login_page().log_in_as_company()
+    inbox = client.phone_inbox(company.legal_person_phone)
+    assert inbox.number == company.legal_person_phone
+    newest = inbox.wait_message()
+    assert newest.code == mca_world.phone.last_code(company.legal_person_phone)
+    notice = inbox.wait_message(pick=lambda m: m.kind is MessageKind.DEPOSIT)
+    assert notice.amount == mca_world.phone.deposit_amount(company.legal_person_phone)
+    licence = inbox.wait_message(pick=lambda m: m.kind is MessageKind.ELICENCE)
+    assert licence.copy_attachment() == licence.message.attachment != ""
+    assert inbox.show(mca_world.demo.agent.phone).number == mca_world.demo.agent.phone
+    inbox.close()
+    assert not inbox.widget.isVisible()
+    again = client.phone_inbox()  # opened again, on the number typed last (no other known)
+    client.settle()
+    assert again.number == mca_world.demo.agent.phone

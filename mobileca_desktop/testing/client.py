@@ -205,6 +205,12 @@ class Client:
         """The page object of whatever page is showing now."""
         return pages.page_object_for(self)
 
+    def phone_inbox(self, number: str | None = None) -> pages.PhoneInbox:
+        """手机收件箱 beside this window (opened with the top bar's inbox button), on
+        ``number`` when given."""
+        inbox = pages.PhoneInbox(self)
+        return inbox.show(number) if number else inbox
+
     def reviewer_desk(self) -> pages.ReviewerDesk:
         """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA)."""
         return pages.ReviewerDesk.open(self)

@@ -39,6 +39,7 @@ from mobileca_desktop.testing.pages.grants import (
     ReceivedGrantsPage,
 )
 from mobileca_desktop.testing.pages.passwords import ChangePasswordPage
+from mobileca_desktop.testing.pages.phone import MessageView, PhoneInbox
 from mobileca_desktop.testing.pages.reviewer import ReviewerDesk
 from mobileca_desktop.testing.pages.scan import (
     ChooseCertificatePage,
@@ -90,9 +91,11 @@ __all__ = [
     "GrantsPage",
     "HomePage",
     "LoginPage",
+    "MessageView",
     "NewGrantPage",
     "OtherPage",
     "PageObject",
+    "PhoneInbox",
     "ReceivedGrantsPage",
     "RegisterLegalPage",
     "RegisterPage",
