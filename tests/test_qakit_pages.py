@@ -260,3 +260,17 @@ def test_the_phone_inbox_beside_the_window_shows_codes_notices_and_the_licence(
     again = client.phone_inbox()  # opened again, on the number typed last (no other known)
     client.settle()
     assert again.number == mca_world.demo.agent.phone
+
+
+def test_the_审核台_entered_as_a_reviewer_of_one_institution(mca_client, mca_world):
+    bjca = mca_world.submitted_application(institution="bjca")
+    sxca = mca_world.submitted_application(institution="sxca")
+    client = mca_client("legal-pc")
+    certs = client.login_page().log_in_as_company().open_certificates()
+    desk = client.reviewer_desk(login=("reviewer-bjca", mca_world.demo.reviewer_password))
+    assert desk.who and "操作员" not in desk.who
+    assert desk.queue() == [bjca]  # only its institution's applications
+    desk.approve(bjca)
+    assert certs.wait_status("正常", application_id=bjca).certificate_id is not None
+    assert certs.row(application_id=sxca).status == "审核中"
+    desk.close()

@@ -211,9 +211,10 @@ class Client:
         inbox = pages.PhoneInbox(self)
         return inbox.show(number) if number else inbox
 
-    def reviewer_desk(self) -> pages.ReviewerDesk:
-        """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA)."""
-        return pages.ReviewerDesk.open(self)
+    def reviewer_desk(self, login: tuple[str, str] | None = None) -> pages.ReviewerDesk:
+        """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA), as the
+        CA operator, or as the reviewer ``login`` (name, password)."""
+        return pages.ReviewerDesk.open(self, login)
 
     @contextmanager
     def file_dialog_answers(self, path: Path | str | None) -> Iterator[list[tuple[str, str]]]:

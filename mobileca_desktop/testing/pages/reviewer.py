@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 
 class ReviewerDesk:
-    """The CA 审核台 window (the local CA's trainer tool), entered as the CA operator."""
+    """The CA 审核台 window (the local CA's trainer tool, in the ⋯ menu), entered as the CA
+    operator or as a reviewer (``login``: name and password)."""
 
     def __init__(self, client: Client, window: Any) -> None:
         self.client = client
@@ -24,17 +25,32 @@ class ReviewerDesk:
         self.window = window
 
     @classmethod
-    def open(cls, client: Client) -> ReviewerDesk:
-        from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
+    def open(cls, client: Client, login: tuple[str, str] | None = None) -> ReviewerDesk:
+        from PySide6.QtWidgets import QWidget
 
-        client.window.open_reviewer()  # what the top bar's ⋯ menu calls
-        found = [w for w in client.window.findChildren(ReviewerWindow) if w.isVisible()]
-        assert found, "the 审核台 did not open"
-        desk = cls(client, found[0])
+        client.choose_from_menu("reviewerAction")  # ⋯ → CA 审核台
+
+        def shown() -> Any:
+            found = client.window.findChild(QWidget, "reviewerWindow")
+            return found if found is not None and found.isVisible() else None
+
+        client.wait_until(lambda: shown() is not None, "the 审核台 to open")
+        desk = cls(client, shown())
         if desk.window.pages.currentWidget() is desk.window.login_page:
-            client.qtbot.mouseClick(desk.window.operator_button, Qt.MouseButton.LeftButton)
+            if login is None:
+                client.qtbot.mouseClick(desk.window.operator_button, Qt.MouseButton.LeftButton)
+            else:
+                type_into(client.qtbot, desk.window.login_name, login[0])
+                type_into(client.qtbot, desk.window.login_password, login[1])
+                client.qtbot.mouseClick(desk.window.login_button, Qt.MouseButton.LeftButton)
         client.wait_until(lambda: desk.window.loaded, "the review queue to load")
+        client.pace()
         return desk
+
+    @property
+    def who(self) -> str:
+        """Who is reviewing (the reviewer's name and institution, or the operator)."""
+        return self.window.who.text()
 
     def queue(self) -> list[int]:
         """The application ids waiting, in the queue's order."""
