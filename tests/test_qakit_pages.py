@@ -274,3 +274,18 @@ def test_the_审核台_entered_as_a_reviewer_of_one_institution(mca_client, mca_
     assert certs.wait_status("正常", application_id=bjca).certificate_id is not None
     assert certs.row(application_id=sxca).status == "审核中"
     desk.close()
+
+
+def test_the_演示时钟_moves_the_ca_on_and_back_and_证书管理_follows(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    client = mca_client("legal-pc")
+    certs = client.login_page().log_in_as_company().open_certificates()
+    clock = client.demo_clock()
+    before = clock.now
+    assert clock.advance(1).now != before
+    clock.advance(400)
+    assert "401" in clock.offset, clock.offset
+    assert certs.wait_status("已过期", certificate_id=cid)
+    clock.reset()
+    assert certs.wait_status("正常", certificate_id=cid)
+    clock.close()

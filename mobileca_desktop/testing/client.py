@@ -211,6 +211,10 @@ class Client:
         inbox = pages.PhoneInbox(self)
         return inbox.show(number) if number else inbox
 
+    def demo_clock(self) -> pages.DemoClockDialog:
+        """演示时钟 from the window's ⋯ menu (local CA, or a CA in demo mode)."""
+        return pages.DemoClockDialog(self)
+
     def reviewer_desk(self, login: tuple[str, str] | None = None) -> pages.ReviewerDesk:
         """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA), as the
         CA operator, or as the reviewer ``login`` (name, password)."""

@@ -26,6 +26,7 @@ from mobileca_desktop.testing.pages.certificates import (
     CertRowView,
     ChangeCertificatePage,
 )
+from mobileca_desktop.testing.pages.clock import DemoClockDialog
 from mobileca_desktop.testing.pages.dialogs import (
     Dialog,
     FirstUseQuestion,
@@ -85,6 +86,7 @@ __all__ = [
     "ChangeCertificatePage",
     "ChangePasswordPage",
     "ChooseCertificatePage",
+    "DemoClockDialog",
     "Dialog",
     "FirstUseQuestion",
     "GrantRowView",
