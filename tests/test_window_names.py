@@ -188,7 +188,9 @@ def test_授权管理_names_each_control_once_per_window(mca_client, mca_world):
     assert not problems, "\n".join(problems)
 
 
-def test_证书详情_actions_设置_and_注册_name_each_control_once_per_window(mca_client, mca_world):
+def test_证书详情_actions_设置_注册_and_the_clock_name_each_control_once_per_window(
+    mca_client, mca_world
+):
     from mobileca_desktop.domain.models import AccountKind
 
     cid = mca_world.approved_certificate()
@@ -219,4 +221,7 @@ def test_证书详情_actions_设置_and_注册_name_each_control_once_per_windo
     settings = change.back().open_settings()
     problems += clashes("设置", window)
     assert settings.object_name == "settingsPage"
+    clock = client.demo_clock()
+    problems += clashes("演示时钟", clock.widget)
+    clock.close()
     assert not problems, "\n".join(problems)
