@@ -9,11 +9,21 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from mobileca_desktop.domain.models import AccountKind
-from mobileca_desktop.testing.client import WAIT_MS, guarded_context
+from mobileca_desktop.testing.client import WAIT_MS
+from mobileca_desktop.testing.client import guarded_context as kit_context
 from mobileca_desktop.testing.pages.base import type_into
 from mobileca_desktop.views.background import BackgroundOp
+from mobileca_desktop.views.context import AppContext
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.main_window import MainWindow
+
+
+def guarded_context(
+    services, device: str = "test-laptop", keys=None, scan=None, settings=None
+) -> AppContext:
+    """The services as views get them in tests: every call on the GUI thread raises (the QA
+    kit's ``guarded_context``). ``keys`` is the device's DeviceService."""
+    return kit_context(services, device, keys, scan, settings)
 
 
 def open_window(
