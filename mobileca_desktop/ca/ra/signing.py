@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from typing import Any, cast
 
 from cryptography import x509
@@ -18,6 +17,7 @@ from mobileca_desktop.ca import pki
 from mobileca_desktop.ca.context import Context
 from mobileca_desktop.ca.store import ApplicationRow
 from mobileca_desktop.ca.store import applications as q
+from mobileca_desktop.domain.canonical import canonical_json
 from mobileca_desktop.domain.models import Handler, SignatureCheck
 
 
@@ -33,8 +33,7 @@ def canonical_digest(s: DB, app: ApplicationRow) -> str:
         "subject": app.subject,
         "documents": [[k, h] for k, h in q.document_digests(s, app.id)],
     }
-    data = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(data.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(body, ascii=False)).hexdigest()
 
 
 def event_sign(ctx: Context, s: DB, app: ApplicationRow, now: dt.datetime) -> dict[str, Any]:
