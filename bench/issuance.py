@@ -550,9 +550,9 @@ def check_activation(engine: CAEngine, res, device_key, transport_key) -> None:
     if not res.wrapped_keys:
         raise AssertionError("no escrowed key delivered")
     for w in res.wrapped_keys:
-        der = ecies.open_sealed(
+        der = ecies.open_box(
             transport_key,
-            ecies.Sealed(w.ephemeral_public_key, w.nonce, w.ciphertext),
+            ecies.Box(w.ephemeral_public_key, w.nonce, w.ciphertext),
             ecies.aad_for(cert.serial_number, int(w.encryption_serial_hex, 16)),
         )
         key = serialization.load_der_private_key(der, None, unsafe_skip_rsa_key_validation=True)

@@ -89,15 +89,17 @@ def _activation(ks: Keystore, generations: int) -> tuple[int, list[x509.Certific
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        sealed = ecies.seal(transport, der, ecies.aad_for(device.serial_number, cert.serial_number))
+        box = ecies.encrypt_to(
+            transport, der, ecies.aad_for(device.serial_number, cert.serial_number)
+        )
         wrapped.append(
             WrappedKey(
                 encryption_cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
                 encryption_serial_hex=format(cert.serial_number, "x"),
                 generation=g,
-                ephemeral_public_key=sealed.ephemeral_public_key,
-                nonce=sealed.nonce,
-                ciphertext=sealed.ciphertext,
+                ephemeral_public_key=box.ephemeral_public_key,
+                nonce=box.nonce,
+                ciphertext=box.ciphertext,
             )
         )
         enc_certs.append(cert)

@@ -227,9 +227,9 @@ def client_run(url: str, client: dict, rec: Recorder, results: dict) -> None:
         device = x509.load_pem_x509_certificate(res.device_cert_pem.encode())
         chain = x509.load_pem_x509_certificates(res.chain_pem.encode())
         for w in res.wrapped_keys:  # the delivered key must open on this client
-            ecies.open_sealed(
+            ecies.open_box(
                 transport,
-                ecies.Sealed(w.ephemeral_public_key, w.nonce, w.ciphertext),
+                ecies.Box(w.ephemeral_public_key, w.nonce, w.ciphertext),
                 ecies.aad_for(device.serial_number, int(w.encryption_serial_hex, 16)),
             )
         req = (

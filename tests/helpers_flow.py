@@ -136,9 +136,9 @@ class Device:
         )
         self.cert = x509.load_pem_x509_certificate(res.device_cert_pem.encode())
         for w in res.wrapped_keys:
-            der = ecies.open_sealed(
+            der = ecies.open_box(
                 self.transport_key,
-                ecies.Sealed(w.ephemeral_public_key, w.nonce, w.ciphertext),
+                ecies.Box(w.ephemeral_public_key, w.nonce, w.ciphertext),
                 ecies.aad_for(self.cert.serial_number, int(w.encryption_serial_hex, 16)),
             )
             self.encryption_keys[w.encryption_serial_hex] = serialization.load_der_private_key(

@@ -53,7 +53,7 @@ def _cert(subject, issuer, public_key, issuer_key, serial: int, ca: bool = False
 
 class MiniCA:
     """Issues ``ActivationResult``s the way the engine does (device certificate for the CSR's
-    key, every escrowed RSA key ECIES-sealed to the transport key), without a database."""
+    key, every escrowed RSA key ECIES-encrypted to the transport key), without a database."""
 
     def __init__(self, generations: int = 2) -> None:
         self.key = ec.generate_private_key(ec.SECP256R1())
@@ -78,7 +78,7 @@ class MiniCA:
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
             )
-            sealed = ecies.seal(
+            box = ecies.encrypt_to(
                 transport, der, ecies.aad_for(device.serial_number, rcert.serial_number)
             )
             wrapped.append(
@@ -86,9 +86,9 @@ class MiniCA:
                     encryption_cert_pem=rcert.public_bytes(serialization.Encoding.PEM).decode(),
                     encryption_serial_hex=format(rcert.serial_number, "x"),
                     generation=g,
-                    ephemeral_public_key=sealed.ephemeral_public_key,
-                    nonce=sealed.nonce,
-                    ciphertext=sealed.ciphertext,
+                    ephemeral_public_key=box.ephemeral_public_key,
+                    nonce=box.nonce,
+                    ciphertext=box.ciphertext,
                 )
             )
         return ActivationResult(

@@ -325,7 +325,7 @@ def decrypt_key_answer(
     rsa_key = device.encryption_keys[format(key.serial, "x")]
     content_key = rsa_key.decrypt(key.encrypted_key, padding.PKCS1v15())
     assert len(content_key) in scanproto.CONTENT_KEY_LENGTHS
-    sealed = ecies.seal(
+    box = ecies.encrypt_to(
         fetched.payload.ephemeral_public_key(),
         content_key,
         scanproto.key_aad(fetched.payload.nonce),
@@ -336,7 +336,7 @@ def decrypt_key_answer(
         "n": fetched.payload.nonce,
         "signature": signature,
         "step": "key",
-        "sealed_key": scanproto.sealed_to_json(sealed),
+        "sealed_key": scanproto.box_to_json(box),
     }
 
 

@@ -26,27 +26,27 @@ def transport_key() -> ec.EllipticCurvePrivateKey:
 def test_round_trip(transport_key):
     aad = ecies.aad_for(0x1234, 0xABCDEF)
     plaintext = os.urandom(1200)
-    sealed = ecies.seal(transport_key.public_key(), plaintext, aad)
-    assert len(sealed.ephemeral_public_key) == 65
-    assert sealed.ephemeral_public_key[0] == 0x04
-    assert len(sealed.nonce) == 12
-    assert len(sealed.ciphertext) == len(plaintext) + 16
-    assert ecies.open_sealed(transport_key, sealed, aad) == plaintext
+    box = ecies.encrypt_to(transport_key.public_key(), plaintext, aad)
+    assert len(box.ephemeral_public_key) == 65
+    assert box.ephemeral_public_key[0] == 0x04
+    assert len(box.nonce) == 12
+    assert len(box.ciphertext) == len(plaintext) + 16
+    assert ecies.open_box(transport_key, box, aad) == plaintext
 
 
 def test_fresh_ephemeral_and_nonce_each_time(transport_key):
-    a = ecies.seal(transport_key.public_key(), b"k", b"")
-    b = ecies.seal(transport_key.public_key(), b"k", b"")
+    a = ecies.encrypt_to(transport_key.public_key(), b"k", b"")
+    b = ecies.encrypt_to(transport_key.public_key(), b"k", b"")
     assert a.ephemeral_public_key != b.ephemeral_public_key
     assert a.nonce != b.nonce
 
 
 def test_matches_the_documented_construction(transport_key):
-    """An independent re-implementation of docs/ecies.md opens what seal() made."""
+    """An independent re-implementation of docs/ecies.md opens what encrypt_to() made."""
     aad = ecies.aad_for(7, 9)
-    sealed = ecies.seal(transport_key.public_key(), b"escrowed key", aad)
+    box = ecies.encrypt_to(transport_key.public_key(), b"escrowed key", aad)
     ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(
-        ec.SECP256R1(), sealed.ephemeral_public_key
+        ec.SECP256R1(), box.ephemeral_public_key
     )
     shared = transport_key.exchange(ec.ECDH(), ephemeral)
     recipient = transport_key.public_key().public_bytes(
@@ -55,10 +55,10 @@ def test_matches_the_documented_construction(transport_key):
     key = HKDF(
         algorithm=hashes.SHA256(),
         length=32,
-        salt=sealed.ephemeral_public_key + recipient,
+        salt=box.ephemeral_public_key + recipient,
         info=b"mobileca-desktop/ecies/v1",
     ).derive(shared)
-    assert AESGCM(key).decrypt(sealed.nonce, sealed.ciphertext, aad) == b"escrowed key"
+    assert AESGCM(key).decrypt(box.nonce, box.ciphertext, aad) == b"escrowed key"
 
 
 def test_aad_layout():
@@ -74,56 +74,56 @@ def test_aad_layout():
 
 
 def test_wrong_aad_fails(transport_key):
-    sealed = ecies.seal(transport_key.public_key(), b"secret", ecies.aad_for(1, 2))
+    box = ecies.encrypt_to(transport_key.public_key(), b"secret", ecies.aad_for(1, 2))
     with pytest.raises(ecies.DecryptError):
-        ecies.open_sealed(transport_key, sealed, ecies.aad_for(1, 3))
+        ecies.open_box(transport_key, box, ecies.aad_for(1, 3))
     with pytest.raises(ecies.DecryptError):
-        ecies.open_sealed(transport_key, sealed, ecies.aad_for(2, 2))
+        ecies.open_box(transport_key, box, ecies.aad_for(2, 2))
 
 
 @pytest.mark.parametrize("field", ["ephemeral_public_key", "nonce", "ciphertext"])
 def test_tampering_fails(transport_key, field):
     aad = ecies.aad_for(1, 2)
-    sealed = ecies.seal(transport_key.public_key(), b"secret" * 10, aad)
-    value = bytearray(getattr(sealed, field))
+    box = ecies.encrypt_to(transport_key.public_key(), b"secret" * 10, aad)
+    value = bytearray(getattr(box, field))
     value[-1] ^= 0x01
     with pytest.raises(ecies.DecryptError):
-        ecies.open_sealed(transport_key, dataclasses.replace(sealed, **{field: bytes(value)}), aad)
+        ecies.open_box(transport_key, dataclasses.replace(box, **{field: bytes(value)}), aad)
 
 
 def test_truncated_or_compressed_inputs_fail(transport_key):
     aad = b"x"
-    sealed = ecies.seal(transport_key.public_key(), b"secret", aad)
+    box = ecies.encrypt_to(transport_key.public_key(), b"secret", aad)
     compressed = ec.EllipticCurvePublicKey.from_encoded_point(
-        ec.SECP256R1(), sealed.ephemeral_public_key
+        ec.SECP256R1(), box.ephemeral_public_key
     ).public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
     for bad in (
-        dataclasses.replace(sealed, ephemeral_public_key=compressed),
-        dataclasses.replace(sealed, ephemeral_public_key=b"\x04" + b"\x00" * 64),
-        dataclasses.replace(sealed, nonce=sealed.nonce[:8]),
-        dataclasses.replace(sealed, ciphertext=sealed.ciphertext[:10]),
+        dataclasses.replace(box, ephemeral_public_key=compressed),
+        dataclasses.replace(box, ephemeral_public_key=b"\x04" + b"\x00" * 64),
+        dataclasses.replace(box, nonce=box.nonce[:8]),
+        dataclasses.replace(box, ciphertext=box.ciphertext[:10]),
     ):
         with pytest.raises(ecies.DecryptError):
-            ecies.open_sealed(transport_key, bad, aad)
+            ecies.open_box(transport_key, bad, aad)
 
 
 def test_wrong_key_fails(transport_key):
-    sealed = ecies.seal(transport_key.public_key(), b"secret", b"aad")
+    box = ecies.encrypt_to(transport_key.public_key(), b"secret", b"aad")
     with pytest.raises(ecies.DecryptError):
-        ecies.open_sealed(ec.generate_private_key(ec.SECP256R1()), sealed, b"aad")
+        ecies.open_box(ec.generate_private_key(ec.SECP256R1()), box, b"aad")
     with pytest.raises(ecies.DecryptError):
-        ecies.open_sealed(ec.generate_private_key(ec.SECP384R1()), sealed, b"aad")
+        ecies.open_box(ec.generate_private_key(ec.SECP384R1()), box, b"aad")
 
 
 def test_seal_refuses_other_curves():
     with pytest.raises(ValueError):
-        ecies.seal(ec.generate_private_key(ec.SECP384R1()).public_key(), b"x", b"")
+        ecies.encrypt_to(ec.generate_private_key(ec.SECP384R1()).public_key(), b"x", b"")
 
 
-def test_sealed_is_frozen(transport_key):
-    sealed = ecies.seal(transport_key.public_key(), b"x", b"")
+def test_box_is_frozen(transport_key):
+    box = ecies.encrypt_to(transport_key.public_key(), b"x", b"")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        sealed.nonce = b"0" * 12  # type: ignore[misc]
+        box.nonce = b"0" * 12  # type: ignore[misc]
 
 
 def _self_signed_rsa() -> tuple[x509.Certificate, rsa.RSAPrivateKey]:

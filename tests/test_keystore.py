@@ -349,9 +349,9 @@ def test_a_wrong_answer_from_the_ca_is_refused(tmp_path, ks, mini):
     for_someone_else = mini.result(8, stranger.csr_pem, draft.transport_public_key_pem)
     with pytest.raises(E.ActivationFailed):
         ks.finish_activation(draft, for_someone_else)
-    sealed_elsewhere = mini.result(8, draft.csr_pem, stranger.transport_public_key_pem)
+    encrypted_elsewhere = mini.result(8, draft.csr_pem, stranger.transport_public_key_pem)
     with pytest.raises(E.ActivationFailed):
-        ks.finish_activation(draft, sealed_elsewhere)
+        ks.finish_activation(draft, encrypted_elsewhere)
     assert ks.state(8) is LocalState.PENDING  # nothing stored
 
 

@@ -201,7 +201,7 @@ def test_change_against_the_first_unlock_that_folds_delivered_keys(pool, mini, p
     bids = [cms.make_envelope(f"bid {g}".encode(), c) for g, (_, c) in enumerate(mini.encryption)]
     for rnd in range(3):
         cid = 400 + rnd
-        # An activation completed without the password: escrowed keys still sealed.
+        # An activation completed without the password: escrowed keys still in their ECIES boxes.
         draft = ks.begin_activation(cid, CERT_PASSWORD, account_id=1, sms_code="123456")
         result = mini.result(cid, draft.csr_pem, draft.transport_public_key_pem)
         draft.forget()

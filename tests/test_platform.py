@@ -402,17 +402,17 @@ def test_decrypt_refuses_a_wrong_content_key_and_another_company(
     authorize = answer(fetched, device, now=clock_now(services), step="authorize")
     response = post(fetched, authorize)
     assert response.status_code == 200
-    short = ecies.seal(
+    short = ecies.encrypt_to(
         fetched.payload.ephemeral_public_key(), b"k" * 8, scanproto.key_aad(fetched.payload.nonce)
     )
     wrapped = envelope_wrapped(fetched)
     # Step (b) without step (a)'s signature is anyone's post: refused, the session stays.
     stray = decrypt_key_answer(fetched, device, wrapped, "AAAA")
-    stray["sealed_key"] = scanproto.sealed_to_json(short)
+    stray["sealed_key"] = scanproto.box_to_json(short)
     assert post(fetched, stray).json()["code"] == "not_authorized"
     assert state(platform, sid)["state"] == "authorized"
     body = decrypt_key_answer(fetched, device, wrapped, authorize["signature"])
-    body["sealed_key"] = scanproto.sealed_to_json(short)
+    body["sealed_key"] = scanproto.box_to_json(short)
     _refused(platform, sid, post(fetched, body), "content_key_length", "内容密钥长度不对")
 
     other_reg = demo_company(people)

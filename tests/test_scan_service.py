@@ -203,8 +203,8 @@ class MiniPlatform:
         if step == "authorize":  # decrypt v2: no wrapped key in the answer
             return 200, {"ok": True, "message": "authorised"}
         assert step == "key"
-        sealed = sp.sealed_from_json(body["sealed_key"])
-        key = ecies.open_sealed(session["ephemeral"], sealed, sp.key_aad(session["payload"].nonce))
+        box = sp.box_from_json(body["sealed_key"])
+        key = ecies.open_box(session["ephemeral"], box, sp.key_aad(session["payload"].nonce))
         session["opened"] = open_with_content_key(envelope, key)
         return 200, {"ok": True, "message": "开标成功"}
 

@@ -425,14 +425,14 @@ def test_data_digest_and_key_aad():
 def test_sealed_key_round_trip_to_k():
     payload, _, _ = sp.parse(VALID_DECRYPT)
     content_key = bytes(range(32))
-    sealed = ecies.seal(payload.ephemeral_public_key(), content_key, sp.key_aad(payload.nonce))
-    wire = json.loads(json.dumps(sp.sealed_to_json(sealed)))
-    back = sp.sealed_from_json(wire)
-    assert ecies.open_sealed(EPHEMERAL, back, sp.key_aad(payload.nonce)) == content_key
+    box = ecies.encrypt_to(payload.ephemeral_public_key(), content_key, sp.key_aad(payload.nonce))
+    wire = json.loads(json.dumps(sp.box_to_json(box)))
+    back = sp.box_from_json(wire)
+    assert ecies.open_box(EPHEMERAL, back, sp.key_aad(payload.nonce)) == content_key
     with pytest.raises(ecies.DecryptError):
-        ecies.open_sealed(EPHEMERAL, back, sp.key_aad("another-nonce"))
+        ecies.open_box(EPHEMERAL, back, sp.key_aad("another-nonce"))
     with pytest.raises(ValueError):
-        sp.sealed_from_json({**wire, "nonce": "***"})
+        sp.box_from_json({**wire, "nonce": "***"})
 
 
 def test_compressed_points():

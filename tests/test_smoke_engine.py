@@ -50,9 +50,9 @@ def test_smoke(services, company, portrait):
     )
     w = res.wrapped_keys[0]
     dev = x509.load_pem_x509_certificate(res.device_cert_pem.encode())
-    der = ecies.open_sealed(
+    der = ecies.open_box(
         transport,
-        ecies.Sealed(w.ephemeral_public_key, w.nonce, w.ciphertext),
+        ecies.Box(w.ephemeral_public_key, w.nonce, w.ciphertext),
         ecies.aad_for(dev.serial_number, int(w.encryption_serial_hex, 16)),
     )
     assert serialization.load_der_private_key(der, None)

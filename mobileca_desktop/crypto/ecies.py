@@ -28,19 +28,20 @@ SERIAL_LEN = 20  # RFC 5280 caps certificate serials at 20 octets
 
 
 class DecryptError(Exception):
-    """A sealed message could not be opened: wrong key, wrong associated data, or tampering.
+    """A box could not be opened: wrong key, wrong associated data, or tampering.
 
     Deliberately carries no detail: which step failed is of no use to a caller and of some
     use to an attacker. Callers turn it into a domain error.
     """
 
     def __init__(self) -> None:
-        super().__init__("the sealed key could not be opened")
+        super().__init__("the encrypted key could not be opened")
 
 
 @dataclass(frozen=True)
-class Sealed:
-    """One ECIES message; ``ciphertext`` includes the 16-byte GCM tag at its end."""
+class Box:
+    """One ECIES message (a "box": what ``encrypt_to`` makes and ``open_box`` opens);
+    ``ciphertext`` includes the 16-byte GCM tag at its end."""
 
     ephemeral_public_key: bytes
     nonce: bytes
@@ -60,7 +61,7 @@ def _derive(shared: bytes, ephemeral_point: bytes, recipient_point: bytes) -> by
     ).derive(shared)
 
 
-def seal(recipient: ec.EllipticCurvePublicKey, plaintext: bytes, aad: bytes) -> Sealed:
+def encrypt_to(recipient: ec.EllipticCurvePublicKey, plaintext: bytes, aad: bytes) -> Box:
     """Encrypts ``plaintext`` to ``recipient`` (a P-256 public key), binding ``aad``."""
     if not isinstance(recipient, ec.EllipticCurvePublicKey) or not isinstance(
         recipient.curve, ec.SECP256R1
@@ -70,37 +71,37 @@ def seal(recipient: ec.EllipticCurvePublicKey, plaintext: bytes, aad: bytes) -> 
     ephemeral_point = _point(ephemeral.public_key())
     key = _derive(ephemeral.exchange(ec.ECDH(), recipient), ephemeral_point, _point(recipient))
     nonce = os.urandom(NONCE_LEN)
-    return Sealed(
+    return Box(
         ephemeral_public_key=ephemeral_point,
         nonce=nonce,
         ciphertext=AESGCM(key).encrypt(nonce, plaintext, aad),
     )
 
 
-def open_sealed(private_key: ec.EllipticCurvePrivateKey, sealed: Sealed, aad: bytes) -> bytes:
-    """Decrypts ``sealed`` with the recipient's private key; raises ``DecryptError``."""
+def open_box(private_key: ec.EllipticCurvePrivateKey, box: Box, aad: bytes) -> bytes:
+    """Decrypts ``box`` with the recipient's private key; raises ``DecryptError``."""
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
         private_key.curve, ec.SECP256R1
     ):
         raise DecryptError()
-    epk = sealed.ephemeral_public_key
+    epk = box.ephemeral_public_key
     # The salt uses the point's bytes as sent, so insist on the one encoding the format
     # allows rather than accept a compressed point that would derive a different key.
     if (
         not isinstance(epk, bytes)
         or len(epk) != POINT_LEN
         or epk[0] != 0x04
-        or not isinstance(sealed.nonce, bytes)
-        or len(sealed.nonce) != NONCE_LEN
-        or not isinstance(sealed.ciphertext, bytes)
-        or len(sealed.ciphertext) < TAG_LEN
+        or not isinstance(box.nonce, bytes)
+        or len(box.nonce) != NONCE_LEN
+        or not isinstance(box.ciphertext, bytes)
+        or len(box.ciphertext) < TAG_LEN
     ):
         raise DecryptError()
     try:
         ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), epk)
         shared = private_key.exchange(ec.ECDH(), ephemeral)
         key = _derive(shared, epk, _point(private_key.public_key()))
-        return AESGCM(key).decrypt(sealed.nonce, sealed.ciphertext, aad)
+        return AESGCM(key).decrypt(box.nonce, box.ciphertext, aad)
     except (InvalidTag, ValueError) as exc:
         raise DecryptError() from exc
 

@@ -8,7 +8,8 @@ speak exactly the format of ``docs/scan-protocol.md``; keep the two in step:
 - the client's signed answer, the *binding* (``binding_dict`` / ``binding_bytes`` /
   ``sign_binding`` / ``verify_binding``),
 - the small encodings around them: the data digest ``D``, the decrypt step's ephemeral key
-  ``k`` (compressed point), its associated data, the sealed key and the wrapped key.
+  ``k`` (compressed point), its associated data, the key box (wire field ``sealed_key``) and
+  the wrapped key.
 
 ``parse`` raises only ``ScanPayloadInvalid``, whatever the text; checks that need the trust
 list, the clock or the nonce store (§2 steps 2–7) are the client's, not the parser's.
@@ -39,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mobileca_desktop.crypto import oids
-from mobileca_desktop.crypto.ecies import Sealed
+from mobileca_desktop.crypto.ecies import Box
 from mobileca_desktop.domain import canonical
 from mobileca_desktop.domain.errors import ScanPayloadInvalid
 
@@ -528,7 +529,7 @@ def verify_binding(
     return True
 
 
-# --- decrypt: the ephemeral key k, the sealed content key, the wrapped key --------------------
+# --- decrypt: the ephemeral key k, the key box (content key), the wrapped key ----------------
 
 
 def compress_point(key: ec.EllipticCurvePublicKey) -> bytes:
@@ -554,25 +555,25 @@ def decode_k(text: str) -> ec.EllipticCurvePublicKey:
 
 
 def key_aad(nonce: str) -> bytes:
-    """Associated data of the sealed content key: ``MCA1-KEY\\n`` + the payload's nonce as
-    written in the payload (its base64url text, ASCII)."""
+    """Associated data of the key box (the content key encrypted to k): ``MCA1-KEY\\n`` + the
+    payload's nonce as written in the payload (its base64url text, ASCII)."""
     return KEY_AAD_PREFIX + nonce.encode("ascii")
 
 
-def sealed_to_json(sealed: Sealed) -> dict[str, str]:
+def box_to_json(box: Box) -> dict[str, str]:
     """The ``sealed_key`` field: the ECIES message's parts in standard base64."""
     return {
-        "ephemeral_public_key": b64(sealed.ephemeral_public_key),
-        "nonce": b64(sealed.nonce),
-        "ciphertext": b64(sealed.ciphertext),
+        "ephemeral_public_key": b64(box.ephemeral_public_key),
+        "nonce": b64(box.nonce),
+        "ciphertext": b64(box.ciphertext),
     }
 
 
-def sealed_from_json(obj: Any) -> Sealed:
-    """Inverse of ``sealed_to_json``; raises ``ValueError``."""
+def box_from_json(obj: Any) -> Box:
+    """Inverse of ``box_to_json``; raises ``ValueError``."""
     if not isinstance(obj, dict) or set(obj) != {"ephemeral_public_key", "nonce", "ciphertext"}:
         raise ValueError("sealed_key must have ephemeral_public_key, nonce and ciphertext")
-    return Sealed(
+    return Box(
         ephemeral_public_key=unb64(obj["ephemeral_public_key"]),
         nonce=unb64(obj["nonce"]),
         ciphertext=unb64(obj["ciphertext"]),

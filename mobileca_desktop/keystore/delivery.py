@@ -55,9 +55,9 @@ def _open_wrapped(
     if cert.serial_number != serial:
         raise ActivationFailed(reason="an encryption certificate's serial does not match")
     try:
-        der = ecies.open_sealed(
+        der = ecies.open_box(
             transport,
-            ecies.Sealed(w.ephemeral_public_key, w.nonce, w.ciphertext),
+            ecies.Box(w.ephemeral_public_key, w.nonce, w.ciphertext),
             ecies.aad_for(device.serial_number, serial),
         )
         key = serialization.load_der_private_key(der, None)

@@ -108,12 +108,13 @@ def aad(header: dict[str, Any], purpose: str) -> bytes:
     return AAD_PREFIX + purpose.encode("ascii") + b"\x00" + canonical(header)
 
 
-def seal(key: bytes, plaintext: bytes, associated: bytes) -> tuple[bytes, bytes]:
+def encrypt_entry(key: bytes, plaintext: bytes, associated: bytes) -> tuple[bytes, bytes]:
+    """AES-256-GCM under a fresh random nonce: (nonce, ciphertext with its tag)."""
     nonce = os.urandom(NONCE_LEN)
     return nonce, AESGCM(key).encrypt(nonce, plaintext, associated)
 
 
-def open_(key: bytes, nonce: bytes, ciphertext: bytes, associated: bytes) -> bytes | None:
+def decrypt_entry(key: bytes, nonce: bytes, ciphertext: bytes, associated: bytes) -> bytes | None:
     """The plaintext, or None when the tag does not verify (wrong key or altered data)."""
     if len(nonce) != NONCE_LEN or len(ciphertext) < 16:
         return None

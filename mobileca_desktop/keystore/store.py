@@ -100,7 +100,7 @@ class Keystore(KeystoreFolder):
 
     # --- payloads -----------------------------------------------------------------------
 
-    def _seal_payload(
+    def _wrap_payload(
         self,
         kek: bytes,
         header: dict[str, Any],
@@ -118,7 +118,7 @@ class Keystore(KeystoreFolder):
                 ],
             }
         )
-        nonce, ct = ff.seal(kek, payload, ff.aad(header, "keys"))
+        nonce, ct = ff.encrypt_entry(kek, payload, ff.aad(header, "keys"))
         return {"cipher": ff.CIPHER, "nonce": ff.b64e(nonce), "ciphertext": ff.b64e(ct)}
 
     def _kdf_of(self, doc: dict[str, Any], certificate_id: int) -> tuple[KdfProfile, bytes]:
@@ -162,7 +162,7 @@ class Keystore(KeystoreFolder):
             ct = ff.b64d(doc.get("ciphertext"), "ciphertext")
         except ff.FormatError as exc:
             raise KeystoreCorrupt(certificate=doc["certificate_id"], reason=str(exc)) from exc
-        return ff.open_(kek, nonce, ct, ff.aad(self._header_of(doc), "keys"))
+        return ff.decrypt_entry(kek, nonce, ct, ff.aad(self._header_of(doc), "keys"))
 
     def _load_keys(
         self, doc: dict[str, Any], payload: dict[str, Any]
@@ -172,8 +172,9 @@ class Keystore(KeystoreFolder):
         list[tuple[EncryptionKeyRef, rsa.RSAPrivateKey]],
         bool,
     ]:
-        """Signing key, transport key, encryption keys (payload and still-sealed ones), and
-        whether some came sealed (so the file should be rewritten with them inside)."""
+        """Signing key, transport key, encryption keys (the payload's and those still in the
+        ECIES boxes the CA delivered), and whether some came in boxes (so the file should be
+        rewritten with them inside)."""
         cid = doc["certificate_id"]
         certs = {e["serial_hex"]: e for e in doc["public"]["encryption_certs"]}
         try:
@@ -203,10 +204,10 @@ class Keystore(KeystoreFolder):
             transport, ec.EllipticCurvePrivateKey
         ):
             raise KeystoreCorrupt(certificate=cid, reason="unexpected key types")
-        sealed = doc.get("sealed_keys") or []
-        if sealed:
+        delivered = doc.get("sealed_keys") or []
+        if delivered:
             device = x509.load_pem_x509_certificate(doc["public"]["device_cert_pem"].encode())
-            for item in sealed:
+            for item in delivered:
                 try:
                     w = WrappedKey(
                         encryption_cert_pem=certs[item["serial_hex"]]["cert_pem"],
@@ -223,7 +224,7 @@ class Keystore(KeystoreFolder):
                     ) from exc
                 keys.append((ref, key))
         keys.sort(key=lambda pair: pair[0].generation)
-        return signing, transport, keys, bool(sealed)
+        return signing, transport, keys, bool(delivered)
 
     # --- unlocking and changing the password --------------------------------------------
 
@@ -235,8 +236,8 @@ class Keystore(KeystoreFolder):
         ``KeyringUnavailable``, ``WrongPassword`` (tries left), ``CertificateLocked``."""
         doc, kid, secret = self._open(self._cert_path(certificate_id), certificate_id)
         payload, kek = self._decrypt_counted(doc, kid, secret, password)
-        signing, transport, keys, had_sealed = self._load_keys(doc, payload)
-        if had_sealed:
+        signing, transport, keys, had_delivered = self._load_keys(doc, payload)
+        if had_delivered:
             # Finish what a password-less resume left: store the keys inside the payload,
             # unless another process rewrote the file since it was read (a password change
             # folds them too; otherwise the next unlock does).
@@ -268,13 +269,13 @@ class Keystore(KeystoreFolder):
         transport: ec.EllipticCurvePrivateKey,
         keys: list[tuple[EncryptionKeyRef, rsa.RSAPrivateKey]],
     ) -> bool:
-        """Compare-and-swap: writes the re-sealed file (next generation) only if the file on
+        """Compare-and-swap: writes the re-encrypted file (next generation) only if the file on
         disk is still ``doc`` (same generation and MAC); False, writing nothing, otherwise."""
         body = {k: v for k, v in doc.items() if k not in ("mac", "sealed_keys")}
         body["kdf"] = header["kdf"]
         body["generation"] = generation_of(doc) + 1
         body.update(
-            self._seal_payload(
+            self._wrap_payload(
                 kek,
                 header,
                 signing,
@@ -378,7 +379,7 @@ class Keystore(KeystoreFolder):
         }
         kek = derive_kek(password, salt, profile, secret)
         idempotency_key = uuid.uuid4().hex
-        code_nonce, code_ct = ff.seal(
+        code_nonce, code_ct = ff.encrypt_entry(
             ff.code_key(secret), sms_code.encode("utf-8"), ff.aad(header, "pending-code")
         )
         body = {
@@ -386,7 +387,7 @@ class Keystore(KeystoreFolder):
             "version": ff.VERSION,
             "kind": "pending",
             **header,
-            **self._seal_payload(kek, header, signing, transport, []),
+            **self._wrap_payload(kek, header, signing, transport, []),
             "activation": {
                 "account_id": account_id,
                 "device_name": self.device_name,
@@ -434,7 +435,7 @@ class Keystore(KeystoreFolder):
         header = {"keystore_id": draft.keystore_id, "certificate_id": cid, "kdf": draft._kdf}
         body = self._cert_body(header, draft.account_id, result, device, chain)
         body.update(
-            self._seal_payload(
+            self._wrap_payload(
                 draft._kek,
                 header,
                 draft._signing,
@@ -536,7 +537,7 @@ class Keystore(KeystoreFolder):
         try:
             doc, _kid, secret = self._open(self._pending_path(certificate_id), certificate_id)
             act = doc["activation"]
-            plain = ff.open_(
+            plain = ff.decrypt_entry(
                 ff.code_key(secret),
                 ff.b64d(act.get("code_nonce"), "code nonce"),
                 ff.b64d(act.get("code_ciphertext"), "code"),
@@ -548,7 +549,7 @@ class Keystore(KeystoreFolder):
 
     def finish_pending(self, certificate_id: int, result: ActivationResult) -> KeyFileInfo:
         """Completes an interrupted activation without the password: the key file takes the
-        pending record's encrypted keys as they are, and the escrowed keys as the CA sealed
+        pending record's encrypted keys as they are, and the escrowed keys as the CA encrypted
         them to the transport key (folded into the encrypted payload at the next unlock)."""
         doc, kid, secret = self._open(self._pending_path(certificate_id), certificate_id)
         act = doc["activation"]

@@ -308,11 +308,11 @@ class PlatformAnswers(PlatformSessions):
         if s.state != "authorized" or s.ephemeral is None:
             raise Refusal("not_authorized", "请先提交授权签名（step=authorize）")
         try:
-            key_box = scanproto.sealed_from_json(body.get("sealed_key"))
+            key_box = scanproto.box_from_json(body.get("sealed_key"))
         except ValueError as exc:
             raise Refusal("bad_request", f"内容密钥格式不对：{exc}") from exc
         try:
-            content_key = ecies.open_sealed(s.ephemeral, key_box, scanproto.key_aad(s.nonce))
+            content_key = ecies.open_box(s.ephemeral, key_box, scanproto.key_aad(s.nonce))
         except ecies.DecryptError as exc:
             raise Refusal(
                 "sealed_key_invalid", "内容密钥无法解开（不是发给本次开标会话的）"

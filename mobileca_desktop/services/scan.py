@@ -510,10 +510,10 @@ class PlatformScanService(ScanService):
         self._spend(payload)
         self._post(payload.callback_url, {**body, "step": "authorize"})
         # The key box: the content key sealed (ECIES) to this session's ephemeral key k.
-        key_box = ecies.seal(k, content_key, sp.key_aad(payload.nonce))
+        key_box = ecies.encrypt_to(k, content_key, sp.key_aad(payload.nonce))
         del content_key
         final = self._post(
-            payload.callback_url, {**body, "step": "key", "sealed_key": sp.sealed_to_json(key_box)}
+            payload.callback_url, {**body, "step": "key", "sealed_key": sp.box_to_json(key_box)}
         )
         self._done(payload)
         outcome = _outcome(ScanOperation.DECRYPT, final)

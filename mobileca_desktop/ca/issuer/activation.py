@@ -183,7 +183,7 @@ class Activation(Part):
                     serialization.PrivateFormat.PKCS8,
                     serialization.NoEncryption(),
                 )
-                sealed = ecies.seal(
+                box = ecies.encrypt_to(
                     transport, der, ecies.aad_for(device.serial_number, int(esc.serial, 16))
                 )
                 enc_row = q.issued(s, esc.serial)
@@ -194,9 +194,9 @@ class Activation(Part):
                         encryption_cert_pem=pki.to_pem(enc_cert),
                         encryption_serial_hex=esc.serial,
                         generation=esc.generation,
-                        ephemeral_public_key=sealed.ephemeral_public_key,
-                        nonce=sealed.nonce,
-                        ciphertext=sealed.ciphertext,
+                        ephemeral_public_key=box.ephemeral_public_key,
+                        nonce=box.nonce,
+                        ciphertext=box.ciphertext,
                     )
                 )
         wrapped.sort(key=lambda w: w.generation)
