@@ -25,6 +25,7 @@ from mobileca_desktop.domain.models import (
     Method,
     Purpose,
     SealKind,
+    SignatureVerdict,
 )
 
 
@@ -185,7 +186,7 @@ def test_tampered_document_shows_in_review(services, company, portrait):
         doc.sha256 = "0" * 64
     op = services.review.operator_session()
     check = services.review.item(op, app_id).signature
-    assert check.signed and not check.valid and "tampered" in check.detail
+    assert check.signed and not check.valid and check.verdict is SignatureVerdict.TAMPERED
     with pytest.raises(E.PreconditionFailed):
         services.review.approve(op, app_id)
 

@@ -17,10 +17,12 @@ from mobileca_desktop.domain.models import (
     DocKind,
     Handler,
     Method,
+    SignatureCheck,
+    SignatureVerdict,
     VerificationState,
 )
 from mobileca_desktop.server.app import ServerConfig, create_app
-from mobileca_desktop.server.reviewer_pages import COOKIE
+from mobileca_desktop.server.reviewer_pages import COOKIE, signature_words
 
 REVIEWER_PASSWORD = "Review2026pass"
 
@@ -217,3 +219,15 @@ def test_a_letter_whose_draft_was_discarded_leaves_the_queue(services, engine, r
         page = c.get(f"/review/applications/{app.id}").text
         assert "已失效（申请人已撤销）" in page
         assert "接受授权书" not in page and ">通过<" not in page
+
+
+def test_each_signature_verdict_has_its_word():
+    """The web 审核台 says what the desktop one says, from the engine's verdict."""
+    words = {v: signature_words(SignatureCheck.of(v, "any text")) for v in SignatureVerdict}
+    assert words == {
+        SignatureVerdict.UNSIGNED: ("未签名", "bad"),
+        SignatureVerdict.VALID: ("有效", "valid"),
+        SignatureVerdict.TAMPERED: ("已篡改", "bad"),
+        SignatureVerdict.INVALID: ("无效", "bad"),
+        SignatureVerdict.OUTSIDE_VALIDITY: ("无效", "bad"),
+    }

@@ -23,10 +23,13 @@ from mobileca_desktop.domain.models import (
     DocKind,
     Handler,
     Method,
+    SignatureCheck,
+    SignatureVerdict,
     VerificationState,
 )
 from mobileca_desktop.views.reviewer.clock_dialog import ClockDialog
 from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
+from mobileca_desktop.views.reviewer.words import signature_words
 
 WAIT = 15000
 
@@ -192,6 +195,16 @@ def test_every_application_state_has_the_reviewers_word(qtbot, services, company
     words = {state: reviewer._state(state, False) for state in AppState}
     assert words[AppState.DISCARDED] == "已失效（申请人已撤销）"
     assert len(set(words.values())) == len(AppState)
+    # The 电子签名 check: a word per verdict (the engine's, never its English detail).
+    checks = {v: SignatureCheck.of(v, "any text") for v in SignatureVerdict}
+    said = {v: signature_words(c) for v, c in checks.items()}
+    assert said[SignatureVerdict.UNSIGNED] == ("未签名", False)
+    assert said[SignatureVerdict.VALID] == ("有效", True)
+    assert said[SignatureVerdict.TAMPERED] == ("已篡改", False)
+    assert said[SignatureVerdict.INVALID] == said[SignatureVerdict.OUTSIDE_VALIDITY]
+    assert said[SignatureVerdict.INVALID] == ("无效", False)
+    details = {reviewer._signature_detail(c) for c in checks.values()}
+    assert len(details) == len(SignatureVerdict) and "any text" not in details
     settle(qtbot)
 
 

@@ -15,6 +15,8 @@ from mobileca_desktop.domain.models import (
     DeviceCertInfo,
     Seal,
     SealKind,
+    SignatureCheck,
+    SignatureVerdict,
     WrappedKey,
 )
 from mobileca_desktop.domain.wire import WireError, from_wire, to_wire
@@ -78,3 +80,12 @@ def test_missing_required_fields_fail_and_unknown_fields_are_ignored():
         from_wire(DeviceCertInfo, data)
     with pytest.raises(WireError):
         to_wire(dt.datetime(2026, 1, 1))  # naive datetimes are never sent
+
+
+def test_a_signature_check_carries_its_verdict():
+    check = SignatureCheck.of(SignatureVerdict.TAMPERED, "tampered: …", "王建国", NOW)
+    data = json.loads(json.dumps(to_wire(check)))
+    assert data["verdict"] == "tampered" and data["signed"] and not data["valid"]
+    assert from_wire(SignatureCheck, data) == check
+    with pytest.raises(WireError, match="verdict"):
+        from_wire(SignatureCheck, {**data, "verdict": "looks fine"})

@@ -217,15 +217,45 @@ class DocumentInfo:
     sha256: str
 
 
+class SignatureVerdict(StrEnum):
+    """What the engine found when it checked an application's 电子签名; readers branch on
+    this, never on ``SignatureCheck.detail`` (English text for logs and the command line)."""
+
+    UNSIGNED = "unsigned"  # 未签名
+    VALID = "valid"  # 有效: the application and its documents are as signed
+    TAMPERED = "tampered"  # 已篡改: the application or a document changed after signing
+    INVALID = "invalid"  # 无效: the signature does not verify (or its certificate is not ours)
+    OUTSIDE_VALIDITY = "outside_validity"  # 无效: signed outside the event certificate's validity
+
+
 @dataclass(frozen=True)
 class SignatureCheck:
-    """The application's 电子签名 as the reviewer sees it."""
+    """The application's 电子签名 as the reviewer sees it. ``signed`` and ``valid`` follow
+    from ``verdict`` (kept as fields for the wire's readers)."""
 
     signed: bool
     valid: bool
     signer: str | None
     signed_at: dt.datetime | None
     detail: str
+    verdict: SignatureVerdict
+
+    @classmethod
+    def of(
+        cls,
+        verdict: SignatureVerdict,
+        detail: str,
+        signer: str | None = None,
+        signed_at: dt.datetime | None = None,
+    ) -> SignatureCheck:
+        return cls(
+            signed=verdict is not SignatureVerdict.UNSIGNED,
+            valid=verdict is SignatureVerdict.VALID,
+            signer=signer,
+            signed_at=signed_at,
+            detail=detail,
+            verdict=verdict,
+        )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from mobileca_desktop.domain.models import (
     ReviewItem,
     Session,
     SignatureCheck,
+    SignatureVerdict,
     label,
 )
 from mobileca_desktop.server.http_errors import status_for
@@ -149,10 +150,8 @@ def local_time(value: dt.datetime | None) -> str:
 
 
 def signature_words(check: SignatureCheck) -> tuple[str, str]:
-    """(word, css class) for the 电子签名 check."""
-    if not check.signed:
-        return "未签名", "bad"
-    return ("有效", "valid") if check.valid else ("已篡改", "bad")
+    """(word, css class) for the 电子签名 check, the 审核台's words (views/reviewer/words.py)."""
+    return _SIGNATURE_WORD[check.verdict]
 
 
 def _e(value: Any) -> str:
@@ -409,7 +408,7 @@ def mount(
             f'<dl><dt>电子签名</dt><dd class="{css}">{word}</dd>'
             f"<dt>签名人</dt><dd>{_e(sig.signer)}</dd>"
             f"<dt>签名时间</dt><dd>{_e(local_time(sig.signed_at))}</dd>"
-            f"<dt>核验详情</dt><dd>{_e(_SIGNATURE_DETAIL.get(sig.detail, sig.detail))}</dd></dl>"
+            f"<dt>核验详情</dt><dd>{_e(_SIGNATURE_DETAIL[sig.verdict])}</dd></dl>"
         )
         docs = []
         for d in a.documents:
@@ -574,15 +573,21 @@ def _try_rebuild(rebuild: Callable[[str], Session], token: str) -> Session | Non
         return None
 
 
-# The engine's check details (stable English phrases) in the reviewer's words.
+# The engine's verdict on a 电子签名 in the reviewer's words: the word and its css class, and
+# the detail line.
+_SIGNATURE_WORD = {
+    SignatureVerdict.UNSIGNED: ("未签名", "bad"),
+    SignatureVerdict.VALID: ("有效", "valid"),
+    SignatureVerdict.TAMPERED: ("已篡改", "bad"),
+    SignatureVerdict.INVALID: ("无效", "bad"),
+    SignatureVerdict.OUTSIDE_VALIDITY: ("无效", "bad"),
+}
 _SIGNATURE_DETAIL = {
-    "valid": "签名有效，申请与材料自签名后未被改动",
-    "not signed": "申请尚未签名",
-    "the signature does not verify": "签名无法验证",
-    "signed outside the event certificate's validity": "签名时间不在事件型证书有效期内",
-    "tampered: the application or a document changed after signing": (
-        "已篡改：签名后申请或材料被改动"
-    ),
+    SignatureVerdict.VALID: "签名有效，申请与材料自签名后未被改动",
+    SignatureVerdict.UNSIGNED: "申请尚未签名",
+    SignatureVerdict.INVALID: "签名无法验证",
+    SignatureVerdict.OUTSIDE_VALIDITY: "签名时间不在事件型证书有效期内",
+    SignatureVerdict.TAMPERED: "已篡改：签名后申请或材料被改动",
 }
 
 

@@ -18,7 +18,7 @@ from mobileca_desktop.ca.context import Context
 from mobileca_desktop.ca.store import ApplicationRow
 from mobileca_desktop.ca.store import applications as q
 from mobileca_desktop.domain.canonical import canonical_json
-from mobileca_desktop.domain.models import Handler, SignatureCheck
+from mobileca_desktop.domain.models import Handler, SignatureCheck, SignatureVerdict
 
 
 def canonical_digest(s: DB, app: ApplicationRow) -> str:
@@ -68,21 +68,18 @@ def event_sign(ctx: Context, s: DB, app: ApplicationRow, now: dt.datetime) -> di
 def signature_check(ctx: Context, s: DB, app: ApplicationRow) -> SignatureCheck:
     sig = app.signature
     if not sig:
-        return SignatureCheck(
-            signed=False, valid=False, signer=None, signed_at=None, detail="not signed"
-        )
+        return SignatureCheck.of(SignatureVerdict.UNSIGNED, "not signed")
     signed_at = dt.datetime.fromisoformat(sig["signed_at"])
     try:
         cert = x509.load_pem_x509_certificate(sig["cert"].encode())
         ca = ctx.authorities.get(app.institution_id, s)
         cert.verify_directly_issued_by(ca.issuing)
         if not (cert.not_valid_before_utc <= signed_at <= cert.not_valid_after_utc):
-            return SignatureCheck(
-                True,
-                False,
+            return SignatureCheck.of(
+                SignatureVerdict.OUTSIDE_VALIDITY,
+                "signed outside the event certificate's validity",
                 sig.get("signer"),
                 signed_at,
-                "signed outside the event certificate's validity",
             )
         public_key = cert.public_key()
         assert isinstance(public_key, ec.EllipticCurvePublicKey)
@@ -92,15 +89,14 @@ def signature_check(ctx: Context, s: DB, app: ApplicationRow) -> SignatureCheck:
             ec.ECDSA(hashes.SHA256()),
         )
     except Exception:  # any failure means "does not verify"; the reviewer sees why
-        return SignatureCheck(
-            True, False, sig.get("signer"), signed_at, "the signature does not verify"
+        return SignatureCheck.of(
+            SignatureVerdict.INVALID, "the signature does not verify", sig.get("signer"), signed_at
         )
     if canonical_digest(s, app) != sig["digest"]:
-        return SignatureCheck(
-            True,
-            False,
+        return SignatureCheck.of(
+            SignatureVerdict.TAMPERED,
+            "tampered: the application or a document changed after signing",
             sig.get("signer"),
             signed_at,
-            "tampered: the application or a document changed after signing",
         )
-    return SignatureCheck(True, True, sig.get("signer"), signed_at, "valid")
+    return SignatureCheck.of(SignatureVerdict.VALID, "valid", sig.get("signer"), signed_at)

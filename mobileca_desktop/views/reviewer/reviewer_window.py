@@ -42,6 +42,7 @@ from mobileca_desktop.domain.models import (
     ReviewItem,
     Session,
     SignatureCheck,
+    SignatureVerdict,
 )
 from mobileca_desktop.services.api import ReviewService
 from mobileca_desktop.views import theme
@@ -715,16 +716,12 @@ class ReviewerWindow(QMainWindow):
 
     def _signature_detail(self, sig: SignatureCheck) -> str:
         return {
-            "valid": self.tr("签名有效，申请与材料自签名后未被改动"),
-            "not signed": self.tr("申请尚未签名"),
-            "the signature does not verify": self.tr("签名无法验证"),
-            "signed outside the event certificate's validity": self.tr(
-                "签名时间不在事件型证书有效期内"
-            ),
-            "tampered: the application or a document changed after signing": self.tr(
-                "签名后申请或材料被改动"
-            ),
-        }.get(sig.detail, sig.detail)
+            SignatureVerdict.VALID: self.tr("签名有效，申请与材料自签名后未被改动"),
+            SignatureVerdict.UNSIGNED: self.tr("申请尚未签名"),
+            SignatureVerdict.INVALID: self.tr("签名无法验证"),
+            SignatureVerdict.OUTSIDE_VALIDITY: self.tr("签名时间不在事件型证书有效期内"),
+            SignatureVerdict.TAMPERED: self.tr("签名后申请或材料被改动"),
+        }[sig.verdict]
 
 
 def doc_label(kind: DocKind) -> str:

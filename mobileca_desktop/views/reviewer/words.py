@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from mobileca_desktop.domain.models import SignatureCheck
+from mobileca_desktop.domain.models import SignatureCheck, SignatureVerdict
 
 
 def signature_words(check: SignatureCheck) -> tuple[str, bool]:
-    """(word, good) for the 电子签名 check: 有效 / 已篡改 / 未签名."""
-    if not check.signed:
+    """(word, good) for the 电子签名 check: 有效 / 已篡改 / 无效 / 未签名."""
+    verdict = check.verdict
+    if verdict is SignatureVerdict.UNSIGNED:
         return QCoreApplication.translate("ReviewerWindow", "未签名"), False
-    if check.valid:
+    if verdict is SignatureVerdict.VALID:
         return QCoreApplication.translate("ReviewerWindow", "有效"), True
-    if check.detail.startswith("tampered"):
+    if verdict is SignatureVerdict.TAMPERED:
         return QCoreApplication.translate("ReviewerWindow", "已篡改"), False
     return QCoreApplication.translate("ReviewerWindow", "无效"), False
