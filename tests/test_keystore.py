@@ -40,6 +40,8 @@ from mobileca_desktop.keystore.secretstore import (
     InsecureFileStore,
     MemorySecretStore,
     OSKeyring,
+    StoreInfo,
+    StoreKind,
     select_secret_store,
 )
 from mobileca_desktop.keystore.store import Keystore, LocalState
@@ -242,6 +244,10 @@ def test_no_usable_keyring_is_its_own_error(tmp_path, mini, memory_keyring, back
 
 def test_os_keyring_says_which_store(memory_keyring):
     assert OSKeyring().describe() == "system keyring: conftest.MemoryKeyring"
+    assert OSKeyring().info() == StoreInfo(
+        StoreKind.SYSTEM, "conftest.MemoryKeyring", "system keyring: conftest.MemoryKeyring"
+    )
+    assert MemorySecretStore().info().kind is StoreKind.MEMORY
     OSKeyring().set("u", "v")
     assert OSKeyring().get("u") == "v"
     OSKeyring().delete("u")
@@ -258,6 +264,7 @@ def test_insecure_file_store_only_when_asked_for(tmp_path, caplog):
         chosen = select_secret_store(default, env={"MOBILECA_INSECURE_FILE_KEYRING": "1"})
     assert isinstance(chosen, InsecureFileStore) and chosen.path == default
     assert chosen.describe().startswith("INSECURE") and not chosen.is_secure
+    assert chosen.info() == StoreInfo(StoreKind.INSECURE_FILE, str(default), chosen.describe())
     assert "INSECURE" in caplog.text
     other = tmp_path / "k.json"
     by_env = select_secret_store(default, env={"MOBILECA_INSECURE_FILE_KEYRING": str(other)})

@@ -16,7 +16,7 @@ from mobileca_desktop.domain.errors import KeystoreCorrupt, NotActivated, NotThi
 from mobileca_desktop.keystore import fileformat as ff
 from mobileca_desktop.keystore.kdf import FLOOR_N, KdfProfile, calibrate
 from mobileca_desktop.keystore.records import EncryptionCertInfo, KeyFileInfo, LocalState
-from mobileca_desktop.keystore.secretstore import SecretStore
+from mobileca_desktop.keystore.secretstore import SecretStore, StoreInfo
 from mobileca_desktop.locking import folder_lock, sweep_temporary_files
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,12 @@ class KeystoreFolder:
     # --- where things are ---------------------------------------------------------------
 
     def describe_store(self) -> str:
-        """Which secret store protects this keystore (for the UI and ``doctor``)."""
+        """Which secret store protects this keystore, in words (for logs and ``doctor``)."""
         return self.secrets.describe()
+
+    def store_info(self) -> StoreInfo:
+        """Which secret store protects this keystore, its kind and name (for the UI)."""
+        return self.secrets.info()
 
     def _cert_path(self, certificate_id: int) -> Path:
         return self.folder / f"cert-{int(certificate_id)}.json"

@@ -15,6 +15,8 @@ import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from mobileca_desktop.domain.errors import KeyringUnavailable
@@ -51,14 +53,36 @@ _ADVICE_LOCKED = (
 _ADVICE_REFUSED = "Check that the system keyring is running and allows this program access."
 
 
+class StoreKind(StrEnum):
+    SYSTEM = "system"  # the operating system's keyring
+    INSECURE_FILE = "insecure_file"  # the INSECURE plain file (CI, kiosks, crash tests)
+    MEMORY = "memory"  # this process's memory (benchmarks, unit tests)
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """Which store is in use, for a reader that branches on it (the client's 钥匙串 line)."""
+
+    kind: StoreKind
+    name: str  # the system keyring's name ("Secret Service"), the file's path, or ""
+    description: str  # ``describe()``: English, for logs and ``doctor``
+
+
 class SecretStore(ABC):
     """A small map of (username -> text) in the service ``SERVICE``."""
 
     is_secure = True
+    kind = StoreKind.SYSTEM
 
     @abstractmethod
     def describe(self) -> str:
         """Which store is in use, in words a user can check (shown in the client and logs)."""
+
+    def info(self) -> StoreInfo:
+        return StoreInfo(self.kind, self._name(), self.describe())
+
+    def _name(self) -> str:
+        return ""
 
     @abstractmethod
     def get(self, username: str) -> str | None: ...
@@ -104,6 +128,9 @@ class OSKeyring(SecretStore):
 
     def describe(self) -> str:
         return f"system keyring: {self.backend_name()}"
+
+    def _name(self) -> str:
+        return self.backend_name()
 
     def _usable(self) -> object:
         """The one backend to talk to: the chain's first. keyring's chainer would fall
@@ -168,6 +195,7 @@ class InsecureFileStore(SecretStore):
     """
 
     is_secure = False
+    kind = StoreKind.INSECURE_FILE
 
     def __init__(self, path: Path, *, lock_timeout: float | None = None) -> None:
         self.path = Path(path)
@@ -180,6 +208,9 @@ class InsecureFileStore(SecretStore):
 
     def describe(self) -> str:
         return f"INSECURE file keyring (CI/testing only, not the system keyring): {self.path}"
+
+    def _name(self) -> str:
+        return str(self.path)
 
     def _locked(self):
         return folder_lock(self.path.parent).hold(self.lock_timeout)
@@ -225,6 +256,7 @@ class MemorySecretStore(SecretStore):
     Never chosen by :func:`select_secret_store`."""
 
     is_secure = False
+    kind = StoreKind.MEMORY
 
     def __init__(self) -> None:
         self.entries: dict[str, str] = {}

@@ -48,10 +48,12 @@ from mobileca_desktop.keystore import password as pw
 from mobileca_desktop.keystore.kdf import KdfProfile
 from mobileca_desktop.keystore.keys import UnlockedKeys
 from mobileca_desktop.keystore.secretstore import INSECURE_FILENAME, select_secret_store
-from mobileca_desktop.keystore.store import KeyFileInfo, Keystore, PendingInfo
 
-# A certificate's state on this device, re-exported for the views (they reach the keystore
-# through this service).
+# Which secret store is in use, and a certificate's state on this device, re-exported for the
+# views (they reach the keystore through this service).
+from mobileca_desktop.keystore.secretstore import StoreInfo as StoreInfo
+from mobileca_desktop.keystore.secretstore import StoreKind as StoreKind
+from mobileca_desktop.keystore.store import KeyFileInfo, Keystore, PendingInfo
 from mobileca_desktop.keystore.store import LocalState as LocalState
 from mobileca_desktop.services.api import CAService
 
@@ -148,8 +150,12 @@ class DeviceService:
         return cls(ca, keystore, settings.device)
 
     def keyring_description(self) -> str:
-        """Which store protects this device's keys, to show the user."""
+        """Which store protects this device's keys, in English words (logs, ``doctor``)."""
         return self.keystore.describe_store()
+
+    def keyring_info(self) -> StoreInfo:
+        """Which store protects this device's keys: its kind and name, to show the user."""
+        return self.keystore.store_info()
 
     password_strength = staticmethod(password_strength)
 

@@ -6,6 +6,7 @@ notice a stranger's browser, it proves nothing."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # Order matters: many browsers also claim to be Chrome and Safari.
 _BROWSERS: tuple[tuple[str, str], ...] = (
@@ -33,17 +34,32 @@ _WINDOWS = {
     "6.0": "Windows Vista",
     "5.1": "Windows XP",
 }
-_SYSTEMS: tuple[tuple[str, str], ...] = (
-    (r"Windows NT ([\d.]+)", "windows"),
-    (r"Android ([\d.]+)", "Android {v}"),
-    (r"(?:iPhone|iPad|iPod).*? OS (\d+)", "iOS {v}"),
-    (r"Mac OS X (\d+)[_.](\d+)", "macOS {v}"),
-    (r"CrOS", "ChromeOS"),
-    (r"HarmonyOS", "HarmonyOS"),
-    (r"UOS|Deepin", "统信 UOS / Deepin"),
-    (r"Kylin", "麒麟"),
-    (r"Ubuntu", "Ubuntu Linux"),
-    (r"Linux", "Linux"),
+
+
+def _words(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: text.format(v=m.group(1) if m.groups() else "").strip()
+
+
+def _windows(m: re.Match[str]) -> str:
+    return _WINDOWS.get(m.group(1), f"Windows NT {m.group(1)}")
+
+
+def _macos(m: re.Match[str]) -> str:
+    return f"macOS {m.group(1)}.{m.group(2)}"
+
+
+# Each system with the function that words its match (no branching on the words themselves).
+_SYSTEMS: tuple[tuple[str, Callable[[re.Match[str]], str]], ...] = (
+    (r"Windows NT ([\d.]+)", _windows),
+    (r"Android ([\d.]+)", _words("Android {v}")),
+    (r"(?:iPhone|iPad|iPod).*? OS (\d+)", _words("iOS {v}")),
+    (r"Mac OS X (\d+)[_.](\d+)", _macos),
+    (r"CrOS", _words("ChromeOS")),
+    (r"HarmonyOS", _words("HarmonyOS")),
+    (r"UOS|Deepin", _words("统信 UOS / Deepin")),
+    (r"Kylin", _words("麒麟")),
+    (r"Ubuntu", _words("Ubuntu Linux")),
+    (r"Linux", _words("Linux")),
 )
 
 
@@ -59,15 +75,9 @@ def describe(user_agent: str) -> tuple[str, str]:
             browser = words.format(v=version).strip()
             break
     system = ""
-    for pattern, words in _SYSTEMS:
+    for pattern, word in _SYSTEMS:
         m = re.search(pattern, ua)
-        if not m:
-            continue
-        if words == "windows":
-            system = _WINDOWS.get(m.group(1), f"Windows NT {m.group(1)}")
-        elif words.startswith("macOS"):
-            system = f"macOS {m.group(1)}.{m.group(2)}"
-        else:
-            system = words.format(v=m.group(1) if m.groups() else "").strip()
-        break
+        if m:
+            system = word(m)
+            break
     return browser, system

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from mobileca_desktop import config
 from mobileca_desktop.config import Settings
+from mobileca_desktop.services.device import StoreInfo, StoreKind
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -286,21 +287,22 @@ class SettingsPage(Page):
             return
         BackgroundOp(
             self,
-            keys.keyring_description,
+            keys.keyring_info,
             on_success=self._keyring,
             on_failure=lambda err: self.keyring.setText(
                 self.tr("钥匙串：") + messages.error_text(err)
             ),
         ).run()
 
-    def _keyring(self, description: str) -> None:
-        if description.startswith("system keyring: "):
-            description = self.tr("系统钥匙串（") + description.split(": ", 1)[1] + "）"
-        elif description.startswith("INSECURE"):
+    def _keyring(self, info: StoreInfo) -> None:
+        description = info.description
+        if info.kind is StoreKind.SYSTEM:
+            description = self.tr("系统钥匙串（") + info.name + "）"
+        elif info.kind is StoreKind.INSECURE_FILE:
             description = self.tr("不安全的文件存储（仅供测试和演示）：") + description
         self.keyring.setText(self.tr("钥匙串：") + description)
         self.keyring.setAccessibleName(self.keyring.text())
-        if "INSECURE" in description:
+        if info.kind is StoreKind.INSECURE_FILE:
             set_role(self.keyring, "error")
             self.keyring.style().unpolish(self.keyring)
             self.keyring.style().polish(self.keyring)
