@@ -55,7 +55,7 @@ from PIL import Image, ImageDraw  # noqa: E402
 from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
 
 from mobileca_desktop.ca.engine import CAEngine  # noqa: E402
-from mobileca_desktop.ca.seals import render_official_seal  # noqa: E402
+from mobileca_desktop.ca.seals import render_official_seal_image  # noqa: E402
 from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
 from mobileca_desktop.keystore.kdf import CHEAP  # noqa: E402
 from mobileca_desktop.keystore.secretstore import MemorySecretStore  # noqa: E402
@@ -123,7 +123,7 @@ def main(argv=None) -> int:
         remote = RemoteServices.connect(config.public_url)
         ca = remote.ca
     pdf = sample_pdf()
-    seal_png = render_official_seal("山西基准测试建设工程有限公司")
+    seal_png = render_official_seal_image("山西基准测试建设工程有限公司")
     placement = pdfseal.SealPlacement(1, (350.0, 80.0, 500.0, 230.0))
     root = next(c for c in _chain(engine) if c.issuer == c.subject)
     rows: dict[str, dict[str, list[float]]] = {}

@@ -24,7 +24,7 @@ from mobileca_desktop.domain.errors import (
     SecretUnavailable,
     VerificationFailed,
 )
-from mobileca_desktop.domain.models import CertKind, CertStatus, SealKind
+from mobileca_desktop.domain.models import CertKind, CertStatus, SealImageKind
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.format import text_of
@@ -119,9 +119,9 @@ def test_short_pauses_are_not_stalls():
 
 
 def test_certificate_types_keep_their_own_words():
-    # CertKind.LEGAL_REP and SealKind.LEGAL_REP share the value "legal_rep" (one LABELS key).
+    # CertKind.LEGAL_REP and SealImageKind.LEGAL_REP share the value "legal_rep" (one LABELS key).
     assert text_of(CertKind.LEGAL_REP) == "法人数字证书"
-    assert text_of(SealKind.LEGAL_REP) == "法人章"
+    assert text_of(SealImageKind.LEGAL_REP) == "法人章"
     assert text_of(CertStatus.EXPIRED) == "已过期"
 
 

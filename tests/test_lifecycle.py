@@ -24,7 +24,7 @@ from mobileca_desktop.domain.models import (
     Handler,
     Method,
     Purpose,
-    SealKind,
+    SealImageKind,
     SignatureVerdict,
 )
 
@@ -105,7 +105,7 @@ def test_personal_certificate_from_personal_login_only(services, company, agent,
     services.review.approve(services.review.operator_session(), app_id)
     row = next(r for r in services.ca.list_certificates(agent_s) if r.status is CertStatus.NORMAL)
     detail = services.ca.certificate_detail(agent_s, row.certificate_id)
-    assert detail.seals[0].kind is SealKind.SIGNATURE
+    assert detail.seals[0].kind is SealImageKind.SIGNATURE
     enc = x509.load_pem_x509_certificate(detail.encryption_cert_pem.encode())
     serial_attr = enc.subject.get_attributes_for_oid(x509.oid.NameOID.SERIAL_NUMBER)[0].value
     assert agent_reg.id_number not in serial_attr
@@ -210,7 +210,7 @@ def test_activation_two_devices_grant_renew_change_revoke_expire(
     cid = ca.get_application(s, app_id).certificate_id
     detail = ca.certificate_detail(s, cid)
     assert not detail.serial_is_device  # the encryption certificate's serial until activated
-    assert detail.seals[0].kind is SealKind.OFFICIAL
+    assert detail.seals[0].kind is SealImageKind.OFFICIAL
     assert (
         detail.not_after.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%H:%M:%S")
         == "23:59:59"

@@ -90,7 +90,7 @@ def test_font_missing(monkeypatch):
     with pytest.raises(FontMissing):
         seals.find_cjk_font()
     with pytest.raises(FontMissing):
-        seals.render_official_seal(COMPANY)
+        seals.render_official_seal_image(COMPANY)
 
 
 def test_fc_match_used_as_last_resort(monkeypatch):
@@ -106,21 +106,21 @@ def test_fc_match_used_as_last_resort(monkeypatch):
 
 
 def test_official_seal_basics():
-    rgba = _decode(seals.render_official_seal(COMPANY))
+    rgba = _decode(seals.render_official_seal_image(COMPANY))
     assert rgba.shape == (400, 400, 4)
     _assert_transparent_corners(rgba)
     _assert_red_ink(rgba)
-    assert _decode(seals.render_official_seal(COMPANY, size=240)).shape == (240, 240, 4)
+    assert _decode(seals.render_official_seal_image(COMPANY, size=240)).shape == (240, 240, 4)
 
 
 def test_official_seal_is_deterministic():
-    assert seals.render_official_seal(COMPANY) == seals.render_official_seal(COMPANY)
+    assert seals.render_official_seal_image(COMPANY) == seals.render_official_seal_image(COMPANY)
 
 
 def test_official_seal_draws_the_name():
-    ours = _ink(seals.render_official_seal(COMPANY))
-    other = _ink(seals.render_official_seal("太原另一家贸易股份有限公司"))
-    ring_and_star = _ink(seals.render_official_seal("一一"))
+    ours = _ink(seals.render_official_seal_image(COMPANY))
+    other = _ink(seals.render_official_seal_image("太原另一家贸易股份有限公司"))
+    ring_and_star = _ink(seals.render_official_seal_image("一一"))
     # Different names give clearly different pictures (not the same boxes twice) ...
     assert np.abs(ours - other).sum() > 0.05 * ours.sum()
     # ... and the name adds a lot of ink to the ring and star.
@@ -138,7 +138,7 @@ def _polar_ink(ink: np.ndarray, r_min: float, r_max: float) -> tuple[np.ndarray,
 
 
 def test_official_seal_layout():
-    ink = _ink(seals.render_official_seal(COMPANY))
+    ink = _ink(seals.render_official_seal_image(COMPANY))
     # Nothing is drawn outside the ring: no clipping at the image edge.
     size = ink.shape[0]
     ys, xs = np.mgrid[0:size, 0:size]
@@ -155,8 +155,8 @@ def test_official_seal_layout():
 
 
 def test_official_seal_bottom_text():
-    plain = _ink(seals.render_official_seal(COMPANY))
-    with_bottom = _ink(seals.render_official_seal(COMPANY, bottom_text="合同专用章"))
+    plain = _ink(seals.render_official_seal_image(COMPANY))
+    with_bottom = _ink(seals.render_official_seal_image(COMPANY, bottom_text="合同专用章"))
     angles, _ = _polar_ink(with_bottom - plain, 0.35, 0.7)
     assert len(angles) > 200
     assert (np.abs(angles) > 120).all()  # below the star
@@ -167,7 +167,7 @@ def test_official_seal_bottom_text():
     ["晋", "示例", "太原公司", "山西省太原市示例建设工程集团股份有限公司", "晋" * 40, "晋" * 100],
 )
 def test_official_seal_name_lengths(name):
-    rgba = _decode(seals.render_official_seal(name))
+    rgba = _decode(seals.render_official_seal_image(name))
     _assert_transparent_corners(rgba)
     _assert_red_ink(rgba)
 
@@ -197,7 +197,7 @@ def test_official_seal_layout_is_legible_for_every_registrable_length():
 
 def test_long_official_seal_names_take_two_arcs():
     """A 41+ character name (no longer drawable before) is drawn on two concentric arcs."""
-    ink = _ink(seals.render_official_seal("晋" * 60))
+    ink = _ink(seals.render_official_seal_image("晋" * 60))
     ys, xs = np.nonzero(ink > 0.5)
     r = np.hypot(xs - 199.5, ys - 199.5) / 200
     lines = seals.seal_lines(60)
@@ -214,7 +214,7 @@ def test_long_official_seal_names_take_two_arcs():
 @pytest.mark.parametrize("name", ["", "晋" * (COMPANY_NAME_MAX + 1)])
 def test_official_seal_rejects_bad_name_length(name):
     with pytest.raises(InvalidInput) as info:
-        seals.render_official_seal(name)
+        seals.render_official_seal_image(name)
     assert info.value.params["field"] == "company_name"
 
 
@@ -222,7 +222,7 @@ def test_official_seal_rejects_bad_name_length(name):
 
 
 def test_legal_rep_seal_basics():
-    rgba = _decode(seals.render_legal_rep_seal("王建国"))
+    rgba = _decode(seals.render_legal_rep_seal_image("王建国"))
     assert rgba.shape == (300, 300, 4)
     _assert_transparent_corners(rgba)
     _assert_red_ink(rgba)
@@ -233,17 +233,17 @@ def test_legal_rep_seal_basics():
 
 
 def test_legal_rep_seal_two_characters_get_zhi_yin():
-    with_suffix = _ink(seals.render_legal_rep_seal("张三"))
-    explicit = _ink(seals.render_legal_rep_seal("张三之印"))
-    plain = _ink(seals.render_legal_rep_seal("张三", traditional_suffix=False))
+    with_suffix = _ink(seals.render_legal_rep_seal_image("张三"))
+    explicit = _ink(seals.render_legal_rep_seal_image("张三之印"))
+    plain = _ink(seals.render_legal_rep_seal_image("张三", traditional_suffix=False))
     assert np.abs(with_suffix - explicit).max() < 0.01
     assert np.abs(with_suffix - plain).sum() > 0.1 * with_suffix.sum()
 
 
 def test_legal_rep_seal_reads_right_to_left():
     # The first two characters fill the right column: seals sharing them match there only.
-    seal = _ink(seals.render_legal_rep_seal("张三之印"))
-    same_start = _ink(seals.render_legal_rep_seal("张三李四"))
+    seal = _ink(seals.render_legal_rep_seal_image("张三之印"))
+    same_start = _ink(seals.render_legal_rep_seal_image("张三李四"))
     half = seal.shape[1] // 2
     right_diff = np.abs(seal[:, half:] - same_start[:, half:]).sum()
     left_diff = np.abs(seal[:, :half] - same_start[:, :half]).sum()
@@ -256,7 +256,7 @@ def test_legal_rep_seal_reads_right_to_left():
     ["李", "王小明", "欧阳小明", "阿卜杜热合曼", "阿卜杜热合曼·买买提明·艾合买提江", "名" * 64],
 )
 def test_legal_rep_seal_name_lengths(name):
-    rgba = _decode(seals.render_legal_rep_seal(name, size=200))
+    rgba = _decode(seals.render_legal_rep_seal_image(name, size=200))
     assert rgba.shape == (200, 200, 4)
     _assert_red_ink(rgba)
 
@@ -264,20 +264,24 @@ def test_legal_rep_seal_name_lengths(name):
 def test_legal_rep_seal_rejects_bad_names():
     for bad in ("", "   ", "名" * (PERSON_NAME_MAX + 1)):
         with pytest.raises(InvalidInput):
-            seals.render_legal_rep_seal(bad)
+            seals.render_legal_rep_seal_image(bad)
 
 
 # --- 个人签名 --------------------------------------------------------------------------
 
 
 def test_signature_basics():
-    rgba = _decode(seals.render_signature("李经办"))
+    rgba = _decode(seals.render_signature_image("李经办"))
     assert rgba.shape == (160, 400, 4)
     _assert_transparent_corners(rgba)
     ink = rgba[rgba[..., 3] > 200]
     assert len(ink) > 1000  # drawn large
     assert (ink[:, :3].astype(int).sum(axis=1) < 150).all()  # dark ink
-    assert _decode(seals.render_signature("李经办", width=300, height=100)).shape == (100, 300, 4)
+    assert _decode(seals.render_signature_image("李经办", width=300, height=100)).shape == (
+        100,
+        300,
+        4,
+    )
 
 
 def test_signature_fits_and_differs_by_name():
@@ -288,13 +292,13 @@ def test_signature_fits_and_differs_by_name():
         "阿卜杜热合曼·买买提明·艾合买提江",
         "名" * 64,
     ):
-        alpha = _decode(seals.render_signature(name))[..., 3]
+        alpha = _decode(seals.render_signature_image(name))[..., 3]
         assert alpha[:, :3].max() < 30 and alpha[:, -3:].max() < 30  # not clipped sideways
         assert alpha[:3].max() < 30 and alpha[-3:].max() < 30
-    a = _ink(seals.render_signature("李经办"))
-    b = _ink(seals.render_signature("王建国"))
+    a = _ink(seals.render_signature_image("李经办"))
+    b = _ink(seals.render_signature_image("王建国"))
     assert np.abs(a - b).sum() > 0.2 * a.sum()
-    assert seals.render_signature("李经办") == seals.render_signature("李经办")
+    assert seals.render_signature_image("李经办") == seals.render_signature_image("李经办")
 
 
 def test_star_points_form_a_regular_pentagram():

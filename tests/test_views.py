@@ -202,7 +202,7 @@ def test_certificates_detail_and_seal(qtbot, window, services, company, portrait
     assert detail.values["notAfter"].text().endswith("23:59:59")
     assert detail.values["serial"].text().replace("\u200b", "") == detail.detail.serial_hex
     assert detail.badge.text() == "正常"
-    seal = detail.seals["official"]
+    seal = detail.seal_images["official"]
     assert seal.pixmap() is not None and not seal.pixmap().isNull()
     assert seal.accessibleName() == "公章"
 

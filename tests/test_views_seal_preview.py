@@ -28,7 +28,7 @@ from mobileca_desktop.views.scan.seal_preview import SealPlacer
 WAIT = 10_000
 
 
-def _seal_png() -> bytes:
+def _seal_image_png() -> bytes:
     """Red, with a blue top-left quarter: shows position and which way it is turned."""
     img = Image.new("RGBA", (80, 80), (255, 0, 0, 255))
     img.paste((0, 0, 255, 255), (0, 0, 40, 40))
@@ -130,7 +130,7 @@ def _poppler(pdf: bytes, page: int, scale: float, tmp_path) -> QImage:
 )
 def test_the_seal_on_the_preview_is_where_the_sealed_pdf_shows_it(qtbot, case, tmp_path):
     pdf = CORPUS[case][0]()
-    png = _seal_png()
+    png = _seal_image_png()
     from PySide6.QtWidgets import QWidget
 
     holder = QWidget()
@@ -166,7 +166,7 @@ def test_the_user_drags_the_seal_and_picks_the_page_and_it_stays_on_the_page(qtb
     holder = QWidget()
     qtbot.addWidget(holder)
     doc = _load(qtbot, pdf, holder)
-    prompt = _prompt(pdf, _seal_png())
+    prompt = _prompt(pdf, _seal_image_png())
     placer = SealPlacer(doc, prompt, holder)
     canvas = placer.canvas
     qtbot.waitUntil(canvas.rendered, timeout=WAIT)

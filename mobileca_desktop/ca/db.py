@@ -208,7 +208,7 @@ class KeyPoolRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-class SealRow(Base):
+class SealImageRow(Base):
     __tablename__ = "seals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     certificate_id: Mapped[int] = mapped_column(Integer, index=True)
@@ -284,7 +284,7 @@ __all__ = [
     "KeyPoolRow",
     "MessageRow",
     "Meta",
-    "SealRow",
+    "SealImageRow",
     "SessionRow",
     "SmsCodeRow",
     "select",

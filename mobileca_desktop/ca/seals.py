@@ -301,7 +301,9 @@ def star_radius(lines: list[ArcLine]) -> float:
     return min(_STAR_RADIUS, innermost - 0.06)
 
 
-def render_official_seal(company_name: str, size: int = 400, *, bottom_text: str = "") -> bytes:
+def render_official_seal_image(
+    company_name: str, size: int = 400, *, bottom_text: str = ""
+) -> bytes:
     """A round red 公章 as PNG bytes: ring, star, the name along the upper arc.
 
     ``company_name`` may have 1 to ``identity.COMPANY_NAME_MAX`` characters (whitespace is
@@ -376,7 +378,9 @@ def _legal_rep_columns(chars: str) -> list[str]:
     return [chars[start : start + size] for start, size in zip(starts, sizes, strict=True)]
 
 
-def render_legal_rep_seal(name: str, size: int = 300, *, traditional_suffix: bool = True) -> bytes:
+def render_legal_rep_seal_image(
+    name: str, size: int = 300, *, traditional_suffix: bool = True
+) -> bytes:
     """A square red 法人章 as PNG bytes, characters in columns read right to left.
 
     Two-character names get "之印" appended (``traditional_suffix``), giving the classic
@@ -426,7 +430,7 @@ def render_legal_rep_seal(name: str, size: int = 300, *, traditional_suffix: boo
 _SIGNATURE_LINE = 12
 
 
-def render_signature(name: str, width: int = 400, height: int = 160) -> bytes:
+def render_signature_image(name: str, width: int = 400, height: int = 160) -> bytes:
     """A personal signature as PNG bytes: the name in dark ink on a transparent background.
 
     The writing leans and wanders a little like handwriting; the wobble is derived from the

@@ -77,7 +77,9 @@ class DocKind(StrEnum):
     SIGNATURE = "signature"  # 个人手写签名
 
 
-class SealKind(StrEnum):
+class SealImageKind(StrEnum):
+    """The kinds of seal image (印章) a certificate carries; a 签章 stamps one of them."""
+
     OFFICIAL = "official"  # 公章
     LEGAL_REP = "legal_rep"  # 法人章
     SIGNATURE = "signature"  # 个人签名
@@ -104,7 +106,7 @@ class MessageKind(StrEnum):
 
 
 # Keyed by (enum class, value): members of two enums with the same value are equal as
-# strings (CertKind.LEGAL_REP == SealKind.LEGAL_REP == "legal_rep"), so a dict keyed by the
+# strings (CertKind.LEGAL_REP == SealImageKind.LEGAL_REP == "legal_rep"), so a dict keyed by the
 # members themselves would give 法人数字证书 and 法人章 one entry. Use ``label()``.
 _LABELS: dict[tuple[type, str], str] = {
     (type(member), member.value): text
@@ -124,9 +126,9 @@ _LABELS: dict[tuple[type, str], str] = {
         (CertStatus.EXPIRED, "已过期"),
         (CertStatus.REVOKED, "已吊销"),
         (CertStatus.DRAFT, "草稿"),
-        (SealKind.OFFICIAL, "公章"),
-        (SealKind.LEGAL_REP, "法人章"),
-        (SealKind.SIGNATURE, "个人签名"),
+        (SealImageKind.OFFICIAL, "公章"),
+        (SealImageKind.LEGAL_REP, "法人章"),
+        (SealImageKind.SIGNATURE, "个人签名"),
         (GrantStatus.ACTIVE, "授权中"),
         (GrantStatus.WITHDRAWN, "已撤销"),
         (GrantStatus.EXPIRED, "已过期"),
@@ -292,8 +294,10 @@ class DepositNotice:
 
 
 @dataclass(frozen=True)
-class Seal:
-    kind: SealKind
+class SealImage:
+    """One of a certificate's seal images (证书关联印章): the PNG a 签章 draws on the PDF."""
+
+    kind: SealImageKind
     png: bytes
 
 
@@ -332,7 +336,7 @@ class CertificateDetail:
     applied_at: dt.datetime
     not_before: dt.datetime
     not_after: dt.datetime
-    seals: tuple[Seal, ...]
+    seals: tuple[SealImage, ...]  # the seal images (the wire field keeps its name)
     encryption_cert_pem: str
     device_certs: tuple[DeviceCertInfo, ...] = ()
     predecessor_id: int | None = None

@@ -28,7 +28,7 @@ from mobileca_desktop.config import Settings
 from mobileca_desktop.crypto import ecies
 from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import IllegalState
-from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
+from mobileca_desktop.domain.models import CertKind, SealImageKind, Session, label
 from mobileca_desktop.keystore.keys import UnlockedKeys
 from mobileca_desktop.services import bidopen
 from mobileca_desktop.services.api import CAService
@@ -73,7 +73,7 @@ __all__ = [
     "ANSWER_LIMIT",
     "DATA_LIMIT",
     "NONCE_FILE",
-    "SEAL_OF_KIND",
+    "SEAL_IMAGE_OF_KIND",
     "TRUST_FILE",
     "NonceStore",
     "PlatformScanService",
@@ -107,10 +107,10 @@ ALLOWED: dict[CertKind, frozenset[ScanOperation]] = {
     CertKind.LEGAL_REP: frozenset(ScanOperation),
     CertKind.PERSONAL: frozenset({ScanOperation.LOGIN, ScanOperation.SEAL}),
 }
-SEAL_OF_KIND: dict[CertKind, SealKind] = {
-    CertKind.UNIT: SealKind.OFFICIAL,
-    CertKind.LEGAL_REP: SealKind.LEGAL_REP,
-    CertKind.PERSONAL: SealKind.SIGNATURE,
+SEAL_IMAGE_OF_KIND: dict[CertKind, SealImageKind] = {
+    CertKind.UNIT: SealImageKind.OFFICIAL,
+    CertKind.LEGAL_REP: SealImageKind.LEGAL_REP,
+    CertKind.PERSONAL: SealImageKind.SIGNATURE,
 }
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -129,7 +129,7 @@ class _Prepared:
     document: bytes | None = None
     document_name: str | None = None
     placement: pdfseal.SealPlacement | None = None
-    seal_kind: SealKind | None = None
+    seal_image_kind: SealImageKind | None = None
     sealable: pdfcheck.SealablePdf | None = None
     bid: tuple[bidopen.ShownBid, Any] | None = None  # decrypt: the bid shown, its envelope
 
@@ -266,12 +266,12 @@ class PlatformScanService(ScanService):
             bid_sha = data.get("bid_sha256")
             if not isinstance(bid_sha, str) or not _HEX64.fullmatch(bid_sha):
                 raise _unavailable(payload.data_url, "the operation data has no bid_sha256")
-        state.choices = self._choices(session, op, subject, state.seal_kind)
+        state.choices = self._choices(session, op, subject, state.seal_image_kind)
         if op is ScanOperation.DECRYPT:  # the bid shown is the client's reading of it
             details = self._fetch_bid(state, data)
         seal_image = None
         if op is ScanOperation.SEAL and state.choices:
-            seal_image = self._seal_png(session, state.choices[0], state.seal_kind)
+            seal_image = self._seal_image_png(session, state.choices[0], state.seal_image_kind)
         return ScanPrompt(
             request=request,
             summary=summary,
@@ -298,7 +298,7 @@ class PlatformScanService(ScanService):
         if not sp.same_origin(url, state.platform.origin):
             raise _refuse("foreign_origin", f"the document is on {sp.url_origin_or(url)}")
         try:
-            kind = SealKind(seal.get("kind", SealKind.OFFICIAL))
+            kind = SealImageKind(seal.get("kind", SealImageKind.OFFICIAL))
             page = seal.get("page", 1)
             box = seal.get("box")
             if not (isinstance(page, int) and not isinstance(page, bool) and 1 <= page < 10_000):
@@ -319,7 +319,7 @@ class PlatformScanService(ScanService):
         # The shared check, trial seal included, before the password is asked for.
         state.sealable = pdfseal.check_placement(pdf, placement, name)
         state.document, state.document_name = pdf, name
-        state.placement, state.seal_kind = placement, kind
+        state.placement, state.seal_image_kind = placement, kind
 
     def _fetch_bid(self, state: _Prepared, data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         """扫码解密: the bid described (refused if the platform sends only a wrapped key) and
@@ -336,7 +336,7 @@ class PlatformScanService(ScanService):
         session: Session,
         op: ScanOperation,
         subject: dict[str, str],
-        seal_kind: SealKind | None,
+        seal_image_kind: SealImageKind | None,
     ) -> tuple[CertificateChoice, ...]:
         statuses = self.keys.statuses(session)
         if not statuses:
@@ -345,7 +345,7 @@ class PlatformScanService(ScanService):
             s
             for s in statuses
             if op in ALLOWED.get(s.kind, frozenset())
-            and (seal_kind is None or SEAL_OF_KIND.get(s.kind) is seal_kind)
+            and (seal_image_kind is None or SEAL_IMAGE_OF_KIND.get(s.kind) is seal_image_kind)
         ]
         if not of_kind:
             kinds = "、".join(sorted({label(s.kind) or s.kind for s in statuses}))
@@ -392,14 +392,14 @@ class PlatformScanService(ScanService):
             agent_for=status.granted_by,
         )
 
-    def _seal_png(
-        self, session: Session, choice: CertificateChoice, seal_kind: SealKind | None
+    def _seal_image_png(
+        self, session: Session, choice: CertificateChoice, seal_image_kind: SealImageKind | None
     ) -> bytes:
-        wanted = seal_kind or SEAL_OF_KIND[choice.kind]
+        wanted = seal_image_kind or SEAL_IMAGE_OF_KIND[choice.kind]
         detail = self.ca.certificate_detail(session, choice.certificate_id, self.keys.device_name)
-        for seal in detail.seals:
-            if seal.kind is wanted or seal.kind == wanted.value:
-                return seal.png
+        for image in detail.seals:
+            if image.kind is wanted or image.kind == wanted.value:
+                return image.png
         raise _refuse("certificate_kind", f"the certificate has no {wanted.value} seal")
 
     # --- perform: §4 ----------------------------------------------------------------------
@@ -424,7 +424,9 @@ class PlatformScanService(ScanService):
         # Everything that needs no secret is fetched (and checked) before the keys are unlocked.
         where = self._placement(state, placement) if op is ScanOperation.SEAL else None
         seal_image = (
-            self._seal_png(session, choice, state.seal_kind) if op is ScanOperation.SEAL else None
+            self._seal_image_png(session, choice, state.seal_image_kind)
+            if op is ScanOperation.SEAL
+            else None
         )
         long_term = None
         if op is ScanOperation.SEAL:

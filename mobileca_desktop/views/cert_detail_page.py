@@ -35,7 +35,7 @@ from mobileca_desktop.views.theme import set_role
 if TYPE_CHECKING:
     from mobileca_desktop.views.navigation import Navigator
 
-SEAL_HEIGHT = 120
+SEAL_IMAGE_HEIGHT = 120
 # What this device's keystore says, as words (LocalState values).
 NEEDS_NEW_DOWNLOAD = (
     LocalState.ABSENT,
@@ -61,7 +61,7 @@ class CertDetailPage(Page):
         self.loads = 0  # how many times the page was filled (tests wait for a reload)
         self._requested = 0  # the latest reload asked for; older answers are stale
         self.values: dict[str, QLabel] = {}
-        self.seals: dict[str, QLabel] = {}
+        self.seal_images: dict[str, QLabel] = {}
         self.buttons: dict[str, QPushButton] = {}
         self.content: QWidget | None = None
         self.loading = set_role(PlainLabel(self.tr("正在加载…")), "muted")
@@ -119,7 +119,7 @@ class CertDetailPage(Page):
             self.body.removeWidget(self.content)
             self.content.hide()
             self.content.deleteLater()
-        self.values, self.seals, self.buttons = {}, {}, {}
+        self.values, self.seal_images, self.buttons = {}, {}, {}
         self.content = QWidget()
         self.content.setObjectName("detailContent")
         column = QVBoxLayout(self.content)
@@ -129,7 +129,7 @@ class CertDetailPage(Page):
         column.addWidget(self._device_card(d))
         column.addWidget(self._info(d))
         column.addWidget(set_role(PlainLabel(self.tr("证书关联印章列表")), "section"))
-        column.addWidget(self._seals(d))
+        column.addWidget(self._seal_images(d))
         self.body.insertWidget(0, self.content)
         self.content.show()  # now, not at the next turn of the event loop
         self.loads += 1
@@ -323,35 +323,35 @@ class CertDetailPage(Page):
         info.box.addWidget(serial_note)
         return info
 
-    def _seals(self, d: CertificateDetail) -> Card:
-        seals = Card()
+    def _seal_images(self, d: CertificateDetail) -> Card:
+        card = Card()
         row = QHBoxLayout()
         row.setSpacing(16)
-        for seal in d.seals:
+        for seal_image in d.seals:
             cell = QVBoxLayout()
             image = PlainLabel()
-            image.setObjectName(f"seal_{seal.kind.value}")
-            image.setAccessibleName(text_of(seal.kind))
+            image.setObjectName(f"seal_{seal_image.kind.value}")
+            image.setAccessibleName(text_of(seal_image.kind))
             pix = QPixmap()
-            pix.loadFromData(seal.png, "PNG")
+            pix.loadFromData(seal_image.png, "PNG")
             ratio = self.devicePixelRatioF()
             scaled = pix.scaledToHeight(
-                round(SEAL_HEIGHT * ratio), Qt.TransformationMode.SmoothTransformation
+                round(SEAL_IMAGE_HEIGHT * ratio), Qt.TransformationMode.SmoothTransformation
             )
             scaled.setDevicePixelRatio(ratio)
             image.setPixmap(scaled)
             image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            caption = PlainLabel(text_of(seal.kind))
+            caption = PlainLabel(text_of(seal_image.kind))
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
             cell.addWidget(image)
             cell.addWidget(caption)
             row.addLayout(cell)
-            self.seals[seal.kind.value] = image
+            self.seal_images[seal_image.kind.value] = image
         if not d.seals:
             row.addWidget(set_role(PlainLabel(self.tr("暂无关联印章")), "muted"))
         row.addStretch()
-        seals.box.addLayout(row)
-        return seals
+        card.box.addLayout(row)
+        return card
 
     # --- actions ----------------------------------------------------------------------------
 

@@ -21,8 +21,8 @@ from mobileca_desktop.domain.models import (
     CertStatus,
     DeviceCertInfo,
     Purpose,
-    Seal,
-    SealKind,
+    SealImage,
+    SealImageKind,
     Session,
 )
 from mobileca_desktop.domain.models import CertificateRow as CertRowInfo
@@ -161,7 +161,10 @@ class Certificates(Part):
                 applied_at=cert.applied_at,
                 not_before=cert.not_before,
                 not_after=cert.not_after,
-                seals=tuple(Seal(kind=SealKind(k), png=png) for k, png in q.seals(s, cert.id)),
+                seals=tuple(
+                    SealImage(kind=SealImageKind(k), png=png)
+                    for k, png in q.seal_images(s, cert.id)
+                ),
                 encryption_cert_pem=pki.to_pem(x509.load_der_x509_certificate(enc.der)),
                 device_certs=tuple(devices),
                 predecessor_id=cert.predecessor_id,

@@ -25,7 +25,7 @@ from mobileca_desktop.domain.models import (
     GrantStatus,
     Purpose,
     RevocationReason,
-    SealKind,
+    SealImageKind,
     Session,
 )
 
@@ -114,8 +114,8 @@ class Issuer(Part):
             generation=generation,
             wrapped_key=self.ctx.authorities.wrap_kmc(key, f"kmc/{pki.serial_hex(serial)}"),
         )
-        for seal_kind, png in self._render_seals(s, app, kind):
-            q.add_seal(s, certificate_id=cert.id, kind=seal_kind.value, png=png)
+        for image_kind, png in self._render_seal_images(s, app, kind):
+            q.add_seal_image(s, certificate_id=cert.id, kind=image_kind.value, png=png)
         transitions.move(app, AppState.ISSUED, "issue")
         app.certificate_id = cert.id
         if predecessor is not None:
@@ -141,19 +141,27 @@ class Issuer(Part):
         )
         return cert
 
-    def _render_seals(
+    def _render_seal_images(
         self, s: DB, app: ApplicationRow, kind: CertKind
-    ) -> list[tuple[SealKind, bytes]]:
+    ) -> list[tuple[SealImageKind, bytes]]:
         if kind is CertKind.UNIT:
-            return [(SealKind.OFFICIAL, seals.render_official_seal(app.subject["company_name"]))]
+            return [
+                (
+                    SealImageKind.OFFICIAL,
+                    seals.render_official_seal_image(app.subject["company_name"]),
+                )
+            ]
         if kind is CertKind.LEGAL_REP:
             return [
-                (SealKind.LEGAL_REP, seals.render_legal_rep_seal(app.subject["legal_person_name"]))
+                (
+                    SealImageKind.LEGAL_REP,
+                    seals.render_legal_rep_seal_image(app.subject["legal_person_name"]),
+                )
             ]
         supplied = qapp.document_of_kind(s, app.id, DocKind.SIGNATURE.value)
         if supplied is not None and supplied.mime == "image/png":
-            return [(SealKind.SIGNATURE, supplied.data)]
-        return [(SealKind.SIGNATURE, seals.render_signature(app.subject["person_name"]))]
+            return [(SealImageKind.SIGNATURE, supplied.data)]
+        return [(SealImageKind.SIGNATURE, seals.render_signature_image(app.subject["person_name"]))]
 
     def issue_service_certificate(
         self,

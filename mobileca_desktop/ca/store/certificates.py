@@ -9,7 +9,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session as DB
 
-from mobileca_desktop.ca.db import CertificateRecord, EscrowKeyRow, GrantRow, IssuedCertRow, SealRow
+from mobileca_desktop.ca.db import (
+    CertificateRecord,
+    EscrowKeyRow,
+    GrantRow,
+    IssuedCertRow,
+    SealImageRow,
+)
 from mobileca_desktop.ca.store.connection import Store
 
 
@@ -140,13 +146,17 @@ def escrowed(s: DB, certificate_id: int) -> list[EscrowKeyRow]:
     return list(s.execute(q).scalars())
 
 
-def add_seal(s: DB, *, certificate_id: int, kind: str, png: bytes) -> None:
-    s.add(SealRow(certificate_id=certificate_id, kind=kind, png=png))
+def add_seal_image(s: DB, *, certificate_id: int, kind: str, png: bytes) -> None:
+    s.add(SealImageRow(certificate_id=certificate_id, kind=kind, png=png))
 
 
-def seals(s: DB, certificate_id: int) -> list[tuple[str, bytes]]:
+def seal_images(s: DB, certificate_id: int) -> list[tuple[str, bytes]]:
     """(kind, PNG) of the certificate's seal images, in the order they were made."""
-    q = select(SealRow).where(SealRow.certificate_id == certificate_id).order_by(SealRow.id)
+    q = (
+        select(SealImageRow)
+        .where(SealImageRow.certificate_id == certificate_id)
+        .order_by(SealImageRow.id)
+    )
     return [(r.kind, r.png) for r in s.execute(q).scalars()]
 
 
