@@ -181,12 +181,12 @@ def test_the_scan_finds_orm_tables(tmp_path):
     sample.write_text(
         "from mobileca_desktop.ca.db import Store, AccountRow\n"
         "import mobileca_desktop.ca.db as db\n"
-        "row = db.CertificateRow\n"
+        "row = db.CertificateRecord\n"
         "store = Store\n"
         "q = select(AccountRow.id)\n",
         encoding="utf-8",
     )
-    tables = {"AccountRow", "CertificateRow"}
+    tables = {"AccountRow", "CertificateRecord"}
     lines = [line.split(":")[1] for line in _orm_uses(sample, tables, root=tmp_path)]
     assert lines == ["1", "3", "5"]
 

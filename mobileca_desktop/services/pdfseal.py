@@ -104,7 +104,7 @@ def seal_pdf(
     pdf: bytes,
     signer: KeystoreSigner,
     placement: SealPlacement,
-    seal_png: bytes,
+    seal_image: bytes,
     *,
     name: str = "document.pdf",
     signer_name: str | None = None,
@@ -119,7 +119,7 @@ def seal_pdf(
     expired); no other exception type escapes but the keystore's own."""
     area = pdfcheck.measure(pdf, name).page(placement.page)
     box = pdfcheck.check_box(area, list(placement.box), name)
-    style = _seal_image_style(seal_png)
+    style = _seal_image_style(seal_image)
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         field_name = pdfcheck.signature_field_name(writer.prev)

@@ -124,13 +124,13 @@ class SealCanvas(QWidget):
         rect = self.seal_rect()
         if not self.seal.isNull():
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            self._draw_seal(painter, rect)
+            self._draw_seal_image(painter, rect)
         pen = QPen(QColor("#1F6FEB"), 1, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.drawRect(rect.adjusted(0, 0, -1, -1))
         painter.end()
 
-    def _draw_seal(self, painter: QPainter, rect: QRectF) -> None:
+    def _draw_seal_image(self, painter: QPainter, rect: QRectF) -> None:
         """The image fitted into the box in page space (aspect kept, centred), turned by the
         page's rotation: what pyHanko's stamp looks like in a viewer."""
         rotate = self.area().rotate
