@@ -123,7 +123,7 @@ def main(argv=None) -> int:
         remote = RemoteServices.connect(config.public_url)
         ca = remote.ca
     pdf = sample_pdf()
-    seal_png = render_official_seal_image("山西基准测试建设工程有限公司")
+    seal_image = render_official_seal_image("山西基准测试建设工程有限公司")
     placement = pdfseal.SealPlacement(1, (350.0, 80.0, 500.0, 230.0))
     root = next(c for c in _chain(engine) if c.issuer == c.subject)
     rows: dict[str, dict[str, list[float]]] = {}
@@ -138,7 +138,9 @@ def main(argv=None) -> int:
                 for i in range(args.runs + 1):
                     t0, p0 = time.perf_counter(), time.process_time()
                     material = ltv.gather(ca, keys.device_certificate, level)
-                    sealed = pdfseal.seal_pdf(pdf, signer, placement, seal_png, long_term=material)
+                    sealed = pdfseal.seal_pdf(
+                        pdf, signer, placement, seal_image, long_term=material
+                    )
                     t1, p1 = time.perf_counter(), time.process_time()
                     check_ms = None
                     if level in (ltv.PadesLevel.B_LT, ltv.PadesLevel.B_LTA):

@@ -56,7 +56,7 @@ def device():
 
 
 @pytest.fixture(scope="module")
-def seal_png() -> bytes:
+def seal_image() -> bytes:
     out = io.BytesIO()
     Image.new("RGBA", (64, 64), (220, 20, 20, 255)).save(out, "PNG")
     return out.getvalue()
@@ -98,7 +98,7 @@ def _seal_path(pdf: bytes, device, png: bytes) -> str:
 
 @pytest.mark.parametrize("case", SEAL_CASES)
 def test_corpus_pdfs_that_can_be_sealed_are_sealed_valid_and_inside_the_page(
-    case, device, seal_png
+    case, device, seal_image
 ):
     make, _expected = CORPUS[case]
     pdf = make()
@@ -113,13 +113,13 @@ def test_corpus_pdfs_that_can_be_sealed_are_sealed_valid_and_inside_the_page(
     last = sealable.pages[-1]
     box = last.default_box()
     sealed = pdfseal.seal_pdf(
-        pdf, _signer(device), pdfseal.SealPlacement(last.number, box), seal_png
+        pdf, _signer(device), pdfseal.SealPlacement(last.number, box), seal_image
     )
     _assert_valid(pdf, sealed, device, last.number, tuple(round(v) for v in box))
 
 
 @pytest.mark.parametrize("case", REFUSED_CASES)
-def test_corpus_pdfs_that_cannot_be_sealed_get_their_own_typed_error(case, device, seal_png):
+def test_corpus_pdfs_that_cannot_be_sealed_get_their_own_typed_error(case, device, seal_image):
     make, expected = CORPUS[case]
     pdf = make()
     with pytest.raises(MobileCAError) as caught:
@@ -128,7 +128,7 @@ def test_corpus_pdfs_that_cannot_be_sealed_get_their_own_typed_error(case, devic
     # The seal itself refuses the same file with a typed error too (never an AttributeError).
     with pytest.raises(MobileCAError):
         pdfseal.seal_pdf(
-            pdf, _signer(device), pdfseal.SealPlacement(1, (40, 40, 160, 160)), seal_png
+            pdf, _signer(device), pdfseal.SealPlacement(1, (40, 40, 160, 160)), seal_image
         )
     zh = messages.error_text(caught.value, messages.ZH)
     en = messages.error_text(caught.value, messages.EN)
@@ -143,7 +143,7 @@ def test_corpus_pdfs_that_cannot_be_sealed_get_their_own_typed_error(case, devic
         assert words[0] in zh and words[1] in en
 
 
-def test_a_seal_box_off_the_page_or_on_a_missing_page_is_refused(device, seal_png):
+def test_a_seal_box_off_the_page_or_on_a_missing_page_is_refused(device, seal_image):
     pdf = CORPUS["cropbox_inside_mediabox"][0]()  # visible area 200..800 x 300..900
     sealable = pdfcheck.check_sealable(pdf)
     with pytest.raises(MobileCAError) as off:
@@ -154,7 +154,7 @@ def test_a_seal_box_off_the_page_or_on_a_missing_page_is_refused(device, seal_pn
     assert missing.value.code == "seal_position_invalid"
     with pytest.raises(MobileCAError):
         pdfseal.seal_pdf(
-            pdf, _signer(device), pdfseal.SealPlacement(1, (100, 100, 220, 220)), seal_png
+            pdf, _signer(device), pdfseal.SealPlacement(1, (100, 100, 220, 220)), seal_image
         )
     assert "超出了页面范围" in messages.error_text(off.value, messages.ZH)
 
@@ -226,9 +226,9 @@ def _mutate(pdf: bytes, ops) -> bytes:
     base=st.sampled_from(sorted(_BASES)),
     ops=st.lists(_mutation, min_size=1, max_size=3),
 )
-def test_mutated_pdfs_are_sealed_valid_or_refused_with_a_typed_error(base, ops, device, seal_png):
+def test_mutated_pdfs_are_sealed_valid_or_refused_with_a_typed_error(base, ops, device, seal_image):
     pdf = _mutate(_BASES[base], ops)
     start = time.monotonic()
-    outcome = _seal_path(pdf, device, seal_png)
+    outcome = _seal_path(pdf, device, seal_image)
     assert outcome == "sealed" or outcome.startswith(("pdf_", "document_", "seal_"))
     assert time.monotonic() - start < 5.0
