@@ -511,7 +511,7 @@ class PlatformScanService(ScanService):
         )
         self._spend(payload)
         self._post(payload.callback_url, {**body, "step": "authorize"})
-        # The key box: the content key sealed (ECIES) to this session's ephemeral key k.
+        # The key box: the content key encrypted (ECIES) to this session's ephemeral key k.
         key_box = ecies.encrypt_to(k, content_key, sp.key_aad(payload.nonce))
         del content_key
         final = self._post(

@@ -285,8 +285,8 @@ class ScanConfirmPage(Page):
             card.box.addWidget(self.placer)
         elif prompt.seal_image:
             row = QHBoxLayout()
-            seal = PlainLabel()
-            seal.setObjectName("sealPreview")
+            seal_image = PlainLabel()
+            seal_image.setObjectName("sealPreview")
             pix = QPixmap()
             if pix.loadFromData(prompt.seal_image):
                 ratio = self.devicePixelRatioF()
@@ -294,9 +294,9 @@ class ScanConfirmPage(Page):
                     round(72 * ratio), Qt.TransformationMode.SmoothTransformation
                 )
                 scaled.setDevicePixelRatio(ratio)
-                seal.setPixmap(scaled)
+                seal_image.setPixmap(scaled)
             row.addWidget(set_role(PlainLabel(self.tr("印章")), "muted"))
-            row.addWidget(seal)
+            row.addWidget(seal_image)
             row.addStretch()
             card.box.addLayout(row)
         return card
