@@ -6,6 +6,8 @@ the stylesheet below gives each role its look, so pages carry no colours of thei
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
@@ -124,7 +126,12 @@ def apply(widget: QWidget) -> None:
     widget.setStyleSheet(STYLESHEET)
 
 
-def set_role(widget: QWidget, role: str) -> QWidget:
+# The widget comes back with its own type, so `set_role(QPushButton(...), "primary")` is a
+# QPushButton to the type checker, not a bare QWidget.
+W = TypeVar("W", bound=QWidget)
+
+
+def set_role(widget: W, role: str) -> W:
     widget.setProperty("role", role)
     return widget
 
