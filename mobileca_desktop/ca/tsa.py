@@ -129,9 +129,9 @@ class TimeStampAuthority:
         if policy is not None and policy != TSA_POLICY_OID:
             return _rejection("unaccepted_policy", f"this TSA's policy is {TSA_POLICY_OID}")
         token = self._token(algorithm, digest, nonce, cert_req, pki._utc(now))
-        return tsp.TimeStampResp(
-            {"status": {"status": "granted"}, "time_stamp_token": token}
-        ).dump()
+        resp = tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
+        der: bytes = resp.dump()  # asn1crypto is untyped
+        return der
 
     def _token(
         self, algorithm: str, digest: bytes, nonce: int | None, cert_req: bool, now: dt.datetime
