@@ -5,6 +5,9 @@ in clear, logged or sent. May import ``crypto`` and ``domain``; never ``ca``, ``
 ``views`` or PySide6 (checked by import-linter, see ``.importlinter``).
 
 - ``store``: ``Keystore`` (key files, pending activations, the retry counter, 修改证书密码)
+- ``folder``: ``KeystoreFolder``, its base (layout, lock, keyring entry, retry counters,
+  verified reads); ``records``: the values it returns; ``delivery``: checks of what the CA
+  delivers at activation
 - ``keys``: ``UnlockedKeys``, the short-lived key object that signs and decrypts
 - ``secretstore``: the OS keyring behind ``SecretStore``; the INSECURE file store on request
 - ``kdf``: scrypt profiles and their calibration; ``fileformat``: bytes on disk, atomic writes

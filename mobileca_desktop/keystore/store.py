@@ -19,22 +19,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import re
-import shutil
 import uuid
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-from mobileca_desktop.crypto import ecies
 from mobileca_desktop.domain.errors import (
     ActivationFailed,
     CertificateLocked,
@@ -47,119 +40,42 @@ from mobileca_desktop.domain.errors import (
 )
 from mobileca_desktop.domain.models import ActivationResult, WrappedKey
 from mobileca_desktop.keystore import fileformat as ff
-from mobileca_desktop.keystore.kdf import (
-    FLOOR_N,
-    KdfProfile,
-    calibrate,
-    derive_kek,
-    new_salt,
+from mobileca_desktop.keystore.delivery import _check_device_cert, _open_wrapped
+from mobileca_desktop.keystore.folder import (
+    HEADER_FORMAT,
+    HEADER_NAME,
+    MAX_TRIES,
+    SECRET_LEN,
+    KeystoreFolder,
+    _now,
 )
+from mobileca_desktop.keystore.kdf import KdfProfile, derive_kek, new_salt
 from mobileca_desktop.keystore.keys import DEFAULT_MAX_AGE_S, EncryptionKeyRef, UnlockedKeys
-from mobileca_desktop.keystore.secretstore import SecretStore
-from mobileca_desktop.locking import folder_lock, sweep_temporary_files
+from mobileca_desktop.keystore.records import (
+    ActivationDraft,
+    EncryptionCertInfo,
+    KeyFileInfo,
+    LocalState,
+    PendingInfo,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 6  # consecutive wrong passwords before the certificate locks on this device
-HEADER_NAME = "keystore.json"
-HEADER_FORMAT = "mobileca-desktop/keystore-folder"
-SECRET_LEN = 32
 _CAS_ROUNDS = 3  # a password change retries this often when only keys were folded meanwhile
-_DOC_RE = re.compile(r"^(cert|pending)-(\d{1,12})\.json$")
 
-
-class LocalState(StrEnum):
-    """A certificate's state on this device."""
-
-    ABSENT = "absent"  # not downloaded here (证书未下载)
-    READY = "ready"  # downloaded; unlocks with the certificate password
-    LOCKED = "locked"  # too many wrong passwords: re-activate to recover
-    PENDING = "pending"  # an activation was interrupted: resume_pending finishes it
-    CORRUPT = "corrupt"  # the key file is damaged or altered: download again
-    NOT_THIS_DEVICE = "not_this_device"  # made on another computer: download again here
-
-
-@dataclass(frozen=True)
-class EncryptionCertInfo:
-    serial_hex: str
-    generation: int
-    cert_pem: str
-
-
-@dataclass(frozen=True)
-class KeyFileInfo:
-    """The public part of a key file (no password needed)."""
-
-    certificate_id: int
-    account_id: int
-    device_name: str
-    device_serial_hex: str
-    device_cert_pem: str
-    chain_pem: str
-    activated_at: dt.datetime
-    encryption_certs: tuple[EncryptionCertInfo, ...]
-
-
-@dataclass(frozen=True)
-class PendingInfo:
-    """An activation that was started (keys made, record written) but not finished."""
-
-    certificate_id: int
-    account_id: int | None
-    device_name: str | None
-    idempotency_key: str | None
-    csr_pem: bytes | None
-    transport_public_key_pem: bytes | None
-    supersedes_serial_hex: str | None
-    created_at: dt.datetime | None
-    intact: bool  # False: the record is damaged; its keys cannot be trusted or used
-
-
-class ActivationDraft:
-    """The new keys of an activation in progress, between the pending record and the CA's
-    answer. Holds private keys and the derived file key (never the password)."""
-
-    def __init__(
-        self,
-        *,
-        certificate_id: int,
-        keystore_id: str,
-        idempotency_key: str,
-        csr_pem: bytes,
-        transport_public_key_pem: bytes,
-        kdf: dict[str, Any],
-        kek: bytes,
-        signing: ec.EllipticCurvePrivateKey,
-        transport: ec.EllipticCurvePrivateKey,
-        account_id: int,
-        device_name: str,
-    ) -> None:
-        self.certificate_id = certificate_id
-        self.keystore_id = keystore_id
-        self.idempotency_key = idempotency_key
-        self.csr_pem = csr_pem
-        self.transport_public_key_pem = transport_public_key_pem
-        self.account_id = account_id
-        self.device_name = device_name
-        self._kdf = kdf
-        self._kek: bytes | None = kek
-        self._signing: ec.EllipticCurvePrivateKey | None = signing
-        self._transport: ec.EllipticCurvePrivateKey | None = transport
-
-    def forget(self) -> None:
-        self._kek = self._signing = self._transport = None
-
-    def __repr__(self) -> str:
-        return f"<ActivationDraft certificate={self.certificate_id}>"
-
-    __str__ = __repr__
-
-    def __reduce__(self):
-        raise TypeError("an activation draft cannot be pickled or copied")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+__all__ = [
+    "HEADER_FORMAT",
+    "HEADER_NAME",
+    "MAX_TRIES",
+    "SECRET_LEN",
+    "ActivationDraft",
+    "EncryptionCertInfo",
+    "KeyFileInfo",
+    "Keystore",
+    "LocalState",
+    "PendingInfo",
+    "generation_of",
+]
 
 
 def _pkcs8(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
@@ -176,330 +92,11 @@ def _public_pem(key: ec.EllipticCurvePublicKey) -> bytes:
     )
 
 
-def _same_public(a: object, b: object) -> bool:
-    der = serialization.Encoding.DER
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    try:
-        return a.public_bytes(der, spki) == b.public_bytes(der, spki)  # type: ignore[attr-defined]
-    except (AttributeError, ValueError, TypeError):
-        return False
+class Keystore(KeystoreFolder):
+    """The keystore of one device profile (folder + its keyring entry).
 
-
-class Keystore:
-    """The keystore of one device profile (folder + its keyring entry)."""
-
-    def __init__(
-        self,
-        folder: Path,
-        device_name: str,
-        secrets: SecretStore,
-        kdf: KdfProfile | None = None,
-        *,
-        max_tries: int = MAX_TRIES,
-        lock_timeout: float | None = None,
-    ) -> None:
-        self.folder = Path(folder)
-        self.device_name = device_name
-        self.secrets = secrets
-        self.max_tries = max_tries
-        self.lock_timeout = lock_timeout  # None: locking.DEFAULT_TIMEOUT
-        self._kdf = kdf  # None: calibrated on this machine once, cached in keystore.json
-        self._sweep_temporary_files()
-
-    def __repr__(self) -> str:
-        return f"<Keystore {self.folder} device={self.device_name!r}>"
-
-    # --- where things are ---------------------------------------------------------------
-
-    def describe_store(self) -> str:
-        """Which secret store protects this keystore (for the UI and ``doctor``)."""
-        return self.secrets.describe()
-
-    def _cert_path(self, certificate_id: int) -> Path:
-        return self.folder / f"cert-{int(certificate_id)}.json"
-
-    def _pending_path(self, certificate_id: int) -> Path:
-        return self.folder / f"pending-{int(certificate_id)}.json"
-
-    def _username(self, keystore_id: str) -> str:
-        return f"{self.device_name}/{keystore_id}"
-
-    def _locked(self):
-        """The profile's cross-process lock (re-entrant in this thread); ``ProfileInUse``
-        when another process holds it past the timeout."""
-        return folder_lock(self.folder).hold(self.lock_timeout)
-
-    def _sweep_temporary_files(self) -> None:
-        """Temporary files left by a crash before their rename are garbage (the old file is
-        whole); they hold nothing in clear, but they are removed to keep the folder clean.
-        Only while holding the lock (skipped when another process holds it): a temporary
-        file seen then belongs to no live writer."""
-        sweep_temporary_files(self.folder)
-
-    def _documents(self) -> dict[tuple[str, int], Path]:
-        if not self.folder.is_dir():
-            return {}
-        out = {}
-        for path in self.folder.iterdir():
-            m = _DOC_RE.match(path.name)
-            if m:
-                out[(m.group(1), int(m.group(2)))] = path
-        return out
-
-    def certificate_ids(self) -> list[int]:
-        """Every certificate with a key file or a pending activation in this folder."""
-        return sorted({cid for _, cid in self._documents()})
-
-    # --- the keyring entry ----------------------------------------------------------------
-
-    def _read_header(self) -> dict[str, Any] | None:
-        try:
-            data = json.loads((self.folder / HEADER_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(data, dict) or data.get("format") != HEADER_FORMAT:
-            return None
-        if not isinstance(data.get("keystore_id"), str):
-            return None
-        return data
-
-    def _write_header(self, header: dict[str, Any]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data = (json.dumps(header, sort_keys=True, indent=1) + "\n").encode()
-        ff.atomic_write(self.folder / HEADER_NAME, data)
-
-    def _load_entry(self, keystore_id: str) -> dict[str, Any] | None:
-        raw = self.secrets.get(self._username(keystore_id))
-        if raw is None:
-            return None
-        try:
-            entry = json.loads(raw)
-            secret = ff.b64d(entry.get("secret"), "device secret")
-        except (ValueError, AttributeError, ff.FormatError):
-            entry, secret = None, b""
-        if not isinstance(entry, dict) or len(secret) != SECRET_LEN:
-            # An entry we cannot read is as good as none: the files cannot be opened here.
-            log.error("the keyring entry of this keystore is unreadable")
-            return None
-        if not isinstance(entry.get("tries"), dict):
-            entry["tries"] = {}
-        return entry
-
-    def _save_entry(self, keystore_id: str, entry: dict[str, Any]) -> None:
-        self.secrets.set(self._username(keystore_id), json.dumps(entry, sort_keys=True))
-
-    def _secret(self, keystore_id: str) -> bytes:
-        entry = self._load_entry(keystore_id)
-        if entry is None:
-            raise NotThisDevice(folder=str(self.folder))
-        return ff.b64d(entry["secret"], "device secret")
-
-    def _keystore_ids_on_disk(self) -> list[str]:
-        ids = []
-        for path in self._documents().values():
-            try:
-                kid = ff.parse(path.read_bytes()).get("keystore_id")
-            except (OSError, ff.FormatError):
-                continue
-            if isinstance(kid, str) and kid not in ids:
-                ids.append(kid)
-        return ids
-
-    def _ensure_keystore(self) -> tuple[str, bytes]:
-        """This folder's keystore id and device secret, creating both for a new folder."""
-        with self._locked():
-            header = self._read_header()
-            known = [header["keystore_id"]] if header else []
-            known += [k for k in self._keystore_ids_on_disk() if k not in known]
-            for kid in known:
-                entry = self._load_entry(kid)
-                if entry is not None:
-                    if header is None or header["keystore_id"] != kid:
-                        self._write_header(self._new_header(kid, header))
-                    return kid, ff.b64d(entry["secret"], "device secret")
-            if self._documents():
-                raise NotThisDevice(folder=str(self.folder))
-            kid = uuid.uuid4().hex
-            secret = os.urandom(SECRET_LEN)
-            self._save_entry(kid, {"v": 1, "keystore": kid, "secret": ff.b64e(secret), "tries": {}})
-            self._write_header(self._new_header(kid, header))
-            log.info("new keystore for device %r (%s)", self.device_name, self.describe_store())
-            return kid, secret
-
-    def _new_header(self, keystore_id: str, old: dict[str, Any] | None) -> dict[str, Any]:
-        header = {
-            "format": HEADER_FORMAT,
-            "version": 1,
-            "keystore_id": keystore_id,
-            "device_name": self.device_name,
-            "created_at": _now().isoformat(),
-        }
-        if old and isinstance(old.get("kdf_profile"), dict):
-            header["kdf_profile"] = old["kdf_profile"]
-        return header
-
-    def is_foreign(self) -> bool:
-        """True when this folder holds key files but this computer's keyring has no entry
-        for them (copied from another machine or user account)."""
-        with self._locked():
-            if not self._documents():
-                return False
-            header = self._read_header()
-            ids = ([header["keystore_id"]] if header else []) + self._keystore_ids_on_disk()
-            return not any(self._load_entry(k) is not None for k in ids)
-
-    def archive_foreign(self) -> Path | None:
-        """Moves key files made on another device aside (``foreign-<time>/``), so that this
-        device can start a keystore of its own; nothing is deleted."""
-        with self._locked():
-            if not self.is_foreign():
-                return None
-            target = self.folder / f"foreign-{_now().strftime('%Y%m%dT%H%M%SZ')}"
-            target.mkdir()
-            for path in [*self._documents().values(), self.folder / HEADER_NAME]:
-                if path.exists():
-                    shutil.move(str(path), target / path.name)
-            ff.fsync_dir(self.folder)
-            log.warning("key files from another device moved to %s", target)
-            return target
-
-    # --- the retry counter ------------------------------------------------------------------
-
-    def _tries(self, keystore_id: str, certificate_id: int) -> int:
-        entry = self._load_entry(keystore_id)
-        if entry is None:
-            raise NotThisDevice(folder=str(self.folder))
-        value = entry["tries"].get(str(certificate_id), 0)
-        return value if isinstance(value, int) and value >= 0 else self.max_tries
-
-    def _set_tries(self, keystore_id: str, certificate_id: int, value: int) -> None:
-        with self._locked():
-            entry = self._load_entry(keystore_id)
-            if entry is None:
-                raise NotThisDevice(folder=str(self.folder))
-            if value:
-                entry["tries"][str(certificate_id)] = value
-            elif entry["tries"].pop(str(certificate_id), None) is None:
-                return
-            self._save_entry(keystore_id, entry)
-
-    def tries_left(self, certificate_id: int) -> int:
-        with self._locked():
-            _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
-            return max(0, self.max_tries - self._tries(kid, certificate_id))
-
-    # --- reading documents -----------------------------------------------------------------
-
-    def _open(self, path: Path, certificate_id: int) -> tuple[dict[str, Any], str, bytes]:
-        """A document whose MAC verifies, with its keystore id and device secret (read under
-        the lock, so that no writer's replace meets an open file on Windows)."""
-        with self._locked():
-            return self._open_locked(path, certificate_id)
-
-    def _open_locked(self, path: Path, certificate_id: int) -> tuple[dict[str, Any], str, bytes]:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise NotActivated(certificate=certificate_id) from None
-        except OSError as exc:
-            raise KeystoreCorrupt(
-                certificate=certificate_id, reason=f"unreadable: {exc.strerror}"
-            ) from exc
-        try:
-            doc = ff.parse(data)
-        except ff.FormatError as exc:
-            raise KeystoreCorrupt(certificate=certificate_id, reason=str(exc)) from exc
-        kid = doc.get("keystore_id")
-        if not isinstance(kid, str):
-            raise KeystoreCorrupt(certificate=certificate_id, reason="no keystore id")
-        secret = self._secret(kid)  # KeyringUnavailable / NotThisDevice
-        if not ff.mac_ok(doc, secret):
-            raise KeystoreCorrupt(certificate=certificate_id, reason="integrity check failed")
-        if doc.get("certificate_id") != certificate_id:
-            raise KeystoreCorrupt(certificate=certificate_id, reason="file of another certificate")
-        return doc, kid, secret
-
-    @staticmethod
-    def _header_of(doc: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "keystore_id": doc["keystore_id"],
-            "certificate_id": doc["certificate_id"],
-            "kdf": doc["kdf"],
-        }
-
-    def state(self, certificate_id: int) -> LocalState:
-        """This device's state for a certificate. Raises ``KeyringUnavailable`` when the
-        keyring cannot be asked (then no state can be told)."""
-        if not self._pending_path(certificate_id).exists() and not (
-            self._cert_path(certificate_id).exists()
-        ):
-            return LocalState.ABSENT
-        with self._locked():
-            if self._pending_path(certificate_id).exists():
-                return LocalState.PENDING
-            try:
-                _doc, kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
-            except NotActivated:
-                return LocalState.ABSENT
-            except KeystoreCorrupt:
-                return LocalState.CORRUPT
-            except NotThisDevice:
-                return LocalState.NOT_THIS_DEVICE
-            if self._tries(kid, certificate_id) >= self.max_tries:
-                return LocalState.LOCKED
-            return LocalState.READY
-
-    def info(self, certificate_id: int) -> KeyFileInfo:
-        """The public part of a verified key file (device certificate, chain, encryption
-        certificates)."""
-        doc, _kid, _secret = self._open(self._cert_path(certificate_id), certificate_id)
-        return self._info(doc)
-
-    def _info(self, doc: dict[str, Any]) -> KeyFileInfo:
-        pub = doc["public"]
-        return KeyFileInfo(
-            certificate_id=doc["certificate_id"],
-            account_id=pub["account_id"],
-            device_name=pub["device_name"],
-            device_serial_hex=pub["device_serial_hex"],
-            device_cert_pem=pub["device_cert_pem"],
-            chain_pem=pub["chain_pem"],
-            activated_at=dt.datetime.fromisoformat(pub["activated_at"]),
-            encryption_certs=tuple(
-                EncryptionCertInfo(e["serial_hex"], e["generation"], e["cert_pem"])
-                for e in pub["encryption_certs"]
-            ),
-        )
-
-    # --- the KDF profile ------------------------------------------------------------------
-
-    def kdf_profile(self) -> KdfProfile:
-        """The profile for new files: the injected one, else the one calibrated on this
-        machine (measured once, then cached in ``keystore.json``)."""
-        if self._kdf is not None:
-            return self._kdf
-        with self._locked():
-            cached = _cached_profile(self._read_header())
-        if cached is not None:
-            return cached
-        # Measured outside the lock (it takes a second or two); the first to finish keeps it.
-        profile = calibrate()
-        log.info("calibrated scrypt: n=2**%d, %.3f s", profile.n.bit_length() - 1, profile.seconds)
-        with self._locked():
-            header = self._read_header()
-            cached = _cached_profile(header)
-            if cached is not None:
-                return cached
-            if header is not None:
-                header["kdf_profile"] = {
-                    "n": profile.n,
-                    "r": profile.r,
-                    "p": profile.p,
-                    "seconds": profile.seconds,
-                    "measured_at": _now().isoformat(),
-                }
-                self._write_header(header)
-            return profile
+    The KDF (``derive_kek``) is called from this module only, where tests and the process
+    harness replace it to count derivations or to act between a read and a write."""
 
     # --- payloads -----------------------------------------------------------------------
 
@@ -995,64 +592,3 @@ def _same_version(current: dict[str, Any], expected: dict[str, Any]) -> bool:
     return generation_of(current) == generation_of(expected) and current.get("mac") == expected.get(
         "mac"
     )
-
-
-def _cached_profile(header: dict[str, Any] | None) -> KdfProfile | None:
-    cached = header.get("kdf_profile") if header else None
-    if not isinstance(cached, dict):
-        return None
-    try:
-        profile = KdfProfile(
-            n=cached.get("n"), r=cached.get("r"), p=cached.get("p"), seconds=cached.get("seconds")
-        )
-    except (ValueError, TypeError):
-        return None
-    return profile if profile.n >= FLOOR_N else None
-
-
-def _check_device_cert(
-    result: ActivationResult, public_key: object
-) -> tuple[x509.Certificate, list[x509.Certificate]]:
-    try:
-        device = x509.load_pem_x509_certificate(result.device_cert_pem.encode())
-        chain = x509.load_pem_x509_certificates(result.chain_pem.encode())
-    except ValueError as exc:
-        raise ActivationFailed(reason="the certificates sent are unreadable") from exc
-    if not _same_public(device.public_key(), public_key):
-        raise ActivationFailed(reason="the device certificate is not for this device's key")
-    if device.serial_number != int(result.device_serial_hex, 16):
-        raise ActivationFailed(reason="the device certificate's serial does not match")
-    try:
-        device.verify_directly_issued_by(chain[0])
-    except (IndexError, ValueError, TypeError) as exc:
-        raise ActivationFailed(reason="the device certificate does not chain to its CA") from exc
-    except InvalidSignature as exc:
-        raise ActivationFailed(reason="the device certificate's signature is invalid") from exc
-    return device, chain
-
-
-def _open_wrapped(
-    transport: ec.EllipticCurvePrivateKey, device: x509.Certificate, w: WrappedKey
-) -> tuple[EncryptionKeyRef, rsa.RSAPrivateKey]:
-    """Opens one ECIES-delivered escrowed key and checks it against its certificate."""
-    try:
-        cert = x509.load_pem_x509_certificate(w.encryption_cert_pem.encode())
-        serial = int(w.encryption_serial_hex, 16)
-    except ValueError as exc:
-        raise ActivationFailed(reason="an encryption certificate is unreadable") from exc
-    if cert.serial_number != serial:
-        raise ActivationFailed(reason="an encryption certificate's serial does not match")
-    try:
-        der = ecies.open_sealed(
-            transport,
-            ecies.Sealed(w.ephemeral_public_key, w.nonce, w.ciphertext),
-            ecies.aad_for(device.serial_number, serial),
-        )
-        key = serialization.load_der_private_key(der, None)
-    except (ecies.DecryptError, ValueError, TypeError) as exc:
-        raise ActivationFailed(reason="an escrowed key does not open") from exc
-    if not isinstance(key, rsa.RSAPrivateKey) or not _same_public(
-        key.public_key(), cert.public_key()
-    ):
-        raise ActivationFailed(reason="an escrowed key does not match its certificate")
-    return EncryptionKeyRef(format(serial, "x"), w.generation, cert), key

@@ -5,50 +5,36 @@ seal images, the encryption certificate), a ``DeviceService`` (this device's cer
 their keys), the user's list of trusted platforms and a nonce store. ``read`` runs every
 check of §2 before anything is shown; ``prepare`` fetches the operation data from the signed
 origin; ``perform`` unlocks the certificate, spends the nonce, signs the binding and posts.
-Nothing is signed or sent when a check fails.
+Nothing is signed or sent when a check fails. The trusted platforms and the nonce store
+are in ``scan_trust``, the readers of what a platform sends in ``scan_data``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from mobileca_desktop.config import Settings
-from mobileca_desktop.crypto import ecies, oids
+from mobileca_desktop.crypto import ecies
 from mobileca_desktop.crypto import scanproto as sp
-from mobileca_desktop.domain.errors import (
-    CertificateUnavailable,
-    ConfigurationError,
-    IllegalState,
-    PlatformRejected,
-    ScanRefused,
-    ServiceUnavailable,
-)
+from mobileca_desktop.domain.errors import IllegalState
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
-from mobileca_desktop.keystore.fileformat import atomic_write
 from mobileca_desktop.keystore.keys import UnlockedKeys
-from mobileca_desktop.services import bidopen, useragent
+from mobileca_desktop.services import bidopen
 from mobileca_desktop.services.api import CAService
 from mobileca_desktop.services.device import DeviceCertificateStatus, DeviceService
 from mobileca_desktop.services.scan_api import (
     CertificateChoice,
-    Requester,
     ScanOperation,
     ScanOutcome,
     ScanPrompt,
@@ -56,8 +42,47 @@ from mobileca_desktop.services.scan_api import (
     ScanService,
     ScanSource,
 )
+from mobileca_desktop.services.scan_data import (
+    _attr,
+    _chain_pems,
+    _check_encryption_certificate,
+    _details,
+    _file_name,
+    _json_object,
+    _outcome,
+    _refuse,
+    _rejection,
+    _requester,
+    _short,
+    _subject,
+    _unavailable,
+    _within,
+)
+from mobileca_desktop.services.scan_trust import (
+    NonceStore,
+    TrustedPlatform,
+    load_trust_list,
+    save_trust_list,
+    trust_platform,
+)
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "ALLOWED",
+    "ANSWER_LIMIT",
+    "DATA_LIMIT",
+    "NONCE_FILE",
+    "SEAL_OF_KIND",
+    "TRUST_FILE",
+    "NonceStore",
+    "PlatformScanService",
+    "TrustedPlatform",
+    "load_trust_list",
+    "open_scan_service",
+    "save_trust_list",
+    "trust_platform",
+]
 
 TRUST_FILE = "platforms.json"
 NONCE_FILE = "scan-nonces.json"
@@ -88,205 +113,6 @@ SEAL_OF_KIND: dict[CertKind, SealKind] = {
     CertKind.PERSONAL: SealKind.SIGNATURE,
 }
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-def _refuse(reason: str, detail: str) -> ScanRefused:
-    return ScanRefused(reason=reason, detail=detail)
-
-
-def _unavailable(url: str, reason: str) -> ServiceUnavailable:
-    return ServiceUnavailable(url=sp.url_origin_or(url), reason=reason)
-
-
-# --- the trust list ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrustedPlatform:
-    """A trading platform the user trusts: its pinned signing certificate and origin."""
-
-    platform_id: str
-    name: str
-    origin: str
-    certificate_pem: str
-
-    def certificate(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.certificate_pem.encode("ascii"))
-
-    def check(self) -> TrustedPlatform:
-        """``self`` if its certificate may sign scan payloads for ``origin``; else
-        ``ConfigurationError``."""
-        problem = _platform_problem(self)
-        if problem:
-            raise ConfigurationError(reason=f"trusted platform {self.platform_id!r}: {problem}")
-        return self
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "platform_id": self.platform_id,
-            "name": self.name,
-            "origin": self.origin,
-            "certificate_pem": self.certificate_pem,
-        }
-
-    @classmethod
-    def from_dict(cls, obj: Any) -> TrustedPlatform:
-        keys = ("platform_id", "name", "origin", "certificate_pem")
-        if not isinstance(obj, dict) or not all(isinstance(obj.get(k), str) for k in keys):
-            raise ConfigurationError(reason=f"a trusted platform needs {', '.join(keys)}")
-        return cls(*(obj[k] for k in keys)).check()
-
-    @classmethod
-    def from_certificate(
-        cls, platform_id: str, name: str, certificate_pem: str | bytes
-    ) -> TrustedPlatform:
-        """Trust a platform certificate (the engine's platform profile): the origin is its
-        URI SAN."""
-        pem = (
-            certificate_pem.decode("ascii")
-            if isinstance(certificate_pem, bytes)
-            else certificate_pem
-        )
-        try:
-            cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
-        except ValueError as exc:
-            raise ConfigurationError(reason="not a PEM certificate") from exc
-        origins = _san_origins(cert)
-        if len(origins) != 1:
-            raise ConfigurationError(reason="the platform certificate must name one origin")
-        return cls(platform_id, name, origins[0], pem).check()
-
-
-def _san_origins(cert: x509.Certificate) -> list[str]:
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return []
-    out = []
-    for uri in san.get_values_for_type(x509.UniformResourceIdentifier):
-        with contextlib.suppress(ValueError):
-            out.append(sp.url_origin(uri))
-    return out
-
-
-def _platform_problem(tp: TrustedPlatform) -> str | None:
-    if not re.fullmatch(r"[a-z0-9.-]{1,64}", tp.platform_id):
-        return "the id must be 1-64 characters of [a-z0-9.-]"
-    if not tp.name.strip() or len(tp.name) > 100:
-        return "a name of 1-100 characters is needed"
-    try:
-        sp.check_origin(tp.origin)
-    except ValueError as exc:
-        return f"the origin is not valid ({exc})"
-    try:
-        cert = tp.certificate()
-    except ValueError:
-        return "the certificate is not PEM"
-    key = cert.public_key()
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-        return "the certificate's key is not EC P-256"
-    try:
-        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
-        return "the certificate has no extended key usage"
-    if not oids.has_platform_signing_eku(eku):
-        return "the certificate is not a platform-signing certificate (EKU)"
-    if tp.origin not in _san_origins(cert):
-        return "the origin is not the one in the certificate"
-    return None
-
-
-def load_trust_list(path: Path) -> list[TrustedPlatform]:
-    """The trusted platforms in ``path`` (none when the file does not exist)."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        raise ConfigurationError(reason=f"{Path(path).name} cannot be read ({exc})") from exc
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(reason=f"{Path(path).name} is not JSON") from exc
-    if not isinstance(data, list):
-        raise ConfigurationError(reason=f"{Path(path).name} must hold a list")
-    platforms = [TrustedPlatform.from_dict(item) for item in data]
-    ids = [p.platform_id for p in platforms]
-    if len(set(ids)) != len(ids):
-        raise ConfigurationError(reason=f"{Path(path).name} names a platform twice")
-    return platforms
-
-
-def save_trust_list(path: Path, platforms: Iterable[TrustedPlatform]) -> None:
-    items = [p.check().to_dict() for p in platforms]
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(Path(path), json.dumps(items, ensure_ascii=False, indent=2).encode("utf-8"))
-
-
-def trust_platform(path: Path, platform: TrustedPlatform) -> None:
-    """Adds or replaces one platform in the trust list file."""
-    others = [p for p in load_trust_list(path) if p.platform_id != platform.platform_id]
-    save_trust_list(path, [*others, platform.check()])
-
-
-# --- the nonce store --------------------------------------------------------------------------
-
-
-class NonceStore:
-    """The nonces this device has answered, kept until their ``exp`` (+ tolerance) has
-    passed; a JSON file in the device folder, replaced atomically on every change. Every
-    read and read-modify-write holds the device profile's cross-process lock (the folder's
-    ``locking.folder_lock``), so two windows on one profile cannot both spend one nonce."""
-
-    def __init__(self, path: Path, tolerance: int = sp.IAT_TOLERANCE) -> None:
-        self.path = Path(path)
-        self.tolerance = tolerance
-
-    def _locked(self):
-        from mobileca_desktop.locking import folder_lock
-
-        return folder_lock(self.path.parent).hold()
-
-    @staticmethod
-    def _key(platform_id: str, nonce: str) -> str:
-        return f"{platform_id} {nonce}"
-
-    def _load(self) -> dict[str, int]:
-        try:
-            data = json.loads(self.path.read_bytes())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, UnicodeDecodeError):
-            # The platform refuses a reused nonce as well, and every nonce here lives for
-            # at most ~150 s: a damaged file is set aside rather than block 扫一扫 for good.
-            log.warning("the scan nonce store %s is damaged; starting a new one", self.path)
-            with contextlib.suppress(OSError):  # under the lock: no writer meets the move
-                self.path.replace(self.path.with_suffix(".damaged"))
-            return {}
-        if not isinstance(data, dict):
-            return {}
-        return {
-            k: v
-            for k, v in data.items()
-            if isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
-        }
-
-    def seen(self, platform_id: str, nonce: str) -> bool:
-        if not self.path.parent.is_dir():
-            return False
-        with self._locked():
-            return self._key(platform_id, nonce) in self._load()
-
-    def spend(self, platform_id: str, nonce: str, expires_at: int, now: float) -> None:
-        """Records the nonce (and drops the expired ones) before anything is posted; a nonce
-        already spent, by this or another process, is ``ScanRefused(replayed)``."""
-        with self._locked():
-            entries = {k: exp for k, exp in self._load().items() if exp + self.tolerance >= now}
-            if self._key(platform_id, nonce) in entries:
-                raise _refuse("replayed", "this code was already used on this device")
-            entries[self._key(platform_id, nonce)] = int(expires_at)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path, json.dumps(entries, sort_keys=True).encode("ascii"))
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -731,135 +557,6 @@ class PlatformScanService(ScanService):
         if status != 200:
             raise _unavailable(url, f"HTTP {status}")
         return bytes(data)
-
-
-def _rejection(raw: bytes, status: int) -> PlatformRejected:
-    code, message = f"http_{status}", f"HTTP {status}"
-    with contextlib.suppress(ValueError, UnicodeDecodeError):
-        obj = json.loads(raw)
-        if isinstance(obj, dict):
-            code = _short(obj.get("code"), 64) or code
-            message = _short(obj.get("message"), 300) or message
-    return PlatformRejected(reason=message, code=code)
-
-
-def _outcome(op: ScanOperation, answer: dict[str, Any]) -> ScanOutcome:
-    details = {}
-    raw = answer.get("details")
-    if isinstance(raw, dict):
-        for key, value in list(raw.items())[:20]:
-            if isinstance(key, str) and isinstance(value, str | int):
-                details[key[:60]] = str(value)[:300]
-    return ScanOutcome(operation=op, message=_short(answer.get("message"), 300), details=details)
-
-
-def _within(cert: x509.Certificate, now: float) -> bool:
-    return cert.not_valid_before_utc.timestamp() <= now <= cert.not_valid_after_utc.timestamp()
-
-
-def _json_object(raw: bytes, url: str) -> dict[str, Any]:
-    try:
-        obj = json.loads(raw, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise _unavailable(url, "the answer is not JSON") from None
-    if not isinstance(obj, dict):
-        raise _unavailable(url, "the answer is not a JSON object")
-    return obj
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def _short(value: Any, limit: int) -> str:
-    """A display string from the platform: text only, control characters dropped, cut."""
-    if not isinstance(value, str):
-        return ""
-    clean = "".join(c for c in value if c.isprintable())
-    return clean[:limit]
-
-
-def _details(value: Any, url: str) -> tuple[tuple[str, str], ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _unavailable(url, "details must be a list of pairs")
-    rows = []
-    for row in value[:30]:
-        if not (isinstance(row, list) and len(row) == 2):
-            raise _unavailable(url, "details must be a list of pairs")
-        rows.append((_short(row[0], 40), _short(row[1], 300)))
-    return tuple(rows)
-
-
-def _requester(data: dict[str, Any], payload: sp.Payload) -> Requester:
-    """Who asked (version 2's ``requester``): required, checked for shape, shown as text."""
-    raw = data.get("requester")
-    url = payload.data_url
-    if not isinstance(raw, dict):
-        raise _unavailable(url, "the operation data does not say who asked (requester)")
-    address, client, at = raw.get("address"), raw.get("client_address"), raw.get("at")
-    same = raw.get("same_address")
-    if not (
-        isinstance(address, str)
-        and address
-        and isinstance(client, str)
-        and isinstance(raw.get("user_agent"), str)
-        and isinstance(at, int)
-        and not isinstance(at, bool)
-        and 0 <= at < 2**40
-        and isinstance(same, bool)
-    ):
-        raise _unavailable(url, "the requester's address, User-Agent, time or flag")
-    user_agent = _short(raw["user_agent"], 300)
-    browser, system = useragent.describe(user_agent)
-    return Requester(
-        address=_short(address, 64),
-        user_agent=user_agent,
-        browser=browser,
-        system=system,
-        at=dt.datetime.fromtimestamp(at, dt.UTC),
-        client_address=_short(client, 64),
-        # Shown as the platform says, and never "same" when the two texts differ.
-        same_address=same and address == client,
-    )
-
-
-def _subject(data: dict[str, Any], url: str) -> dict[str, str]:
-    subject = data.get("subject")
-    if subject is None:
-        return {}
-    if not isinstance(subject, dict):
-        raise _unavailable(url, "subject must be an object")
-    out = {}
-    for key in ("uscc", "name"):
-        value = subject.get(key)
-        if isinstance(value, str) and value:
-            out[key] = value
-    return out
-
-
-def _file_name(url: str) -> str:
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-    return _short(name, 120) or "document.pdf"
-
-
-def _attr(name: x509.Name, oid: x509.ObjectIdentifier) -> str | None:
-    values = name.get_attributes_for_oid(oid)
-    return str(values[0].value) if values else None
-
-
-def _chain_pems(unlocked: UnlockedKeys) -> list[str]:
-    """The device certificate and its issuing CA(s), without the self-signed root."""
-    certs = [unlocked.device_certificate] + [c for c in unlocked.chain if c.issuer != c.subject]
-    return [c.public_bytes(Encoding.PEM).decode("ascii") for c in certs]
-
-
-def _check_encryption_certificate(pem: str) -> None:
-    try:
-        x509.load_pem_x509_certificate(pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise CertificateUnavailable(status="without a readable encryption certificate") from exc
 
 
 # --- the app's factory ------------------------------------------------------------------------

@@ -55,6 +55,9 @@ from mobileca_desktop.views.reviewer.common import (
     refresh_client,
     reviewer_error_text,
 )
+from mobileca_desktop.views.reviewer.placement import place_beside
+from mobileca_desktop.views.reviewer.styles import BAD_STYLE, EXTRA_STYLE, NEUTRAL_STYLE, OK_STYLE
+from mobileca_desktop.views.reviewer.words import signature_words
 from mobileca_desktop.views.text import PlainLabel, escape, rich_label, tooltip
 from mobileca_desktop.views.theme import set_role
 
@@ -66,27 +69,14 @@ MINIMUM_SIZE = (980, 600)
 IMAGE_WIDTH = 440
 PDF_HEIGHT = 420
 
-EXTRA_STYLE = """
-QFrame#reviewerHeader { background: #1B4F8A; }
-QFrame#reviewerHeader QLabel { color: #FFFFFF; background: transparent; }
-QLabel#reviewerTitle { font-size: 18px; font-weight: 600; }
-QTableWidget { background: #FFFFFF; border: 1px solid #E5E7EB; border-radius: 8px;
-    gridline-color: #EEF0F3; }
-QHeaderView::section { background: #EEF2F7; border: none; padding: 6px 8px;
-    font-weight: 600; }
-"""
-OK_STYLE = (
-    "background: #E3F6E8; color: #12593A; border: 1px solid #9BD3AA;"
-    " border-radius: 8px; padding: 8px 10px;"
-)
-NEUTRAL_STYLE = (
-    "background: #EEF0F3; color: #4B5563; border: 1px solid #E5E7EB;"
-    " border-radius: 8px; padding: 8px 10px;"
-)
-BAD_STYLE = (
-    "background: #FDECEA; color: #9B1C14; border: 1px solid #F2A7A0;"
-    " border-radius: 8px; padding: 8px 10px;"
-)
+__all__ = [
+    "ReviewerWindow",
+    "doc_label",
+    "has_operator",
+    "place_beside",
+    "show_reviewer",
+    "signature_words",
+]
 
 
 class ReviewerWindow(QMainWindow):
@@ -734,17 +724,6 @@ class ReviewerWindow(QMainWindow):
         }.get(sig.detail, sig.detail)
 
 
-def signature_words(check: SignatureCheck) -> tuple[str, bool]:
-    """(word, good) for the 电子签名 check: 有效 / 已篡改 / 未签名."""
-    if not check.signed:
-        return QCoreApplication.translate("ReviewerWindow", "未签名"), False
-    if check.valid:
-        return QCoreApplication.translate("ReviewerWindow", "有效"), True
-    if check.detail.startswith("tampered"):
-        return QCoreApplication.translate("ReviewerWindow", "已篡改"), False
-    return QCoreApplication.translate("ReviewerWindow", "无效"), False
-
-
 def doc_label(kind: DocKind) -> str:
     return {
         DocKind.ID_FRONT: QCoreApplication.translate("ReviewerWindow", "身份证人像面"),
@@ -780,27 +759,3 @@ def show_reviewer(window: MainWindow) -> ReviewerWindow | None:
 
 def has_operator(review: ReviewService) -> bool:
     return getattr(review, "operator_session", None) is not None
-
-
-def place_beside(reviewer: QWidget, window: QWidget) -> None:
-    """Beside the client's window where the screen has room (right, else left), else as far
-    from it as the screen allows; never at the screen's corner over both demo windows."""
-    screen = window.screen()
-    frame = window.frameGeometry()
-    if screen is None:
-        reviewer.move(frame.right() + 16, frame.top())
-        return
-    area = screen.availableGeometry()
-    width = min(reviewer.width(), area.width())
-    height = min(reviewer.height(), area.height())
-    reviewer.resize(width, height)
-    end_x, end_y = area.x() + area.width(), area.y() + area.height()
-    right, left = frame.x() + frame.width() + 16, frame.x() - 16 - width
-    if right + width <= end_x:
-        x = right
-    elif left >= area.x():
-        x = left
-    else:
-        x = end_x - width if frame.center().x() < area.center().x() else area.x()
-    y = min(max(frame.y(), area.y()), end_y - height)
-    reviewer.move(x, y)
