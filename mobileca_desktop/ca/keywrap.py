@@ -6,6 +6,7 @@ import os
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 # --- private keys at rest ---------------------------------------------------------------
@@ -18,7 +19,7 @@ class UnwrapError(Exception):
     """A wrapped private key could not be opened: wrong secret, wrong key id, or damage."""
 
 
-def wrap_private_key(key, kek: bytes, key_id: str) -> bytes:
+def wrap_private_key(key: PrivateKeyTypes, kek: bytes, key_id: str) -> bytes:
     """``MCKW\\x01 || nonce(12) || AES-256-GCM(kek, PKCS#8 DER)``; the AAD is the header and
     ``key_id``, so a blob cannot be swapped in for another key's row."""
     if len(kek) != 32:
