@@ -418,7 +418,7 @@ class Demo(QObject):
             return self.shared.services
 
     def _open_ca(self) -> None:
-        from mobileca_desktop.ca.cli import _seed
+        from mobileca_desktop.cacli.demo import _seed
         from mobileca_desktop.services.local import LocalServices
 
         secret = ca_secret_for(self.folder, self.keyring, throwaway=self._temporary)

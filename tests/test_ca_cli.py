@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,11 @@ from cryptography import x509
 from helpers_flow import apply
 
 from mobileca_desktop.ca import idcheck, pki
-from mobileca_desktop.ca.cli import main, parse_duration
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import PassphraseFileSecret
+from mobileca_desktop.cacli.demo import parse_duration
+from mobileca_desktop.cacli.main import main
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -375,7 +378,7 @@ def test_audit_verify_detects_an_edited_row(cli, seeded):
 
 def test_console_script_help():
     out = subprocess.run(
-        [sys.executable, "-m", "mobileca_desktop.ca.cli", "--help"],
+        [sys.executable, "-m", "mobileca_desktop.cacli", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -385,6 +388,14 @@ def test_console_script_help():
     for command in ("init", "institutions", "review", "revoke", "crl", "demo-seed", "clock"):
         assert command in out.stdout
     assert "--passphrase-file" in out.stdout
+
+
+def test_the_installed_command_runs_this_main():
+    """pyproject's ``mobileca-ca`` script names the ``main`` tested here: a path left stale by a
+    move would install a command that cannot start."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    module, _, attr = pyproject["project"]["scripts"]["mobileca-ca"].partition(":")
+    assert getattr(importlib.import_module(module), attr) is main
 
 
 def test_keyring_is_the_default_secret_store(cli, memory_keyring, capsys):

@@ -16,9 +16,9 @@ import pytest
 from qt_support import WAIT_MS, settle
 
 from mobileca_desktop import demo as demo_module
-from mobileca_desktop.ca.cli import DEMO_AGENT_PHONE, DEMO_PASSWORD, demo_identities
 from mobileca_desktop.ca.engine import EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
+from mobileca_desktop.cacli.demo import DEMO_AGENT_PHONE, DEMO_PASSWORD, demo_identities
 from mobileca_desktop.config import Settings
 from mobileca_desktop.demo import DemoOptions, KeyringChoice, choose_keyring, start_demo
 from mobileca_desktop.domain.models import AccountKind

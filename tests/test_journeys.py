@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
 
-from mobileca_desktop.ca.cli import DEMO_BANK
+from mobileca_desktop.cacli.demo import DEMO_BANK
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.models import (
     AccountKind,

@@ -30,6 +30,7 @@ QT_FREE = [
     "mobileca_desktop.config",
     "mobileca_desktop.display",
     "mobileca_desktop.locking",
+    "mobileca_desktop.cacli",
 ]
 QT_PACKAGES = ("PySide6", "shiboken6")
 
@@ -61,6 +62,19 @@ def test_the_contract_and_this_test_guard_the_same_packages():
     assert contract["source_modules"].split() == QT_FREE
     assert set(contract["forbidden_modules"].split()) == set(QT_PACKAGES)
     assert parser["importlinter"].getboolean("include_external_packages")
+
+
+def test_the_ca_layer_is_kept_free_of_its_server_and_command_line():
+    parser = configparser.ConfigParser()
+    parser.read(CONTRACTS, encoding="utf-8")
+    contract = parser["importlinter:contract:ca-below-its-server-and-command-line"]
+    assert contract["type"] == "forbidden"
+    assert contract["source_modules"].split() == ["mobileca_desktop.ca"]
+    assert set(contract["forbidden_modules"].split()) == {
+        "mobileca_desktop.server",
+        "mobileca_desktop.cacli",
+    }
+    assert not contract.getboolean("allow_indirect_imports", fallback=False)
 
 
 def _files_of(module: str) -> list[Path]:
@@ -124,3 +138,54 @@ def test_the_scan_finds_qt_imports(tmp_path):
     )
     lines = [line.split(":")[1] for line in _qt_imports(sample, root=tmp_path)]
     assert lines == ["2", "3", "6", "7"]
+
+
+# The CA operator's command line (cacli) reads the CA through the engine and the Store's query
+# methods; only the storage code names the ORM tables (the classes mapped on ca/db.py's Base).
+def _orm_table_names() -> set[str]:
+    from mobileca_desktop.ca.db import Base
+
+    return {mapper.class_.__name__ for mapper in Base.registry.mappers}
+
+
+def _orm_uses(path: Path, tables: set[str], root: Path = ROOT) -> list[str]:
+    """Every place ``path`` names an ORM table class, as "file:line: name"."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[tuple[int, str]] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            names = [alias.name.rsplit(".", 1)[-1] for alias in node.names]
+        elif isinstance(node, ast.Name):
+            names = [node.id]
+        elif isinstance(node, ast.Attribute):
+            names = [node.attr]
+        for name in names:
+            if name in tables:
+                where = path.relative_to(root).as_posix()
+                found.add((node.lineno, f"{where}:{node.lineno}: {name}"))
+    return [text for _, text in sorted(found)]
+
+
+def test_the_ca_command_line_names_no_orm_table():
+    tables = _orm_table_names()
+    assert len(tables) >= 10, tables  # the mapped tables are found, so the scan can see them
+    files = _files_of("mobileca_desktop.cacli")
+    assert files, "mobileca_desktop.cacli has no source files"
+    offenders = [line for f in files for line in _orm_uses(f, tables)]
+    assert not offenders, "ORM tables used by the CA command line:\n" + "\n".join(offenders)
+
+
+def test_the_scan_finds_orm_tables(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from mobileca_desktop.ca.db import Store, AccountRow\n"
+        "import mobileca_desktop.ca.db as db\n"
+        "row = db.CertificateRow\n"
+        "store = Store\n"
+        "q = select(AccountRow.id)\n",
+        encoding="utf-8",
+    )
+    tables = {"AccountRow", "CertificateRow"}
+    lines = [line.split(":")[1] for line in _orm_uses(sample, tables, root=tmp_path)]
+    assert lines == ["1", "3", "5"]

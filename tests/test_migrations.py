@@ -32,10 +32,11 @@ from test_contract import (  # noqa: F401
 )
 
 from mobileca_desktop.ca import audit, migrate, schema
-from mobileca_desktop.ca.cli import DEMO_PASSWORD, demo_identities, main
 from mobileca_desktop.ca.db import AccountRow, Base, Store, select
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.ca.secrets import PassphraseFileSecret
+from mobileca_desktop.cacli.demo import DEMO_PASSWORD, demo_identities
+from mobileca_desktop.cacli.main import main
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import AccountKind
 from mobileca_desktop.services.local import LocalServices

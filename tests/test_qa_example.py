@@ -103,7 +103,7 @@ def test_the_example_runs_against_a_remote_ca(tmp_path, services):
     """``--mobileca-ca URL``: the same tests against a CA server (here one on loopback over
     this test's engine, seeded as ``mobileca-ca demo-seed`` does), the reviewer acting with
     the operator token; nothing local is made."""
-    from mobileca_desktop.ca.cli import _seed
+    from mobileca_desktop.cacli.demo import _seed
     from mobileca_desktop.server.app import ServerConfig, create_app
     from mobileca_desktop.server.ratelimit import RateLimits
     from mobileca_desktop.server.run import ThreadedServer
@@ -120,7 +120,7 @@ def test_the_example_runs_against_a_remote_ca(tmp_path, services):
     assert run.returncode == 0, report
     assert "3 passed" in report, report
     # The server's own records: the three applications the tests made there.
-    from mobileca_desktop.ca.cli import DEMO_PASSWORD, demo_identities
+    from mobileca_desktop.cacli.demo import DEMO_PASSWORD, demo_identities
     from mobileca_desktop.domain.models import AccountKind, AppState
 
     session = services.ca.login(AccountKind.LEGAL, demo_identities()["uscc"], DEMO_PASSWORD)

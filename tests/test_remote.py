@@ -29,11 +29,12 @@ from helpers_flow import Device, apply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mobileca_desktop.ca import cli as ca_cli
 from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import KeyringSecret
+from mobileca_desktop.cacli.common import CHEAP_PASSWORDS_ENV
+from mobileca_desktop.cacli.main import main as ca_main
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -456,7 +457,7 @@ def test_tls_is_pinned_to_the_ca_root(engine):
 
 
 def test_serve_refuses_plain_http_off_loopback(tmp_path, capsys):
-    code = ca_cli.main(["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path / "ca")])
+    code = ca_main(["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path / "ca")])
     assert code == 2
     assert "--tls" in capsys.readouterr().err
 
@@ -637,12 +638,12 @@ def test_serve_tls_removes_its_key_folder_on_sigterm(tmp_path, workers):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     port = _free_port()
-    env = {**os.environ, ca_cli.CHEAP_PASSWORDS_ENV: "1", "TMPDIR": str(scratch)}
+    env = {**os.environ, CHEAP_PASSWORDS_ENV: "1", "TMPDIR": str(scratch)}
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "mobileca_desktop.ca.cli", "serve",
+                sys.executable, "-m", "mobileca_desktop.cacli", "serve",
                 "--data-dir", str(tmp_path / "ca"), "--passphrase-file", str(passphrase),
                 "--port", str(port), "--tls", "--workers", str(workers),
             ],
@@ -679,12 +680,12 @@ def test_serve_command_with_tls_workers_and_demo(tmp_path):
     passphrase = tmp_path / "passphrase"
     passphrase.write_text("Kx7-demo-passphrase-for-tests-32")
     port = _free_port()
-    env = {**os.environ, ca_cli.CHEAP_PASSWORDS_ENV: "1"}
+    env = {**os.environ, CHEAP_PASSWORDS_ENV: "1"}
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
-                sys.executable, "-m", "mobileca_desktop.ca.cli", "serve",
+                sys.executable, "-m", "mobileca_desktop.cacli", "serve",
                 "--data-dir", str(tmp_path / "ca"), "--passphrase-file", str(passphrase),
                 "--port", str(port), "--tls", "--demo", "--workers", "2",
             ],

@@ -372,6 +372,34 @@ class Store:
         self.engine.dispose()
         self._read_engine.dispose()
 
+    # --- queries of the CA operator's command line (cacli) ---------------------------------
+
+    def is_initialised(self) -> bool:
+        """Whether a CA was created in this database (its secret's salt is stored)."""
+        with self.read() as s:
+            return self.get_meta(s, "secret_salt") is not None
+
+    def account_exists(self, login_name: str) -> bool:
+        """Whether an account logs in with ``login_name`` (USCC, ID number or reviewer login)."""
+        query = select(AccountRow.id).where(AccountRow.login_name == login_name)
+        with self.read() as s:
+            return s.execute(query).first() is not None
+
+    def encryption_serial(self, certificate_id: int) -> str | None:
+        """The serial of the encryption certificate issued with the certificate
+        ``certificate_id``; None when there is no such certificate."""
+        with self.read() as s:
+            row = s.get(CertificateRow, certificate_id)
+            return row.encryption_serial if row else None
+
+    def verify_audit_chain(self) -> tuple[int, int | None]:
+        """``audit.verify`` on this database: (entries checked, first bad entry or None).
+        Needs no CA secret."""
+        from mobileca_desktop.ca import audit  # audit imports this module's tables
+
+        with self.read() as s:
+            return audit.verify(s)
+
 
 # One advisory-lock key for "the CA's writer"; schema upgrades take it too.
 _PG_WRITER_LOCK = schema.PG_WRITER_LOCK

@@ -89,5 +89,5 @@ class WindowClient(Client):
 
 def world_over(services: Any, seed: dict, folder: Path) -> World:
     """The scenario world over an opened CA (``LocalServices``) whose demo people are
-    ``seed`` (``ca.cli._seed``'s answer)."""
+    ``seed`` (``cacli.demo._seed``'s answer)."""
     return World.over(services, demo_from_seed(seed), folder)

@@ -69,13 +69,13 @@ class Demo:
 def seed_demo(engine: Any) -> Demo:
     """Registers the demo company, agent and one reviewer per institution in ``engine``
     (what ``mobileca-ca demo-seed`` does; existing accounts are kept)."""
-    from mobileca_desktop.ca.cli import _seed
+    from mobileca_desktop.cacli.demo import _seed
 
     return demo_from_seed(_seed(engine))
 
 
 def demo_from_seed(data: dict) -> Demo:
-    """The demo people of ``ca.cli._seed``'s answer."""
+    """The demo people of ``cacli.demo._seed``'s answer."""
     c, a = data["company"], data["agent"]
     return Demo(
         company=Company(
@@ -269,7 +269,7 @@ class World:
         demo-seed``: the demo people are looked up, not made; the phone and the clock are the
         server's demo endpoints. Without the operator token the reviewer logs in as
         ``reviewer-bjca`` (the institution ``submitted_application`` uses by default)."""
-        from mobileca_desktop.ca import cli as ca_cli
+        from mobileca_desktop.cacli import demo as ca_cli
         from mobileca_desktop.services.remote import RemoteServices
 
         services = RemoteServices.connect(url, operator_token=operator_token)
