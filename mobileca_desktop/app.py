@@ -34,6 +34,7 @@ from mobileca_desktop.domain.errors import (
 from mobileca_desktop.views.main_window import MainWindow
 from mobileca_desktop.views.theme import ui_font
 from mobileca_desktop.views.watchdog import GuiWatchdog
+from mobileca_desktop.views.words import CAPlace, word
 
 # The window's first frame waits only for the modules above (bench/startup.py): what the
 # services, the error texts and the language need (the domain models, ``messages``,
@@ -42,7 +43,8 @@ from mobileca_desktop.views.watchdog import GuiWatchdog
 
 log = logging.getLogger(__name__)
 
-LOCAL_CA_LABEL = "本机 CA"
+# The words for where the CA runs are views.words' (CAPlace); this name stays importable.
+LOCAL_CA_LABEL = word(CAPlace.LOCAL)
 SOURCE_LANGUAGE = "zh_CN"  # the views' texts are written in Chinese (views/i18n.py)
 
 
@@ -251,7 +253,8 @@ class Client(QObject):
             review=wrap(services.review, "review"),
             clock=wrap(services.clock, "clock"),
             device=self.settings.device,
-            ca_label=LOCAL_CA_LABEL if self.settings.is_local_ca else self.settings.ca,
+            ca_place=CAPlace.LOCAL if self.settings.is_local_ca else CAPlace.REMOTE,
+            ca_url="" if self.settings.is_local_ca else self.settings.ca,
             keys=wrap(opened.keys, "keys"),
             scan=wrap(opened.scan, "scan"),
             settings=self.settings,

@@ -180,7 +180,7 @@ def drive(shooter: Shooter, demo: Demo) -> None:
     def step(name: str, fill) -> None:
         fill()
         wizard.next()
-        wizard_page.render()
+        wizard_page.render_step()
         shooter.shot(window, name)
 
     def check(object_name: str) -> None:
@@ -201,11 +201,11 @@ def drive(shooter: Shooter, demo: Demo) -> None:
         wizard.data.agent_phone = agent.phone
 
     fill_agent()
-    wizard_page.render()
+    wizard_page.render_step()
     shooter.shot(window, "wizard-4-agent")
     step("wizard-5-deposit", lambda: None)
     wizard.start_deposit()
-    wizard_page.render()
+    wizard_page.render_step()
     shooter.shot(window, "wizard-5-deposit")
     # The bank notice on the phone (a window of its own beside the app).
     window.show_inbox(demo.company.legal_person_phone)
@@ -223,7 +223,7 @@ def drive(shooter: Shooter, demo: Demo) -> None:
     step("wizard-8-documents", lambda: None)
     wizard.upload(DocKind.LICENCE, *image("pdf", "licence"))
     wizard.upload(DocKind.ID_FRONT, *image("jpg", "front"))
-    wizard_page.render()
+    wizard_page.render_step()
     shooter.shot(window, "wizard-8-documents")
     wizard.upload(DocKind.ID_BACK, *image("jpg", "back"))
     step("wizard-9-sign", lambda: None)

@@ -589,7 +589,7 @@ def test_each_wizard_step(qtbot, services, company, agent, portrait, tmp_path):
         fill()
         wizard.next()
         assert wizard.step is expected, name
-        page.render()
+        page.render_step()
         screens.audit(name, window)
 
     def fill_agent() -> None:
@@ -601,7 +601,7 @@ def test_each_wizard_step(qtbot, services, company, agent, portrait, tmp_path):
     step("向导 4 经办人", Step.AGENT, lambda: setattr(wizard.data, "handler", Handler.AGENT))
     step("向导 5 对公打款", Step.VERIFY, fill_agent)
     wizard.start_deposit()
-    page.render()
+    page.render_step()
     screens.audit("向导 5 对公打款（已打款）", window)
     deposit = next(
         m for m in services.inbox.messages(reg.legal_person_phone) if m.kind is MessageKind.DEPOSIT
@@ -612,7 +612,7 @@ def test_each_wizard_step(qtbot, services, company, agent, portrait, tmp_path):
     step("向导 8 上传证件", Step.DOCUMENTS, lambda: None)
     wizard.upload(DocKind.LICENCE, pdf_bytes("licence"), "licence.pdf")
     wizard.upload(DocKind.ID_FRONT, jpeg_bytes("front"), "front.jpg")
-    page.render()
+    page.render_step()
     screens.audit("向导 8 上传证件（部分已上传）", window)
     wizard.upload(DocKind.ID_BACK, jpeg_bytes("back"), "back.jpg")
     step("向导 9 签名提交", Step.SIGN, lambda: None)
@@ -633,7 +633,7 @@ def test_each_wizard_step(qtbot, services, company, agent, portrait, tmp_path):
         wizard.data.handler = Handler.LEGAL_PERSON
         wizard.next()
         assert wizard.step is Step.VERIFY
-        page.render()
+        page.render_step()
         screens.audit(f"向导 核验（{method.name}）", window)
         if method is Method.FACE:  # and with the photo chosen (what 选择照片 does)
             photo = tmp_path / "face.png"

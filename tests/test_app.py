@@ -412,7 +412,7 @@ def test_values_set_by_key_name_take_effect(qtbot):
     assert page.heading.alignment() == Qt.AlignmentFlag.AlignCenter
     assert page.text.textFormat() == Qt.TextFormat.RichText
     assert page.text.textInteractionFlags() == Qt.TextInteractionFlag.TextSelectableByMouse
-    assert page.scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert page.scroll_area.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
     assert window.top_bar.title.alignment() == Qt.AlignmentFlag.AlignCenter
     assert window.top_bar.back.shortcut() == QKeySequence("Alt+Left")
     keys = [s.key() for s in window.findChildren(QShortcut)]

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mobileca_desktop.ca.db import AuditRow
+from mobileca_desktop.domain.canonical import canonical_json
 
 GENESIS = "0" * 64
 
 
 def _digest(prev: str, at: dt.datetime, actor: str, action: str, obj: str, details: dict) -> str:
-    body = json.dumps(
+    body = canonical_json(
         [
             prev,
             at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -28,11 +28,9 @@ def _digest(prev: str, at: dt.datetime, actor: str, action: str, obj: str, detai
             obj,
             details,
         ],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
+        ascii=False,
     )
-    return hashlib.sha256(body.encode()).hexdigest()
+    return hashlib.sha256(body).hexdigest()
 
 
 def append(

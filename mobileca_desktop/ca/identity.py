@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from mobileca_desktop.domain.canonical import canonical_json
 from mobileca_desktop.domain.errors import InvalidInput, VerificationFailed, WeakPassword
 
 
@@ -147,7 +148,7 @@ def make_elicence(
     issued: dt.datetime,
 ) -> str:
     """The QR text of a company's e-business licence, signed by the identity service."""
-    body = json.dumps(
+    body = canonical_json(
         {
             "v": 1,
             "uscc": uscc,
@@ -155,10 +156,8 @@ def make_elicence(
             "legal": legal_person,
             "iat": int(issued.timestamp()),
         },
-        ensure_ascii=False,
-        separators=(",", ":"),
-        sort_keys=True,
-    ).encode()
+        ascii=False,
+    )
     sig = key.sign(body, ec.ECDSA(hashes.SHA256()))
     return ELICENCE_PREFIX + _b64(body) + "." + _b64(sig)
 

@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mobileca_desktop.crypto import oids
 from mobileca_desktop.crypto.ecies import Sealed
+from mobileca_desktop.domain import canonical
 from mobileca_desktop.domain.errors import ScanPayloadInvalid
 
 VERSION = 2  # what the platform issues (docs/scan-protocol.md §8: what changed from 1)
@@ -323,10 +324,9 @@ def _no_constants(name: str) -> Any:
 
 
 def canonical_json(obj: Any) -> bytes:
-    """Compact JSON with sorted keys, UTF-8 (the payload and the binding)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+    """Compact JSON with sorted keys, UTF-8 (the payload and the binding): the non-ASCII
+    variant of ``domain.canonical`` that every platform signed with."""
+    return canonical.canonical_json(obj, ascii=False)
 
 
 def parse(text: Any) -> tuple[Payload, bytes, bytes]:

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from mobileca_desktop.domain.canonical import canonical_json
+
 # The project's one atomic-write helper lives in ``locking`` (it holds the folder's lock);
 # these names stay importable from here.
 from mobileca_desktop.locking import TMP_SUFFIX as TMP_SUFFIX
@@ -56,8 +58,9 @@ def b64d(text: object, what: str) -> bytes:
 
 
 def canonical(obj: Any) -> bytes:
-    """The one encoding a MAC or associated data is computed over."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    """The one encoding a MAC or associated data is computed over: canonical JSON, ASCII
+    (the variant every stored keystore file was written with)."""
+    return canonical_json(obj, ascii=True)
 
 
 def _subkey(device_secret: bytes, info: bytes) -> bytes:

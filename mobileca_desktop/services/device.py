@@ -48,7 +48,11 @@ from mobileca_desktop.keystore import password as pw
 from mobileca_desktop.keystore.kdf import KdfProfile
 from mobileca_desktop.keystore.keys import UnlockedKeys
 from mobileca_desktop.keystore.secretstore import INSECURE_FILENAME, select_secret_store
-from mobileca_desktop.keystore.store import KeyFileInfo, Keystore, LocalState, PendingInfo
+from mobileca_desktop.keystore.store import KeyFileInfo, Keystore, PendingInfo
+
+# A certificate's state on this device, re-exported for the views (they reach the keystore
+# through this service).
+from mobileca_desktop.keystore.store import LocalState as LocalState
 from mobileca_desktop.services.api import CAService
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,12 @@ from mobileca_desktop.domain.errors import (
     SmsTooManyTries,
 )
 from mobileca_desktop.domain.models import CertificateDetail, CertStatus
-from mobileca_desktop.services.device import DeviceCertificateStatus, ResumeOutcome, ResumeReport
+from mobileca_desktop.services.device import (
+    DeviceCertificateStatus,
+    LocalState,
+    ResumeOutcome,
+    ResumeReport,
+)
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -41,17 +46,17 @@ from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
     from mobileca_desktop.keystore.store import KeyFileInfo
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 COOLDOWN_S = 60
 # States of this device in which 激活 means recovery (new keys replace the old device cert).
-RECOVERY_STATES = ("locked",)
+RECOVERY_STATES = (LocalState.LOCKED,)
 
 
 class ActivationPage(Page):
     def __init__(
         self,
-        window: MainWindow,
+        window: Navigator,
         certificate_id: int,
         on_done: Callable[[], None] | None = None,
         done_text: str | None = None,
@@ -59,7 +64,7 @@ class ActivationPage(Page):
         super().__init__()
         self.title = self.tr("证书下载")
         self.setObjectName("activationPage")
-        self.window_ = window
+        self.nav = window
         self.certificate_id = certificate_id
         self.on_done = on_done
         self.done_text = done_text or self.tr("完成")
@@ -182,7 +187,7 @@ class ActivationPage(Page):
     def shown(self) -> None:
         if self.loaded:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys, cid, device = ctx.keys, self.certificate_id, ctx.device
         if keys is None:
@@ -242,27 +247,27 @@ class ActivationPage(Page):
     def _state_text(self, local: DeviceCertificateStatus | None) -> str:
         if local is None:
             return self.tr("本机尚未下载此证书。")
-        if local.local.value in RECOVERY_STATES:
+        if local.local in RECOVERY_STATES:
             return self.tr(
                 "证书密码错误次数过多，已在本机锁定。重新下载后设置新的证书密码即可解锁；"
                 "本机原来的签名证书将被吊销（已被取代）。"
             )
         if local.device_cert_revoked:
             return self.tr("本机的签名证书已失效（如授权已撤回或证书已更新），请重新下载。")
-        if local.local.value == "corrupt":
+        if local.local is LocalState.CORRUPT:
             return self.tr("本机的证书文件已损坏或被改动，请重新下载。")
-        if local.local.value == "not_this_device":
+        if local.local is LocalState.NOT_THIS_DEVICE:
             return self.tr("本机的证书文件是在其他电脑上生成的，请在本机重新下载。")
         return self.tr("本机尚未下载此证书。")
 
     @property
     def recovering(self) -> bool:
-        return self.local is not None and self.local.local.value in RECOVERY_STATES
+        return self.local is not None and self.local.local in RECOVERY_STATES
 
     # --- the SMS code -----------------------------------------------------------------------
 
     def request_code(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys, cid = ctx.keys, self.certificate_id
         if keys is None:
@@ -309,7 +314,7 @@ class ActivationPage(Page):
 
     def _open_inbox(self) -> None:
         # On the number the code went to: the newest message of the known phones.
-        self.window_.show_inbox()
+        self.nav.show_inbox()
 
     # --- 激活 -------------------------------------------------------------------------------
 
@@ -324,7 +329,7 @@ class ActivationPage(Page):
             ok = False
         if not self.passwords.check() or not ok:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys, cid = ctx.keys, self.certificate_id
         assert keys is not None
@@ -345,7 +350,7 @@ class ActivationPage(Page):
             info.device_serial_hex,
             self.tr("请牢记证书密码：扫码登录、签章和解密时都需要输入。"),
         )
-        self.window_.notify(self.tr("证书已下载到本机"))
+        self.nav.notify(self.tr("证书已下载到本机"))
 
     def _failed(self, err: BaseException) -> None:
         if isinstance(err, AlreadyActivated):
@@ -394,7 +399,7 @@ class ActivationPage(Page):
 
     def finish(self) -> None:
         """The success card's button: close this page, then whatever comes next."""
-        window = self.window_
+        window = self.nav
         if window.current() is self:
             window.pop()
         if self.on_done is not None:

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from enum import Enum
 from typing import Any, ClassVar
 
 import numpy as np
@@ -96,7 +97,8 @@ def png_of(image: QImage) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buf, "PNG")
+    # The stubs want the format as bytes; Qt takes the str.
+    image.save(buf, "PNG")  # type: ignore[call-overload]
     buf.close()
     return bytes(data.data())
 
@@ -105,7 +107,7 @@ def jpeg_of(image: QImage, quality: int = 90) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buf, "JPEG", quality)
+    image.save(buf, "JPEG", quality)  # type: ignore[call-overload]
     buf.close()
     return bytes(data.data())
 
@@ -252,6 +254,13 @@ class _Analyser(QThread):
 # --- the preview ---------------------------------------------------------------------------
 
 
+class _Feed(Enum):
+    """Where a CameraView's frames come from."""
+
+    THREAD = "thread"  # a FrameSource read on a thread of its own (a camera, a file)
+    POLL = "poll"  # a grab on the GUI thread every few ms (a screen region)
+
+
 class CameraView(QWidget):
     """The live preview; see the module docstring."""
 
@@ -290,7 +299,7 @@ class CameraView(QWidget):
         self._analyser: _Analyser | None = None
         self._timer: QTimer | None = None
         self._grab: Callable[[], np.ndarray | None] | None = None
-        self._want: tuple[str, Any, int] | None = None  # what to (re)start when shown
+        self._want: tuple[_Feed, Any, int] | None = None  # what to (re)start when shown
         self.drop_zone = False  # with no frame: drawn as a light place to drop a picture
         self.frames_seen = 0
 
@@ -299,7 +308,7 @@ class CameraView(QWidget):
     def start(self, opener: Opener) -> None:
         """Reads frames from ``opener()`` (an unopened FrameSource) on a thread of its own."""
         self.stop()
-        self._want = ("thread", opener, 0)
+        self._want = (_Feed.THREAD, opener, 0)
         self._run()
 
     def start_polling(
@@ -309,7 +318,7 @@ class CameraView(QWidget):
         that returns a QImage is shown as it is and handed to the analyser as a QImage (the
         conversion to a BGR frame is then the analyser's, off the GUI thread)."""
         self.stop()
-        self._want = ("poll", grab, interval_ms)
+        self._want = (_Feed.POLL, grab, interval_ms)
         self._run()
 
     def stop(self) -> None:
@@ -337,7 +346,7 @@ class CameraView(QWidget):
             self._analyser.result.connect(self._analysed)
             _keep(self._analyser)
             self._analyser.start()
-        if kind == "thread":
+        if kind is _Feed.THREAD:
             # A previous reader of the same device may still be closing it.
             for old in list(_THREADS):
                 if isinstance(old, _Reader) and old.isInterruptionRequested():

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -44,7 +43,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 
 DIALOG_WIDTH = 360
@@ -71,7 +70,7 @@ class ConfirmDialog(QDialog):
         self.heading.setStyleSheet("font-size: 16px; font-weight: 600;")
         self.heading.setWordWrap(True)
         self.box.addWidget(self.heading)
-        self.points: list[QLabel] = []
+        self.points: list[PlainLabel] = []
         self.cancel_button = QPushButton(self.tr("取消"))
         self.cancel_button.setObjectName(f"{name}Cancel")
         self.cancel_button.setAccessibleName(self.tr("取消"))
@@ -131,7 +130,7 @@ class ConfirmDialog(QDialog):
         return "\n".join([self.heading.text(), *(p.text() for p in self.points)])
 
 
-def _session(window: MainWindow):
+def _session(window: Navigator):
     ctx, session = window.ctx, window.session
     assert ctx is not None and session is not None
     return ctx, session
@@ -158,19 +157,19 @@ class RenewDialog(ConfirmDialog):
 
 
 def ask_renew(
-    window: MainWindow,
+    window: Navigator,
     certificate_id: int,
     on_renewed: Callable[[CertificateDetail], None],
     expired: bool = False,
 ) -> RenewDialog:
     """The 证书更新 question; on 确认更新 the successor is issued (idempotently)."""
-    dialog = RenewDialog(window, expired)
+    dialog = RenewDialog(window.host(), expired)
     key = str(uuid.uuid4())
 
     def go() -> None:
         ctx, session = _session(window)
         BackgroundOp(
-            window,
+            window.host(),
             lambda: ctx.ca.renew(session, certificate_id, idempotency_key=key),
             on_success=on_renewed,
         ).run()
@@ -184,7 +183,7 @@ def _renewed_text() -> str:
     return QCoreApplication.translate("CertActions", "证书已更新，请在本机下载新证书")
 
 
-def renew_from_detail(window: MainWindow, certificate_id: int) -> RenewDialog:
+def renew_from_detail(window: Navigator, certificate_id: int) -> RenewDialog:
     """证书更新 on 证书详情: the new certificate's detail replaces the old one's, and its
     download page comes on top."""
 
@@ -198,7 +197,7 @@ def renew_from_detail(window: MainWindow, certificate_id: int) -> RenewDialog:
     return ask_renew(window, certificate_id, renewed)
 
 
-def renew_expired(window: MainWindow, row: CertificateRow) -> RenewDialog | None:
+def renew_expired(window: Navigator, row: CertificateRow) -> RenewDialog | None:
     """继续 on an 已过期 row of 证书管理: 证书更新, then the download of the new certificate."""
     if row.certificate_id is None:
         return None
@@ -268,9 +267,9 @@ class RevokeDialog(ConfirmDialog):
 
 
 def ask_revoke(
-    window: MainWindow, detail: CertificateDetail, on_revoked: Callable[[], None]
+    window: Navigator, detail: CertificateDetail, on_revoked: Callable[[], None]
 ) -> RevokeDialog:
-    dialog = RevokeDialog(window, detail)
+    dialog = RevokeDialog(window.host(), detail)
 
     def go() -> None:
         ctx, session = _session(window)
@@ -280,7 +279,9 @@ def ask_revoke(
             window.notify(QCoreApplication.translate("CertActions", "证书已吊销"))
             on_revoked()
 
-        BackgroundOp(window, lambda: ctx.ca.revoke(session, cid, reason), on_success=done).run()
+        BackgroundOp(
+            window.host(), lambda: ctx.ca.revoke(session, cid, reason), on_success=done
+        ).run()
 
     dialog.accepted.connect(go)
     dialog.open()
@@ -294,11 +295,11 @@ class ChangeCertificatePage(Page):
     """证书变更: the details this kind of certificate may change (the engine's list), then
     the application wizard for the documents, the SMS signature and the new review."""
 
-    def __init__(self, window: MainWindow, detail: CertificateDetail) -> None:
+    def __init__(self, window: Navigator, detail: CertificateDetail) -> None:
         super().__init__()
         self.title = self.tr("证书变更")
         self.setObjectName("changeCertificatePage")
-        self.window_ = window
+        self.nav = window
         self.detail = detail
         self.busy = False
         account = window.account
@@ -394,7 +395,7 @@ class ChangeCertificatePage(Page):
         changes = self.changes()
         if changes is None:
             return
-        ctx, session = _session(self.window_)
+        ctx, session = _session(self.nav)
         cid = self.detail.certificate_id
 
         def op() -> ApplicationWizard:
@@ -413,7 +414,7 @@ class ChangeCertificatePage(Page):
     def _created(self, wizard: ApplicationWizard) -> None:
         from mobileca_desktop.views.wizard.wizard_page import WizardPage
 
-        window = self.window_
+        window = self.nav
         window.pop()
         page = WizardPage(window, wizard)
         page.title = self.tr("证书变更")

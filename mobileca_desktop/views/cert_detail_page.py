@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from mobileca_desktop.domain.models import CertificateDetail, CertStatus
-from mobileca_desktop.services.device import DeviceCertificateStatus
+from mobileca_desktop.services.device import DeviceCertificateStatus, LocalState
 from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -33,21 +33,27 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 SEAL_HEIGHT = 120
 # What this device's keystore says, as words (LocalState values).
-NEEDS_NEW_DOWNLOAD = ("absent", "corrupt", "not_this_device", "locked", "pending")
+NEEDS_NEW_DOWNLOAD = (
+    LocalState.ABSENT,
+    LocalState.CORRUPT,
+    LocalState.NOT_THIS_DEVICE,
+    LocalState.LOCKED,
+    LocalState.PENDING,
+)
 
 
 class CertDetailPage(Page):
     title = "证书详情"
 
-    def __init__(self, window: MainWindow, certificate_id: int) -> None:
+    def __init__(self, window: Navigator, certificate_id: int) -> None:
         super().__init__()
         self.title = self.tr("证书详情")
         self.setObjectName("certDetailPage")
-        self.window_ = window
+        self.nav = window
         self.certificate_id = certificate_id
         self.detail: CertificateDetail | None = None
         self.local: DeviceCertificateStatus | None = None
@@ -69,7 +75,7 @@ class CertDetailPage(Page):
         self.reload()
 
     def reload(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         cid, device, keys = self.certificate_id, ctx.device, ctx.keys
         self._requested += 1
@@ -101,7 +107,7 @@ class CertDetailPage(Page):
             self.loading.setText(messages.error_text(err))
             self.loading.show()
         else:
-            self.window_.notify(messages.error_text(err))
+            self.nav.notify(messages.error_text(err))
 
     def _show(
         self, result: tuple[CertificateDetail, DeviceCertificateStatus | None, str | None]
@@ -157,12 +163,12 @@ class CertDetailPage(Page):
             successor.setObjectName("successorButton")
             successor.setAccessibleName(self.tr("查看新证书"))
             new_id = d.successor_id
-            successor.clicked.connect(lambda: self.window_.open_certificate(new_id))
+            successor.clicked.connect(lambda: self.nav.open_certificate(new_id))
             head.box.addWidget(successor, 0, Qt.AlignmentFlag.AlignLeft)
 
         owner = self.granted_by is None
         live = d.successor_id is None
-        ready = self.local is not None and self.local.local == "ready"
+        ready = self.local is not None and self.local.local is LocalState.READY
         actions = [
             (
                 "renewButton",
@@ -216,7 +222,7 @@ class CertDetailPage(Page):
         """Whether this device holds the certificate, and 下载证书 when it does not."""
         card = Card(spacing=8)
         card.setObjectName("deviceCard")
-        ctx = self.window_.ctx
+        ctx = self.nav.ctx
         device = ctx.device if ctx is not None else ""
         title = set_role(PlainLabel(self.tr("本机（{}）").format(device)), "fieldLabel")
         title.setStyleSheet("font-weight: 600;")
@@ -236,7 +242,7 @@ class CertDetailPage(Page):
             and (local is None or local.needs_download or local.local in NEEDS_NEW_DOWNLOAD)
         )
         if can_download:
-            again = local is not None and local.local not in ("absent",)
+            again = local is not None and local.local is not LocalState.ABSENT
             text = self.tr("重新下载证书") if again else self.tr("下载证书")
             button = set_role(QPushButton(text), "primary")
             button.setObjectName("downloadButton")
@@ -248,10 +254,10 @@ class CertDetailPage(Page):
         return card
 
     def _device_text(self, d: CertificateDetail) -> str:
-        ctx, local = self.window_.ctx, self.local
+        ctx, local = self.nav.ctx, self.local
         if ctx is None or ctx.keys is None:
             return self.tr("本机密钥库未打开（系统钥匙串不可用），无法查看或下载本机证书。")
-        if local is None or local.local == "absent":
+        if local is None or local.local is LocalState.ABSENT:
             if d.status is CertStatus.NORMAL:
                 return self.tr(
                     "本机尚未下载（激活）此证书。下载后才能在本机扫码登录、签章和解密投标文件。"
@@ -262,19 +268,19 @@ class CertDetailPage(Page):
                 return self.tr("证书已过期，不能下载；请先进行证书更新。")
             return self.tr("本机未下载此证书。")
         serial = spaced_serial(local.device_serial_hex or "")
-        if local.local == "ready" and local.device_cert_revoked:
+        if local.local is LocalState.READY and local.device_cert_revoked:
             return self.tr(
                 "本机签名证书 {} 已被吊销（如授权已撤回、证书已更新或已吊销），不能再使用。"
             ).format(serial)
-        if local.local == "ready":
+        if local.local is LocalState.READY:
             return self.tr("本机已下载此证书，可用于扫码登录、签章和解密投标文件。")
-        if local.local == "locked":
+        if local.local is LocalState.LOCKED:
             return self.tr("证书密码错误次数过多，已在本机锁定。重新下载证书即可解锁。")
-        if local.local == "pending":
+        if local.local is LocalState.PENDING:
             return self.tr("上次的下载被中断，打开下载页面会先完成或撤销它。")
-        if local.local == "corrupt":
+        if local.local is LocalState.CORRUPT:
             return self.tr("本机的证书文件已损坏或被改动，请重新下载。")
-        if local.local == "not_this_device":
+        if local.local is LocalState.NOT_THIS_DEVICE:
             return self.tr("本机的证书文件是在其他电脑上生成的，请在本机重新下载。")
         return str(local.local)
 
@@ -352,27 +358,27 @@ class CertDetailPage(Page):
     def renew(self) -> None:
         from mobileca_desktop.views.cert_actions import renew_from_detail
 
-        renew_from_detail(self.window_, self.certificate_id)
+        renew_from_detail(self.nav, self.certificate_id)
 
     def change(self) -> None:
         from mobileca_desktop.views.cert_actions import ChangeCertificatePage
 
         assert self.detail is not None
-        self.window_.push(ChangeCertificatePage(self.window_, self.detail))
+        self.nav.push(ChangeCertificatePage(self.nav, self.detail))
 
     def revoke(self) -> None:
         from mobileca_desktop.views.cert_actions import ask_revoke
 
         assert self.detail is not None
-        ask_revoke(self.window_, self.detail, self.reload)
+        ask_revoke(self.nav, self.detail, self.reload)
 
     def change_password(self) -> None:
         from mobileca_desktop.views.password_pages import ChangePasswordPage
 
         subject = self.detail.subject_name if self.detail is not None else ""
-        self.window_.push(ChangePasswordPage(self.window_, self.certificate_id, subject))
+        self.nav.push(ChangePasswordPage(self.nav, self.certificate_id, subject))
 
     def download(self) -> None:
         from mobileca_desktop.views.activation_page import ActivationPage
 
-        self.window_.push(ActivationPage(self.window_, self.certificate_id))
+        self.nav.push(ActivationPage(self.nav, self.certificate_id))

@@ -14,16 +14,16 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 
 class CertListPage(Page):
     title = "证书管理"
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.setObjectName("certListPage")
-        self.window_ = window
+        self.nav = window
         self.rows: list[CertRow] = []
         self.loaded = False
         self.title = self.tr("证书管理")
@@ -37,7 +37,7 @@ class CertListPage(Page):
         self.reload()
 
     def reload(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
 
         def op() -> tuple[list[CertificateRow], list[Institution]]:
@@ -58,8 +58,8 @@ class CertListPage(Page):
         rows.sort(key=lambda r: r.status not in (CertStatus.DRAFT, CertStatus.REVIEWING))
         for i, row in enumerate(rows):
             widget = CertRow(row, by_id.get(row.institution_id))
-            widget.opened.connect(lambda r: self.window_.open_certificate(r.certificate_id))
-            widget.continued.connect(self.window_.continue_row)
+            widget.opened.connect(lambda r: self.nav.open_certificate(r.certificate_id))
+            widget.continued.connect(self.nav.continue_row)
             self.body.insertWidget(i + 1, widget)
             widget.show()  # now, not at the next turn of the event loop
             self.rows.append(widget)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
 from mobileca_desktop.domain.models import label
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP, word
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
@@ -22,7 +23,8 @@ def display_time(value: dt.datetime | None) -> str:
 
 
 # The handbook's words of ``domain.models.label``, listed here for the translation file
-# (tests/test_i18n.py checks the list is complete).
+# (tests/test_i18n.py checks the list is complete); the views' own enums' words are listed
+# in ``views.words``.
 ENUM_WORDS = (
     QT_TRANSLATE_NOOP("EnumLabel", "企业数字证书"),
     QT_TRANSLATE_NOOP("EnumLabel", "法人数字证书"),
@@ -50,10 +52,10 @@ ENUM_WORDS = (
 def text_of(member: StrEnum) -> str:
     """The word for an enum member (证书类型, 状态, 核验方式 ...) in the UI language: the
     handbook's Chinese, or its English translation once ``i18n.install`` chose English."""
-    word = label(member)
-    if word is None:
+    source = label(member) or word(member)
+    if source is None:
         return str(member)
-    return QCoreApplication.translate("EnumLabel", word)
+    return QCoreApplication.translate("EnumLabel", source)
 
 
 def spaced_serial(serial_hex: str) -> str:

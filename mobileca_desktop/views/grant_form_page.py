@@ -9,6 +9,7 @@ entered is lost on an error.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QDate
@@ -40,7 +41,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 GRANTABLE_KINDS = (CertKind.UNIT, CertKind.LEGAL_REP)
 DEFAULT_YEARS = 1
@@ -72,11 +73,11 @@ class NewGrantPage(Page):
         "phone": "agent_phone",
     }
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.title = self.tr("新增授权")
         self.setObjectName("newGrantPage")
-        self.window_ = window
+        self.nav = window
         self.certificates: list[CertificateRow] = []
         self.today = QDate.currentDate()
         self.loaded = False
@@ -163,7 +164,7 @@ class NewGrantPage(Page):
         # 授权期限
         self.body.addWidget(set_role(PlainLabel(self.tr("授权期限")), "section"))
         period = Card(spacing=8)
-        label = set_role(PlainLabel(self.tr("授权有效期至")), "fieldLabel")
+        until_label = set_role(PlainLabel(self.tr("授权有效期至")), "fieldLabel")
         self.until = QDateEdit()
         self.until.setObjectName("validUntilInput")
         self.until.setAccessibleName(self.tr("授权有效期至"))
@@ -171,8 +172,8 @@ class NewGrantPage(Page):
         self.until.setDisplayFormat("yyyy-MM-dd")
         self.until.setMinimumHeight(38)
         self.until.dateChanged.connect(lambda _d: self._set_period_error(None))
-        label.setBuddy(self.until)
-        period.box.addWidget(label)
+        until_label.setBuddy(self.until)
+        period.box.addWidget(until_label)
         period.box.addWidget(self.until)
         presets = QGridLayout()  # two a row: four are wider than the narrowest window
         presets.setSpacing(6)
@@ -216,7 +217,7 @@ class NewGrantPage(Page):
     def shown(self) -> None:
         if self.loaded:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         clock = ctx.clock
 
@@ -262,7 +263,7 @@ class NewGrantPage(Page):
             subject.setContentsMargins(24, 0, 0, 4)
             subject.setEnabled(grantable)
             button.setEnabled(grantable)
-            button.toggled.connect(lambda on, row=r: on and self._chosen(row))
+            button.toggled.connect(partial(self._toggled, r))
             self.cert_group.addButton(button, r.certificate_id)
             self.cert_list.addWidget(button)
             self.cert_list.addWidget(subject)
@@ -321,6 +322,10 @@ class NewGrantPage(Page):
         cid = self.cert_group.checkedId()
         return next((r for r in self.certificates if r.certificate_id == cid), None)
 
+    def _toggled(self, row: CertificateRow, on: bool) -> None:
+        if on:
+            self._chosen(row)
+
     def _chosen(self, row: CertificateRow) -> None:
         self.cert_error.hide()
         latest = _qdate(row.not_after) if row.not_after else self.today.addYears(DEFAULT_YEARS)
@@ -374,7 +379,7 @@ class NewGrantPage(Page):
         if not self._check_here():
             self._focus_first_error()
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         row = self.selected()
         assert ctx is not None and session is not None and row is not None
         cid = row.certificate_id
@@ -397,8 +402,8 @@ class NewGrantPage(Page):
         job.run()
 
     def _granted(self, grant: GrantInfo) -> None:
-        self.window_.notify(self.tr("授权成功，已短信通知经办人 {}").format(grant.agent_name))
-        self.window_.pop()
+        self.nav.notify(self.tr("授权成功，已短信通知经办人 {}").format(grant.agent_name))
+        self.nav.pop()
 
     def _failed(self, err: BaseException) -> None:
         text = messages.error_text(err)
@@ -414,16 +419,16 @@ class NewGrantPage(Page):
             self.until.setFocus()
         elif isinstance(err, GrantNotAllowed | CertificateUnavailable):
             self._set_cert_error(text)
-            self.scroll.ensureWidgetVisible(self.cert_error)
+            self.scroll_area.ensureWidgetVisible(self.cert_error)
         else:
             show_error(self, err)
 
     def _focus_first_error(self) -> None:
         if self.cert_error.isVisible():
-            self.scroll.ensureWidgetVisible(self.cert_card)
+            self.scroll_area.ensureWidgetVisible(self.cert_card)
             return
         for field in self.fields.values():
             if field.error_text():
-                self.scroll.ensureWidgetVisible(field)
+                self.scroll_area.ensureWidgetVisible(field)
                 field.edit.setFocus()
                 return

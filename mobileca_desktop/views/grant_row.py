@@ -3,20 +3,31 @@ person) or the company (for the agent), the period, and the actions the status a
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
-from mobileca_desktop.domain.models import GrantInfo, GrantStatus
+from mobileca_desktop.domain.models import CertStatus, GrantInfo, GrantStatus
 from mobileca_desktop.views.format import display_time, text_of
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import badge_style, set_role
 
 # Grant statuses in the colours of 证书管理's badges.
 _BADGE_COLOURS = {
-    GrantStatus.ACTIVE: "normal",
-    GrantStatus.WITHDRAWN: "revoked",
-    GrantStatus.EXPIRED: "expired",
+    GrantStatus.ACTIVE: CertStatus.NORMAL,
+    GrantStatus.WITHDRAWN: CertStatus.REVOKED,
+    GrantStatus.EXPIRED: CertStatus.EXPIRED,
 }
+
+
+class GrantOnDevice(StrEnum):
+    """A received grant's certificate on this device (the agent's list)."""
+
+    NONE = ""  # not downloaded here, or nothing to say
+    READY = "ready"  # downloaded and usable: 扫一扫 can act for the company
+    REVOKED = "revoked"  # the device's certificate was revoked: 重新下载
+    LOCKED = "locked"  # too many wrong passwords: 重新下载
 
 
 class GrantBadge(PlainLabel):
@@ -40,7 +51,12 @@ class GrantRow(QFrame):
     download_requested = Signal(object)  # GrantInfo
 
     def __init__(
-        self, grant: GrantInfo, *, mine: bool, subject: str = "", device_state: str = ""
+        self,
+        grant: GrantInfo,
+        *,
+        mine: bool,
+        subject: str = "",
+        device_state: GrantOnDevice = GrantOnDevice.NONE,
     ) -> None:
         super().__init__()
         self.grant = grant
@@ -101,8 +117,13 @@ class GrantRow(QFrame):
             )
             self.withdraw_button.clicked.connect(lambda: self.withdraw_requested.emit(self.grant))
             foot.addWidget(self.withdraw_button)
-        if grant.status is GrantStatus.ACTIVE and not mine and device_state != "ready":
-            text = self.tr("重新下载") if device_state == "revoked" else self.tr("下载到本机")
+        if (
+            grant.status is GrantStatus.ACTIVE
+            and not mine
+            and device_state is not GrantOnDevice.READY
+        ):
+            revoked = device_state is GrantOnDevice.REVOKED
+            text = self.tr("重新下载") if revoked else self.tr("下载到本机")
             self.download_button = set_role(QPushButton(text), "small")
             self.download_button.setObjectName("downloadButton")
             self.download_button.setAccessibleName(f"{text} {grant.company_name} {kind}")
@@ -111,7 +132,7 @@ class GrantRow(QFrame):
         if foot.count() > 1:
             box.addLayout(foot)
 
-    def _note(self, grant: GrantInfo, mine: bool, device_state: str) -> str:
+    def _note(self, grant: GrantInfo, mine: bool, device_state: GrantOnDevice) -> str:
         if grant.status is GrantStatus.WITHDRAWN:
             if mine:
                 return self.tr("授权已撤销，经办人设备上的证书已吊销。")
@@ -121,10 +142,10 @@ class GrantRow(QFrame):
                 return self.tr("授权已到期，经办人设备上的证书已吊销。")
             return self.tr("授权已到期，您设备上下载的该证书已吊销，不能再使用。")
         if not mine:
-            if device_state == "ready":
+            if device_state is GrantOnDevice.READY:
                 return self.tr("已下载到本机，可在扫一扫中代表单位使用。")
-            if device_state == "revoked":
+            if device_state is GrantOnDevice.REVOKED:
                 return self.tr("本机的证书已吊销，请重新下载。")
-            if device_state == "locked":
+            if device_state is GrantOnDevice.LOCKED:
                 return self.tr("证书密码错误次数过多，已在本机锁定，请重新下载。")
         return ""

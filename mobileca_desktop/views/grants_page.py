@@ -9,19 +9,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mobileca_desktop.domain.models import AccountKind, GrantInfo, GrantStatus
+from mobileca_desktop.services.device import LocalState
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.format import text_of
-from mobileca_desktop.views.grant_row import GrantRow
+from mobileca_desktop.views.grant_row import GrantOnDevice, GrantRow
 from mobileca_desktop.views.icons import icon
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 
-def open_grants(window: MainWindow) -> None:
+def open_grants(window: Navigator) -> None:
     """The home tile 授权管理: the legal person's page or the agent's."""
     account = window.account
     assert account is not None
@@ -36,9 +37,9 @@ class _GrantListPage(Page):
 
     empty_text = ""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
-        self.window_ = window
+        self.nav = window
         self.rows: list[GrantRow] = []
         self.grants: list[GrantInfo] = []
         self.loaded = False
@@ -85,7 +86,7 @@ class _GrantListPage(Page):
 class GrantsPage(_GrantListPage):
     """法人登录: the grants this company made."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__(window)
         self.setObjectName("grantsPage")
         self.title = self.tr("授权管理")
@@ -117,10 +118,10 @@ class GrantsPage(_GrantListPage):
     def open_new(self) -> None:
         from mobileca_desktop.views.grant_form_page import NewGrantPage
 
-        self.window_.push(NewGrantPage(self.window_))
+        self.nav.push(NewGrantPage(self.nav))
 
     def reload(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
 
         def op() -> tuple[list[GrantInfo], dict[int, str]]:
@@ -172,14 +173,14 @@ class GrantsPage(_GrantListPage):
         return box
 
     def withdraw(self, grant: GrantInfo) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         row = self.row_for(grant.id)
         if row is not None and row.withdraw_button is not None:
             row.withdraw_button.setEnabled(False)
 
         def done(_g: GrantInfo) -> None:
-            self.window_.notify(self.tr("已撤销授权，经办人设备上的证书已吊销"))
+            self.nav.notify(self.tr("已撤销授权，经办人设备上的证书已吊销"))
             self.reload()
 
         BackgroundOp(
@@ -195,7 +196,7 @@ class GrantsPage(_GrantListPage):
 class ReceivedGrantsPage(_GrantListPage):
     """个人登录: the grants this person received, with 下载到本机."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__(window)
         self.setObjectName("receivedGrantsPage")
         self.title = self.tr("授权管理")
@@ -203,7 +204,7 @@ class ReceivedGrantsPage(_GrantListPage):
         self.empty_text = self.tr(
             "暂无授权。单位的法定代表人在授权管理中把证书授权给您后，会在这里显示。"
         )
-        self.device_states: dict[int, str] = {}
+        self.device_states: dict[int, GrantOnDevice] = {}
         intro = set_role(
             PlainLabel(
                 self.tr(
@@ -218,42 +219,44 @@ class ReceivedGrantsPage(_GrantListPage):
         self.finish_head()
 
     def reload(self) -> None:
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         assert ctx is not None and session is not None
         keys = ctx.keys
 
-        def op() -> tuple[list[GrantInfo], dict[int, str]]:
+        def op() -> tuple[list[GrantInfo], dict[int, GrantOnDevice]]:
             grants = ctx.ca.list_grants(session)
-            states: dict[int, str] = {}
+            states: dict[int, GrantOnDevice] = {}
             if keys is not None and any(g.status is GrantStatus.ACTIVE for g in grants):
                 for st in keys.statuses(session):
                     if st.usable:
-                        states[st.certificate_id] = "ready"
+                        states[st.certificate_id] = GrantOnDevice.READY
                     elif st.device_cert_revoked:
-                        states[st.certificate_id] = "revoked"
-                    elif st.local.value == "locked":
-                        states[st.certificate_id] = "locked"
+                        states[st.certificate_id] = GrantOnDevice.REVOKED
+                    elif st.local is LocalState.LOCKED:
+                        states[st.certificate_id] = GrantOnDevice.LOCKED
             return grants, states
 
         BackgroundOp(self, op, on_success=self._show).run()
 
-    def _show(self, result: tuple[list[GrantInfo], dict[int, str]]) -> None:
+    def _show(self, result: tuple[list[GrantInfo], dict[int, GrantOnDevice]]) -> None:
         grants, self.device_states = result
         self.show_rows(grants, self._row)
 
     def _row(self, grant: GrantInfo) -> GrantRow:
         row = GrantRow(
-            grant, mine=False, device_state=self.device_states.get(grant.certificate_id, "")
+            grant,
+            mine=False,
+            device_state=self.device_states.get(grant.certificate_id, GrantOnDevice.NONE),
         )
         row.download_requested.connect(self.download)
         return row
 
     def download(self, grant: GrantInfo) -> None:
         """证书下载 / 激活 of the granted certificate on this device."""
-        if self.window_.ctx is None or self.window_.ctx.keys is None:
-            self.window_.notify(self.tr("本机证书库未打开，无法下载证书"))
+        if self.nav.ctx is None or self.nav.ctx.keys is None:
+            self.nav.notify(self.tr("本机证书库未打开，无法下载证书"))
             return
         from mobileca_desktop.views.activation_page import ActivationPage
 
         # The page closes itself when done; this page reloads when shown again.
-        self.window_.push(ActivationPage(self.window_, grant.certificate_id))
+        self.nav.push(ActivationPage(self.nav, grant.certificate_id))

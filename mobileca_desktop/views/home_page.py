@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -22,19 +22,15 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
-
-
-# Where the CA runs (``AppContext.ca_label``), for the translation file.
-CA_LABELS = (QT_TRANSLATE_NOOP("HomePage", "本机 CA"),)
+    from mobileca_desktop.views.navigation import Navigator
 
 
 class HomePage(Page):
-    def __init__(self, window: MainWindow, account: Account) -> None:
+    def __init__(self, window: Navigator, account: Account) -> None:
         super().__init__()
         self.title = self.tr("办理移动CA")
         self.setObjectName("homePage")
-        self.window_ = window
+        self.nav = window
         legal = account.kind is AccountKind.LEGAL
         ctx = window.ctx
         assert ctx is not None
@@ -65,7 +61,7 @@ class HomePage(Page):
         device_icon = PlainLabel()
         device_icon.setPixmap(pixmap("device", 16, self.devicePixelRatioF()))
         device_icon.setStyleSheet("background: rgba(255,255,255,0.9); border-radius: 4px;")
-        ca_label = QCoreApplication.translate("HomePage", ctx.ca_label)
+        ca_label = ctx.ca_label  # 本机 CA in the UI language, or the remote CA's address
         device = PlainLabel(
             self.tr("本机设备：{device}　·　{ca}").format(device=ctx.device, ca=ca_label)
         )

@@ -67,8 +67,10 @@ class InboxPanel(QWidget):
         self.phone.setObjectName("inboxPhone")
         self.phone.setAccessibleName(self.tr("手机号"))
         self.phone.setEditable(True)
-        self.phone.lineEdit().setPlaceholderText(self.tr("输入手机号"))
-        self.phone.lineEdit().setMaxLength(11)
+        edit = self.phone.lineEdit()
+        assert edit is not None  # an editable combo box has one
+        edit.setPlaceholderText(self.tr("输入手机号"))
+        edit.setMaxLength(11)
         self.phone.currentTextChanged.connect(lambda _t: self.refresh())
         self.refresh_button = set_role(QPushButton(self.tr("刷新")), "small")
         self.refresh_button.setObjectName("inboxRefresh")

@@ -14,13 +14,13 @@ from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 
 class LoginForm(QWidget):
-    def __init__(self, window: MainWindow, kind: AccountKind) -> None:
+    def __init__(self, window: Navigator, kind: AccountKind) -> None:
         super().__init__()
-        self.window_ = window
+        self.nav = window
         self.kind = kind
         legal = kind is AccountKind.LEGAL
         self.setObjectName("legalLoginForm" if legal else "personalLoginForm")
@@ -79,16 +79,16 @@ class LoginForm(QWidget):
                 empty = True
         if empty:
             return
-        ctx = self.window_.ctx
+        ctx = self.nav.ctx
         if ctx is None:
             # The CA is still opening behind the form (app.Client): log in once it is ready
             # with what is in the fields then; the button stays disabled until then.
             if self.login_button.isEnabled():
                 self.login_button.setEnabled(False)
-                self.window_.when_ready(self._submit_when_ready)
+                self.nav.when_ready(self._submit_when_ready)
                 # What it waits for, in the start-up page's words (正在打开本机 CA… or the
                 # remote CA's address).
-                self.window_.notify(self.window_.startup.heading.text())
+                self.nav.notify(self.nav.waiting_text())
             return
         kind = self.kind
 
@@ -110,8 +110,8 @@ class LoginForm(QWidget):
         self.password.set_value("")
         name = self.login_name.value()
         if self.kind is AccountKind.PERSONAL and name.isdigit() and len(name) == 11:
-            self.window_.remember_phone(name)
-        self.window_.logged_in(session, account)
+            self.nav.remember_phone(name)
+        self.nav.logged_in(session, account)
 
     def _failed(self, err: BaseException) -> None:
         if isinstance(err, AuthenticationFailed):

@@ -16,14 +16,14 @@ from mobileca_desktop.views.text import PlainLabel, escape, rich_label
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 ACCOUNT_HELP_URL = "https://www.sxzwfw.gov.cn/v5/auth/#/question"
 SUPPORT_PHONES = ("0351-7731427", "0351-7731428")
 
 
 class LoginPage(Page):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.title = self.tr("登录")
         self.setObjectName("loginPage")

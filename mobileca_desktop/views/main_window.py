@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from mobileca_desktop.services.wizard import ApplicationWizard
     from mobileca_desktop.views.context import AppContext
     from mobileca_desktop.views.inbox_panel import InboxPanel
+    from mobileca_desktop.views.navigation import Navigator
     from mobileca_desktop.views.toast import Toast
 
 # The first frame is the top bar and the start-up page: everything else is imported and
@@ -41,6 +42,8 @@ APP_TITLE = "山西公共资源交易 移动版 CA"
 
 
 class MainWindow(QMainWindow):
+    """Implements ``views.navigation.Navigator``: what the pages it holds may ask of it."""
+
     page_changed = Signal(object)  # the new current Page
     closing = Signal()
 
@@ -63,6 +66,9 @@ class MainWindow(QMainWindow):
         self.top_bar = TopBar()
         self.top_bar.back_requested.connect(self.back)
         self.top_bar.inbox_toggled.connect(self.toggle_inbox)
+        self.top_bar.settings_requested.connect(self.open_settings)
+        self.top_bar.reviewer_requested.connect(self.open_reviewer)
+        self.top_bar.clock_requested.connect(self.open_clock)
         self.stack = QStackedWidget()
         self.stack.setObjectName("pageStack")
         column.addWidget(self.top_bar)
@@ -86,7 +92,9 @@ class MainWindow(QMainWindow):
         if self._toast is None:
             from mobileca_desktop.views.toast import Toast
 
-            self._toast = Toast(self.centralWidget())
+            central = self.centralWidget()
+            assert central is not None  # set in __init__
+            self._toast = Toast(central)
         return self._toast
 
     @property
@@ -118,6 +126,7 @@ class MainWindow(QMainWindow):
         # Qt appends the application's display name (the product) to a window's title:
         # the title is what tells this window from another, the device.
         self.setWindowTitle(ctx.device)
+        self.top_bar.attach(ctx)
         if self._inbox_panel is not None and self._inbox_panel.inbox is None:
             self._inbox_panel.attach(ctx.inbox)
         self.show_login()
@@ -133,6 +142,14 @@ class MainWindow(QMainWindow):
         else:
             self._waiting.append(action)
 
+    def waiting_text(self) -> str:
+        """What the window waits for while the CA opens: the start-up page's heading."""
+        return self.startup.heading.text()
+
+    def host(self) -> QWidget:
+        """This window as a Qt widget (``Navigator.host``)."""
+        return self
+
     def show_problem(self, heading: str, html: str) -> None:
         self._waiting.clear()
         self.reset(self.startup)
@@ -144,6 +161,15 @@ class MainWindow(QMainWindow):
         page = self.stack.currentWidget()
         assert isinstance(page, Page)
         return page
+
+    def pages(self) -> list[Page]:
+        pages = [self.stack.widget(i) for i in range(self.stack.count())]
+        return [p for p in pages if isinstance(p, Page)]
+
+    def remove(self, page: Page) -> None:
+        self.stack.removeWidget(page)
+        page.hide()
+        page.deleteLater()
 
     def push(self, page: Page) -> Page:
         self.stack.addWidget(page)
@@ -163,6 +189,7 @@ class MainWindow(QMainWindow):
     def reset(self, page: Page) -> Page:
         while self.stack.count():
             old = self.stack.widget(0)
+            assert old is not None  # count() > 0
             self.stack.removeWidget(old)
             if old is not self.startup:
                 old.hide()
@@ -225,6 +252,16 @@ class MainWindow(QMainWindow):
 
         self.session, self.account = session, account
         self.reset(HomePage(self, account))
+
+    def login_expired(self) -> None:
+        """The CA expired the login (its clock moved): the login page, the account filled
+        in."""
+        account = self.account
+        self.session = self.account = None
+        if account is None:
+            self.show_login()
+        else:
+            self.show_login(account.kind, account.login_name)
 
     def logout(self) -> None:
         from mobileca_desktop.views.background import BackgroundOp
@@ -290,7 +327,10 @@ class MainWindow(QMainWindow):
             def op() -> ApplicationWizard:
                 return ApplicationWizard.continue_rejected(ctx.ca, session, app_id)
 
-        BackgroundOp(self, op, on_success=lambda w: self.push(WizardPage(self, w))).run()
+        def opened(wizard: ApplicationWizard) -> None:
+            self.push(WizardPage(self, wizard))
+
+        BackgroundOp(self, op, on_success=opened).run()
 
     def open_certificates(self) -> None:
         from mobileca_desktop.views.cert_list_page import CertListPage
@@ -367,3 +407,9 @@ class MainWindow(QMainWindow):
         self.closing.emit()
         QThreadPool.globalInstance().waitForDone(5000)
         super().closeEvent(event)
+
+
+if TYPE_CHECKING:
+
+    def _implements(window: MainWindow) -> Navigator:
+        return window  # mypy checks that MainWindow implements the navigation interface

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QPushButton
 
@@ -13,6 +13,7 @@ from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.format import display_time
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP
 
 KIND_LABELS = {  # translated where shown
     MessageKind.SMS: QT_TRANSLATE_NOOP("MessageCard", "短信"),

@@ -22,19 +22,19 @@ class Page(QWidget):
         self.setObjectName("pageRoot")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("pageScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("pageScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         # Enum values by key name: the first frame (the start-up page) does not build
         # PySide6's Qt namespace (views/main_window.py).
-        self.scroll.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
+        self.scroll_area.setProperty("horizontalScrollBarPolicy", "ScrollBarAlwaysOff")
         inner = QWidget()
         self.body = QVBoxLayout(inner)
         self.body.setContentsMargins(16, 16, 16, 20)
         self.body.setSpacing(12)
-        self.scroll.setWidget(inner)
-        outer.addWidget(self.scroll)
+        self.scroll_area.setWidget(inner)
+        outer.addWidget(self.scroll_area)
 
     def showEvent(self, event: QShowEvent) -> None:  # Qt override
         super().showEvent(event)
@@ -43,7 +43,7 @@ class Page(QWidget):
         name, holder = self.title, self.parentWidget()
         while not name and holder is not None:
             name, holder = holder.windowTitle(), holder.parentWidget()
-        self.scroll.setAccessibleName(name)
+        self.scroll_area.setAccessibleName(name)
 
     def shown(self) -> None:
         """Called each time the page becomes the current one (e.g. to reload its data)."""

@@ -33,7 +33,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import BORDER, ERROR, set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 # Meter colours by score 0-4 (weak → strong).
 LEVEL_COLOURS = ("#E5484D", "#E5484D", "#F59E0B", "#12A05C", "#12805C")
@@ -185,11 +185,11 @@ class ChangePasswordPage(Page):
     """修改证书密码: the old password, the new one twice. A wrong old password says how many
     tries are left on this device; a locked certificate leads to 重新下载 (recovery)."""
 
-    def __init__(self, window: MainWindow, certificate_id: int, subject_name: str = "") -> None:
+    def __init__(self, window: Navigator, certificate_id: int, subject_name: str = "") -> None:
         super().__init__()
         self.title = self.tr("修改证书密码")
         self.setObjectName("changePasswordPage")
-        self.window_ = window
+        self.nav = window
         self.certificate_id = certificate_id
         self.busy = False
 
@@ -268,7 +268,7 @@ class ChangePasswordPage(Page):
             ok = False
         if not self.new.check() or not ok:
             return
-        keys = self.window_.ctx.keys if self.window_.ctx is not None else None
+        keys = self.nav.ctx.keys if self.nav.ctx is not None else None
         if keys is None:
             self.banner.setText(self.tr("本机密钥库未打开，无法修改证书密码。"))
             self.banner.show()
@@ -291,8 +291,8 @@ class ChangePasswordPage(Page):
         self.submit_button.setText(self.tr("正在修改…") if busy else self.tr("确认修改"))
 
     def _changed(self, _result: object) -> None:
-        self.window_.notify(self.tr("证书密码已修改"))
-        self.window_.pop()
+        self.nav.notify(self.tr("证书密码已修改"))
+        self.nav.pop()
 
     def _failed(self, err: BaseException) -> None:
         # Changed in another window meanwhile: nothing was changed here, never a success.
@@ -321,7 +321,7 @@ class ChangePasswordPage(Page):
         """重新下载证书: the activation page in recovery; afterwards back to 证书详情."""
         from mobileca_desktop.views.activation_page import ActivationPage
 
-        window = self.window_
+        window = self.nav
 
         def done() -> None:
             if window.current() is self:

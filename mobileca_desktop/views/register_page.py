@@ -26,7 +26,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 # The engine's generic field names -> this form's fields.
 LEGAL_ALIASES = {
@@ -37,11 +37,11 @@ LEGAL_ALIASES = {
 
 
 class RegisterPage(Page):
-    def __init__(self, window: MainWindow, kind: AccountKind) -> None:
+    def __init__(self, window: Navigator, kind: AccountKind) -> None:
         legal = kind is AccountKind.LEGAL
         super().__init__()
         self.title = self.tr("法人注册") if legal else self.tr("个人注册")
-        self.window_ = window
+        self.nav = window
         self.kind = kind
         self.setObjectName("registerLegalPage" if legal else "registerPersonalPage")
         intro = set_role(
@@ -136,7 +136,7 @@ class RegisterPage(Page):
         if not self._check_here():
             self._focus_first_error()
             return
-        ctx = self.window_.ctx
+        ctx = self.nav.ctx
         assert ctx is not None
         v = self.value
         if self.kind is AccountKind.LEGAL:
@@ -176,7 +176,7 @@ class RegisterPage(Page):
         legal = self.kind is AccountKind.LEGAL
         phone = self.value("legal_person_phone" if legal else "phone")
         login_name = self.value("uscc").upper() if legal else phone
-        self.window_.registered(self.kind, login_name, phone)
+        self.nav.registered(self.kind, login_name, phone)
 
     def _failed(self, err: BaseException) -> None:
         aliases = LEGAL_ALIASES if self.kind is AccountKind.LEGAL else {}
@@ -190,6 +190,6 @@ class RegisterPage(Page):
     def _focus_first_error(self) -> None:
         for field in self.fields.values():
             if field.error_text():
-                self.scroll.ensureWidgetVisible(field)
+                self.scroll_area.ensureWidgetVisible(field)
                 field.edit.setFocus()
                 return

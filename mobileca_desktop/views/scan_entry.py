@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from mobileca_desktop.domain.models import CertStatus
-from mobileca_desktop.services.device import DeviceCertificateStatus
+from mobileca_desktop.services.device import DeviceCertificateStatus, LocalState
 from mobileca_desktop.views.activation_page import ActivationPage
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
@@ -24,7 +24,7 @@ from mobileca_desktop.views.theme import set_role
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 # This device's states in which downloading again makes the certificate usable.
 DOWNLOADABLE = ("absent", "corrupt", "not_this_device", "locked", "pending")
@@ -38,14 +38,14 @@ def downloadable(statuses: list[DeviceCertificateStatus]) -> list[DeviceCertific
     ]
 
 
-def open_scanner(window: MainWindow) -> None:
+def open_scanner(window: Navigator) -> None:
     """The scanner page (views/scan/scan_page.py)."""
     from mobileca_desktop.views.scan.scan_page import ScanPage
 
     window.push(ScanPage(window))
 
 
-def open_scan(window: MainWindow) -> None:
+def open_scan(window: Navigator) -> None:
     """扫一扫 from the home page."""
     ctx, session = window.ctx, window.session
     assert ctx is not None and session is not None
@@ -62,11 +62,11 @@ def open_scan(window: MainWindow) -> None:
         )
         return
     BackgroundOp(
-        window, lambda: keys.statuses(session), on_success=lambda st: _decide(window, st)
+        window.host(), lambda: keys.statuses(session), on_success=lambda st: _decide(window, st)
     ).run()
 
 
-def _decide(window: MainWindow, statuses: list[DeviceCertificateStatus]) -> None:
+def _decide(window: Navigator, statuses: list[DeviceCertificateStatus]) -> None:
     if any(s.usable for s in statuses):
         open_scanner(window)
         return
@@ -81,12 +81,12 @@ def _decide(window: MainWindow, statuses: list[DeviceCertificateStatus]) -> None
             ),
         )
         return
-    dialog = FirstUseDialog(window)
+    dialog = FirstUseDialog(window.host())
     dialog.accepted.connect(lambda: _download(window, candidates))
     dialog.open()
 
 
-def _download(window: MainWindow, candidates: list[DeviceCertificateStatus]) -> None:
+def _download(window: Navigator, candidates: list[DeviceCertificateStatus]) -> None:
     def activate(cid: int) -> None:
         window.push(
             ActivationPage(
@@ -108,8 +108,8 @@ def _download(window: MainWindow, candidates: list[DeviceCertificateStatus]) -> 
     window.push(ChooseCertificatePage(candidates, chosen))
 
 
-def _notice(window: MainWindow, name: str, text: str) -> QMessageBox:
-    box = PlainMessageBox(window)
+def _notice(window: Navigator, name: str, text: str) -> QMessageBox:
+    box = PlainMessageBox(window.host())
     box.setObjectName(name)
     box.setIcon(QMessageBox.Icon.Information)
     box.setWindowTitle(QCoreApplication.translate("ScanEntry", "扫一扫"))
@@ -166,7 +166,7 @@ class ChooseCertificatePage(Page):
                 card.box.addWidget(
                     set_role(PlainLabel(self.tr("授权人：{}").format(s.granted_by)), "muted")
                 )
-            if s.local == "locked":
+            if s.local is LocalState.LOCKED:
                 card.box.addWidget(
                     set_role(
                         PlainLabel(self.tr("已在本机锁定：重新下载后设置新的证书密码")), "muted"

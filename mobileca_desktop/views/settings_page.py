@@ -31,12 +31,14 @@ from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
+from mobileca_desktop.views.format import text_of
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
+from mobileca_desktop.views.words import CAPlace
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 LANGUAGE_NAMES = (("zh_CN", "中文"), ("en", "English"))
@@ -53,10 +55,10 @@ def platform_helpers() -> Any:
 
 
 class SettingsPage(Page):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__(self.tr("设置"))
         self.setObjectName("settingsPage")
-        self.window_ = window
+        self.nav = window
         ctx = window.ctx
         self.ctx = ctx
         self.settings: Settings = (ctx.settings if ctx is not None else None) or Settings()
@@ -79,7 +81,7 @@ class SettingsPage(Page):
         ca = Card()
         self.ca_local = QRadioButton(self.tr("本机 CA（内置，数据保存在本机）"))
         self.ca_local.setObjectName("caLocalRadio")
-        self.ca_local.setAccessibleName(self.tr("本机 CA"))
+        self.ca_local.setAccessibleName(text_of(CAPlace.LOCAL))
         self.ca_remote = QRadioButton(self.tr("远程 CA 服务器"))
         self.ca_remote.setObjectName("caRemoteRadio")
         self.ca_remote.setAccessibleName(self.tr("远程 CA 服务器"))
@@ -111,7 +113,7 @@ class SettingsPage(Page):
         )
         pin_note.setWordWrap(True)
         now = set_role(
-            PlainLabel(self.tr("当前使用：") + (self.tr("本机 CA") if s.is_local_ca else s.ca)),
+            PlainLabel(self.tr("当前使用：") + (text_of(CAPlace.LOCAL) if s.is_local_ca else s.ca)),
             "muted",
         )
         now.setObjectName("caInUse")
@@ -381,10 +383,15 @@ class SettingsPage(Page):
             return
         helpers = platform_helpers()
         folder = self.settings.data_dir
+
+        def added(_result: object) -> None:
+            self.platform_url.set_value("")
+            self._load_platforms()
+
         BackgroundOp(
             self,
             lambda: helpers.add_trusted(folder, info),
-            on_success=lambda _r: (self.platform_url.set_value(""), self._load_platforms()),
+            on_success=added,
             on_failure=self._platform_failed,
         ).run()
 
@@ -458,7 +465,7 @@ class SettingsPage(Page):
     def _saved(self, path: Path) -> None:
         self.save_button.setEnabled(True)
         self._status(self.tr("已保存到 %1。重新打开本程序后生效。").replace("%1", str(path)))
-        self.window_.notify(self.tr("设置已保存，重新打开后生效"))
+        self.nav.notify(self.tr("设置已保存，重新打开后生效"))
 
     def _save_failed(self, err: BaseException) -> None:
         self.save_button.setEnabled(True)

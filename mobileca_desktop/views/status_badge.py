@@ -21,4 +21,4 @@ class StatusBadge(PlainLabel):
         self.status = status
         self.setText(text_of(status))
         self.setAccessibleName(self.tr("状态：{}").format(text_of(status)))
-        self.setStyleSheet(badge_style(status.value))
+        self.setStyleSheet(badge_style(status))

@@ -28,6 +28,7 @@ class Toast(PlainLabel):
         self.setText(text)
         self.setAccessibleName(text)
         parent = self.parentWidget()
+        assert parent is not None  # made over the main window's central widget
         width = min(340, parent.width() - 40)
         self.setFixedWidth(width)
         self.adjustSize()

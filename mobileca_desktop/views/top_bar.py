@@ -3,20 +3,31 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Signal, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QMenu, QToolButton
 
 from mobileca_desktop.views.icons import icon
 from mobileca_desktop.views.text import PlainLabel, tooltip
+from mobileca_desktop.views.words import CAPlace
+
+if TYPE_CHECKING:
+    from mobileca_desktop.views.context import AppContext
 
 
 class TopBar(QFrame):
     back_requested = Signal()
     inbox_toggled = Signal()
+    # The ⋯ menu's entries: the window connects them (MainWindow.open_settings, ...).
+    settings_requested = Signal()
+    reviewer_requested = Signal()
+    clock_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
+        self.ctx: AppContext | None = None
         self.setObjectName("topBar")
         self.setFixedHeight(52)
         row = QHBoxLayout(self)
@@ -60,10 +71,14 @@ class TopBar(QFrame):
         self.menu.setObjectName("moreMenu")
         self.menu.setAccessibleName(self.tr("更多"))
         self.more.setMenu(self.menu)
-        self.settings_action = self._action("settingsAction", self.tr("设置"), "open_settings")
-        self.reviewer_action = self._action("reviewerAction", self.tr("CA 审核台"), "open_reviewer")
-        self.clock_action = self._action("clockAction", self.tr("演示时钟"), "open_clock")
-        self.inbox_action = self._action("inboxAction", self.tr("手机短信"), "toggle_inbox")
+        self.settings_action = self._action(
+            "settingsAction", self.tr("设置"), self.settings_requested
+        )
+        self.reviewer_action = self._action(
+            "reviewerAction", self.tr("CA 审核台"), self.reviewer_requested
+        )
+        self.clock_action = self._action("clockAction", self.tr("演示时钟"), self.clock_requested)
+        self.inbox_action = self._action("inboxAction", self.tr("手机短信"), self.inbox_toggled)
         self.menu.aboutToShow.connect(self.refresh_menu)
         self.refresh_menu()
 
@@ -72,29 +87,28 @@ class TopBar(QFrame):
         row.addWidget(self.inbox)
         row.addWidget(self.more)
 
-    def _action(self, name: str, text: str, method: str) -> QAction:
+    def _action(self, name: str, text: str, signal: SignalInstance) -> QAction:
         action = QAction(text, self.menu)
         action.setObjectName(name)
         action.setToolTip(tooltip(text))
-        action.triggered.connect(lambda _checked=False, m=method: self._call(m))
+        action.triggered.connect(lambda _checked=False: signal.emit())
         self.menu.addAction(action)
         return action
 
-    def _call(self, method: str) -> None:
-        """The window's method of that name (MainWindow.open_settings, ...)."""
-        target = getattr(self.window(), method, None)
-        if callable(target):
-            target()
+    def attach(self, ctx: AppContext) -> None:
+        """The services are ready: the menu's entries follow where the CA runs."""
+        self.ctx = ctx
+        self.refresh_menu()
 
     def refresh_menu(self) -> None:
         """Which entries apply: nothing but 手机短信 before the services are attached;
         CA 审核台 only on the local CA; 演示时钟 on the local CA or in demo mode."""
-        ctx = getattr(self.window(), "ctx", None)
-        settings = getattr(ctx, "settings", None)
+        ctx = self.ctx
+        settings = ctx.settings if ctx is not None else None
         if settings is not None:
             local, demo = settings.is_local_ca, settings.demo
         else:
-            local, demo = ctx is not None and ctx.ca_label == "本机 CA", False
+            local, demo = ctx is not None and ctx.ca_place is CAPlace.LOCAL, False
         self.settings_action.setEnabled(ctx is not None)
         self.reviewer_action.setVisible(ctx is not None and local and ctx.review is not None)
         self.clock_action.setVisible(ctx is not None and (local or demo) and ctx.clock is not None)

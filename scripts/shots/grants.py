@@ -90,7 +90,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             form.fields["agent_phone"].set_value("13935100004")
             form.submit()
             settle(app)
-            form.scroll.verticalScrollBar().setValue(0)
+            form.scroll_area.verticalScrollBar().setValue(0)
             settle(app)
             save(window.grab(), "new")
 

@@ -266,8 +266,8 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             settle(app, lambda: confirm.pdf is not None and confirm.pdf.pageCount() > 0)
             settle(app)
             save("confirm-seal")
-            confirm.scroll.verticalScrollBar().setValue(
-                confirm.scroll.verticalScrollBar().maximum()
+            confirm.scroll_area.verticalScrollBar().setValue(
+                confirm.scroll_area.verticalScrollBar().maximum()
             )
             confirm.password.edit.setText("Wrong#2026")
             confirm.confirm()

@@ -56,7 +56,9 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             settle(app)
             page = legal.current()
             save(legal.grab(), "settings")
-            page.scroll.verticalScrollBar().setValue(page.scroll.verticalScrollBar().maximum())
+            page.scroll_area.verticalScrollBar().setValue(
+                page.scroll_area.verticalScrollBar().maximum()
+            )
             settle(app)
             save(legal.grab(), "settings-lower")
 
@@ -66,7 +68,7 @@ def render(out_dir: Path, lang: str) -> list[Path]:
             page.device.set_value("法人 电脑")
             page.save()
             settle(app)
-            page.scroll.verticalScrollBar().setValue(0)
+            page.scroll_area.verticalScrollBar().setValue(0)
             settle(app)
             save(legal.grab(), "settings-errors")
         finally:

@@ -4,7 +4,7 @@
 <context>
     <name>ActivationPage</name>
     <message>
-        <location filename="../../views/activation_page.py" line="+60"/>
+        <location filename="../../views/activation_page.py" line="+65"/>
         <source>证书下载</source>
         <translation>Download certificate</translation>
     </message>
@@ -238,7 +238,7 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../../views/camera_view.py" line="+276"/>
+        <location filename="../../views/camera_view.py" line="+285"/>
         <source>摄像头预览</source>
         <translation>Camera preview</translation>
     </message>
@@ -256,7 +256,7 @@
 <context>
     <name>CertActions</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="+184"/>
+        <location filename="../../views/cert_actions.py" line="+183"/>
         <source>证书已更新，请在本机下载新证书</source>
         <translation>Certificate renewed; download the new one to this computer</translation>
     </message>
@@ -269,7 +269,7 @@
 <context>
     <name>CertDetailPage</name>
     <message>
-        <location filename="../../views/cert_detail_page.py" line="+48"/>
+        <location filename="../../views/cert_detail_page.py" line="+54"/>
         <source>证书详情</source>
         <translation>Certificate details</translation>
     </message>
@@ -544,7 +544,7 @@
 <context>
     <name>ChangeCertificatePage</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="+19"/>
+        <location filename="../../views/cert_actions.py" line="+21"/>
         <location line="+120"/>
         <source>证书变更</source>
         <translation>Change certificate</translation>
@@ -827,7 +827,7 @@
 <context>
     <name>ConfirmDialog</name>
     <message>
-        <location filename="../../views/cert_actions.py" line="-346"/>
+        <location filename="../../views/cert_actions.py" line="-348"/>
         <location line="+2"/>
         <source>取消</source>
         <translation>Cancel</translation>
@@ -932,7 +932,7 @@
 <context>
     <name>DocumentSlot</name>
     <message>
-        <location filename="../../views/wizard/document_slot.py" line="+28"/>
+        <location filename="../../views/wizard/document_slot.py" line="+33"/>
         <source>营业执照 (*.pdf *.jpg *.jpeg *.png)</source>
         <translation>Business licence (*.pdf *.jpg *.jpeg *.png)</translation>
     </message>
@@ -942,7 +942,7 @@
         <translation>Images (*.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+41"/>
         <source>替换</source>
         <translation>Replace</translation>
     </message>
@@ -1002,7 +1002,7 @@
         <translation>Choose the {doc}</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+12"/>
         <source>拍照：{doc}</source>
         <translation>Photo: {doc}</translation>
     </message>
@@ -1015,7 +1015,7 @@
 <context>
     <name>DocumentsStep</name>
     <message>
-        <location filename="../../views/wizard/documents_step.py" line="+25"/>
+        <location filename="../../views/wizard/documents_step.py" line="+29"/>
         <source>请根据要求上传相关必要证件（JPG、PNG，营业执照也可为 PDF，单个文件不超过 10 MB）。</source>
         <translation>Upload the documents asked for (JPEG or PNG; the business licence may also be a PDF; at most 10 MB each).</translation>
     </message>
@@ -1023,7 +1023,7 @@
 <context>
     <name>EnumLabel</name>
     <message>
-        <location filename="../../views/format.py" line="+27"/>
+        <location filename="../../views/format.py" line="+29"/>
         <source>企业数字证书</source>
         <translation>Company certificate</translation>
     </message>
@@ -1122,6 +1122,11 @@
         <source>已撤销</source>
         <translation>Withdrawn</translation>
     </message>
+    <message>
+        <location filename="../../views/words.py" line="+34"/>
+        <source>本机 CA</source>
+        <translation>Local CA</translation>
+    </message>
 </context>
 <context>
     <name>FirstUseDialog</name>
@@ -1157,7 +1162,7 @@
 <context>
     <name>GrantBadge</name>
     <message>
-        <location filename="../../views/grant_row.py" line="+31"/>
+        <location filename="../../views/grant_row.py" line="+42"/>
         <source>状态：{}</source>
         <translation>Status: {}</translation>
     </message>
@@ -1165,7 +1170,7 @@
 <context>
     <name>GrantRow</name>
     <message>
-        <location line="+32"/>
+        <location line="+37"/>
         <source>授权期限：{} 至 {}</source>
         <translation>Granted from {} to {}</translation>
     </message>
@@ -1195,7 +1200,7 @@
         <translation>Withdraw the grant {} {}</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+10"/>
         <source>重新下载</source>
         <translation>Download again</translation>
     </message>
@@ -1243,7 +1248,7 @@
 <context>
     <name>GrantsPage</name>
     <message>
-        <location filename="../../views/grants_page.py" line="+91"/>
+        <location filename="../../views/grants_page.py" line="+92"/>
         <source>授权管理</source>
         <translation>Authorisations</translation>
     </message>
@@ -1341,12 +1346,7 @@
 <context>
     <name>HomePage</name>
     <message>
-        <location filename="../../views/home_page.py" line="+29"/>
-        <source>本机 CA</source>
-        <translation>Local CA</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location filename="../../views/home_page.py" line="+31"/>
         <location line="+47"/>
         <source>办理移动CA</source>
         <translation>Mobile CA services</translation>
@@ -1451,7 +1451,7 @@ certificate</translation>
         <translation>Mobile number</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>输入手机号</source>
         <translation>Mobile number</translation>
     </message>
@@ -1632,7 +1632,7 @@ Mobile CA</translation>
 <context>
     <name>MessageCard</name>
     <message>
-        <location filename="../../views/message_card.py" line="+18"/>
+        <location filename="../../views/message_card.py" line="+19"/>
         <source>短信</source>
         <translation>SMS</translation>
     </message>
@@ -1698,7 +1698,7 @@ Mobile CA</translation>
 <context>
     <name>NewGrantPage</name>
     <message>
-        <location filename="../../views/grant_form_page.py" line="+77"/>
+        <location filename="../../views/grant_form_page.py" line="+78"/>
         <source>新增授权</source>
         <translation>New grant</translation>
     </message>
@@ -1826,7 +1826,7 @@ Mobile CA</translation>
         <translation>Enter a new agent</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+48"/>
         <source>授权期限不能超过证书有效期（{}）；到期后经办人设备上的证书自动吊销。</source>
         <translation>A grant cannot outlast the certificate ({}); when it ends, the certificate on the agent&apos;s devices is revoked.</translation>
     </message>
@@ -1947,7 +1947,7 @@ Screenshot: {}</translation>
         <translation>These certificates were granted to you by companies. Download one and set its certificate password to log in, seal and decrypt for the company under Scan.</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="+46"/>
         <source>本机证书库未打开，无法下载证书</source>
         <translation>The keystore of this computer is not open; certificates cannot be downloaded</translation>
     </message>
@@ -2166,7 +2166,7 @@ Screenshot: {}</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+101"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+92"/>
         <location line="+51"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
@@ -2245,18 +2245,18 @@ Screenshot: {}</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+239"/>
+        <location line="+240"/>
         <source>申请人</source>
         <translation>Applicant</translation>
     </message>
     <message>
-        <location line="-239"/>
-        <location line="+241"/>
+        <location line="-240"/>
+        <location line="+242"/>
         <source>证书类型</source>
         <translation>Certificate type</translation>
     </message>
     <message>
-        <location line="-241"/>
+        <location line="-242"/>
         <source>待办</source>
         <translation>To do</translation>
     </message>
@@ -2287,12 +2287,12 @@ Screenshot: {}</translation>
     </message>
     <message>
         <location line="+26"/>
-        <location line="+239"/>
+        <location line="+240"/>
         <source>接受授权书</source>
         <translation>Accept the letter</translation>
     </message>
     <message>
-        <location line="-239"/>
+        <location line="-240"/>
         <source>审核申请</source>
         <translation>Review</translation>
     </message>
@@ -2312,7 +2312,7 @@ Screenshot: {}</translation>
         <translation>The queue is empty. Once an applicant submits, click “Refresh”.</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+69"/>
         <source>申请 #{}</source>
         <translation>Application #{}</translation>
     </message>
@@ -2552,7 +2552,7 @@ Screenshot: {}</translation>
         <translation>The application or documents changed after signing</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../../views/reviewer/words.py" line="+13"/>
         <source>未签名</source>
         <translation>Not signed</translation>
     </message>
@@ -2572,37 +2572,7 @@ Screenshot: {}</translation>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>身份证人像面</source>
-        <translation>ID card (photo side)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>身份证国徽面</source>
-        <translation>ID card (emblem side)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>营业执照</source>
-        <translation>Business licence</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>授权书</source>
-        <translation>Letter of authorisation</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>刷脸照片</source>
-        <translation>Face photo</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>个人手写签名</source>
-        <translation>Handwritten signature</translation>
-    </message>
-    <message>
-        <location line="+8"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+14"/>
         <source>此 CA 不提供审核台</source>
         <translation>This CA has no review desk</translation>
     </message>
@@ -2840,7 +2810,7 @@ Screenshot: {}</translation>
 <context>
     <name>ScanLabel</name>
     <message>
-        <location filename="../../views/scan/labels.py" line="+12"/>
+        <location filename="../../views/scan/labels.py" line="+13"/>
         <source>扫码登录</source>
         <translation>Scan to log in</translation>
     </message>
@@ -2959,12 +2929,12 @@ Screenshot: {}</translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+54"/>
+        <location line="+55"/>
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location line="-54"/>
+        <location line="-55"/>
         <source>屏幕区域</source>
         <translation>Screen area</translation>
     </message>
@@ -2989,7 +2959,7 @@ Screenshot: {}</translation>
         <translation>Scan to log in, seal, encrypt or decrypt. Once a code is read, you see the trading platform, the operation and the certificate; nothing is signed before you enter the certificate password.</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>选择摄像头</source>
         <translation>Choose a camera</translation>
     </message>
@@ -3025,18 +2995,18 @@ Screenshot: {}</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+231"/>
+        <location line="+233"/>
         <source>选择图片文件</source>
         <translation>Choose an image file</translation>
     </message>
     <message>
-        <location line="-226"/>
+        <location line="-228"/>
         <source>可粘贴截图或二维码内容（Ctrl+V），也可把图片文件拖放到此页。</source>
         <translation>Paste a screenshot or QR code text (Ctrl+V), or drop an image file on this page.</translation>
     </message>
     <message>
         <location line="+20"/>
-        <location line="+282"/>
+        <location line="+284"/>
         <source>扫一扫尚未就绪：本机证书库未打开</source>
         <translation>Scan is not ready: the keystore of this computer is not open</translation>
     </message>
@@ -3261,7 +3231,7 @@ Screenshot: {}</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../views/settings_page.py" line="+57"/>
+        <location filename="../../views/settings_page.py" line="+59"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -3281,13 +3251,7 @@ Screenshot: {}</translation>
         <translation>Local CA (on this computer)</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+32"/>
-        <source>本机 CA</source>
-        <translation>Local CA</translation>
-    </message>
-    <message>
-        <location line="-31"/>
+        <location line="+3"/>
         <location line="+2"/>
         <source>远程 CA 服务器</source>
         <translation>Remote CA server</translation>
@@ -3485,7 +3449,7 @@ Screenshot: {}</translation>
         <translation>Add it only if these details match what the trading platform publishes:</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+30"/>
         <source>请输入以 http:// 或 https:// 开头的地址</source>
         <translation>Enter an address starting with http:// or https://</translation>
     </message>
@@ -3722,7 +3686,7 @@ Screenshot: {}</translation>
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../../views/top_bar.py" line="+29"/>
+        <location filename="../../views/top_bar.py" line="+40"/>
         <location line="+1"/>
         <source>返回</source>
         <translation>Back</translation>
@@ -3749,17 +3713,17 @@ Screenshot: {}</translation>
         <translation>More</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>演示时钟</source>
         <translation>Demo clock</translation>
     </message>
@@ -3772,7 +3736,7 @@ Screenshot: {}</translation>
 <context>
     <name>VerifyStep</name>
     <message>
-        <location filename="../../views/wizard/verify_step.py" line="+33"/>
+        <location filename="../../views/wizard/verify_step.py" line="+35"/>
         <source>图片 (*.jpg *.jpeg *.png)</source>
         <translation>Images (*.jpg *.jpeg *.png)</translation>
     </message>
@@ -3919,7 +3883,7 @@ Screenshot: {}</translation>
         <translation>The CA institution accepted the letter; click Next.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>授权书已上传，等待 CA 机构审核。</source>
         <translation>Letter uploaded; waiting for the CA institution&apos;s review.</translation>
     </message>
@@ -3937,7 +3901,7 @@ Screenshot: {}</translation>
 <context>
     <name>WizardLabels</name>
     <message>
-        <location filename="../../views/wizard/labels.py" line="+23"/>
+        <location filename="../../views/wizard/labels.py" line="+24"/>
         <source>选择 CA 机构</source>
         <translation>Choose the CA institution</translation>
     </message>
@@ -4150,7 +4114,7 @@ Screenshot: {}</translation>
         <translation>Enter a reason (at most 500 characters)</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+28"/>
         <source>CA 时钟已调整，登录已过期，请重新登录</source>
         <translation>The CA clock was moved and the login has expired; log in again</translation>
     </message>

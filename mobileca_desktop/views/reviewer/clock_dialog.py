@@ -31,7 +31,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 DAY = 86400
 CUSTOM_DEFAULT_DAYS = 400
@@ -49,12 +49,12 @@ def offset_words(seconds: int) -> str:
 
 class ClockDialog(QDialog):
     def __init__(
-        self, clock: ClockService, review: ReviewService | None, window: MainWindow
+        self, clock: ClockService, review: ReviewService | None, window: Navigator
     ) -> None:
-        super().__init__(window)
+        super().__init__(window.host())
         self.clock = clock
         self.review = review
-        self.window_ = window
+        self.nav = window
         self.session: Session | None = None
         self.info: ClockInfo | None = None
         self.setObjectName("clockDialog")
@@ -200,8 +200,8 @@ class ClockDialog(QDialog):
             self.session, info = result
             self._set_busy(False)
             self._show(info)
-            self.window_.notify(done_text)
-            refresh_after_clock(self.window_)
+            self.nav.notify(done_text)
+            refresh_after_clock(self.nav)
 
         def failed(err: BaseException) -> None:
             self._set_busy(False)
@@ -221,13 +221,13 @@ class ClockDialog(QDialog):
         self.error.show()
 
 
-def show_clock(window: MainWindow) -> ClockDialog | None:
+def show_clock(window: Navigator) -> ClockDialog | None:
     """Opens (or raises) the demo clock of this client window (not modal)."""
     ctx = window.ctx
     if ctx is None or ctx.clock is None:
         window.notify(QCoreApplication.translate("ClockDialog", "此 CA 不提供演示时钟"))
         return None
-    dialog = window.findChild(ClockDialog)
+    dialog = window.host().findChild(ClockDialog)
     if dialog is None:
         dialog = ClockDialog(ctx.clock, ctx.review, window)
         window.closing.connect(dialog.close)

@@ -22,7 +22,7 @@ from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 # Pages of the client window that show what review and the clock change.
 RELOADING_PAGES = ("certListPage", "grantsPage", "receivedGrantsPage")
@@ -63,7 +63,7 @@ def reviewer_error_text(err: BaseException) -> str:
     return messages.error_text(err)
 
 
-def refresh_client(window: MainWindow) -> None:
+def refresh_client(window: Navigator) -> None:
     """After a review: the client's 证书管理 / 授权管理, if shown, reload."""
     try:
         page = window.current()
@@ -73,7 +73,7 @@ def refresh_client(window: MainWindow) -> None:
         page.reload()
 
 
-def refresh_after_clock(window: MainWindow) -> None:
+def refresh_after_clock(window: Navigator) -> None:
     """After the clock moved: a login that the new time has expired goes back to the login
     page (its account filled in, with a word why); otherwise the shown page reloads."""
     ctx, session, account = window.ctx, window.session, window.account
@@ -85,14 +85,13 @@ def refresh_after_clock(window: MainWindow) -> None:
             return
         if window.session is not session:
             return  # logged out or in again meanwhile
-        window.session = window.account = None
-        window.show_login(account.kind, account.login_name)
+        window.login_expired()
         window.notify(
             QCoreApplication.translate("reviewer", "CA 时钟已调整，登录已过期，请重新登录")
         )
 
     BackgroundOp(
-        window,
+        window.host(),
         lambda: ctx.ca.me(session),
         on_success=lambda _a: refresh_client(window),
         on_failure=expired,

@@ -60,9 +60,10 @@ from mobileca_desktop.views.reviewer.styles import BAD_STYLE, EXTRA_STYLE, NEUTR
 from mobileca_desktop.views.reviewer.words import signature_words
 from mobileca_desktop.views.text import PlainLabel, escape, rich_label, tooltip
 from mobileca_desktop.views.theme import set_role
+from mobileca_desktop.views.wizard import labels
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 WINDOW_SIZE = (1120, 760)
 MINIMUM_SIZE = (980, 600)
@@ -425,7 +426,8 @@ class ReviewerWindow(QMainWindow):
     def _clear_detail(self) -> None:
         for box in (self.detail_box, self.action_box):
             while box.count():
-                child = box.takeAt(0).widget()
+                item = box.takeAt(0)
+                child = item.widget() if item is not None else None
                 if child is not None:
                     child.hide()
                     child.deleteLater()
@@ -725,33 +727,27 @@ class ReviewerWindow(QMainWindow):
 
 
 def doc_label(kind: DocKind) -> str:
-    return {
-        DocKind.ID_FRONT: QCoreApplication.translate("ReviewerWindow", "身份证人像面"),
-        DocKind.ID_BACK: QCoreApplication.translate("ReviewerWindow", "身份证国徽面"),
-        DocKind.LICENCE: QCoreApplication.translate("ReviewerWindow", "营业执照"),
-        DocKind.LETTER: QCoreApplication.translate("ReviewerWindow", "授权书"),
-        DocKind.FACE: QCoreApplication.translate("ReviewerWindow", "刷脸照片"),
-        DocKind.SIGNATURE: QCoreApplication.translate("ReviewerWindow", "个人手写签名"),
-    }[kind]
+    """A document's name, from the wizard's one table of them (in the UI language)."""
+    return labels.text(labels.DOC_LABELS[kind])
 
 
-def show_reviewer(window: MainWindow) -> ReviewerWindow | None:
+def show_reviewer(window: Navigator) -> ReviewerWindow | None:
     """Opens (or raises) the CA 审核台 of this client window."""
     ctx = window.ctx
     if ctx is None or ctx.review is None:
         window.notify(QCoreApplication.translate("ReviewerWindow", "此 CA 不提供审核台"))
         return None
-    existing = window.findChild(ReviewerWindow)
+    existing = window.host().findChild(ReviewerWindow)
     if existing is not None:
         existing.show()
         existing.raise_()
         existing.activateWindow()
         existing.reload()
         return existing
-    reviewer = ReviewerWindow(ctx.review, window)
+    reviewer = ReviewerWindow(ctx.review, window.host())
     reviewer.reviewed.connect(lambda _id: refresh_client(window))
     window.closing.connect(reviewer.close)  # it goes with the client window
-    place_beside(reviewer, window)
+    place_beside(reviewer, window.host())
     reviewer.show()
     reviewer.start()
     return reviewer

@@ -39,7 +39,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 PDF_HEIGHT = 320
 # Rows of the platform's details (in the platform's words) that the page already shows.
@@ -47,11 +47,11 @@ SAID_BY_PAGE = frozenset({"平台", "交易平台", "操作"})
 
 
 class ScanConfirmPage(Page):
-    def __init__(self, window: MainWindow, prompt: ScanPrompt) -> None:
+    def __init__(self, window: Navigator, prompt: ScanPrompt) -> None:
         super().__init__()
         self.title = self.tr("确认操作")
         self.setObjectName("scanConfirmPage")
-        self.window_ = window
+        self.nav = window
         self.prompt = prompt
         self.busy = False
         self.values: dict[str, QLabel] = {}
@@ -315,7 +315,7 @@ class ScanConfirmPage(Page):
 
     def cancel(self) -> None:
         if not self.busy:
-            self.window_.pop()
+            self.nav.pop()
 
     def confirm(self) -> None:
         if self.busy or not self.confirm_button.isEnabled():
@@ -326,7 +326,7 @@ class ScanConfirmPage(Page):
             self.password.edit.setFocus()
             return
         certificate_id = self.certificate_id()
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         if certificate_id is None or ctx is None or ctx.scan is None or session is None:
             return
         self._busy(True)
@@ -355,8 +355,8 @@ class ScanConfirmPage(Page):
 
         self._busy(False)
         self.password.edit.clear()
-        self.window_.pop()
-        self.window_.push(ScanResultPage(self.window_, outcome=outcome, prompt=self.prompt))
+        self.nav.pop()
+        self.nav.push(ScanResultPage(self.nav, outcome=outcome, prompt=self.prompt))
 
     def _failed(self, err: BaseException) -> None:
         self._busy(False)
@@ -369,5 +369,5 @@ class ScanConfirmPage(Page):
             return
         from mobileca_desktop.views.scan.result_page import ScanResultPage
 
-        self.window_.pop()
-        self.window_.push(ScanResultPage(self.window_, error=err, prompt=self.prompt))
+        self.nav.pop()
+        self.nav.push(ScanResultPage(self.nav, error=err, prompt=self.prompt))

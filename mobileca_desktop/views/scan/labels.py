@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
 from mobileca_desktop.services.scan_api import ScanOperation
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP
 
 CONTEXT = "ScanLabel"
 

@@ -59,7 +59,8 @@ class PortalScreenshot(QObject):
         token = "mobileca" + secrets.token_hex(6)
         sender = bus.baseService().lstrip(":").replace(".", "_")
         path = f"{PATH}/request/{sender}/{token}"
-        if not bus.connect(SERVICE, path, REQUEST, "Response", self, RESPONSE_SLOT):
+        # The stubs miss the (service, path, interface, name, receiver, slot) overload.
+        if not bus.connect(SERVICE, path, REQUEST, "Response", self, RESPONSE_SLOT):  # type: ignore[call-overload]
             self.failed.emit("cannot listen to the portal")
             return False
         self._path = path
@@ -93,7 +94,7 @@ class PortalScreenshot(QObject):
         path, self._path = self._path, None
         self._timer.stop()
         if path is not None:
-            QDBusConnection.sessionBus().disconnect(
+            QDBusConnection.sessionBus().disconnect(  # type: ignore[call-overload]
                 SERVICE, path, REQUEST, "Response", self, RESPONSE_SLOT
             )
         if image is not None:

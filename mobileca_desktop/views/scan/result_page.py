@@ -24,7 +24,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 SUCCESS = "#12A071"
 FAILURE = "#E5484D"
@@ -63,7 +63,7 @@ class _Mark(QWidget):
 class ScanResultPage(Page):
     def __init__(
         self,
-        window: MainWindow,
+        window: Navigator,
         *,
         outcome: ScanOutcome | None = None,
         error: BaseException | None = None,
@@ -72,7 +72,7 @@ class ScanResultPage(Page):
         super().__init__()
         self.title = self.tr("扫码结果")
         self.setObjectName("scanResultPage")
-        self.window_ = window
+        self.nav = window
         self.outcome, self.error, self.prompt = outcome, error, prompt
         self.ok = outcome is not None
 
@@ -180,16 +180,14 @@ class ScanResultPage(Page):
 
     def scan_again(self) -> None:
         """Back to the scanner, which starts its source again."""
-        self.window_.pop()
+        self.nav.pop()
 
     def finish(self) -> None:
         """完成: leave 扫一扫 (this page and the scanner under it, which is not shown again)."""
         from mobileca_desktop.views.scan.scan_page import ScanPage
 
-        stack = self.window_.stack
-        below = stack.widget(stack.count() - 2) if stack.count() > 2 else None
+        pages = self.nav.pages()
+        below = pages[-2] if len(pages) > 2 else None
         if isinstance(below, ScanPage):
-            stack.removeWidget(below)
-            below.hide()
-            below.deleteLater()
-        self.window_.pop()
+            self.nav.remove(below)
+        self.nav.pop()

@@ -60,7 +60,7 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 CAMERA, SCREEN, IMAGE = range(3)
 SCAN_BOX = (0.22, 0.12, 0.56, 0.76)  # the camera's scan box (fractions of the frame)
@@ -78,11 +78,11 @@ def _pick(codes: list[DecodedCode]) -> DecodedCode | None:
 
 
 class ScanPage(Page):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Navigator) -> None:
         super().__init__()
         self.title = self.tr("扫一扫")
         self.setObjectName("scanPage")
-        self.window_ = window
+        self.nav = window
         self.setAcceptDrops(True)
         self.busy = False
         self.ignored: str | None = None  # a code that is not a platform code: not re-read
@@ -145,7 +145,8 @@ class ScanPage(Page):
         self.body.addStretch()
 
         self.tabs.currentChanged.connect(self._source_changed)
-        QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)
+        # Every key binding of Paste on this platform; the stubs miss the keyword signal.
+        QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)  # type: ignore[call-overload]
 
     # --- the controls of each source --------------------------------------------------------
 
@@ -231,7 +232,7 @@ class ScanPage(Page):
     # --- page life --------------------------------------------------------------------------
 
     def _settings(self):
-        ctx = self.window_.ctx
+        ctx = self.nav.ctx
         return ctx.settings if ctx is not None else None
 
     def shown(self) -> None:
@@ -239,7 +240,7 @@ class ScanPage(Page):
         self.busy = False
         self._generation += 1
         self.last_text = None
-        if self.window_.ctx is None or self.window_.ctx.scan is None:
+        if self.nav.ctx is None or self.nav.ctx.scan is None:
             self.say(self.tr("扫一扫尚未就绪：本机证书库未打开"))
             return
         self._source_changed(self.tabs.currentIndex())
@@ -262,8 +263,10 @@ class ScanPage(Page):
         # The stack takes the height of the page shown, not of its tallest page.
         for i in range(self.controls.count()):
             policy = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
-            self.controls.widget(i).setSizePolicy(QSizePolicy.Policy.Preferred, policy)
-            self.controls.widget(i).updateGeometry()
+            page = self.controls.widget(i)
+            assert page is not None
+            page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
+            page.updateGeometry()
         self.controls.updateGeometry()
         self.view.drop_zone = index == IMAGE
         self.view.stop()
@@ -520,7 +523,7 @@ class ScanPage(Page):
         """Checks the code's text and fetches the operation (nothing is signed here)."""
         if self.busy or text == self.ignored:
             return
-        ctx, session = self.window_.ctx, self.window_.session
+        ctx, session = self.nav.ctx, self.nav.session
         if ctx is None or ctx.scan is None or session is None:
             self.say(self.tr("扫一扫尚未就绪：本机证书库未打开"), error=True)
             return
@@ -540,7 +543,7 @@ class ScanPage(Page):
         from mobileca_desktop.views.scan.confirm_page import ScanConfirmPage
 
         self.say(self.tr("请确认交易平台的请求"))
-        self.window_.push(ScanConfirmPage(self.window_, prompt))
+        self.nav.push(ScanConfirmPage(self.nav, prompt))
 
     def _refused(self, err: BaseException) -> None:
         self.busy = False
@@ -553,7 +556,7 @@ class ScanPage(Page):
             return
         from mobileca_desktop.views.scan.result_page import ScanResultPage
 
-        self.window_.push(ScanResultPage(self.window_, error=err))
+        self.nav.push(ScanResultPage(self.nav, error=err))
 
     def _resume(self) -> None:
         index = self.tabs.currentIndex()

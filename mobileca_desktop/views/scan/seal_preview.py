@@ -49,7 +49,7 @@ class SealCanvas(QWidget):
             self.seal.loadFromData(prompt.seal_image)
         self.page = prompt.seal_page
         first = self.area()
-        self.box: Box = tuple(prompt.seal_box or first.default_box())  # type: ignore[assignment]
+        self.box: Box = tuple(prompt.seal_box or first.default_box())
         self._grab: QPointF | None = None
         self._image = QImage()
         self.setFixedSize(self.page_size())
@@ -172,7 +172,7 @@ class SealCanvas(QWidget):
         self.setCursor(Qt.CursorShape.OpenHandCursor)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        steps = {
+        steps: dict[int, tuple[float, float]] = {
             Qt.Key.Key_Left: (-KEY_STEP, 0.0),
             Qt.Key.Key_Right: (KEY_STEP, 0.0),
             Qt.Key.Key_Up: (0.0, -KEY_STEP),

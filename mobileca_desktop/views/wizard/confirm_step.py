@@ -54,7 +54,7 @@ class ConfirmStep(StepView):
         grid.setColumnStretch(1, 1)
         card.box.addLayout(grid)
         self.box.addWidget(card)
-        ca = page.window_.ctx.ca
+        ca = page.nav.ctx.ca
         BackgroundOp(self, ca.institutions, on_success=self._names).run()
 
     def _method_text(self, app) -> str:

@@ -4,8 +4,9 @@ remove, a file dropped onto it, and 拍照 (a snapshot from the camera)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +24,10 @@ from mobileca_desktop.views.scan import sources
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.labels import DOC_LABELS, text
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP
+
+if TYPE_CHECKING:
+    from mobileca_desktop.config import Settings
 
 FILTERS = {
     DocKind.LICENCE: QT_TRANSLATE_NOOP("DocumentSlot", "营业执照 (*.pdf *.jpg *.jpeg *.png)"),
@@ -35,9 +40,16 @@ class DocumentSlot(Card):
     remove_requested = Signal(object)  # DocumentInfo
     photo_taken = Signal(object, bytes, str)  # DocKind, JPEG bytes, file name
 
-    def __init__(self, kind: DocKind, doc: DocumentInfo | None, preview: bytes | None) -> None:
+    def __init__(
+        self,
+        kind: DocKind,
+        doc: DocumentInfo | None,
+        preview: bytes | None,
+        settings: Settings | None = None,
+    ) -> None:
         super().__init__(spacing=6)
         self.kind = kind
+        self.settings = settings  # the configured camera (拍照)
         self.doc = doc
         self.setObjectName(f"doc_{kind.value}")
         label = text(DOC_LABELS[kind])
@@ -129,8 +141,7 @@ class DocumentSlot(Card):
 
     def take_photo(self) -> None:
         """拍照: a live preview of the configured camera in a dialog; the photo is uploaded."""
-        ctx = getattr(self.window(), "ctx", None)
-        (spec, _label), *_ = sources.configured(ctx.settings if ctx is not None else None)
+        (spec, _label), *_ = sources.configured(self.settings)
         self.dialog = SnapshotDialog(
             self.window(),
             self.tr("拍照：{doc}").format(doc=text(DOC_LABELS[self.kind])),

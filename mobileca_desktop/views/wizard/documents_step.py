@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mobileca_desktop.domain.errors import DocumentRejected
 from mobileca_desktop.domain.models import DocKind, DocumentInfo
@@ -11,6 +12,9 @@ from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.document_slot import DocumentSlot
 from mobileca_desktop.views.wizard.step_view import StepView
+
+if TYPE_CHECKING:
+    from mobileca_desktop.config import Settings
 
 # Previews of files uploaded in this run (the engine keeps the documents themselves).
 _PREVIEWS: dict[int, bytes] = {}
@@ -41,13 +45,19 @@ class DocumentsStep(StepView):
             slot.deleteLater()
         self.slots = {}
         for kind, doc in self.wizard.document_slots():
-            slot = DocumentSlot(kind, doc, _PREVIEWS.get(doc.id) if doc else None)
+            slot = DocumentSlot(
+                kind, doc, _PREVIEWS.get(doc.id) if doc else None, settings=self._settings()
+            )
             slot.upload_requested.connect(self.upload)
             slot.remove_requested.connect(self.remove)
             slot.photo_taken.connect(self.upload_photo)
             self.box.addWidget(slot)
             slot.show()  # now, not at the next event-loop turn
             self.slots[kind] = slot
+
+    def _settings(self) -> Settings | None:
+        ctx = self.page.nav.ctx
+        return ctx.settings if ctx is not None else None
 
     def upload(self, kind: DocKind, path: Path) -> None:
         wizard = self.wizard

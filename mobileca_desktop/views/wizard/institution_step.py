@@ -29,7 +29,7 @@ class InstitutionStep(StepView):
         self.box.addWidget(self.card)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
-        ca = page.window_.ctx.ca
+        ca = page.nav.ctx.ca
         BackgroundOp(self, ca.institutions, on_success=self._show).run()
 
     def _show(self, institutions: list[Institution]) -> None:

@@ -6,10 +6,11 @@ listed with ``QT_TRANSLATE_NOOP`` so that lupdate puts them in the translation f
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
 
 from mobileca_desktop.domain.models import CertKind, DocKind, Method
 from mobileca_desktop.services.wizard import Step
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP
 
 CONTEXT = "WizardLabels"
 

@@ -42,7 +42,7 @@ class SubmittedStep(StepView):
         card.box.addWidget(text)
         card.box.addWidget(self.contact)
         self.box.addWidget(card)
-        ca = page.window_.ctx.ca
+        ca = page.nav.ctx.ca
         BackgroundOp(self, ca.institutions, on_success=self._contact).run()
 
     def _contact(self, institutions: list[Institution]) -> None:

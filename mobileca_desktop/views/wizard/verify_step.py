@@ -4,10 +4,11 @@ acceptance)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPlainTextEdit, QPushButton
 
@@ -29,6 +30,7 @@ from mobileca_desktop.views.scan import sources
 from mobileca_desktop.views.text import PlainLabel
 from mobileca_desktop.views.theme import set_role
 from mobileca_desktop.views.wizard.step_view import StepView
+from mobileca_desktop.views.words import QT_TRANSLATE_NOOP
 
 IMAGE_FILTER = QT_TRANSLATE_NOOP("VerifyStep", "图片 (*.jpg *.jpeg *.png)")
 LETTER_FILTER = QT_TRANSLATE_NOOP("VerifyStep", "授权书 (*.pdf *.jpg *.jpeg *.png)")
@@ -57,7 +59,7 @@ class VerifyStep(StepView):
         self.box.addWidget(self.status)
         if self.wizard.verified:
             self._say(self.tr("核验已通过，请点击下一步。"))
-        getattr(self, f"_build_{self.method.value}")()
+        BUILD_METHOD[self.method](self)
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -132,7 +134,7 @@ class VerifyStep(StepView):
 
     def open_camera(self) -> None:
         """打开摄像头: the configured camera (``--camera``), live, until 拍照."""
-        settings = self.page.window_.ctx.settings if self.page.window_.ctx else None
+        settings = self.page.nav.ctx.settings if self.page.nav.ctx else None
         (spec, label), *_ = sources.configured(settings)
         self.preview.hide()
         self.camera.show()
@@ -288,12 +290,11 @@ class VerifyStep(StepView):
             self._say(self.tr("授权书已通过 CA 机构审核，请点击下一步。"))
             return
         state = self.wizard.application.verification if self.wizard.application else None
-        self._say(
-            {
-                VerificationState.PENDING: self.tr("授权书已上传，等待 CA 机构审核。"),
-                VerificationState.FAILED: self.tr("授权书未通过审核，请重新上传。"),
-            }.get(state, "")
-        )
+        words = {
+            VerificationState.PENDING: self.tr("授权书已上传，等待 CA 机构审核。"),
+            VerificationState.FAILED: self.tr("授权书未通过审核，请重新上传。"),
+        }
+        self._say(words.get(state, "") if state is not None else "")
 
     def _choose_letter(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -329,3 +330,12 @@ class VerifyStep(StepView):
         if self.method is Method.LETTER:
             self._letter_state()
         return False
+
+
+# The page of each verification method (刷脸 / 电子营业执照 / 对公打款 / 授权书), by method.
+BUILD_METHOD: dict[Method, Callable[[VerifyStep], None]] = {
+    Method.FACE: VerifyStep._build_face,
+    Method.ELICENCE: VerifyStep._build_elicence,
+    Method.DEPOSIT: VerifyStep._build_deposit,
+    Method.LETTER: VerifyStep._build_letter,
+}

@@ -33,7 +33,7 @@ from mobileca_desktop.views.wizard.submitted_step import SubmittedStep
 from mobileca_desktop.views.wizard.verify_step import VerifyStep
 
 if TYPE_CHECKING:
-    from mobileca_desktop.views.main_window import MainWindow
+    from mobileca_desktop.views.navigation import Navigator
 
 VIEWS: dict[Step, type[StepView]] = {
     Step.INSTITUTION: InstitutionStep,
@@ -53,10 +53,10 @@ class WizardPage(Page):
     step_shown = Signal(object)  # Step
     busy_changed = Signal(bool)
 
-    def __init__(self, window: MainWindow, wizard: ApplicationWizard) -> None:
+    def __init__(self, window: Navigator, wizard: ApplicationWizard) -> None:
         super().__init__(text(PAGE_TITLES[wizard.data.kind]))
         self.setObjectName("wizardPage")
-        self.window_ = window
+        self.nav = window
         self.wizard = wizard
         self.busy = False
         self.view: StepView | None = None
@@ -90,11 +90,11 @@ class WizardPage(Page):
         self._view_index = self.body.count()
         self.body.addStretch()
         self.body.addLayout(buttons)
-        self.render()
+        self.render_step()
 
     # --- rendering --------------------------------------------------------------------------
 
-    def render(self) -> None:
+    def render_step(self) -> None:
         step = self.wizard.step
         if self.view is not None:
             self.body.removeWidget(self.view)
@@ -111,7 +111,7 @@ class WizardPage(Page):
         self.next_button.setAccessibleName(self.next_button.text())
         self.back_button.setVisible(self.wizard.can_go_back)
         self._set_busy(False)
-        self.scroll.verticalScrollBar().setValue(0)
+        self.scroll_area.verticalScrollBar().setValue(0)
         self.step_shown.emit(step)
 
     def _progress_text(self) -> str:
@@ -148,10 +148,10 @@ class WizardPage(Page):
         if self.busy or self.view is None:
             return
         if self.wizard.step is Step.SUBMITTED:
-            self.window_.show_certificates_from_home()
+            self.nav.show_certificates_from_home()
             return
         self.view.apply()
-        self.run(self.wizard.next, lambda _step: self.render())
+        self.run(self.wizard.next, lambda _step: self.render_step())
 
     def go_back(self) -> bool:
         if self.busy or not self.wizard.can_go_back:
@@ -159,7 +159,7 @@ class WizardPage(Page):
         if self.view is not None:
             self.view.apply()
         self.wizard.back()  # no service call: the data stays as entered
-        self.render()
+        self.render_step()
         return True
 
     def run(self, op: Callable[[], Any], on_success: Callable[[Any], None]) -> None:
