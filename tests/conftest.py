@@ -1,4 +1,7 @@
-"""Shared fixtures: an in-memory OS keyring, a CA engine in a temporary folder, a demo company."""
+"""What is specific to this repository's tests: the CA engine and services fixtures over the
+QA kit's pieces (mobileca_desktop.testing: its in-memory keyring, test engine settings and
+sample documents), random valid identities (``people``), a registered company and agent, the
+portrait, a PostgreSQL cluster. GUI tests use the kit's ``mca_*`` fixtures."""
 
 from __future__ import annotations
 
@@ -11,19 +14,23 @@ import datetime as dt
 import io
 import random
 
-import keyring
 import pytest
 
 from mobileca_desktop.ca import idcheck
-from mobileca_desktop.ca.engine import CAEngine, EngineConfig
-from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
+from mobileca_desktop.ca.engine import EngineConfig
 from mobileca_desktop.domain.models import (
     AccountKind,
     LegalEntityRegistration,
     PersonalRegistration,
 )
-from mobileca_desktop.services.local import LocalServices
-from mobileca_desktop.testing.memory_keyring import MemoryKeyring as KitMemoryKeyring
+from mobileca_desktop.testing import memory_keyring as kit_keyring
+from mobileca_desktop.testing.world import (
+    Phone,
+    cheap_engine_config,
+    open_local_ca,
+    sample_jpeg,
+    sample_pdf,
+)
 
 
 def pytest_configure(config):
@@ -47,28 +54,25 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("openssl is required in CI (scripts/bootstrap.sh installs it)")
 
 
-class MemoryKeyring(KitMemoryKeyring):
+class MemoryKeyring(kit_keyring.MemoryKeyring):
     """The QA kit's in-memory keyring, named after this module (tests check the name the
     keystore reports: ``conftest.MemoryKeyring``)."""
 
 
 @pytest.fixture
 def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with kit_keyring.memory_keyring(MemoryKeyring) as backend:
+        yield backend
 
 
 @pytest.fixture
 def engine_config() -> EngineConfig:
-    return EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False)
+    return cheap_engine_config()
 
 
 @pytest.fixture
 def services(tmp_path, memory_keyring, engine_config):
-    svc = LocalServices.over(CAEngine.open(tmp_path / "ca", config=engine_config))
+    svc = open_local_ca(tmp_path / "ca", engine_config)
     yield svc
     svc.close()
 
@@ -140,29 +144,13 @@ def png_bytes(array) -> bytes:
 
 
 def last_code(services, phone: str) -> str:
-    msgs = [m for m in services.inbox.messages(phone) if m.code]
-    assert msgs, f"no code in the inbox of {phone}"
-    return msgs[0].code
+    """The code of ``phone``'s newest message carrying one (the kit's simulated phone)."""
+    return Phone(services.inbox).last_code(phone)
 
 
-def jpeg_bytes(text: str = "ID", size=(640, 400)) -> bytes:
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", size, (235, 240, 250))
-    ImageDraw.Draw(img).text((40, 40), text, fill=(20, 20, 20))
-    buf = io.BytesIO()
-    img.save(buf, format="JPEG", quality=85)
-    return buf.getvalue()
-
-
-def pdf_bytes(text: str = "licence") -> bytes:
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (595, 842), "white")
-    ImageDraw.Draw(img).text((60, 60), text, fill="black")
-    buf = io.BytesIO()
-    img.save(buf, format="PDF")
-    return buf.getvalue()
+# The kit's sample documents: a JPEG photo and a one-page PDF with ``text`` on them.
+jpeg_bytes = sample_jpeg
+pdf_bytes = sample_pdf
 
 
 @pytest.fixture(scope="session")

@@ -1,36 +1,29 @@
-"""Helpers for the pytest-qt tests: a window on guarded services, and user-like actions."""
+"""Helpers for the pytest-qt tests that build a window by hand (on the ``services`` fixture,
+with a device or settings of their own): a window on guarded services and user-like actions.
+The guarded context, the typing and the wait are the QA kit's (mobileca_desktop.testing);
+tests that can use the kit's fixtures and page objects should."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
 from mobileca_desktop.domain.models import AccountKind
+from mobileca_desktop.testing.client import WAIT_MS
+from mobileca_desktop.testing.client import guarded_context as kit_context
+from mobileca_desktop.testing.pages.base import type_into
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.context import AppContext
 from mobileca_desktop.views.form_field import FormField
 from mobileca_desktop.views.main_window import MainWindow
-from mobileca_desktop.views.thread_guard import GuiThreadGuard
-
-WAIT_MS = 15000
 
 
 def guarded_context(
     services, device: str = "test-laptop", keys=None, scan=None, settings=None
 ) -> AppContext:
-    """The services as views get them in tests: every call on the GUI thread raises.
-    ``keys`` is the device's DeviceService (tests/helpers_keystore.new_device)."""
-    return AppContext(
-        ca=GuiThreadGuard(services.ca, "ca"),
-        inbox=GuiThreadGuard(services.inbox, "inbox"),
-        review=GuiThreadGuard(services.review, "review"),
-        clock=GuiThreadGuard(services.clock, "clock"),
-        device=device,
-        keys=GuiThreadGuard(keys, "keys") if keys is not None else None,
-        scan=GuiThreadGuard(scan, "scan") if scan is not None else None,
-        settings=settings,
-    )
+    """The services as views get them in tests: every call on the GUI thread raises (the QA
+    kit's ``guarded_context``). ``keys`` is the device's DeviceService."""
+    return kit_context(services, device, keys, scan, settings)
 
 
 def open_window(
@@ -59,17 +52,8 @@ def click(qtbot, button: QAbstractButton) -> None:
 
 
 def type_text(qtbot, field: FormField, text: str) -> None:
-    """Types into a field as a user would (clearing it first)."""
-    field.edit.setFocus()
-    field.edit.selectAll()
-    qtbot.keyClick(field.edit, Qt.Key.Key_Delete)
-    if text.isascii():
-        qtbot.keyClicks(field.edit, text)
-    else:
-        # Chinese arrives from an input method as committed text, not as key presses.
-        event = QInputMethodEvent()
-        event.setCommitString(text)
-        QApplication.sendEvent(field.edit, event)
+    """Types into a field as a user would (clearing it first): the QA kit's ``type_into``."""
+    type_into(qtbot, field, text)
 
 
 def child(widget: QWidget, object_name: str, cls=QWidget):

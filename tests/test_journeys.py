@@ -3,10 +3,13 @@ as a user would: register and log in, apply for each kind of certificate by each
 verification method (法人本人 and 经办人), upload, sign with the SMS code, reject → 继续 →
 resubmit, approve, and leave and come back to a draft.
 
-Services are guarded (any call on the GUI thread fails the test). Codes, the e-licence and
-the deposit amount are read from the 手机收件箱 panel; the test calls services directly only
-for what happens elsewhere (the CA reviewer) and to know which inbox messages are new.
-The file dialog is the only thing replaced: ``Files`` answers it with the file a user picks.
+They run on the QA kit (mobileca_desktop.testing): its throw-away CA with the demo company,
+its client windows on guarded services (any call on the GUI thread fails the test) and its
+reviewer; the steps are taken on the widgets by hand, to check what each screen says. Codes,
+the e-licence and the deposit amount are read from the 手机收件箱 panel; the test calls
+services directly only for what happens elsewhere (the CA reviewer) and to know which inbox
+messages are new. The file dialog is the only thing replaced: ``Files`` answers it with the
+file a user picks.
 """
 
 from __future__ import annotations
@@ -28,10 +31,9 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QToolButton,
 )
-from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
+from qt_support import child, click, type_text, wait_page
 
 from mobileca_desktop.cacli.demo import DEMO_BANK
-from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.models import (
     AccountKind,
     AppState,
@@ -83,25 +85,11 @@ def files(monkeypatch, tmp_path) -> Files:
 
 
 @pytest.fixture
-def start_app(qtbot, services, tmp_path, portrait):
-    """Opens a client window on the login page (again: the app started anew, same CA). The
-    configured camera is a file frame source showing the portrait."""
+def webcam(tmp_path, portrait) -> Path:
+    """The webcam of the client: a file frame source showing the portrait."""
     camera = tmp_path / "webcam.png"
     camera.write_bytes(portrait)
-    settings = Settings(data_dir=tmp_path / "client", camera=str(camera))
-
-    def start():
-        window = open_window(qtbot, services, settings=settings)
-        wait_page(qtbot, window, "loginPage")
-        return window
-
-    yield start
-    settle(qtbot)
-
-
-@pytest.fixture
-def operator(services):
-    return services.review.operator_session()
+    return camera
 
 
 # --- what a user does -------------------------------------------------------------------------
@@ -174,27 +162,10 @@ def last_id(services, phone: str) -> int:
     return max((m.id for m in services.inbox.messages(phone)), default=0)
 
 
-def phone_message(qtbot, window, phone: str, after: int = 0, pick=lambda m: True) -> MessageCard:
-    """Opens the 手机收件箱 panel on ``phone`` and waits for a message newer than ``after``
-    that ``pick`` accepts (the newest such); returns its card."""
-    panel = window.inbox_panel
-    if not panel.isVisible():
-        click(qtbot, window.top_bar.inbox)
-    if panel.current_phone() != phone:
-        edit = panel.phone.lineEdit()
-        edit.setFocus()
-        edit.selectAll()
-        qtbot.keyClick(edit, Qt.Key.Key_Delete)
-        qtbot.keyClicks(edit, phone)
-
-    def found() -> MessageCard | None:
-        card = next((c for c in panel.cards if c.message.id > after and pick(c.message)), None)
-        return card if card is not None and card.isVisible() else None  # on screen, not just made
-
-    qtbot.waitUntil(lambda: found() is not None, timeout=WAIT)
-    card = found()
-    assert card is not None
-    return card
+def phone_message(client, phone: str, after: int = 0, pick=lambda m: True) -> MessageCard:
+    """The 手机收件箱 window beside the client on ``phone`` (the kit's ``PhoneInbox``): the
+    newest message newer than ``after`` that ``pick`` accepts, once on screen; its card."""
+    return client.phone_inbox(phone).wait_message(after, pick).widget
 
 
 def press(qtbot, button) -> None:
@@ -264,18 +235,18 @@ def face_by_camera(qtbot, page) -> None:
     assert not child(view, "facePreview").pixmap().isNull()
 
 
-def request_sms(qtbot, window, services, page, phone: str) -> str:
+def request_sms(qtbot, client, services, page, phone: str) -> str:
     """获取验证码, then the code as the signer's phone shows it."""
     after = last_id(services, phone)
     click(qtbot, child(page.view, "smsCodeButton", QPushButton))
     qtbot.waitUntil(lambda: child(page.view, "smsSent").isVisible(), timeout=WAIT)
-    card = phone_message(qtbot, window, phone, after, lambda m: "电子签名" in m.body)
+    card = phone_message(client, phone, after, lambda m: "电子签名" in m.body)
     return child(card, "inboxCode", QLabel).text()
 
 
-def submit(qtbot, window, services, page, phone: str, institution: str, wrong_first=False):
+def submit(qtbot, client, services, page, phone: str, institution: str, wrong_first=False):
     """Signs on 短信验证码电子签名 and submits; ends on 已提交 with the institution's contact."""
-    code = request_sms(qtbot, window, services, page, phone)
+    code = request_sms(qtbot, client, services, page, phone)
     if wrong_first:
         wrong = "000000" if code != "000000" else "111111"
         type_text(qtbot, page.view.fields["sms_code"], wrong)
@@ -291,17 +262,6 @@ def submit(qtbot, window, services, page, phone: str, institution: str, wrong_fi
         lambda: institution in child(page.view, "institutionContact").text(), timeout=WAIT
     )
     assert page.next_button.text() == "查看证书管理"
-
-
-def certificates(qtbot, window) -> list[CertRow]:
-    """证书管理 (from 已提交's 查看证书管理 or the home tile), once loaded."""
-    if window.current().objectName() == "homePage":
-        click(qtbot, child(window.current(), "certsTile", QToolButton))
-    elif window.current().objectName() == "wizardPage":
-        click(qtbot, window.current().next_button)
-    page = wait_page(qtbot, window, "certListPage")
-    qtbot.waitUntil(lambda: page.loaded, timeout=WAIT)
-    return list(page.rows)
 
 
 def kit_certificates(client) -> list[CertRow]:
@@ -329,10 +289,13 @@ def home(qtbot, window):
 
 
 def test_a_person_registers_logs_in_and_applies_for_a_personal_certificate(
-    qtbot, start_app, services, people, files
+    qtbot, mca_client, mca_world, webcam, people, files
 ):
-    window = start_app()
-    login_page = window.current()
+    # On the QA kit: its CA and window (the webcam shows the portrait); the widgets by hand.
+    services = mca_world.services
+    client = mca_client("person-pc", camera=webcam)
+    window = client.window
+    login_page = client.login_page().widget
     qtbot.mouseClick(
         login_page.tabs, Qt.MouseButton.LeftButton, pos=login_page.tabs.tabRect(1).center()
     )
@@ -385,8 +348,8 @@ def test_a_person_registers_logs_in_and_applies_for_a_personal_certificate(
     next_step(qtbot, page, Step.SIGN)
     assert "申请人" in child(page.view, "signHint").text()
 
-    submit(qtbot, window, services, page, phone, "山西省数字证书认证中心")
-    (row,) = certificates(qtbot, window)
+    submit(qtbot, client, services, page, phone, "山西省数字证书认证中心")
+    (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.badge.text() == "审核中"
     note = child(row, "certRowNote").text()
     assert "山西省数字证书认证中心" in note and "0351-0000102" in note
@@ -420,8 +383,7 @@ def test_a_legal_representative_certificate_by_the_e_licence(qtbot, mca_client, 
 
     # The licence on the legal person's phone: 复制二维码内容, then paste it on the page.
     card = phone_message(
-        qtbot,
-        window,
+        client,
         reg.legal_person_phone,
         pick=lambda m: m.kind is MessageKind.ELICENCE and bool(m.attachment),
     )
@@ -441,7 +403,7 @@ def test_a_legal_representative_certificate_by_the_e_licence(qtbot, mca_client, 
     assert files.asked[0][1] == "营业执照 (*.pdf *.jpg *.jpeg *.png)"  # the licence may be a PDF
     next_step(qtbot, page, Step.SIGN)
     assert "法定代表人" in child(page.view, "signHint").text()
-    submit(qtbot, window, services, page, reg.legal_person_phone, "中金金融认证中心有限公司")
+    submit(qtbot, client, services, page, reg.legal_person_phone, "中金金融认证中心有限公司")
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.row.kind is CertKind.LEGAL_REP
     assert "400-000-0103" in child(row, "certRowNote").text()
@@ -489,7 +451,7 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     status = child(page.view, "verifyStatus").text()
     assert DEMO_BANK in status and "剩余 3 次" in status
     notice = phone_message(
-        qtbot, window, reg.legal_person_phone, after, lambda m: m.kind is MessageKind.DEPOSIT
+        client, reg.legal_person_phone, after, lambda m: m.kind is MessageKind.DEPOSIT
     )
     body = notice.message.body
     right = re.search(r"收到转账 (\d+\.\d\d) 元", body).group(1)
@@ -517,7 +479,7 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     assert "经办人 李经办" in child(page.view, "signHint").text()
 
     # The agent signs: the code goes to the agent's phone; a wrong one first.
-    submit(qtbot, window, services, page, agent_phone, "北京数字认证股份有限公司", wrong_first=True)
+    submit(qtbot, client, services, page, agent_phone, "北京数字认证股份有限公司", wrong_first=True)
     app_id = page.wizard.application.id
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING and row.badge.text() == "审核中"
@@ -552,7 +514,7 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
     assert checked(page, "handler_agent")
     for step in (Step.AGENT, Step.VERIFY, Step.AUTH_CODE, Step.CONFIRM, Step.DOCUMENTS, Step.SIGN):
         next_step(qtbot, page, step)
-    submit(qtbot, window, services, page, agent_phone, "北京数字认证股份有限公司")
+    submit(qtbot, client, services, page, agent_phone, "北京数字认证股份有限公司")
     (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING
 
@@ -564,11 +526,13 @@ def test_a_unit_certificate_by_deposit_with_an_agent_rejected_continued_and_appr
 
 
 def test_a_unit_certificate_by_letter_and_what_can_go_wrong_uploading(
-    qtbot, start_app, services, company, files, operator
+    qtbot, mca_client, mca_world, mca_reviewer, files
 ):
-    reg, _ = company
-    window = start_app()
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    # On the QA kit: its demo CA, window and reviewer; the file dialog answered by ``files``.
+    services, reg = mca_world.services, mca_world.demo.company
+    client = mca_client("legal-pc")
+    window = client.window
+    client.login_page().log_in_as_company()
     page = start_wizard(qtbot, window, "applyUnitTile", "申请单位证书")
     choose(qtbot, page, "institution_gdca")
     next_step(qtbot, page, Step.METHOD)
@@ -588,7 +552,7 @@ def test_a_unit_certificate_by_letter_and_what_can_go_wrong_uploading(
     assert files.asked[-1] == ("选择授权书", "授权书 (*.pdf *.jpg *.jpeg *.png)")
     assert banner_after_next(qtbot, page, Step.VERIFY) == "请先等待 CA 机构审核授权书"
 
-    services.review.accept_letter(operator, page.wizard.application.id)  # the reviewer
+    mca_reviewer.accept_letter(page.wizard.application.id)  # the reviewer, off the GUI
     press(qtbot, child(page.view, "refreshButton", QPushButton))
     qtbot.waitUntil(
         lambda: status.text() == "授权书已通过 CA 机构审核，请点击下一步。", timeout=WAIT
@@ -630,16 +594,18 @@ def test_a_unit_certificate_by_letter_and_what_can_go_wrong_uploading(
     assert docs[DocKind.LETTER] == "授权书.pdf"
     assert docs[DocKind.LICENCE] == "执照.jpg" and docs[DocKind.ID_BACK] == "back-ok.jpg"
     next_step(qtbot, page, Step.SIGN)
-    submit(qtbot, window, services, page, reg.legal_person_phone, "数安时代科技股份有限公司")
-    (row,) = certificates(qtbot, window)
+    submit(qtbot, client, services, page, reg.legal_person_phone, "数安时代科技股份有限公司")
+    (row,) = kit_certificates(client)
     assert row.row.status is CertStatus.REVIEWING
     assert "400-000-0104" in child(row, "certRowNote").text()
 
 
-def test_back_forward_and_a_new_window_keep_the_draft(qtbot, start_app, services, company, people):
-    reg, _ = company
-    window = start_app()
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
+def test_back_forward_and_a_new_window_keep_the_draft(qtbot, mca_client, mca_world, webcam, people):
+    # On the QA kit: the program is closed and started again on the same computer.
+    services, reg = mca_world.services, mca_world.demo.company
+    client = mca_client("legal-pc", camera=webcam)
+    window = client.window
+    client.login_page().log_in_as_company()
     page = start_wizard(qtbot, window, "applyUnitTile", "申请单位证书")
     choose(qtbot, page, "institution_sxca")
     next_step(qtbot, page, Step.METHOD)
@@ -676,9 +642,10 @@ def test_back_forward_and_a_new_window_keep_the_draft(qtbot, start_app, services
     app_id = page.wizard.application.id
 
     # The window is closed mid-wizard; the app is started again.
-    window.close()
-    window = start_app()
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    client.close()
+    client = mca_client("legal-pc", camera=webcam)
+    window = client.window
+    client.login_page().log_in_as_company()
     click(qtbot, child(window.current(), "applyUnitTile", QToolButton))
     page = wait_page(qtbot, window, "wizardPage")
     assert window.toast.text() == "继续办理尚未提交的申请"
@@ -700,9 +667,7 @@ def test_back_forward_and_a_new_window_keep_the_draft(qtbot, start_app, services
     face_by_camera(qtbot, page)
     next_step(qtbot, page, Step.AUTH_CODE)
     assert "短信" in child(page.view, "authCodeHint").text()
-    card = phone_message(
-        qtbot, window, reg.legal_person_phone, after, lambda m: m.title == "授权码"
-    )
+    card = phone_message(client, reg.legal_person_phone, after, lambda m: m.title == "授权码")
     assert "孙代办" in card.message.body
     code = child(card, "inboxCode", QLabel).text()
     wrong = "000000" if code != "000000" else "111111"
@@ -713,9 +678,10 @@ def test_back_forward_and_a_new_window_keep_the_draft(qtbot, start_app, services
     assert page.view.values["办理人员"].text().startswith("经办人：孙代办")
 
     # Closed again at 信息确认: the next window resumes there.
-    window.close()
-    window = start_app()
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    client.close()
+    client = mca_client("legal-pc", camera=webcam)
+    window = client.window
+    client.login_page().log_in_as_company()
     click(qtbot, child(window.current(), "applyUnitTile", QToolButton))
     page = wait_page(qtbot, window, "wizardPage")
     qtbot.waitUntil(lambda: shown(page, Step.CONFIRM), timeout=WAIT)

@@ -61,7 +61,9 @@ def test_a_failing_gui_test_reports_the_screenshot_and_the_phone(tmp_path):
     (tmp_path / "test_fails.py").write_text(
         "def test_wrong_status(mca_client, mca_world):\n"
         "    cid = mca_world.approved_certificate()\n"
-        "    home = mca_client('legal-pc').login_page().log_in_as_company()\n"
+        "    client = mca_client('legal-pc')\n"
+        "    home = client.login_page().log_in_as_company()\n"
+        "    client.window.show_inbox(mca_world.demo.company.legal_person_phone)\n"
         "    assert home.open_certificates().row(certificate_id=cid).status == '已过期'\n",
         encoding="utf-8",
     )
@@ -74,6 +76,9 @@ def test_a_failing_gui_test_reports_the_screenshot_and_the_phone(tmp_path):
     (shot,) = artifacts.glob("*legal-pc.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 2000
     assert str(shot) in report
+    (phone,) = artifacts.glob("*legal-pc-phone.png")  # the phone inbox, open beside it
+    assert phone.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and phone.stat().st_size > 2000
+    assert str(phone) in report
     assert "手机 13935100001:" in report and "短信验证码" in report  # the signing code
 
 

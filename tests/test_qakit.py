@@ -197,3 +197,14 @@ def test_the_plugin_is_declared_and_imports_nothing_at_load():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_qa_guide_lists_every_fixture_and_page_object():
+    from mobileca_desktop.testing import pages, plugin
+
+    guide = (ROOT / "docs" / "qa-guide.md").read_text(encoding="utf-8")
+    fixtures = [n for n in vars(plugin) if n.startswith("mca_")]
+    assert len(fixtures) >= 8
+    exported = [n for n in pages.__all__ if n[0].isupper() and n != "PAGES"]
+    missing = [n for n in fixtures + exported if f"`{n}`" not in guide]
+    assert not missing, f"docs/qa-guide.md does not list {missing}"

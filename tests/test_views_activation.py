@@ -1,46 +1,38 @@
 """证书下载 / 激活 through the real widgets: from 证书详情 (wrong SMS code, mismatched and weak
 passwords explained next to their fields, nothing entered lost), an interrupted download
-completed on entering, and 扫一扫's first-use prompt → 继续 → (choose) → activation."""
+completed on entering, and 扫一扫's first-use prompt → 继续 → (choose) → activation. On the QA
+kit (mobileca_desktop.testing): its demo company, client windows on device profiles and
+page objects to reach each page; what the page shows is checked on its widgets."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from conftest import PASSWORD, last_code
-from helpers_keystore import CERT_PASSWORD, approved_certificate, new_device
-from PySide6.QtCore import Qt
+from conftest import last_code
 from PySide6.QtWidgets import QDialog, QPushButton, QToolButton
-from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
+from qt_support import child, click, settle, type_text, wait_page
 
-from mobileca_desktop.domain.models import AccountKind, AgentDetails, CertKind
+from mobileca_desktop.domain.models import CertKind
 from mobileca_desktop.views.activation_page import ActivationPage
 from mobileca_desktop.views.cert_detail_page import CertDetailPage
-from mobileca_desktop.views.cert_row import CertRow
 
 T = 15000
+CERT_PASSWORD = "Zhengshu#2026"
 
 
-@pytest.fixture
-def device(services, tmp_path):
-    return new_device(services, tmp_path, "test-laptop")
+def login_legal(mca_client):
+    """The demo company logged in on its computer (``client.keys``: the device's keys)."""
+    client = mca_client("legal-pc")
+    client.login_page().log_in_as_company()
+    return client
 
 
-def login_legal(qtbot, services, reg, device):
-    window = open_window(qtbot, services, device="test-laptop", keys=device)
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    return window
+def open_detail(client, kind: CertKind = CertKind.UNIT) -> CertDetailPage:
+    """From 首页: 证书管理 → the row of ``kind`` → 证书详情 (the page widget, loaded)."""
+    from mobileca_desktop.testing.pages import HomePage
 
-
-def open_detail(qtbot, window, kind: CertKind = CertKind.UNIT) -> CertDetailPage:
-    click(qtbot, child(window.current(), "certsTile", QToolButton))
-    certs = wait_page(qtbot, window, "certListPage")
-    qtbot.waitUntil(lambda: certs.loaded, timeout=T)
-    row = next(r for r in certs.findChildren(CertRow) if r.row.kind is kind)
-    qtbot.mouseClick(row, Qt.MouseButton.LeftButton)
-    detail = wait_page(qtbot, window, "certDetailPage")
-    qtbot.waitUntil(lambda: detail.loads >= 1, timeout=T)
-    return detail
+    certs = HomePage(client).open_certificates()
+    row = next(r for r in certs.rows() if r.kind is kind)
+    return row.open().widget
 
 
 def ready_form(qtbot, window) -> ActivationPage:
@@ -64,11 +56,12 @@ def fill(qtbot, page: ActivationPage, code: str, password: str, again: str) -> N
     type_text(qtbot, page.passwords.again, again)
 
 
-def test_download_from_the_detail_page(qtbot, services, company, device):
-    reg, s = company
-    cid = approved_certificate(services, reg, s)
-    window = login_legal(qtbot, services, reg, device)
-    detail = open_detail(qtbot, window)
+def test_download_from_the_detail_page(qtbot, mca_client, mca_world):
+    reg, services = mca_world.demo.company, mca_world.services
+    cid = mca_world.approved_certificate()
+    client = login_legal(mca_client)
+    window, device = client.window, client.keys
+    detail = open_detail(client)
     assert "本机尚未下载" in detail.device_state.text()
     assert "加密证书的序列号" in child(detail, "serialNote").text()
     assert not detail.buttons["passwordButton"].isEnabled()  # nothing to change yet
@@ -76,7 +69,7 @@ def test_download_from_the_detail_page(qtbot, services, company, device):
 
     page = ready_form(qtbot, window)
     assert window.top_bar.title.text() == "证书下载"
-    assert child(page, "activationSubject").text() == reg.company_name
+    assert child(page, "activationSubject").text() == reg.name
     code = request_code(qtbot, services, page, reg.legal_person_phone)
 
     # A wrong SMS code: said next to the code field, with the tries left; nothing lost.
@@ -125,11 +118,12 @@ def test_download_from_the_detail_page(qtbot, services, company, device):
     settle(qtbot)
 
 
-def test_an_interrupted_download_completes_on_entering(
-    qtbot, services, company, device, monkeypatch
-):
-    reg, s = company
-    cid = approved_certificate(services, reg, s)
+def test_an_interrupted_download_completes_on_entering(qtbot, mca_client, mca_world, monkeypatch):
+    reg, services = mca_world.demo.company, mca_world.services
+    s = mca_world.legal_session()
+    cid = mca_world.approved_certificate()
+    client = mca_client("legal-pc")
+    device = client.keys
     device.request_code(s, cid)
     code = last_code(services, reg.legal_person_phone)
     # The CA issued the certificate, then the client died before storing it.
@@ -139,8 +133,9 @@ def test_an_interrupted_download_completes_on_entering(
             device.activate(s, cid, code, CERT_PASSWORD, CERT_PASSWORD)
     assert device.keystore.state(cid) == "pending"
 
-    window = login_legal(qtbot, services, reg, device)
-    detail = open_detail(qtbot, window)
+    client.login_page().log_in_as_company()
+    window = client.window
+    detail = open_detail(client)
     assert "上次的下载被中断" in detail.device_state.text()
     click(qtbot, detail.buttons["downloadButton"])
     page = wait_page(qtbot, window, "activationPage")
@@ -164,10 +159,11 @@ def visible_dialog(qtbot, window, name: str) -> QDialog:
     return find()
 
 
-def test_scan_first_use_prompts_then_downloads(qtbot, services, company, device):
-    reg, s = company
-    cid = approved_certificate(services, reg, s)
-    window = login_legal(qtbot, services, reg, device)
+def test_scan_first_use_prompts_then_downloads(qtbot, mca_client, mca_world):
+    reg, services = mca_world.demo.company, mca_world.services
+    cid = mca_world.approved_certificate()
+    client = login_legal(mca_client)
+    window, device = client.window, client.keys
     home = window.current()
 
     # 取消 leaves the user on the home page.
@@ -205,11 +201,10 @@ def test_scan_first_use_prompts_then_downloads(qtbot, services, company, device)
     settle(qtbot)
 
 
-def test_scan_first_use_with_two_certificates_asks_which(qtbot, services, company, device):
-    reg, s = company
-    approved_certificate(services, reg, s, CertKind.UNIT)
-    legal_rep = approved_certificate(services, reg, s, CertKind.LEGAL_REP)
-    window = login_legal(qtbot, services, reg, device)
+def test_scan_first_use_with_two_certificates_asks_which(qtbot, mca_client, mca_world):
+    mca_world.approved_certificate(CertKind.UNIT)
+    legal_rep = mca_world.approved_certificate(CertKind.LEGAL_REP)
+    window = login_legal(mca_client).window
     click(qtbot, child(window.current(), "scanTile", QToolButton))
     dialog = visible_dialog(qtbot, window, "firstUseDialog")
     click(qtbot, dialog.confirm_button)
@@ -226,9 +221,8 @@ def test_scan_first_use_with_two_certificates_asks_which(qtbot, services, compan
     settle(qtbot)
 
 
-def test_scan_without_any_certificate_says_what_to_do(qtbot, services, company, device):
-    reg, _s = company
-    window = login_legal(qtbot, services, reg, device)
+def test_scan_without_any_certificate_says_what_to_do(qtbot, mca_client):
+    window = login_legal(mca_client).window
     click(qtbot, child(window.current(), "scanTile", QToolButton))
     box = visible_dialog(qtbot, window, "scanNoCertificate")
     assert "请先在首页申请证书" in box.text()
@@ -236,24 +230,16 @@ def test_scan_without_any_certificate_says_what_to_do(qtbot, services, company, 
     settle(qtbot)
 
 
-def test_an_agent_downloads_a_granted_certificate(qtbot, services, company, agent, tmp_path):
-    reg, s = company
-    person, _ = agent
-    cid = approved_certificate(services, reg, s)
-    until = services.clock.info().now + dt.timedelta(days=90)
-    services.ca.grant(s, cid, AgentDetails(person.name, person.id_number, person.phone), until)
-    laptop = new_device(services, tmp_path, "agent-pc")
-    window = open_window(qtbot, services, device="agent-pc", keys=laptop)
-    page = wait_page(qtbot, window, "loginPage")
-    qtbot.mouseClick(page.tabs, Qt.MouseButton.LeftButton, pos=page.tabs.tabRect(1).center())
-    form = page.form(AccountKind.PERSONAL)
-    type_text(qtbot, form.login_name, person.phone)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    wait_page(qtbot, window, "homePage")
+def test_an_agent_downloads_a_granted_certificate(qtbot, mca_client, mca_world):
+    reg, services = mca_world.demo.company, mca_world.services
+    cid = mca_world.approved_certificate()
+    mca_world.grant(cid, days=90)
+    client = mca_client("agent-pc")
+    client.login_page().log_in_as_agent()
+    window, laptop = client.window, client.keys
 
-    detail = open_detail(qtbot, window)
-    assert child(detail, "detailGrantedBy").text() == f"授权人：{reg.company_name}"
+    detail = open_detail(client)
+    assert child(detail, "detailGrantedBy").text() == f"授权人：{reg.name}"
     # Only the owner manages the certificate: the agent has no 更新 / 变更 / 吊销.
     assert set(detail.buttons) == {"passwordButton", "downloadButton"}
     click(qtbot, detail.buttons["downloadButton"])

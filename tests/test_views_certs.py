@@ -1,15 +1,17 @@
 """证书详情's actions through the real widgets: 修改证书密码 (tries left, lock → recovery),
 证书更新 then download again, 证书变更 → re-review (审核中), 吊销 with its confirmation, and an
-expired certificate's 继续 → 证书更新 after the demo clock moved 400 days."""
+expired certificate's 继续 → 证书更新 after the demo clock moved 400 days. On the QA kit
+(mobileca_desktop.testing): its demo company and client window (``client.keys``: the
+device); the pages are driven and checked on their widgets."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, jpeg_bytes, last_code, pdf_bytes
-from helpers_keystore import CERT_PASSWORD, NEW_PASSWORD, approved_certificate, download, new_device
+from conftest import jpeg_bytes, last_code, pdf_bytes
+from helpers_keystore import CERT_PASSWORD, NEW_PASSWORD, approved_certificate, download
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QToolButton
-from qt_support import child, click, log_in, open_window, settle, type_text, wait_page
+from qt_support import child, click, settle, type_text, wait_page
 
 from mobileca_desktop.domain.errors import CertificateLocked, WrongPassword
 from mobileca_desktop.domain.models import AccountKind, CertStatus, DocKind
@@ -20,14 +22,26 @@ T = 15000
 
 
 @pytest.fixture
-def device(services, tmp_path):
-    return new_device(services, tmp_path, "test-laptop")
+def legal_pc(mca_client):
+    """The demo company's computer, on the login page."""
+    return mca_client("legal-pc")
 
 
-def login_legal(qtbot, services, reg, device):
-    window = open_window(qtbot, services, device="test-laptop", keys=device)
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    return window
+@pytest.fixture
+def device(legal_pc):
+    """That computer's keys (``DeviceService``)."""
+    return legal_pc.keys
+
+
+@pytest.fixture
+def world(mca_world):
+    """(the demo company, the services, its login)."""
+    return mca_world.demo.company, mca_world.services, mca_world.legal_session()
+
+
+def login_legal(client):
+    client.login_page().log_in_as_company()
+    return client.window
 
 
 def open_list(qtbot, window):
@@ -71,11 +85,11 @@ def status_of(services, s, cid: int) -> CertStatus:
     return services.ca.certificate_detail(s, cid).status
 
 
-def test_change_password_shows_tries_left(qtbot, services, company, device):
-    reg, s = company
+def test_change_password_shows_tries_left(qtbot, world, legal_pc, device):
+    reg, services, s = world
     cid = approved_certificate(services, reg, s)
     download(services, device, s, cid, reg.legal_person_phone)
-    window = login_legal(qtbot, services, reg, device)
+    window = login_legal(legal_pc)
     detail = open_detail(qtbot, window, cid)
     assert "本机已下载此证书" in detail.device_state.text()
     click(qtbot, detail.buttons["passwordButton"])
@@ -106,15 +120,15 @@ def test_change_password_shows_tries_left(qtbot, services, company, device):
 
 
 def test_a_password_changed_in_another_window_meanwhile_is_not_a_success(
-    qtbot, services, company, device, monkeypatch
+    qtbot, world, legal_pc, device, monkeypatch
 ):
     from mobileca_desktop.keystore import store as store_module
     from mobileca_desktop.keystore.store import Keystore
 
-    reg, s = company
+    reg, services, s = world
     cid = approved_certificate(services, reg, s)
     download(services, device, s, cid, reg.legal_person_phone)
-    window = login_legal(qtbot, services, reg, device)
+    window = login_legal(legal_pc)
     detail = open_detail(qtbot, window, cid)
     click(qtbot, detail.buttons["passwordButton"])
     page = wait_page(qtbot, window, "changePasswordPage")
@@ -146,14 +160,14 @@ def test_a_password_changed_in_another_window_meanwhile_is_not_a_success(
     settle(qtbot)
 
 
-def test_a_locked_certificate_is_recovered_by_downloading_again(qtbot, services, company, device):
-    reg, s = company
+def test_a_locked_certificate_is_recovered_by_downloading_again(qtbot, world, legal_pc, device):
+    reg, services, s = world
     cid = approved_certificate(services, reg, s)
     download(services, device, s, cid, reg.legal_person_phone)
     for _ in range(5):
         with pytest.raises(WrongPassword):
             device.unlock(cid, "Wrong#Pass2026")
-    window = login_legal(qtbot, services, reg, device)
+    window = login_legal(legal_pc)
     detail = open_detail(qtbot, window, cid)
     click(qtbot, detail.buttons["passwordButton"])
     page = wait_page(qtbot, window, "changePasswordPage")
@@ -179,11 +193,11 @@ def test_a_locked_certificate_is_recovered_by_downloading_again(qtbot, services,
     settle(qtbot)
 
 
-def test_renew_then_download_again(qtbot, services, company, device):
-    reg, s = company
+def test_renew_then_download_again(qtbot, world, legal_pc, device):
+    reg, services, s = world
     cid = approved_certificate(services, reg, s)
     download(services, device, s, cid, reg.legal_person_phone)
-    window = login_legal(qtbot, services, reg, device)
+    window = login_legal(legal_pc)
     detail = open_detail(qtbot, window, cid)
 
     click(qtbot, detail.buttons["renewButton"])
@@ -217,15 +231,15 @@ def test_renew_then_download_again(qtbot, services, company, device):
     settle(qtbot)
 
 
-def test_change_goes_to_review(qtbot, services, company, device, tmp_path):
-    reg, s = company
+def test_change_goes_to_review(qtbot, world, legal_pc, device, tmp_path):
+    reg, services, s = world
     cid = approved_certificate(services, reg, s)
-    window = login_legal(qtbot, services, reg, device)
+    window = login_legal(legal_pc)
     detail = open_detail(qtbot, window, cid)
     click(qtbot, detail.buttons["changeButton"])
     page = wait_page(qtbot, window, "changeCertificatePage")
     assert set(page.fields) == {"company_name", "province", "city"}
-    assert page.fields["company_name"].value() == reg.company_name
+    assert page.fields["company_name"].value() == reg.name
 
     click(qtbot, page.submit_button)  # nothing changed: said next to the first field
     assert page.fields["company_name"].error_text() == "请至少修改一项信息"
@@ -272,10 +286,10 @@ def test_change_goes_to_review(qtbot, services, company, device, tmp_path):
     settle(qtbot)
 
 
-def test_revoke_asks_first(qtbot, services, company, device):
-    reg, s = company
+def test_revoke_asks_first(qtbot, world, legal_pc, device):
+    reg, services, s = world
     cid = approved_certificate(services, reg, s)
-    window = login_legal(qtbot, services, reg, device)
+    window = login_legal(legal_pc)
     detail = open_detail(qtbot, window, cid)
 
     click(qtbot, detail.buttons["revokeButton"])
@@ -303,12 +317,12 @@ def test_revoke_asks_first(qtbot, services, company, device):
     settle(qtbot)
 
 
-def test_expired_certificate_continue_renews(qtbot, services, company, device):
-    reg, s = company
+def test_expired_certificate_continue_renews(qtbot, world, legal_pc, device):
+    reg, services, s = world
     cid = approved_certificate(services, reg, s)
     services.clock.advance(services.review.operator_session(), 400 * 86400)
-    s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)  # the old login expired
-    window = login_legal(qtbot, services, reg, device)
+    s = services.ca.login(AccountKind.LEGAL, reg.uscc, reg.password)  # the old login expired
+    window = login_legal(legal_pc)
     certs = open_list(qtbot, window)
     row = next(r for r in certs.findChildren(CertRow) if r.row.certificate_id == cid)
     assert row.badge.text() == "已过期"

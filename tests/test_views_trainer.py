@@ -5,46 +5,46 @@ client on a reviewer's login, closes with the usual keys and shows only current 
 
 from __future__ import annotations
 
-from conftest import PASSWORD, last_code
-from helpers_flow import apply
 from PySide6.QtCore import QRect, Qt
-from qt_support import WAIT_MS, click, open_window, settle, type_text, wait_page
-from qt_support import log_in as login
+from PySide6.QtWidgets import QWidget
+from qt_support import WAIT_MS, click, settle
 
-from mobileca_desktop.domain.models import AccountKind, CertKind, Handler, Method
-from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow, place_beside
+from mobileca_desktop.domain.models import CertKind, Handler, Method
+from mobileca_desktop.views.reviewer.reviewer_window import place_beside
+
+# On the QA kit (mobileca_desktop.testing): its demo company and client window; the phone
+# and the 审核台 opened as a trainer opens them (the top bar), then checked on their widgets.
 
 
-def test_the_inbox_is_a_window_of_its_own_and_never_resizes_the_client(qtbot, services, company):
-    reg, _ = company
-    window = open_window(qtbot, services)
+def test_the_inbox_is_a_window_of_its_own_and_never_resizes_the_client(qtbot, mca_client):
+    client = mca_client("legal-pc")
+    window = client.window
     window.move(0, 0)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    client.login_page().log_in_as_company()
     size = window.size()
-    panel = window.inbox_panel
     for _ in range(3):
-        window.toggle_inbox()
-        qtbot.waitUntil(panel.isVisible, timeout=WAIT_MS)
+        inbox = client.phone_inbox()  # the top bar's inbox button
+        panel = inbox.widget
         assert panel.isWindow()
         assert not window.frameGeometry().intersects(panel.frameGeometry())
-        window.toggle_inbox()
-        qtbot.waitUntil(lambda: not panel.isVisible(), timeout=WAIT_MS)
+        click(qtbot, client.top_bar_button("inboxButton"))  # and again: put away
+        qtbot.waitUntil(lambda p=panel: not p.isVisible(), timeout=WAIT_MS)
         assert window.size() == size  # was 420 → 760 → 1100 → 1440
     # Esc puts the phone away.
-    window.toggle_inbox()
-    qtbot.waitUntil(panel.isVisible, timeout=WAIT_MS)
-    qtbot.keyClick(panel, Qt.Key.Key_Escape)
-    assert not panel.isVisible()
+    client.phone_inbox().close()
     settle(qtbot)
 
 
 def test_the_inbox_opens_on_the_number_the_newest_message_went_to(
-    qtbot, services, company, agent, portrait
+    qtbot, mca_client, mca_world, portrait
 ):
-    reg, s = company
-    person, _ = agent
-    window = open_window(qtbot, services)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    from helpers_flow import apply
+
+    reg, person = mca_world.demo.company, mca_world.demo.agent
+    services, s = mca_world.services, mca_world.legal_session()
+    client = mca_client("legal-pc")
+    window = client.window
+    client.login_page().log_in_as_company()
     panel = window.inbox_panel
     # The demo puts both numbers on the phone; the agent's was chosen last.
     panel.add_phone(reg.legal_person_phone, select=False)
@@ -59,76 +59,56 @@ def test_the_inbox_opens_on_the_number_the_newest_message_went_to(
         legal_phone=reg.legal_person_phone,
         portrait=portrait,
     )
-    code = last_code(services, reg.legal_person_phone)
+    code = mca_world.phone.last_code(reg.legal_person_phone)
     window.show_inbox()  # "打开手机收件箱查看验证码", and the top bar's inbox button
     qtbot.waitUntil(lambda: panel.current_phone() == reg.legal_person_phone, timeout=WAIT_MS)
-    qtbot.waitUntil(
-        lambda: bool(panel.cards) and panel.cards[0].message.code == code, timeout=WAIT_MS
-    )
+    inbox = client.phone_inbox()
+    assert inbox.wait_message().code == code
     settle(qtbot)
 
 
 def test_the_reviewer_window_opens_beside_on_a_login_and_closes_with_the_usual_keys(
-    qtbot, services, company
+    qtbot, mca_client, mca_world
 ):
-    reg, s = company
+    services, password = mca_world.services, mca_world.demo.reviewer_password
     services.engine.create_reviewer(
         services.review.operator_session(),
         login_name="reviewer-ux",
         name="审核员乔",
-        password=PASSWORD,
+        password=password,
         institution_id="bjca",
     )
-    window = open_window(qtbot, services)
-    window.move(0, 0)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    window.open_reviewer()
-    reviewer = window.findChild(ReviewerWindow)
+    client = mca_client("legal-pc")
+    client.window.move(0, 0)
+    client.login_page().log_in_as_company()
+    client.choose_from_menu("reviewerAction")
+    reviewer = client.window.findChild(QWidget, "reviewerWindow")
     assert reviewer is not None and reviewer.isVisible()
     assert reviewer.pages.currentWidget() is reviewer.login_page
     assert reviewer.operator_button.isVisible()  # the trainers' view stays available
     # Where it opens: test_the_reviewer_window_goes_where_the_screen_has_room (this
     # offscreen screen is narrower than the two windows side by side).
-    type_text(qtbot, reviewer.login_name, "reviewer-ux")
-    type_text(qtbot, reviewer.login_password, PASSWORD)
-    click(qtbot, reviewer.login_button)
-    qtbot.waitUntil(lambda: reviewer.loaded, timeout=WAIT_MS)
-    assert "审核员乔" in reviewer.who.text()
+    desk = client.reviewer_desk(login=("reviewer-ux", password))
+    assert desk.window is reviewer and "审核员乔" in desk.who
     qtbot.keyClick(reviewer, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert not reviewer.isVisible()
-    window.open_reviewer()
+    client.choose_from_menu("reviewerAction")  # opened again
     assert reviewer.isVisible()
     qtbot.keyClick(reviewer, Qt.Key.Key_Escape)
     assert not reviewer.isVisible()
     settle(qtbot)
 
 
-def test_a_banner_about_one_application_goes_when_another_is_chosen(qtbot, services, company):
-    reg, s = company
-    ids = [
-        apply(services, s, kind=CertKind.UNIT, method=Method.DEPOSIT,
-              handler=Handler.LEGAL_PERSON, legal_phone=reg.legal_person_phone, portrait=b"")
-        for _ in range(3)
-    ]  # fmt: skip
-    window = open_window(qtbot, services)
-    wait_page(qtbot, window, "loginPage")
-    window.open_reviewer()
-    reviewer = window.findChild(ReviewerWindow)
-    click(qtbot, reviewer.operator_button)
-    qtbot.waitUntil(lambda: reviewer.loaded, timeout=WAIT_MS)
-    reviewer.select(ids[0])
-    qtbot.waitUntil(lambda: reviewer.detail_loaded, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: "approveButton" in reviewer.action_buttons, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: reviewer.action_buttons["approveButton"].isVisible(), timeout=WAIT_MS)
-    click(qtbot, reviewer.action_buttons["approveButton"])
-    qtbot.waitUntil(lambda: reviewer.banner.isVisible(), timeout=WAIT_MS)
+def test_a_banner_about_one_application_goes_when_another_is_chosen(qtbot, mca_client, mca_world):
+    ids = [mca_world.submitted_application() for _ in range(3)]
+    client = mca_client("legal-pc")
+    client.login_page()
+    desk = client.reviewer_desk()  # from the login page, as the CA operator
+    reviewer = desk.window
+    desk.approve(ids[0])
     assert f"#{ids[0]}" in reviewer.banner.text()
     settle(qtbot)
-    reviewer.select(ids[2])
-    qtbot.waitUntil(
-        lambda: reviewer.detail_loaded and reviewer.item.application.id == ids[2],
-        timeout=WAIT_MS,
-    )
+    desk.pick(ids[2])
     assert not reviewer.banner.isVisible()
     settle(qtbot)
 

@@ -186,3 +186,42 @@ def test_授权管理_names_each_control_once_per_window(mca_client, mca_world):
     agent_pc.login_page().log_in_as_agent().open_grants()
     problems += clashes("授权管理 · 经办人", agent_pc.window)
     assert not problems, "\n".join(problems)
+
+
+def test_证书详情_actions_设置_注册_and_the_clock_name_each_control_once_per_window(
+    mca_client, mca_world
+):
+    from mobileca_desktop.domain.models import AccountKind
+
+    cid = mca_world.approved_certificate()
+    client = mca_client("legal-pc")
+    window = client.window
+    problems: list[str] = []
+    login = client.login_page()
+    login.open_registration(AccountKind.LEGAL)
+    problems += clashes("注册 · 法人", window)
+    login = client.page().back()
+    login.open_registration(AccountKind.PERSONAL)
+    problems += clashes("注册 · 个人", window)
+    home = client.page().back().log_in_as_company()
+    detail = home.open_certificates().row(certificate_id=cid).open()
+    detail = detail.download().activate(PASSWORD).finish()
+    problems += clashes("证书详情 · 已下载", window)
+    question = detail.ask_renew()
+    problems += clashes("证书更新", question.widget)
+    question.cancel()
+    question = detail.ask_revoke()
+    problems += clashes("吊销", question.widget)
+    question.cancel()
+    password = detail.change_password()
+    problems += clashes("修改证书密码", window)
+    detail = password.back()
+    change = detail.change()
+    problems += clashes("证书变更", window)
+    settings = change.back().open_settings()
+    problems += clashes("设置", window)
+    assert settings.object_name == "settingsPage"
+    clock = client.demo_clock()
+    problems += clashes("演示时钟", clock.widget)
+    clock.close()
+    assert not problems, "\n".join(problems)

@@ -1,6 +1,11 @@
 """The CA's ASGI application: every operation of the four services as a JSON API under
 ``/api/v1``, RFC 6960 OCSP, CRLs and CA certificates at the URLs the certificates name.
 
+The JSON routes are derived from the operations' declarations (``domain/api.py``): one
+loop in ``create_app`` adds a route per operation (``_add_operation``), with its path, body
+model, idempotency header, rate limit and OpenAPI description. The rest (OCSP, CRLs, CA
+certificates, the TSA, the reviewer pages, the health check) is written here by hand.
+
 Authentication: ``POST /api/v1/sessions`` is the engine's login; its ``token`` comes back
 as ``Authorization: Bearer``. The server only rebuilds the ``Session`` from the token; the
 engine checks it and authorises every call, exactly as in local mode. Errors are typed
@@ -12,17 +17,19 @@ import base64
 import binascii
 import datetime as dt
 import functools
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from enum import Enum
+from typing import Annotated, Any, cast
 
 import anyio
 import anyio.to_thread
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -37,27 +44,21 @@ from mobileca_desktop.ca import identity
 from mobileca_desktop.ca.db import AccountRow, SessionRow
 from mobileca_desktop.ca.engine import OPERATOR_ID, CAEngine
 from mobileca_desktop.domain import errors as E
-from mobileca_desktop.domain.models import (
-    Account,
-    AccountKind,
-    ActivationResult,
-    AgentDetails,
-    ApplicationInfo,
-    CertificateDetail,
-    CertificateRow,
-    ClockInfo,
-    DepositNotice,
-    DocumentInfo,
-    GrantInfo,
-    InboxMessage,
-    Institution,
-    LegalEntityRegistration,
-    PersonalRegistration,
-    ReviewItem,
-    RevocationReason,
-    Session,
+from mobileca_desktop.domain.api import CATALOGUE
+from mobileca_desktop.domain.models import AccountKind, Session
+from mobileca_desktop.domain.operations import (
+    API,
+    IDEMPOTENCY_KEY,
+    PASSWORD_LOGIN,
+    PASSWORD_REGISTER,
+    PUBLIC,
+    SESSION,
+    SMS_CHECK,
+    SMS_SEND,
+    Operation,
+    invoke,
 )
-from mobileca_desktop.domain.wire import WireError, b64decode, to_wire
+from mobileca_desktop.domain.wire import to_wire
 from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
 from mobileca_desktop.server.fairlane import FairLane
@@ -66,7 +67,6 @@ from mobileca_desktop.server.ratelimit import Buckets, InFlight, RateLimits, Tar
 
 log = logging.getLogger("mobileca_desktop.server")
 
-API = "/api/v1"
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 MAX_BODY = 16 * 1024 * 1024
 OCSP_MAX_BODY = 64 * 1024
@@ -147,6 +147,18 @@ CertId = Annotated[int, Depends(_object_id("certificate_id", "certificate"))]
 GrantId = Annotated[int, Depends(_object_id("grant_id", "grant"))]
 InstitutionId = Annotated[str, Depends(_institution_id)]
 Serial = Annotated[str, Depends(_serial)]
+PhoneNumber = Annotated[str, Path(min_length=1, max_length=32)]
+# The path parameters of the declared operations, by name: ids that cannot exist are
+# "not found" before the engine is asked.
+PATH_PARAMS: dict[str, Any] = {
+    "app_id": AppId,
+    "document_id": DocId,
+    "certificate_id": CertId,
+    "grant_id": GrantId,
+    "institution_id": InstitutionId,
+    "serial_hex": Serial,
+    "phone": PhoneNumber,
+}
 IdemHeader = Annotated[
     str | None,
     Header(
@@ -157,31 +169,110 @@ IdemHeader = Annotated[
         description="A retried request with the same key returns the first result",
     ),
 ]
+IdemRequired = Annotated[
+    str, Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[!-~]+$")
+]
 
 
-def ok(value: Any, status: int = 200) -> Response:
+def _path_param(op: Operation, name: str) -> Any:
+    """A path parameter's check: the named ones above; a new integer id is "not found" when
+    it cannot exist, a new text its declared length."""
+    if name in PATH_PARAMS:
+        return PATH_PARAMS[name]
+    declared = op.signature.parameters[name].annotation
+    if declared is int:
+        what = name.removesuffix("_id").replace("_", " ")
+        return Annotated[int, Depends(_object_id(name, what))]
+    length = op.bounds[name].length if name in op.bounds else None
+    if declared is not str or length is None:
+        raise TypeError(f"{op.key}: the path parameter {name} needs a check or a length")
+    return Annotated[str, Path(min_length=1, max_length=length)]
+
+
+def _answer(op: Operation, value: Any) -> Response:
+    """The declared result as JSON: 204 for nothing, a scalar or tuple in named fields."""
     if value is None:
         return Response(status_code=204)
-    return JSONResponse(to_wire(value), status_code=status)
+    if not op.result:
+        return JSONResponse(to_wire(value), status_code=op.status)
+    values = (value,) if len(op.result) == 1 else value
+    body = {n: to_wire(v) for n, v in zip(op.result, values, strict=True)}
+    return JSONResponse(body, status_code=op.status)
 
 
-def _doc(model: type, description: str = "OK") -> dict:
-    return {200: {"model": model, "description": description}}
+def _add_operation(
+    app: FastAPI,
+    op: Operation,
+    session_type: Any,
+    password_call: Callable[[Operation, Request, dict[str, Any]], Awaitable[Any]],
+    sms_call: Callable[[Operation, Request, dict[str, Any]], Any],
+) -> None:
+    """One declared operation as a route: its parameters from the declaration (the session
+    first, so that authentication comes before anything about the object), its body model
+    from ``schemas.body_model``, its description from the declaration."""
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params: list[inspect.Parameter] = []
+    if session_type is not None:
+        params.append(inspect.Parameter(SESSION, kw, annotation=session_type))
+    for name in op.path_params:
+        params.append(inspect.Parameter(name, kw, annotation=_path_param(op, name)))
+    for name in op.query:
+        declared = op.signature.parameters[name]
+        query = S.query_type(op, declared)
+        params.append(inspect.Parameter(name, kw, annotation=query, default=declared.default))
+    model = S.body_model(op)
+    if model is not None:
+        if op.optional_body:
+            params.append(inspect.Parameter("body", kw, annotation=model | None, default=None))
+        else:
+            params.append(inspect.Parameter("body", kw, annotation=model))
+    if op.keyed:
+        if op.key_required:
+            params.append(inspect.Parameter(IDEMPOTENCY_KEY, kw, annotation=IdemRequired))
+        else:
+            header = inspect.Parameter(IDEMPOTENCY_KEY, kw, annotation=IdemHeader, default=None)
+            params.append(header)
+    params.append(inspect.Parameter("request", kw, annotation=Request))
 
+    def arguments(values: dict[str, Any]) -> tuple[Request, dict[str, Any] | None]:
+        request = values.pop("request")
+        body = values.pop("body", None)
+        if op.session == "lenient" and values.get(SESSION) is None:
+            return request, None
+        return request, values | S.from_body(op, body)
 
-def _list(model: type) -> dict:
-    return {200: {"model": list[S.doc_model(model)], "description": "OK"}}
+    async def hashing(**values: Any) -> Response:
+        request, args = arguments(values)
+        return _answer(op, None if args is None else await password_call(op, request, args))
 
+    def plain(**values: Any) -> Response:  # a plain function: run in the thread pool
+        request, args = arguments(values)
+        return _answer(op, None if args is None else sms_call(op, request, args))
 
-def _one(model: type) -> dict:
-    return _doc(S.doc_model(model))
-
-
-def _decode(text: str, field_name: str) -> bytes:
-    try:
-        return b64decode(text, field_name)
-    except WireError as exc:
-        raise E.InvalidInput(field=field_name, reason=exc.reason) from None
+    assert op.method is not None and op.path is not None
+    endpoint: Callable[..., Any] = (
+        hashing if op.limit in (PASSWORD_LOGIN, PASSWORD_REGISTER) else plain
+    )
+    endpoint.__name__ = f"{op.service}_{op.name}"
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    status = 204 if op.returns is None else op.status
+    result = S.result_model(op)
+    who = "anyone" if op.roles == (PUBLIC,) else ", ".join(op.roles)
+    app.add_api_route(
+        API + op.path,
+        endpoint,
+        methods=[op.method],
+        operation_id=op.key,
+        status_code=status,
+        responses={} if result is None else {status: {"model": result, "description": "OK"}},
+        summary=op.summary or op.name.replace("_", " "),
+        description=(
+            f"Who may call: {who}. "
+            + ("A repeat does nothing twice." if op.idempotent or op.keyed else "")
+        ).strip(),
+        tags=[cast(str | Enum, op.service)],
+        openapi_extra={"x-roles": list(op.roles), "x-idempotent": op.idempotent or op.keyed},
+    )
 
 
 def _client(request: Request) -> str:
@@ -203,7 +294,7 @@ def _error_response(exc: E.MobileCAError) -> JSONResponse:
 
 def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     resp = _error_response(E.DocumentTooLarge(filename="request", size=limit + 1, limit=limit))
-    return resp.status_code, resp.raw_headers, resp.body
+    return resp.status_code, resp.raw_headers, bytes(resp.body)
 
 
 # --- the application --------------------------------------------------------------------------
@@ -289,7 +380,18 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
             raise E.SessionExpired()
         return _rebuild(engine, config, creds.credentials)
 
+    def maybe_session(
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Session | None:
+        """For logout: like the local service, an unknown or expired session is no error."""
+        if creds is not None and creds.credentials and len(creds.credentials) <= 256:
+            token = creds.credentials
+            if not token.startswith("operator:"):
+                return _unchecked_session(token)
+        return None
+
     Sess = Annotated[Session, Depends(session_of)]
+    MaybeSess = Annotated[Session | None, Depends(maybe_session)]
 
     def take(name: str, key: str, request: Request) -> None:
         limit = getattr(limits, name)
@@ -338,368 +440,29 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     async def reviewer_hash(fn: Callable[..., Any], *args: Any) -> Any:
         return await hash_for(reviewer_address.get() or "unknown", fn, *args)
 
-    # --- identity (三晋通) -----------------------------------------------------------------
+    # --- every declared JSON operation (domain/api.py), derived -----------------------------
 
-    @app.get(f"{API}/institutions", operation_id="ca.institutions", responses=_list(Institution))
-    def institutions():
-        return ok(engine.institutions())
+    async def password_call(op: Operation, request: Request, args: dict[str, Any]) -> Any:
+        call = functools.partial(invoke, engine, op, args)
+        if op.limit == PASSWORD_LOGIN:
+            account = f"{args['kind']}:{args['login_name'].strip().upper()}"
+            # Per account and address: ten wrong passwords from someone else's address must
+            # not lock the owner out (an outside review did, one request every 6 s); the
+            # account's total over all addresses is bounded too.
+            key = f"{account}@{_client(request)}"
+            return await password_work(request, key, call, account=account)
+        return await password_work(request, f"register@{_client(request)}", call)
 
-    @app.get(
-        f"{API}/institutions/{{institution_id}}/chain",
-        operation_id="ca.chain_pem",
-        responses=_doc(S.PemBody),
-    )
-    def chain(institution_id: InstitutionId):
-        return JSONResponse({"pem": engine.chain_pem(institution_id)})
+    def sms_call(op: Operation, request: Request, args: dict[str, Any]) -> Any:
+        if op.limit in (SMS_SEND, SMS_CHECK):
+            take(op.limit, f"account:{args[SESSION].account_id}", request)
+        return invoke(engine, op, args)
 
-    @app.post(
-        f"{API}/accounts/legal",
-        operation_id="ca.register_legal",
-        status_code=201,
-        responses={201: {"model": S.doc_model(Account), "description": "Registered"}},
-    )
-    async def register_legal(body: S.LegalRegistrationBody, request: Request):
-        reg = LegalEntityRegistration(**body.model_dump())
-        key = f"register@{_client(request)}"
-        return ok(await password_work(request, key, engine.register_legal, reg), 201)
-
-    @app.post(
-        f"{API}/accounts/personal",
-        operation_id="ca.register_personal",
-        status_code=201,
-        responses={201: {"model": S.doc_model(Account), "description": "Registered"}},
-    )
-    async def register_personal(body: S.PersonalRegistrationBody, request: Request):
-        reg = PersonalRegistration(**body.model_dump())
-        key = f"register@{_client(request)}"
-        return ok(await password_work(request, key, engine.register_personal, reg), 201)
-
-    @app.post(f"{API}/sessions", operation_id="ca.login", responses=_one(Session))
-    async def login(body: S.LoginBody, request: Request):
-        account = f"{body.kind}:{body.login_name.strip().upper()}"
-        # Per account and address: ten wrong passwords from someone else's address must not
-        # lock the owner out (an outside review did, one request every 6 s); the account's
-        # total over all addresses is bounded too.
-        key = f"{account}@{_client(request)}"
-        login = (engine.login, body.kind, body.login_name, body.password)
-        return ok(await password_work(request, key, *login, account=account))
-
-    @app.delete(f"{API}/sessions/current", operation_id="ca.logout", status_code=204)
-    def logout(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]):
-        # Like the local service, logging out an unknown or expired session is not an error.
-        if creds is not None and creds.credentials and len(creds.credentials) <= 256:
-            token = creds.credentials
-            if not token.startswith("operator:"):
-                engine.logout(_unchecked_session(token))
-        return Response(status_code=204)
-
-    @app.get(f"{API}/me", operation_id="ca.me", responses=_one(Account))
-    def me(session: Sess):
-        return ok(engine.me(session))
-
-    @app.get(f"{API}/me/elicence", operation_id="ca.elicence_text", responses=_doc(S.TextBody))
-    def elicence(session: Sess):
-        return JSONResponse({"text": engine.elicence_text(session)})
-
-    # --- applications (证书新办) -------------------------------------------------------------
-
-    app_one = _one(ApplicationInfo)
-
-    @app.post(
-        f"{API}/applications",
-        operation_id="ca.create_application",
-        status_code=201,
-        responses={201: {"model": S.doc_model(ApplicationInfo), "description": "Created"}},
-    )
-    def create_application(
-        session: Sess, body: S.NewApplicationBody, idempotency_key: IdemHeader = None
-    ):
-        info = engine.create_application(
-            session, body.kind, body.institution_id, idempotency_key=idempotency_key
-        )
-        return ok(info, 201)
-
-    @app.get(
-        f"{API}/applications", operation_id="ca.list_applications", responses=_list(ApplicationInfo)
-    )
-    def list_applications(session: Sess):
-        return ok(engine.list_applications(session))
-
-    @app.get(f"{API}/agents", operation_id="ca.application_agents", responses=_list(AgentDetails))
-    def application_agents(session: Sess):
-        return ok(engine.application_agents(session))
-
-    @app.get(f"{API}/applications/{{app_id}}", operation_id="ca.get_application", responses=app_one)
-    def get_application(session: Sess, app_id: AppId):
-        return ok(engine.get_application(session, app_id))
-
-    @app.delete(f"{API}/applications/{{app_id}}", operation_id="ca.discard_draft", status_code=204)
-    def discard_draft(session: Sess, app_id: AppId):
-        return ok(engine.discard_draft(session, app_id))
-
-    @app.put(
-        f"{API}/applications/{{app_id}}/method", operation_id="ca.set_method", responses=app_one
-    )
-    def set_method(session: Sess, app_id: AppId, body: S.MethodBody):
-        return ok(engine.set_method(session, app_id, body.method))
-
-    @app.put(
-        f"{API}/applications/{{app_id}}/handler", operation_id="ca.set_handler", responses=app_one
-    )
-    def set_handler(session: Sess, app_id: AppId, body: S.HandlerBody):
-        agent = AgentDetails(**body.agent.model_dump()) if body.agent else None
-        return ok(engine.set_handler(session, app_id, body.handler, agent))
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/face", operation_id="ca.verify_face", responses=app_one
-    )
-    def verify_face(session: Sess, app_id: AppId, body: S.FaceBody):
-        photo = _decode(body.photo, "photo")
-        return ok(engine.verify_face(session, app_id, photo, body.filename))
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/elicence",
-        operation_id="ca.verify_elicence",
-        responses=app_one,
-    )
-    def verify_elicence(session: Sess, app_id: AppId, body: S.ElicenceBody):
-        return ok(engine.verify_elicence(session, app_id, body.qr_text))
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/deposit",
-        operation_id="ca.start_deposit",
-        responses=_one(DepositNotice),
-    )
-    def start_deposit(session: Sess, app_id: AppId, request: Request):
-        take("sms_send", f"account:{session.account_id}", request)
-        return ok(engine.start_deposit(session, app_id))
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/deposit/confirm",
-        operation_id="ca.confirm_deposit",
-        responses=app_one,
-    )
-    def confirm_deposit(session: Sess, app_id: AppId, body: S.AmountBody, request: Request):
-        take("sms_check", f"account:{session.account_id}", request)
-        return ok(engine.confirm_deposit(session, app_id, body.amount))
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/auth-code",
-        operation_id="ca.confirm_auth_code",
-        responses=app_one,
-    )
-    def confirm_auth_code(session: Sess, app_id: AppId, body: S.CodeBody, request: Request):
-        take("sms_check", f"account:{session.account_id}", request)
-        return ok(engine.confirm_auth_code(session, app_id, body.code))
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/documents",
-        operation_id="ca.upload_document",
-        status_code=201,
-        responses={201: {"model": S.doc_model(DocumentInfo), "description": "Stored"}},
-    )
-    def upload_document(session: Sess, app_id: AppId, body: S.DocumentBody):
-        data = _decode(body.data, "data")
-        return ok(engine.upload_document(session, app_id, body.kind, data, body.filename), 201)
-
-    @app.delete(
-        f"{API}/applications/{{app_id}}/documents/{{document_id}}",
-        operation_id="ca.remove_document",
-        status_code=204,
-    )
-    def remove_document(session: Sess, app_id: AppId, document_id: DocId):
-        return ok(engine.remove_document(session, app_id, document_id))
-
-    @app.get(
-        f"{API}/documents/{{document_id}}",
-        operation_id="ca.get_document",
-        responses=_doc(S.DocumentWithData),
-    )
-    def get_document(session: Sess, document_id: DocId):
-        info, data = engine.get_document(session, document_id)
-        return JSONResponse({"document": to_wire(info), "data": base64.b64encode(data).decode()})
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/signing-code",
-        operation_id="ca.request_signing_code",
-        status_code=204,
-    )
-    def request_signing_code(session: Sess, app_id: AppId, request: Request):
-        take("sms_send", f"account:{session.account_id}", request)
-        return ok(engine.request_signing_code(session, app_id))
-
-    @app.post(f"{API}/applications/{{app_id}}/submit", operation_id="ca.submit", responses=app_one)
-    def submit(
-        session: Sess,
-        app_id: AppId,
-        body: S.SubmitBody,
-        request: Request,
-        idempotency_key: IdemHeader = None,
-    ):
-        take("sms_check", f"account:{session.account_id}", request)
-        return ok(engine.submit(session, app_id, body.sms_code, idempotency_key))
-
-    @app.post(
-        f"{API}/applications/{{app_id}}/continue",
-        operation_id="ca.continue_application",
-        responses=app_one,
-    )
-    def continue_application(session: Sess, app_id: AppId):
-        return ok(engine.continue_application(session, app_id))
-
-    # --- certificates (证书管理), activation, grants --------------------------------------------
-
-    @app.get(
-        f"{API}/certificates",
-        operation_id="ca.list_certificates",
-        responses=_list(CertificateRow),
-    )
-    def list_certificates(session: Sess):
-        return ok(engine.list_certificates(session))
-
-    detail = _one(CertificateDetail)
-
-    @app.get(
-        f"{API}/certificates/{{certificate_id}}",
-        operation_id="ca.certificate_detail",
-        responses=detail,
-    )
-    def certificate_detail(
-        session: Sess,
-        certificate_id: CertId,
-        device_name: Annotated[S.Text(128) | None, Query()] = None,
-    ):
-        return ok(engine.certificate_detail(session, certificate_id, device_name))
-
-    @app.post(
-        f"{API}/certificates/{{certificate_id}}/renew", operation_id="ca.renew", responses=detail
-    )
-    def renew(session: Sess, certificate_id: CertId, idempotency_key: IdemHeader = None):
-        return ok(engine.renew(session, certificate_id, idempotency_key))
-
-    @app.post(
-        f"{API}/certificates/{{certificate_id}}/change",
-        operation_id="ca.request_change",
-        responses=app_one,
-    )
-    def request_change(session: Sess, certificate_id: CertId, body: S.ChangeBody):
-        return ok(engine.request_change(session, certificate_id, dict(body.changes)))
-
-    @app.post(
-        f"{API}/certificates/{{certificate_id}}/revoke",
-        operation_id="ca.revoke",
-        status_code=204,
-    )
-    def revoke(session: Sess, certificate_id: CertId, body: S.RevokeBody):
-        return ok(engine.revoke(session, certificate_id, body.reason))
-
-    @app.post(
-        f"{API}/device-certificates/{{serial_hex}}/revoke",
-        operation_id="ca.revoke_device_certificate",
-        status_code=204,
-    )
-    def revoke_device_certificate(
-        session: Sess,
-        serial_hex: Serial,
-        body: S.DeviceRevokeBody | None = None,
-    ):
-        reason = body.reason if body is not None else RevocationReason.KEY_COMPROMISE
-        return ok(engine.revoke_serial(session, serial_hex, reason))
-
-    @app.post(
-        f"{API}/certificates/{{certificate_id}}/activation-code",
-        operation_id="ca.request_activation_code",
-        responses=_doc(S.PhoneBody),
-    )
-    def request_activation_code(session: Sess, certificate_id: CertId, request: Request):
-        take("sms_send", f"account:{session.account_id}", request)
-        return JSONResponse(
-            {"phone_masked": engine.request_activation_code(session, certificate_id)}
-        )
-
-    @app.post(
-        f"{API}/certificates/{{certificate_id}}/activate",
-        operation_id="ca.activate",
-        responses=_one(ActivationResult),
-    )
-    def activate(
-        session: Sess,
-        certificate_id: CertId,
-        body: S.ActivateBody,
-        request: Request,
-        idempotency_key: Annotated[
-            str,
-            Header(alias="Idempotency-Key", min_length=1, max_length=64, pattern=r"^[!-~]+$"),
-        ],
-    ):
-        take("sms_check", f"account:{session.account_id}", request)
-        return ok(
-            engine.activate(
-                session,
-                certificate_id,
-                csr_pem=body.csr_pem.encode(),
-                transport_public_key_pem=body.transport_public_key_pem.encode(),
-                sms_code=body.sms_code,
-                device_name=body.device_name,
-                idempotency_key=idempotency_key,
-            )
-        )
-
-    @app.post(
-        f"{API}/certificates/{{certificate_id}}/grants",
-        operation_id="ca.grant",
-        status_code=201,
-        responses={201: {"model": S.doc_model(GrantInfo), "description": "Granted"}},
-    )
-    def grant(session: Sess, certificate_id: CertId, body: S.GrantBody):
-        agent = AgentDetails(**body.agent.model_dump())
-        return ok(engine.grant(session, certificate_id, agent, body.valid_until), 201)
-
-    @app.get(f"{API}/grants", operation_id="ca.list_grants", responses=_list(GrantInfo))
-    def list_grants(session: Sess):
-        return ok(engine.list_grants(session))
-
-    @app.post(
-        f"{API}/grants/{{grant_id}}/withdraw",
-        operation_id="ca.withdraw_grant",
-        responses=_one(GrantInfo),
-    )
-    def withdraw_grant(session: Sess, grant_id: GrantId):
-        return ok(engine.withdraw_grant(session, grant_id))
-
-    # --- review (CA 审核台) -----------------------------------------------------------------
-
-    @app.get(f"{API}/review/queue", operation_id="review.queue", responses=_list(ReviewItem))
-    def review_queue(session: Sess):
-        return ok(engine.review_queue(session))
-
-    @app.get(
-        f"{API}/review/applications/{{app_id}}",
-        operation_id="review.item",
-        responses=_one(ReviewItem),
-    )
-    def review_item(session: Sess, app_id: AppId):
-        return ok(engine.review_item(session, app_id))
-
-    def _review_action(name: str, call: Callable[..., Any], with_reason: bool) -> None:
-        path = f"{API}/review/applications/{{app_id}}/{name.replace('_', '-')}"
-        if with_reason:
-
-            def action(session: Sess, app_id: AppId, body: S.ReasonBody):
-                return ok(call(session, app_id, body.reason))
-        else:
-
-            def action(session: Sess, app_id: AppId):
-                return ok(call(session, app_id))
-
-        action.__name__ = f"review_{name}"
-        app.post(path, operation_id=f"review.{name}", responses=app_one)(action)
-
-    _review_action("accept_letter", engine.accept_letter, False)
-    _review_action("reject_letter", engine.reject_letter, True)
-    _review_action("approve", engine.approve, False)
-    _review_action("reject", engine.reject, True)
-    _review_action("cancel", engine.cancel, True)
+    for op in CATALOGUE.served():
+        if op.demo and not config.demo:
+            continue
+        session_type = {"required": Sess, "lenient": MaybeSess}.get(op.session)
+        _add_operation(app, op, session_type, password_call, sms_call)
 
     # The reviewers' web pages (CA 审核台, HTML under /review/), on the same engine sessions.
     reviewer_pages.mount(
@@ -709,35 +472,6 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         run_password=reviewer_hash,
         limit_login=limit_reviewer_login,
     )
-
-    # --- demo: the simulated phones and the clock ------------------------------------------
-
-    if config.demo:
-
-        @app.get(
-            f"{API}/demo/inbox/{{phone}}",
-            operation_id="inbox.messages",
-            responses=_list(InboxMessage),
-        )
-        def inbox(
-            phone: Annotated[str, Path(min_length=1, max_length=32)],
-            after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
-        ):
-            return ok(engine.inbox(phone, after_id))
-
-        @app.get(f"{API}/demo/clock", operation_id="clock.info", responses=_one(ClockInfo))
-        def clock_info():
-            return ok(engine.clock_info())
-
-        @app.post(
-            f"{API}/demo/clock/advance", operation_id="clock.advance", responses=_one(ClockInfo)
-        )
-        def clock_advance(session: Sess, body: S.ClockAdvanceBody):
-            return ok(engine.advance_clock(session, body.seconds))
-
-        @app.post(f"{API}/demo/clock/reset", operation_id="clock.reset", responses=_one(ClockInfo))
-        def clock_reset(session: Sess):
-            return ok(engine.reset_clock(session))
 
     # --- public PKI material at the URLs in the certificates (pki.Urls) ---------------------
 
@@ -749,13 +483,14 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
             cert.public_bytes(serialization.Encoding.DER), media_type="application/pkix-cert"
         )
 
-    pki_tags = ["pki"]
+    pki_tags: list[str | Enum] = ["pki"]
+    tls_institution = config.tls_institution
 
-    if config.tls_institution:
+    if tls_institution:
 
         @app.get("/ca/tls-root.crt", tags=pki_tags, operation_id="pki.tls_root")
         def tls_root():
-            return _der(_chain(config.tls_institution)[-1])
+            return _der(_chain(tls_institution)[-1])
 
     @app.get("/ca/{institution_id}-root.crt", tags=pki_tags, operation_id="pki.root")
     def root_cert(institution_id: InstitutionId):

@@ -1,4 +1,5 @@
 """Request bodies of the CA's JSON API (pydantic, for validation and the OpenAPI description),
+derived from the operations' declarations (``domain/api.py``: argument types and bounds),
 and response models derived from the domain dataclasses for the description only.
 
 Responses are written by ``domain.wire.to_wire`` (the codec the remote services read), so
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
+import inspect
 import types
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
+from fastapi import Query
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -27,15 +31,14 @@ from pydantic import (
     create_model,
 )
 
+from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
-    AccountKind,
-    CertKind,
-    DocKind,
-    DocumentInfo,
-    Handler,
-    Method,
-    RevocationReason,
+    AgentDetails,
+    LegalEntityRegistration,
+    PersonalRegistration,
 )
+from mobileca_desktop.domain.operations import Bounds, Operation
+from mobileca_desktop.domain.wire import WireError, b64decode
 
 MAX_DOCUMENT_BASE64 = 14 * 1024 * 1024  # a 10 MiB document is ~13.4 MiB of base64
 
@@ -48,6 +51,11 @@ def _clean(value: str) -> str:
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode text") from None
     return value
+
+
+# Fields of the value bodies: ``name: CleanText = Field(max_length=...)`` (a type checker
+# reads the annotation; ``Text(n)`` builds the same type at run time for derived bodies).
+CleanText = Annotated[str, AfterValidator(_clean)]
 
 
 def Text(max_length: int) -> Any:
@@ -72,109 +80,139 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class LoginBody(_Body):
-    kind: AccountKind
-    login_name: Text(64)
-    password: Text(128)
-
-
 class LegalRegistrationBody(_Body):
-    company_name: Text(200)
-    uscc: Text(32)
-    province: Text(64)
-    city: Text(64)
-    bank_name: Text(128)
-    bank_account: Text(64)
-    legal_person_name: Text(128)
-    legal_person_id_number: Text(32)
-    legal_person_phone: Text(32)
-    password: Text(128)
+    company_name: CleanText = Field(max_length=200)
+    uscc: CleanText = Field(max_length=32)
+    province: CleanText = Field(max_length=64)
+    city: CleanText = Field(max_length=64)
+    bank_name: CleanText = Field(max_length=128)
+    bank_account: CleanText = Field(max_length=64)
+    legal_person_name: CleanText = Field(max_length=128)
+    legal_person_id_number: CleanText = Field(max_length=32)
+    legal_person_phone: CleanText = Field(max_length=32)
+    password: CleanText = Field(max_length=128)
 
 
 class PersonalRegistrationBody(_Body):
-    name: Text(128)
-    id_number: Text(32)
-    phone: Text(32)
-    password: Text(128)
+    name: CleanText = Field(max_length=128)
+    id_number: CleanText = Field(max_length=32)
+    phone: CleanText = Field(max_length=32)
+    password: CleanText = Field(max_length=128)
 
 
 class AgentBody(_Body):
-    name: Text(128)
-    id_number: Text(32)
-    phone: Text(32)
+    name: CleanText = Field(max_length=128)
+    id_number: CleanText = Field(max_length=32)
+    phone: CleanText = Field(max_length=32)
 
 
-class NewApplicationBody(_Body):
-    kind: CertKind
-    institution_id: Text(32)
+# The domain values that travel as JSON objects, with their fields' limits.
+VALUE_BODIES: dict[type, type[_Body]] = {
+    LegalEntityRegistration: LegalRegistrationBody,
+    PersonalRegistration: PersonalRegistrationBody,
+    AgentDetails: AgentBody,
+}
+
+AwareTime = Annotated[AwareDatetime, AfterValidator(_sane_time)]
 
 
-class MethodBody(_Body):
-    method: Method
+# --- request bodies derived from the operations' declarations (domain/api.py) -----------------
 
 
-class HandlerBody(_Body):
-    handler: Handler
-    agent: AgentBody | None = None
+def field_type(op: Operation, param: inspect.Parameter) -> Any:
+    """The pydantic type of one argument on the wire: its declared type and bounds."""
+    tp = param.annotation
+    options = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
+    inner = [t for t in options if t is not type(None)]
+    if len(inner) != 1:
+        raise TypeError(f"{op.key}: {param.name} has no single wire type")
+    t = inner[0]
+    bounds = op.bounds.get(param.name, Bounds())
+    out: Any
+    if param.name in op.pem or t is str:
+        if bounds.length is None:
+            raise TypeError(f"{op.key}: the text {param.name} needs a length")
+        out = Text(bounds.length)
+    elif t is bytes:
+        out = Base64
+    elif t is dt.datetime:
+        out = AwareTime
+    elif t is int:
+        out = Annotated[int, Field(ge=bounds.low, le=bounds.high)]
+    elif isinstance(t, type) and issubclass(t, enum.Enum):
+        out = t
+    elif t in VALUE_BODIES:
+        out = VALUE_BODIES[t]
+    elif get_origin(t) is dict:
+        if bounds.key is None or bounds.value is None or bounds.items is None:
+            raise TypeError(f"{op.key}: the mapping {param.name} needs bounds")
+        key, value = Text(bounds.key), Text(bounds.value)
+        out = Annotated[dict[key, value], Field(max_length=bounds.items)]  # type: ignore[valid-type]
+    else:
+        raise TypeError(f"{op.key}: no wire type for {param.name}: {t!r}")
+    return out | None if len(options) > 1 else out
 
 
-class FaceBody(_Body):
-    photo: Base64
-    filename: Text(255) = "face.jpg"
+_BODIES: dict[str, type[BaseModel] | None] = {}
 
 
-class ElicenceBody(_Body):
-    qr_text: Text(4096)
+def body_model(op: Operation) -> type[BaseModel] | None:
+    """The JSON body an operation takes (None: it takes none)."""
+    if op.key in _BODIES:
+        return _BODIES[op.key]
+    model: type[BaseModel] | None = None
+    if op.body is not None:
+        model = VALUE_BODIES[op.signature.parameters[op.body].annotation]
+    elif op.body_params:
+        fields: dict[str, Any] = {}
+        for p in op.body_params:
+            default = ... if p.default is inspect.Parameter.empty else p.default
+            fields[p.name] = (field_type(op, p), default)
+        name = "".join(part.title() for part in op.name.split("_")) + "Body"
+        model = create_model(name, __base__=_Body, **fields)
+    _BODIES[op.key] = model
+    return model
 
 
-class AmountBody(_Body):
-    amount: Text(32)
+def from_body(op: Operation, body: BaseModel | None) -> dict[str, Any]:
+    """The engine's arguments from a validated body: base64 and PEM text back to bytes,
+    objects back to the domain's values."""
+    if body is None:
+        return {}
+    if op.body is not None:
+        tp = op.signature.parameters[op.body].annotation
+        return {op.body: tp(**body.model_dump())}
+    out: dict[str, Any] = {}
+    for p in op.body_params:
+        value = getattr(body, p.name)
+        if value is None:
+            out[p.name] = None
+        elif p.name in op.pem:
+            out[p.name] = value.encode()
+        elif isinstance(value, BaseModel):
+            domain = next(t for t, m in VALUE_BODIES.items() if isinstance(value, m))
+            out[p.name] = domain(**value.model_dump())
+        elif isinstance(value, str) and _wire_type(p.annotation) is bytes:
+            out[p.name] = decode(value, p.name)
+        elif isinstance(value, dict):
+            out[p.name] = dict(value)
+        else:
+            out[p.name] = value
+    return out
 
 
-class CodeBody(_Body):
-    code: Text(32)
+def _wire_type(tp: Any) -> Any:
+    if get_origin(tp) in (Union, types.UnionType):
+        inner = [t for t in get_args(tp) if t is not type(None)]
+        return inner[0] if len(inner) == 1 else tp
+    return tp
 
 
-class DocumentBody(_Body):
-    kind: DocKind
-    filename: Text(255)
-    data: Base64
-
-
-class SubmitBody(_Body):
-    sms_code: Text(32)
-
-
-class ChangeBody(_Body):
-    changes: Annotated[dict[Text(64), Text(200)], Field(max_length=16)]
-
-
-class RevokeBody(_Body):
-    reason: RevocationReason = RevocationReason.UNSPECIFIED
-
-
-class DeviceRevokeBody(_Body):
-    reason: RevocationReason = RevocationReason.KEY_COMPROMISE
-
-
-class ActivateBody(_Body):
-    csr_pem: Text(16384)
-    transport_public_key_pem: Text(4096)
-    sms_code: Text(32)
-    device_name: Text(128)
-
-
-class GrantBody(_Body):
-    agent: AgentBody
-    valid_until: Annotated[AwareDatetime, AfterValidator(_sane_time)]
-
-
-class ReasonBody(_Body):
-    reason: Text(500)
-
-
-class ClockAdvanceBody(_Body):
-    seconds: Annotated[int, Field(ge=-(10**10), le=10**10)]
+def decode(text: str, field_name: str) -> bytes:
+    try:
+        return b64decode(text, field_name)
+    except WireError as exc:
+        raise E.InvalidInput(field=field_name, reason=exc.reason) from None
 
 
 # --- response models, for the OpenAPI description --------------------------------------------
@@ -191,8 +229,8 @@ def _doc_type(tp: Any) -> Any:
             out = out | a
         return out
     if origin in (list, tuple):
-        args = [a for a in get_args(tp) if a is not Ellipsis]
-        return list[_doc_type(args[0])] if args else list[Any]
+        items = [a for a in get_args(tp) if a is not Ellipsis]
+        return list[_doc_type(items[0])] if items else list[Any]  # type: ignore[misc]
     if origin is dict or tp is dict:
         return dict[str, Any]
     if tp is bytes:
@@ -216,18 +254,28 @@ def doc_model(cls: type) -> type[BaseModel]:
     return model
 
 
-class TextBody(BaseModel):
-    text: str
+def result_model(op: Operation) -> Any:
+    """What an operation answers, for the description (None: nothing, 204)."""
+    if op.returns is None:
+        return None
+    if not op.result:
+        return _doc_type(op.returns)
+    if op.key not in _ANSWERS:
+        types_ = get_args(op.returns) if len(op.result) > 1 else (op.returns,)
+        fields: dict[str, Any] = {
+            n: (_doc_type(t), ...) for n, t in zip(op.result, types_, strict=True)
+        }
+        name = "".join(part.title() for part in op.name.split("_")) + "Answer"
+        _ANSWERS[op.key] = create_model(name, **fields)
+    return _ANSWERS[op.key]
 
 
-class PemBody(BaseModel):
-    pem: str
+_ANSWERS: dict[str, type[BaseModel]] = {}
 
 
-class PhoneBody(BaseModel):
-    phone_masked: str
-
-
-class DocumentWithData(BaseModel):
-    document: doc_model(DocumentInfo)  # type: ignore[valid-type]
-    data: Annotated[str, Field(json_schema_extra={"format": "base64"})]
+def query_type(op: Operation, param: inspect.Parameter) -> Any:
+    """A query parameter's type for FastAPI (with its bounds)."""
+    bounds = op.bounds.get(param.name, Bounds())
+    if param.annotation is int:
+        return Annotated[int, Query(ge=bounds.low, le=bounds.high)]
+    return Annotated[field_type(op, param), Query()]

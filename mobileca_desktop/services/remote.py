@@ -1,14 +1,17 @@
 """Remote implementations of the service interfaces: the same calls over HTTP to
 ``mobileca-ca serve`` (httpx), returning the same domain objects and raising the same typed
-errors as the local ones.
+errors as the local ones. Derived from the declarations in ``domain/api.py``: ``_call`` builds each
+JSON request from its operation's declaration; only the DER endpoints (CRLs, OCSP, the TSA)
+are written here by hand.
 
 - Errors: the server's ``{"code","message","params"}`` body becomes the same typed error
   (``error_from_dict``). A server that cannot be reached, times out, or answers something
   unreadable raises ``ServiceUnavailable``; the caller keeps everything the user entered
   and may simply call again.
-- Retries: only where a repeat cannot do anything twice: reads (GET), OCSP, and writes
-  that carry an idempotency key (create_application, submit, renew, activate). Any request
-  is retried when the connection could not even be opened (nothing was sent).
+- Retries: only where a repeat cannot do anything twice: operations declared idempotent
+  (reads, logout, OCSP, the TSA) and writes that carry an idempotency key
+  (create_application, submit, renew, activate). Any request is retried when the
+  connection could not even be opened (nothing was sent).
 - TLS: verification is never turned off. ``ca_root`` (the CA root's PEM) is the only
   trust anchor; or ``root_fingerprint`` (the SHA-256 the server prints at start-up, the
   client's ``--ca-root-sha256``) pins the root, which is then fetched once from
@@ -25,7 +28,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -33,30 +36,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from mobileca_desktop.domain import errors as E
-from mobileca_desktop.domain.models import (
-    Account,
-    AccountKind,
-    ActivationResult,
-    AgentDetails,
-    ApplicationInfo,
-    CertificateDetail,
-    CertificateRow,
-    ClockInfo,
-    DepositNotice,
-    DocumentInfo,
-    GrantInfo,
-    InboxMessage,
-    Institution,
-    LegalEntityRegistration,
-    PersonalRegistration,
-    ReviewItem,
-    RevocationReason,
-    Session,
+from mobileca_desktop.domain.models import AccountKind, Session
+from mobileca_desktop.domain.operations import (
+    API,
+    IDEMPOTENCY_KEY,
+    SESSION,
+    Bound,
+    Operation,
+    coerce,
+    implementation,
 )
 from mobileca_desktop.domain.wire import WireError, from_wire, to_wire
 from mobileca_desktop.services.api import CAService, ClockService, InboxService, ReviewService
 
-API = "/api/v1"
 RETRY_STATUSES = {502, 503, 504}
 
 
@@ -105,7 +97,7 @@ class _Http:
         *,
         session: Session | None = None,
         json_body: Any = None,
-        params: dict | None = None,
+        params: dict[str, Any] | None = None,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
         idempotent: bool = False,
@@ -197,246 +189,87 @@ def _idem(key: str | None) -> dict[str, str]:
     return {"Idempotency-Key": key} if key else {}
 
 
-class RemoteCAService(CAService):
+def _wire_value(op: Operation, name: str, value: Any) -> Any:
+    """One argument as the JSON the server reads, checked as the server would refuse it."""
+    tp = op.signature.parameters[name].annotation
+    if name in op.pem:
+        return _text(value)
+    if tp is dt.datetime and (not isinstance(value, dt.datetime) or value.tzinfo is None):
+        raise E.InvalidInput(field=name, reason="needs a time zone")
+    if get_origin(tp) is dict or tp is dict:
+        value = dict(value or {})
+    if tp is int and not isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, bytearray | memoryview):
+        value = bytes(value)
+    return to_wire(value)
+
+
+def _call(http: _Http, op: Operation, arguments: dict[str, Any]) -> Any:
+    """Does a declared JSON operation over HTTP: path and query from its parameters, the
+    session as the bearer token, the idempotency key as its header, the rest as the JSON
+    body; the answer read back as the declared result type."""
+    if op.method is None or op.path is None:
+        raise TypeError(f"{op.key} is not a JSON operation")
+    args = coerce(op, arguments)
+    session = args.pop(SESSION, None) if op.session != "none" else None
+    key = args.pop(IDEMPOTENCY_KEY, None)
+    if op.key_required and not key:
+        raise E.InvalidInput(field=IDEMPOTENCY_KEY, reason="required")
+    path = API + op.path.format(**{n: _q(args.pop(n)) for n in op.path_params})
+    params = {n: _wire_value(op, n, args[n]) for n in op.query if args.get(n) is not None}
+    for n in op.query:
+        args.pop(n, None)
+    body: Any = None
+    if op.body is not None:
+        body = to_wire(args[op.body])
+    elif args or op.fixed:
+        body = {n: to_wire(v) for n, v in op.fixed.items()}
+        body |= {n: _wire_value(op, n, v) for n, v in args.items()}
+    kw: dict[str, Any] = {
+        "session": session,
+        "json_body": body,
+        "params": params or None,
+        "headers": _idem(key),
+        "idempotent": op.idempotent,
+    }
+    if op.returns is None:
+        http.request(op.method, path, **kw)
+        return None
+    if not op.result:
+        return http.json(op.method, path, op.returns, **kw)
+    data = http.json(op.method, path, **kw)
+    if len(op.result) == 1:
+        return http.field(data, op.result[0])
+    if not isinstance(data, dict):
+        raise http._unavailable("unexpected answer")
+    try:
+        types = get_args(op.returns)
+        return tuple(from_wire(t, data.get(n), n) for t, n in zip(types, op.result, strict=True))
+    except WireError as exc:
+        raise http._unavailable(f"unexpected answer ({exc})") from None
+
+
+class _Remote(Bound):
+    """Every declared JSON operation over one connection pool (``_call``)."""
+
     def __init__(self, http: _Http) -> None:
         self.http = http
 
-    # identity (三晋通)
-    def institutions(self) -> list[Institution]:
-        return self.http.json("GET", f"{API}/institutions", list[Institution])
+    def _invoke(self, op: Operation, arguments: dict[str, Any]) -> Any:
+        return _call(self.http, op, arguments)
 
-    def register_legal(self, reg: LegalEntityRegistration) -> Account:
-        return self.http.json("POST", f"{API}/accounts/legal", Account, json_body=to_wire(reg))
 
-    def register_personal(self, reg: PersonalRegistration) -> Account:
-        body = to_wire(reg)
-        return self.http.json("POST", f"{API}/accounts/personal", Account, json_body=body)
+class _RemotePki(_Remote):
+    """The public PKI material that is not JSON: DER at the URLs the certificates name."""
 
-    def login(self, kind: AccountKind, login_name: str, password: str) -> Session:
-        body = {"kind": AccountKind(kind).value, "login_name": login_name, "password": password}
-        return self.http.json("POST", f"{API}/sessions", Session, json_body=body)
-
-    def logout(self, session: Session) -> None:
-        self.http.request("DELETE", f"{API}/sessions/current", session=session, idempotent=True)
-
-    def me(self, session: Session) -> Account:
-        return self.http.json("GET", f"{API}/me", Account, session=session)
-
-    def elicence_text(self, session: Session) -> str:
-        data = self.http.json("GET", f"{API}/me/elicence", session=session)
-        return self.http.field(data, "text")
-
-    # applications (证书新办)
-    def create_application(self, session, kind, institution_id, *, idempotency_key=None):
-        return self.http.json(
-            "POST",
-            f"{API}/applications",
-            ApplicationInfo,
-            session=session,
-            json_body={"kind": to_wire(kind), "institution_id": institution_id},
-            headers=_idem(idempotency_key),
-        )
-
-    def get_application(self, session, app_id):
-        return self.http.json(
-            "GET", f"{API}/applications/{_q(app_id)}", ApplicationInfo, session=session
-        )
-
-    def list_applications(self, session):
-        return self.http.json("GET", f"{API}/applications", list[ApplicationInfo], session=session)
-
-    def application_agents(self, session) -> list[AgentDetails]:
-        return self.http.json("GET", f"{API}/agents", list[AgentDetails], session=session)
-
-    def _app(self, method: str, session, app_id, tail: str, body: Any = None, **kw):
-        return self.http.json(
-            method,
-            f"{API}/applications/{_q(app_id)}/{tail}",
-            ApplicationInfo,
-            session=session,
-            json_body=body,
-            **kw,
-        )
-
-    def set_method(self, session, app_id, method):
-        return self._app("PUT", session, app_id, "method", {"method": to_wire(method)})
-
-    def set_handler(self, session, app_id, handler, agent: AgentDetails | None = None):
-        body = {"handler": to_wire(handler), "agent": to_wire(agent)}
-        return self._app("PUT", session, app_id, "handler", body)
-
-    def verify_face(self, session, app_id, photo, filename="face.jpg"):
-        body = {"photo": to_wire(bytes(photo)), "filename": filename}
-        return self._app("POST", session, app_id, "face", body)
-
-    def verify_elicence(self, session, app_id, qr_text):
-        return self._app("POST", session, app_id, "elicence", {"qr_text": qr_text})
-
-    def start_deposit(self, session, app_id) -> DepositNotice:
-        return self.http.json(
-            "POST", f"{API}/applications/{_q(app_id)}/deposit", DepositNotice, session=session
-        )
-
-    def confirm_deposit(self, session, app_id, amount):
-        return self._app("POST", session, app_id, "deposit/confirm", {"amount": amount})
-
-    def confirm_auth_code(self, session, app_id, code):
-        return self._app("POST", session, app_id, "auth-code", {"code": code})
-
-    def upload_document(self, session, app_id, kind, data, filename) -> DocumentInfo:
-        body = {"kind": to_wire(kind), "filename": filename, "data": to_wire(bytes(data))}
-        return self.http.json(
-            "POST",
-            f"{API}/applications/{_q(app_id)}/documents",
-            DocumentInfo,
-            session=session,
-            json_body=body,
-        )
-
-    def remove_document(self, session, app_id, document_id) -> None:
-        self.http.request(
-            "DELETE",
-            f"{API}/applications/{_q(app_id)}/documents/{_q(document_id)}",
-            session=session,
-        )
-
-    def get_document(self, session, document_id) -> tuple[DocumentInfo, bytes]:
-        return _document(self.http, session, document_id)
-
-    def request_signing_code(self, session, app_id) -> None:
-        self.http.request("POST", f"{API}/applications/{_q(app_id)}/signing-code", session=session)
-
-    def submit(self, session, app_id, sms_code, idempotency_key=None):
-        return self._app(
-            "POST",
-            session,
-            app_id,
-            "submit",
-            {"sms_code": sms_code},
-            headers=_idem(idempotency_key),
-        )
-
-    def continue_application(self, session, app_id):
-        return self._app("POST", session, app_id, "continue")
-
-    def discard_draft(self, session, app_id) -> None:
-        self.http.request("DELETE", f"{API}/applications/{_q(app_id)}", session=session)
-
-    # certificates (证书管理), activation, grants
-    def list_certificates(self, session) -> list[CertificateRow]:
-        return self.http.json("GET", f"{API}/certificates", list[CertificateRow], session=session)
-
-    def certificate_detail(self, session, certificate_id, device_name=None) -> CertificateDetail:
-        params = {"device_name": device_name} if device_name is not None else None
-        return self.http.json(
-            "GET",
-            f"{API}/certificates/{_q(certificate_id)}",
-            CertificateDetail,
-            session=session,
-            params=params,
-        )
-
-    def renew(self, session, certificate_id, idempotency_key=None) -> CertificateDetail:
-        return self.http.json(
-            "POST",
-            f"{API}/certificates/{_q(certificate_id)}/renew",
-            CertificateDetail,
-            session=session,
-            headers=_idem(idempotency_key),
-        )
-
-    def request_change(self, session, certificate_id, changes) -> ApplicationInfo:
-        return self.http.json(
-            "POST",
-            f"{API}/certificates/{_q(certificate_id)}/change",
-            ApplicationInfo,
-            session=session,
-            json_body={"changes": dict(changes or {})},
-        )
-
-    def revoke(self, session, certificate_id, reason=RevocationReason.UNSPECIFIED) -> None:
-        self.http.request(
-            "POST",
-            f"{API}/certificates/{_q(certificate_id)}/revoke",
-            session=session,
-            json_body={"reason": to_wire(RevocationReason(reason))},
-        )
-
-    def revoke_device_certificate(
-        self, session, serial_hex, reason=RevocationReason.KEY_COMPROMISE
-    ) -> None:
-        self.http.request(
-            "POST",
-            f"{API}/device-certificates/{_q(serial_hex)}/revoke",
-            session=session,
-            json_body={"reason": to_wire(RevocationReason(reason))},
-        )
-
-    def request_activation_code(self, session, certificate_id) -> str:
-        data = self.http.json(
-            "POST", f"{API}/certificates/{_q(certificate_id)}/activation-code", session=session
-        )
-        return self.http.field(data, "phone_masked")
-
-    def activate(
-        self,
-        session,
-        certificate_id,
-        *,
-        csr_pem,
-        transport_public_key_pem,
-        sms_code,
-        device_name,
-        idempotency_key,
-    ) -> ActivationResult:
-        if not idempotency_key:
-            raise E.InvalidInput(field="idempotency_key", reason="required")
-        body = {
-            "csr_pem": _text(csr_pem),
-            "transport_public_key_pem": _text(transport_public_key_pem),
-            "sms_code": sms_code,
-            "device_name": device_name,
-        }
-        return self.http.json(
-            "POST",
-            f"{API}/certificates/{_q(certificate_id)}/activate",
-            ActivationResult,
-            session=session,
-            json_body=body,
-            headers=_idem(idempotency_key),
-        )
-
-    def grant(self, session, certificate_id, agent, valid_until) -> GrantInfo:
-        if not isinstance(valid_until, dt.datetime) or valid_until.tzinfo is None:
-            raise E.InvalidInput(field="valid_until", reason="needs a time zone")
-        return self.http.json(
-            "POST",
-            f"{API}/certificates/{_q(certificate_id)}/grants",
-            GrantInfo,
-            session=session,
-            json_body={"agent": to_wire(agent), "valid_until": to_wire(valid_until)},
-        )
-
-    def list_grants(self, session) -> list[GrantInfo]:
-        return self.http.json("GET", f"{API}/grants", list[GrantInfo], session=session)
-
-    def withdraw_grant(self, session, grant_id) -> GrantInfo:
-        return self.http.json(
-            "POST", f"{API}/grants/{_q(grant_id)}/withdraw", GrantInfo, session=session
-        )
-
-    # public PKI material
-    def chain_pem(self, institution_id) -> str:
-        data = self.http.json("GET", f"{API}/institutions/{_q(institution_id)}/chain")
-        return self.http.field(data, "pem")
-
-    def crl(self, institution_id) -> bytes:
+    def crl(self, institution_id: str) -> bytes:
         return self.http.request("GET", f"/crl/{_q(institution_id)}.crl").content
 
-    def root_crl(self, institution_id) -> bytes:
+    def root_crl(self, institution_id: str) -> bytes:
         return self.http.request("GET", f"/crl/{_q(institution_id)}-root.crl").content
 
-    def ocsp(self, institution_id, request_der) -> bytes:
+    def ocsp(self, institution_id: str, request_der: bytes) -> bytes:
         return self.http.request(
             "POST",
             f"/ocsp/{_q(institution_id)}",
@@ -445,7 +278,7 @@ class RemoteCAService(CAService):
             idempotent=True,
         ).content
 
-    def timestamp(self, institution_id, request_der) -> bytes:
+    def timestamp(self, institution_id: str, request_der: bytes) -> bytes:
         return self.http.request(
             "POST",
             f"/tsa/{_q(institution_id)}",
@@ -464,22 +297,12 @@ def _text(value: bytes | str) -> str:
     return value
 
 
-def _document(http: _Http, session: Session, document_id: int) -> tuple[DocumentInfo, bytes]:
-    data = http.json("GET", f"{API}/documents/{_q(document_id)}", session=session)
-    if not isinstance(data, dict):
-        raise http._unavailable("unexpected answer")
-    try:
-        return from_wire(DocumentInfo, data.get("document")), from_wire(bytes, data.get("data"))
-    except WireError as exc:
-        raise http._unavailable(f"unexpected answer ({exc})") from None
-
-
-class RemoteReviewService(ReviewService):
+class _RemoteOperator(_Remote):
     """The reviewer over HTTP: reviewer accounts log in with ``login``. On a demo server the
     trainer may also act as the CA operator with the token the server printed."""
 
     def __init__(self, http: _Http, operator_token: str | None = None) -> None:
-        self.http = http
+        super().__init__(http)
         self._operator_token = operator_token
 
     def operator_session(self) -> Session:
@@ -493,81 +316,12 @@ class RemoteReviewService(ReviewService):
             expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
         )
 
-    def login(self, login_name, password) -> Session:
-        body = {"kind": AccountKind.REVIEWER.value, "login_name": login_name, "password": password}
-        return self.http.json("POST", f"{API}/sessions", Session, json_body=body)
 
-    def queue(self, session) -> list[ReviewItem]:
-        return self.http.json("GET", f"{API}/review/queue", list[ReviewItem], session=session)
-
-    def item(self, session, app_id) -> ReviewItem:
-        return self.http.json(
-            "GET", f"{API}/review/applications/{_q(app_id)}", ReviewItem, session=session
-        )
-
-    def document(self, session, document_id) -> tuple[DocumentInfo, bytes]:
-        return _document(self.http, session, document_id)
-
-    def _act(self, session, app_id, action: str, reason: str | None = None) -> ApplicationInfo:
-        return self.http.json(
-            "POST",
-            f"{API}/review/applications/{_q(app_id)}/{action}",
-            ApplicationInfo,
-            session=session,
-            json_body=None if reason is None else {"reason": reason},
-        )
-
-    def accept_letter(self, session, app_id):
-        return self._act(session, app_id, "accept-letter")
-
-    def reject_letter(self, session, app_id, reason):
-        return self._act(session, app_id, "reject-letter", reason)
-
-    def approve(self, session, app_id):
-        return self._act(session, app_id, "approve")
-
-    def reject(self, session, app_id, reason):
-        return self._act(session, app_id, "reject", reason)
-
-    def cancel(self, session, app_id, reason):
-        return self._act(session, app_id, "cancel", reason)
-
-
-class RemoteInboxService(InboxService):
-    """The simulated phones; served only by a CA started with ``--demo``."""
-
-    def __init__(self, http: _Http) -> None:
-        self.http = http
-
-    def messages(self, phone, after_id=0) -> list[InboxMessage]:
-        return self.http.json(
-            "GET",
-            f"{API}/demo/inbox/{_q(phone)}",
-            list[InboxMessage],
-            params={"after_id": int(after_id)},
-        )
-
-
-class RemoteClockService(ClockService):
-    """The demo clock; served only by a CA started with ``--demo``."""
-
-    def __init__(self, http: _Http) -> None:
-        self.http = http
-
-    def info(self) -> ClockInfo:
-        return self.http.json("GET", f"{API}/demo/clock", ClockInfo)
-
-    def advance(self, session, seconds) -> ClockInfo:
-        return self.http.json(
-            "POST",
-            f"{API}/demo/clock/advance",
-            ClockInfo,
-            session=session,
-            json_body={"seconds": int(seconds)},
-        )
-
-    def reset(self, session) -> ClockInfo:
-        return self.http.json("POST", f"{API}/demo/clock/reset", ClockInfo, session=session)
+RemoteCAService = implementation(CAService, _RemotePki, "RemoteCAService")
+RemoteReviewService = implementation(ReviewService, _RemoteOperator, "RemoteReviewService")
+# The simulated phones and the demo clock; served only by a CA started with ``--demo``.
+RemoteInboxService = implementation(InboxService, _Remote, "RemoteInboxService")
+RemoteClockService = implementation(ClockService, _Remote, "RemoteClockService")
 
 
 def tls_context(ca_root_pem: bytes) -> ssl.SSLContext:
@@ -609,10 +363,10 @@ class RemoteServices:
     """The four services over one HTTP connection pool, chosen once at start-up."""
 
     url: str
-    ca: RemoteCAService
-    review: RemoteReviewService
-    inbox: RemoteInboxService
-    clock: RemoteClockService
+    ca: CAService
+    review: ReviewService
+    inbox: InboxService
+    clock: ClockService
     _http: _Http
 
     @classmethod

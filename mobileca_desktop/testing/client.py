@@ -8,7 +8,8 @@ the test, as the application's rule says.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,45 @@ if TYPE_CHECKING:
     from mobileca_desktop.views.main_window import MainWindow
 
 WAIT_MS = 15000
+
+
+def frame_with(png: bytes | None, size: tuple[int, int] = (1280, 720), side: int = 420) -> Any:
+    """A grey camera frame (BGR, ``size``) with the picture ``png`` (e.g. the platform's QR)
+    ``side`` pixels wide in the middle; just grey when ``png`` is None."""
+    import cv2
+    import numpy as np
+
+    w, h = size
+    frame = np.full((h, w, 3), 170, np.uint8)
+    if png is not None:
+        code = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+        if code is None:
+            raise ValueError("not a picture")
+        code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
+        y, x = (h - side) // 2, (w - side) // 2
+        frame[y : y + side, x : x + side] = code
+    return frame
+
+
+def write_video(
+    path: Path, pictures: Sequence[bytes | None], frames_each: int = 10, fps: int = 10
+) -> Path:
+    """A video file (Motion-JPEG in ``.avi``) showing each of ``pictures`` in turn for
+    ``frames_each`` frames (None: an empty grey frame), for ``mca_client(camera=path)``: the
+    webcam plays it, from the start again at its end."""
+    import cv2
+
+    frames = [frame_with(png) for png in pictures]
+    h, w = frames[0].shape[:2]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (w, h))
+    try:
+        for frame in frames:
+            for _ in range(frames_each):
+                writer.write(frame)
+    finally:
+        writer.release()
+    return path
 
 
 class Camera:
@@ -34,20 +74,34 @@ class Camera:
     def show(self, png: bytes | None, size: tuple[int, int] = (1280, 720), side: int = 420):
         """A 1280×720 frame with ``png`` (e.g. the platform's QR) in the middle."""
         import cv2
-        import numpy as np
 
-        w, h = size
-        frame = np.full((h, w, 3), 170, np.uint8)
-        if png is not None:
-            code = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-            if code is None:
-                raise ValueError("not a picture")
-            code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
-            y, x = (h - side) // 2, (w - side) // 2
-            frame[y : y + side, x : x + side] = code
-        ok, data = cv2.imencode(".png", frame)
+        ok, data = cv2.imencode(".png", frame_with(png, size, side))
         assert ok
         self.path.write_bytes(data.tobytes())
+
+
+def guarded_context(
+    services: Any, device: str, keys: Any = None, scan: Any = None, settings: Any = None
+) -> Any:
+    """The ``AppContext`` of a window on ``services`` (``.ca``, ``.inbox``, ``.review``,
+    ``.clock``), the device's ``keys`` (``DeviceService``) and ``scan`` service, each guarded:
+    a call on the GUI thread fails the test, as the application's rule says."""
+    from mobileca_desktop.views.context import AppContext
+    from mobileca_desktop.views.thread_guard import GuiThreadGuard
+
+    def guard(service: Any, name: str) -> Any:  # the guard stands in for the service
+        return GuiThreadGuard(service, name) if service is not None else None
+
+    return AppContext(
+        ca=guard(services.ca, "ca"),
+        inbox=guard(services.inbox, "inbox"),
+        review=guard(services.review, "review"),
+        clock=guard(services.clock, "clock"),
+        device=device,
+        keys=guard(keys, "keys"),
+        scan=guard(scan, "scan"),
+        settings=settings,
+    )
 
 
 class Client:
@@ -61,6 +115,7 @@ class Client:
         pace_ms: int = 0,
         timeout_ms: int = WAIT_MS,
         camera: Path | str | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         from mobileca_desktop.config import Settings
         from mobileca_desktop.keystore.kdf import CHEAP
@@ -68,18 +123,21 @@ class Client:
         from mobileca_desktop.keystore.store import Keystore
         from mobileca_desktop.services.device import DeviceService
         from mobileca_desktop.services.scan import NonceStore, PlatformScanService
-        from mobileca_desktop.views.context import AppContext
         from mobileca_desktop.views.main_window import MainWindow
-        from mobileca_desktop.views.thread_guard import GuiThreadGuard
 
         self.qtbot = qtbot
         self.world = world
         self.device = device
         self.pace_ms = pace_ms
         self.timeout_ms = timeout_ms
-        self.camera = Camera(folder / "camera.png") if camera is None else None
-        camera_setting = str(camera) if camera is not None else str(self.camera.path)
-        self.settings = Settings(data_dir=folder, device=device, camera=camera_setting)
+        self.camera: Camera | None = None
+        if camera is None:
+            self.camera = Camera(folder / "camera.png")
+            camera = self.camera.path
+        camera_setting = str(camera)
+        # 设置 saves into the client's own folder, never the user's settings file.
+        values: dict[str, Any] = {"settings_file": folder / "settings.toml", **(settings or {})}
+        self.settings = Settings(data_dir=folder, device=device, camera=camera_setting, **values)
         services = world.services
         keystore = Keystore(self.settings.device_dir, device, OSKeyring(), CHEAP)
         self.keys = DeviceService(services.ca, keystore, device)
@@ -92,21 +150,13 @@ class Client:
             NonceStore(self.settings.device_dir / "scan-nonces.json"),
             clock=clock,
         )
-        ctx = AppContext(
-            ca=GuiThreadGuard(services.ca, "ca"),
-            inbox=GuiThreadGuard(services.inbox, "inbox"),
-            review=GuiThreadGuard(services.review, "review"),
-            clock=GuiThreadGuard(services.clock, "clock"),
-            device=device,
-            keys=GuiThreadGuard(self.keys, "keys"),
-            scan=GuiThreadGuard(self.scan, "scan"),
-            settings=self.settings,
-        )
+        ctx = guarded_context(services, device, self.keys, self.scan, self.settings)
         self.window: MainWindow = MainWindow()
         qtbot.addWidget(self.window)
         self.window.show()
         self.window.attach(ctx)
         self.phones_seen: set[str] = set()
+        self._closed = False
 
     # --- waiting ----------------------------------------------------------------------------
 
@@ -155,16 +205,103 @@ class Client:
         """The page object of whatever page is showing now."""
         return pages.page_object_for(self)
 
-    def reviewer_desk(self) -> pages.ReviewerDesk:
-        """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA)."""
-        return pages.ReviewerDesk.open(self)
+    def phone_inbox(self, number: str | None = None) -> pages.PhoneInbox:
+        """手机收件箱 beside this window (opened with the top bar's inbox button), on
+        ``number`` when given."""
+        inbox = pages.PhoneInbox(self)
+        return inbox.show(number) if number else inbox
+
+    def demo_clock(self) -> pages.DemoClockDialog:
+        """演示时钟 from the window's ⋯ menu (local CA, or a CA in demo mode)."""
+        return pages.DemoClockDialog(self)
+
+    def reviewer_desk(self, login: tuple[str, str] | None = None) -> pages.ReviewerDesk:
+        """The CA 审核台 as a trainer opens it from the window's ⋯ menu (local CA), as the
+        CA operator, or as the reviewer ``login`` (name, password)."""
+        return pages.ReviewerDesk.open(self, login)
+
+    @contextmanager
+    def file_dialog_answers(self, path: Path | str | None) -> Iterator[list[tuple[str, str]]]:
+        """While inside, the file dialog (选择文件, 选择授权书文件...) answers with ``path``
+        at once, as a user picking that file does (None: the user cancels). Yields what the
+        dialogs asked: (caption, file filter) each time."""
+        from unittest import mock
+
+        from PySide6.QtWidgets import QFileDialog
+
+        asked: list[tuple[str, str]] = []
+
+        def dialog(
+            _parent: Any = None,
+            caption: str = "",
+            _dir: str = "",
+            filt: str = "",
+            *_a: Any,
+            **_k: Any,
+        ):
+            asked.append((caption, filt))
+            return (str(path) if path is not None else "", filt)
+
+        with mock.patch.object(QFileDialog, "getOpenFileName", side_effect=dialog):
+            yield asked
+
+    def top_bar_button(self, object_name: str) -> Any:
+        """A button of the top bar (``backButton``, ``inboxButton``, ``moreButton``), by its
+        object name (unique in the window)."""
+        from PySide6.QtWidgets import QAbstractButton, QWidget
+
+        bar = self.window.findChild(QWidget, "topBar")
+        button = bar.findChild(QAbstractButton, object_name) if bar is not None else None
+        assert button is not None, f"no {object_name!r} in the top bar"
+        return button
+
+    def choose_from_menu(self, action_name: str) -> None:
+        """Opens the top bar's ⋯ menu and clicks its entry ``action_name`` (``settingsAction``,
+        ``reviewerAction``, ``clockAction``, ``inboxAction``), as a user does."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QAction
+
+        more = self.top_bar_button("moreButton")
+        menu = more.menu()
+        menu.popup(more.mapToGlobal(more.rect().bottomLeft()))  # what a click on ⋯ does
+        self.wait_until(menu.isVisible, "the ⋯ menu")
+        action = menu.findChild(QAction, action_name)
+        assert action is not None, f"no {action_name!r} in the ⋯ menu"
+        self.wait_until(
+            lambda: action.isVisible() and action.isEnabled(), f"{action.text()} in the ⋯ menu"
+        )
+        self.qtbot.mouseClick(
+            menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center()
+        )
+        self.wait_until(lambda: not menu.isVisible(), "the ⋯ menu to close")
+        self.pace()
 
     def screenshot(self, path: Path) -> Path:
         """The window as it looks now, as a PNG."""
         self.window.grab().save(str(path), "PNG")
         return path
 
+    def inbox_screenshot(self, path: Path) -> Path | None:
+        """The phone inbox window (手机收件箱) as it looks now, as a PNG, when it is open;
+        None when it is not."""
+        from PySide6.QtWidgets import QWidget
+
+        panel = self.window.findChild(QWidget, "inboxDock")
+        if panel is None or not panel.isVisible():
+            return None
+        panel.grab().save(str(path), "PNG")
+        return path
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
+        """Closes the window, as quitting the program on this computer does (its keystore and
+        settings stay: ``mca_client`` with the same device name starts it again)."""
+        if self._closed:
+            return
+        self._closed = True
         if self.window is not None:
             self.window.close()
             self.settle()

@@ -76,6 +76,7 @@ class WindowClient(Client):
         self.camera = None
         self.window = window
         self.phones_seen: set[str] = set()
+        self._closed = False
 
     def wait_until(self, condition: Any, what: str = "") -> None:
         try:

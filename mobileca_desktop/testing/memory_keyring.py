@@ -30,10 +30,11 @@ class MemoryKeyring(KeyringBackend):
 
 
 @contextmanager
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    """Installs a fresh ``MemoryKeyring`` as the process's keyring; puts the previous back."""
+def memory_keyring(backend_class: type[MemoryKeyring] = MemoryKeyring) -> Iterator[MemoryKeyring]:
+    """Installs a fresh ``MemoryKeyring`` (or subclass) as the process's keyring; puts the
+    previous one back."""
     previous = keyring.get_keyring()
-    backend = MemoryKeyring()
+    backend = backend_class()
     keyring.set_keyring(backend)
     try:
         yield backend

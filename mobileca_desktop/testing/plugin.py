@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,9 +196,12 @@ def mca_client(
     request: pytest.FixtureRequest, mca_world: Any, tmp_path: Path
 ) -> Iterator[Callable[..., Any]]:
     """Opens client windows: ``mca_client("legal-pc")`` is one computer (device profile)
-    on the test's CA, on the login page; call it again for another computer. Each trusts
+    on the test's CA, on the login page; call it again for another computer, or with the
+    same name after ``client.close()`` to start the program again there. Each trusts
     the test's ``mca_platform`` when the test uses it. Its webcam is ``client.camera`` (a
-    picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file."""
+    picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file. Other
+    keyword arguments are settings of the client (``lang="en"``, ``demo=True``,
+    ``settings_file=path``...); the window still runs on the test's CA."""
     qtbot = request.getfixturevalue("qtbot")  # pytest-qt: the [testing] extra
     from mobileca_desktop.testing.client import Client
 
@@ -208,11 +211,15 @@ def mca_client(
     pace = request.config.getoption("--mobileca-pace", 0) or 0
     opened: list[Any] = request.node.stash.setdefault(CLIENTS, [])
 
-    def open_client(device: str = "test-pc", camera: str | Path | None = None) -> Any:
-        if any(c.device == device for c in opened):
+    def open_client(
+        device: str = "test-pc", camera: str | Path | None = None, **settings: Any
+    ) -> Any:
+        if any(c.device == device and not c.closed for c in opened):
             raise ValueError(f"a client on the device {device!r} is open already")
         folder = tmp_path / "clients" / _safe(device)
-        client = Client(qtbot, mca_world, device, folder, platforms, pace_ms=pace, camera=camera)
+        client = Client(
+            qtbot, mca_world, device, folder, platforms, pace, camera=camera, settings=settings
+        )
         opened.append(client)
         return client
 
@@ -233,7 +240,9 @@ def _safe(name: str) -> str:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[Any]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     clients = item.stash.get(CLIENTS, [])
     if report.failed and clients:
@@ -254,7 +263,8 @@ def _artifacts(config: pytest.Config) -> Path:
 
 
 def _attach(item: pytest.Item, report: pytest.TestReport, clients: list[Any]) -> None:
-    """A screenshot of each window the test opened, and what the demo phones show."""
+    """A screenshot of each window the test opened (and of its phone inbox when open), and
+    what the demo phones show, as text."""
     base = _artifacts(item.config)
     base.mkdir(parents=True, exist_ok=True)
     import hashlib
@@ -262,6 +272,8 @@ def _attach(item: pytest.Item, report: pytest.TestReport, clients: list[Any]) ->
     lines = []
     test = f"{_safe(item.name)[:60]}-{hashlib.sha256(item.nodeid.encode()).hexdigest()[:8]}"
     for client in clients:
+        if client.closed:  # closed by the test (started again on the same device after)
+            continue
         path = base / f"{test}-{report.when}-{_safe(client.device)}.png"
         try:
             client.screenshot(path)
@@ -269,6 +281,13 @@ def _attach(item: pytest.Item, report: pytest.TestReport, clients: list[Any]) ->
         except Exception as exc:  # a report must not fail because the window is gone
             lines.append(f"window of {client.device!r}: no screenshot ({exc})")
         item.user_properties.append((f"mobileca-screenshot:{client.device}", str(path)))
+        phone = base / f"{test}-{report.when}-{_safe(client.device)}-phone.png"
+        try:
+            if client.inbox_screenshot(phone) is not None:
+                lines.append(f"phone inbox beside {client.device!r}: {phone}")
+                item.user_properties.append((f"mobileca-phone:{client.device}", str(phone)))
+        except Exception as exc:
+            lines.append(f"phone inbox beside {client.device!r}: no screenshot ({exc})")
     world = clients[0].world
     demo = world.demo
     numbers = [demo.company.legal_person_phone, demo.agent.phone]

@@ -263,32 +263,16 @@ def _method(p: Player, arg: str) -> None:
 def _handler(p: Player, arg: str) -> None:
     if arg not in HANDLERS:
         raise ScenarioError(f"办理人员须是 {'、'.join(HANDLERS)} 之一，不是“{arg}”")
-    wizard = p.wizard().choose(f"handler_{HANDLERS[arg]}").next()
     if arg == "经办人":
-        agent = p.world.demo.agent
-        wizard.fill("agent_name", agent.name).fill("agent_id_number", agent.id_number)
-        wizard.fill("agent_phone", agent.phone).next()
-
-
-def _auth_code(p: Player, after: int) -> None:
-    """An 经办人 goes on to 授权码 after the legal person's check: the code came to the
-    legal person's phone (by SMS, or in the 对公打款 memo line)."""
-    from mobileca_desktop.services.wizard import Step as W
-
-    wizard = p.wizard()
-    if wizard.step is W.AUTH_CODE:
-        code = p.world.phone.last_code(p.world.demo.company.legal_person_phone, after)
-        wizard.fill("auth_code", code).next()
-
-
-def _legal_phone_mark(p: Player) -> int:
-    return p.world.phone.last_id(p.world.demo.company.legal_person_phone)
+        p.wizard().handled_by_agent(p.world.demo.agent)
+    else:
+        p.wizard().handled_by_legal_person()
 
 
 def _deposit(p: Player, _arg: str) -> None:
-    wizard = p.wizard()
-    wizard.fill("deposit_amount", wizard.start_deposit()).next()
-    _auth_code(p, 0)  # the 授权码 rode in the memo line of the deposit notice
+    """对公打款: the amount from the bank's notice; with an 经办人 the 授权码 rode in its memo
+    line."""
+    p.wizard().verify_by_deposit()
 
 
 def _face(p: Player, _arg: str) -> None:
@@ -298,73 +282,34 @@ def _face(p: Player, _arg: str) -> None:
             "刷脸需要一张人脸照片给摄像头（pytest --mobileca-portrait 照片，"
             "mobileca play --portrait 照片）"
         )
-    wizard = p.wizard()
-    p.client().camera.show(p.portrait, side=480)
-    after = _legal_phone_mark(p)
-    wizard.click("startCameraButton")
-    capture = wizard.find("captureFaceButton")
-    wizard.click(capture)
-    data = wizard.widget.wizard.data
-    p.client().wait_until(lambda: data.face_photo is not None, "the photo (拍照)")
-    wizard.next()
-    _auth_code(p, after)
+    p.wizard().verify_by_face(p.portrait)
 
 
 def _elicence(p: Player, _arg: str) -> None:
     """电子营业执照: the licence's QR text from the legal person's phone (复制二维码内容),
     pasted on the page, 下一步."""
-    from mobileca_desktop.domain.models import MessageKind
-
-    number = p.world.demo.company.legal_person_phone
-    licences = [
-        m for m in p.world.phone.messages(number) if m.kind is MessageKind.ELICENCE and m.attachment
-    ]
-    if not licences:
-        raise AssertionError("no 电子营业执照 message on the legal person's phone")
-    wizard = p.wizard()
-    after = _legal_phone_mark(p)
-    wizard.type(wizard.find("elicenceText"), licences[-1].attachment or "")
-    wizard.next()
-    _auth_code(p, after)
+    p.wizard().verify_by_elicence()
 
 
 def _letter(p: Player, _arg: str) -> None:
     """上传授权书: 选择授权书文件 (the file dialog answers with a stamped letter); it waits for
     the CA institution."""
-    import tempfile
-    from unittest import mock
-
     from mobileca_desktop.testing.world import sample_pdf
-    from mobileca_desktop.views.wizard import verify_step
 
-    wizard = p.wizard()
-    folder = p.folder or Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
-    letter = folder / "授权书.pdf"
+    letter = _folder(p) / "授权书.pdf"
     letter.write_bytes(sample_pdf("授权书 盖章"))
-    dialog = verify_step.QFileDialog
-    with mock.patch.object(dialog, "getOpenFileName", return_value=(str(letter), "")):
-        wizard.click("chooseLetterButton")
-        status = wizard.find("verifyStatus")
-        p.client().wait_until(
-            lambda: status.text() == "授权书已上传，等待 CA 机构审核。", "授权书已上传"
-        )
-    p.app_id = wizard.application_id
+    p.app_id = p.wizard().upload_letter(letter).application_id
 
 
 def _accept_letter(p: Player, _arg: str) -> None:
     """The CA institution accepts the letter; 刷新审核状态, 下一步."""
-    wizard = p.wizard()
-    if wizard.application_id is None:
-        raise AssertionError("no 授权书 was uploaded before")
-    p.world.reviewer.accept_letter(wizard.application_id)
-    wizard.click("refreshButton")
-    status = wizard.find("verifyStatus")
-    p.client().wait_until(
-        lambda: status.text() == "授权书已通过 CA 机构审核，请点击下一步。", "授权书已通过"
-    )
-    after = _legal_phone_mark(p)
-    wizard.next()
-    _auth_code(p, after)
+    p.wizard().letter_accepted()
+
+
+def _folder(p: Player) -> Path:
+    import tempfile
+
+    return p.folder or Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
 
 
 def _confirm(p: Player, _arg: str) -> None:
@@ -377,21 +322,7 @@ def _confirm(p: Player, _arg: str) -> None:
 
 
 def _documents(p: Player, _arg: str) -> None:
-    import tempfile
-
-    from mobileca_desktop.testing.world import sample_jpeg, sample_pdf
-
-    wizard = p.wizard()
-    folder = p.folder or Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
-    samples = {"licence": ("营业执照.pdf", sample_pdf("营业执照")),
-               "id_front": ("身份证人像面.jpg", sample_jpeg("front")),
-               "id_back": ("身份证国徽面.jpg", sample_jpeg("back"))}  # fmt: skip
-    for kind in list(wizard.widget.view.slots):
-        name, data = samples[str(kind)]
-        path = folder / name
-        path.write_bytes(data)
-        wizard.upload(kind, path)
-    wizard.next()
+    p.wizard().upload_samples(_folder(p))
 
 
 def _sign(p: Player, _arg: str) -> None:
@@ -438,19 +369,6 @@ def _continue(p: Player, _arg: str) -> None:
     p.page = certs.row(application_id=p.app_id).continue_()
 
 
-def _dialog(p: Player, name: str) -> Any:
-    """The window-modal question ``name`` (renewDialog, revokeDialog) once it is shown."""
-    from PySide6.QtWidgets import QDialog
-
-    window = p.client().window
-
-    def shown() -> list[Any]:
-        return [d for d in window.findChildren(QDialog, name) if d.isVisible()]
-
-    p.client().wait_until(lambda: bool(shown()), f"the question {name}")
-    return shown()[0]
-
-
 def _detail(p: Player) -> Any:
     return p.home().open_certificates().row(certificate_id=p.certificate_id()).open()
 
@@ -458,22 +376,10 @@ def _detail(p: Player) -> Any:
 def _renew(p: Player, _arg: str) -> None:
     """证书更新: from 证书详情 (or 继续 on an 已过期 row of 证书管理), 确认更新; the new
     certificate is downloaded and activated on this computer."""
-    from mobileca_desktop.testing.pages import ActivationPage
-
     old = p.certificate_id()
-    certs = p.home().open_certificates()
-    row = certs.row(certificate_id=old)
-    if row.status == "已过期":
-        certs.click(row.widget.continue_button)
-    else:
-        row.open().click("renewButton")
-    dialog = _dialog(p, "renewDialog")
-    certs.click(dialog.confirm_button)
-    activation = ActivationPage(p.client())
-    new = activation.widget.certificate_id
-    if new == old:
-        raise AssertionError("证书更新 issued no new certificate")
-    p.cert_id = new
+    row = p.home().open_certificates().row(certificate_id=old)
+    activation = row.renew() if row.status == "已过期" else row.open().renew()
+    p.cert_id = activation.widget.certificate_id
     p.page = activation.activate(p.certificate_password).finish()
 
 
@@ -488,43 +394,25 @@ REVOKE_REASONS = {
 
 def _revoke(p: Player, arg: str) -> None:
     """吊销 from 证书详情, with the reason (default 不再使用此证书), 确认吊销."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QRadioButton
-
     from mobileca_desktop.domain.models import RevocationReason
 
     if arg not in REVOKE_REASONS:
         raise ScenarioError(f"吊销原因须是 {'、'.join(r for r in REVOKE_REASONS if r)} 之一")
-    detail = _detail(p)
-    detail.click("revokeButton")
-    dialog = _dialog(p, "revokeDialog")
-    reason = RevocationReason[REVOKE_REASONS[arg]]
-    button = dialog.findChild(QRadioButton, f"reason_{reason.value}")
-    detail.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    if not button.isChecked():
-        raise AssertionError(f"the reason {arg or '不再使用此证书'} cannot be chosen")
-    detail.click(dialog.confirm_button)
-    p.client().wait_until(lambda: detail.toast() == "证书已吊销", "证书已吊销")
+    detail = _detail(p).revoke(RevocationReason[REVOKE_REASONS[arg]])
+    if detail.status != "已吊销":
+        raise AssertionError(f"证书详情 shows {detail.status} after 吊销")
+    p.page = detail
 
 
 def _change(p: Player, arg: str) -> None:
     """证书变更 from 证书详情: 单位名称 (or the person's 姓名) becomes ARG, 下一步：上传证件: the
     wizard of the change application follows (上传证件, 短信验证码电子签名, a new review)."""
-    from mobileca_desktop.testing.pages import PageObject, WizardPage
-
     if not arg:
         raise ScenarioError("证书变更须写新的名称，如“证书变更：山西示范科技有限公司（太原）”")
-    _detail(p).click("changeButton")
-
-    class ChangePage(PageObject):
-        object_name = "changeCertificatePage"
-
-    page = ChangePage(p.client())
-    fields = page.widget.fields
+    page = _detail(p).change()
+    fields = page.fields()
     name = next(n for n in ("company_name", "person_name", "legal_person_name") if n in fields)
-    page.type(fields[name], arg)
-    page.click("changeSubmit")
-    p.page = WizardPage(p.client())
+    p.page = page.change(**{name: arg})
     p.app_id = p.page.application_id
     p.cert_id = None
 

@@ -95,14 +95,22 @@ def demo_from_seed(data: dict) -> Demo:
     )
 
 
-def open_local_ca(folder: Path) -> Any:
-    """A CA in ``folder`` (created), tuned for tests: cheap password hashing, a small key pool
-    filled on demand. Needs a keyring for the CA secret (``memory_keyring``)."""
-    from mobileca_desktop.ca.engine import CAEngine, EngineConfig
+def cheap_engine_config() -> Any:
+    """The CA engine's settings for tests: cheap password hashing, a small key pool filled
+    on demand (no background thread)."""
+    from mobileca_desktop.ca.engine import EngineConfig
     from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
+
+    return EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False)
+
+
+def open_local_ca(folder: Path, config: Any = None) -> Any:
+    """A CA in ``folder`` (created), tuned for tests (``cheap_engine_config`` unless
+    ``config`` is given). Needs a keyring for the CA secret (``memory_keyring``)."""
+    from mobileca_desktop.ca.engine import CAEngine
     from mobileca_desktop.services.local import LocalServices
 
-    config = EngineConfig(passwords=CHEAP_PASSWORDS, kmc_pool_target=2, kmc_background=False)
+    config = config if config is not None else cheap_engine_config()
     return LocalServices.over(CAEngine.open(folder, config=config))
 
 
@@ -211,11 +219,11 @@ class DemoClock:
 # --- the CA world ---------------------------------------------------------------------------
 
 
-def sample_jpeg(text: str = "ID") -> bytes:
+def sample_jpeg(text: str = "ID", size: tuple[int, int] = (640, 400)) -> bytes:
     """A small JPEG photo of a document (for 上传证件)."""
     from PIL import Image, ImageDraw
 
-    img = Image.new("RGB", (640, 400), (235, 240, 250))
+    img = Image.new("RGB", size, (235, 240, 250))
     ImageDraw.Draw(img).text((40, 40), text, fill=(20, 20, 20))
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=85)
