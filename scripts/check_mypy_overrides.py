@@ -64,6 +64,9 @@ def main() -> int:
         return 1
     listed = exempt[0]["module"]
     assert isinstance(listed, list)
+    if not listed:  # nothing exempt: the plain `mypy` step checks everything
+        print("no modules exempt from mypy")
+        return 0
     config.pop("files", None)
     present = {_module_of(str(p.relative_to(ROOT))) for p in (ROOT / PACKAGE).rglob("*.py")}
 

@@ -270,7 +270,7 @@ class TsaKeys:
             else:
                 record = json.loads(stored)
                 cert = x509.load_pem_x509_certificate(record["cert"].encode())
-                key = pki.unwrap_private_key(bytes.fromhex(record["key"]), self._wrap_key, key_id)
+                key = pki.unwrap_ec_key(bytes.fromhex(record["key"]), self._wrap_key, key_id)
         tsa = TimeStampAuthority(cert=cert, key=key, chain=(issuing,))
         with self._lock:
             self._cache[institution_id] = tsa
