@@ -16,8 +16,10 @@ from mobileca_desktop.app import Client
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.errors import (
     ALL_ERRORS,
+    AlreadyExists,
     AuthenticationFailed,
     DocumentTooLarge,
+    GrantNotAllowed,
     InvalidInput,
     InvalidUSCC,
     PreconditionFailed,
@@ -141,6 +143,16 @@ def test_every_error_code_has_words_in_both_languages():
     assert messages.error_text(RuntimeError("boom"), "zh_CN").startswith(
         "出现意外错误（RuntimeError）"
     )
+
+
+def test_an_error_finds_its_form_field_by_name_not_by_its_words():
+    taken = AlreadyExists(what="手机号", value="138****0000", field="phone")
+    assert messages.route_error(taken, {"phone": "legal_person_phone"}) == "legal_person_phone"
+    assert messages.field_of(AlreadyExists(what="手机号", value="138****0000")) is None
+    himself = GrantNotAllowed(reason="the legal person uses the certificate directly")
+    assert messages.field_of(himself) is None
+    aimed = GrantNotAllowed(reason="any words", field="id_number")
+    assert messages.route_error(aimed, {"id_number": "agent_id_number"}) == "agent_id_number"
 
 
 def test_the_window_shows_first_then_the_local_ca(qtbot, tmp_path, memory_keyring):

@@ -293,8 +293,9 @@ def test_errors_keep_their_type_code_and_params(svc, company, people):
     assert exc.value.code == "invalid_uscc" and "reason" in exc.value.params
     person = PersonalRegistration("某人", people.id_number(), people.phone(), PASSWORD)
     ca.register_personal(person)
-    with pytest.raises(E.AlreadyExists):
+    with pytest.raises(E.AlreadyExists) as exc:
         ca.register_personal(person)
+    assert exc.value.params["field"] == "id_number"  # the form's field, not the word 身份证号
 
     with pytest.raises(E.NotFound) as exc:
         ca.get_application(s, 999_999)

@@ -408,8 +408,7 @@ class NewGrantPage(Page):
     def _failed(self, err: BaseException) -> None:
         text = messages.error_text(err)
         name = messages.route_error(err, self.aliases)
-        if isinstance(err, GrantNotAllowed) and "legal person" in str(err.params.get("reason")):
-            name = "agent_id_number"
+        if isinstance(err, GrantNotAllowed) and name == "agent_id_number":
             text = self.tr("经办人不能是法定代表人本人：法定代表人可直接使用该证书")
         if name in self.fields:
             self.fields[name].set_error(text)

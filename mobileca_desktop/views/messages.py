@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from mobileca_desktop.domain.errors import (
     AlreadyExists,
     AuthenticationFailed,
+    GrantNotAllowed,
     InvalidIDNumber,
     InvalidInput,
     InvalidPhone,
@@ -470,11 +471,8 @@ def field_of(err: BaseException) -> str | None:
         return "phone"
     if isinstance(err, WeakPassword | AuthenticationFailed):
         return "password"
-    if isinstance(err, AlreadyExists):
-        return {"统一社会信用代码": "uscc", "身份证号": "id_number", "手机号": "phone"}.get(
-            str(err.params.get("what"))
-        )
-    if isinstance(err, InvalidInput):
+    if isinstance(err, InvalidInput | AlreadyExists | GrantNotAllowed):
+        # The engine names the field (a stable name, never the words it shows).
         return str(err.params.get("field") or "") or None
     return None
 

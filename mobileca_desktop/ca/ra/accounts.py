@@ -66,7 +66,7 @@ class Accounts(Part):
         with self.store.tx() as s:
             now = self.clock.now()
             if q.login_name_taken(s, uscc):
-                raise E.AlreadyExists(what="统一社会信用代码", value=uscc)
+                raise E.AlreadyExists(what="统一社会信用代码", value=uscc, field="uscc")
             acc = q.add_account(
                 s,
                 kind=AccountKind.LEGAL.value,
@@ -119,9 +119,11 @@ class Accounts(Part):
         with self.store.tx() as s:
             now = self.clock.now()
             if q.login_name_taken(s, id_number):
-                raise E.AlreadyExists(what="身份证号", value=idcheck.mask_id_number(id_number))
+                raise E.AlreadyExists(
+                    what="身份证号", value=idcheck.mask_id_number(id_number), field="id_number"
+                )
             if q.personal_phone_taken(s, AccountKind.PERSONAL.value, phone):
-                raise E.AlreadyExists(what="手机号", value=idcheck.mask_phone(phone))
+                raise E.AlreadyExists(what="手机号", value=idcheck.mask_phone(phone), field="phone")
             acc = q.add_account(
                 s,
                 kind=AccountKind.PERSONAL.value,

@@ -56,7 +56,9 @@ class Grants(Part):
             if valid_until <= now:
                 raise E.InvalidInput(field="valid_until", reason="must be in the future")
             if idn == acc.id_number:
-                raise E.GrantNotAllowed(reason="the legal person uses the certificate directly")
+                raise E.GrantNotAllowed(
+                    reason="the legal person uses the certificate directly", field="id_number"
+                )
             valid_until = min(valid_until, cert.not_after)
             g = q.add_grant(
                 s,
