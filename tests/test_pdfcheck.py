@@ -232,3 +232,23 @@ def test_mutated_pdfs_are_sealed_valid_or_refused_with_a_typed_error(base, ops, 
     outcome = _seal_path(pdf, device, seal_image)
     assert outcome == "sealed" or outcome.startswith(("pdf_", "document_", "seal_"))
     assert time.monotonic() - start < 5.0
+
+
+def test_a_file_without_exactly_one_new_signature_is_counted_not_worded():
+    """The platform tells a wrong signature count from an unreadable file by the error's
+    ``new_signatures`` parameter, not by the words of its reason."""
+    from conftest import pdf_bytes
+
+    from mobileca_desktop.platform import pdfcheck as platform_check
+    from mobileca_desktop.platform.trust import Refusal
+
+    pdf = pdf_bytes()
+    unsigned_update = pdf + b"\n% an update that adds no signature\n"
+    with pytest.raises(MobileCAError) as info:
+        pdfcheck.inspect_sealed(pdf, unsigned_update)
+    assert info.value.code == "pdf_not_sealable" and info.value.params["new_signatures"] == 0
+    with pytest.raises(Refusal) as refused:
+        platform_check.check_sealed(
+            pdf, unsigned_update, None, subject_key="org:x", now=dt.datetime.now(dt.UTC)
+        )
+    assert refused.value.code == "pdf_signature_count"

@@ -380,7 +380,11 @@ def inspect_sealed(original: bytes, sealed: bytes, name: str = "document.pdf") -
         signatures = list(reader.embedded_regular_signatures)
         new = [s for s in signatures if _range_end(s) > len(original)]
         if len(new) != 1:
-            raise PdfNotSealable(filename=name, reason=f"{len(new)} new signatures instead of one")
+            raise PdfNotSealable(
+                filename=name,
+                reason=f"{len(new)} new signatures instead of one",
+                new_signatures=len(new),
+            )
         sig = new[0]
         field = sig.sig_field
         widget = field if "/Rect" in field else field["/Kids"][0].get_object()

@@ -109,7 +109,7 @@ def check_sealed(
     try:
         view = shared.inspect_sealed(original, sealed)
     except MobileCAError as err:
-        if "new signatures instead of one" in str(err.params.get("reason", "")):
+        if "new_signatures" in err.params:  # not exactly one new signature
             raise Refusal("pdf_signature_count", f"签章文件应当恰好新增一个签名（{err}）") from None
         raise Refusal("pdf_unreadable", f"签章文件无法解析为 PDF（{err.code}）") from None
     sig = view.signature
