@@ -163,6 +163,16 @@ def test_cancel_for_good_and_a_tampered_application(client, mca_world):
     assert row.badge.text() == "已失效" and row.continue_button is None
 
 
+def test_every_application_state_has_the_reviewers_word(client):
+    """The queue shows every application, a draft the applicant discarded too (AppState
+    DISCARDED): each state has its word, none raises."""
+    log_in(client)
+    reviewer = open_reviewer(client)
+    words = {state: reviewer._state(state, False) for state in AppState}
+    assert words[AppState.DISCARDED] == "已失效（申请人已撤销）"
+    assert len(set(words.values())) == len(AppState)
+
+
 def test_letter_of_authorisation_is_accepted_or_rejected(qtbot, client, mca_world):
     s, ca = mca_world.legal_session(), mca_world.services.ca
     letters = []
