@@ -1,7 +1,8 @@
 """What is specific to this repository's tests: the CA engine and services fixtures over the
 QA kit's pieces (mobileca_desktop.testing: its in-memory keyring, test engine settings and
 sample documents), random valid identities (``people``), a registered company and agent, the
-portrait, a PostgreSQL cluster. GUI tests use the kit's ``mca_*`` fixtures."""
+portrait, a PostgreSQL cluster, for the tests of the engine, services and command lines.
+GUI tests open their windows with the kit's ``mca_*`` fixtures and page objects."""
 
 from __future__ import annotations
 

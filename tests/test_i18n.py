@@ -13,14 +13,13 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTabBar, QToolButton, QWidget
-from qt_support import child, click, open_window, settle, type_text, wait_page
 
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain import models
 from mobileca_desktop.domain.errors import AuthenticationFailed
-from mobileca_desktop.domain.models import AccountKind, CertStatus, Method
+from mobileca_desktop.domain.models import AccountKind, CertKind, CertStatus, Method
+from mobileca_desktop.testing.pages import HomePage
 from mobileca_desktop.views import format as view_format
 from mobileca_desktop.views import i18n, messages
 from mobileca_desktop.views.format import text_of
@@ -129,7 +128,7 @@ def test_every_enum_word_is_listed_for_translation():
 # --- install ------------------------------------------------------------------------------
 
 
-def test_settings_lang_switches_the_windows_and_the_errors(qapp, qtbot, services, tmp_path):
+def test_settings_lang_switches_the_windows_and_the_errors(qapp, mca_client, tmp_path):
     cases = (
         ("en", "Company login", "Under review", "The account or the password is wrong"),
         ("zh_CN", "法人登录", "审核中", "账号或密码错误"),
@@ -138,13 +137,12 @@ def test_settings_lang_switches_the_windows_and_the_errors(qapp, qtbot, services
         for lang, tab, status, error in cases:
             settings = Settings(lang=lang, data_dir=tmp_path)
             assert i18n.install(qapp, settings.lang) == lang
-            window = open_window(qtbot, services)
-            page = wait_page(qtbot, window, "loginPage")
-            assert page.tabs.tabText(0) == tab
+            client = mca_client(f"pc-{lang}")  # the program started in that language
+            page = client.login_page()
+            assert page.widget.tabs.tabText(0) == tab
             assert text_of(CertStatus.REVIEWING) == status
             assert messages.error_text(AuthenticationFailed()) == error
-            settle(qtbot)
-            window.close()
+            client.close()
     finally:
         i18n.uninstall(qapp)
 
@@ -192,10 +190,12 @@ def assert_english(widget: QWidget, data: tuple[str, ...] = ()) -> None:
         assert not CJK.search(text), f"{text!r} in {widget.objectName()}"
 
 
-def test_english_login_and_home(qtbot, english, services, company):
-    reg, _ = company
-    window = open_window(qtbot, services)
-    page = wait_page(qtbot, window, "loginPage")
+def test_english_login_and_home(english, mca_client, mca_demo):
+    company = mca_demo.company
+    client = mca_client("test-laptop")
+    window = client.window
+    login = client.login_page()
+    page = login.widget
     assert [page.tabs.tabText(i) for i in range(2)] == ["Company login", "Personal login"]
     assert window.top_bar.title.text() == "Log in"
     assert page.legal.login_name.label.text() == "Unified social credit code"
@@ -205,41 +205,35 @@ def test_english_login_and_home(qtbot, english, services, company):
 
     form = page.form(AccountKind.LEGAL)
     page.select(AccountKind.LEGAL)
-    click(qtbot, form.login_button)  # empty: said next to each field, in English
+    login.click(form.login_button)  # empty: said next to each field, in English
     assert form.login_name.error_text() == "Unified social credit code is required"
-    type_text(qtbot, form.login_name, reg.uscc)
-    type_text(qtbot, form.password, "Wrong2026pass")
-    click(qtbot, form.login_button)
-    qtbot.waitUntil(lambda: bool(form.password.error_text()), timeout=15000)
+    login.log_in_refused(AccountKind.LEGAL, company.uscc, "Wrong2026pass")
     assert form.password.error_text() == "The account or the password is wrong"
 
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    home = wait_page(qtbot, window, "homePage")
+    login.type(form.password, company.password)
+    login.click(form.login_button)
+    home = HomePage(client)
     assert window.top_bar.title.text() == "Mobile CA services"
-    tiles = {name: child(home, name, QToolButton).text() for name in home.tiles}
+    tiles = {name: home.find(name, QToolButton).text() for name in home.widget.tiles}
     assert tiles["certsTile"] == "Certificates"
     assert tiles["grantsTile"] == "Authorisations"
     assert tiles["scanTile"] == "Scan"
-    assert_english(home, data=(reg.company_name, reg.legal_person_name))
+    assert_english(home.widget, data=(company.name, company.legal_person_name))
 
-    click(qtbot, child(home, "applyUnitTile", QToolButton))
-    wizard = wait_page(qtbot, window, "wizardPage")
+    wizard = home.apply(CertKind.UNIT)
     assert window.top_bar.title.text() == "Apply for a company certificate"
-    assert wizard.heading.text() == "Choose the CA institution"
-    assert wizard.next_button.text() == "Next"
-    settle(qtbot)
+    assert wizard.heading == "Choose the CA institution"
+    assert wizard.widget.next_button.text() == "Next"
+    client.settle()
 
 
-def test_english_registration_errors(qtbot, english, services):
-    window = open_window(qtbot, services)
-    wait_page(qtbot, window, "loginPage")
-    window.open_registration(AccountKind.PERSONAL)
-    page = wait_page(qtbot, window, "registerPersonalPage")
-    assert window.top_bar.title.text() == "Personal registration"
-    type_text(qtbot, page.fields["password"], "Demo2026pass")
-    type_text(qtbot, page.fields["password_again"], "Demo2026past")
-    click(qtbot, page.submit_button)
+def test_english_registration_errors(english, mca_client):
+    client = mca_client("test-laptop")
+    registration = client.login_page().open_registration(AccountKind.PERSONAL)
+    page = registration.widget
+    assert client.window.top_bar.title.text() == "Personal registration"
+    registration.fill(password="Demo2026pass", password_again="Demo2026past")
+    registration.click(page.submit_button)
     assert page.fields["name"].error_text() == "Name is required"
     assert page.fields["password_again"].error_text() == "The two passwords are not the same"
     assert page.fields["id_number"].edit.placeholderText() == "18-character resident ID number"

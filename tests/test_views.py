@@ -1,49 +1,37 @@
 """The client window driven as a user would: register, log in, look at certificates, read
-the phone inbox. Services are guarded: any call on the GUI thread fails the test."""
+the phone inbox. On the QA kit (mobileca_desktop.testing): its demo company and agent, its
+client window (services guarded: any call on the GUI thread fails the test) and page
+objects; the pages are checked on their widgets."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, last_code
-from helpers_flow import apply
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QToolButton
-from qt_support import child, click, open_window, settle, type_text, wait_page
+from PySide6.QtWidgets import QToolButton
 
-from mobileca_desktop.domain.models import AccountKind, CertKind, CertStatus, Handler, Method
+from mobileca_desktop.domain.models import AccountKind, CertKind, CertStatus
+from mobileca_desktop.testing.pages import HomePage, LoginPage, MessageView
 from mobileca_desktop.views.cert_row import CertRow
 from mobileca_desktop.views.message_card import MessageCard
 
+PASSWORD = "Demo2026pass"
+
 
 @pytest.fixture
-def window(qtbot, services):
-    win = open_window(qtbot, services)
-    wait_page(qtbot, win, "loginPage")
-    yield win
-    settle(qtbot)
+def client(mca_client):
+    """The test laptop, on the login page."""
+    laptop = mca_client("test-laptop")
+    yield laptop
+    laptop.settle()
 
 
-def choose_tab(qtbot, window, kind: AccountKind):
-    """Clicks the 法人登录 or 个人登录 tab; returns that tab's form."""
-    page = window.current()
-    index = 0 if kind is AccountKind.LEGAL else 1
-    qtbot.mouseClick(page.tabs, Qt.MouseButton.LeftButton, pos=page.tabs.tabRect(index).center())
-    assert page.tabs.currentIndex() == index
-    return page.form(kind)
+@pytest.fixture
+def login(client) -> LoginPage:
+    return client.login_page()
 
 
-def login(qtbot, window, kind: AccountKind, login_name: str, password: str = PASSWORD):
-    form = choose_tab(qtbot, window, kind)
-    type_text(qtbot, form.login_name, login_name)
-    type_text(qtbot, form.password, password)
-    click(qtbot, form.login_button)
-    return form
-
-
-def test_register_a_company_and_log_in(qtbot, window, people):
-    form = window.current().form(AccountKind.LEGAL)
-    click(qtbot, form.register_button)
-    page = wait_page(qtbot, window, "registerLegalPage")
+def test_register_a_company_and_log_in(client, login, people):
+    window = client.window
+    page = login.open_registration(AccountKind.LEGAL)
     uscc, phone = people.uscc(), people.phone()
     values = {
         "company_name": "太原示范科技有限公司",
@@ -57,179 +45,128 @@ def test_register_a_company_and_log_in(qtbot, window, people):
         "password": PASSWORD,
         "password_again": PASSWORD,
     }
-    assert page.fields["province"].value() == "山西省"
-    for name, text in values.items():
-        type_text(qtbot, page.fields[name], text)
-    click(qtbot, page.submit_button)
+    assert page.widget.fields["province"].value() == "山西省"
+    login_page = page.register(**values)
 
-    login_page = wait_page(qtbot, window, "loginPage")
-    assert window.toast.text() == "注册成功，请登录"
-    form = login_page.form(AccountKind.LEGAL)
+    assert login_page.toast() == "注册成功，请登录"
+    form = login_page.widget.form(AccountKind.LEGAL)
     assert form.login_name.value() == uscc  # filled in for the user
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
+    login_page.type(form.password, PASSWORD)
+    login_page.click(form.login_button)
 
-    home = wait_page(qtbot, window, "homePage")
-    assert child(home, "identityName").text() == "太原示范科技有限公司"
-    assert uscc in child(home, "identityKind").text()
-    assert "test-laptop" in child(home, "identityDevice").text()
-    tiles = {t.objectName() for t in home.findChildren(QToolButton) if t.property("role")}
+    home = HomePage(client)
+    assert home.identity_name == "太原示范科技有限公司"
+    assert uscc in home.text("identityKind")
+    assert "test-laptop" in home.text("identityDevice")
+    tiles = {t.objectName() for t in home.widget.findChildren(QToolButton) if t.property("role")}
     assert {"applyUnitTile", "applyLegalRepTile", "certsTile", "grantsTile", "scanTile"} <= tiles
     assert "applyPersonalTile" not in tiles  # 申请个人证书: personal login only
 
     # The company's e-licence went to the legal person's phone: the inbox knows the number.
-    click(qtbot, window.top_bar.inbox)
+    inbox = client.phone_inbox()
     assert window.inbox_panel.isVisible() and window.inbox_panel.current_phone() == phone
-    qtbot.waitUntil(lambda: bool(window.inbox_panel.cards), timeout=10000)
-    assert "电子营业执照" in window.inbox_panel.cards[0].message.title
+    assert "电子营业执照" in inbox.wait_message().message.title
 
 
-def test_registration_errors_stay_next_to_their_fields(qtbot, window, people):
-    click(qtbot, choose_tab(qtbot, window, AccountKind.PERSONAL).register_button)
-    page = wait_page(qtbot, window, "registerPersonalPage")
-    click(qtbot, page.submit_button)
-    assert page.fields["name"].error_text() == "请填写姓名"
-    assert page.fields["phone"].error_text() == "请填写手机号"
+def test_registration_errors_stay_next_to_their_fields(login, people):
+    page = login.open_registration(AccountKind.PERSONAL)
+    fields = page.widget.fields
+    page.click(page.widget.submit_button)
+    assert fields["name"].error_text() == "请填写姓名"
+    assert fields["phone"].error_text() == "请填写手机号"
 
-    page.fields["name"].set_value("赵晓梅")
+    fields["name"].set_value("赵晓梅")
     good_id = people.id_number(1992)
     bad_id = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")  # wrong check character
-    type_text(qtbot, page.fields["id_number"], bad_id)
-    type_text(qtbot, page.fields["phone"], people.phone())
-    type_text(qtbot, page.fields["password"], PASSWORD)
-    type_text(qtbot, page.fields["password_again"], PASSWORD + "x")
-    click(qtbot, page.submit_button)
-    assert page.fields["password_again"].error_text() == "两次输入的密码不一致"
-    assert page.fields["name"].error_text() == ""
+    page.fill(id_number=bad_id, phone=people.phone(), password=PASSWORD)
+    page.fill(password_again=PASSWORD + "x")
+    page.click(page.widget.submit_button)
+    assert fields["password_again"].error_text() == "两次输入的密码不一致"
+    assert fields["name"].error_text() == ""
 
-    type_text(qtbot, page.fields["password_again"], PASSWORD)
-    click(qtbot, page.submit_button)
-    qtbot.waitUntil(lambda: page.fields["id_number"].error_text() != "", timeout=10000)
-    assert page.fields["id_number"].error_text() == "身份证号有误：校验位错误"
-    assert page.fields["id_number"].value() == bad_id  # nothing entered is lost
-    assert page.fields["name"].value() == "赵晓梅"
+    page.fill(password_again=PASSWORD)
+    page.click(page.widget.submit_button)
+    page.client.wait_until(lambda: fields["id_number"].error_text() != "", "the ID error")
+    assert fields["id_number"].error_text() == "身份证号有误：校验位错误"
+    assert fields["id_number"].value() == bad_id  # nothing entered is lost
+    assert fields["name"].value() == "赵晓梅"
 
-    type_text(qtbot, page.fields["id_number"], good_id)
-    assert page.fields["id_number"].error_text() == ""  # typing clears the error
-    type_text(qtbot, page.fields["password"], "short1")
-    type_text(qtbot, page.fields["password_again"], "short1")
-    click(qtbot, page.submit_button)
-    qtbot.waitUntil(lambda: page.fields["password"].error_text() != "", timeout=10000)
-    assert page.fields["password"].error_text() == "密码强度不够：至少 8 位"
+    page.fill(id_number=good_id)
+    assert fields["id_number"].error_text() == ""  # typing clears the error
+    page.fill(password="short1", password_again="short1")
+    page.click(page.widget.submit_button)
+    page.client.wait_until(lambda: fields["password"].error_text() != "", "the password error")
+    assert fields["password"].error_text() == "密码强度不够：至少 8 位"
 
 
-def test_a_person_logs_in_by_phone(qtbot, window, agent):
-    reg, _ = agent
-    login(qtbot, window, AccountKind.PERSONAL, reg.phone)
-    home = wait_page(qtbot, window, "homePage")
-    assert child(home, "identityName").text() == reg.name
-    assert child(home, "applyPersonalTile", QToolButton).isVisible()
-    assert home.findChild(QToolButton, "applyUnitTile") is None
-    assert window.inbox_panel.current_phone() == reg.phone
+def test_a_person_logs_in_by_phone(client, login, mca_demo):
+    agent = mca_demo.agent
+    home = login.log_in(AccountKind.PERSONAL, agent.phone, agent.password)
+    assert home.identity_name == agent.name
+    assert home.find("applyPersonalTile", QToolButton).isVisible()
+    assert home.widget.findChild(QToolButton, "applyUnitTile") is None
+    assert client.window.inbox_panel.current_phone() == agent.phone
 
-    click(qtbot, child(window.current(), "logoutButton", QPushButton))
-    login_page = wait_page(qtbot, window, "loginPage")
-    assert login_page.tabs.currentIndex() == 1  # back on 个人登录
-    assert window.session is None
+    login_page = home.log_out()
+    assert login_page.widget.tabs.currentIndex() == 1  # back on 个人登录
+    assert client.window.session is None
 
 
-def test_a_wrong_password_is_shown_next_to_the_field(qtbot, window, company):
-    reg, _ = company
-    form = login(qtbot, window, AccountKind.LEGAL, reg.uscc, "Wrong2026pass")
-    qtbot.waitUntil(lambda: form.password.error_text() != "", timeout=10000)
-    assert form.password.error_text() == "账号或密码错误"
+def test_a_wrong_password_is_shown_next_to_the_field(client, login, mca_demo):
+    company = mca_demo.company
+    said = login.log_in_refused(AccountKind.LEGAL, company.uscc, "Wrong2026pass")
+    form = login.widget.form(AccountKind.LEGAL)
+    assert said == form.password.error_text() == "账号或密码错误"
     assert form.password.error.isVisible()
-    assert window.current().objectName() == "loginPage"
-    type_text(qtbot, form.password, PASSWORD)
+    assert client.window.current().objectName() == "loginPage"
+    login.type(form.password, company.password)
     assert form.password.error_text() == ""
-    click(qtbot, form.login_button)
-    wait_page(qtbot, window, "homePage")
+    login.click(form.login_button)
+    client.wait_page("homePage")
 
 
-def test_certificates_detail_and_seal(qtbot, window, services, company, portrait):
-    reg, s = company
-    op = services.review.operator_session()
-    issued = apply(
-        services,
-        s,
-        kind=CertKind.UNIT,
-        method=Method.FACE,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=reg.legal_person_phone,
-        portrait=portrait,
-    )
-    services.review.approve(op, issued)
-    reviewing = apply(
-        services,
-        s,
-        kind=CertKind.LEGAL_REP,
-        method=Method.FACE,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=reg.legal_person_phone,
-        portrait=portrait,
-    )
-    rejected = apply(
-        services,
-        s,
-        kind=CertKind.LEGAL_REP,
-        method=Method.FACE,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=reg.legal_person_phone,
-        portrait=portrait,
-    )
-    services.review.reject(op, rejected, "营业执照照片不清晰")
-    del reviewing
+def test_certificates_detail_and_seal(client, login, mca_world, mca_reviewer):
+    mca_world.approved_certificate(CertKind.UNIT)
+    mca_world.submitted_application(CertKind.LEGAL_REP)  # 审核中
+    rejected = mca_world.submitted_application(CertKind.LEGAL_REP)
+    mca_reviewer.reject(rejected, "营业执照照片不清晰")
 
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    home = wait_page(qtbot, window, "homePage")
-    click(qtbot, child(home, "certsTile", QToolButton))
-    page = wait_page(qtbot, window, "certListPage")
-    qtbot.waitUntil(lambda: page.loaded, timeout=10000)
-    rows = {r.row.status: r for r in page.findChildren(CertRow)}
+    page = login.log_in_as_company().open_certificates()
+    window = client.window
+    rows = {r.row.status: r for r in page.widget.findChildren(CertRow)}
     assert set(rows) == {CertStatus.NORMAL, CertStatus.REVIEWING, CertStatus.INVALID}
     assert rows[CertStatus.NORMAL].badge.text() == "正常"
-    assert "北京数字认证股份有限公司" in child(rows[CertStatus.REVIEWING], "certRowNote").text()
-    assert "营业执照照片不清晰" in child(rows[CertStatus.INVALID], "certRowNote").text()
+    by_widget = {r.widget: r for r in page.rows()}
+    assert "北京数字认证股份有限公司" in by_widget[rows[CertStatus.REVIEWING]].note
+    assert "营业执照照片不清晰" in by_widget[rows[CertStatus.INVALID]].note
     assert rows[CertStatus.INVALID].continue_button is not None  # 继续 on 已失效
     assert rows[CertStatus.NORMAL].continue_button is None
 
-    qtbot.mouseClick(rows[CertStatus.NORMAL], Qt.MouseButton.LeftButton)
-    detail = wait_page(qtbot, window, "certDetailPage")
-    qtbot.waitUntil(lambda: detail.detail is not None, timeout=10000)
+    detail = by_widget[rows[CertStatus.NORMAL]].open()
     assert window.top_bar.title.text() == "证书详情"
-    assert detail.values["issuer"].text() == "北京数字认证股份有限公司"
-    assert detail.values["kind"].text() == "企业数字证书"
-    assert detail.values["notAfter"].text().endswith("23:59:59")
-    assert detail.values["serial"].text().replace("\u200b", "") == detail.detail.serial_hex
-    assert detail.badge.text() == "正常"
-    seal = detail.seal_images["official"]
+    values = detail.widget.values
+    assert values["issuer"].text() == "北京数字认证股份有限公司"
+    assert values["kind"].text() == "企业数字证书"
+    assert values["notAfter"].text().endswith("23:59:59")
+    assert values["serial"].text().replace("\u200b", "") == detail.widget.detail.serial_hex
+    assert detail.status == "正常"
+    seal = detail.widget.seal_images["official"]
     assert seal.pixmap() is not None and not seal.pixmap().isNull()
     assert seal.accessibleName() == "公章"
 
-    click(qtbot, window.top_bar.back)
-    wait_page(qtbot, window, "certListPage")
+    assert detail.back().object_name == "certListPage"
 
 
-def test_the_inbox_shows_the_sms_code(qtbot, window, services, company, portrait):
-    reg, s = company
-    apply(
-        services,
-        s,
-        kind=CertKind.UNIT,
-        method=Method.FACE,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=reg.legal_person_phone,
-        portrait=portrait,
-    )
-    code = last_code(services, reg.legal_person_phone)
-    click(qtbot, window.top_bar.inbox)
-    panel = window.inbox_panel
-    panel.phone.setFocus()
-    qtbot.keyClicks(panel.phone.lineEdit(), reg.legal_person_phone)
-    qtbot.waitUntil(lambda: len(panel.cards) >= 2, timeout=10000)
+def test_the_inbox_shows_the_sms_code(client, login, mca_world, mca_phone, mca_demo):
+    number = mca_demo.company.legal_person_phone
+    mca_world.submitted_application(CertKind.UNIT)
+    code = mca_phone.last_code(number)
+    inbox = client.phone_inbox(number)
+    panel = inbox.widget
+    client.wait_until(lambda: len(panel.cards) >= 2, "the messages of the legal person")
     newest = panel.cards[0]
     assert isinstance(newest, MessageCard) and newest.message.code == code
-    assert child(newest, "inboxCode").text() == code
+    assert MessageView(inbox, newest).code == code  # its inboxCode label
     ids = [c.message.id for c in panel.cards]
     assert ids == sorted(ids, reverse=True)  # newest first
     assert panel.cards[-1].message.title == "电子营业执照"

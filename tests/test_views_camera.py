@@ -14,13 +14,11 @@ import cv2
 import numpy as np
 import pytest
 import segno
-from conftest import PASSWORD, jpeg_bytes, pdf_bytes
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QPushButton, QRadioButton, QToolButton, QWidget
-from qt_support import child, click, open_window, settle, type_text, wait_page
+from conftest import jpeg_bytes, pdf_bytes
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+from qt_support import child, click
 
-from mobileca_desktop.config import Settings
-from mobileca_desktop.domain.models import AccountKind, DocKind
+from mobileca_desktop.domain.models import CertKind, DocKind
 from mobileca_desktop.services.frames import ImageFileSource, WebcamSource
 from mobileca_desktop.services.qr import (
     CascadeDecoder,
@@ -208,38 +206,23 @@ def test_snapshot_dialog_takes_the_newest_frame(qtbot, tmp_path, portrait):
     assert (dialog.image.width(), dialog.image.height()) == (512, 512)
 
 
-def to_face_page(qtbot, services, company, settings):
-    """Logs the legal person in and walks the unit-certificate wizard to 法人刷脸."""
-    reg, _ = company
-    window = open_window(qtbot, services, settings=settings)
-    page = wait_page(qtbot, window, "loginPage")
-    form = page.form(AccountKind.LEGAL)
-    type_text(qtbot, form.login_name, reg.uscc)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    wait_page(qtbot, window, "homePage")
-    click(qtbot, child(window.current(), "applyUnitTile", QToolButton))
-    page = wait_page(qtbot, window, "wizardPage")
-    for name, step in (
-        ("institution_bjca", Step.METHOD),
-        ("method_face", Step.HANDLER),
-        ("handler_legal_person", Step.VERIFY),
-    ):
-        qtbot.waitUntil(lambda n=name: page.view.findChild(QRadioButton, n) is not None)
-        qtbot.mouseClick(child(page.view, name, QRadioButton), Qt.MouseButton.LeftButton)
-        click(qtbot, page.next_button)
-        qtbot.waitUntil(lambda s=step: page.wizard.step is s and not page.busy, timeout=WAIT)
-    return window, page
+def to_face_page(mca_client, camera):
+    """On a computer whose webcam is ``camera`` (a picture file: a file frame source, or a
+    camera spec), logs the demo company in and walks the unit-certificate wizard to 法人刷脸."""
+    client = mca_client("test-laptop", camera=camera)
+    wizard = client.login_page().log_in_as_company().apply(CertKind.UNIT)
+    wizard.choose("institution_bjca").next(Step.METHOD)
+    wizard.choose("method_face").next(Step.HANDLER)
+    wizard.choose("handler_legal_person").next(Step.VERIFY)
+    return client.window, wizard.widget
 
 
 @pytest.fixture
-def wizard_at_verify(qtbot, services, company, tmp_path, portrait):
+def wizard_at_verify(mca_client, tmp_path, portrait):
     """The wizard at 法人刷脸, with the portrait as the camera (a file frame source)."""
     camera = tmp_path / "webcam.png"
     camera.write_bytes(portrait)
-    settings = Settings(data_dir=tmp_path / "client", camera=str(camera))
-    yield to_face_page(qtbot, services, company, settings)
-    settle(qtbot)
+    return to_face_page(mca_client, camera)
 
 
 def next_step(qtbot, page, expected: Step) -> None:
@@ -247,7 +230,7 @@ def next_step(qtbot, page, expected: Step) -> None:
     qtbot.waitUntil(lambda: page.wizard.step is expected and not page.busy, timeout=WAIT)
 
 
-def test_face_check_and_document_photos_from_the_camera(qtbot, services, wizard_at_verify):
+def test_face_check_and_document_photos_from_the_camera(qtbot, wizard_at_verify, tmp_path):
     window, page = wizard_at_verify
     view = page.view
     assert child(view, "faceCamera").isHidden()
@@ -285,20 +268,18 @@ def test_face_check_and_document_photos_from_the_camera(qtbot, services, wizard_
         DocKind.LICENCE: ("licence.pdf", pdf_bytes("营业执照")),
         DocKind.ID_BACK: ("back.jpg", jpeg_bytes("back")),
     }.items():
-        path = window.ctx.settings.data_dir.parent / name
+        path = tmp_path / name
         path.write_bytes(data)
         page.view.upload(kind, path)
         qtbot.waitUntil(lambda k=kind: page.view.slots[k].doc is not None, timeout=WAIT)
     next_step(qtbot, page, Step.SIGN)
 
 
-def test_face_camera_missing_offers_the_photo(qtbot, services, company, tmp_path):
-    settings = Settings(data_dir=tmp_path / "client", camera="camera:57")
-    _window, page = to_face_page(qtbot, services, company, settings)
+def test_face_camera_missing_offers_the_photo(qtbot, mca_client):
+    _window, page = to_face_page(mca_client, "camera:57")
     click(qtbot, child(page.view, "startCameraButton", QPushButton))
     note = child(page.view, "faceCameraNote")
     qtbot.waitUntil(lambda: "无法使用" in note.text(), timeout=WAIT)
     assert "选择照片" in note.text()
     assert not child(page.view, "captureFaceButton", QPushButton).isEnabled()
     assert child(page.view, "choosePhotoButton", QPushButton).isEnabled()
-    settle(qtbot)

@@ -13,8 +13,7 @@ import ast
 import dataclasses
 from pathlib import Path
 
-from qt_support import guarded_context, open_window, wait_page
-
+from mobileca_desktop.testing.client import guarded_context
 from mobileca_desktop.views import i18n
 from mobileca_desktop.views.format import text_of
 from mobileca_desktop.views.main_window import MainWindow
@@ -58,20 +57,25 @@ def test_nothing_calls_a_method_or_reads_the_window_by_a_name_in_a_string():
     assert not found, "dispatch through a table keyed by an enum: " + str(found)
 
 
-def test_the_menu_reaches_the_window_through_signals_and_follows_where_the_ca_runs(qtbot, services):
-    window = open_window(qtbot, services)
+def test_the_menu_reaches_the_window_through_signals_and_follows_where_the_ca_runs(
+    qtbot, mca_client, mca_world
+):
+    client = mca_client("test-laptop")
+    window = client.window
     bar = window.top_bar
     bar.refresh_menu()
     assert window.ctx is not None and window.ctx.ca_place is CAPlace.LOCAL
     assert bar.reviewer_action.isVisible() and bar.clock_action.isVisible()
     bar.settings_action.trigger()
-    wait_page(qtbot, window, "settingsPage")
+    client.wait_page("settingsPage")
 
     # A remote CA (no settings given: the place decides), in a window of its own.
     remote = MainWindow()
     qtbot.addWidget(remote)
     ctx = dataclasses.replace(
-        guarded_context(services), ca_place=CAPlace.REMOTE, ca_url="https://ca.example:8443"
+        guarded_context(mca_world.services, "test-laptop"),
+        ca_place=CAPlace.REMOTE,
+        ca_url="https://ca.example:8443",
     )
     remote.attach(ctx)
     remote.top_bar.refresh_menu()

@@ -1,22 +1,19 @@
 """The CA 审核台 window and the demo clock, driven as a trainer would, beside the applicant's
 own window: an approval turns the applicant's row 正常, a rejection (reason required) 已失效
 with 继续, a tampered application cannot be approved; the clock moved 400 days shows
-已过期. Services are guarded: any call on the GUI thread fails the test."""
+已过期. On the QA kit (mobileca_desktop.testing): the demo company's client window (services
+guarded: any call on the GUI thread fails the test), the 审核台 and 演示时钟 opened from its
+⋯ menu."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import PASSWORD, pdf_bytes
-from helpers_flow import apply
-from helpers_keystore import approved_certificate
-from PySide6.QtCore import Qt
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QLabel, QPushButton
-from qt_support import child, click, open_window, settle, type_text, wait_page
-from qt_support import log_in as login
+from qt_support import child, click, type_text
 
 from mobileca_desktop.domain.models import (
-    AccountKind,
     AppState,
     CertKind,
     CertStatus,
@@ -27,6 +24,7 @@ from mobileca_desktop.domain.models import (
     SignatureVerdict,
     VerificationState,
 )
+from mobileca_desktop.testing.pages import CertListPage, ReviewerDesk
 from mobileca_desktop.views.reviewer.clock_dialog import ClockDialog
 from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
 from mobileca_desktop.views.reviewer.words import signature_words
@@ -34,76 +32,62 @@ from mobileca_desktop.views.reviewer.words import signature_words
 WAIT = 15000
 
 
-def certificates(qtbot, window):
-    click(qtbot, window.current().tiles["certsTile"])
-    page = wait_page(qtbot, window, "certListPage")
-    qtbot.waitUntil(lambda: page.loaded, timeout=WAIT)
-    return page
+@pytest.fixture
+def client(mca_client):
+    laptop = mca_client("test-laptop")
+    yield laptop
+    laptop.settle()
+
+
+def log_in(client) -> None:
+    client.login_page().log_in_as_company()
+
+
+def certificates(client) -> CertListPage:
+    return client.page().open_certificates()
 
 
 def row_of(page, app_id: int):
     return next(r for r in page.rows if r.row.application_id == app_id)
 
 
-def submitted(services, reg, s, kind=CertKind.UNIT, method=Method.DEPOSIT) -> int:
-    return apply(
-        services,
-        s,
-        kind=kind,
-        method=method,
-        handler=Handler.LEGAL_PERSON,
-        legal_phone=reg.legal_person_phone,
-        portrait=b"",
-    )
-
-
-def open_reviewer(qtbot, window) -> ReviewerWindow:
-    window.open_reviewer()  # what the top bar's menu calls
-    reviewer = window.findChild(ReviewerWindow)
+def open_reviewer(client) -> ReviewerWindow:
+    client.choose_from_menu("reviewerAction")  # ⋯ → CA 审核台
+    reviewer = client.window.findChild(ReviewerWindow)
     assert reviewer is not None and reviewer.isVisible() and reviewer.isWindow()
     # It opens on a reviewer's login; a trainer on the local CA enters as the operator.
     assert reviewer.pages.currentWidget() is reviewer.login_page
-    click(qtbot, reviewer.operator_button)
-    qtbot.waitUntil(lambda: reviewer.loaded, timeout=WAIT)
+    click(client.qtbot, reviewer.operator_button)
+    client.wait_until(lambda: reviewer.loaded, "the queue")
     return reviewer
 
 
-def pick(qtbot, reviewer: ReviewerWindow, app_id: int) -> None:
-    """Clicks the application's row in the queue and waits for its detail."""
-    table = reviewer.table
-    row = next(r for r, i in enumerate(reviewer.items) if i.application.id == app_id)
-    rect = table.visualItemRect(table.item(row, 1))
-    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(
-        lambda: reviewer.detail_loaded and reviewer.item.application.id == app_id, timeout=WAIT
-    )
-    # Widgets added to a shown window appear at the next turn of the event loop.
-    qtbot.waitUntil(
-        lambda: all(b.isVisible() for b in reviewer.action_buttons.values()), timeout=WAIT
-    )
+def pick(client, reviewer: ReviewerWindow, app_id: int) -> None:
+    """Clicks the application's row in the queue and waits for its detail (and actions)."""
+    ReviewerDesk(client, reviewer).pick(app_id)
 
 
 def action(reviewer: ReviewerWindow, name: str) -> QPushButton:
     return reviewer.action_buttons[name]
 
 
-def test_reviewer_approves_one_and_rejects_another(qtbot, services, company):
-    reg, s = company
-    first = submitted(services, reg, s, CertKind.UNIT)
-    second = submitted(services, reg, s, CertKind.LEGAL_REP)
+def test_reviewer_approves_one_and_rejects_another(qtbot, client, mca_world):
+    services, s, company = mca_world.services, mca_world.legal_session(), mca_world.demo.company
+    first = mca_world.submitted_application(CertKind.UNIT)
+    second = mca_world.submitted_application(CertKind.LEGAL_REP)
 
-    window = open_window(qtbot, services)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    certs = certificates(qtbot, window)
+    window = client.window
+    log_in(client)
+    certs = certificates(client).widget
     assert row_of(certs, first).badge.text() == "审核中"
     assert row_of(certs, second).badge.text() == "审核中"
 
-    reviewer = open_reviewer(qtbot, window)
+    reviewer = open_reviewer(client)
     assert reviewer.table.rowCount() == 2
     assert "CA 操作员" in reviewer.who.text()
-    pick(qtbot, reviewer, first)
+    pick(client, reviewer, first)
     detail = reviewer.detail_holder
-    assert child(detail, "review_applicant", QLabel).text() == reg.company_name
+    assert child(detail, "review_applicant", QLabel).text() == company.name
     assert child(detail, "review_kind", QLabel).text() == "企业数字证书"
     assert child(detail, "review_method", QLabel).text() == "对公打款"
     assert child(detail, "review_handler", QLabel).text() == "法人本人"
@@ -122,7 +106,7 @@ def test_reviewer_approves_one_and_rejects_another(qtbot, services, company):
     qtbot.waitUntil(lambda: reviewer.table.rowCount() == 1, timeout=WAIT)
     qtbot.waitUntil(lambda: row_of(window.current(), first).badge.text() == "正常", timeout=WAIT)
 
-    pick(qtbot, reviewer, second)
+    pick(client, reviewer, second)
     # 驳回 needs a reason: said next to the field, nothing sent.
     click(qtbot, action(reviewer, "rejectButton"))
     assert reviewer.reason.error.isVisible()
@@ -144,15 +128,14 @@ def test_reviewer_approves_one_and_rejects_another(qtbot, services, company):
     assert services.ca.get_application(s, second).reject_reason == "营业执照照片不清晰"
 
     # Opened again, the same window comes back.
-    window.open_reviewer()
+    client.choose_from_menu("reviewerAction")
     assert window.findChildren(ReviewerWindow) == [reviewer]
-    settle(qtbot)
 
 
-def test_cancel_for_good_and_a_tampered_application(qtbot, services, company):
-    reg, s = company
-    cancelled = submitted(services, reg, s, CertKind.UNIT)
-    tampered = submitted(services, reg, s, CertKind.LEGAL_REP)
+def test_cancel_for_good_and_a_tampered_application(client, mca_world):
+    services, s = mca_world.services, mca_world.legal_session()
+    cancelled = mca_world.submitted_application(CertKind.UNIT)
+    tampered = mca_world.submitted_application(CertKind.LEGAL_REP)
     from sqlalchemy import select
 
     from mobileca_desktop.ca.db import DocumentRow
@@ -165,33 +148,29 @@ def test_cancel_for_good_and_a_tampered_application(qtbot, services, company):
         ).scalar()
         doc.sha256 = "0" * 64
 
-    window = open_window(qtbot, services)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    reviewer = open_reviewer(qtbot, window)
-    pick(qtbot, reviewer, tampered)
+    log_in(client)
+    reviewer = open_reviewer(client)
+    pick(client, reviewer, tampered)
     verdict = child(reviewer.detail_holder, "signatureVerdict", QLabel)
     assert verdict.text().startswith("已篡改")
     assert not action(reviewer, "approveButton").isEnabled()
 
-    pick(qtbot, reviewer, cancelled)
-    type_text(qtbot, reviewer.reason, "申请材料与主体库不符")
-    click(qtbot, action(reviewer, "cancelButton"))
-    qtbot.waitUntil(lambda: "永久取消" in reviewer.banner.text(), timeout=WAIT)
+    pick(client, reviewer, cancelled)
+    type_text(client.qtbot, reviewer.reason, "申请材料与主体库不符")
+    click(client.qtbot, action(reviewer, "cancelButton"))
+    client.wait_until(lambda: "永久取消" in reviewer.banner.text(), "永久取消")
     assert services.ca.get_application(s, cancelled).state is AppState.CANCELLED
 
-    certs = certificates(qtbot, window)
+    certs = certificates(client).widget
     row = row_of(certs, cancelled)
     assert row.badge.text() == "已失效" and row.continue_button is None
-    settle(qtbot)
 
 
-def test_every_application_state_has_the_reviewers_word(qtbot, services, company):
+def test_every_application_state_has_the_reviewers_word(client):
     """The queue shows every application, a draft the applicant discarded too (AppState
     DISCARDED): each state has its word, none raises."""
-    reg, s = company
-    window = open_window(qtbot, services)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    reviewer = open_reviewer(qtbot, window)
+    log_in(client)
+    reviewer = open_reviewer(client)
     words = {state: reviewer._state(state, False) for state in AppState}
     assert words[AppState.DISCARDED] == "已失效（申请人已撤销）"
     assert len(set(words.values())) == len(AppState)
@@ -205,12 +184,10 @@ def test_every_application_state_has_the_reviewers_word(qtbot, services, company
     assert said[SignatureVerdict.INVALID] == ("无效", False)
     details = {reviewer._signature_detail(c) for c in checks.values()}
     assert len(details) == len(SignatureVerdict) and "any text" not in details
-    settle(qtbot)
 
 
-def test_letter_of_authorisation_is_accepted_or_rejected(qtbot, services, company):
-    reg, s = company
-    ca = services.ca
+def test_letter_of_authorisation_is_accepted_or_rejected(qtbot, client, mca_world):
+    s, ca = mca_world.legal_session(), mca_world.services.ca
     letters = []
     for kind in (CertKind.UNIT, CertKind.LEGAL_REP):
         app = ca.create_application(s, kind, "bjca")
@@ -218,13 +195,12 @@ def test_letter_of_authorisation_is_accepted_or_rejected(qtbot, services, compan
         ca.set_handler(s, app.id, Handler.LEGAL_PERSON)
         ca.upload_document(s, app.id, DocKind.LETTER, pdf_bytes("letter"), "授权书.pdf")
         letters.append(app.id)
-    window = open_window(qtbot, services)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    reviewer = open_reviewer(qtbot, window)
+    log_in(client)
+    reviewer = open_reviewer(client)
     assert reviewer.table.rowCount() == 2
     assert reviewer.table.item(0, 3).text() == "接受授权书"
 
-    pick(qtbot, reviewer, letters[0])
+    pick(client, reviewer, letters[0])
     assert "approveButton" not in reviewer.action_buttons
     click(qtbot, action(reviewer, "acceptLetterButton"))
     qtbot.waitUntil(lambda: "授权书已接受" in reviewer.banner.text(), timeout=WAIT)
@@ -232,17 +208,18 @@ def test_letter_of_authorisation_is_accepted_or_rejected(qtbot, services, compan
     assert info.verification is VerificationState.PASSED
 
     qtbot.waitUntil(lambda: reviewer.table.rowCount() == 1, timeout=WAIT)
-    pick(qtbot, reviewer, letters[1])
+    pick(client, reviewer, letters[1])
     click(qtbot, action(reviewer, "rejectLetterButton"))
     assert reviewer.reason.error.isVisible()
     type_text(qtbot, reviewer.reason, "授权书未加盖公章")
     click(qtbot, action(reviewer, "rejectLetterButton"))
     qtbot.waitUntil(lambda: "授权书已拒绝" in reviewer.banner.text(), timeout=WAIT)
     assert ca.get_application(s, letters[1]).verification is VerificationState.FAILED
-    settle(qtbot)
 
 
-def test_a_ca_without_an_operator_asks_a_reviewer_to_log_in(qtbot, services):
+def test_a_ca_without_an_operator_asks_a_reviewer_to_log_in(
+    qtbot, mca_world, mca_client, monkeypatch
+):
     class NoOperator:
         """The review service of a remote CA started without --demo."""
 
@@ -254,6 +231,7 @@ def test_a_ca_without_an_operator_asks_a_reviewer_to_log_in(qtbot, services):
                 raise AttributeError(name)
             return getattr(self._inner, name)
 
+    services = mca_world.services
     op = services.review.operator_session()
     services.engine.create_reviewer(
         op, login_name="shen", name="审核员沈", password=PASSWORD, institution_id="bjca"
@@ -261,10 +239,11 @@ def test_a_ca_without_an_operator_asks_a_reviewer_to_log_in(qtbot, services):
     wrapped = type("S", (), {})()
     wrapped.ca, wrapped.inbox, wrapped.clock = services.ca, services.inbox, services.clock
     wrapped.review = NoOperator(services.review)
-    window = open_window(qtbot, wrapped)
-    wait_page(qtbot, window, "loginPage")
-    window.open_reviewer()
-    reviewer = window.findChild(ReviewerWindow)
+    monkeypatch.setattr(mca_world, "services", wrapped)  # the window's CA: no operator
+    client = mca_client("test-laptop")
+    client.login_page()
+    client.choose_from_menu("reviewerAction")  # ⋯ → CA 审核台
+    reviewer = client.window.findChild(ReviewerWindow)
     qtbot.waitUntil(lambda: reviewer.pages.currentWidget() is reviewer.login_page, timeout=WAIT)
     type_text(qtbot, reviewer.login_name, "shen")
     type_text(qtbot, reviewer.login_password, "wrong-password-1")
@@ -275,18 +254,17 @@ def test_a_ca_without_an_operator_asks_a_reviewer_to_log_in(qtbot, services):
     click(qtbot, reviewer.login_button)
     qtbot.waitUntil(lambda: reviewer.loaded, timeout=WAIT)
     assert "审核员沈" in reviewer.who.text()
-    settle(qtbot)
 
 
-def test_the_clock_moved_400_days_shows_expired(qtbot, services, company):
-    reg, s = company
-    cid = approved_certificate(services, reg, s, CertKind.UNIT)
-    window = open_window(qtbot, services)
-    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    certs = certificates(qtbot, window)
+def test_the_clock_moved_400_days_shows_expired(qtbot, client, mca_world):
+    services = mca_world.services
+    cid = mca_world.approved_certificate(CertKind.UNIT)
+    window = client.window
+    log_in(client)
+    certs = certificates(client).widget
     assert next(r for r in certs.rows if r.row.certificate_id == cid).badge.text() == "正常"
 
-    window.open_clock()  # what the top bar's menu calls
+    client.choose_from_menu("clockAction")  # ⋯ → 演示时钟
     dialog = window.findChild(ClockDialog)
     assert dialog is not None and dialog.isVisible()
     qtbot.waitUntil(lambda: dialog.info is not None, timeout=WAIT)
@@ -296,7 +274,7 @@ def test_the_clock_moved_400_days_shows_expired(qtbot, services, company):
     # One day on (longer than a 12-hour login): the window stays logged in, mid-demo.
     click(qtbot, child(dialog, "advanceDay", QPushButton))
     qtbot.waitUntil(lambda: "已拨快 1 天" in dialog.offset_label.text(), timeout=WAIT)
-    settle(qtbot)
+    client.settle()
     assert window.current() is certs and window.session is not None
 
     assert dialog.days.value() == 400
@@ -324,10 +302,3 @@ def test_the_clock_moved_400_days_shows_expired(qtbot, services, company):
         timeout=WAIT,
     )
     assert window.current() is certs
-    settle(qtbot)
-
-
-@pytest.fixture(autouse=True)
-def _reset_clock(services):
-    yield
-    services.clock.reset(services.review.operator_session())

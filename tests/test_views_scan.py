@@ -10,25 +10,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import time
 
 import cv2
 import numpy as np
 import pytest
-from conftest import PASSWORD, pdf_bytes
-from helpers_keystore import CERT_PASSWORD, approved_certificate, download, new_device
-from helpers_platform import (
-    bids,
-    browser,
-    decrypt_qr,
-    encrypt_qr,
-    finish_login,
-    login_qr,
-    seal_qr,
-    start,
-    state,
-    trusted,
-)
+from conftest import pdf_bytes
+from helpers_keystore import CERT_PASSWORD
 from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
@@ -40,12 +27,10 @@ from PySide6.QtGui import (
     QPixmap,
 )
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton, QToolButton
-from qt_support import child, click, open_window, settle, type_text, wait_page
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPushButton
+from qt_support import child, click
 
-from mobileca_desktop.config import Settings
-from mobileca_desktop.domain.models import AccountKind, CertKind
-from mobileca_desktop.services.scan import NonceStore, PlatformScanService
+from mobileca_desktop.domain.models import CertKind
 from mobileca_desktop.services.scan_api import (
     CertificateChoice,
     ScanOperation,
@@ -53,6 +38,7 @@ from mobileca_desktop.services.scan_api import (
     ScanRequest,
     ScanSource,
 )
+from mobileca_desktop.testing import pages
 from mobileca_desktop.views import camera_view
 from mobileca_desktop.views.main_window import MainWindow
 from mobileca_desktop.views.scan import scan_page, screen_source
@@ -60,27 +46,6 @@ from mobileca_desktop.views.scan.confirm_page import ScanConfirmPage
 from mobileca_desktop.views.scan.scan_page import CAMERA, IMAGE, SCREEN
 
 WAIT = 20000
-
-
-class Clock:
-    """The scan service's clock, movable (an expired code without waiting)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-
-def frame_with(png: bytes, size=(1280, 720), side: int = 420) -> np.ndarray:
-    """The platform's QR PNG in a camera-like frame: grey background, the code centred."""
-    w, h = size
-    code = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
-    frame = np.full((h, w, 3), 170, np.uint8)
-    y, x = (h - side) // 2, (w - side) // 2
-    frame[y : y + side, x : x + side] = code
-    return frame
 
 
 @pytest.fixture(autouse=True)
@@ -92,180 +57,143 @@ def _no_remembered_region():
 
 
 @pytest.fixture
-def world(qtbot, services, company, tmp_path):
-    """The company's certificate downloaded on a laptop, the platform running and trusted,
-    the client window logged in as the legal person with the laptop's scan service; the
-    laptop's camera is a picture file (``camera``) the test writes frames into."""
-    reg, s = company
-    cid = approved_certificate(services, reg, s)
-    laptop = new_device(services, tmp_path, "laptop")
-    download(services, laptop, s, cid, reg.legal_person_phone)
-    platform = start(services, tmp_path)
-    clock = Clock()
-    scan = PlatformScanService(
-        services.ca,
-        laptop,
-        [trusted(platform)],
-        NonceStore(tmp_path / "devices" / "laptop" / "scan-nonces.json"),
-        clock=clock,
-    )
-    camera = tmp_path / "camera.png"
-    cv2.imwrite(str(camera), np.full((720, 1280, 3), 170, np.uint8))
-    settings = Settings(data_dir=tmp_path / "client", device="laptop", camera=str(camera))
-    window = open_window(qtbot, services, "laptop", keys=laptop, scan=scan, settings=settings)
-    login = wait_page(qtbot, window, "loginPage")
-    form = login.form(AccountKind.LEGAL)
-    type_text(qtbot, form.login_name, reg.uscc)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    wait_page(qtbot, window, "homePage")
-    page = browser(platform)
-    yield dict(
-        reg=reg, s=s, cid=cid, platform=platform, scan=scan, clock=clock, camera=camera,
-        window=window, page=page,
+def world(mca_world, mca_client, mca_platform, mca_phone):
+    """The demo company's certificate downloaded on a laptop, the platform running and
+    trusted (the kit's ``mca_platform``), the client window logged in as the legal person;
+    the laptop's camera is the kit's picture file (``client.camera``), its clock
+    ``client.clock_offset`` seconds ahead when a test moves it."""
+    company, s = mca_world.demo.company, mca_world.legal_session()
+    cid = mca_world.approved_certificate()
+    client = mca_client("laptop")
+    after = mca_phone.last_id(company.legal_person_phone)
+    client.keys.request_code(s, cid)
+    code = mca_phone.last_code(company.legal_person_phone, after)
+    client.keys.activate(s, cid, code, CERT_PASSWORD, CERT_PASSWORD)
+    home = client.login_page().log_in_as_company()
+    return dict(
+        company=company, s=s, cid=cid, platform=mca_platform, scan=client.scan, client=client,
+        window=client.window, home=home,
     )  # fmt: skip
-    window.close()
-    settle(qtbot)
-    assert camera_view.stop_all(5000)
-    page.close()
-    scan.close()
-    platform.stop()
 
 
-def open_scanner(qtbot, window):
+def open_scanner(world) -> pages.ScanPage:
     """扫一扫 on the home page (the certificate is on this device: the scanner opens)."""
-    click(qtbot, child(window.current(), "scanTile", QToolButton))
-    return wait_page(qtbot, window, "scanPage")
+    scan = pages.HomePage(world["client"]).open_scan()
+    assert isinstance(scan, pages.ScanPage)
+    return scan
 
 
 def show_to_camera(world, png: bytes) -> None:
-    cv2.imwrite(str(world["camera"]), frame_with(png))
-
-
-def wait_confirm(qtbot, window):
-    page = wait_page(qtbot, window, "scanConfirmPage")
-    settle(qtbot)
-    return page
-
-
-def confirm_with(qtbot, page, password: str) -> None:
-    type_text(qtbot, page.password, password)
-    click(qtbot, page.confirm_button)
+    world["client"].camera.show(png)
 
 
 def login_page_via_service(world) -> None:
     """The platform's browser page logged in (a scan answered by the service directly), so
     seal / encrypt / decrypt sessions can be made on it."""
     platform, scan, s = world["platform"], world["scan"], world["s"]
-    sid, text, _png = login_qr(platform, world["page"])
+    sid, text, _png = platform.login_qr()
     scan.perform(s, scan.prepare(s, scan.read(text)), world["cid"], CERT_PASSWORD)
-    finish_login(platform, world["page"], sid)
+    platform.finish_login(sid)
 
 
-def test_login_from_the_camera_with_a_wrong_password_first(qtbot, world):
-    window, platform, reg = world["window"], world["platform"], world["reg"]
-    sid, _text, png = login_qr(platform, world["page"])
+def test_login_from_the_camera_with_a_wrong_password_first(world):
+    client, window, platform = world["client"], world["window"], world["platform"]
+    sid, _text, png = platform.login_qr()
     show_to_camera(world, png)
-    scanner = open_scanner(qtbot, window)
+    scan = open_scanner(world)
+    scanner = scan.widget
     assert scanner.tabs.currentIndex() == CAMERA
-    assert child(scanner, "cameraCombo").currentText() == "文件：camera.png"
+    assert scan.find("cameraCombo").currentText() == "文件：camera.png"
 
-    confirm = wait_confirm(qtbot, window)
-    assert confirm.prompt.request.source is ScanSource.CAMERA  # signed (src)
-    assert state(platform, sid)["state"] == "scanned"  # fetched, nothing answered yet
-    assert child(confirm, "platformName").text() == trusted(platform).name
-    assert child(confirm, "operationValue").text() == "扫码登录"
-    assert reg.company_name in child(confirm, "certificateLabel", QLabel).text()
-    assert confirm.confirm_button.text() == "确认登录"
+    confirm = scan.from_camera()
+    assert confirm.widget.prompt.request.source is ScanSource.CAMERA  # signed (src)
+    assert platform.state(sid)["state"] == "scanned"  # fetched, nothing answered yet
+    assert confirm.platform_name == platform.trusted().name
+    assert confirm.operation == "扫码登录"
+    assert world["company"].name in confirm.find("certificateLabel", QLabel).text()
+    assert confirm.widget.confirm_button.text() == "确认登录"
 
-    confirm_with(qtbot, confirm, "Wrong#Pass2026")
-    qtbot.waitUntil(lambda: confirm.password.error_text() != "", timeout=WAIT)
-    assert confirm.password.error_text() == "证书密码错误，本机还可尝试 5 次"
-    assert state(platform, sid)["state"] == "scanned"  # nothing was sent
-    assert window.current() is confirm
+    said = confirm.confirm_refused("Wrong#Pass2026")
+    assert said == "证书密码错误，本机还可尝试 5 次"
+    assert platform.state(sid)["state"] == "scanned"  # nothing was sent
+    assert window.current() is confirm.widget
 
-    confirm_with(qtbot, confirm, CERT_PASSWORD)
-    result = wait_page(qtbot, window, "scanResultPage")
-    assert child(result, "resultHeading").text() == "扫码成功"
-    st = state(platform, sid)
+    result = confirm.confirm(CERT_PASSWORD)
+    assert result.heading == "扫码成功"
+    st = platform.state(sid)
     assert st["state"] == "confirmed"
-    assert child(result, "resultMessage").text() == st["message"]
-    finish_login(platform, world["page"], sid)
+    assert result.message == st["message"]
+    platform.finish_login(sid)
 
     # 继续扫码: the camera still shows the code just used; it is not acted on again.
-    click(qtbot, child(result, "scanAgainButton", QPushButton))
-    assert wait_page(qtbot, window, "scanPage") is scanner
+    assert result.scan_again().widget is scanner
     seen: list = []
     scanner.view.analysed.connect(seen.append)
-    qtbot.waitUntil(lambda: sum(1 for codes, _ in seen if codes) >= 4, timeout=WAIT)
+    client.wait_until(lambda: sum(1 for codes, _ in seen if codes) >= 4, "four frames read")
     assert window.current() is scanner and not scanner.busy
 
     # A new code comes into view: read at once; 取消 on the confirm page signs nothing.
-    sid2, _text, png = login_qr(platform, world["page"])
+    sid2, _text, png = platform.login_qr()
     show_to_camera(world, png)
     scanner.select_source(CAMERA)  # 重新打开 the camera (the file is read when opened)
-    confirm = wait_confirm(qtbot, window)
-    click(qtbot, confirm.cancel_button)
-    assert wait_page(qtbot, window, "scanPage") is scanner
-    assert state(platform, sid2)["state"] == "scanned"
-    click(qtbot, window.top_bar.back)  # leaving 扫一扫 releases the camera
-    wait_page(qtbot, window, "homePage")
-    qtbot.waitUntil(camera_view.idle, timeout=WAIT)
+    confirm = pages.ScanConfirmPage(client)
+    confirm.click(confirm.widget.cancel_button)
+    scan = pages.ScanPage(client)
+    assert scan.widget is scanner
+    assert platform.state(sid2)["state"] == "scanned"
+    assert scan.back().object_name == "homePage"  # leaving 扫一扫 releases the camera
+    client.wait_until(camera_view.idle, "the camera released")
 
 
 def test_seal_from_a_screenshot_on_the_clipboard(qtbot, world):
-    window, platform = world["window"], world["platform"]
+    client, window, platform = world["client"], world["window"], world["platform"]
     login_page_via_service(world)
     original = pdf_bytes("投标函 第一页")
-    sid, _text, png = seal_qr(platform, world["page"], original, seal="official")
-    scanner = open_scanner(qtbot, window)
+    sid, _text, png = platform.seal_qr(original, seal="official")
+    scan = open_scanner(world)
+    scanner = scan.widget
     scanner.select_source(IMAGE)
     assert not scanner.view.running
-    shot = QImage()
-    assert shot.loadFromData(png)
-    QGuiApplication.clipboard().setImage(shot)
-    click(qtbot, child(scanner, "pasteButton", QPushButton))
+    confirm = scan.paste_image(png)  # the screenshot on the clipboard, 粘贴剪贴板
 
-    confirm = wait_confirm(qtbot, window)
-    assert confirm.prompt.request.source is ScanSource.CLIPBOARD  # signed (src)
-    assert child(confirm, "operationValue").text() == "扫码签章"
-    assert child(confirm, "documentName").text() == "投标函.pdf"
-    qtbot.waitUntil(lambda: confirm.pdf.status() == QPdfDocument.Status.Ready, timeout=WAIT)
-    assert confirm.pdf.pageCount() == 1
-    assert confirm.prompt.document == original  # what is shown is what is sealed
+    page = confirm.widget
+    assert page.prompt.request.source is ScanSource.CLIPBOARD  # signed (src)
+    assert confirm.operation == "扫码签章"
+    assert confirm.text("documentName") == "投标函.pdf"
+    client.wait_until(lambda: page.pdf.status() == QPdfDocument.Status.Ready, "the PDF")
+    assert page.pdf.pageCount() == 1
+    assert page.prompt.document == original  # what is shown is what is sealed
     # the seal on its page where the platform asked for it; the user moves it a little
-    placer = confirm.placer
+    placer = page.placer
     assert placer is not None and placer.placement() == (1, (380, 80, 520, 220))
-    qtbot.waitUntil(placer.canvas.rendered, timeout=WAIT)
+    client.wait_until(placer.canvas.rendered, "the page rendered")
     placer.canvas.setFocus()
     qtbot.keyClick(placer.canvas, Qt.Key.Key_Left)
     moved = placer.placement()
     assert moved[1][0] < 380
-    confirm_with(qtbot, confirm, CERT_PASSWORD)
-    result = wait_page(qtbot, window, "scanResultPage")
-    assert child(result, "resultHeading").text() == "签章成功"
-    st = state(platform, sid)
+    result = confirm.confirm(CERT_PASSWORD)
+    assert result.heading == "签章成功"
+    st = platform.state(sid)
     assert st["state"] == "confirmed", st
     # sealed where the user put it, and the platform accepted that position on that page
-    sealed = platform.platform.get(sid).sealed
+    sealed = platform.running.platform.get(sid).sealed
     from mobileca_desktop.crypto import pdfcheck
 
     assert pdfcheck.inspect_sealed(original, sealed).rect == moved[1]
 
-    click(qtbot, child(result, "doneButton", QPushButton))  # 完成: home, scanner closed
-    wait_page(qtbot, window, "homePage")
+    assert result.done().object_name == "homePage"  # 完成: home, scanner closed
     assert window.stack.count() == 1
 
 
 @pytest.mark.filterwarnings("ignore:Function.*QDragEnterEvent:DeprecationWarning")
-def test_encrypt_from_a_dropped_file_then_decrypt_from_the_camera(qtbot, world, tmp_path):
-    window, platform = world["window"], world["platform"]
+def test_encrypt_from_a_dropped_file_then_decrypt_from_the_camera(world, tmp_path):
+    client, platform = world["client"], world["platform"]
     login_page_via_service(world)
     bid = "投标文件：报价 100 万元".encode()
-    sid, _text, png = encrypt_qr(platform, world["page"], bid)
+    sid, _text, png = platform.encrypt_qr(bid)
     dropped = tmp_path / "encrypt-qr.png"
     dropped.write_bytes(png)
-    scanner = open_scanner(qtbot, window)
+    scanner = open_scanner(world).widget
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(dropped))])
     at, action = QPointF(40, 40), Qt.DropAction.CopyAction
@@ -275,98 +203,97 @@ def test_encrypt_from_a_dropped_file_then_decrypt_from_the_camera(qtbot, world, 
     assert enter.isAccepted()
     QApplication.sendEvent(scanner, QDropEvent(at, action, mime, buttons, keys))
     assert scanner.tabs.currentIndex() == IMAGE
-    confirm = wait_confirm(qtbot, window)
-    assert confirm.prompt.request.source is ScanSource.FILE  # signed (src)
-    assert child(confirm, "operationValue").text() == "扫码加密"
-    confirm_with(qtbot, confirm, CERT_PASSWORD)
-    result = wait_page(qtbot, window, "scanResultPage")
-    assert child(result, "resultHeading").text() == "加密证书已提交"
-    assert state(platform, sid)["state"] == "confirmed"
-    [stored] = bids(world["page"])
+    confirm = pages.ScanConfirmPage(client)
+    assert confirm.widget.prompt.request.source is ScanSource.FILE  # signed (src)
+    assert confirm.operation == "扫码加密"
+    result = confirm.confirm(CERT_PASSWORD)
+    assert result.heading == "加密证书已提交"
+    assert platform.state(sid)["state"] == "confirmed"
+    [stored] = platform.bids()
 
-    sid, _text, png = decrypt_qr(platform, world["page"], stored["id"])
+    sid, _text, png = platform.decrypt_qr(stored["id"])
     show_to_camera(world, png)
-    click(qtbot, child(result, "scanAgainButton", QPushButton))
-    scanner = wait_page(qtbot, window, "scanPage")
+    scanner = result.scan_again().widget
     scanner.select_source(CAMERA)
-    confirm = wait_confirm(qtbot, window)
-    assert child(confirm, "operationValue").text() == "扫码解密"
+    confirm = pages.ScanConfirmPage(client)
+    assert confirm.operation == "扫码解密"
     # which bid is opened, in the client's own words (checked inside the envelope later)
-    assert confirm.values["投标项目"].text() == "太原东站改造工程"
-    assert confirm.values["投标人"].text() == world["reg"].company_name
-    assert confirm.values["加密时间"].text().startswith("20")
-    confirm_with(qtbot, confirm, CERT_PASSWORD)
-    result = wait_page(qtbot, window, "scanResultPage")
-    assert child(result, "resultHeading").text() == "解密成功"
-    assert state(platform, sid)["state"] == "confirmed"
-    assert bids(world["page"])[0]["opened_at"]
+    values = confirm.widget.values
+    assert values["投标项目"].text() == "太原东站改造工程"
+    assert values["投标人"].text() == world["company"].name
+    assert values["加密时间"].text().startswith("20")
+    result = confirm.confirm(CERT_PASSWORD)
+    assert result.heading == "解密成功"
+    assert platform.state(sid)["state"] == "confirmed"
+    assert platform.bids()[0]["opened_at"]
 
 
-def test_refused_codes_are_explained_and_nothing_is_signed(qtbot, world):
-    window, platform, clock = world["window"], world["platform"], world["clock"]
+def test_refused_codes_are_explained_and_nothing_is_signed(world):
+    client, window, platform = world["client"], world["window"], world["platform"]
     # A code past its expiry (the client's clock moved on): refused before anything is fetched.
-    sid, _text, png = login_qr(platform, world["page"])
+    sid, _text, png = platform.login_qr()
     show_to_camera(world, png)
-    clock.offset = 200
-    scanner = open_scanner(qtbot, window)
-    result = wait_page(qtbot, window, "scanResultPage")
-    assert child(result, "resultHeading").text() == "已拒绝此二维码"
-    assert "已过期" in child(result, "resultMessage").text()
-    assert "未进行任何签名" in child(result, "resultNote").text()
-    assert state(platform, sid)["state"] == "waiting"
-    clock.offset = 0
+    client.clock_offset = 200
+    pages.HomePage(client).click("scanTile")  # 扫一扫
+    result = pages.ScanResultPage(client)
+    assert result.heading == "已拒绝此二维码"
+    assert "已过期" in result.message
+    assert "未进行任何签名" in result.text("resultNote")
+    assert platform.state(sid)["state"] == "waiting"
+    client.clock_offset = 0
 
     # A tampered code text pasted: the platform's signature does not match.
-    click(qtbot, child(result, "scanAgainButton", QPushButton))
-    scanner = wait_page(qtbot, window, "scanPage")
-    sid, text, _png = login_qr(platform, world["page"])
+    scan = result.scan_again()
+    sid, text, _png = platform.login_qr()
     head, payload, signature = text.split(".")
     fields = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     fields["exp"] -= 1  # still well formed and in time, no longer what the platform signed
     body = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
     tampered = f"{head}.{base64.urlsafe_b64encode(body).decode().rstrip('=')}.{signature}"
-    scanner.select_source(IMAGE)
+    scan.widget.select_source(IMAGE)
     QGuiApplication.clipboard().setText(tampered)
-    click(qtbot, child(scanner, "pasteButton", QPushButton))
-    result = wait_page(qtbot, window, "scanResultPage")
-    assert child(result, "resultHeading").text() == "已拒绝此二维码"
-    assert child(result, "resultMessage").text() == "二维码的签名不正确，内容可能被篡改"
-    assert "未进行任何签名" in child(result, "resultNote").text()
-    assert state(platform, sid)["state"] == "waiting"
+    scan.click("pasteButton")
+    result = pages.ScanResultPage(client)
+    assert result.heading == "已拒绝此二维码"
+    assert result.message == "二维码的签名不正确，内容可能被篡改"
+    assert "未进行任何签名" in result.text("resultNote")
+    assert platform.state(sid)["state"] == "waiting"
 
     # Text that is not a platform code at all: said on the scanner, which stays open.
-    click(qtbot, child(result, "scanAgainButton", QPushButton))
-    scanner = wait_page(qtbot, window, "scanPage")
+    scan = result.scan_again()
+    scanner = scan.widget
     scanner.select_source(IMAGE)
     QGuiApplication.clipboard().setText("https://example.com/not-a-platform-code")
-    click(qtbot, child(scanner, "pasteButton", QPushButton))
-    status = child(scanner, "scanStatus", QLabel)
-    qtbot.waitUntil(lambda: "不是本程序可识别的交易平台二维码" in status.text(), timeout=WAIT)
+    scan.click("pasteButton")
+    client.wait_until(lambda: "不是本程序可识别的交易平台二维码" in scan.status, "the status")
     assert window.current() is scanner
 
 
-def test_a_picture_without_a_code_and_a_missing_camera(qtbot, world, tmp_path, monkeypatch):
-    window = world["window"]
-    scanner = open_scanner(qtbot, window)
-    qtbot.waitUntil(lambda: scanner.view.frames_seen > 0, timeout=WAIT)  # the grey frame
+def test_a_picture_without_a_code_and_a_missing_camera(world, tmp_path):
+    client = world["client"]
+    scan = open_scanner(world)
+    scanner = scan.widget
+    client.wait_until(lambda: scanner.view.frames_seen > 0, "the grey frame")
     empty = tmp_path / "nothing.png"
     cv2.imwrite(str(empty), np.full((200, 300, 3), 255, np.uint8))
     scanner.decode_file(empty)
-    status = child(scanner, "scanStatus", QLabel)
-    qtbot.waitUntil(lambda: status.text() == "图片中没有找到二维码", timeout=WAIT)
+    status = scan.find("scanStatus", QLabel)
+    client.wait_until(lambda: status.text() == "图片中没有找到二维码", "no code found")
 
     scanner.camera_combo.addItem("摄像头 57", "camera:57")
     scanner.camera_combo.setCurrentIndex(scanner.camera_combo.count() - 1)
     scanner.select_source(CAMERA)
-    qtbot.waitUntil(lambda: "摄像头 camera:57 无法使用" in scanner.view.message(), timeout=WAIT)
+    client.wait_until(
+        lambda: "摄像头 camera:57 无法使用" in scanner.view.message(), "the camera's failure"
+    )
     assert "屏幕区域" in status.text()
 
 
 def test_login_from_a_region_of_the_screen(qtbot, world):
     """The platform's page on the same screen: one drag around its QR code in the region
     picker, then the region is grabbed and decoded until the code is read."""
-    window, platform = world["window"], world["platform"]
-    sid, _text, png = login_qr(platform, world["page"])
+    client, platform = world["client"], world["platform"]
+    sid, _text, png = platform.login_qr()
     shown = QLabel()  # the browser's page with the code, beside the client's window
     qtbot.addWidget(shown)
     shown.setWindowFlags(Qt.WindowType.FramelessWindowHint)
@@ -377,10 +304,11 @@ def test_login_from_a_region_of_the_screen(qtbot, world):
     shown.show()
     qtbot.waitExposed(shown)
 
-    scanner = open_scanner(qtbot, window)
+    scan = open_scanner(world)
+    scanner = scan.widget
     scanner.select_source(SCREEN)
-    assert child(scanner, "regionLabel", QLabel).text() == "尚未选择区域"
-    click(qtbot, child(scanner, "pickRegionButton", QPushButton))
+    assert scan.text("regionLabel") == "尚未选择区域"
+    scan.click("pickRegionButton")
     picker = scanner.picker
     qtbot.waitExposed(picker)
     geo = shown.geometry()
@@ -388,13 +316,12 @@ def test_login_from_a_region_of_the_screen(qtbot, world):
     qtbot.mousePress(picker, Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(picker, end)
     qtbot.mouseRelease(picker, Qt.MouseButton.LeftButton, pos=end)
-    assert "已记住框选区域" in child(scanner, "regionLabel", QLabel).text()
-    confirm = wait_confirm(qtbot, window)
-    assert confirm.prompt.request.source is ScanSource.SCREEN  # signed (src)
-    assert child(confirm, "operationValue").text() == "扫码登录"
-    confirm_with(qtbot, confirm, CERT_PASSWORD)
-    wait_page(qtbot, window, "scanResultPage")
-    assert state(platform, sid)["state"] == "confirmed"
+    assert "已记住框选区域" in scan.text("regionLabel")
+    confirm = pages.ScanConfirmPage(client)
+    assert confirm.widget.prompt.request.source is ScanSource.SCREEN  # signed (src)
+    assert confirm.operation == "扫码登录"
+    confirm.confirm(CERT_PASSWORD)
+    assert platform.state(sid)["state"] == "confirmed"
 
 
 def black_screen(monkeypatch, *, wayland: bool, portal: bool) -> None:
@@ -407,23 +334,23 @@ def black_screen(monkeypatch, *, wayland: bool, portal: bool) -> None:
     monkeypatch.setattr(scan_page, "portal_available", lambda: portal)
 
 
-def test_a_black_screen_grab_is_said_plainly(qtbot, world, monkeypatch):
+def test_a_black_screen_grab_is_said_plainly(world, monkeypatch):
     """Under Wayland without a desktop portal: the picker does not open, and the message
     says what to do instead."""
     black_screen(monkeypatch, wayland=True, portal=False)
-    window = world["window"]
-    scanner = open_scanner(qtbot, window)
+    scan = open_scanner(world)
+    scanner = scan.widget
     scanner.select_source(SCREEN)
-    click(qtbot, child(scanner, "pickRegionButton", QPushButton))
-    status = child(scanner, "scanStatus", QLabel)
+    scan.click("pickRegionButton")
+    status = scan.find("scanStatus", QLabel)
     assert "Wayland" in status.text() and "剪贴板" in status.text()
     assert not hasattr(scanner, "picker") and not scanner.view.running
     assert child(scanner, "portalShotButton", QPushButton).isHidden()
 
-    click(qtbot, child(scanner, "wholeScreenButton", QPushButton))  # polls, then says why
-    qtbot.waitUntil(lambda: "Wayland" in scanner.view.message(), timeout=WAIT)
+    scan.click("wholeScreenButton")  # polls, then says why
+    world["client"].wait_until(lambda: "Wayland" in scanner.view.message(), "Wayland said")
     assert "Wayland" in status.text() and not scanner.view.running
-    assert child(scanner, "regionLabel", QLabel).text() == "扫描整个屏幕"
+    assert scan.text("regionLabel") == "扫描整个屏幕"
 
 
 class PortalDouble(QObject):
@@ -444,10 +371,10 @@ class PortalDouble(QObject):
         return True
 
 
-def test_wayland_screen_through_the_desktop_portal(qtbot, world, monkeypatch):
-    window, platform = world["window"], world["platform"]
+def test_wayland_screen_through_the_desktop_portal(world, monkeypatch):
+    client, platform = world["client"], world["platform"]
     black_screen(monkeypatch, wayland=True, portal=True)
-    sid, _text, png = login_qr(platform, world["page"])
+    sid, _text, png = platform.login_qr()
     screen = QImage(1280, 800, QImage.Format.Format_RGB32)
     screen.fill(QColor("#D9DEE7"))
     painter = QPainter(screen)
@@ -462,16 +389,17 @@ def test_wayland_screen_through_the_desktop_portal(qtbot, world, monkeypatch):
         return doubles[-1]
 
     monkeypatch.setattr(scan_page, "PortalScreenshot", make)
-    scanner = open_scanner(qtbot, window)
+    scan = open_scanner(world)
+    scanner = scan.widget
     scanner.select_source(SCREEN)
-    click(qtbot, child(scanner, "pickRegionButton", QPushButton))  # one click, as on X11
-    confirm = wait_confirm(qtbot, window)
-    assert confirm.prompt.request.source is ScanSource.SCREEN  # signed (src)
+    scan.click("pickRegionButton")  # one click, as on X11
+    confirm = pages.ScanConfirmPage(client)
+    assert confirm.widget.prompt.request.source is ScanSource.SCREEN  # signed (src)
     assert [d.requests for d in doubles] == [1]
-    assert child(confirm, "operationValue").text() == "扫码登录"
-    assert state(platform, sid)["state"] == "scanned"
-    click(qtbot, confirm.cancel_button)
-    assert wait_page(qtbot, window, "scanPage") is scanner
+    assert confirm.operation == "扫码登录"
+    assert platform.state(sid)["state"] == "scanned"
+    confirm.click(confirm.widget.cancel_button)
+    assert pages.ScanPage(client).widget is scanner
     assert child(scanner, "portalShotButton", QPushButton).isVisible()
 
 

@@ -1,78 +1,62 @@
 """证书新办 through the real wizard pages: a legal person applies for a unit certificate by
-face, uploads the documents, signs with the SMS code, and sees 审核中 in 证书管理."""
+face, uploads the documents, signs with the SMS code, and sees 审核中 in 证书管理. On the QA
+kit (mobileca_desktop.testing): the demo company's client window and the wizard's page
+object; each step is checked on its widgets."""
 
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, jpeg_bytes, last_code, pdf_bytes
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QRadioButton, QToolButton
-from qt_support import child, click, open_window, settle, type_text, wait_page
+from conftest import jpeg_bytes, pdf_bytes
 
-from mobileca_desktop.domain.models import AccountKind, AppState, CertStatus, DocKind
+from mobileca_desktop.domain.models import AppState, CertKind, CertStatus, DocKind
 from mobileca_desktop.services.wizard import Step
 from mobileca_desktop.views.cert_row import CertRow
 
 
 @pytest.fixture
-def home(qtbot, services, company):
-    reg, _ = company
-    window = open_window(qtbot, services)
-    page = wait_page(qtbot, window, "loginPage")
-    form = page.form(AccountKind.LEGAL)
-    type_text(qtbot, form.login_name, reg.uscc)
-    type_text(qtbot, form.password, PASSWORD)
-    click(qtbot, form.login_button)
-    wait_page(qtbot, window, "homePage")
-    yield window
-    settle(qtbot)
+def client(mca_client):
+    laptop = mca_client("test-laptop")
+    yield laptop
+    laptop.settle()
 
 
-def next_step(qtbot, page, expected: Step) -> None:
-    click(qtbot, page.next_button)
-    qtbot.waitUntil(lambda: page.wizard.step is expected and not page.busy, timeout=15000)
+@pytest.fixture
+def home(client):
+    """The demo company logged in: 首页."""
+    return client.login_page().log_in_as_company()
 
 
-def choose(qtbot, page, object_name: str) -> None:
-    qtbot.waitUntil(lambda: page.view.findChild(QRadioButton, object_name) is not None)
-    button = child(page.view, object_name, QRadioButton)
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert button.isChecked()
-
-
-def test_apply_for_a_unit_certificate_by_face(qtbot, home, services, company, portrait, tmp_path):
-    reg, _ = company
-    window = home
-    click(qtbot, child(window.current(), "applyUnitTile", QToolButton))
-    page = wait_page(qtbot, window, "wizardPage")
+def test_apply_for_a_unit_certificate_by_face(
+    client, home, mca_demo, mca_phone, portrait, tmp_path
+):
+    window = client.window
+    wizard = home.apply(CertKind.UNIT)
+    page = wizard.widget
     assert window.top_bar.title.text() == "申请单位证书"
-    assert child(page, "wizardHeading").text() == "选择 CA 机构"
+    assert wizard.text("wizardHeading") == "选择 CA 机构"
 
-    click(qtbot, page.next_button)  # nothing chosen: said in the banner, no step lost
-    qtbot.waitUntil(lambda: page.banner.isVisible(), timeout=10000)
+    wizard.click(page.next_button)  # nothing chosen: said in the banner, no step lost
+    client.wait_until(lambda: page.banner.isVisible(), "the banner")
     assert page.banner.text() == "请选择 CA 机构"
-    choose(qtbot, page, "institution_bjca")
-    next_step(qtbot, page, Step.METHOD)
-    choose(qtbot, page, "method_face")
-    next_step(qtbot, page, Step.HANDLER)
-    choose(qtbot, page, "handler_legal_person")
-    next_step(qtbot, page, Step.VERIFY)
-    assert "法人刷脸" in page.heading.text()
+    wizard.choose("institution_bjca").next(Step.METHOD)
+    wizard.choose("method_face").next(Step.HANDLER)
+    wizard.choose("handler_legal_person").next(Step.VERIFY)
+    assert "法人刷脸" in wizard.heading
 
     # 上一步 and forward again: the choices are still made.
-    click(qtbot, page.back_button)
-    assert page.wizard.step is Step.HANDLER
-    assert child(page.view, "handler_legal_person", QRadioButton).isChecked()
-    next_step(qtbot, page, Step.VERIFY)
+    wizard.previous()
+    assert wizard.step is Step.HANDLER
+    assert wizard.find("handler_legal_person").isChecked()
+    wizard.next(Step.VERIFY)
 
     photo = tmp_path / "face.png"
     photo.write_bytes(portrait)
-    page.view.load_photo(photo)  # what 选择照片 does with the chosen file
-    qtbot.waitUntil(lambda: page.wizard.data.face_photo == portrait, timeout=10000)
-    assert not child(page.view, "facePreview").pixmap().isNull()
-    next_step(qtbot, page, Step.CONFIRM)
+    wizard.choose_photo(photo)  # 选择照片, the file picked
+    client.wait_until(lambda: page.wizard.data.face_photo == portrait, "the photo read")
+    assert not wizard.find("facePreview").pixmap().isNull()
+    wizard.next(Step.CONFIRM)
     assert "山西示例建设工程有限公司" in page.view.values["证书主体"].text()
-    next_step(qtbot, page, Step.DOCUMENTS)
+    wizard.next(Step.DOCUMENTS)
 
     bad = tmp_path / "notes.txt"
     bad.write_text("not an image")
@@ -82,40 +66,35 @@ def test_apply_for_a_unit_certificate_by_face(qtbot, home, services, company, po
         DocKind.ID_BACK: ("back.jpg", jpeg_bytes("back")),
     }
     assert set(page.view.slots) == set(files)
-    page.view.upload(DocKind.ID_FRONT, bad)  # an unsupported file: said on its slot
-    qtbot.waitUntil(lambda: child(page.view.slots[DocKind.ID_FRONT], "docError").isVisible())
-    assert "不是可读取的" in child(page.view.slots[DocKind.ID_FRONT], "docError").text()
+    said = wizard.choose_file_refused(DocKind.ID_FRONT, bad)  # unsupported: said on its slot
+    assert "不是可读取的" in said
     for kind, (name, data) in files.items():
         path = tmp_path / name
         path.write_bytes(data)
-        page.view.upload(kind, path)
-        qtbot.waitUntil(lambda k=kind: page.view.slots[k].doc is not None, timeout=10000)
-    assert "已上传：front.jpg" in child(page.view.slots[DocKind.ID_FRONT], "docState").text()
-    next_step(qtbot, page, Step.SIGN)
+        wizard.choose_file(kind, path)
+    assert "已上传：front.jpg" in wizard.document_state(DocKind.ID_FRONT)
+    wizard.next(Step.SIGN)
     assert page.next_button.text() == "提交"
 
-    click(qtbot, child(page.view, "smsCodeButton", QPushButton))
-    qtbot.waitUntil(lambda: child(page.view, "smsSent").isVisible(), timeout=10000)
-    code = last_code(services, reg.legal_person_phone)
+    number = mca_demo.company.legal_person_phone
+    after = mca_phone.last_id(number)
+    wizard.click("smsCodeButton")
+    wizard.find("smsSent")  # 验证码已发送
+    code = mca_phone.last_code(number, after)
     wrong = "000000" if code != "000000" else "111111"
-    type_text(qtbot, page.view.fields["sms_code"], wrong)
-    click(qtbot, page.next_button)
-    field = page.view.fields["sms_code"]
-    qtbot.waitUntil(lambda: field.error_text() != "", timeout=10000)
-    assert field.error_text() == "验证码错误，还可尝试 4 次"
-    assert page.wizard.step is Step.SIGN
-    type_text(qtbot, page.view.fields["sms_code"], code)
-    next_step(qtbot, page, Step.SUBMITTED)
+    wizard.fill("sms_code", wrong)
+    wizard.click(page.next_button)
+    client.wait_until(lambda: wizard.field_error("sms_code") != "", "the code's error")
+    assert wizard.field_error("sms_code") == "验证码错误，还可尝试 4 次"
+    assert wizard.step is Step.SIGN
+    wizard.fill("sms_code", code).next(Step.SUBMITTED)
     assert page.wizard.application.state is AppState.SUBMITTED
-    qtbot.waitUntil(
-        lambda: "北京数字认证股份有限公司" in child(page.view, "institutionContact").text(),
-        timeout=10000,
+    client.wait_until(
+        lambda: "北京数字认证股份有限公司" in wizard.text("institutionContact"),
+        "the institution's contact",
     )
 
-    click(qtbot, page.next_button)  # 查看证书管理
-    certs = wait_page(qtbot, window, "certListPage")
-    qtbot.waitUntil(lambda: certs.loaded, timeout=10000)
-    (row,) = certs.findChildren(CertRow)
+    certs = wizard.view_certificates()  # 查看证书管理
+    (row,) = certs.widget.findChildren(CertRow)
     assert row.row.status is CertStatus.REVIEWING and row.badge.text() == "审核中"
-    click(qtbot, window.top_bar.back)
-    wait_page(qtbot, window, "homePage")
+    assert certs.back().object_name == "homePage"

@@ -386,10 +386,12 @@ class Platform:
         self.browser.get("/").raise_for_status()
 
     @classmethod
-    def start(cls, engine: Any, folder: Path) -> Platform:
+    def start(cls, engine: Any, folder: Path, **config: Any) -> Platform:
+        """A platform on the CA ``engine`` with its data in ``folder``; ``config``: more of
+        its settings (``PlatformConfig``: ``name="…"`` the name it publishes...)."""
         from mobileca_desktop.platform.run import PlatformConfig, start_platform
 
-        return cls(start_platform(PlatformConfig(data_dir=folder, engine=engine)))
+        return cls(start_platform(PlatformConfig(data_dir=folder, engine=engine, **config)))
 
     def trusted(self) -> TrustedPlatform:
         """What a client adds to its trusted list, read from the platform's well-known page
@@ -417,12 +419,15 @@ class Platform:
         """The 扫码登录 QR the platform's home page shows."""
         return self._qr("/api/scan/login", {})
 
-    def seal_qr(self, pdf: bytes | None = None, seal: str = "official") -> ScanQR:
-        """A 扫码签章 QR (the browser must be logged in: ``finish_login``)."""
+    def seal_qr(
+        self, pdf: bytes | None = None, seal: str = "official", name: str = "投标函.pdf"
+    ) -> ScanQR:
+        """A 扫码签章 QR of the document ``name`` (the browser must be logged in:
+        ``finish_login``)."""
         from mobileca_desktop.crypto import scanproto
 
         body = {
-            "name": "投标函.pdf",
+            "name": name,
             "pdf": scanproto.b64(pdf if pdf is not None else sample_pdf("投标函")),
             "seal": seal,
             "page": 1,

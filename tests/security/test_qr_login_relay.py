@@ -17,7 +17,6 @@ from qt_support import child
 from mobileca_desktop.domain.errors import PlatformRejected
 from mobileca_desktop.platform.requesters import AddressPolicy, normalise
 from mobileca_desktop.services.scan_api import ScanSource
-from mobileca_desktop.views.main_window import MainWindow
 from mobileca_desktop.views.scan.confirm_page import ScanConfirmPage
 
 from .conftest import (
@@ -179,17 +178,37 @@ def test_client_addresses_behind_proxies_and_on_dual_stack():
         AddressPolicy.of(["not an address"])
 
 
-def test_the_confirm_page_warns_before_the_password_field(qtbot, platform, victim):
+@pytest.fixture
+def victim_pc(mca_world, mca_client, mca_platform, mca_phone):
+    """The victim (the kit's demo company) with its certificate on its computer: a kit client
+    window whose scan service trusts the kit's platform simulator (answering from 127.0.0.1)."""
+    company, s = mca_world.demo.company, mca_world.legal_session()
+    cid = mca_world.approved_certificate()
+    pc = mca_client("victim")
+    pc.keys.request_code(s, cid)
+    code = mca_phone.last_code(company.legal_person_phone)
+    pc.keys.activate(s, cid, code, CERT_PASSWORD, CERT_PASSWORD)
+    return pc
+
+
+def confirm_page(victim_pc, mca_world, text: str) -> ScanConfirmPage:
+    """The victim's confirm page for the code ``text`` read from its screen, in its window."""
+    scan, session = victim_pc.scan, mca_world.legal_session()
+    prompt = scan.prepare(session, scan.read(text, ScanSource.SCREEN))
+    page = ScanConfirmPage(victim_pc.window, prompt)
+    victim_pc.window.push(page)
+    return page
+
+
+def test_the_confirm_page_warns_before_the_password_field(
+    qtbot, mca_platform, mca_world, victim_pc
+):
     second_loopback_or_skip()
+    platform = mca_platform.running
     attacker = browser_at(platform, ATTACKER_ADDRESS, "<b>MARK</b> Firefox/128.0")
     _sid, text, _ = login_qr(platform, attacker)
-    prompt = victim.scan.prepare(victim.session, victim.scan.read(text, ScanSource.SCREEN))
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(900, 1400)
-    window.show()
-    page = ScanConfirmPage(window, prompt)
-    window.push(page)
+    victim_pc.window.resize(900, 1400)
+    page = confirm_page(victim_pc, mca_world, text)
     warning = child(page, "addressWarning", QLabel)
     qtbot.waitUntil(warning.isVisible, timeout=5000)
     assert ATTACKER_ADDRESS in warning.text() and "127.0.0.1" in warning.text()
@@ -215,14 +234,12 @@ def test_the_confirm_page_warns_before_the_password_field(qtbot, platform, victi
         assert child(page, name, QLabel).textFormat() == Qt.TextFormat.PlainText, name
 
 
-def test_the_confirm_page_has_no_warning_for_a_browser_on_this_computer(qtbot, platform, victim):
+def test_the_confirm_page_has_no_warning_for_a_browser_on_this_computer(
+    mca_platform, mca_world, victim_pc
+):
+    platform = mca_platform.running
     _sid, text, _ = login_qr(platform, browser(platform))
-    prompt = victim.scan.prepare(victim.session, victim.scan.read(text, ScanSource.SCREEN))
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    page = ScanConfirmPage(window, prompt)
-    window.push(page)
+    page = confirm_page(victim_pc, mca_world, text)
     assert page.address_warning is None
     assert "相同" in child(page, "requesterAddressValue", QLabel).text()
 

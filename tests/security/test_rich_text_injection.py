@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import PASSWORD, jpeg_bytes, pdf_bytes
 from helpers_flow import sign_and_submit, verify
-from helpers_keystore import CERT_PASSWORD, approved_certificate, download, new_device
-from helpers_platform import browser, finish_login, login_qr, seal_qr, start, trusted
+from helpers_keystore import CERT_PASSWORD, approved_certificate, download
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtGui import Qt as GuiQt
@@ -38,12 +37,11 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QWidget,
 )
-from qt_support import WAIT_MS, child, click, log_in, open_window, settle, type_text, wait_page
+from qt_support import WAIT_MS, child, click, settle, type_text, wait_page
 from sqlalchemy import update
 
 import mobileca_desktop.views
 from mobileca_desktop.ca.db import DocumentRow
-from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.errors import InvalidInput
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -55,13 +53,13 @@ from mobileca_desktop.domain.models import (
     Method,
     PersonalRegistration,
 )
-from mobileca_desktop.services.scan import NonceStore, PlatformScanService
 from mobileca_desktop.services.scan_api import (
     CertificateChoice,
     ScanOperation,
     ScanOutcome,
     ScanPrompt,
 )
+from mobileca_desktop.testing.world import Platform
 from mobileca_desktop.views.background import show_error
 from mobileca_desktop.views.reviewer.reviewer_window import ReviewerWindow
 from mobileca_desktop.views.scan.confirm_page import ScanConfirmPage
@@ -159,6 +157,12 @@ def shown_as_text(qtbot, *expected: str) -> None:
 
 
 @pytest.fixture
+def services(mca_world):
+    """The kit's CA (its demo people named without markup stay out of these screens)."""
+    return mca_world.services
+
+
+@pytest.fixture
 def marked_company(services, people):
     reg = LegalEntityRegistration(
         company_name=marked("山西示例建设工程有限公司"),
@@ -228,7 +232,7 @@ def open_tile(qtbot, window, tile: str, page: str):
 
 
 def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
-    qtbot, services, marked_company, marked_agent, tmp_path
+    qtbot, mca_client, services, marked_company, marked_agent
 ):
     reg, s = marked_company
     agent = marked_agent
@@ -241,11 +245,11 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
     until = dt.datetime.now(dt.UTC) + dt.timedelta(days=90)
     services.ca.grant(s, unit, AgentDetails(agent.name, agent.id_number, agent.phone), until)
 
-    keys = new_device(services, tmp_path, "laptop")
-    download(services, keys, s, unit, reg.legal_person_phone)
-    window = open_window(qtbot, services, device="laptop", keys=keys)
+    laptop = mca_client("laptop")
+    download(services, laptop.keys, s, unit, reg.legal_person_phone)
+    window = laptop.window
     window.setObjectName("legalWindow")
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    laptop.login_page().log_in(AccountKind.LEGAL, reg.uscc, PASSWORD)
     shown_as_text(qtbot, reg.company_name)  # 首页
 
     # 证书管理: each row's subject, the reject reason under the rejected application.
@@ -340,10 +344,10 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
     settle(qtbot)
 
     # The agent's window: 首页 (the agent's name) and the grants received (the company's).
-    agent_keys = new_device(services, tmp_path, "agent-pc")
-    agent_window = open_window(qtbot, services, device="agent-pc", keys=agent_keys)
+    agent_pc = mca_client("agent-pc")
+    agent_window = agent_pc.window
     agent_window.setObjectName("agentWindow")
-    log_in(qtbot, agent_window, AccountKind.PERSONAL, agent.phone)
+    agent_pc.login_page().log_in(AccountKind.PERSONAL, agent.phone, PASSWORD)
     shown_as_text(qtbot, agent.name)
     received = open_tile(qtbot, agent_window, "grantsTile", "receivedGrantsPage")
     qtbot.waitUntil(lambda: len(received.rows) == 1, timeout=WAIT_MS)
@@ -363,31 +367,25 @@ def test_applicant_agent_and_reviewer_screens_show_outside_text_as_text(
 
 
 @pytest.fixture
-def scanning(qtbot, services, marked_company, tmp_path):
-    """The company's certificate on a laptop; a trusted platform whose name carries markup;
-    the client window logged in with the laptop's scan service."""
+def mca_platform(mca_world, tmp_path):
+    """The kit's platform simulator, publishing a name that carries markup."""
+    platform = Platform.start(mca_world.services.engine, tmp_path / "platform", name=PLATFORM_NAME)
+    yield platform
+    platform.stop()
+
+
+@pytest.fixture
+def scanning(mca_client, mca_platform, services, marked_company):
+    """The company's certificate on a laptop; a trusted platform whose name carries markup
+    (this module's ``mca_platform``); the client window logged in on the laptop."""
     reg, s = marked_company
     cid = approved_certificate(services, reg, s)
-    laptop = new_device(services, tmp_path, "laptop")
-    download(services, laptop, s, cid, reg.legal_person_phone)
-    platform = start(services, tmp_path, name=PLATFORM_NAME)
-    scan = PlatformScanService(
-        services.ca,
-        laptop,
-        [trusted(platform)],
-        NonceStore(tmp_path / "devices" / "laptop" / "scan-nonces.json"),
-    )
-    settings = Settings(data_dir=tmp_path / "client", device="laptop")
-    window = open_window(qtbot, services, "laptop", keys=laptop, scan=scan, settings=settings)
+    laptop = mca_client("laptop")
+    download(services, laptop.keys, s, cid, reg.legal_person_phone)
+    window = laptop.window
     window.setObjectName("scanWindow")
-    log_in(qtbot, window, AccountKind.LEGAL, reg.uscc)
-    page = browser(platform)
-    yield dict(reg=reg, s=s, cid=cid, platform=platform, scan=scan, window=window, page=page)
-    window.close()
-    settle(qtbot)
-    page.close()
-    scan.close()
-    platform.stop()
+    laptop.login_page().log_in(AccountKind.LEGAL, reg.uscc, PASSWORD)
+    return dict(reg=reg, s=s, cid=cid, platform=mca_platform, window=window)
 
 
 def paste_code(qtbot, window, text: str):
@@ -404,24 +402,24 @@ def paste_code(qtbot, window, text: str):
 
 
 def test_scan_screens_show_a_platforms_text_as_text(qtbot, scanning, tmp_path):
-    window, platform, web = scanning["window"], scanning["platform"], scanning["page"]
-    name = trusted(platform).name  # as the platform publishes it, and signs it in each code
+    window, platform = scanning["window"], scanning["platform"]
+    name = platform.trusted().name  # as the platform publishes it, and signs it in each code
     assert name == PLATFORM_NAME
 
     # 扫码登录: who asks (the platform's name), confirmed with the certificate password.
-    sid, text, _png = login_qr(platform, web)
+    sid, text, _png = platform.login_qr()
     confirm = paste_code(qtbot, window, text)
     shown_as_text(qtbot, name)
     type_text(qtbot, confirm.password, CERT_PASSWORD)
     click(qtbot, confirm.confirm_button)
     wait_page(qtbot, window, "scanResultPage")
     shown_as_text(qtbot, name)
-    finish_login(platform, web, sid)
+    platform.finish_login(sid)
 
     # 扫码签章 of a document whose name carries markup: summary, details, document name
     # (as the platform passes them on).
     document = "<b>MARK<b>投标函.pdf"
-    _sid, text, _png = seal_qr(platform, web, pdf_bytes("投标函"), name=document)
+    _sid, text, _png = platform.seal_qr(pdf_bytes("投标函"), name=document)
     confirm = paste_code(qtbot, window, text)
     prompt = confirm.prompt
     # The platform cleans a document's name as the CA does (no "<" or ">" remain).

@@ -201,6 +201,18 @@ class WizardPage(PageObject):
         self.client.wait_until(lambda: not preview.pixmap().isNull(), "the photo (拍照)")
         return self.next_past_auth_code(after)
 
+    def choose_photo(self, path: Any) -> WizardPage:
+        """法人刷脸 / 本人刷脸 from a photo file: 选择照片, ``path`` picked in the file dialog;
+        waits for the preview (the photo is checked when 下一步 is pressed)."""
+        with self.client.file_dialog_answers(path):
+            self.click("choosePhotoButton")
+        preview = self.find("facePreview")
+        self.client.wait_until(
+            lambda: not self.widget.busy and not preview.pixmap().isNull(), "the photo (选择照片)"
+        )
+        self.client.pace()
+        return self
+
     def verify_by_elicence(self) -> WizardPage:
         """电子营业执照: the licence's QR text from the legal person's phone (复制二维码内容)
         pasted on the page, 下一步 (and the 授权码)."""
@@ -252,6 +264,31 @@ class WizardPage(PageObject):
             self.click(button)
         self._wait_uploaded(kind, str(getattr(path, "name", path)))
         return self
+
+    def _slot_label(self, kind: Any, name: str) -> Any:
+        from PySide6.QtWidgets import QLabel
+
+        found = self.widget.view.slots[kind].findChild(QLabel, name)  # the view may be rebuilt
+        return found if found is not None and found.isVisible() else None
+
+    def document_state(self, kind: Any) -> str:
+        """What the slot of ``kind`` (a ``DocKind``) says of its document (已上传：…)."""
+        label = self._slot_label(kind, "docState")
+        return label.text() if label is not None else ""
+
+    def choose_file_refused(self, kind: Any, path: Any) -> str:
+        """选择文件 on the slot of ``kind`` with a file it must refuse (``path`` picked in the
+        file dialog): returns the error shown on the slot."""
+        from PySide6.QtWidgets import QAbstractButton
+
+        button = self.widget.view.slots[kind].findChild(QAbstractButton, "chooseDocButton")
+        with self.client.file_dialog_answers(path):
+            self.click(button)
+        self.client.wait_until(
+            lambda: not self.widget.busy and self._slot_label(kind, "docError") is not None,
+            f"the error on the slot {kind}",
+        )
+        return self._slot_label(kind, "docError").text()
 
     def upload_samples(self, folder: Any) -> WizardPage:
         """上传证件: a sample of each document the step asks for (营业执照 PDF, 身份证 photos),
