@@ -1,0 +1,152 @@
+"""Archive renewal of sealed PDFs and TSA key rotation (PAdES B-LTA over the years).
+
+A seal's last time-stamp vouches for it only as long as that TSA certificate lives (six
+years, ``ca/tsa.py``). These tests run the CA on a fake real clock that jumps years ahead:
+the TSA key rotates after its year of signing, ``services.ltvrenew.renew`` adds the current
+revocation data and a new document time-stamp from the new TSA, and then, with no CA at all,
+pyHanko's AdES long-term validation passes at a time when the first TSA certificate has
+ended, and fails there for the same file without the renewal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import shutil
+import subprocess
+
+import pytest
+from conftest import pdf_bytes
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from helpers_keystore import approved_certificate
+from helpers_platform import activated_device, seal_with
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.validation import ades
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+
+from mobileca_desktop.ca import tsa
+from mobileca_desktop.ca.engine import CAEngine
+from mobileca_desktop.platform import ltvcheck
+from mobileca_desktop.services import ltvrenew
+from mobileca_desktop.services.local import LocalServices
+
+BOX = (350, 80, 500, 230)
+
+
+class FakeClock:
+    """The CA's "real" clock: the machine's, moved ahead by ``offset``."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta(0)
+
+    def __call__(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def services(tmp_path, memory_keyring, engine_config, clock):
+    """The CA of this module runs on ``clock`` (``company`` and the helpers use it)."""
+    svc = LocalServices.over(CAEngine.open(tmp_path / "ca", config=engine_config, real_now=clock))
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def sealed(services, company):
+    reg, s = company
+    cid = approved_certificate(services, reg, s)
+    device = activated_device(services, s, cid, reg.legal_person_phone)
+    return seal_with(pdf_bytes("投标函"), device, 1, BOX, services)
+
+
+def _root(services) -> x509.Certificate:
+    return x509.load_pem_x509_certificates(services.engine.chain_pem("bjca").encode())[-1]
+
+
+def _lta_at(pdf: bytes, root: x509.Certificate, when: dt.datetime):
+    """pyHanko's AdES long-term validation at ``when``: the root the only anchor, nothing
+    fetched (the CA is not even running: this module's CA is in process and unused)."""
+    [sig] = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures
+    timing = ValidationTimingInfo(
+        validation_time=when, best_signature_time=when, point_in_time_validation=False
+    )
+    return asyncio.run(ades.ades_lta_validation(sig, ltvcheck.offline_spec(root), timing))
+
+
+def test_rotated_tsa_and_renewed_archive_validate_years_later(services, sealed, clock, tmp_path):
+    root = _root(services)
+    first = ltvrenew.archive_state(sealed)
+    first_tsa = services.engine.tsa.authority("bjca").cert
+    assert first.time_stamps == 1
+    assert first.tsa_expires == first_tsa.not_valid_after_utc
+    # Six years, well inside the issuing CA's ten.
+    issuing = x509.load_pem_x509_certificates(services.engine.chain_pem("bjca").encode())[0]
+    assert first.tsa_expires < issuing.not_valid_after_utc - dt.timedelta(days=365 * 3)
+    assert not first.due(clock())
+    assert first.due(first.tsa_expires - dt.timedelta(days=100))
+
+    # More than a year later: the next time-stamp request makes a new TSA key.
+    clock.offset = tsa.SIGNING_PERIOD + dt.timedelta(days=30)
+    once = ltvrenew.renew(sealed, services.ca, now=clock())
+    second_tsa = services.engine.tsa.authority("bjca").cert
+    assert second_tsa.serial_number != first_tsa.serial_number
+    assert second_tsa.public_key() != first_tsa.public_key()
+    assert once.startswith(sealed)
+    state = ltvrenew.archive_state(once)
+    assert state.time_stamps == 2
+    assert state.tsa_expires == second_tsa.not_valid_after_utc > first.tsa_expires
+
+    # Then, from the file alone (no CA: nothing is fetched), the renewed file passes; the
+    # same seal without renewal does not (its evidence is no longer fresh and nothing
+    # later vouches for it). The signing time is still the seal's.
+    later = clock() + dt.timedelta(minutes=5)
+    result = _lta_at(once, root, later)
+    assert result.ades_subindic is AdESPassed.OK, result.failure_msg
+    assert result.api_status.intact and result.api_status.valid and result.api_status.trusted
+    assert abs(result.best_signature_time - first.time_stamped_at) < dt.timedelta(seconds=5)
+    unrenewed = _lta_at(sealed, root, later)
+    assert unrenewed.ades_subindic is not AdESPassed.OK
+
+    # Another year on: a third TSA key, renewed again, and still valid.
+    clock.offset += tsa.SIGNING_PERIOD + dt.timedelta(days=30)
+    twice = ltvrenew.renew(once, services.ca, now=clock())
+    third_tsa = services.engine.tsa.authority("bjca").cert
+    assert third_tsa.serial_number not in (first_tsa.serial_number, second_tsa.serial_number)
+    assert twice.startswith(once) and ltvrenew.archive_state(twice).time_stamps == 3
+    result = _lta_at(twice, root, clock() + dt.timedelta(minutes=5))
+    assert result.ades_subindic is AdESPassed.OK, result.failure_msg
+    assert abs(result.best_signature_time - first.time_stamped_at) < dt.timedelta(seconds=5)
+    stale = _lta_at(once, root, clock() + dt.timedelta(minutes=5))
+    assert stale.ades_subindic is not AdESPassed.OK
+
+    # poppler's pdfsig (the real clock, no OCSP): the seal of the twice-renewed file is valid.
+    if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
+        pytest.skip("poppler-utils and libnss3-tools are needed for the pdfsig half")
+    _pdfsig_valid(tmp_path, root, twice)
+
+
+def _pdfsig_valid(tmp_path, root: x509.Certificate, pdf: bytes) -> None:
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    (tmp_path / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "renewed.pdf").write_bytes(pdf)
+    run = lambda *a: subprocess.run(a, capture_output=True, text=True, timeout=60)  # noqa: E731
+    assert run("certutil", "-N", "-d", f"sql:{nss}", "--empty-password").returncode == 0
+    added = run(
+        "certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "CT,C,C", "-i",
+        str(tmp_path / "root.pem"),
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    out = run("pdfsig", "-no-ocsp", "-nssdir", f"sql:{nss}", str(tmp_path / "renewed.pdf"))
+    first = out.stdout.split("Signature #2")[0]
+    assert "Signature is Valid" in first, out.stdout + out.stderr
+    assert "Certificate is Trusted" in first, out.stdout + out.stderr
+    assert out.stdout.count("Signature #") == 4, out.stdout  # the seal + 3 time-stamps
