@@ -27,8 +27,10 @@ from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import ades
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
+from mobileca_desktop import cli
 from mobileca_desktop.ca import tsa
 from mobileca_desktop.ca.engine import CAEngine
+from mobileca_desktop.domain.errors import ArchiveChainInvalid, PdfNotSealed
 from mobileca_desktop.platform import ltvcheck
 from mobileca_desktop.services import ltvrenew
 from mobileca_desktop.services.local import LocalServices
@@ -150,3 +152,56 @@ def _pdfsig_valid(tmp_path, root: x509.Certificate, pdf: bytes) -> None:
     assert "Signature is Valid" in first, out.stdout + out.stderr
     assert "Certificate is Trusted" in first, out.stdout + out.stderr
     assert out.stdout.count("Signature #") == 4, out.stdout  # the seal + 3 time-stamps
+
+
+def _cli(capsys, tmp_path, *args: str) -> tuple[int, list[dict]]:
+    """``mobileca ltv-renew`` against this module's CA folder (the embedded CA), its JSON
+    lines."""
+    import json
+
+    status = cli.main(["--data-dir", str(tmp_path), "ltv-renew", *args])
+    out = capsys.readouterr().out
+    return status, [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_the_command_renews_and_refuses_what_is_not_sealed(services, sealed, tmp_path, capsys):
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(pdf_bytes("未签章的文件"))
+    before = plain.read_bytes()
+    sealed_file = tmp_path / "bid.pdf"
+    sealed_file.write_bytes(sealed)
+
+    # --check asks nothing of the CA: the fresh seal is not due, unless the window is long.
+    status, lines = _cli(capsys, tmp_path, "--check", str(sealed_file))
+    assert status == 0 and lines[0]["due"] is False and lines[0]["time_stamps"] == 1
+    status, lines = _cli(capsys, tmp_path, "--check", "--days", "3000", str(sealed_file))
+    assert status == 1 and lines[0]["due"] is True
+
+    outdir = tmp_path / "renewed"
+    outdir.mkdir()
+    status, lines = _cli(capsys, tmp_path, "--out", str(outdir), str(plain), str(sealed_file))
+    assert status == 1
+    assert lines[0]["error"]["code"] == PdfNotSealed.code
+    assert plain.read_bytes() == before and not (outdir / "plain.pdf").exists()
+    assert lines[1]["time_stamps"] == 2 and lines[1]["written"] == str(outdir / "bid.pdf")
+    assert sealed_file.read_bytes() == sealed  # --out leaves the original alone
+    renewed = (outdir / "bid.pdf").read_bytes()
+    assert renewed.startswith(sealed)
+    result = _lta_at(renewed, _root(services), dt.datetime.now(dt.UTC))
+    assert result.ades_subindic is AdESPassed.OK, result.failure_msg
+
+    # In place, once more.
+    status, lines = _cli(capsys, tmp_path, str(outdir / "bid.pdf"))
+    assert status == 0 and lines[0]["time_stamps"] == 3
+    assert (outdir / "bid.pdf").read_bytes().startswith(renewed)
+
+
+def test_an_altered_seal_is_refused_and_left_as_it_was(services, sealed):
+    with pytest.raises(PdfNotSealed):
+        ltvrenew.renew(pdf_bytes("未签章"), services.ca)
+    # One byte of the signed content changed (inside the first revision's content stream).
+    at = sealed.index(b"stream") + 20
+    altered = sealed[:at] + bytes([sealed[at] ^ 0x01]) + sealed[at + 1 :]
+    with pytest.raises(ArchiveChainInvalid) as refused:
+        ltvrenew.renew(altered, services.ca)
+    assert "altered" in refused.value.message
