@@ -25,6 +25,7 @@ from helpers_platform import activated_device, seal_with
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import ades
+from pyhanko_certvalidator.ltv import ades_past, poe
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from mobileca_desktop import cli
@@ -73,18 +74,35 @@ def _root(services) -> x509.Certificate:
     return x509.load_pem_x509_certificates(services.engine.chain_pem("bjca").encode())[-1]
 
 
-def _lta_at(pdf: bytes, root: x509.Certificate, when: dt.datetime):
-    """pyHanko's AdES long-term validation at ``when``: the root the only anchor, nothing
-    fetched (the CA is not even running: this module's CA is in process and unused)."""
+def _lta_at(pdf: bytes, spec, when: dt.datetime, monkeypatch):
+    """pyHanko's AdES long-term validation run at ``when``: nothing fetched (the CA of this
+    module is in process and nobody asks it). pyHanko 0.38's past validation takes its
+    first control time and the proof-of-existence of the file itself from the system clock,
+    not from ``timing_info``, so the validator's clock is moved to ``when`` too."""
+
+    class At(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return when.astimezone(tz) if tz else when.replace(tzinfo=None)
+
+    for module in (ades_past, poe, ades):
+        monkeypatch.setattr(module, "datetime", At)
     [sig] = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures
     timing = ValidationTimingInfo(
         validation_time=when, best_signature_time=when, point_in_time_validation=False
     )
-    return asyncio.run(ades.ades_lta_validation(sig, ltvcheck.offline_spec(root), timing))
+    try:
+        return asyncio.run(ades.ades_lta_validation(sig, spec, timing))
+    finally:
+        for module in (ades_past, poe, ades):
+            monkeypatch.setattr(module, "datetime", dt.datetime)
 
 
-def test_rotated_tsa_and_renewed_archive_validate_years_later(services, sealed, clock, tmp_path):
+def test_rotated_tsa_and_renewed_archive_validate_after_the_first_tsa_ends(
+    services, sealed, clock, tmp_path, monkeypatch
+):
     root = _root(services)
+    offline = ltvcheck.offline_spec(root)
     first = ltvrenew.archive_state(sealed)
     first_tsa = services.engine.tsa.authority("bjca").cert
     assert first.time_stamps == 1
@@ -95,7 +113,8 @@ def test_rotated_tsa_and_renewed_archive_validate_years_later(services, sealed, 
     assert not first.due(clock())
     assert first.due(first.tsa_expires - dt.timedelta(days=100))
 
-    # More than a year later: the next time-stamp request makes a new TSA key.
+    # 13 months later (the device certificate has expired): the next time-stamp request
+    # makes a new TSA key, and the renewal carries the first TSA's current status.
     clock.offset = tsa.SIGNING_PERIOD + dt.timedelta(days=30)
     once = ltvrenew.renew(sealed, services.ca, now=clock())
     second_tsa = services.engine.tsa.authority("bjca").cert
@@ -105,29 +124,42 @@ def test_rotated_tsa_and_renewed_archive_validate_years_later(services, sealed, 
     state = ltvrenew.archive_state(once)
     assert state.time_stamps == 2
     assert state.tsa_expires == second_tsa.not_valid_after_utc > first.tsa_expires
-
-    # Then, from the file alone (no CA: nothing is fetched), the renewed file passes; the
-    # same seal without renewal does not (its evidence is no longer fresh and nothing
-    # later vouches for it). The signing time is still the seal's.
-    later = clock() + dt.timedelta(minutes=5)
-    result = _lta_at(once, root, later)
+    # From the file alone, root the only anchor: the renewed file passes, with the seal's
+    # own signing time; without renewal the evidence is stale and nothing later vouches.
+    when = clock() + dt.timedelta(minutes=5)
+    result = _lta_at(once, offline, when, monkeypatch)
     assert result.ades_subindic is AdESPassed.OK, result.failure_msg
     assert result.api_status.intact and result.api_status.valid and result.api_status.trusted
     assert abs(result.best_signature_time - first.time_stamped_at) < dt.timedelta(seconds=5)
-    unrenewed = _lta_at(sealed, root, later)
-    assert unrenewed.ades_subindic is not AdESPassed.OK
+    assert _lta_at(sealed, offline, when, monkeypatch).ades_subindic is not AdESPassed.OK
 
-    # Another year on: a third TSA key, renewed again, and still valid.
-    clock.offset += tsa.SIGNING_PERIOD + dt.timedelta(days=30)
+    # The day before the first TSA certificate ends (--check has flagged it for a year):
+    # renewed again, by a third TSA key.
+    clock.offset = first.tsa_expires - dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     twice = ltvrenew.renew(once, services.ca, now=clock())
     third_tsa = services.engine.tsa.authority("bjca").cert
     assert third_tsa.serial_number not in (first_tsa.serial_number, second_tsa.serial_number)
     assert twice.startswith(once) and ltvrenew.archive_state(twice).time_stamps == 3
-    result = _lta_at(twice, root, clock() + dt.timedelta(minutes=5))
+
+    # A month after the first TSA certificate ended, with no CA: a verifier trusting the
+    # root, and for time-stamps the CA's TSA certificates in force then (as a trusted list
+    # names a time-stamping service's current certificates). The renewed file passes with
+    # the seal's signing time; the same seal never renewed fails (its only archive
+    # time-stamp's certificate is over).
+    when = first.tsa_expires + dt.timedelta(days=30)
+    in_force = tuple(
+        c
+        for c in (first_tsa, second_tsa, third_tsa)
+        if c.not_valid_before_utc <= when < c.not_valid_after_utc
+    )
+    assert in_force == (second_tsa, third_tsa)
+    archive = ltvcheck.offline_spec(root, in_force)
+    result = _lta_at(twice, archive, when, monkeypatch)
     assert result.ades_subindic is AdESPassed.OK, result.failure_msg
+    assert result.api_status.intact and result.api_status.valid and result.api_status.trusted
     assert abs(result.best_signature_time - first.time_stamped_at) < dt.timedelta(seconds=5)
-    stale = _lta_at(once, root, clock() + dt.timedelta(minutes=5))
-    assert stale.ades_subindic is not AdESPassed.OK
+    unrenewed = _lta_at(sealed, archive, when, monkeypatch)
+    assert unrenewed.ades_subindic is not AdESPassed.OK
 
     # poppler's pdfsig (the real clock, no OCSP): the seal of the twice-renewed file is valid.
     if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
@@ -164,7 +196,9 @@ def _cli(capsys, tmp_path, *args: str) -> tuple[int, list[dict]]:
     return status, [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def test_the_command_renews_and_refuses_what_is_not_sealed(services, sealed, tmp_path, capsys):
+def test_the_command_renews_and_refuses_what_is_not_sealed(
+    services, sealed, tmp_path, capsys, monkeypatch
+):
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(pdf_bytes("未签章的文件"))
     before = plain.read_bytes()
@@ -187,7 +221,8 @@ def test_the_command_renews_and_refuses_what_is_not_sealed(services, sealed, tmp
     assert sealed_file.read_bytes() == sealed  # --out leaves the original alone
     renewed = (outdir / "bid.pdf").read_bytes()
     assert renewed.startswith(sealed)
-    result = _lta_at(renewed, _root(services), dt.datetime.now(dt.UTC))
+    offline = ltvcheck.offline_spec(_root(services))
+    result = _lta_at(renewed, offline, dt.datetime.now(dt.UTC), monkeypatch)
     assert result.ades_subindic is AdESPassed.OK, result.failure_msg
 
     # In place, once more.

@@ -6,7 +6,8 @@ proves the embedded evidence existed while it could still be checked. So before 
 archive adds, in one incremental update (ETSI EN 319 142-1 §5.5, the "LTA" chain):
 
 1. the current revocation data for the last time-stamp's chain (the TSA certificate's OCSP
-   answer, the issuing CA's and the root's CRLs) to the DSS, and
+   answer, the root's CRL for the issuing CA: ``ltv._crls`` says why not the issuing
+   CA's) to the DSS, and
 2. a new document time-stamp from the institution's current TSA over all of it, with that
    TSA's own revocation data.
 
