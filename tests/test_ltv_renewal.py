@@ -19,7 +19,8 @@ import subprocess
 import pytest
 from conftest import pdf_bytes
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 from helpers_keystore import approved_certificate
 from helpers_platform import activated_device, seal_with
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -120,6 +121,10 @@ def test_rotated_tsa_and_renewed_archive_validate_after_the_first_tsa_ends(
     second_tsa = services.engine.tsa.authority("bjca").cert
     assert second_tsa.serial_number != first_tsa.serial_number
     assert second_tsa.public_key() != first_tsa.public_key()
+    # The old certificate is still answered for (its tokens stay verifiable).
+    request = ocsp.OCSPRequestBuilder().add_certificate(first_tsa, issuing, hashes.SHA256())
+    answer = services.ca.ocsp("bjca", request.build().public_bytes(serialization.Encoding.DER))
+    assert ocsp.load_der_ocsp_response(answer).certificate_status is ocsp.OCSPCertStatus.GOOD
     assert once.startswith(sealed)
     state = ltvrenew.archive_state(once)
     assert state.time_stamps == 2

@@ -40,6 +40,7 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 
 from mobileca_desktop import locking
@@ -50,6 +51,7 @@ from mobileca_desktop.domain.errors import (
     PdfUnreadable,
 )
 from mobileca_desktop.services import ltv
+from mobileca_desktop.services.api import CAService
 
 DEFAULT_DAYS = 365  # --check: renew when the last TSA certificate ends within a year
 
@@ -93,7 +95,9 @@ def _signer(signed_data: cms.SignedData) -> ax509.Certificate | None:
     return None
 
 
-def _last_time_stamp(reader: PdfFileReader, name: str):
+def _last_time_stamp(
+    reader: PdfFileReader, name: str
+) -> tuple[list[EmbeddedPdfSignature], list[EmbeddedPdfSignature]]:
     """The document's seals and its last document time-stamp (PdfNotSealed without)."""
     seals = reader.embedded_regular_signatures
     if not seals:
@@ -122,7 +126,7 @@ def archive_state(pdf: bytes, name: str = "document.pdf") -> ArchiveState:
 
 
 def _context(
-    ca, name: str, tsa_cert: x509.Certificate, now: dt.datetime | None
+    ca: CAService, name: str, tsa_cert: x509.Certificate, now: dt.datetime | None
 ) -> tuple[ValidationContext, ltv.CATimeStamper]:
     """Validation context with the current revocation data of the last TSA's chain and of
     the current TSA, and a time-stamper for the same institution."""
@@ -151,7 +155,9 @@ def _context(
     return context, timestamper
 
 
-def renew(pdf: bytes, ca, *, name: str = "document.pdf", now: dt.datetime | None = None) -> bytes:
+def renew(
+    pdf: bytes, ca: CAService, *, name: str = "document.pdf", now: dt.datetime | None = None
+) -> bytes:
     """``pdf`` with its last time-stamp's current revocation data and a new document
     time-stamp (an incremental update: ``pdf`` is a prefix of the result). ``ca`` is a
     ``CAService`` (``ServiceUnavailable`` when it cannot be reached); ``now`` is the
@@ -200,7 +206,7 @@ def renew(pdf: bytes, ca, *, name: str = "document.pdf", now: dt.datetime | None
 
 
 def renew_file(
-    path: Path, ca, *, out: Path | None = None, now: dt.datetime | None = None
+    path: Path, ca: CAService, *, out: Path | None = None, now: dt.datetime | None = None
 ) -> ArchiveState:
     """Renews the PDF at ``path`` and writes it atomically to ``out`` (default: in place):
     the old file or the renewed one, whole, never a part. Nothing is written when an error
