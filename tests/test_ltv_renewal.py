@@ -245,3 +245,18 @@ def test_an_altered_seal_is_refused_and_left_as_it_was(services, sealed):
     with pytest.raises(ArchiveChainInvalid) as refused:
         ltvrenew.renew(altered, services.ca)
     assert "altered" in refused.value.message
+
+
+def test_the_tsa_key_rotates_after_its_signing_period_only(services, clock):
+    keys = services.engine.tsa
+    first = keys.authority("bjca").cert
+    issuing = x509.load_pem_x509_certificates(services.engine.chain_pem("bjca").encode())[0]
+    assert first.not_valid_after_utc - first.not_valid_before_utc > dt.timedelta(days=6 * 365)
+    assert first.not_valid_after_utc < issuing.not_valid_after_utc
+    clock.offset = tsa.SIGNING_PERIOD - dt.timedelta(days=1)
+    assert keys.authority("bjca").cert == first  # still within its year
+    clock.offset = tsa.SIGNING_PERIOD + dt.timedelta(minutes=10)
+    second = keys.authority("bjca").cert
+    assert second != first and second.not_valid_before_utc > first.not_valid_before_utc
+    assert keys.authority("bjca").cert == second  # made once, then kept
+    assert tsa.rotation_due(first, clock()) and not tsa.rotation_due(second, clock())
