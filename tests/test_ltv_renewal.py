@@ -209,6 +209,7 @@ def test_the_command_renews_and_refuses_what_is_not_sealed(
     before = plain.read_bytes()
     sealed_file = tmp_path / "bid.pdf"
     sealed_file.write_bytes(sealed)
+    sealed_file.chmod(0o644)
 
     # --check asks nothing of the CA: the fresh seal is not due, unless the window is long.
     status, lines = _cli(capsys, tmp_path, "--check", str(sealed_file))
@@ -234,6 +235,7 @@ def test_the_command_renews_and_refuses_what_is_not_sealed(
     status, lines = _cli(capsys, tmp_path, str(outdir / "bid.pdf"))
     assert status == 0 and lines[0]["time_stamps"] == 3
     assert (outdir / "bid.pdf").read_bytes().startswith(renewed)
+    assert (outdir / "bid.pdf").stat().st_mode & 0o777 == 0o644
 
 
 def test_an_altered_seal_is_refused_and_left_as_it_was(services, sealed):

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,8 +212,12 @@ def renew_file(
 ) -> ArchiveState:
     """Renews the PDF at ``path`` and writes it atomically to ``out`` (default: in place):
     the old file or the renewed one, whole, never a part. Nothing is written when an error
-    is raised."""
+    is raised. The folder keeps the project's lock file (``.mobileca.lock``); the written
+    file gets the permissions ``path`` had (the atomic write makes it 0600 first)."""
     path = Path(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
     renewed = renew(path.read_bytes(), ca, name=path.name, now=now)
-    locking.atomic_write(Path(out) if out is not None else path, renewed)
+    target = Path(out) if out is not None else path
+    locking.atomic_write(target, renewed)
+    os.chmod(target, mode)
     return archive_state(renewed, path.name)
