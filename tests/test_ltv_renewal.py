@@ -32,10 +32,11 @@ from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from mobileca_desktop import cli
 from mobileca_desktop.ca import tsa
 from mobileca_desktop.ca.engine import CAEngine
-from mobileca_desktop.domain.errors import ArchiveChainInvalid, PdfNotSealed
+from mobileca_desktop.domain.errors import ArchiveChainInvalid, PdfNotSealed, error_from_dict
 from mobileca_desktop.platform import ltvcheck
 from mobileca_desktop.services import ltvrenew
 from mobileca_desktop.services.local import LocalServices
+from mobileca_desktop.views import messages
 
 BOX = (350, 80, 500, 230)
 
@@ -247,6 +248,10 @@ def test_an_altered_seal_is_refused_and_left_as_it_was(services, sealed):
     with pytest.raises(ArchiveChainInvalid) as refused:
         ltvrenew.renew(altered, services.ca)
     assert "altered" in refused.value.message
+    # Both are registered: a remote client rebuilds them, the views have their words.
+    again = error_from_dict(refused.value.to_dict())
+    assert isinstance(again, ArchiveChainInvalid) and again.params == refused.value.params
+    assert {PdfNotSealed.code, ArchiveChainInvalid.code} <= set(messages.ERRORS)
 
 
 def test_the_tsa_key_rotates_after_its_signing_period_only(services, clock):

@@ -438,25 +438,6 @@ class CameraUnavailable(MobileCAError):
         )
 
 
-ALL_ERRORS: dict[str, type[MobileCAError]] = {}
-
-
-def _register(cls: type[MobileCAError]) -> None:
-    ALL_ERRORS[cls.code] = cls
-    for sub in cls.__subclasses__():
-        _register(sub)
-
-
-_register(MobileCAError)
-
-
-def error_from_dict(data: dict[str, Any]) -> MobileCAError:
-    """Rebuild a typed error from ``to_dict`` output (used by remote services)."""
-    cls = ALL_ERRORS.get(data.get("code", ""), MobileCAError)
-    err = cls(data.get("message"), **data.get("params", {}))
-    return err
-
-
 # --- long-term archives: renewing a sealed PDF's archive time-stamp -----------------------------
 
 
@@ -478,3 +459,22 @@ class ArchiveChainInvalid(DocumentRejected):
         "{filename!r}: its existing seal or time-stamp does not validate ({reason}); "
         "it was not changed"
     )
+
+
+ALL_ERRORS: dict[str, type[MobileCAError]] = {}
+
+
+def _register(cls: type[MobileCAError]) -> None:
+    ALL_ERRORS[cls.code] = cls
+    for sub in cls.__subclasses__():
+        _register(sub)
+
+
+_register(MobileCAError)
+
+
+def error_from_dict(data: dict[str, Any]) -> MobileCAError:
+    """Rebuild a typed error from ``to_dict`` output (used by remote services)."""
+    cls = ALL_ERRORS.get(data.get("code", ""), MobileCAError)
+    err = cls(data.get("message"), **data.get("params", {}))
+    return err
