@@ -12,7 +12,7 @@ HTTP (``RemoteServices``: TSA at ``POST /tsa/<id>``, OCSP, CRLs), as a remote cl
 For each level (B-B, B-T, B-LT, B-LTA) and each run, what is timed:
 
 * ``seal``   ``services.ltv.gather`` (TSA certificate, OCSP for the device and the TSA
-             certificate, the issuing CA's and the root's CRLs, as the level needs) plus
+             certificate, the root's CRL, as the level needs) plus
              ``services.pdfseal.seal_pdf`` (pyHanko: signature, signature time-stamp, path
              validation against the gathered data, DSS, document time-stamp), with the
              keystore's ``UnlockedKeys.sign``; this is what ``PlatformScanService.perform``

@@ -57,7 +57,83 @@ def decode(images: list[str], decoder: str | None) -> int:
     return status
 
 
-COMMANDS = ("doctor", "demo", "decode", "play")
+def _ca_services(settings: Settings):
+    """The CA services the settings name, without Qt (``app.open_ca_services`` loads it)."""
+    if settings.is_local_ca:
+        from mobileca_desktop.services.local import LocalServices
+
+        return LocalServices.open(settings.ca_data_dir)
+    from mobileca_desktop.services.remote import RemoteServices
+
+    return RemoteServices.connect(settings.ca, root_fingerprint=settings.ca_root_sha256 or None)
+
+
+def ltv_renew(
+    settings: Settings, files: list[str], *, out: str | None, check: bool, days: int
+) -> int:
+    """``mobileca ltv-renew FILE...``: a new archive time-stamp on each sealed PDF (the last
+    time-stamp's current revocation data and a document time-stamp from the CA's TSA,
+    ``services/ltvrenew.py``), written atomically in place or into the folder ``--out``.
+    ``--check`` asks nothing of the CA and says which files need it: their last time-stamp's
+    TSA certificate ends within ``--days``. One JSON line per file; status 0 if all went
+    well (and, with ``--check``, none is due), 1 if any file was refused or is due, 2 if
+    the CA cannot be used."""
+    import datetime as dt
+    import json
+
+    from mobileca_desktop.services import ltvrenew
+
+    if not files:
+        print("mobileca ltv-renew: give at least one sealed PDF file", file=sys.stderr)
+        return 2
+    if out is not None and not Path(out).is_dir():
+        print(f"mobileca ltv-renew: --out {out!r} is not a folder", file=sys.stderr)
+        return 2
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    services = None
+    if not check:
+        try:
+            services = _ca_services(settings)
+        except MobileCAError as exc:
+            print(f"错误 / error [{exc.code}]: {exc.message}", file=sys.stderr)
+            return 2
+    status = 0
+    now = dt.datetime.now(dt.UTC)
+    try:
+        for name in files:
+            path = Path(name)
+            line: dict[str, object] = {"path": name}
+            try:
+                if services is None:
+                    state = ltvrenew.archive_state(path.read_bytes(), path.name)
+                else:
+                    target = Path(out) / path.name if out is not None else None
+                    state = ltvrenew.renew_file(path, services.ca, out=target)
+                    line["written"] = str(target or path)
+                due = state.due(now, days)
+                line.update(
+                    time_stamped_at=state.time_stamped_at.isoformat(),
+                    tsa_expires=state.tsa_expires.isoformat(),
+                    time_stamps=state.time_stamps,
+                    due=due,
+                )
+                if check and due:
+                    status = max(status, 1)
+            except OSError as exc:
+                line["error"] = {"code": "file_unreadable", "message": str(exc)}
+                status = max(status, 1)
+            except MobileCAError as exc:
+                line["error"] = {"code": exc.code, "message": exc.message}
+                status = max(status, 2 if exc.code == "service_unavailable" else 1)
+            print(json.dumps(line, ensure_ascii=False), flush=True)
+    finally:
+        if services is not None:
+            services.close()
+    return status
+
+
+COMMANDS = ("doctor", "demo", "decode", "play", "ltv-renew")
 NO_DISPLAY = 3  # the exit status when there is no screen for the windows
 
 
@@ -85,10 +161,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="doctor: check this computer and print a fix for each problem; "
         "demo: local CA + trading platform + the legal person's and the agent's windows; "
         "decode IMAGE...: print the QR codes in image files, one JSON line per file; "
-        "play FILE: play a handbook scenario visibly for a classroom",
+        "play FILE: play a handbook scenario visibly for a classroom; "
+        "ltv-renew FILE...: add a new archive time-stamp to sealed PDFs (PAdES B-LTA) before "
+        "their last time-stamp's TSA certificate ends",
     )
     parser.add_argument(
-        "images", nargs="*", metavar="IMAGE", help="decode: image files; play: the scenario file"
+        "images",
+        nargs="*",
+        metavar="FILE",
+        help="decode: image files; play: the scenario file; ltv-renew: sealed PDF files",
+    )
+    renew = parser.add_argument_group("ltv-renew")
+    renew.add_argument(
+        "--out",
+        metavar="FOLDER",
+        help="ltv-renew: write the renewed files into this folder (default: replace them)",
+    )
+    renew.add_argument(
+        "--check",
+        action="store_true",
+        help="ltv-renew: change nothing, say which files need renewal (status 1 if any)",
+    )
+    renew.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="ltv-renew --check: due when the last TSA certificate ends within N days "
+        "(default 365)",
     )
     parser.add_argument(
         "--decoder",
@@ -156,6 +256,7 @@ def add_client_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+RENEW_ONLY = ("out", "check", "days")
 CLIENT_ONLY = (
     "insecure_file_keyring",
     "open_browser",
@@ -173,16 +274,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_intermixed_args(argv)
     if args.command == "decode":
         return decode(args.images, args.decoder)
+    renew_flags = args.out is not None or args.check or args.days is not None
+    if renew_flags and args.command != "ltv-renew":
+        parser.error("only `mobileca ltv-renew` takes --out, --check and --days")
     if args.reset and args.data_dir is None:
         parser.error("--reset starts over in a --data-dir (without one the demo starts afresh)")
     if args.command == "play" and len(args.images) != 1:
         parser.error("`mobileca play` takes one scenario file")
-    if (args.images and args.command != "play") or args.decoder:
+    if (args.images and args.command not in ("play", "ltv-renew")) or args.decoder:
         parser.error("only `mobileca decode` takes image files and --decoder")
     cli = {
         k: v
         for k, v in vars(args).items()
-        if k != "command" and k not in CLIENT_ONLY and v is not None
+        if k != "command" and k not in CLIENT_ONLY + RENEW_ONLY and v is not None
     }
     try:
         settings = load_settings(cli)
@@ -191,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "doctor":
         return doctor(settings)
+    if args.command == "ltv-renew":
+        from mobileca_desktop.services.ltvrenew import DEFAULT_DAYS
+
+        days = args.days if args.days is not None else DEFAULT_DAYS
+        return ltv_renew(settings, args.images, out=args.out, check=args.check, days=days)
     if args.command in ("demo", None) and no_display(f"mobileca {args.command or ''}".strip()):
         return NO_DISPLAY
     if args.command == "demo":

@@ -10,6 +10,16 @@ the institution's OCSP responder answers "good" for it and revocation puts it on
 The key and certificate are made on first use and kept in the ``meta`` table (no schema
 change): ``tsa:<institution>`` holds the PEM certificate and the wrapped key.
 
+**Rotation.** A TSA key signs for ``SIGNING_PERIOD`` (one year) only; the first time-stamp
+request after that makes a new key and certificate (the ``meta`` row is replaced; the old
+certificate stays among the issued certificates, so OCSP and the CRL keep answering for it,
+and every token carries its own certificate). The certificate lives ``TSA_YEARS`` (six),
+well inside the issuing CA's ten: a token made on the key's last day is still verifiable for
+five years, the window in which ``mobileca ltv-renew`` adds the next archive time-stamp
+(CA/Browser Forum Code Signing BRs §6.3.2 bound a TSA key to 15 months of use and its
+certificate to 135 months; ETSI EN 319 421 asks for a key usage period shorter than the
+certificate's). One year of use also bounds what a stolen TSA key could back-date.
+
 **Clock.** Tokens are dated by the real UTC clock, never the demo clock. The demo clock only
 moves forward (``clock.Clock.set_offset``); a token dated by it would lie in the real future,
 and every validator (pyHanko, Acrobat, ``openssl ts -verify`` with a later check) refuses a
@@ -42,7 +52,8 @@ from mobileca_desktop.ca.store import certificates as q
 # enterprise number 32473, ``.77`` for mobileca; ``.77.3`` is time-stamping).
 TSA_POLICY_OID = "1.3.6.1.4.1.32473.77.3.1"
 ACCURACY_SECONDS = 1
-TSA_YEARS = 10
+TSA_YEARS = 6  # the certificate's lifetime (clipped to the issuing CA's end)
+SIGNING_PERIOD = dt.timedelta(days=365)  # how long one key signs tokens
 _DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
 _META = "tsa:{}"
 _DER = serialization.Encoding.DER
@@ -85,6 +96,16 @@ def make_tsa_cert(
         .add_extension(pki._key_usage(digital_signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def rotation_due(cert: x509.Certificate, now: dt.datetime) -> bool:
+    """The TSA key certified by ``cert`` has signed for ``SIGNING_PERIOD`` (or ``cert`` is
+    not valid at ``now``): the next request makes a new key."""
+    now = pki._utc(now)
+    started = cert.not_valid_before_utc + pki.CLOCK_SKEW
+    return now >= started + SIGNING_PERIOD or not (
+        cert.not_valid_before_utc <= now < cert.not_valid_after_utc
     )
 
 
@@ -236,15 +257,21 @@ class TsaKeys:
         self._lock = threading.Lock()
 
     def authority(self, institution_id: str) -> TimeStampAuthority:
+        """The institution's current TSA; a new key and certificate once the current key's
+        signing period is over (``rotation_due``)."""
+        now = self._real_now()
         with self._lock:
             tsa = self._cache.get(institution_id)
-        if tsa is not None:
+        if tsa is not None and not rotation_due(tsa.cert, now):
             return tsa
         issuing, issuing_key, org = self._issuer(institution_id)  # NotFound for unknown ids
         key_id = f"{institution_id}/tsa"
         with self._store.tx() as s:
             stored = self._store.get_meta(s, _META.format(institution_id))
-            if stored is None:
+            record = json.loads(stored) if stored is not None else None
+            if record is not None:
+                cert = x509.load_pem_x509_certificate(record["cert"].encode())
+            if record is None or rotation_due(cert, now):
                 key = pki.new_ec_key()
                 cert = make_tsa_cert(
                     institution_id=institution_id,
@@ -252,7 +279,7 @@ class TsaKeys:
                     key=key,
                     issuer_cert=issuing,
                     issuer_key=issuing_key,
-                    now=self._real_now(),
+                    now=now,
                     urls=self._urls,
                 )
                 q.add_issued(
@@ -268,8 +295,6 @@ class TsaKeys:
                 record = {"cert": pki.to_pem(cert), "key": blob.hex()}
                 self._store.set_meta(s, _META.format(institution_id), json.dumps(record))
             else:
-                record = json.loads(stored)
-                cert = x509.load_pem_x509_certificate(record["cert"].encode())
                 key = pki.unwrap_ec_key(bytes.fromhex(record["key"]), self._wrap_key, key_id)
         tsa = TimeStampAuthority(cert=cert, key=key, chain=(issuing,))
         with self._lock:

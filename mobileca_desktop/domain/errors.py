@@ -438,6 +438,29 @@ class CameraUnavailable(MobileCAError):
         )
 
 
+# --- long-term archives: renewing a sealed PDF's archive time-stamp -----------------------------
+
+
+class PdfNotSealed(DocumentRejected):
+    """``mobileca ltv-renew``: the file carries no time-stamped seal (PAdES B-T or above) to
+    renew; it was left as it was. ``reason`` says what is missing."""
+
+    code = "pdf_not_sealed"
+    template = "{filename!r} is not a time-stamped sealed PDF ({reason}); it was not changed"
+
+
+class ArchiveChainInvalid(DocumentRejected):
+    """``mobileca ltv-renew``: the file's seal or its last time-stamp does not validate now
+    (altered, revoked, or already expired), so a new archive time-stamp would vouch for
+    nothing; the file was left as it was."""
+
+    code = "archive_chain_invalid"
+    template = (
+        "{filename!r}: its existing seal or time-stamp does not validate ({reason}); "
+        "it was not changed"
+    )
+
+
 ALL_ERRORS: dict[str, type[MobileCAError]] = {}
 
 

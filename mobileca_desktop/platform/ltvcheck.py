@@ -60,15 +60,37 @@ class LongTermResult:
     revoked_later: bool = False  # revoked, but only after the signing time
 
 
-def offline_spec(root: x509.Certificate) -> PdfSignatureValidationSpec:
-    """``root`` is the only trust anchor; revocation data only from the document."""
-    anchor = ax509.Certificate.load(root.public_bytes(serialization.Encoding.DER))
+def _asn1(cert: x509.Certificate) -> ax509.Certificate:
+    return ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def offline_spec(
+    root: x509.Certificate, time_stamping: tuple[x509.Certificate, ...] = ()
+) -> PdfSignatureValidationSpec:
+    """``root`` is the only trust anchor; revocation data only from the document.
+
+    ``time_stamping``: TSA certificates in force that the verifier trusts for time-stamps
+    as they are, as a trusted list (ETSI TS 119 612) names a time-stamping service's
+    current certificates (never expired ones: an expired anchor vouches for nothing). A
+    verifier years later needs that for the *newest* time-stamp only: revocation data for
+    its TSA is fresh for an hour after an archive renewal (EN 319 102-1 then says "try
+    later" offline), while every older time-stamp and the seal are validated in the past
+    from what the document carries."""
+    ts_policy = None
+    if time_stamping:
+        ts_policy = CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(
+                trust_roots=[_asn1(root), *(_asn1(c) for c in time_stamping)]
+            ),
+            revinfo_policy=CertRevTrustPolicy(STRICT),
+        )
     return PdfSignatureValidationSpec(
         SignatureValidationSpec(
             cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=[anchor]),
+                trust_manager=SimpleTrustManager.build(trust_roots=[_asn1(root)]),
                 revinfo_policy=CertRevTrustPolicy(STRICT),
             ),
+            ts_cert_validation_policy=ts_policy,
             revinfo_gathering_policy=RevocationInfoGatheringSpec(
                 online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY,
                 certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH,

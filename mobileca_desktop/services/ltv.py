@@ -7,8 +7,8 @@ needs offline (ETSI EN 319 142-1):
 - **B-T**: a signature time-stamp from the institution's own TSA (``CAService.timestamp``:
   in process for the embedded CA, ``POST /tsa/<institution>`` for ``mobileca-ca serve``);
 - **B-LT**: the whole chain's revocation data in the document security store (DSS): OCSP
-  responses for the device certificate and the TSA certificate, the issuing CA's CRL and the
-  root's CRL (the issuing CA's status), all fetched through ``CAService`` before signing;
+  responses for the device certificate and the TSA certificate and the root's CRL (the
+  issuing CA's status), all fetched through ``CAService`` before signing;
 - **B-LTA**: a document time-stamp over all of it, so the DSS itself is dated and protected.
 
 Nothing is fetched from the URLs inside the certificates (``allow_fetching=False``): the
@@ -136,9 +136,13 @@ def _ocsp(
 
 
 def _crls(ca: TrustMaterialSource, institution_id: str) -> list[bytes]:
-    # The issuing CA's CRL (end-entity status, also a fallback to OCSP) and the root's
-    # (the issuing CA's status).
-    return [ca.crl(institution_id), ca.root_crl(institution_id)]
+    # The root's CRL: the issuing CA's status. End entities (the device, the TSA) have
+    # their OCSP answers, and the OCSP responder carries id-pkix-ocsp-nocheck. The issuing
+    # CA's CRL is left out on purpose: one fetched when an archive is renewed, years after
+    # the device certificate expired (and so left the CRL, RFC 5280 §3.3), would read as
+    # that certificate's current status, and AdES past validation (EN 319 102-1 §5.6.2.1,
+    # pyHanko's time-slide) would then check the seal at a time its certificate was over.
+    return [ca.root_crl(institution_id)]
 
 
 def gather(

@@ -212,6 +212,15 @@ ERRORS: dict[str, tuple[str, str]] = {
         "交易平台未接受：{reason}",
         "The trading platform did not accept it: {reason}",
     ),
+    "pdf_not_sealed": (
+        "文件“{filename}”没有带时间戳的签章（{reason}），无需续期，文件未改动",
+        "{filename} carries no time-stamped seal ({reason}); it was not changed",
+    ),
+    "archive_chain_invalid": (
+        "文件“{filename}”的签章或时间戳现已无法验证（{reason}），不能续期，文件未改动",
+        "The seal or time-stamp of {filename} no longer validates ({reason}); it cannot be "
+        "renewed and was not changed",
+    ),
     "camera_unavailable": (
         "摄像头 {device} 无法使用：{reason}",
         "The camera {device} cannot be used ({reason}); check that it is connected and that "
