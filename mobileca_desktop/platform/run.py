@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -23,7 +23,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from mobileca_desktop.asgi_deadlines import Deadlines
 from mobileca_desktop.crypto import scanproto
+from mobileca_desktop.http_deadlines import apply as apply_deadlines
 from mobileca_desktop.platform.app import create_app
 from mobileca_desktop.platform.core import Platform
 from mobileca_desktop.platform.requesters import AddressPolicy, ScanPolicy
@@ -69,6 +71,8 @@ class PlatformConfig:
     # Live 扫码登录 sessions (made without a login) per requesting address and in total.
     max_pending_per_address: int = 8
     max_pending_total: int = 1000
+    # How slowly a client may send its request (asgi_deadlines, http_deadlines).
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
 
 def _load_or_make_key(data_dir: Path) -> ec.EllipticCurvePrivateKey:
@@ -257,14 +261,17 @@ def start_platform(config: PlatformConfig, timeout: float = 20.0) -> RunningPlat
         origin = _origin(config.host, sock.getsockname()[1])
         platform = build(config, origin)
         server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(platform),
-                log_level="warning",
-                access_log=False,
-                lifespan="off",
-                # requesters.AddressPolicy decides which proxies it trusts; uvicorn's
-                # default would take X-Forwarded-For from any local peer.
-                proxy_headers=False,
+            apply_deadlines(
+                uvicorn.Config(
+                    create_app(platform, config.deadlines),
+                    log_level="warning",
+                    access_log=False,
+                    lifespan="off",
+                    # requesters.AddressPolicy decides which proxies it trusts; uvicorn's
+                    # default would take X-Forwarded-For from any local peer.
+                    proxy_headers=False,
+                ),
+                config.deadlines,
             )
         )
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -290,7 +297,15 @@ def serve_forever(config: PlatformConfig) -> None:
     print(f"{platform.name}: {origin}/  (platform id {platform.platform_id})", flush=True)
     print(f"trust it in the client from {origin}/.well-known/mobileca-platform", flush=True)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(platform), log_level="info", lifespan="off", proxy_headers=False)
+        apply_deadlines(
+            uvicorn.Config(
+                create_app(platform, config.deadlines),
+                log_level="info",
+                lifespan="off",
+                proxy_headers=False,
+            ),
+            config.deadlines,
+        )
     )
     try:
         server.run(sockets=[sock])

@@ -39,6 +39,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mobileca_desktop import __version__
+from mobileca_desktop.asgi_deadlines import BodyDeadline, Deadlines
 from mobileca_desktop.asgi_limits import BodyLimit
 from mobileca_desktop.ca import identity
 from mobileca_desktop.ca.db import AccountRow, SessionRow
@@ -88,6 +89,8 @@ class ServerConfig:
     # core and 64 MiB; capping them keeps cores free for key downloads and OCSP in a rush.
     password_slots: int = 1
     ocsp_slots: int = 8
+    # How slowly a body may arrive (asgi_deadlines; 408 when too slow).
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
 
 class _Lanes:
@@ -297,6 +300,13 @@ def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return resp.status_code, resp.raw_headers, bytes(resp.body)
 
 
+def _too_slow(scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    host, port = scope.get("server") or ("", None)
+    exc = E.ServiceUnavailable(url=f"{host}:{port}", reason="the request arrived too slowly")
+    resp = JSONResponse(error_body(exc), status_code=408)
+    return resp.status_code, resp.raw_headers, bytes(resp.body)
+
+
 # --- the application --------------------------------------------------------------------------
 
 
@@ -329,6 +339,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         refusal=_too_large,
         per_path=[("/ocsp/", OCSP_MAX_BODY), ("/tsa/", OCSP_MAX_BODY)],
     )
+    app.add_middleware(BodyDeadline, deadlines=config.deadlines, refusal=_too_slow)
 
     # --- errors -------------------------------------------------------------------------
 

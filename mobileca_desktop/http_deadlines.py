@@ -1,0 +1,95 @@
+"""uvicorn's HTTP/1.1 protocol with deadlines for slow clients (see ``asgi_deadlines``).
+
+uvicorn (with h11, the protocol it uses without httptools) bounds the size of a request's
+headers (``h11_max_incomplete_event_size``) and the idle time between two requests of a
+kept-alive connection (``timeout_keep_alive``), but not the time a client may take to send
+its headers, nor a body the application does not read: one byte every few seconds holds a
+connection forever. ``DeadlineH11Protocol`` adds one timer a connection, following the
+client's side of the HTTP state machine:
+
+- waiting for a request (connection opened, or the previous answer sent): its request line
+  and headers must be complete within ``header_seconds``, else 408 and the connection closed;
+- sending a body: it must end within ``body_seconds`` plus the grace (``BodyDeadline``
+  answers 408 sooner when the application reads it), else the connection is closed;
+- otherwise (the application is answering) no timer.
+
+``apply(config, deadlines)`` sets a ``uvicorn.Config`` up for it (both servers use it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from mobileca_desktop.asgi_deadlines import Deadlines
+
+# uvicorn builds one protocol object a connection from its Config; the deadlines travel on
+# the Config (it is pickled whole to worker processes with --workers).
+CONFIG_ATTRIBUTE = "mobileca_deadlines"
+MAX_HEADER_BYTES = 16 * 1024  # h11's default, named so that it is a decision
+TIMEOUT_KEEP_ALIVE = 5  # seconds a kept-alive connection may sit idle (uvicorn's default)
+TOO_SLOW = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+class DeadlineH11Protocol(H11Protocol):
+    def __init__(self, config, server_state, app_state, _loop=None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.deadlines: Deadlines = getattr(config, CONFIG_ATTRIBUTE, None) or Deadlines()
+        self._phase: str | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._follow()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._follow()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._follow()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_timer()
+        super().connection_lost(exc)
+
+    def _follow(self) -> None:
+        """Arms the timer of the phase the client is in (kept while it stays there)."""
+        state = self.conn.their_state
+        phase = "headers" if state is h11.IDLE else "body" if state is h11.SEND_BODY else None
+        if phase == self._phase:
+            return
+        self._stop_timer()
+        self._phase = phase
+        if phase is None or self.transport is None or self.transport.is_closing():
+            return
+        d = self.deadlines
+        seconds = d.header_seconds if phase == "headers" else d.body_seconds + d.grace_seconds
+        self._timer = self.loop.call_later(seconds, self._too_slow, phase)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _too_slow(self, phase: str) -> None:
+        self._timer = None
+        if self._phase != phase or self.transport.is_closing():
+            return
+        if phase == "headers" and self.conn.our_state is h11.IDLE:
+            self.transport.write(TOO_SLOW)  # no request yet: h11 itself cannot answer
+        self.transport.close()
+
+
+def apply(config, deadlines: Deadlines | None = None):
+    """Makes a ``uvicorn.Config`` (before it is loaded) serve with ``DeadlineH11Protocol``
+    and ``deadlines`` (default: ``Deadlines()``), the header size cap and the keep-alive
+    time named here. Returns the config."""
+    config.http = DeadlineH11Protocol
+    config.h11_max_incomplete_event_size = MAX_HEADER_BYTES
+    config.timeout_keep_alive = TIMEOUT_KEEP_ALIVE
+    setattr(config, CONFIG_ATTRIBUTE, deadlines or Deadlines())
+    return config
