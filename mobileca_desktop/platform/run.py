@@ -70,7 +70,8 @@ class PlatformConfig:
     require_same_address: bool = True
     # Live 扫码登录 sessions (made without a login) per requesting address and in total.
     max_pending_per_address: int = 8
-    max_pending_total: int = 1000
+    max_pending_per_network: int = 32  # IPv4 /24, IPv6 /64 (netprefix)
+    max_pending_total: int = 1000  # when reached, the most crowded network makes room
     # How slowly a client may send its request (asgi_deadlines, http_deadlines).
     deadlines: Deadlines = field(default_factory=Deadlines)
 
@@ -190,6 +191,7 @@ def build(config: PlatformConfig, origin: str) -> Platform:
         policy=ScanPolicy(
             require_same_address=config.require_same_address,
             max_pending_per_address=config.max_pending_per_address,
+            max_pending_per_network=config.max_pending_per_network,
             max_pending_total=config.max_pending_total,
             addresses=AddressPolicy.of(config.trusted_proxies),
         ),
