@@ -60,6 +60,7 @@ from mobileca_desktop.domain.operations import (
     invoke,
 )
 from mobileca_desktop.domain.wire import to_wire
+from mobileca_desktop.netprefix import network_of
 from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
 from mobileca_desktop.server.fairlane import FairLane
@@ -408,19 +409,28 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         limit = getattr(limits, name)
         # The address first: a flood of made-up names is refused before it makes a bucket
         # per name. Nothing here depends on whether the name exists.
+        # Then its network (/24, /64): many addresses of one network get one share.
+        address = _client(request)
+        network = network_of(address)
         if name == "login":
-            buckets.take("login@addr", _client(request), limits.login_per_address)
+            buckets.take("login@addr", address, limits.login_per_address)
+            buckets.take("login@net", network, limits.login_per_network)
         else:
-            buckets.take(
-                name + "@addr", _client(request), widened(limit, limits.per_address_factor)
-            )
+            per_address = widened(limit, limits.per_address_factor)
+            buckets.take(name + "@addr", address, per_address)
+            buckets.take(name + "@net", network, per_address)
         buckets.take(name, key, limit)
 
     async def hash_for(address: str, fn: Callable[..., Any], *args: Any) -> Any:
         """A password hash for a client address: refused at once (429, Retry-After) when
-        the address already has ``login_in_flight`` hashes queued or running, so one
-        address cannot fill the password lane's queue ahead of everyone else."""
-        with hashing.hold(address, limits.login_in_flight):
+        the address already has ``login_in_flight`` hashes queued or running, or its network
+        ``login_in_flight_per_network``, so neither one address nor many addresses of one
+        network can fill the password lane's queue ahead of everyone else."""
+        network = "net:" + network_of(address)
+        with (
+            hashing.hold(address, limits.login_in_flight),
+            hashing.hold(network, limits.login_in_flight_per_network),
+        ):
             return await lanes.password_for(address, fn, *args)
 
     async def password_work(
@@ -436,7 +446,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
                 buckets.take("login@account", account, everywhere)
             return await hash_for(address, fn, *args)
         except E.RateLimited:
-            delay = tarpit.delay_for(address)
+            delay = tarpit.delay_for(network_of(address))  # a network's addresses as one
             if delay:
                 await anyio.sleep(delay)
             raise
