@@ -39,6 +39,9 @@ class Deadlines:
     body_seconds: float = 120.0
     grace_seconds: float = 5.0
     min_rate: float = 4096.0  # bytes a second, averaged since the body's first read
+    # Open connections from one network (IPv4 /24, IPv6 /64) at once; more are answered 503
+    # and closed (``http_deadlines``): the deadlines bound how long, this how many.
+    connections_per_network: int = 256
 
     def body_wait(self, elapsed: float, seen: int) -> float:
         """Seconds the body may still take to bring its next bytes, ``elapsed`` seconds

@@ -13,6 +13,10 @@ client's side of the HTTP state machine:
   answers 408 sooner when the application reads it), else the connection is closed;
 - otherwise (the application is answering) no timer.
 
+It also counts each network's open connections (``netprefix``, per server): past
+``connections_per_network`` a new one is answered 503 and closed at once, so one network
+cannot hold all the server's sockets with connections that each keep their deadlines.
+
 ``apply(config, deadlines)`` sets a ``uvicorn.Config`` up for it (both servers use it).
 """
 
@@ -24,6 +28,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from mobileca_desktop.asgi_deadlines import Deadlines
+from mobileca_desktop.netprefix import network_of
 
 # uvicorn builds one protocol object a connection from its Config; the deadlines travel on
 # the Config (it is pickled whole to worker processes with --workers).
@@ -31,6 +36,11 @@ CONFIG_ATTRIBUTE = "mobileca_deadlines"
 MAX_HEADER_BYTES = 16 * 1024  # h11's default, named so that it is a decision
 TIMEOUT_KEEP_ALIVE = 5  # seconds a kept-alive connection may sit idle (uvicorn's default)
 TOO_SLOW = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+TOO_MANY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
+    b"Connection: close\r\n\r\n"
+)
+COUNTS_ATTRIBUTE = "mobileca_connections"  # on uvicorn's ServerState: network -> open ones
 
 
 class DeadlineH11Protocol(H11Protocol):
@@ -39,9 +49,18 @@ class DeadlineH11Protocol(H11Protocol):
         self.deadlines: Deadlines = getattr(config, CONFIG_ATTRIBUTE, None) or Deadlines()
         self._phase: str | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._network: str | None = None  # counted against its network while open
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        counts: dict[str, int] = self.server_state.__dict__.setdefault(COUNTS_ATTRIBUTE, {})
+        network = network_of(self.client[0]) if self.client else "unknown"
+        if counts.get(network, 0) >= self.deadlines.connections_per_network:
+            transport.write(TOO_MANY)
+            transport.close()
+            return
+        counts[network] = counts.get(network, 0) + 1
+        self._network = network
         self._follow()
 
     def data_received(self, data: bytes) -> None:
@@ -54,6 +73,14 @@ class DeadlineH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
+        if self._network is not None:
+            counts: dict[str, int] = getattr(self.server_state, COUNTS_ATTRIBUTE)
+            left = counts[self._network] - 1
+            if left:
+                counts[self._network] = left
+            else:
+                del counts[self._network]
+            self._network = None
         super().connection_lost(exc)
 
     def _follow(self) -> None:

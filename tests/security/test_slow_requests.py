@@ -11,6 +11,7 @@ normal client is served at once while the attack runs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import select
 import socket
 import time
@@ -24,6 +25,8 @@ from mobileca_desktop.asgi_deadlines import Deadlines
 from mobileca_desktop.server.app import ServerConfig, create_app
 from mobileca_desktop.server.run import ThreadedServer
 
+from .conftest import second_loopback_or_skip
+
 SHORT = Deadlines(header_seconds=1.0, body_seconds=3.0, grace_seconds=0.5, min_rate=200.0)
 TICK = 0.1  # the attacker sends its next piece every TICK seconds
 MARGIN = 2.5  # what a loaded 2-core machine may add to a deadline
@@ -33,8 +36,10 @@ class Trickle:
     """One attacking connection: a request opening sent at once, then ``pieces``, one a
     tick. ``answer`` and ``closed_after`` are what the server did and when."""
 
-    def __init__(self, host: str, port: int, opening: bytes, pieces: Iterator[bytes]) -> None:
-        self.sock = socket.create_connection((host, port), timeout=5)
+    def __init__(
+        self, host: str, port: int, opening: bytes, pieces: Iterator[bytes], source: str = ""
+    ) -> None:
+        self.sock = socket.create_connection((host, port), timeout=5, source_address=(source, 0))
         self.sock.setblocking(False)
         self.sock.sendall(opening)
         self.pieces = pieces
@@ -95,9 +100,10 @@ def forever(piece: bytes) -> Iterator[bytes]:
         yield piece
 
 
-def slow_headers(host: str, port: int) -> Trickle:
+def slow_headers(host: str, port: int, source: str = "") -> Trickle:
     opening = f"POST /api/v1/sessions HTTP/1.1\r\nHost: {host}\r\n".encode()
-    return Trickle(host, port, opening, forever(b"X"))  # one header byte a tick, never ends
+    # One header byte a tick, never ending.
+    return Trickle(host, port, opening, forever(b"X"), source=source)
 
 
 def slow_body(host: str, port: int, path: str, piece: bytes, length: int = 10_000_000) -> Trickle:
@@ -108,9 +114,9 @@ def slow_body(host: str, port: int, path: str, piece: bytes, length: int = 10_00
     return Trickle(host, port, opening, forever(piece))
 
 
-def served_quickly(url: str) -> float:
+def served_quickly(url: str, client: httpx.Client | None = None) -> float:
     start = time.monotonic()
-    httpx.get(url, timeout=10).raise_for_status()
+    (client or httpx.Client()).get(url, timeout=10).raise_for_status()
     return time.monotonic() - start
 
 
@@ -194,3 +200,29 @@ def test_the_platform_cuts_off_slow_headers_and_slow_bodies(services, tmp_path):
         assert normal and normal[0] < 1.0
     finally:
         platform.stop()
+
+
+def test_one_network_cannot_hold_every_connection(services):
+    """Connections that each keep their deadlines still cost a socket: past
+    ``connections_per_network`` open ones from one /24, a new one is 503 and closed at once,
+    whichever of the network's addresses it comes from; another network is served."""
+    second_loopback_or_skip("127.0.2.1")
+    few = dataclasses.replace(SHORT, connections_per_network=5)
+    app = create_app(services.engine, ServerConfig(deadlines=few))
+    with ThreadedServer(app, deadlines=few) as server:
+        host, port = server.host, server.port
+        held = [slow_headers(host, port, source=f"127.0.2.{i}") for i in range(1, 6)]
+        # Three more from other addresses of the same /24 (accepted in order, after those).
+        more = [slow_headers(host, port, source=f"127.0.2.{i}") for i in range(6, 9)]
+        normal: list[float] = []
+        other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.3.1"))
+        attack(
+            held + more,
+            give_up_after=few.header_seconds + MARGIN + 3,
+            during=lambda: normal.append(served_quickly(f"{server.url}/healthz", other)),
+        )
+    refused = [t for t in held + more if t.answer.startswith(b"HTTP/1.1 503")]
+    timed_out = [t for t in held + more if t.answer.startswith(b"HTTP/1.1 408")]
+    assert len(refused) == 3 and len(timed_out) == 5, [t.answer[:20] for t in held + more]
+    assert all(t.closed_after is not None and t.closed_after < 1.0 for t in refused)
+    assert normal and normal[0] < 1.0
