@@ -81,8 +81,8 @@ from cryptography.x509 import ocsp  # noqa: E402
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from mobileca_desktop.ca import audit, idcheck, pki  # noqa: E402
-from mobileca_desktop.ca.db import CertificateRow, IssuedCertRow  # noqa: E402
+from mobileca_desktop.ca import audit, idcheck, pki, policy  # noqa: E402
+from mobileca_desktop.ca.db import CertificateRecord, IssuedCertRow  # noqa: E402
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig  # noqa: E402
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS  # noqa: E402
 from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
@@ -384,10 +384,10 @@ def issue_core_in_tx(engine: CAEngine, csr_pem: bytes, certificate_id: int) -> s
     certificate, and storing it with its audit entry happen in one write transaction."""
     public_key = pki.check_csr(csr_pem)
     with engine.store.tx() as s:
-        cert_row = s.get(CertificateRow, certificate_id)
+        cert_row = s.get(CertificateRecord, certificate_id)
         now = engine.clock.now()
-        ca = engine._ca(cert_row.institution_id, s)
-        subject = engine._x509_subject(CertKind(cert_row.kind), cert_row.subject)
+        ca = engine.ctx.authorities.get(cert_row.institution_id, s)
+        subject = policy.x509_subject(CertKind(cert_row.kind), cert_row.subject)
         device = pki.make_device_cert(
             subject=subject,
             public_key=public_key,
@@ -399,7 +399,7 @@ def issue_core_in_tx(engine: CAEngine, csr_pem: bytes, certificate_id: int) -> s
             urls=engine.urls,
             institution_id=cert_row.institution_id,
         )
-        row = engine._record_cert(
+        row = engine.ctx.issuer.record_cert(
             s,
             device,
             role="device",
@@ -420,7 +420,7 @@ def issue_core_in_tx(engine: CAEngine, csr_pem: bytes, certificate_id: int) -> s
         return row.serial
 
 
-_READ_PHASE: dict[int, CertificateRow] = {}
+_READ_PHASE: dict[int, CertificateRecord] = {}
 
 
 def issue_core_sign_outside_tx(engine: CAEngine, csr_pem: bytes, certificate_id: int) -> str:
@@ -434,10 +434,10 @@ def issue_core_sign_outside_tx(engine: CAEngine, csr_pem: bytes, certificate_id:
     cert_row = _READ_PHASE.get(certificate_id)
     if cert_row is None:
         with engine.store.read() as s:
-            cert_row = _READ_PHASE[certificate_id] = s.get(CertificateRow, certificate_id)
+            cert_row = _READ_PHASE[certificate_id] = s.get(CertificateRecord, certificate_id)
     now = engine.clock.now()
-    ca = engine._ca(cert_row.institution_id)
-    subject = engine._x509_subject(CertKind(cert_row.kind), cert_row.subject)
+    ca = engine.ctx.authorities.get(cert_row.institution_id)
+    subject = policy.x509_subject(CertKind(cert_row.kind), cert_row.subject)
     device = pki.make_device_cert(
         subject=subject,
         public_key=public_key,
@@ -450,10 +450,10 @@ def issue_core_sign_outside_tx(engine: CAEngine, csr_pem: bytes, certificate_id:
         institution_id=cert_row.institution_id,
     )
     with engine.store.tx() as s:
-        again = s.get(CertificateRow, certificate_id)
+        again = s.get(CertificateRecord, certificate_id)
         if again.revoked_at is not None:
             raise RuntimeError("revoked while signing")
-        row = engine._record_cert(
+        row = engine.ctx.issuer.record_cert(
             s,
             device,
             role="device",
@@ -542,7 +542,7 @@ class _Timed:
 def check_activation(engine: CAEngine, res, device_key, transport_key) -> None:
     """The activation really issued a certificate for the device key, chained to the
     issuing CA, and delivered an escrowed key the device can open."""
-    ca = engine._ca(INSTITUTION)
+    ca = engine.ctx.authorities.get(INSTITUTION)
     cert = x509.load_pem_x509_certificate(res.device_cert_pem.encode())
     cert.verify_directly_issued_by(ca.issuing)
     if cert.public_key() != device_key.public_key():
@@ -582,9 +582,9 @@ def activate_worker(spec: dict, win: Windows, index: int, extra: dict) -> dict:
         holders, stop = extra["holders"], extra["stop"]
         if extra["skip_rsa_check"]:
             skip_rsa_key_check_on_load()
-        delivery = _Timed(engine._activation_result)
-        engine._activation_result = delivery  # instance attribute: measurement only
-        engine._ca(INSTITUTION)
+        delivery = _Timed(engine.ctx.activation.activation_result)
+        engine.ctx.activation.activation_result = delivery  # instance attribute: measurement only
+        engine.ctx.authorities.get(INSTITUTION)
         checked, r = 0, 0
         while True:
             work = []
@@ -631,7 +631,7 @@ def activate_worker(spec: dict, win: Windows, index: int, extra: dict) -> dict:
 def build_ocsp_requests(engine: CAEngine, count: int, rng: random.Random) -> list[dict]:
     """Requests for ``count`` issued device certificates; ``REVOKED_SHARE`` of them are
     revoked first through the engine (reasons mixed). Returns picklable request records."""
-    ca = engine._ca(INSTITUTION)
+    ca = engine.ctx.authorities.get(INSTITUTION)
     with engine.store.read() as s:
         rows = s.execute(
             select(IssuedCertRow.serial, IssuedCertRow.der).where(
@@ -678,7 +678,7 @@ _REASON_FLAG = {
 
 def verify_ocsp_response(engine: CAEngine, req: dict, der: bytes) -> str | None:
     """None if ``der`` is a correct, validly signed answer to ``req``; else what is wrong."""
-    ca = engine._ca(INSTITUTION)
+    ca = engine.ctx.authorities.get(INSTITUTION)
     resp = ocsp.load_der_ocsp_response(der)
     if resp.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
         return f"status {resp.response_status.name}"

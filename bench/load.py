@@ -67,10 +67,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from mobileca_desktop.ca import idcheck  # noqa: E402
-from mobileca_desktop.ca.db import IssuedCertRow, Store  # noqa: E402
+from mobileca_desktop.ca.db import IssuedCertRow  # noqa: E402
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig  # noqa: E402
 from mobileca_desktop.ca.identity import PasswordPolicy  # noqa: E402
 from mobileca_desktop.ca.secrets import PassphraseFileSecret  # noqa: E402
+from mobileca_desktop.ca.store import Store  # noqa: E402
 from mobileca_desktop.crypto import ecies  # noqa: E402
 from mobileca_desktop.domain import errors as E  # noqa: E402
 from mobileca_desktop.domain.models import (  # noqa: E402

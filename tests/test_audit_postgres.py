@@ -10,9 +10,9 @@ import pytest
 from conftest import PASSWORD, demo_company
 from sqlalchemy import create_engine, inspect, text
 
-from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.ca.secrets import KeyringSecret
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.cacli.main import main
 from mobileca_desktop.domain.models import AccountKind
 

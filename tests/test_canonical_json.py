@@ -75,8 +75,9 @@ def test_the_elicence_signs_the_utf8_variant():
 
 
 def test_the_application_digest_variant_is_the_utf8_one():
-    """ca/engine.py's ``_canonical_digest`` hashes this expression (to be switched to the
-    helper): the helper's UTF-8 variant gives the same bytes, so stored digests still match."""
+    """The application digest (ca/ra/signing.py ``canonical_digest``) was this expression
+    before it used the helper: the helper's UTF-8 variant gives the same bytes, so digests
+    stored by earlier versions still match."""
     engine_bytes = json.dumps(
         OBJ, ensure_ascii=False, sort_keys=True, separators=(",", ":")
     ).encode()

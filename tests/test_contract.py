@@ -24,9 +24,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from helpers_flow import Device, apply, sign_and_submit
 
-from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.ca.secrets import KeyringSecret
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import (
     AccountKind,
@@ -168,7 +168,11 @@ def test_reject_continue_cancel_and_discard(svc, company, portrait):
         svc.ca.continue_application(s, app_id)
     draft = svc.ca.create_application(s, CertKind.LEGAL_REP, "sxca")
     svc.ca.discard_draft(s, draft.id)
-    assert svc.ca.get_application(s, draft.id).state is AppState.CANCELLED
+    discarded = svc.ca.get_application(s, draft.id)
+    assert discarded.state is AppState.DISCARDED and discarded.reject_reason == "申请人已撤销"
+    assert draft.id not in {r.application_id for r in svc.ca.list_certificates(s)}
+    with pytest.raises(E.IllegalState):
+        svc.ca.discard_draft(s, draft.id)
 
 
 def test_activation_grant_renew_change_revoke(svc, company, agent, portrait):

@@ -11,9 +11,7 @@ LIMIT = 800
 # Files over the limit that are being split right now, relative to the package. This list
 # only shrinks: remove a file as soon as its split lands (the second test fails until then);
 # never add one, split the file instead.
-ALLOWED_OVER = {
-    "ca/engine.py",
-}
+ALLOWED_OVER: set[str] = set()  # empty now: every module is under the limit
 
 
 def line_count(path: Path) -> int:

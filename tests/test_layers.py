@@ -189,3 +189,65 @@ def test_the_scan_finds_orm_tables(tmp_path):
     tables = {"AccountRow", "CertificateRow"}
     lines = [line.split(":")[1] for line in _orm_uses(sample, tables, root=tmp_path)]
     assert lines == ["1", "3", "5"]
+
+
+# --- the ORM tables are the storage package's -------------------------------------------------
+
+TABLES = "mobileca_desktop.ca.db"
+# Who may import the tables: the storage package, and the schema code that creates and
+# upgrades them.
+TABLE_IMPORTERS = [
+    "mobileca_desktop.ca.store",
+    "mobileca_desktop.ca.schema",
+    "mobileca_desktop.ca.migrate",
+    "mobileca_desktop.ca.migrations",
+]
+
+
+def test_the_contract_and_this_test_guard_the_same_table_importers():
+    parser = configparser.ConfigParser()
+    parser.read(CONTRACTS, encoding="utf-8")
+    contract = parser["importlinter:contract:only-the-store-touches-tables"]
+    assert contract["type"] == "protected"
+    assert contract["protected_modules"].split() == [TABLES]
+    assert contract["allowed_importers"].split() == TABLE_IMPORTERS
+    assert "ignore_imports" not in contract
+
+
+def _module_of(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports_tables(path: Path) -> list[int]:
+    """Lines of ``path`` that import ``ca.db`` (absolute, or relative from within ``ca``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    module = _module_of(path)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    lines = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # from . import db / from .db import X / from ..ca import db
+                parts = package.split(".")
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join([*parts, base] if base else parts)
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        if any(n == TABLES or n.startswith(TABLES + ".") for n in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_storage_package_imports_the_tables():
+    """A plain ``ast`` scan, independent of import-linter."""
+    allowed = tuple(TABLE_IMPORTERS)
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = _module_of(path)
+        if module == TABLES or any(module == a or module.startswith(a + ".") for a in allowed):
+            continue
+        offenders += [f"{path.relative_to(ROOT)}:{line}" for line in _imports_tables(path)]
+    assert not offenders, "ORM tables imported outside the store:\n" + "\n".join(offenders)

@@ -32,13 +32,14 @@ from test_contract import (  # noqa: F401
 )
 
 from mobileca_desktop.ca import audit, migrate, schema
-from mobileca_desktop.ca.db import AccountRow, Base, Store, select
+from mobileca_desktop.ca.db import AccountRow, Base, select
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.ca.secrets import PassphraseFileSecret
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.cacli.demo import DEMO_PASSWORD, demo_identities
 from mobileca_desktop.cacli.main import main
 from mobileca_desktop.domain import errors as E
-from mobileca_desktop.domain.models import AccountKind
+from mobileca_desktop.domain.models import AccountKind, AppState, CertStatus
 from mobileca_desktop.services.local import LocalServices
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -78,11 +79,23 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# The test revisions (tests/data/revisions-*) follow the real head.
+LATER_HEAD = "0003"
+
+
 @pytest.fixture
 def later_revision(monkeypatch):
-    """The code "knows" a revision 0002 (tests/data/revisions-later) and makes it head."""
+    """The code "knows" a revision 0003 (tests/data/revisions-later) and makes it head."""
     monkeypatch.setattr(migrate, "EXTRA_VERSION_LOCATIONS", [LATER])
-    monkeypatch.setattr(schema, "HEAD", "0002")
+    monkeypatch.setattr(schema, "HEAD", LATER_HEAD)
+
+
+def stamp_at_baseline(folder: Path, monkeypatch) -> None:
+    """Opens the legacy copy as the release that knew only the baseline did: stamped 0001."""
+    monkeypatch.setattr(schema, "HEAD", schema.BASELINE)
+    Store.for_folder(folder).dispose()
+    monkeypatch.undo()
+    assert version_rows(folder / "ca.sqlite3") == [schema.BASELINE]
 
 
 # --- the revisions themselves ------------------------------------------------------------------
@@ -144,8 +157,9 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_data(tmp_pat
     assert "alembic_version" not in tables and "meta" in tables  # really the old format
     store = Store.for_folder(folder)
     change = store.schema_change
-    assert change is not None and change.stamped and change.before is None
-    assert change.after == schema.HEAD
+    # stamped at the baseline, then upgraded through the later revisions (a copy kept)
+    assert change is not None and change.stamped and change.before == schema.BASELINE
+    assert change.after == schema.HEAD and change.backup is not None
     assert version_rows(db) == [schema.HEAD]
     engine = CAEngine(store, secret())
     try:
@@ -158,22 +172,63 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_data(tmp_pat
         engine.close()
 
 
+def _add_old_application(db: Path, state: str, reason: str | None) -> int:
+    """An application row as the releases before 0002 stored it (the demo company's)."""
+    with sqlite3.connect(db) as conn:
+        account = conn.execute(
+            "SELECT id FROM accounts WHERE login_name = ?", (demo_identities()["uscc"],)
+        ).fetchone()[0]
+        cur = conn.execute(
+            "INSERT INTO applications (account_id, kind, purpose, institution_id, state,"
+            " verification, verification_data, auth_code_tries, auth_code_confirmed, subject,"
+            " reject_reason, created_at) VALUES (?, 'unit', 'new', 'sxca', ?, 'not_started',"
+            " '{}', 0, 0, ?, ?, '2026-11-30 08:00:00.000000')",
+            (account, state, '{"company_name": "山西示例"}', reason),
+        )
+        return cur.lastrowid
+
+
+def test_discarded_drafts_stored_as_cancelled_become_discarded(tmp_path):
+    """Revision 0002: a draft discarded before it (cancelled + 申请人已撤销) is DISCARDED;
+    an application a reviewer cancelled stays cancelled; the lists show what they did."""
+    folder = legacy_copy(tmp_path)
+    db = folder / "ca.sqlite3"
+    discarded = _add_old_application(db, "cancelled", "申请人已撤销")
+    cancelled = _add_old_application(db, "cancelled", "被永久取消审核")
+    store = Store.for_folder(folder)
+    assert store.schema_change.after == schema.HEAD
+    with sqlite3.connect(db) as conn:
+        rows = dict(conn.execute("SELECT id, state FROM applications").fetchall())
+    assert rows[discarded] == "discarded" and rows[cancelled] == "cancelled"
+    engine = CAEngine(store, secret())
+    try:
+        s = engine.login(AccountKind.LEGAL, demo_identities()["uscc"], DEMO_PASSWORD)
+        assert engine.get_application(s, discarded).state is AppState.DISCARDED
+        assert engine.get_application(s, discarded).reject_reason == "申请人已撤销"
+        listed = {r.application_id: r for r in engine.list_certificates(s)}
+        assert discarded not in listed
+        assert listed[cancelled].status is CertStatus.INVALID
+        assert listed[cancelled].reason == "被永久取消审核"
+    finally:
+        engine.close()
+
+
 def test_an_older_revision_is_upgraded_after_a_copy_is_kept(tmp_path, monkeypatch):
     folder = legacy_copy(tmp_path)
     db = folder / "ca.sqlite3"
-    Store.for_folder(folder).dispose()  # stamped at 0001 by the code that knows only 0001
+    stamp_at_baseline(folder, monkeypatch)
     with sqlite3.connect(db) as conn:
         accounts = conn.execute("SELECT id, display_name FROM accounts ORDER BY id").fetchall()
         audit_rows = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     assert len(accounts) == 6
 
     monkeypatch.setattr(migrate, "EXTRA_VERSION_LOCATIONS", [LATER])
-    monkeypatch.setattr(schema, "HEAD", "0002")
+    monkeypatch.setattr(schema, "HEAD", LATER_HEAD)
     store = Store.for_folder(folder)
     change = store.schema_change
-    assert change is not None and (change.before, change.after) == ("0001", "0002")
-    assert change.backup == folder / "ca.sqlite3.before-0002.bak"
-    assert version_rows(db) == ["0002"]
+    assert change is not None and (change.before, change.after) == ("0001", LATER_HEAD)
+    assert change.backup == folder / "ca.sqlite3.before-0003.bak"
+    assert version_rows(db) == [LATER_HEAD]
     assert "nickname" in columns(db, "accounts")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT id, nickname FROM accounts ORDER BY id").fetchall() == accounts
@@ -199,7 +254,7 @@ def test_an_older_revision_is_upgraded_after_a_copy_is_kept(tmp_path, monkeypatc
     again = Store.for_folder(folder)
     assert again.schema_change is None
     again.dispose()
-    assert sorted(p.name for p in folder.glob("*.bak")) == ["ca.sqlite3.before-0002.bak"]
+    assert sorted(p.name for p in folder.glob("*.bak")) == ["ca.sqlite3.before-0003.bak"]
 
 
 def test_a_database_made_before_migrations_goes_straight_to_a_later_head(tmp_path, later_revision):
@@ -207,21 +262,21 @@ def test_a_database_made_before_migrations_goes_straight_to_a_later_head(tmp_pat
     store = Store.for_folder(folder)
     change = store.schema_change
     store.dispose()
-    assert change.stamped and (change.before, change.after) == ("0001", "0002")
+    assert change.stamped and (change.before, change.after) == ("0001", LATER_HEAD)
     assert change.backup is not None and version_rows(change.backup) is None  # as it was
-    assert version_rows(folder / "ca.sqlite3") == ["0002"]
+    assert version_rows(folder / "ca.sqlite3") == [LATER_HEAD]
 
 
 def test_a_failed_upgrade_is_rolled_back(tmp_path, monkeypatch):
     folder = legacy_copy(tmp_path)
     db = folder / "ca.sqlite3"
-    Store.for_folder(folder).dispose()
+    stamp_at_baseline(folder, monkeypatch)
     monkeypatch.setattr(migrate, "EXTRA_VERSION_LOCATIONS", [FAILING])
-    monkeypatch.setattr(schema, "HEAD", "0002")
+    monkeypatch.setattr(schema, "HEAD", LATER_HEAD)
     with pytest.raises(E.SchemaUpgradeFailed) as caught:
         Store.for_folder(folder)
     assert caught.value.params["revision"] == "0001"
-    assert caught.value.params["backup"] == str(folder / "ca.sqlite3.before-0002.bak")
+    assert caught.value.params["backup"] == str(folder / "ca.sqlite3.before-0003.bak")
     assert version_rows(db) == ["0001"]
     assert "nickname" not in columns(db, "accounts")
     with sqlite3.connect(db) as conn:
@@ -236,6 +291,7 @@ def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0999'")
     before = sha256(db)
+    copies = sorted(folder.glob("*.bak"))  # the first open's upgrade to head kept one
     with pytest.raises(E.SchemaTooNew) as caught:
         CAEngine.open(folder, secret())
     assert caught.value.params == {
@@ -252,7 +308,7 @@ def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
     heading, html = startup_problem(caught.value)
     assert heading == "无法打开本机 CA" and "0999" in html and "更新版本" in html
     assert sha256(db) == before
-    assert list(folder.glob("*.bak")) == []
+    assert sorted(folder.glob("*.bak")) == copies  # no copy made for a refused open
 
 
 # --- the contract suite on the upgraded database -----------------------------------------------
@@ -263,7 +319,7 @@ def backend(tmp_path, memory_keyring, engine_config, later_revision):
     """Overrides test_contract's backend: the pre-migration file, upgraded to a later head."""
     folder = legacy_copy(tmp_path)
     engine = CAEngine(Store.for_folder(folder), secret(), engine_config)
-    assert version_rows(folder / "ca.sqlite3") == ["0002"]
+    assert version_rows(folder / "ca.sqlite3") == [LATER_HEAD]
     local = LocalServices.over(engine)
     yield Backend("local", local, engine)
     local.close()
@@ -275,7 +331,7 @@ PROBE = """
 import sys
 from pathlib import Path
 from mobileca_desktop.ca.engine import CAEngine
-from mobileca_desktop.ca.db import Store
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.ca.secrets import PassphraseFileSecret
 engine = CAEngine.open(Path(sys.argv[1]), PassphraseFileSecret(Path(sys.argv[2])))
 engine.close()
@@ -305,18 +361,18 @@ def test_the_upgrade_command_prints_from_and_to(tmp_path, capsys, monkeypatch):
     folder = legacy_copy(tmp_path)
     assert main(["upgrade", "--data-dir", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "stamped at the baseline 0001" in out
+    assert "stamped at the baseline 0001" in out and f"0001 → {schema.HEAD}" in out
     monkeypatch.setattr(migrate, "EXTRA_VERSION_LOCATIONS", [LATER])
-    monkeypatch.setattr(schema, "HEAD", "0002")
+    monkeypatch.setattr(schema, "HEAD", LATER_HEAD)
     url = f"sqlite:///{folder / 'ca.sqlite3'}"
     assert main(["upgrade", "--db", url]) == 0
     out = capsys.readouterr().out
-    assert "0001 → 0002" in out and "ca.sqlite3.before-0002.bak" in out
+    assert "0002 → 0003" in out and "ca.sqlite3.before-0003.bak" in out
     assert main(["upgrade", "--data-dir", str(folder), "--json"]) == 0
     import json
 
     data = json.loads(capsys.readouterr().out)
-    assert data["from"] == data["to"] == "0002" and not data["upgraded"]
+    assert data["from"] == data["to"] == LATER_HEAD and not data["upgraded"]
 
 
 def test_the_upgrade_command_refuses_a_missing_ca_and_a_newer_schema(tmp_path, capsys):
@@ -367,10 +423,10 @@ def test_postgresql_stamps_then_upgrades_under_the_writers_lock(pg_legacy, monke
     store = Store(url)
     assert store.schema_change.stamped and store.schema_change.backup is None
     store.dispose()
-    assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == "0001"
+    assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == schema.HEAD
 
     monkeypatch.setattr(migrate, "EXTRA_VERSION_LOCATIONS", [LATER])
-    monkeypatch.setattr(schema, "HEAD", "0002")
+    monkeypatch.setattr(schema, "HEAD", LATER_HEAD)
     # Another worker holds the writers' advisory lock: the upgrade waits for it.
     holder = create_engine(url)
     conn = holder.connect()
@@ -399,7 +455,7 @@ def test_postgresql_stamps_then_upgrades_under_the_writers_lock(pg_legacy, monke
         else:
             pytest.fail("the upgrade never waited for the writers' lock")
         assert worker.is_alive() and not results
-        assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == "0001"
+        assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == "0002"
     finally:
         watcher.dispose()
         conn.rollback()
@@ -407,8 +463,8 @@ def test_postgresql_stamps_then_upgrades_under_the_writers_lock(pg_legacy, monke
         holder.dispose()
     worker.join(60)
     assert len(results) == 1 and not isinstance(results[0], BaseException), results
-    assert (results[0].before, results[0].after) == ("0001", "0002")
-    assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == "0002"
+    assert (results[0].before, results[0].after) == ("0002", LATER_HEAD)
+    assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == LATER_HEAD
     assert _pg_scalar(url, "SELECT value FROM meta WHERE key = 'marker'") == "kept"
 
 
@@ -434,9 +490,9 @@ def test_two_postgresql_workers_never_upgrade_twice(pg_legacy, later_revision):
     assert not any(isinstance(r, BaseException) for r in results), results
     done = [r for r in results if r is not None]
     assert len(results) == 2 and len(done) == 1, results  # one upgraded, one found it done
-    assert done[0].after == "0002"
+    assert done[0].after == LATER_HEAD
     assert _pg_scalar(url, "SELECT count(*) FROM alembic_version") == 1
-    assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == "0002"
+    assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == LATER_HEAD
 
 
 def test_postgresql_refuses_a_newer_schema(pg_legacy):

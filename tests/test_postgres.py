@@ -11,9 +11,10 @@ import pytest
 from conftest import PASSWORD, People
 from sqlalchemy import func, select
 
-from mobileca_desktop.ca.db import AuditRow, EscrowKeyRow, IssuedCertRow, Store
+from mobileca_desktop.ca.db import AuditRow, EscrowKeyRow, IssuedCertRow
 from mobileca_desktop.ca.engine import CAEngine
 from mobileca_desktop.ca.secrets import KeyringSecret
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.domain.models import AccountKind, LegalEntityRegistration
 
 

@@ -29,10 +29,10 @@ from helpers_flow import Device, apply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import KeyringSecret
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.cacli.common import CHEAP_PASSWORDS_ENV
 from mobileca_desktop.cacli.main import main as ca_main
 from mobileca_desktop.domain import errors as E

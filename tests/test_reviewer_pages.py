@@ -199,3 +199,21 @@ def test_letter_waiting_for_acceptance(services, engine, reviewers, company):
         r = c.post(f"/review/applications/{app.id}/accept_letter", data={"csrf": _csrf(page)})
         assert r.status_code == 303
     assert services.ca.get_application(s, app.id).verification is VerificationState.PASSED
+
+
+def test_a_letter_whose_draft_was_discarded_leaves_the_queue(services, engine, reviewers, company):
+    """The applicant discards a draft whose letter waited: it leaves the queue, and its page
+    says what happened (AppState.DISCARDED) and offers no action."""
+    reg, s = company
+    app = services.ca.create_application(s, CertKind.UNIT, "bjca", idempotency_key="letter-2")
+    services.ca.set_method(s, app.id, Method.LETTER)
+    services.ca.set_handler(s, app.id, Handler.LEGAL_PERSON, None)
+    services.ca.upload_document(s, app.id, DocKind.LETTER, pdf_bytes("授权书"), "letter.pdf")
+    with _client(engine) as c:
+        assert _login(c, "zhang").status_code == 303
+        assert f'href="/review/applications/{app.id}"' in c.get("/review/").text
+        services.ca.discard_draft(s, app.id)
+        assert f'href="/review/applications/{app.id}"' not in c.get("/review/").text
+        page = c.get(f"/review/applications/{app.id}").text
+        assert "已失效（申请人已撤销）" in page
+        assert "接受授权书" not in page and ">通过<" not in page

@@ -182,6 +182,19 @@ def test_cancel_for_good_and_a_tampered_application(qtbot, services, company):
     settle(qtbot)
 
 
+def test_every_application_state_has_the_reviewers_word(qtbot, services, company):
+    """The queue shows every application, a draft the applicant discarded too (AppState
+    DISCARDED): each state has its word, none raises."""
+    reg, s = company
+    window = open_window(qtbot, services)
+    login(qtbot, window, AccountKind.LEGAL, reg.uscc)
+    reviewer = open_reviewer(qtbot, window)
+    words = {state: reviewer._state(state, False) for state in AppState}
+    assert words[AppState.DISCARDED] == "已失效（申请人已撤销）"
+    assert len(set(words.values())) == len(AppState)
+    settle(qtbot)
+
+
 def test_letter_of_authorisation_is_accepted_or_rejected(qtbot, services, company):
     reg, s = company
     ca = services.ca

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mobileca_desktop.ca.db import AuditRow
+from mobileca_desktop.ca.store import AuditRow
+from mobileca_desktop.ca.store import log as q
 from mobileca_desktop.domain.canonical import canonical_json
 
 GENESIS = "0" * 64
@@ -43,10 +43,11 @@ def append(
     details: dict | None = None,
 ) -> AuditRow:
     details = details or {}
-    last = session.execute(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)).scalar()
+    last = q.last_audit_hash(session)
     prev = last or GENESIS
     at = at.replace(microsecond=at.microsecond)  # stored with microseconds on every backend
-    row = AuditRow(
+    return q.add_audit(
+        session,
         at=at,
         actor=actor,
         action=action,
@@ -55,16 +56,13 @@ def append(
         prev_hash=prev,
         hash=_digest(prev, at, actor, action, obj, details),
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def verify(session: Session) -> tuple[int, int | None]:
     """Returns (entries checked, id of the first bad entry or None)."""
     prev = GENESIS
     count = 0
-    for row in session.execute(select(AuditRow).order_by(AuditRow.id)).scalars():
+    for row in q.audit_entries(session):
         count += 1
         expected = _digest(prev, row.at, row.actor, row.action, row.object, row.details or {})
         if row.prev_hash != prev or row.hash != expected:

@@ -9,12 +9,15 @@ values, marked as such on screen.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from mobileca_desktop.ca import pki
-from mobileca_desktop.ca.db import InstitutionRow
+from mobileca_desktop.ca.store import InstitutionRow
 from mobileca_desktop.domain.models import Institution
 
 
@@ -65,10 +68,16 @@ CATALOGUE: tuple[Profile, ...] = (
 
 
 def create(
-    profile: Profile, position: int, *, now: dt.datetime, urls: pki.Urls, wrap
-) -> InstitutionRow:
-    """Makes the root, issuing CA and OCSP responder of one institution. ``wrap(key, key_id)``
-    encrypts a private key for storage."""
+    profile: Profile,
+    position: int,
+    *,
+    now: dt.datetime,
+    urls: pki.Urls,
+    wrap: Callable[[ec.EllipticCurvePrivateKey, str], bytes],
+) -> dict[str, Any]:
+    """Makes the root, issuing CA and OCSP responder of one institution: the fields of its
+    row (``store.authority.add_institution``). ``wrap(key, key_id)`` encrypts a private key
+    for storage."""
     root_key, issuing_key, ocsp_key = pki.new_ec_key(), pki.new_ec_key(), pki.new_ec_key()
     root = pki.make_root(
         name=f"{profile.name} 根证书（模拟）", org=profile.name, key=root_key, now=now
@@ -91,7 +100,7 @@ def create(
         issuer_key=issuing_key,
         now=now,
     )
-    return InstitutionRow(
+    return dict(
         id=profile.id,
         position=position,
         name=profile.name,

@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from mobileca_desktop.ca import pki
-from mobileca_desktop.ca.db import KeyPoolRow, Store
+from mobileca_desktop.ca.store import Store
+from mobileca_desktop.ca.store import authority as q
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +38,16 @@ class KeyPool:
 
     def size(self) -> int:
         with self._store.read() as s:
-            return s.execute(select(func.count(KeyPoolRow.id))).scalar_one()
+            return q.pool_size(s)
 
-    def take(self, session) -> rsa.RSAPrivateKey:
+    def take(self, session: Session) -> rsa.RSAPrivateKey:
         """A key from the pool, inside the caller's transaction; made on the spot if the
         pool is empty (slower, never fails for that reason)."""
-        row = session.execute(select(KeyPoolRow).order_by(KeyPoolRow.id).limit(1)).scalar()
+        wrapped = q.pool_take(session)
         self._wake.set()
-        if row is None:
+        if wrapped is None:
             return self._generate()
-        key = self._unwrap(row.wrapped_key, "kmc/pool")
-        session.delete(row)
-        return key
+        return self._unwrap(wrapped, "kmc/pool")
 
     def _generate(self) -> rsa.RSAPrivateKey:
         t0 = time.perf_counter()
@@ -63,12 +62,7 @@ class KeyPool:
         for _ in range(want):
             key = self._generate()
             with self._store.tx() as s:
-                s.add(
-                    KeyPoolRow(
-                        wrapped_key=self._wrap(key, "kmc/pool"),
-                        created_at=now or dt.datetime.now(dt.UTC),
-                    )
-                )
+                q.pool_add(s, self._wrap(key, "kmc/pool"), now or dt.datetime.now(dt.UTC))
         return want
 
     def start_background(self) -> None:

@@ -17,7 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy.orm import Session as DB
 
 from mobileca_desktop.ca import audit, pki
-from mobileca_desktop.ca.db import InstitutionRow, IssuedCertRow
+from mobileca_desktop.ca.store import InstitutionRow
+from mobileca_desktop.ca.store import certificates as q
 
 RENEW_BEFORE = dt.timedelta(days=30)
 
@@ -50,16 +51,15 @@ def renew(
         not_before=not_before,
     )
     old_serial = pki.serial_hex(old.serial_number)
-    if s.get(IssuedCertRow, old_serial) is None:
-        s.add(
-            IssuedCertRow(
-                serial=old_serial,
-                institution_id=row.id,
-                role="ocsp",
-                der=old.public_bytes(serialization.Encoding.DER),
-                not_before=old.not_valid_before_utc,
-                not_after=old.not_valid_after_utc,
-            )
+    if q.issued(s, old_serial) is None:
+        q.add_issued(
+            s,
+            serial=old_serial,
+            institution_id=row.id,
+            role="ocsp",
+            der=old.public_bytes(serialization.Encoding.DER),
+            not_before=old.not_valid_before_utc,
+            not_after=old.not_valid_after_utc,
         )
     row.ocsp_pem = pki.to_pem(new)
     row.ocsp_key = pki.wrap_private_key(key, wrap_key, f"{row.id}/ocsp")

@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy.orm import Session as DB
 
 from mobileca_desktop.ca import audit, pki
-from mobileca_desktop.ca.db import InstitutionRow, Store, select
+from mobileca_desktop.ca.store import InstitutionRow, Store
+from mobileca_desktop.ca.store import authority as q
 
 # The root key signs rarely (a real one is offline), so its CRL lives longer than the
 # issuing CA's 24 hours; it is re-signed when less than a day of it is left.
@@ -77,7 +78,7 @@ def add_distribution_points(
     it issued still chains (same name and key), also when validated at a past time (same
     validity). Returns the institutions changed; an audit entry records each."""
     changed = []
-    for row in s.execute(select(InstitutionRow).order_by(InstitutionRow.position)).scalars():
+    for row in q.institutions(s):
         old = x509.load_pem_x509_certificate(row.issuing_pem.encode())
         try:
             old.extensions.get_extension_for_class(x509.CRLDistributionPoints)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mobileca_desktop.ca.db import MessageRow, SmsCodeRow
 from mobileca_desktop.ca.secrets import Keys
+from mobileca_desktop.ca.store import log as q
 from mobileca_desktop.domain.errors import (
     SmsCodeExpired,
     SmsCodeWrong,
@@ -44,29 +43,23 @@ class SmsGateway:
     ) -> str:
         """Sends a fresh code (``text`` has a ``{code}`` field) and returns it for the inbox.
         Earlier unused codes for the same purpose stop working."""
-        last = session.execute(
-            select(SmsCodeRow)
-            .where(SmsCodeRow.phone == phone, SmsCodeRow.purpose == purpose, SmsCodeRow.ref == ref)
-            .order_by(SmsCodeRow.id.desc())
-            .limit(1)
-        ).scalar()
+        last = q.last_sms_code(session, phone, purpose, ref)
         if last is not None and not last.used and now - last.sent_at < COOLDOWN:
             wait = int((COOLDOWN - (now - last.sent_at)).total_seconds()) + 1
             raise SmsCooldown(seconds=wait)
         if last is not None:
             last.used = True
         code = new_code()
-        session.add(
-            SmsCodeRow(
-                phone=phone,
-                purpose=purpose,
-                ref=ref,
-                code_hmac=self._hmac(phone, purpose, ref, code),
-                sent_at=now,
-                expires_at=now + CODE_TTL,
-                tries=0,
-                used=False,
-            )
+        q.add_sms_code(
+            session,
+            phone=phone,
+            purpose=purpose,
+            ref=ref,
+            code_hmac=self._hmac(phone, purpose, ref, code),
+            sent_at=now,
+            expires_at=now + CODE_TTL,
+            tries=0,
+            used=False,
         )
         post(
             session,
@@ -92,12 +85,7 @@ class SmsGateway:
     ) -> None:
         """Raises a typed error for a wrong, expired or exhausted code. A wrong try is
         counted in ``session``: the caller must commit it even though it raises."""
-        row = session.execute(
-            select(SmsCodeRow)
-            .where(SmsCodeRow.phone == phone, SmsCodeRow.purpose == purpose, SmsCodeRow.ref == ref)
-            .order_by(SmsCodeRow.id.desc())
-            .limit(1)
-        ).scalar()
+        row = q.last_sms_code(session, phone, purpose, ref)
         if row is None or row.used:
             raise SmsCodeExpired()
         if row.tries >= MAX_TRIES:
@@ -123,28 +111,22 @@ def post(
     code: str | None = None,
     attachment: str | None = None,
 ) -> None:
-    session.add(
-        MessageRow(
-            phone=phone,
-            kind=kind.value,
-            title=title,
-            body=body,
-            code=code,
-            attachment=attachment,
-            created_at=now,
-        )
+    q.add_message(
+        session,
+        phone=phone,
+        kind=kind.value,
+        title=title,
+        body=body,
+        code=code,
+        attachment=attachment,
+        created_at=now,
     )
 
 
 def messages(
     session: Session, phone: str, *, after_id: int = 0, limit: int = 100
 ) -> list[InboxMessage]:
-    rows = session.execute(
-        select(MessageRow)
-        .where(MessageRow.phone == phone, MessageRow.id > after_id)
-        .order_by(MessageRow.id.desc())
-        .limit(limit)
-    ).scalars()
+    rows = q.messages(session, phone, after_id=after_id, limit=limit)
     return [
         InboxMessage(
             id=r.id,

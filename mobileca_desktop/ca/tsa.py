@@ -35,7 +35,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mobileca_desktop.ca import pki
-from mobileca_desktop.ca.db import IssuedCertRow, Store
+from mobileca_desktop.ca.store import Store
+from mobileca_desktop.ca.store import certificates as q
 
 # The TSA policy (TSTInfo.policy) under the project's documentation arc (RFC 5612's
 # enterprise number 32473, ``.77`` for mobileca; ``.77.3`` is time-stamping).
@@ -254,15 +255,14 @@ class TsaKeys:
                     now=self._real_now(),
                     urls=self._urls,
                 )
-                s.add(
-                    IssuedCertRow(
-                        serial=pki.serial_hex(cert.serial_number),
-                        institution_id=institution_id,
-                        role="tsa",
-                        der=cert.public_bytes(_DER),
-                        not_before=cert.not_valid_before_utc,
-                        not_after=cert.not_valid_after_utc,
-                    )
+                q.add_issued(
+                    s,
+                    serial=pki.serial_hex(cert.serial_number),
+                    institution_id=institution_id,
+                    role="tsa",
+                    der=cert.public_bytes(_DER),
+                    not_before=cert.not_valid_before_utc,
+                    not_after=cert.not_valid_after_utc,
                 )
                 blob = pki.wrap_private_key(key, self._wrap_key, key_id)
                 record = {"cert": pki.to_pem(cert), "key": blob.hex()}

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import SQLAlchemyError
 
 from mobileca_desktop.ca.clock import format_display
-from mobileca_desktop.ca.db import Store
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.cacli.common import (
     DB_FILENAME,
     not_initialised,

@@ -19,10 +19,10 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import KeyringSecret, PassphraseFileSecret, SecretSource
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.config import load_settings
 from mobileca_desktop.domain import errors as E
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.cacli.common import (
     CHEAP_PASSWORDS_ENV,
     DB_FILENAME,

@@ -39,6 +39,7 @@ APP_STATE_LABELS = {
     AppState.ISSUED: "已签发 issued",
     AppState.REJECTED: "已驳回 rejected",
     AppState.CANCELLED: "已取消 cancelled",
+    AppState.DISCARDED: "已撤销 discarded",
 }
 PURPOSE_LABELS = {
     Purpose.NEW: "证书新办 new",

@@ -47,6 +47,7 @@ class AppState(StrEnum):
     ISSUED = "issued"  # 正常 (the certificate exists)
     REJECTED = "rejected"  # 已失效, with a reason; 继续 goes back to draft
     CANCELLED = "cancelled"  # 已失效 for good (被永久取消审核)
+    DISCARDED = "discarded"  # a draft its applicant discarded (撤销); listed nowhere
 
 
 class CertStatus(StrEnum):

@@ -33,7 +33,6 @@ from fastapi import Depends, FastAPI, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -42,8 +41,8 @@ from mobileca_desktop import __version__
 from mobileca_desktop.asgi_deadlines import BodyDeadline, Deadlines
 from mobileca_desktop.asgi_limits import BodyLimit
 from mobileca_desktop.ca import identity
-from mobileca_desktop.ca.db import AccountRow, SessionRow
 from mobileca_desktop.ca.engine import OPERATOR_ID, CAEngine
+from mobileca_desktop.ca.store import accounts as stored_accounts
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.api import CATALOGUE
 from mobileca_desktop.domain.models import AccountKind, Session
@@ -621,17 +620,7 @@ def _rebuild(engine: CAEngine, config: ServerConfig, token: str) -> Session:
                 expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
             )
         raise E.SessionExpired()
-    with engine.store.read() as s:
-        row = s.execute(
-            select(
-                SessionRow.account_id,
-                SessionRow.expires_at,
-                AccountRow.kind,
-                AccountRow.display_name,
-            )
-            .join(AccountRow, AccountRow.id == SessionRow.account_id)
-            .where(SessionRow.token_hash == identity.token_hash(token))
-        ).first()
+    row = stored_accounts.session_holder(engine.store, identity.token_hash(token))
     if row is None:
         raise E.SessionExpired()
     return Session(

@@ -53,6 +53,7 @@ _STATE = {
     AppState.ISSUED: "正常",
     AppState.REJECTED: "已失效（已驳回）",
     AppState.CANCELLED: "已失效（被永久取消审核）",
+    AppState.DISCARDED: "已失效（申请人已撤销）",
 }
 _PURPOSE = {Purpose.NEW: "证书新办", Purpose.RENEW: "证书更新", Purpose.CHANGE: "证书变更"}
 _DOC = {

@@ -30,10 +30,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.engine import make_url
 
 from mobileca_desktop.asgi_deadlines import Deadlines
-from mobileca_desktop.ca.db import Store
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import KeyringSecret, PassphraseFileSecret, SecretSource
+from mobileca_desktop.ca.store import Store
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.http_deadlines import apply as apply_deadlines
 from mobileca_desktop.server.app import ServerConfig, create_app

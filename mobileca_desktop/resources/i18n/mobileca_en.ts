@@ -2512,6 +2512,11 @@ Screenshot: {}</translation>
         <translation>Invalid (cancelled for good)</translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>已失效（申请人已撤销）</source>
+        <translation>Invalid (withdrawn by the applicant)</translation>
+    </message>
+    <message>
         <location line="+5"/>
         <source>证书新办</source>
         <translation>New certificate</translation>

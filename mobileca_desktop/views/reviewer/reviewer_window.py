@@ -703,6 +703,7 @@ class ReviewerWindow(QMainWindow):
             AppState.ISSUED: self.tr("正常"),
             AppState.REJECTED: self.tr("已失效（已驳回）"),
             AppState.CANCELLED: self.tr("已失效（被永久取消审核）"),
+            AppState.DISCARDED: self.tr("已失效（申请人已撤销）"),
         }[state]
 
     def _purpose(self, purpose: Purpose) -> str:

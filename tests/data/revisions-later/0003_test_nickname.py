@@ -1,18 +1,18 @@
-"""TEST ONLY: a later revision, to prove that a database at 0001 is upgraded.
+"""TEST ONLY: a later revision, to prove that a database at an older revision is upgraded.
 
 Adds ``accounts.nickname`` filled from ``display_name``, rebuilding the table (batch mode,
 ``recreate="always"`` on SQLite) although other tables point at it with foreign keys, as a real
 column change on SQLite would.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
