@@ -42,6 +42,9 @@ class Deadlines:
     # Open connections from one network (IPv4 /24, IPv6 /64) at once; more are answered 503
     # and closed (``http_deadlines``): the deadlines bound how long, this how many.
     connections_per_network: int = 256
+    # Peers whose connections are not counted (addresses or networks): the reverse proxies
+    # a server trusts, which carry many clients' connections and bound them themselves.
+    uncounted: tuple[str, ...] = ()
 
     def body_wait(self, elapsed: float, seen: int) -> float:
         """Seconds the body may still take to bring its next bytes, ``elapsed`` seconds

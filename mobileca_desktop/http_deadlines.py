@@ -15,7 +15,8 @@ client's side of the HTTP state machine:
 
 It also counts each network's open connections (``netprefix``, per server): past
 ``connections_per_network`` a new one is answered 503 and closed at once, so one network
-cannot hold all the server's sockets with connections that each keep their deadlines.
+cannot hold all the server's sockets with connections that each keep their deadlines
+(the server's trusted proxies, ``Deadlines.uncounted``, are not counted).
 
 ``apply(config, deadlines)`` sets a ``uvicorn.Config`` up for it (both servers use it).
 """
@@ -23,6 +24,7 @@ cannot hold all the server's sockets with connections that each keep their deadl
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -54,7 +56,11 @@ class DeadlineH11Protocol(H11Protocol):
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         counts: dict[str, int] = self.server_state.__dict__.setdefault(COUNTS_ATTRIBUTE, {})
-        network = network_of(self.client[0]) if self.client else "unknown"
+        peer = self.client[0] if self.client else "unknown"
+        if _uncounted(peer, self.deadlines.uncounted):
+            self._follow()
+            return
+        network = network_of(peer)
         if counts.get(network, 0) >= self.deadlines.connections_per_network:
             transport.write(TOO_MANY)
             transport.close()
@@ -109,6 +115,16 @@ class DeadlineH11Protocol(H11Protocol):
         if phase == "headers" and self.conn.our_state is h11.IDLE:
             self.transport.write(TOO_SLOW)  # no request yet: h11 itself cannot answer
         self.transport.close()
+
+
+def _uncounted(peer: str, networks: tuple[str, ...]) -> bool:
+    if not networks:
+        return False
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(n, strict=False) for n in networks)
 
 
 def apply(config, deadlines: Deadlines | None = None):

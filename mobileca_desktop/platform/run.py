@@ -9,6 +9,7 @@ changes (a new port), it is not valid at the CA's clock, or the CA no longer vou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -253,6 +254,12 @@ def _origin(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def _deadlines(config: PlatformConfig) -> Deadlines:
+    """The configured deadlines; the trusted proxies' connections are not counted per
+    network (they carry many clients', which the proxy bounds)."""
+    return dataclasses.replace(config.deadlines, uncounted=tuple(config.trusted_proxies))
+
+
 def start_platform(config: PlatformConfig, timeout: float = 20.0) -> RunningPlatform:
     """Binds ``host:port`` (0: any free port), gets the certificate for that origin and
     serves the platform in a background thread."""
@@ -273,7 +280,7 @@ def start_platform(config: PlatformConfig, timeout: float = 20.0) -> RunningPlat
                     # default would take X-Forwarded-For from any local peer.
                     proxy_headers=False,
                 ),
-                config.deadlines,
+                _deadlines(config),
             )
         )
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -306,7 +313,7 @@ def serve_forever(config: PlatformConfig) -> None:
                 lifespan="off",
                 proxy_headers=False,
             ),
-            config.deadlines,
+            _deadlines(config),
         )
     )
     try:

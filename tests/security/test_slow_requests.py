@@ -226,3 +226,20 @@ def test_one_network_cannot_hold_every_connection(services):
     assert len(refused) == 3 and len(timed_out) == 5, [t.answer[:20] for t in held + more]
     assert all(t.closed_after is not None and t.closed_after < 1.0 for t in refused)
     assert normal and normal[0] < 1.0
+
+
+def test_a_trusted_proxy_is_not_counted_as_one_network(services, tmp_path):
+    """The platform behind a reverse proxy it trusts: the proxy's connections carry many
+    clients' and are not capped as one network's (the proxy bounds its clients)."""
+    second_loopback_or_skip("127.0.2.1")
+    few = dataclasses.replace(SHORT, connections_per_network=2)
+    platform = start(services, tmp_path, deadlines=few, trusted_proxies=("127.0.2.0/24",))
+    try:
+        host, port = platform.url.removeprefix("http://").split(":")
+        proxied = [slow_headers(host, int(port), source="127.0.2.1") for _ in range(4)]
+        direct = [slow_headers(host, int(port), source="127.0.4.1") for _ in range(4)]
+        attack(proxied + direct, give_up_after=few.header_seconds + MARGIN + 3)
+        assert all(t.answer.startswith(b"HTTP/1.1 408") for t in proxied)
+        assert sum(t.answer.startswith(b"HTTP/1.1 503") for t in direct) == 2
+    finally:
+        platform.stop()
