@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QBoxLayout, QLabel
 
 from mobileca_desktop.config import Settings
 from mobileca_desktop.domain.errors import (
@@ -163,7 +163,9 @@ class Client(QObject):
             banner.setStyleSheet(
                 self.BANNER_STYLES[level] + " padding: 8px 12px; font-size: 13px; font-weight: 600;"
             )
-            layout = self.window.centralWidget().layout()
+            central = self.window.centralWidget()
+            layout = central.layout() if central is not None else None
+            assert isinstance(layout, QBoxLayout), "the main window's page column"
             # Under the top bar; a warning above an info strip.
             layout.insertWidget(1 if level == "warning" else 1 + len(self.banners), banner)
             self.banners[level] = banner
@@ -405,8 +407,9 @@ class _FirstPaint(QObject):
 
         # Wall clock (monotonic, shared with the parent) and this process's CPU time.
         print(f"startup-probe {what} {time.monotonic():.6f} {time.process_time():.6f}", flush=True)
-        if quit_:
-            QApplication.instance().quit()
+        app = QApplication.instance()
+        if quit_ and app is not None:
+            app.quit()
 
 
 def run(settings: Settings, insecure_file_keyring: bool | str | Path | None = None) -> int:

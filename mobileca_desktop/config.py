@@ -300,9 +300,9 @@ def load_settings(
             values[name] = _convert(name, raw, var)
 
     for name in ENV_VARS:
-        raw = cli.get(name)
-        if raw is not None:
-            values[name] = _convert(name, raw, "--" + name.replace("_", "-"))
+        given = cli.get(name)
+        if given is not None:
+            values[name] = _convert(name, given, "--" + name.replace("_", "-"))
 
     return Settings(**values, settings_file=path)
 

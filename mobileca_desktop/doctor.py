@@ -175,7 +175,9 @@ def camera_check(lister: Callable[[], list] | None = None) -> Check:
     """Cameras for 法人刷脸 and 扫一扫 (optional: image files and the screen work too)."""
     if lister is None:
         try:
-            from mobileca_desktop.services.frames import list_cameras as lister
+            from mobileca_desktop.services.frames import list_cameras
+
+            lister = list_cameras
         except ImportError:
             lister = _dev_video
     try:
@@ -208,7 +210,9 @@ def decoder_check(available: Callable[[], list] | None = None) -> Check:
     """QR decoders for 扫一扫, 电子营业执照 and ``mobileca decode``."""
     if available is None:
         try:
-            from mobileca_desktop.services.qr import available_decoders as available
+            from mobileca_desktop.services.qr import available_decoders
+
+            available = available_decoders
         except ImportError:
             available = _importable_decoders
     try:
@@ -243,7 +247,9 @@ def wechat_check(probe: Callable[[], object] | None = None) -> Check:
     name = "QR fallback (WeChat CNN)"
     try:
         if probe is None:
-            from mobileca_desktop.services.qr import WeChatDecoder as probe
+            from mobileca_desktop.services.qr import WeChatDecoder
+
+            probe = WeChatDecoder
         decoder = probe()
     except Exception as exc:
         detail = f"off, zxing-cpp decodes alone ({type(exc).__name__}: {exc})"

@@ -188,7 +188,7 @@ class PlayPanel(QWidget):
         self.next_button = self._button(row, "playNext", self.tr("下一步"), self.next)
         box.addLayout(row)
         for key, slot in (("Left", self.back), ("Space", self.toggle_pause), ("Right", self.next)):
-            QShortcut(QKeySequence(key), self, activated=slot)
+            QShortcut(QKeySequence(key), self).activated.connect(slot)
         self.resize(420, 520)
 
     def _button(self, row: QHBoxLayout, name: str, text: str, slot: Any) -> QPushButton:
@@ -337,7 +337,7 @@ def run_play(
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2
     app = application()
-    i18n.install(app, lang)
+    i18n.install(app, lang or i18n.ZH)  # None: the default, Chinese (it crashed before)
     status = {"code": 0}
     with memory_keyring():
         panel = PlayPanel(scenario, folder, pace_ms, picture)

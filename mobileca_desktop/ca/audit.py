@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,9 @@ from mobileca_desktop.domain.canonical import canonical_json
 GENESIS = "0" * 64
 
 
-def _digest(prev: str, at: dt.datetime, actor: str, action: str, obj: str, details: dict) -> str:
+def _digest(
+    prev: str, at: dt.datetime, actor: str, action: str, obj: str, details: dict[str, Any]
+) -> str:
     body = canonical_json(
         [
             prev,
@@ -40,7 +43,7 @@ def append(
     actor: str,
     action: str,
     obj: str,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> AuditRow:
     details = details or {}
     last = q.last_audit_hash(session)

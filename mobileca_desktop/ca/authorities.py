@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -110,11 +110,11 @@ class Authorities:
         wk = self.ctx.keys["ca-key-wrap"]
         issuing = x509.load_pem_x509_certificate(row.issuing_pem.encode())
         ocsp_cert = x509.load_pem_x509_certificate(row.ocsp_pem.encode())
-        ocsp_key = pki.unwrap_private_key(row.ocsp_key, wk, f"{row.id}/ocsp")
+        ocsp_key = pki.unwrap_ec_key(row.ocsp_key, wk, f"{row.id}/ocsp")
         ca = Authority(
             root=x509.load_pem_x509_certificate(row.root_pem.encode()),
             issuing=issuing,
-            issuing_key=pki.unwrap_private_key(row.issuing_key, wk, f"{row.id}/issuing"),
+            issuing_key=pki.unwrap_ec_key(row.issuing_key, wk, f"{row.id}/issuing"),
             ocsp=ocsp_cert,
             ocsp_key=ocsp_key,
             responder=pki.OcspResponder(
@@ -151,10 +151,8 @@ class Authorities:
         return pki.wrap_private_key(key, self.ctx.keys["kmc-wrap"], key_id)
 
     def unwrap_kmc(self, blob: bytes, key_id: str) -> rsa.RSAPrivateKey:
-        key = pki.unwrap_private_key(blob, self.ctx.keys["kmc-wrap"], key_id)
-        return cast(rsa.RSAPrivateKey, key)
+        return pki.unwrap_rsa_key(blob, self.ctx.keys["kmc-wrap"], key_id)
 
     def identity_key(self, s: DB) -> ec.EllipticCurvePrivateKey:
         blob = bytes.fromhex(self.ctx.store.get_meta(s, "identity_key") or "")
-        key = pki.unwrap_private_key(blob, self.ctx.keys["identity-wrap"], "identity")
-        return cast(ec.EllipticCurvePrivateKey, key)
+        return pki.unwrap_ec_key(blob, self.ctx.keys["identity-wrap"], "identity")

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 from mobileca_desktop.ca import subject as subjects
@@ -121,12 +122,14 @@ def _text(value: str | None, field: str) -> str:
     return str(value).strip()
 
 
-def _public(key):
+def _public(
+    key: CertificatePublicKeyTypes | ec.EllipticCurvePrivateKey,
+) -> CertificatePublicKeyTypes:
     """Service certificates are made for a requester's public key; tests may pass the pair."""
-    return key.public_key() if hasattr(key, "public_key") else key
+    return key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
 
 
-def _ski(public_key) -> x509.SubjectKeyIdentifier:
+def _ski(public_key: CertificatePublicKeyTypes) -> x509.SubjectKeyIdentifier:
     return x509.SubjectKeyIdentifier.from_public_key(public_key)
 
 
@@ -135,7 +138,10 @@ def _aki(issuer_cert: x509.Certificate) -> x509.AuthorityKeyIdentifier:
         ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
     except x509.ExtensionNotFound:
-        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key())
+        issuer_key = issuer_cert.public_key()
+        if not isinstance(issuer_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+            raise ValueError("an issuing CA's key is EC or RSA") from None
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key)
 
 
 def _key_usage(**set_bits: bool) -> x509.KeyUsage:
@@ -198,7 +204,7 @@ def _revocation_info(
 def _end_entity(
     *,
     subject: x509.Name,
-    public_key,
+    public_key: CertificatePublicKeyTypes,
     serial: int,
     not_before: dt.datetime,
     not_after: dt.datetime,

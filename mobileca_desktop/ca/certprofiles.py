@@ -8,6 +8,7 @@ import re
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from mobileca_desktop.ca import subject as subjects
@@ -183,7 +184,7 @@ def make_tls_server(
     *,
     hostnames: list[str],
     ip_addresses: list[str],
-    key: ec.EllipticCurvePrivateKey,
+    key: CertificatePublicKeyTypes | ec.EllipticCurvePrivateKey,  # the requester's public key
     issuer_cert: x509.Certificate,
     issuer_key: ec.EllipticCurvePrivateKey,
     now: dt.datetime,
@@ -224,7 +225,7 @@ def make_platform(
     platform_name: str,
     org: str,
     origin: str,
-    key: ec.EllipticCurvePrivateKey,
+    key: CertificatePublicKeyTypes | ec.EllipticCurvePrivateKey,  # the requester's public key
     issuer_cert: x509.Certificate,
     issuer_key: ec.EllipticCurvePrivateKey,
     now: dt.datetime,
@@ -345,7 +346,9 @@ def grant_id_of(cert: x509.Certificate) -> int | None:
     ext = oids.find_extension(cert, oids.GRANT_EXTENSION_OIDS)
     if ext is None:
         return None
-    value = ext.value.value  # an UnrecognizedExtension's DER bytes
+    if not isinstance(ext.value, x509.UnrecognizedExtension):  # a private OID: always is
+        raise ValueError("malformed grant extension")
+    value = ext.value.value  # its DER bytes
     tag, start, end = _der_read(value, 0)
     text = value[start:end]
     if tag != 0x0C or end != len(value) or not text.isdigit():

@@ -10,6 +10,10 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from mobileca_desktop.domain.models import ClockInfo
 
@@ -17,11 +21,21 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _OFFSET_KEY = "clock_offset_seconds"
 
 
+class MetaStore(Protocol):
+    """What the clock needs of the CA's store: its key/value metadata."""
+
+    def read(self) -> AbstractContextManager[Session]: ...
+
+    def get_meta(self, session: Session, key: str) -> str | None: ...
+
+    def set_meta(self, session: Session, key: str, value: str) -> None: ...
+
+
 class Clock:
     """``now()`` is always timezone-aware UTC. The offset is re-read at most once a second
     so that another process's ``advance`` is seen promptly without a query per call."""
 
-    def __init__(self, store, real_now: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, store: MetaStore, real_now: Callable[[], dt.datetime] | None = None) -> None:
         self._store = store
         self._real_now = real_now or (lambda: dt.datetime.now(dt.UTC))
         self._lock = threading.Lock()
@@ -57,7 +71,7 @@ class Clock:
         off = self.offset_seconds()
         return ClockInfo(real_now=real, now=real + dt.timedelta(seconds=off), offset_seconds=off)
 
-    def set_offset(self, session, seconds: int) -> None:
+    def set_offset(self, session: Session, seconds: int) -> None:
         """Called inside the engine's transaction (audited by the caller)."""
         if seconds < 0:
             # Moving back in time would make issued certificates "not yet valid" and

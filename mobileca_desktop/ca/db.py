@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
 
     impl = DateTime
@@ -120,12 +120,12 @@ class ApplicationRow(Base):
     agent_id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
     agent_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     verification: Mapped[str] = mapped_column(String(16), default="not_started")
-    verification_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    verification_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     auth_code_hmac: Mapped[str | None] = mapped_column(String(64), nullable=True)
     auth_code_tries: Mapped[int] = mapped_column(Integer, default=0)
     auth_code_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
-    subject: Mapped[dict] = mapped_column(JSON, default=dict)
-    signature: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    subject: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    signature: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     certificate_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -158,7 +158,7 @@ class CertificateRecord(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"))
     kind: Mapped[str] = mapped_column(String(16))
     institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"))
-    subject: Mapped[dict] = mapped_column(JSON)
+    subject: Mapped[dict[str, Any]] = mapped_column(JSON)
     subject_name: Mapped[str] = mapped_column(String(128))
     not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -265,7 +265,7 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64))
     object: Mapped[str] = mapped_column(String(128))
-    details: Mapped[dict] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -204,7 +204,7 @@ def _count_pdf_pages(data: bytes, filename: str, max_inflated: int, max_pixels: 
 _IMAGE_FILTERS = {"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode"}
 
 
-def _inflate_all(root, filename: str, max_pixels: int) -> None:
+def _inflate_all(root: object, filename: str, max_pixels: int) -> None:
     """Decodes every stream reachable from the catalogue (pages, content streams, forms,
     fonts, images), as a viewer showing the file to a reviewer would; the reader's decode
     budget stops a bomb. Image codecs pyHanko does not decode count by their pixels."""
@@ -216,7 +216,7 @@ def _inflate_all(root, filename: str, max_pixels: int) -> None:
     )
 
     seen: set[tuple[int, int]] = set()
-    stack: list = [root]
+    stack: list[object] = [root]
     while stack:
         obj = stack.pop()
         if isinstance(obj, IndirectObject):

@@ -38,7 +38,7 @@ _classifier: cv2.CascadeClassifier | None = None
 
 def _get_classifier() -> cv2.CascadeClassifier:
     global _classifier
-    import cv2
+    import cv2.data  # binds cv2 too; named so the type checker sees the data module
 
     with _lock:
         if _classifier is None:
@@ -50,7 +50,7 @@ def _get_classifier() -> cv2.CascadeClassifier:
 
 
 def _prepare(image: np.ndarray) -> np.ndarray:
-    import cv2
+    import cv2.data  # binds cv2 too; named so the type checker sees the data module
 
     height, width = image.shape[:2]
     scale = _MAX_SIDE / max(height, width)

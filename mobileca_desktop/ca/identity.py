@@ -16,6 +16,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -161,7 +162,7 @@ def make_elicence(
     return ELICENCE_PREFIX + _b64(body) + "." + _b64(sig)
 
 
-def read_elicence(public_key: ec.EllipticCurvePublicKey, text: str) -> dict:
+def read_elicence(public_key: ec.EllipticCurvePublicKey, text: str) -> dict[str, Any]:
     """Checks an e-licence QR text; raises VerificationFailed if it is not genuine."""
     text = (text or "").strip()
     fail = VerificationFailed(method="elicence", reason="this is not a genuine e-business licence")
@@ -174,6 +175,6 @@ def read_elicence(public_key: ec.EllipticCurvePublicKey, text: str) -> dict:
         data = json.loads(body)
     except (ValueError, InvalidSignature) as exc:
         raise fail from exc
-    if data.get("v") != 1:
+    if not isinstance(data, dict) or data.get("v") != 1:
         raise fail
     return data

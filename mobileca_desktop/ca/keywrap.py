@@ -6,6 +6,8 @@ import os
 
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 # --- private keys at rest ---------------------------------------------------------------
@@ -18,7 +20,7 @@ class UnwrapError(Exception):
     """A wrapped private key could not be opened: wrong secret, wrong key id, or damage."""
 
 
-def wrap_private_key(key, kek: bytes, key_id: str) -> bytes:
+def wrap_private_key(key: PrivateKeyTypes, kek: bytes, key_id: str) -> bytes:
     """``MCKW\\x01 || nonce(12) || AES-256-GCM(kek, PKCS#8 DER)``; the AAD is the header and
     ``key_id``, so a blob cannot be swapped in for another key's row."""
     if len(kek) != 32:
@@ -33,7 +35,7 @@ def wrap_private_key(key, kek: bytes, key_id: str) -> bytes:
     return _WRAP_MAGIC + nonce + AESGCM(kek).encrypt(nonce, plain, aad)
 
 
-def unwrap_private_key(blob: bytes, kek: bytes, key_id: str):
+def unwrap_private_key(blob: bytes, kek: bytes, key_id: str) -> PrivateKeyTypes:
     """The private key wrapped by ``wrap_private_key``; ``UnwrapError`` on any mismatch."""
     if len(kek) != 32:
         raise UnwrapError("the key-encryption key must be 32 bytes")
@@ -56,3 +58,19 @@ def unwrap_private_key(blob: bytes, kek: bytes, key_id: str):
         )
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise UnwrapError("the unwrapped data is not a private key") from exc
+
+
+def unwrap_ec_key(blob: bytes, kek: bytes, key_id: str) -> ec.EllipticCurvePrivateKey:
+    """``unwrap_private_key`` for the CA's EC keys (roots, issuing CAs, OCSP, TSA, identity)."""
+    key = unwrap_private_key(blob, kek, key_id)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise UnwrapError(f"the key {key_id} is not an EC key")
+    return key
+
+
+def unwrap_rsa_key(blob: bytes, kek: bytes, key_id: str) -> rsa.RSAPrivateKey:
+    """``unwrap_private_key`` for the KMC's RSA encryption keys."""
+    key = unwrap_private_key(blob, kek, key_id)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise UnwrapError(f"the key {key_id} is not an RSA key")
+    return key

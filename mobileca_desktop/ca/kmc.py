@@ -25,7 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class KeyPool:
-    def __init__(self, store: Store, wrap: Callable, unwrap: Callable, target: int = 8) -> None:
+    def __init__(
+        self,
+        store: Store,
+        wrap: Callable[[rsa.RSAPrivateKey, str], bytes],
+        unwrap: Callable[[bytes, str], rsa.RSAPrivateKey],
+        target: int = 8,
+    ) -> None:
         self._store = store
         self._wrap = wrap
         self._unwrap = unwrap

@@ -42,7 +42,10 @@ def script() -> ScriptDirectory:
 
 
 def head() -> str:
-    return script().get_current_head()
+    current = script().get_current_head()
+    if current is None:  # only if the package were installed without its revisions
+        raise RuntimeError("no Alembic revisions in the migrations' version locations")
+    return current
 
 
 def is_known(revision: str) -> bool:

@@ -49,7 +49,13 @@ from mobileca_desktop.ca.certprofiles import (
     subject_for,
 )
 from mobileca_desktop.ca.csrcheck import check_csr
-from mobileca_desktop.ca.keywrap import UnwrapError, unwrap_private_key, wrap_private_key
+from mobileca_desktop.ca.keywrap import (
+    UnwrapError,
+    unwrap_ec_key,
+    unwrap_private_key,
+    unwrap_rsa_key,
+    wrap_private_key,
+)
 from mobileca_desktop.ca.revinfo import (
     OCSP_VALIDITY,
     CertStatusRecord,
@@ -98,7 +104,9 @@ __all__ = [
     "serial_hex",
     "subject_for",
     "to_pem",
+    "unwrap_ec_key",
     "unwrap_private_key",
+    "unwrap_rsa_key",
     "wrap_private_key",
 ]
 

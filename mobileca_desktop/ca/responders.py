@@ -39,7 +39,7 @@ def renew(
     issuing = x509.load_pem_x509_certificate(row.issuing_pem.encode())
     if not due(old, issuing, now):
         return None
-    issuing_key = pki.unwrap_private_key(row.issuing_key, wrap_key, f"{row.id}/issuing")
+    issuing_key = pki.unwrap_ec_key(row.issuing_key, wrap_key, f"{row.id}/issuing")
     key = pki.new_ec_key()
     new = pki.make_ocsp_responder(
         institution_id=row.id,

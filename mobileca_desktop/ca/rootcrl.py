@@ -54,7 +54,7 @@ def regenerate(
     der_key, number_key = _keys(row.id)
     number = int(store.get_meta(s, number_key) or "0") + 1
     root = x509.load_pem_x509_certificate(row.root_pem.encode())
-    root_key = pki.unwrap_private_key(row.root_key, wrap_key, f"{row.id}/root")
+    root_key = pki.unwrap_ec_key(row.root_key, wrap_key, f"{row.id}/root")
     crl = pki.build_crl(
         issuer_cert=root,
         issuer_key=root_key,
@@ -85,7 +85,7 @@ def add_distribution_points(
             continue
         except x509.ExtensionNotFound:
             pass
-        root_key = pki.unwrap_private_key(row.root_key, wrap_key, f"{row.id}/root")
+        root_key = pki.unwrap_ec_key(row.root_key, wrap_key, f"{row.id}/root")
         builder = (
             x509.CertificateBuilder()
             .subject_name(old.subject)

@@ -126,7 +126,7 @@ def _prepare_sqlite(url: str, metadata: MetaData, *, create: bool) -> Change | N
     engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record) -> None:
+    def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -134,7 +134,7 @@ def _prepare_sqlite(url: str, metadata: MetaData, *, create: bool) -> Change | N
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn) -> None:
+    def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     database = make_url(url).database
@@ -154,7 +154,6 @@ def _prepare_locked(
     if state.revision == HEAD and state.revisions == 1:
         return None
     stamped = False
-    before = state.revision
     if state.revision is None:
         if not state.has_ca_tables:
             if not create:
@@ -172,6 +171,8 @@ def _prepare_locked(
         before = BASELINE
     elif state.revisions != 1:
         raise E.SchemaTooNew(where=where(url), revision=state.revision, head=HEAD)
+    else:
+        before = state.revision
     from mobileca_desktop.ca import migrate  # Alembic: only when an upgrade is needed
 
     if not migrate.is_known(before):

@@ -91,7 +91,7 @@ class FittedName(x509.Name):
 
 def build(attributes: list[tuple[x509.ObjectIdentifier, str]]) -> FittedName:
     """A subject of single-attribute RDNs, each value fitted to its attribute's bound."""
-    fitted: list[x509.NameAttribute] = []
+    fitted: list[x509.NameAttribute[str]] = []
     full: list[tuple[x509.ObjectIdentifier, str]] = []
     for oid, value in attributes:
         short = fit_attribute(oid, value)
@@ -199,6 +199,8 @@ def full_names(cert: x509.Certificate) -> dict[x509.ObjectIdentifier, str]:
         ext = cert.extensions.get_extension_for_oid(oids.FULL_NAME_EXTENSION)
     except x509.ExtensionNotFound:
         return out
+    if not isinstance(ext.value, x509.UnrecognizedExtension):  # a private OID: always is
+        raise ValueError("malformed full-names extension")
     der = ext.value.value
     tag, start, end = der_read(der, 0)
     if tag != 0x30 or end != len(der):

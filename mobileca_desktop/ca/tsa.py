@@ -130,9 +130,9 @@ class TimeStampAuthority:
         if policy is not None and policy != TSA_POLICY_OID:
             return _rejection("unaccepted_policy", f"this TSA's policy is {TSA_POLICY_OID}")
         token = self._token(algorithm, digest, nonce, cert_req, pki._utc(now))
-        return tsp.TimeStampResp(
-            {"status": {"status": "granted"}, "time_stamp_token": token}
-        ).dump()
+        resp = tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
+        der: bytes = resp.dump()  # asn1crypto is untyped
+        return der
 
     def _token(
         self, algorithm: str, digest: bytes, nonce: int | None, cert_req: bool, now: dt.datetime
@@ -270,7 +270,7 @@ class TsaKeys:
             else:
                 record = json.loads(stored)
                 cert = x509.load_pem_x509_certificate(record["cert"].encode())
-                key = pki.unwrap_private_key(bytes.fromhex(record["key"]), self._wrap_key, key_id)
+                key = pki.unwrap_ec_key(bytes.fromhex(record["key"]), self._wrap_key, key_id)
         tsa = TimeStampAuthority(cert=cert, key=key, chain=(issuing,))
         with self._lock:
             self._cache[institution_id] = tsa

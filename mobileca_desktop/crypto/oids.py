@@ -20,6 +20,8 @@ change keep working until they expire.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from cryptography import x509
 
 ARC = "1.3.6.1.4.1.32473.77"
@@ -36,7 +38,9 @@ GRANT_EXTENSION_OIDS = (GRANT_EXTENSION, LEGACY_GRANT_EXTENSION)
 PLATFORM_SIGNING_EKU_OIDS = (PLATFORM_SIGNING_EKU, LEGACY_PLATFORM_SIGNING_EKU)
 
 
-def find_extension(cert: x509.Certificate, candidates) -> x509.Extension | None:
+def find_extension(
+    cert: x509.Certificate, candidates: Iterable[x509.ObjectIdentifier]
+) -> x509.Extension[x509.ExtensionType] | None:
     """The first extension of ``cert`` whose OID is one of ``candidates`` (new, then old)."""
     for oid in candidates:
         try:

@@ -91,6 +91,12 @@ class SealablePdf:
         return check_box(area, box, self.name)
 
 
+def whole_points(box: Box) -> tuple[int, int, int, int]:
+    """``box`` rounded to whole PDF points, as the signature field is drawn."""
+    x0, y0, x1, y1 = box
+    return round(x0), round(y0), round(x1), round(y1)
+
+
 def check_box(area: PageArea, box: Any, name: str = "document.pdf") -> Box:
     if not (
         isinstance(box, list | tuple)
@@ -325,8 +331,9 @@ def add_signature(
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         field_name = signature_field_name(writer.prev)
-        rounded = tuple(round(v) for v in box)
-        spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=page - 1, box=rounded)
+        spec = fields.SigFieldSpec(
+            sig_field_name=field_name, on_page=page - 1, box=whole_points(box)
+        )
         metadata = (
             meta(field_name)
             if meta
@@ -428,7 +435,9 @@ class _TrialSigner(signers.Signer):
             signature_mechanism=algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}),
         )
 
-    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
         return self._key.sign(data, ec.ECDSA(hashes.SHA256()))
 
 
@@ -499,7 +508,7 @@ def _refuse_screen_print_differences(reader: PdfFileReader, name: str) -> None:
 
 def _page_objects(reader: PdfFileReader) -> list[generic.DictionaryObject]:
     """The page dictionaries in order (the tree was checked by ``_measure_pages``)."""
-    cached = getattr(reader, "_mobileca_pages", None)
+    cached: list[generic.DictionaryObject] | None = getattr(reader, "_mobileca_pages", None)
     if cached is not None:
         return cached
     pages: list[generic.DictionaryObject] = []
@@ -562,7 +571,7 @@ def _read_every_object(reader: PdfFileReader, name: str) -> None:
     compares revisions object by object; a damaged object nobody draws still breaks it)."""
     try:
         xrefs = reader.xrefs
-        refs: set = set()
+        refs: set[generic.Reference] = set()
         for revision in range(xrefs.total_revisions):
             refs |= xrefs.explicit_refs_in_revision(revision)
             if len(refs) > MAX_OBJECTS:

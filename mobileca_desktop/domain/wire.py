@@ -17,9 +17,12 @@ import dataclasses
 import datetime as dt
 import enum
 import types
-from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+D = TypeVar("D", bound="DataclassInstance")
 
 
 class WireError(ValueError):
@@ -156,7 +159,7 @@ def from_wire(tp: Any, data: Any, path: str = "") -> Any:
     raise WireError(path, f"unsupported type {tp!r}")
 
 
-def _dataclass(cls: type[T], data: Any, path: str) -> T:
+def _dataclass(cls: type[D], data: Any, path: str) -> D:
     if not isinstance(data, dict):
         raise WireError(path, f"expected an object ({cls.__name__})")
     hints = _hints(cls)

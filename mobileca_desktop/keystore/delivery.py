@@ -6,6 +6,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from mobileca_desktop.crypto import ecies
 from mobileca_desktop.domain.errors import ActivationFailed
@@ -13,17 +14,17 @@ from mobileca_desktop.domain.models import ActivationResult, WrappedKey
 from mobileca_desktop.keystore.keys import EncryptionKeyRef
 
 
-def _same_public(a: object, b: object) -> bool:
+def _same_public(a: PublicKeyTypes, b: PublicKeyTypes) -> bool:
     der = serialization.Encoding.DER
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     try:
-        return a.public_bytes(der, spki) == b.public_bytes(der, spki)  # type: ignore[attr-defined]
+        return a.public_bytes(der, spki) == b.public_bytes(der, spki)
     except (AttributeError, ValueError, TypeError):
         return False
 
 
 def _check_device_cert(
-    result: ActivationResult, public_key: object
+    result: ActivationResult, public_key: PublicKeyTypes
 ) -> tuple[x509.Certificate, list[x509.Certificate]]:
     try:
         device = x509.load_pem_x509_certificate(result.device_cert_pem.encode())

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ class KeystoreFolder:
     def _username(self, keystore_id: str) -> str:
         return f"{self.device_name}/{keystore_id}"
 
-    def _locked(self):
+    def _locked(self) -> AbstractContextManager[None]:
         """The profile's cross-process lock (re-entrant in this thread); ``ProfileInUse``
         when another process holds it past the timeout."""
         return folder_lock(self.folder).hold(self.lock_timeout)
@@ -355,10 +356,11 @@ def _cached_profile(header: dict[str, Any] | None) -> KdfProfile | None:
     cached = header.get("kdf_profile") if header else None
     if not isinstance(cached, dict):
         return None
+    n, r, p = cached.get("n"), cached.get("r"), cached.get("p")
+    if not (isinstance(n, int) and isinstance(r, int) and isinstance(p, int)):
+        return None
     try:
-        profile = KdfProfile(
-            n=cached.get("n"), r=cached.get("r"), p=cached.get("p"), seconds=cached.get("seconds")
-        )
+        profile = KdfProfile(n=n, r=r, p=p, seconds=cached.get("seconds"))
     except (ValueError, TypeError):
         return None
     return profile if profile.n >= FLOOR_N else None

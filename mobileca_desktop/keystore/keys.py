@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import NoReturn
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -88,13 +89,13 @@ class UnlockedKeys:
     __str__ = __repr__
 
     # Keys must not be pickled, copied or sent anywhere.
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("unlocked keys cannot be pickled or copied")
 
-    def __copy__(self):
+    def __copy__(self) -> NoReturn:
         raise TypeError("unlocked keys cannot be pickled or copied")
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: object) -> NoReturn:
         raise TypeError("unlocked keys cannot be pickled or copied")
 
     # --- public facts -----------------------------------------------------------------

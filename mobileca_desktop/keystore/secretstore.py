@@ -15,6 +15,7 @@ import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from mobileca_desktop.domain.errors import KeyringUnavailable
@@ -129,7 +130,8 @@ class OSKeyring(SecretStore):
 
         backend = self._usable()
         try:
-            return getattr(backend, op)(SERVICE, *args)
+            result: str | None = getattr(backend, op)(SERVICE, *args)  # keyring: untyped
+            return result
         except KeyringLocked as exc:
             raise KeyringUnavailable(
                 store=self.backend_name(), reason="locked", advice=_ADVICE_LOCKED
@@ -181,7 +183,7 @@ class InsecureFileStore(SecretStore):
     def describe(self) -> str:
         return f"INSECURE file keyring (CI/testing only, not the system keyring): {self.path}"
 
-    def _locked(self):
+    def _locked(self) -> AbstractContextManager[None]:
         return folder_lock(self.path.parent).hold(self.lock_timeout)
 
     def _read(self) -> dict[str, str]:

@@ -185,13 +185,15 @@ class Keystore(KeystoreFolder):
             transport = serialization.load_der_private_key(
                 ff.b64d(payload["transport_key"], "transport key"), None
             )
-            keys = []
+            keys: list[tuple[EncryptionKeyRef, rsa.RSAPrivateKey]] = []
             for item in payload["encryption_keys"]:
                 key = serialization.load_der_private_key(
                     ff.b64d(item["key"], "encryption key"),
                     None,
                     unsafe_skip_rsa_key_validation=True,
                 )
+                if not isinstance(key, rsa.RSAPrivateKey):
+                    raise KeystoreCorrupt(certificate=cid, reason="unexpected key types")
                 cert = x509.load_pem_x509_certificate(
                     certs[item["serial_hex"]]["cert_pem"].encode()
                 )
@@ -313,7 +315,7 @@ class Keystore(KeystoreFolder):
         signing, transport, keys, _ = self._load_keys(doc, payload)
         profile = self.kdf_profile()
         salt = new_salt()
-        header = {
+        header: dict[str, Any] = {
             "keystore_id": kid,
             "certificate_id": certificate_id,
             "kdf": dict(profile.params(), salt=ff.b64e(salt)),
@@ -371,7 +373,7 @@ class Keystore(KeystoreFolder):
         transport_pem = _public_pem(transport.public_key())
         profile = self.kdf_profile()
         salt = new_salt()
-        header = {
+        header: dict[str, Any] = {
             "keystore_id": kid,
             "certificate_id": certificate_id,
             "kdf": dict(profile.params(), salt=ff.b64e(salt)),
@@ -514,18 +516,18 @@ class Keystore(KeystoreFolder):
             value = act.get(name)
             return value if isinstance(value, str) else None
 
-        created = text("created_at")
+        created, csr, transport = (
+            text("created_at"),
+            text("csr_pem"),
+            text("transport_public_key_pem"),
+        )
         return PendingInfo(
             certificate_id=cid,
             account_id=act.get("account_id") if isinstance(act.get("account_id"), int) else None,
             device_name=text("device_name"),
             idempotency_key=text("idempotency_key"),
-            csr_pem=text("csr_pem").encode() if text("csr_pem") else None,
-            transport_public_key_pem=(
-                text("transport_public_key_pem").encode()
-                if text("transport_public_key_pem")
-                else None
-            ),
+            csr_pem=csr.encode() if csr else None,
+            transport_public_key_pem=transport.encode() if transport else None,
             supersedes_serial_hex=text("supersedes_serial_hex"),
             created_at=dt.datetime.fromisoformat(created) if created else None,
             intact=intact,

@@ -99,9 +99,8 @@ class PlatformAnswers(PlatformSessions):
     def _verify_binding(
         self, s: ScanSession, body: dict, proof: _Proof, address: str = "unknown"
     ) -> tuple[CheckedCertificate, dict, bytes]:
-        binding = body.get("binding")
         try:
-            scanproto.check_binding(binding)
+            binding = scanproto.check_binding(body.get("binding"))
             signature = scanproto.unb64(body.get("signature"))
             chain = body.get("chain")
             if not isinstance(chain, list) or not chain or len(chain) > 4:

@@ -47,7 +47,7 @@ def _refused(exc: Refusal) -> JSONResponse:
 
 def _too_large(_limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     resp = _refused(Refusal("too_large", "请求过大", status=413))
-    return resp.status_code, resp.raw_headers, resp.body
+    return resp.status_code, resp.raw_headers, bytes(resp.body)
 
 
 def _parse(raw: bytes, what: str) -> Any:

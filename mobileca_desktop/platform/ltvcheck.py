@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import enum
 import logging
 from dataclasses import dataclass
 
@@ -161,7 +162,7 @@ def validate(sig, root: x509.Certificate) -> LongTermResult:
         verdict, at = _valid_at(sig, root, when)
         if verdict == "revoked":
             raise Refusal("revoked", f"签章时（时间戳 {shanghai(when)}）证书已被吊销，签章无效")
-        if verdict == "valid" and indication is AdESIndeterminate.REVOKED_NO_POE:
+        if verdict == "valid" and at is not None and indication is AdESIndeterminate.REVOKED_NO_POE:
             return at
     if indication in (
         AdESFailure.REVOKED,
@@ -187,4 +188,6 @@ def validate(sig, root: x509.Certificate) -> LongTermResult:
             "pdf_revocation_missing",
             "签章中缺少签章时证书状态（OCSP/CRL）的证据，日后无法离线验证，不予接受",
         )
-    raise Refusal("pdf_signature_invalid", f"签名未通过长期验证（{indication.name}）")
+    # Every AdESSubIndic pyHanko makes is one of its enums; the base class declares no name.
+    name = indication.name if isinstance(indication, enum.Enum) else str(indication)
+    raise Refusal("pdf_signature_invalid", f"签名未通过长期验证（{name}）")

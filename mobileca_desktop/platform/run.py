@@ -177,7 +177,11 @@ def build(config: PlatformConfig, origin: str) -> Platform:
         raise PlatformSetupError("give exactly one of engine (a local CA) or ca_url")
     config.data_dir = Path(config.data_dir)
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    trust: TrustSource = EngineTrust(config.engine) if config.engine else RemoteTrust(config.ca_url)
+    if config.engine is not None:
+        trust: TrustSource = EngineTrust(config.engine)
+    else:
+        assert config.ca_url is not None  # exactly one of the two, checked above
+        trust = RemoteTrust(config.ca_url)
     key = _load_or_make_key(config.data_dir)
     cert = _certificate(config, trust, key, origin)
     platform = Platform(

@@ -231,7 +231,7 @@ def subject_of(cert: x509.Certificate) -> Subject:
     agent = full.get(NameOID.PSEUDONYM)
     grant = None
     ext = oids.find_extension(cert, oids.GRANT_EXTENSION_OIDS)
-    if ext is not None:
+    if ext is not None and isinstance(ext.value, x509.UnrecognizedExtension):
         grant = ext.value.value[2:].decode("utf-8", "replace")
     if uscc:
         kind = "unit" if cn == org else "legal_rep"
@@ -362,15 +362,17 @@ class CertificateChecker:
             raise Refusal("ocsp_unavailable", "OCSP 应答不在有效期内")
         status = response.certificate_status
         if status == ocsp.OCSPCertStatus.REVOKED:
+            revoked_at = response.revocation_time_utc
+            assert revoked_at is not None  # cryptography: always set when REVOKED
             reason = response.revocation_reason
             text = _REVOCATION_TEXT.get(reason, "") if reason else ""
             if subject.agent and reason == x509.ReasonFlags.affiliation_changed:
                 raise Refusal(
                     "grant_withdrawn",
                     f"经办人 {subject.agent} 的授权已撤回或到期，其设备证书已吊销"
-                    f"（吊销时间 {shanghai(response.revocation_time_utc)}）",
+                    f"（吊销时间 {shanghai(revoked_at)}）",
                 )
-            when = shanghai(response.revocation_time_utc)
+            when = shanghai(revoked_at)
             raise Refusal("revoked", f"证书已吊销（{text or '已吊销'}，吊销时间 {when}）")
         if status != ocsp.OCSPCertStatus.GOOD:
             raise Refusal("ocsp_unknown", "CA 不认识此证书（OCSP 状态未知）")
@@ -388,16 +390,15 @@ def _verify_ocsp_signature(response: ocsp.OCSPResponse, auth: Authority) -> None
             continue
         if x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING in eku:
             candidates.append(responder)
+    algorithm = response.signature_hash_algorithm
+    if algorithm is None:  # Ed25519/Ed448: no CA of this system signs with those
+        raise Refusal("ocsp_unavailable", "OCSP 应答的签名无效")
     for signer in candidates:
         key = signer.public_key()
         if not isinstance(key, ec.EllipticCurvePublicKey):
             continue
         try:
-            key.verify(
-                response.signature,
-                response.tbs_response_bytes,
-                ec.ECDSA(response.signature_hash_algorithm),
-            )
+            key.verify(response.signature, response.tbs_response_bytes, ec.ECDSA(algorithm))
         except InvalidSignature:
             continue
         return

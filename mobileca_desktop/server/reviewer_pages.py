@@ -567,7 +567,9 @@ def mount(
         app.post(f"{PREFIX}/applications/{{app_id}}/{action}", include_in_schema=False)(make())
 
 
-def _try_rebuild(rebuild: Callable[[str], Session], token: str) -> Session | None:
+def _try_rebuild(rebuild: Callable[[str], Session], token: str | None) -> Session | None:
+    if token is None:  # no session cookie
+        return None
     try:
         return rebuild(token)
     except E.MobileCAError:

@@ -172,8 +172,8 @@ class VideoFileSource(FrameSource):
         if self._cap is None or self._ended:
             return None
         if self._first is not None:
-            frame, self._first = self._first, None
-            return frame
+            first, self._first = self._first, None
+            return first
         ok, frame = self._cap.read()
         if ok:
             return _bgr(frame)
@@ -286,7 +286,8 @@ class WebcamSource(FrameSource):
     @staticmethod
     def _read(cap: Any) -> tuple[bool, np.ndarray | None]:
         try:
-            return cap.read()
+            ok, frame = cap.read()
+            return bool(ok), frame
         except cv2.error:
             return False, None
 
@@ -296,8 +297,8 @@ class WebcamSource(FrameSource):
                 raise self._unavailable("unplugged")
             return None
         if self._first is not None:
-            frame, self._first = self._first, None
-            return frame
+            first, self._first = self._first, None
+            return first
         with quiet_opencv():
             ok, frame = self._read(self._cap)
         if ok and frame is not None:

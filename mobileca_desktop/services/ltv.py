@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from asn1crypto import core, tsp
 from asn1crypto import x509 as ax509
@@ -35,8 +36,25 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator import ValidationContext
 
 from mobileca_desktop.domain.errors import ServiceUnavailable
+from mobileca_desktop.domain.models import Institution
 
 _DER = serialization.Encoding.DER
+
+
+class TrustMaterialSource(Protocol):
+    """The calls of a ``CAService`` (local or remote) that long-term sealing makes."""
+
+    def institutions(self) -> list[Institution]: ...
+
+    def chain_pem(self, institution_id: str) -> str: ...
+
+    def crl(self, institution_id: str) -> bytes: ...
+
+    def root_crl(self, institution_id: str) -> bytes: ...
+
+    def ocsp(self, institution_id: str, request_der: bytes) -> bytes: ...
+
+    def timestamp(self, institution_id: str, request_der: bytes) -> bytes: ...
 
 
 class PadesLevel(StrEnum):
@@ -58,7 +76,7 @@ class CATimeStamper(TimeStamper):
     URL; this one goes through the CA service, in process or over HTTP alike."""
 
     def __init__(self, request: Callable[[bytes], bytes], url: str = "") -> None:
-        super().__init__(include_nonce=True)
+        super().__init__(include_nonce=True)  # type: ignore[no-untyped-call]  # unannotated
         self._request = request
         self.url = url
 
@@ -70,7 +88,8 @@ class CATimeStamper(TimeStamper):
             if status["status"].native not in ("granted", "granted_with_mods"):
                 text = "; ".join(status["status_string"].native or [])
                 raise TimestampRequestError(f"the TSA refused the request: {text}")
-            return tsp.TimeStampResp.load(der, strict=True)
+            resp: tsp.TimeStampResp = tsp.TimeStampResp.load(der, strict=True)
+            return resp
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             raise TimestampRequestError("the TSA's answer is not a TimeStampResp") from exc
 
@@ -88,7 +107,9 @@ def _asn1(cert: x509.Certificate) -> ax509.Certificate:
     return ax509.Certificate.load(cert.public_bytes(_DER))
 
 
-def institution_of(ca, certificate: x509.Certificate) -> tuple[str, list[x509.Certificate]]:
+def institution_of(
+    ca: TrustMaterialSource, certificate: x509.Certificate
+) -> tuple[str, list[x509.Certificate]]:
     """The CA institution whose issuing CA signed ``certificate``, and its chain (issuing CA,
     root)."""
     for inst in ca.institutions():
@@ -103,7 +124,9 @@ def institution_of(ca, certificate: x509.Certificate) -> tuple[str, list[x509.Ce
     raise SigningError("the certificate was not issued by this CA")
 
 
-def _ocsp(ca, institution_id: str, cert: x509.Certificate, issuer: x509.Certificate) -> bytes:
+def _ocsp(
+    ca: TrustMaterialSource, institution_id: str, cert: x509.Certificate, issuer: x509.Certificate
+) -> bytes:
     request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256()).build()
     der = ca.ocsp(institution_id, request.public_bytes(_DER))
     response = ocsp.load_der_ocsp_response(der)
@@ -112,14 +135,14 @@ def _ocsp(ca, institution_id: str, cert: x509.Certificate, issuer: x509.Certific
     return der
 
 
-def _crls(ca, institution_id: str) -> list[bytes]:
+def _crls(ca: TrustMaterialSource, institution_id: str) -> list[bytes]:
     # The issuing CA's CRL (end-entity status, also a fallback to OCSP) and the root's
     # (the issuing CA's status).
     return [ca.crl(institution_id), ca.root_crl(institution_id)]
 
 
 def gather(
-    ca, certificate: x509.Certificate, level: PadesLevel = DEFAULT_LEVEL
+    ca: TrustMaterialSource, certificate: x509.Certificate, level: PadesLevel = DEFAULT_LEVEL
 ) -> LongTermMaterial | None:
     """Time-stamper and validation context for sealing with ``certificate`` at ``level``
     (None for B-B). ``ca`` is a ``CAService``; its calls raise ``ServiceUnavailable`` when

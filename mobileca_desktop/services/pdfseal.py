@@ -57,7 +57,9 @@ class KeystoreSigner(signers.Signer):
             embed_roots=True,
         )
 
-    async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run=False) -> bytes:
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
         if digest_algorithm != "sha256":
             raise SigningError(f"the device key signs with SHA-256 only, not {digest_algorithm}")
         if dry_run:  # pyHanko sizes the signature container with this
@@ -123,7 +125,7 @@ def seal_pdf(
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
         field_name = pdfcheck.signature_field_name(writer.prev)
-        rounded = tuple(round(v) for v in box)
+        rounded = pdfcheck.whole_points(box)
         spec = fields.SigFieldSpec(
             sig_field_name=field_name, on_page=placement.page - 1, box=rounded
         )
@@ -138,7 +140,7 @@ def seal_pdf(
             embed_validation_info=lt,
             use_pades_lta=level is PadesLevel.B_LTA,
             timestamp_field_name=f"{field_name}-DocTimeStamp" if lt else None,
-            validation_context=long_term.validation_context if lt else None,
+            validation_context=long_term.validation_context if long_term and lt else None,
         )
         pdf_signer = signers.PdfSigner(
             meta,

@@ -70,7 +70,9 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def fetch_platform(url: str, *, timeout: float = 10.0, transport=None) -> PlatformInfo:
+def fetch_platform(
+    url: str, *, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+) -> PlatformInfo:
     """The platform at ``url`` as it describes itself. Its certificate must be a platform
     signing certificate for exactly the origin the user typed, so a page cannot pass off
     another origin's certificate; the user still compares the fingerprint before trusting."""

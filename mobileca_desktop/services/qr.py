@@ -175,7 +175,7 @@ class ZbarDecoder(QrDecoder):
         self._partial = int(wrapper.ZBarSymbol.PARTIAL)
 
     def decode(self, image: np.ndarray) -> list[DecodedCode]:
-        from ctypes import c_void_p, cast, string_at
+        from ctypes import c_char_p, c_void_p, cast, string_at
 
         w = self._w
         gray = to_gray(image)
@@ -193,7 +193,7 @@ class ZbarDecoder(QrDecoder):
                 raise MemoryError("zbar could not create an image")
             w.zbar_image_set_format(img, self._GRAY_FOURCC)
             w.zbar_image_set_size(img, width, height)
-            w.zbar_image_set_data(img, cast(pixels, c_void_p), len(pixels), None)
+            w.zbar_image_set_data(img, cast(c_char_p(pixels), c_void_p), len(pixels), None)
             if w.zbar_scan_image(scanner, img) <= 0:
                 return []
             codes = []

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 
 from mobileca_desktop.config import Settings
-from mobileca_desktop.crypto import ecies
+from mobileca_desktop.crypto import bidrecord, ecies
 from mobileca_desktop.crypto import scanproto as sp
 from mobileca_desktop.domain.errors import IllegalState
 from mobileca_desktop.domain.models import CertKind, SealKind, Session, label
@@ -91,7 +91,7 @@ ANSWER_LIMIT = 64 * 1024  # the platform's answer to a post
 if TYPE_CHECKING:
     import httpx
 
-    from mobileca_desktop.crypto import pdfcheck
+    from mobileca_desktop.crypto import pdfcheck, pdfpages
     from mobileca_desktop.services import ltv, pdfseal
 
 # pyHanko (services/pdfseal.py and ltv.py, ~1 s to import with its aiohttp) loads at the first
@@ -327,7 +327,7 @@ class PlatformScanService(ScanService):
         shown = bidopen.describe(data)
         if not sp.same_origin(shown.envelope_url, state.platform.origin):
             raise _refuse("foreign_origin", f"the bid is on {sp.url_origin_or(shown.envelope_url)}")
-        der = self._get(shown.envelope_url, bidopen.bidrecord.MAX_ENVELOPE_BYTES)
+        der = self._get(shown.envelope_url, bidrecord.MAX_ENVELOPE_BYTES)
         state.bid = (shown, bidopen.check_envelope(shown, der))
         return shown.rows()
 
@@ -411,7 +411,7 @@ class PlatformScanService(ScanService):
         certificate_id: int,
         password: str,
         *,
-        placement: tuple[int, pdfcheck.Box] | None = None,
+        placement: tuple[int, pdfpages.Box] | None = None,
     ) -> ScanOutcome:
         state = self._state(prompt.request)
         if state.data is None:
@@ -480,7 +480,7 @@ class PlatformScanService(ScanService):
 
     @staticmethod
     def _placement(
-        state: _Prepared, placement: tuple[int, pdfcheck.Box] | None
+        state: _Prepared, placement: tuple[int, pdfpages.Box] | None
     ) -> pdfseal.SealPlacement:
         """Where the seal goes: the user's choice on the confirm page, checked to lie on the
         page it names, or where the platform asked for it. Rounded as it is drawn."""

@@ -167,7 +167,7 @@ class NonceStore:
         self.path = Path(path)
         self.tolerance = tolerance
 
-    def _locked(self):
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
         from mobileca_desktop.locking import folder_lock
 
         return folder_lock(self.path.parent).hold()

@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 class MemoryKeyring(KeyringBackend):
     """A real ``keyring`` backend that keeps its entries in a dictionary."""
 
-    priority = 1  # type: ignore[assignment]  # keyring declares it a classproperty
+    priority = 1  # keyring declares it a classproperty; a class attribute serves too
 
     def __init__(self) -> None:
         super().__init__()

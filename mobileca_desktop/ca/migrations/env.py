@@ -1,12 +1,14 @@
 """Alembic's environment script, run by ``ca/migrate.py``: the revisions run on the
 connection (and inside the transaction) that ``config.attributes["connection"]`` holds."""
 
+from typing import Literal
+
 from alembic import context
 
 from mobileca_desktop.ca.db import Base, UTCDateTime
 
 
-def _render_item(kind, obj, _autogen_context):
+def _render_item(kind: str, obj: object, _autogen_context: object) -> str | Literal[False]:
     # Revisions must not import the code they migrate: UTCDateTime is a DateTime column.
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
