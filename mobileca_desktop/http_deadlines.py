@@ -53,7 +53,7 @@ class DeadlineH11Protocol(H11Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._network: str | None = None  # counted against its network while open
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         counts: dict[str, int] = self.server_state.__dict__.setdefault(COUNTS_ATTRIBUTE, {})
         peer = self.client[0] if self.client else "unknown"
