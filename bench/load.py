@@ -25,14 +25,16 @@ What it does, all on loopback:
 Prints a Markdown table and one JSON line; exits 1 if a check fails.
 
     python bench/load.py --scenario flood [--seconds 40] [--flood-threads 16] [--users 4]
+        [--flood-addresses 1]
 
 The ``flood`` scenario: ``mobileca-ca serve`` on a throw-away SQLite CA (or ``--db``), rate
-limits on, production Argon2id. ``--users`` real companies log in in turn from 127.0.0.2,
+limits on, production Argon2id. ``--users`` real companies log in in turn from 127.0.1.2,
 one login every ``--interval`` seconds, first without and then during a flood of logins with
-random credit codes from 127.0.0.1 (``tests/helpers_flood.py``, ``--flood-threads`` threads
-in a process of its own, niced by ``--flood-nice`` so that the attacker's CPU is mostly not
-the server's, as in a real attack). Reports the real users' login p50/p99/max in both phases
-and what the flood got (429 with Retry-After, 401 for the few hashed). Linux (127.0.0.2).
+random credit codes from 127.0.0.1, or from ``--flood-addresses`` N addresses 127.0.0.1 ...
+of that one /24 (``tests/helpers_flood.py``, ``--flood-threads`` threads in a process of its
+own, niced by ``--flood-nice`` so that the attacker's CPU is mostly not the server's, as in
+a real attack). Reports the real users' login p50/p99/max in both phases and what the flood
+got (429 with Retry-After, 401 for the few hashed). Linux (127/8 is all loopback there).
 """
 
 from __future__ import annotations
@@ -170,9 +172,10 @@ class Recorder:
 
 
 def client_address(k: int) -> str:
-    """Each supplier from an address of its own (Linux routes all of 127/8 to loopback), as
-    in a real rush: the server's per-address login limits see 500 machines, not one."""
-    return f"127.1.{k // 250}.{k % 250 + 1}"
+    """Each supplier from an address of its own network (Linux routes all of 127/8 to
+    loopback), as in a real rush: the server's per-address and per-network (/24) login
+    limits see 500 companies' machines, not one."""
+    return f"127.{1 + k // 256}.{k % 256}.1"
 
 
 def client_run(url: str, client: dict, rec: Recorder, results: dict) -> None:
@@ -284,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scenario", choices=["rush", "flood"], default="rush")
     p.add_argument("--flood-threads", type=int, default=16)
     p.add_argument("--flood-nice", type=int, default=10)
+    p.add_argument("--flood-addresses", type=int, default=1, help="the flood's, in one /24")
     p.add_argument("--users", type=int, default=4)
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--serve-args", default="", help="extra `mobileca-ca serve` options (flood)")
@@ -345,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     cmd = [
-        sys.executable, "-m", "mobileca_desktop.ca.cli", "serve",
+        sys.executable, "-m", "mobileca_desktop.cacli", "serve",
         "--db", db_url, "--data-dir", str(tmp / "ca"), "--passphrase-file", str(passphrase),
         "--port", str(port), "--workers", str(args.workers), "--demo", "--public-url", url,
     ]  # fmt: skip
@@ -458,12 +462,14 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- the flood scenario ---------------------------------------------------------------------
 
+REAL_USERS_ADDRESS = "127.0.1.2"  # another /24 than the flood's (127.0.0.0/24)
+
 
 def _real_logins(
     url: str, users: list[tuple[str, str]], seconds: float, interval: float
 ) -> list[float]:
-    """The real users' logins from 127.0.0.2, in turn, one every ``interval`` seconds."""
-    transport = httpx.HTTPTransport(local_address="127.0.0.2")
+    """The real users' logins from 127.0.1.2, in turn, one every ``interval`` seconds."""
+    transport = httpx.HTTPTransport(local_address=REAL_USERS_ADDRESS)
     latencies = []
     with httpx.Client(base_url=url, transport=transport, timeout=120) as client:
         end = time.perf_counter() + seconds
@@ -509,7 +515,7 @@ def flood_main(args: argparse.Namespace) -> int:
             port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     cmd = [
-        sys.executable, "-m", "mobileca_desktop.ca.cli", "serve", "--data-dir", str(tmp / "ca"),
+        sys.executable, "-m", "mobileca_desktop.cacli", "serve", "--data-dir", str(tmp / "ca"),
         "--passphrase-file", str(passphrase), "--port", str(port), "--public-url", url,
     ]  # fmt: skip
     if args.db:
@@ -523,7 +529,7 @@ def flood_main(args: argparse.Namespace) -> int:
         wait_ready(url, proc)
         people = People(seed=args.seed)
         users = []
-        transport = httpx.HTTPTransport(local_address="127.0.0.2")
+        transport = httpx.HTTPTransport(local_address=REAL_USERS_ADDRESS)
         with httpx.Client(base_url=url, transport=transport, timeout=120) as client:
             for _ in range(args.users):
                 reg = demo_company(people)
@@ -535,7 +541,8 @@ def flood_main(args: argparse.Namespace) -> int:
         print(f"and during a flood of {args.flood_threads} threads ...", flush=True)
         flood = subprocess.Popen(
             ["nice", "-n", str(args.flood_nice), sys.executable, str(flooder), url,
-             "--threads", str(args.flood_threads), "--seconds", str(phase + 5)],
+             "--threads", str(args.flood_threads), "--seconds", str(phase + 5),
+             "--addresses", str(args.flood_addresses)],
             stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         assert flood.stdout is not None
@@ -557,6 +564,7 @@ def flood_main(args: argparse.Namespace) -> int:
         "interval_s": args.interval,
         "flood_threads": args.flood_threads,
         "flood_nice": args.flood_nice,
+        "flood_addresses": args.flood_addresses,
         "serve_args": args.serve_args,
         "quiet": _summary(quiet),
         "during_flood": _summary(during),

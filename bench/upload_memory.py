@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}"
     cmd = [
-        sys.executable, "-m", "mobileca_desktop.ca.cli", "serve", "--data-dir", str(tmp / "ca"),
+        sys.executable, "-m", "mobileca_desktop.cacli", "serve", "--data-dir", str(tmp / "ca"),
         "--passphrase-file", str(passphrase), "--port", str(port), "--public-url", url,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "MOBILECA_TEST_CHEAP_PASSWORDS"}

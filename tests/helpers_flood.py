@@ -1,6 +1,8 @@
-"""A login flood from one client address, for tests/security/test_login_flood.py and the
-``flood`` scenario of bench/load.py: threads that post 法人登录 with random credit codes as
-fast as the CA server answers, each on its own connection bound to ``local_address``.
+"""A login flood from one client address or several of one network, for
+tests/security/test_login_flood.py and the ``flood`` scenario of bench/load.py: threads that
+post 法人登录 with random credit codes as fast as the CA server answers, each on its own
+connection bound to ``local_address`` (with ``--addresses N``: thread i to the i-th of N
+addresses counted from it, all in its /24).
 
 Run it as a process of its own (``python tests/helpers_flood.py URL --seconds S``) so that
 the flood's threads do not share a GIL with the server or with the client being measured.
@@ -10,6 +12,7 @@ It prints one JSON line: the count of each status and the Retry-After values see
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import random
 import string
@@ -21,15 +24,20 @@ from collections import Counter
 import httpx
 
 
-def flood(url: str, *, local_address: str, threads: int, seconds: float) -> dict:
+def flood(
+    url: str, *, local_address: str, threads: int, seconds: float, addresses: int = 1
+) -> dict:
     statuses: Counter[str] = Counter()
     retry_after: Counter[str] = Counter()
     lock = threading.Lock()
     stop = time.monotonic() + seconds
     rng = random.Random()
 
-    def one() -> None:
-        transport = httpx.HTTPTransport(local_address=local_address)
+    first = ipaddress.ip_address(local_address)
+
+    def one(i: int) -> None:
+        address = str(first + i % max(1, addresses))
+        transport = httpx.HTTPTransport(local_address=address)
         with httpx.Client(base_url=url, transport=transport, timeout=60) as client:
             while time.monotonic() < stop:
                 name = "".join(rng.choices(string.digits + "ABCDEFGHJKLMNPQRTUWXY", k=18))
@@ -47,7 +55,7 @@ def flood(url: str, *, local_address: str, threads: int, seconds: float) -> dict
                     if "retry-after" in r.headers:
                         retry_after[r.headers["retry-after"]] += 1
 
-    workers = [threading.Thread(target=one, daemon=True) for _ in range(threads)]
+    workers = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
@@ -61,10 +69,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--local-address", default="127.0.0.1")
     p.add_argument("--threads", type=int, default=16)
     p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--addresses", type=int, default=1, help="spread over N addresses")
     args = p.parse_args(argv)
     print("flooding", flush=True)  # the caller waits for this line before it measures
     result = flood(
-        args.url, local_address=args.local_address, threads=args.threads, seconds=args.seconds
+        args.url,
+        local_address=args.local_address,
+        threads=args.threads,
+        seconds=args.seconds,
+        addresses=args.addresses,
     )
     print(json.dumps(result), flush=True)
     return 0

@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from mobileca_desktop.asgi_deadlines import BodyDeadline, Deadlines
 from mobileca_desktop.asgi_limits import BodyLimit, JsonTooDeep, loads_json
 from mobileca_desktop.crypto import scanproto
 from mobileca_desktop.platform import pages
@@ -59,10 +60,17 @@ def _parse(raw: bytes, what: str) -> Any:
         raise Refusal("bad_request", f"{what}不是 JSON") from exc
 
 
-def create_app(platform: Platform) -> FastAPI:
+def _too_slow(_scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    resp = _refused(Refusal("too_slow", "请求发送过慢", status=408))
+    return resp.status_code, resp.raw_headers, bytes(resp.body)
+
+
+def create_app(platform: Platform, deadlines: Deadlines | None = None) -> FastAPI:
     app = FastAPI(title=platform.name, docs_url=None, redoc_url=None, openapi_url=None)
-    # Bodies are counted while they stream in (asgi_limits): 413 before MAX_BODY is held.
+    # Bodies are counted while they stream in (asgi_limits): 413 before MAX_BODY is held;
+    # a body that comes too slowly is 408 (asgi_deadlines).
     app.add_middleware(BodyLimit, limit=MAX_BODY, refusal=_too_large)
+    app.add_middleware(BodyDeadline, deadlines=deadlines or Deadlines(), refusal=_too_slow)
 
     @app.exception_handler(Refusal)
     async def _refusal(_request: Request, exc: Refusal):

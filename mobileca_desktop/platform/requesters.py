@@ -114,11 +114,14 @@ class ScanPolicy:
       clipboard (binding ``src`` screen / clipboard) is accepted only when the answering
       client's address is the requesting browser's (docs/scan-protocol.md §9). Relaxing it
       keeps the confirm page's warning.
-    - ``max_pending_per_address`` / ``max_pending_total``: live sessions created without a
-      login (the 扫码登录 page) per requesting address and in total; more is ``429``.
+    - ``max_pending_per_address`` / ``max_pending_per_network``: live sessions created
+      without a login (the 扫码登录 page) per requesting address and per IPv4 /24 or IPv6
+      /64; more is ``429``. ``max_pending_total``: all of them; when reached, the most
+      crowded network's oldest unscanned session makes room (``admission``).
     """
 
     require_same_address: bool = True
     max_pending_per_address: int = 8
+    max_pending_per_network: int = 32
     max_pending_total: int = 1000
     addresses: AddressPolicy = field(default_factory=AddressPolicy)

@@ -9,13 +9,14 @@ changes (a new port), it is not valid at the CA's clock, or the CA no longer vou
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -23,7 +24,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from mobileca_desktop.asgi_deadlines import Deadlines
 from mobileca_desktop.crypto import scanproto
+from mobileca_desktop.http_deadlines import apply as apply_deadlines
 from mobileca_desktop.platform.app import create_app
 from mobileca_desktop.platform.core import Platform
 from mobileca_desktop.platform.requesters import AddressPolicy, ScanPolicy
@@ -68,7 +71,10 @@ class PlatformConfig:
     require_same_address: bool = True
     # Live 扫码登录 sessions (made without a login) per requesting address and in total.
     max_pending_per_address: int = 8
-    max_pending_total: int = 1000
+    max_pending_per_network: int = 32  # IPv4 /24, IPv6 /64 (netprefix)
+    max_pending_total: int = 1000  # when reached, the most crowded network makes room
+    # How slowly a client may send its request (asgi_deadlines, http_deadlines).
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
 
 def _load_or_make_key(data_dir: Path) -> ec.EllipticCurvePrivateKey:
@@ -190,6 +196,7 @@ def build(config: PlatformConfig, origin: str) -> Platform:
         policy=ScanPolicy(
             require_same_address=config.require_same_address,
             max_pending_per_address=config.max_pending_per_address,
+            max_pending_per_network=config.max_pending_per_network,
             max_pending_total=config.max_pending_total,
             addresses=AddressPolicy.of(config.trusted_proxies),
         ),
@@ -251,6 +258,12 @@ def _origin(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def _deadlines(config: PlatformConfig) -> Deadlines:
+    """The configured deadlines; the trusted proxies' connections are not counted per
+    network (they carry many clients', which the proxy bounds)."""
+    return dataclasses.replace(config.deadlines, uncounted=tuple(config.trusted_proxies))
+
+
 def start_platform(config: PlatformConfig, timeout: float = 20.0) -> RunningPlatform:
     """Binds ``host:port`` (0: any free port), gets the certificate for that origin and
     serves the platform in a background thread."""
@@ -261,14 +274,17 @@ def start_platform(config: PlatformConfig, timeout: float = 20.0) -> RunningPlat
         origin = _origin(config.host, sock.getsockname()[1])
         platform = build(config, origin)
         server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(platform),
-                log_level="warning",
-                access_log=False,
-                lifespan="off",
-                # requesters.AddressPolicy decides which proxies it trusts; uvicorn's
-                # default would take X-Forwarded-For from any local peer.
-                proxy_headers=False,
+            apply_deadlines(
+                uvicorn.Config(
+                    create_app(platform, config.deadlines),
+                    log_level="warning",
+                    access_log=False,
+                    lifespan="off",
+                    # requesters.AddressPolicy decides which proxies it trusts; uvicorn's
+                    # default would take X-Forwarded-For from any local peer.
+                    proxy_headers=False,
+                ),
+                _deadlines(config),
             )
         )
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -294,7 +310,15 @@ def serve_forever(config: PlatformConfig) -> None:
     print(f"{platform.name}: {origin}/  (platform id {platform.platform_id})", flush=True)
     print(f"trust it in the client from {origin}/.well-known/mobileca-platform", flush=True)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(platform), log_level="info", lifespan="off", proxy_headers=False)
+        apply_deadlines(
+            uvicorn.Config(
+                create_app(platform, config.deadlines),
+                log_level="info",
+                lifespan="off",
+                proxy_headers=False,
+            ),
+            _deadlines(config),
+        )
     )
     try:
         server.run(sockets=[sock])

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mobileca_desktop.crypto import scanproto
+from mobileca_desktop.platform import admission
 from mobileca_desktop.platform.model import (
     ANSWER_GRACE,
     KEEP_ENDED,
@@ -94,7 +95,8 @@ class PlatformSessions:
     ) -> tuple[ScanSession, str]:
         """A new session and the browser-binding value for the requesting browser's
         HttpOnly cookie (only its digest is kept). Without a login, creation is bounded
-        per address and in total (``too_many_sessions``, 429)."""
+        per address and per network (``too_many_sessions``, 429) and in total (the most
+        crowded network's oldest session makes room: ``admission``)."""
         now = int(self.now().timestamp())
         if owner is None:
             self._admit(requester, now)
@@ -133,19 +135,27 @@ class PlatformSessions:
         return session, token
 
     def _admit(self, requester: Requester, now: int) -> None:
+        """Per address and per network: 429; the total: room is made (``admission``)."""
         with self._lock:
             self._sweep(now)
-            anonymous = [s for s in self.sessions.values() if s.owner is None]
-            mine = sum(
-                1 for s in anonymous if s.state in LIVE and s.requester.address == requester.address
-            )
             # All sessions made without a login, ended ones too until they are forgotten.
-            full = len(anonymous) >= self.policy.max_pending_total
-        if mine >= self.policy.max_pending_per_address or full:
-            log.warning("scan session refused for %s: too many pending", requester.address)
-            refusal = Refusal("too_many_sessions", "待扫码的二维码过多，请稍后再试", 429)
-            refusal.retry_after = QR_LIFETIME  # type: ignore[attr-defined]  # app.py's header
-            raise refusal
+            anonymous = [s for s in self.sessions.values() if s.owner is None]
+            victim = admission.admit(anonymous, requester, self.policy)
+            if victim is not None:
+                self._drop(victim)
+
+    def _drop(self, session: ScanSession) -> None:
+        """Forgets ``session`` at once (its page polls 404, its code is answered 404). Like
+        ``_expire``, under ``self._lock`` only (``take_login`` takes the session's lock
+        first, then this one)."""
+        session.state = "expired"
+        session.message = "二维码已失效，请刷新"
+        session.ended_at = session.ended_at or int(self.now().timestamp())
+        session.document = session.bid_content = session.ephemeral = None
+        session.data_body = None
+        session.served = {}
+        session.qr_text = ""
+        self.sessions.pop(session.sid, None)
 
     def _sweep(self, now: int) -> None:
         """Ends sessions at their expiry (their QR code, document and keys dropped at

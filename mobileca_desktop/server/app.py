@@ -38,6 +38,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mobileca_desktop import __version__
+from mobileca_desktop.asgi_deadlines import BodyDeadline, Deadlines
 from mobileca_desktop.asgi_limits import BodyLimit
 from mobileca_desktop.ca import identity
 from mobileca_desktop.ca.engine import OPERATOR_ID, CAEngine
@@ -58,6 +59,7 @@ from mobileca_desktop.domain.operations import (
     invoke,
 )
 from mobileca_desktop.domain.wire import to_wire
+from mobileca_desktop.netprefix import network_of
 from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
 from mobileca_desktop.server.fairlane import FairLane
@@ -87,6 +89,8 @@ class ServerConfig:
     # core and 64 MiB; capping them keeps cores free for key downloads and OCSP in a rush.
     password_slots: int = 1
     ocsp_slots: int = 8
+    # How slowly a body may arrive (asgi_deadlines; 408 when too slow).
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
 
 class _Lanes:
@@ -296,6 +300,13 @@ def _too_large(limit: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     return resp.status_code, resp.raw_headers, bytes(resp.body)
 
 
+def _too_slow(scope: dict) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    host, port = scope.get("server") or ("", None)
+    exc = E.ServiceUnavailable(url=f"{host}:{port}", reason="the request arrived too slowly")
+    resp = JSONResponse(error_body(exc), status_code=408)
+    return resp.status_code, resp.raw_headers, bytes(resp.body)
+
+
 # --- the application --------------------------------------------------------------------------
 
 
@@ -328,6 +339,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         refusal=_too_large,
         per_path=[("/ocsp/", OCSP_MAX_BODY), ("/tsa/", OCSP_MAX_BODY)],
     )
+    app.add_middleware(BodyDeadline, deadlines=config.deadlines, refusal=_too_slow)
 
     # --- errors -------------------------------------------------------------------------
 
@@ -396,19 +408,28 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         limit = getattr(limits, name)
         # The address first: a flood of made-up names is refused before it makes a bucket
         # per name. Nothing here depends on whether the name exists.
+        # Then its network (/24, /64): many addresses of one network get one share.
+        address = _client(request)
+        network = network_of(address)
         if name == "login":
-            buckets.take("login@addr", _client(request), limits.login_per_address)
+            buckets.take("login@addr", address, limits.login_per_address)
+            buckets.take("login@net", network, limits.login_per_network)
         else:
-            buckets.take(
-                name + "@addr", _client(request), widened(limit, limits.per_address_factor)
-            )
+            per_address = widened(limit, limits.per_address_factor)
+            buckets.take(name + "@addr", address, per_address)
+            buckets.take(name + "@net", network, per_address)
         buckets.take(name, key, limit)
 
     async def hash_for(address: str, fn: Callable[..., Any], *args: Any) -> Any:
         """A password hash for a client address: refused at once (429, Retry-After) when
-        the address already has ``login_in_flight`` hashes queued or running, so one
-        address cannot fill the password lane's queue ahead of everyone else."""
-        with hashing.hold(address, limits.login_in_flight):
+        the address already has ``login_in_flight`` hashes queued or running, or its network
+        ``login_in_flight_per_network``, so neither one address nor many addresses of one
+        network can fill the password lane's queue ahead of everyone else."""
+        network = "net:" + network_of(address)
+        with (
+            hashing.hold(address, limits.login_in_flight),
+            hashing.hold(network, limits.login_in_flight_per_network),
+        ):
             return await lanes.password_for(address, fn, *args)
 
     async def password_work(
@@ -424,7 +445,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
                 buckets.take("login@account", account, everywhere)
             return await hash_for(address, fn, *args)
         except E.RateLimited:
-            delay = tarpit.delay_for(address)
+            delay = tarpit.delay_for(network_of(address))  # a network's addresses as one
             if delay:
                 await anyio.sleep(delay)
             raise

@@ -1,15 +1,17 @@
 """In-memory token buckets for the server's rate limits (SMS sends, code checks, logins).
 
-One bucket per (limit, key), where the key is an account, a login name or a client address.
+One bucket per (limit, key), where the key is an account, a login name, a client address or
+its network (IPv4 /24, IPv6 /64: ``netprefix``; many addresses of one network get one share).
 A bucket holds ``burst`` tokens and refills at ``per_minute`` tokens a minute; an empty
 bucket raises the typed ``RateLimited`` with the seconds to wait. Buckets live in the
 worker's memory: with several workers each enforces its own share, which bounds a client
 to ``workers`` times the limit (documented in docs/architecture.md).
 
 Password hashes (logins, registrations) are what the server can do least of (~4 Argon2id
-hashes a second a core). Their per-address bucket matches that rate, and ``InFlight`` caps
-how many of one address's hashes may be queued or running at once: a flooding address is
-refused at once (429) instead of queueing ahead of everyone else's logins.
+hashes a second a core). Their per-address and per-network buckets match that rate, and
+``InFlight`` caps how many of one address's, and of one network's, hashes may be queued or
+running at once: a flooding address or network is refused at once (429) instead of queueing
+ahead of everyone else's logins.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class RateLimits:
     login_per_address: Limit = Limit(per_minute=240, burst=20)
     # Hashes of one address queued or running at once; more are refused, not queued.
     login_in_flight: int = 2
+    # The same for all the addresses of one network (IPv4 /24, IPv6 /64) together: one
+    # share of the hashing rate (a larger burst: an office behind a block of addresses).
+    login_per_network: Limit = Limit(per_minute=240, burst=40)
+    login_in_flight_per_network: int = 4
     # ``login`` counts one account's logins per client address, so a guesser at another
     # address cannot lock its owner out; all addresses together get this many times that.
     per_account_factor: int = 10
@@ -57,6 +63,8 @@ class RateLimits:
             login=big,
             login_per_address=big,
             login_in_flight=10**9,
+            login_per_network=big,
+            login_in_flight_per_network=10**9,
         )
 
 

@@ -29,11 +29,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.engine import make_url
 
+from mobileca_desktop.asgi_deadlines import Deadlines
 from mobileca_desktop.ca.engine import CAEngine, EngineConfig
 from mobileca_desktop.ca.identity import CHEAP_PASSWORDS
 from mobileca_desktop.ca.secrets import KeyringSecret, PassphraseFileSecret, SecretSource
 from mobileca_desktop.ca.store import Store
 from mobileca_desktop.domain import errors as E
+from mobileca_desktop.http_deadlines import apply as apply_deadlines
 from mobileca_desktop.server.app import ServerConfig, create_app
 from mobileca_desktop.server.ratelimit import RateLimits
 
@@ -49,7 +51,14 @@ DEFAULT_PORT = 8470
 class ThreadedServer:
     """uvicorn on a loopback port in a daemon thread; ``url`` once started."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, **ssl_options) -> None:
+    def __init__(
+        self,
+        app,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        deadlines: Deadlines | None = None,
+        **ssl_options,
+    ) -> None:
         # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY on accepted connections only
         # for such sockets, and without it every answer waits ~40 ms for a delayed ACK.
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -68,7 +77,9 @@ class ThreadedServer:
             proxy_headers=False,
             **ssl_options,
         )
-        self._server = uvicorn.Server(config)
+        # Slow clients: header and body deadlines (http_deadlines; the app's own are in
+        # ServerConfig.deadlines).
+        self._server = uvicorn.Server(apply_deadlines(config, deadlines))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
         )
@@ -350,6 +361,7 @@ def run(settings: ServeSettings, *, host: str, port: int, tls: bool, workers: in
                 proxy_headers=False,  # the per-address limits must see the TCP peer
                 **ssl_options,
             )
+            apply_deadlines(config)  # slow clients (http_deadlines)
             if workers > 1:
                 Multiprocess(config, sockets=[sock]).run()
             else:

@@ -1,14 +1,17 @@
-"""Attack: a flood of logins with random names from one address, to starve the CA server's
-password hashing (Argon2id, a few a second a core) so that real users cannot log in.
+"""Attack: a flood of logins with random names from one address, or spread over many
+addresses of one network, to starve the CA server's password hashing (Argon2id, a few a
+second a core) so that real users cannot log in.
 
-The server refuses the flooding address early (429 with Retry-After) instead of queueing it
-for the hash: a per-address bucket at the hashing rate and a cap on the hashes one address
-may have queued or running (``RateLimits.login_per_address``, ``login_in_flight``); the hash
-lane takes addresses in turn (``server/fairlane.py``), and an address that ignores
-Retry-After gets its next refusals a second late (``Tarpit``). A real user from another
-address (127.0.0.2) waits for at most the flood's running hash.
-The refusal does not depend on whether the name exists. A flood spread over many addresses
-is out of scope (docs/architecture.md).
+The server refuses the flooding address, and the flooding network (IPv4 /24, IPv6 /64),
+early (429 with Retry-After) instead of queueing it for the hash: per-address and per-network
+buckets at the hashing rate and caps on the hashes one address and one network may have
+queued or running (``RateLimits.login_per_address``, ``login_in_flight``,
+``login_per_network``, ``login_in_flight_per_network``); the hash lane takes networks, and
+their addresses, in turn (``server/fairlane.py``), and a network that ignores Retry-After
+gets its next refusals a second late (``Tarpit``). A real user from another network
+(127.0.1.2) waits for at most the flood's running hash.
+The refusal does not depend on whether the name exists. A flood from as many networks as
+real users is beyond what the application can tell apart (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from mobileca_desktop.server.fairlane import FairLane
 from mobileca_desktop.server.ratelimit import Limit, RateLimits
 from mobileca_desktop.server.run import ThreadedServer
 
+from .conftest import second_loopback_or_skip
+
 FLOODER = Path(__file__).resolve().parent.parent / "helpers_flood.py"
-OTHER_ADDRESS = "127.0.0.2"
+OTHER_ADDRESS = "127.0.1.2"  # another /24 than the flood's (127.0.0.0/24)
 NICE = ["nice", "-n", "10"]
 FLOOD_THREADS, FLOOD_SECONDS = 16, 15
 FLOOD_ARGS = ["--threads", str(FLOOD_THREADS), "--seconds", str(FLOOD_SECONDS)]
@@ -78,7 +83,8 @@ class _Hashes:
         return [c for c in self.calls if start <= c[1] <= end]
 
 
-def test_a_login_flood_from_one_address_does_not_delay_another_address(real_hash_engine, people):
+@pytest.mark.parametrize("flood_addresses", [1, 16], ids=["one-address", "16-addresses-one-24"])
+def test_a_login_flood_does_not_delay_another_network(real_hash_engine, people, flood_addresses):
     reg = demo_company(people)
     real_hash_engine.register_legal(reg)
     hashes = _Hashes(real_hash_engine)
@@ -88,15 +94,22 @@ def test_a_login_flood_from_one_address_does_not_delay_another_address(real_hash
         transport = httpx.HTTPTransport(local_address=OTHER_ADDRESS)
         real = httpx.Client(base_url=server.url, transport=transport, timeout=60)
         assert _login(real, reg.uscc).status_code == 200  # before the flood
+        spread = ["--addresses", str(flood_addresses)]
         # The attacker's process runs niced: its CPU would not be the server's in real life.
         flood = subprocess.Popen(
-            [*NICE, sys.executable, str(FLOODER), server.url, *FLOOD_ARGS],
+            [*NICE, sys.executable, str(FLOODER), server.url, *FLOOD_ARGS, *spread],
             stdout=subprocess.PIPE,
             text=True,
         )
         try:
             assert flood.stdout.readline().strip() == "flooding"
-            attacker = httpx.Client(base_url=server.url, timeout=60)
+            # With many flooding addresses, the probe comes from a new one of their network.
+            probe = "127.0.0.1" if flood_addresses == 1 else "127.0.0.200"
+            attacker = httpx.Client(
+                base_url=server.url,
+                transport=httpx.HTTPTransport(local_address=probe),
+                timeout=60,
+            )
             deadline = time.monotonic() + 30
             while _login(attacker, "91140100MA0FLOOD0X").status_code != 429:
                 assert time.monotonic() < deadline, "the flooding address is never refused"
@@ -122,11 +135,18 @@ def test_a_login_flood_from_one_address_does_not_delay_another_address(real_hash
         real.close()
     result = json.loads(out.strip().splitlines()[-1])
     statuses = result["statuses"]
+
     # Only the address's hashing rate reached the hash (burst + rate x time); the rest was
     # refused before it, and as the flood ignored Retry-After its threads were held a
     # second a refusal (Tarpit) instead of costing the server a core in refusals.
-    rate = limits.login_per_address
-    assert 1 <= statuses.get("401", 0) <= rate.burst + rate.per_minute / 60 * FLOOD_SECONDS
+    # (with many addresses, their network's bucket bounds them all together).
+    def allowed(rate: Limit) -> float:
+        return rate.burst + rate.per_minute / 60 * FLOOD_SECONDS
+
+    most = min(
+        flood_addresses * allowed(limits.login_per_address), allowed(limits.login_per_network)
+    )
+    assert 1 <= statuses.get("401", 0) <= most, statuses
     assert sum(statuses.values()) <= FLOOD_THREADS * FLOOD_SECONDS * 3, result
     assert not any(s.startswith("5") for s in statuses), result
     assert set(result["retry_after"]) and all(int(v) >= 1 for v in result["retry_after"])
@@ -194,3 +214,87 @@ def test_the_fair_lane_takes_addresses_in_turn_and_survives_cancellation():
     assert "never" not in order
     assert order[:2] == ["f0", "q"], order  # the quiet address waits for the running hash only
     assert order[2:] == ["f1", "f2", "f3", "f4", "f5"]
+
+
+def test_the_fair_lane_takes_networks_in_turn():
+    """Deterministic: one slot; ten addresses of 127.0.2.0/24 each queue a login (each alone
+    at its address: it looks quiet), then one from 127.0.3.0/24 and one more from a new
+    address of the flooding network. Keyed on addresses, the other network's login would
+    wait behind all ten."""
+    started: list[str] = []
+    gate = threading.Event()
+
+    def work(name: str) -> str:
+        started.append(name)
+        gate.wait(10)
+        return name
+
+    async def scenario() -> list[str]:
+        lane = FairLane(1)
+        first = asyncio.create_task(lane.run("127.0.2.1", work, "f0"))
+        await asyncio.sleep(0.05)  # f0 runs and holds the only slot
+        flood = [
+            asyncio.create_task(lane.run(f"127.0.2.{i + 1}", work, f"f{i}")) for i in range(1, 11)
+        ]
+        await asyncio.sleep(0)
+        other = asyncio.create_task(lane.run("127.0.3.1", work, "other"))
+        await asyncio.sleep(0)
+        late = asyncio.create_task(lane.run("127.0.2.99", work, "late"))
+        await asyncio.sleep(0)
+        gate.set()
+        await asyncio.gather(first, *flood, other, late)
+        assert lane.waiting == 0
+        return started
+
+    order = asyncio.run(scenario())
+    assert order[:2] == ["f0", "other"], order  # another network waits for the running hash
+    assert sorted(order[2:]) == sorted([f"f{i}" for i in range(1, 11)] + ["late"])
+
+
+def test_the_addresses_of_a_network_share_its_turns():
+    """One slot; a busy address of a network queues five, then a quiet address of the same
+    network arrives: it goes at the network's next turn, not behind the busy one's queue."""
+    started: list[str] = []
+    gate = threading.Event()
+
+    def work(name: str) -> str:
+        started.append(name)
+        gate.wait(10)
+        return name
+
+    async def scenario() -> list[str]:
+        lane = FairLane(1)
+        first = asyncio.create_task(lane.run("127.0.2.1", work, "b0"))
+        await asyncio.sleep(0.05)
+        busy = [asyncio.create_task(lane.run("127.0.2.1", work, f"b{i}")) for i in range(1, 6)]
+        await asyncio.sleep(0)
+        quiet = asyncio.create_task(lane.run("127.0.2.2", work, "q"))
+        await asyncio.sleep(0)
+        gate.set()
+        await asyncio.gather(first, *busy, quiet)
+        return started
+
+    order = asyncio.run(scenario())
+    assert order[:2] == ["b0", "q"], order
+
+
+def test_many_addresses_of_one_network_share_one_login_budget(services, company):
+    """Cheap hashes, tight limits: a new address of a network whose other addresses spent
+    its budget is refused (429, the same answer), another network is served."""
+    second_loopback_or_skip("127.0.2.9")
+    reg, _s = company
+    tight = RateLimits(
+        login_per_address=Limit(per_minute=1, burst=2),
+        login_per_network=Limit(per_minute=1, burst=4),
+    )
+    with ThreadedServer(create_app(services.engine, ServerConfig(limits=tight))) as server:
+
+        def at(address: str) -> httpx.Client:
+            transport = httpx.HTTPTransport(local_address=address)
+            return httpx.Client(base_url=server.url, transport=transport, timeout=30)
+
+        codes = [_login(at(f"127.0.2.{i}"), reg.uscc).status_code for i in (1, 2, 3, 4, 5)]
+        assert codes == [200, 200, 200, 200, 429], codes
+        refused = _login(at("127.0.2.9"), "91140100MA0NOBODY1")
+        assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+        assert _login(at("127.0.3.1"), reg.uscc).status_code == 200
