@@ -498,15 +498,6 @@ def _quiet(monkeypatch):
     screen_source._REMEMBERED.clear()
 
 
-@pytest.fixture
-def mca_keyring(memory_keyring):
-    """The kit's keyring as this repository's ``conftest.MemoryKeyring``: the settings page
-    shows the keyring's name in one unbreakable line, and the kit's longer one
-    (``mobileca_desktop.testing.memory_keyring.MemoryKeyring``) does not fit the window's
-    minimum width (a known gap of the settings page, not of these screens' checks)."""
-    return memory_keyring
-
-
 @pytest.fixture(autouse=True, params=["zh_CN", "en"])
 def language(request, qapp):
     """Every screen in both languages: English texts are longer, and no control may be cut
@@ -837,10 +828,10 @@ def test_scan_page_and_its_confirm_page(qtbot, mca_client, mca_world, mca_phone)
 def test_settings_reviewer_and_clock(qtbot, mca_client, mca_world, tmp_path):
     app_id = mca_world.submitted_application(CertKind.UNIT)  # 对公打款, 法人本人
     screens = Screens(qtbot)
-    # The computer's own webcam setting ("0"), as in a user's settings: the kit's picture
-    # file has a long path, which the settings page's camera list shows in full.
+    # The kit's keyring has a long name and its camera is a picture file with a long path:
+    # the settings page breaks the one and does not grow with the other.
     settings_file = tmp_path / "config" / "settings.toml"
-    client = mca_client("laptop", camera="0", settings_file=settings_file)
+    client = mca_client("laptop", settings_file=settings_file)
     window = client.window
     client.login_page()
     window.top_bar.refresh_menu()

@@ -58,6 +58,24 @@ def text_of(member: StrEnum) -> str:
     return QCoreApplication.translate("EnumLabel", source)
 
 
+_BREAK_AFTER = frozenset("/\\._-:,;)）")
+
+
+def breakable(text: str, run: int = 16) -> str:
+    """``text`` that a word-wrapped label can break on a narrow page: a zero-width space after
+    path and name separators and inside any longer run without one (a keyring's or a
+    camera's long name would otherwise widen the whole window). For text shown, not copied."""
+    out: list[str] = []
+    since = 0
+    for ch in text:
+        out.append(ch)
+        since = 0 if ch.isspace() else since + 1
+        if ch in _BREAK_AFTER or since >= run:
+            out.append("\u200b")
+            since = 0
+    return "".join(out)
+
+
 def spaced_serial(serial_hex: str) -> str:
     """A serial that can wrap on a phone-wide page: a zero-width space every 8 digits."""
     return "\u200b".join(serial_hex[i : i + 8] for i in range(0, len(serial_hex), 8))

@@ -32,7 +32,7 @@ from mobileca_desktop.views import messages
 from mobileca_desktop.views.background import BackgroundOp
 from mobileca_desktop.views.card import Card
 from mobileca_desktop.views.form_field import FormField
-from mobileca_desktop.views.format import text_of
+from mobileca_desktop.views.format import breakable, text_of
 from mobileca_desktop.views.page import Page
 from mobileca_desktop.views.text import PlainLabel, PlainMessageBox
 from mobileca_desktop.views.theme import set_role
@@ -140,6 +140,11 @@ class SettingsPage(Page):
         self.camera.setObjectName("cameraCombo")
         self.camera.setAccessibleName(self.tr("摄像头"))
         self.camera.setEditable(False)
+        # A camera's long device path must not widen the page past the narrowest window.
+        self.camera.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.camera.setMinimumContentsLength(12)
         self.camera.addItem(self.tr("当前：") + s.camera, s.camera)
         self.camera_note = set_role(PlainLabel(self.tr("正在查找摄像头…")), "muted")
         self.camera_note.setObjectName("cameraNote")
@@ -300,8 +305,8 @@ class SettingsPage(Page):
             description = self.tr("系统钥匙串（") + info.name + "）"
         elif info.kind is StoreKind.INSECURE_FILE:
             description = self.tr("不安全的文件存储（仅供测试和演示）：") + description
-        self.keyring.setText(self.tr("钥匙串：") + description)
-        self.keyring.setAccessibleName(self.keyring.text())
+        self.keyring.setText(self.tr("钥匙串：") + breakable(description))
+        self.keyring.setAccessibleName(self.tr("钥匙串：") + description)
         if info.kind is StoreKind.INSECURE_FILE:
             set_role(self.keyring, "error")
             self.keyring.style().unpolish(self.keyring)
