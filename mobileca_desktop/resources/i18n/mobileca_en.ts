@@ -1846,7 +1846,7 @@ Mobile CA</translation>
         <translation>Granted; the agent {} was told by SMS</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>经办人不能是法定代表人本人：法定代表人可直接使用该证书</source>
         <translation>The agent cannot be the legal representative, who uses the certificate directly</translation>
     </message>
@@ -2166,7 +2166,7 @@ Screenshot: {}</translation>
 <context>
     <name>ReviewerWindow</name>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+92"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+93"/>
         <location line="+51"/>
         <source>CA 审核台</source>
         <translation>CA review desk</translation>
@@ -2547,17 +2547,17 @@ Screenshot: {}</translation>
         <translation>The signature cannot be verified</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>签名时间不在事件型证书有效期内</source>
         <translation>Signed outside the event certificate&apos;s validity</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+1"/>
         <source>签名后申请或材料被改动</source>
         <translation>The application or documents changed after signing</translation>
     </message>
     <message>
-        <location filename="../../views/reviewer/words.py" line="+13"/>
+        <location filename="../../views/reviewer/words.py" line="+14"/>
         <source>未签名</source>
         <translation>Not signed</translation>
     </message>
@@ -2577,7 +2577,7 @@ Screenshot: {}</translation>
         <translation>Invalid</translation>
     </message>
     <message>
-        <location filename="../../views/reviewer/reviewer_window.py" line="+14"/>
+        <location filename="../../views/reviewer/reviewer_window.py" line="+13"/>
         <source>此 CA 不提供审核台</source>
         <translation>This CA has no review desk</translation>
     </message>
@@ -3236,7 +3236,7 @@ Screenshot: {}</translation>
 <context>
     <name>SettingsPage</name>
     <message>
-        <location filename="../../views/settings_page.py" line="+59"/>
+        <location filename="../../views/settings_page.py" line="+60"/>
         <source>设置</source>
         <translation>Settings</translation>
     </message>
@@ -3307,7 +3307,7 @@ Screenshot: {}</translation>
         <translation>Camera</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+7"/>
         <location line="+127"/>
         <source>当前：</source>
         <translation>Now: </translation>
@@ -3414,12 +3414,13 @@ Screenshot: {}</translation>
     </message>
     <message>
         <location line="+7"/>
-        <location line="+9"/>
+        <location line="+10"/>
+        <location line="+1"/>
         <source>钥匙串：</source>
         <translation>Keyring: </translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="-4"/>
         <source>系统钥匙串（</source>
         <translation>System keyring (</translation>
     </message>
