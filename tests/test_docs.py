@@ -86,3 +86,18 @@ def test_every_path_the_docs_name_exists():
         f"{where}: {problem}" for where, text in _named_paths() if (problem := _problem(text))
     ]
     assert not problems, "\n".join(problems)
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)[^)]*\)|<img src=\"([^\"]+)\"")
+
+
+def test_every_link_and_picture_the_docs_show_exists():
+    missing = []
+    for doc in DOCS:
+        for match in LINK.finditer(doc.read_text(encoding="utf-8")):
+            target = match.group(1) or match.group(2)
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (doc.parent / target).exists():
+                missing.append(f"{doc.relative_to(ROOT)}: {target}")
+    assert not missing, "\n".join(missing)
