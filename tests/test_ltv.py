@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import socket
-import subprocess
 import time
 
 import httpx
@@ -26,6 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from helpers_keystore import CERT_PASSWORD, approved_certificate, download, new_device
+from helpers_pdfsig import pdfsig_valid_and_trusted
 from helpers_platform import activated_device
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -140,25 +139,9 @@ def test_a_sealed_bid_validates_with_the_ca_stopped(
     assert result.oldest_evidence_record_timestamp is not None  # B-LTA's document time-stamp
     assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
 
-    # poppler's pdfsig with an NSS database trusting the root. pdfsig reads neither the DSS
-    # nor document time-stamps and would ask the (stopped) OCSP responder, so -no-ocsp.
-    if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
-        pytest.skip("poppler-utils and libnss3-tools are needed for the pdfsig half")
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    (tmp_path / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "sealed.pdf").write_bytes(sealed)
-    run = lambda *a: subprocess.run(a, capture_output=True, text=True, timeout=60)  # noqa: E731
-    assert run("certutil", "-N", "-d", f"sql:{nss}", "--empty-password").returncode == 0
-    added = run(
-        "certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "CT,C,C", "-i",
-        str(tmp_path / "root.pem"),
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
-    out = run("pdfsig", "-no-ocsp", "-nssdir", f"sql:{nss}", str(tmp_path / "sealed.pdf"))
-    first = out.stdout.split("Signature #2")[0]
-    assert "Signature is Valid" in first, out.stdout + out.stderr
-    assert "Certificate is Trusted" in first, out.stdout + out.stderr
+    # poppler's pdfsig with an NSS database trusting the root (-no-ocsp: helpers_pdfsig).
+    report = pdfsig_valid_and_trusted(tmp_path, root, sealed)
+    first = report.split("Signature #2")[0]
     assert "ETSI.CAdES.detached" in first
 
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-import shutil
-import subprocess
 
 import pytest
 from conftest import pdf_bytes
@@ -22,6 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from helpers_keystore import approved_certificate
+from helpers_pdfsig import pdfsig_valid_and_trusted
 from helpers_platform import activated_device, seal_with
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
@@ -168,28 +167,8 @@ def test_rotated_tsa_and_renewed_archive_validate_after_the_first_tsa_ends(
     assert unrenewed.ades_subindic is not AdESPassed.OK
 
     # poppler's pdfsig (the real clock, no OCSP): the seal of the twice-renewed file is valid.
-    if shutil.which("pdfsig") is None or shutil.which("certutil") is None:
-        pytest.skip("poppler-utils and libnss3-tools are needed for the pdfsig half")
-    _pdfsig_valid(tmp_path, root, twice)
-
-
-def _pdfsig_valid(tmp_path, root: x509.Certificate, pdf: bytes) -> None:
-    nss = tmp_path / "nss"
-    nss.mkdir()
-    (tmp_path / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / "renewed.pdf").write_bytes(pdf)
-    run = lambda *a: subprocess.run(a, capture_output=True, text=True, timeout=60)  # noqa: E731
-    assert run("certutil", "-N", "-d", f"sql:{nss}", "--empty-password").returncode == 0
-    added = run(
-        "certutil", "-A", "-d", f"sql:{nss}", "-n", "root", "-t", "CT,C,C", "-i",
-        str(tmp_path / "root.pem"),
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
-    out = run("pdfsig", "-no-ocsp", "-nssdir", f"sql:{nss}", str(tmp_path / "renewed.pdf"))
-    first = out.stdout.split("Signature #2")[0]
-    assert "Signature is Valid" in first, out.stdout + out.stderr
-    assert "Certificate is Trusted" in first, out.stdout + out.stderr
-    assert out.stdout.count("Signature #") == 4, out.stdout  # the seal + 3 time-stamps
+    report = pdfsig_valid_and_trusted(tmp_path, root, twice)
+    assert report.count("Signature #") == 4, report  # the seal + 3 time-stamps
 
 
 def _cli(capsys, tmp_path, *args: str) -> tuple[int, list[dict]]:
