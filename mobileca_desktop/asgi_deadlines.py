@@ -23,7 +23,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from mobileca_desktop.asgi_limits import Refusal
+from mobileca_desktop.asgi_limits import CutOff, Refusal
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,11 @@ class BodyDeadline:
         first_read: float | None = None
         seen = 0
         ended = False
-        refused = False
-        started = False
+        answer = CutOff(send)
 
         async def timed_receive():
-            nonlocal first_read, seen, ended, refused
-            if ended or refused:
+            nonlocal first_read, seen, ended
+            if ended or answer.cut:
                 return await receive()
             if first_read is None:  # the clock starts when the application reads
                 first_read = loop.time()
@@ -95,9 +94,7 @@ class BodyDeadline:
                 async with asyncio.timeout(max(wait, 0.0)):
                     message = await receive()
             except TimeoutError:
-                refused = True
-                if not started:
-                    await self._refuse(scope, send)
+                await answer.refuse(self.refusal(scope))
                 raise BodyTooSlow from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
@@ -106,19 +103,5 @@ class BodyDeadline:
                 ended = True  # http.disconnect
             return message
 
-        async def guarded_send(message):
-            nonlocal started
-            if refused:
-                return  # the 408 has been sent; whatever the app makes of the cut is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         with contextlib.suppress(BodyTooSlow):  # already answered with the 408
-            await self.app(scope, timed_receive, guarded_send)
-
-    async def _refuse(self, scope, send) -> None:
-        status, headers, body = self.refusal(scope)
-        headers = [*headers, (b"connection", b"close")]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+            await self.app(scope, timed_receive, answer.send)

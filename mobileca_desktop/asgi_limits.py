@@ -24,6 +24,36 @@ RefusalFor = Callable[[int], Refusal]
 MAX_JSON_DEPTH = 32
 
 
+class CutOff:
+    """One request's answer when a middleware cuts its body off: the refusal is sent once,
+    with ``Connection: close``, unless the application has already started its answer, and
+    whatever the application sends after the cut is dropped (FastAPI would turn the failed
+    read into a 400 of its own). ``send`` is what the application is given to answer with."""
+
+    def __init__(self, send: Callable[[dict], Awaitable[None]]) -> None:
+        self._send = send
+        self.started = False
+        self.cut = False
+
+    async def send(self, message: dict) -> None:
+        if self.cut:
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+    async def refuse(self, refusal: Refusal) -> None:
+        if self.cut:
+            return
+        self.cut = True
+        if self.started:
+            return  # the answer is under way: the connection's end tells the client
+        status, headers, body = refusal
+        headers = [*headers, (b"connection", b"close")]
+        await self._send({"type": "http.response.start", "status": status, "headers": headers})
+        await self._send({"type": "http.response.body", "body": body})
+
+
 class BodyTooLarge(Exception):
     """Raised into the application when its body read passes the limit."""
 
@@ -66,40 +96,23 @@ class BodyLimit:
                 except ValueError:
                     declared = 0  # the server (h11/httptools) refuses a malformed length
                 if declared > limit:
-                    await self._refuse(send, limit)
+                    await CutOff(send).refuse(self.refusal(limit))
                     return
         seen = 0
-        refused = False
-        started = False
+        answer = CutOff(send)
 
         async def counting_receive():
-            nonlocal seen, refused
+            nonlocal seen
             message = await receive()
-            if message["type"] == "http.request" and not refused:
+            if message["type"] == "http.request" and not answer.cut:
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    refused = True
-                    if not started:
-                        await self._refuse(send, limit)
+                    await answer.refuse(self.refusal(limit))
                     raise BodyTooLarge
             return message
 
-        async def guarded_send(message):
-            nonlocal started
-            if refused:
-                return  # the 413 has been sent; whatever the app makes of the cut is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         with contextlib.suppress(BodyTooLarge):  # already answered with the 413
-            await self.app(scope, counting_receive, guarded_send)
-
-    async def _refuse(self, send, limit: int) -> None:
-        status, headers, body = self.refusal(limit)
-        headers = [*headers, (b"connection", b"close")]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+            await self.app(scope, counting_receive, answer.send)
 
 
 class JsonTooDeep(ValueError):
