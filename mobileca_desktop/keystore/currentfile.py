@@ -31,10 +31,17 @@ def _record(entry: dict[str, Any], certificate_id: int) -> dict[str, Any]:
     return dict(record) if isinstance(record, dict) else {}
 
 
-def stage(entry: dict[str, Any], certificate_id: int, mac: str) -> None:
-    """Before the key file is replaced: the file about to be written is accepted too."""
+def stage(
+    entry: dict[str, Any], certificate_id: int, mac: str, *, reset_tries: bool = False
+) -> None:
+    """Before the key file is replaced: the file about to be written is accepted too.
+    ``reset_tries``: the write starts the counter again (a new activation's keys and
+    password), so settling a write whose commit was lost resets it as the commit would."""
     record = _record(entry, certificate_id)
     record["next"] = mac
+    record.pop("reset_tries", None)
+    if reset_tries:
+        record["reset_tries"] = True
     _records(entry)[str(certificate_id)] = record
 
 
@@ -58,5 +65,9 @@ def check(entry: dict[str, Any], certificate_id: int, mac: str) -> bool:
         return True
     if mac == staged or not isinstance(current, str):
         commit(entry, certificate_id, mac)
+        if mac == staged and record.get("reset_tries") is True:
+            tries = entry.get("tries")
+            if isinstance(tries, dict):
+                tries.pop(str(certificate_id), None)
         return True
     raise KeyFileOutdated(certificate=certificate_id)

@@ -164,12 +164,13 @@ class KeystoreFolder:
         """Writes a key file and names it in the keyring entry as the current one (an older
         copy put back is then refused). Three steps under the lock: stage the new file's MAC,
         replace the file, commit (and reset the counter if asked). A kill between any two
-        leaves a file the entry accepts; the next open settles the record."""
+        leaves a file the entry accepts; the next open settles the record as the commit
+        would have."""
         data = ff.encode(body, secret)
         mac = ff.mac_of(body, secret)
         with self._locked():
             entry = self._entry(keystore_id)
-            currentfile.stage(entry, certificate_id, mac)
+            currentfile.stage(entry, certificate_id, mac, reset_tries=reset_tries)
             self._save_entry(keystore_id, entry)
             ff.atomic_write(self._cert_path(certificate_id), data)
             currentfile.commit(entry, certificate_id, mac)
