@@ -37,6 +37,7 @@ from mobileca_desktop.ca.secrets import PassphraseFileSecret
 from mobileca_desktop.crypto import cms
 from mobileca_desktop.domain import errors as E
 from mobileca_desktop.domain.models import AccountKind
+from mobileca_desktop.keystore import fileformat as ff
 from mobileca_desktop.keystore.kdf import CHEAP, derive_kek
 from mobileca_desktop.keystore.secretstore import InsecureFileStore
 from mobileca_desktop.keystore.store import Keystore, LocalState
@@ -183,8 +184,9 @@ def password_changes(folder: Path, runs: int, seed: int) -> dict:
     }
 
 
-def activations(folder: Path, runs: int, seed: int) -> dict:
-    rng = random.Random(seed)
+def _ca_world(folder: Path, seed: int):
+    """The local CA on SQLite with a company, its approved certificate and a logged-in
+    session: (engine, services, registration, session, certificate id)."""
     passphrase = folder / "ca-passphrase"
     passphrase.write_text("crash-harness-passphrase-" + os.urandom(8).hex())
     engine = CAEngine.open(
@@ -198,6 +200,12 @@ def activations(folder: Path, runs: int, seed: int) -> dict:
     services.ca.register_legal(reg)
     s = services.ca.login(AccountKind.LEGAL, reg.uscc, PASSWORD)
     cid = approved_certificate(services, reg, s)
+    return engine, services, reg, s, cid
+
+
+def activations(folder: Path, runs: int, seed: int) -> dict:
+    rng = random.Random(seed)
+    engine, services, reg, s, cid = _ca_world(folder, seed)
     keyring_file = folder / "INSECURE-file-keyring.json"
     enc = x509.load_pem_x509_certificate(
         services.ca.certificate_detail(s, cid).encryption_cert_pem.encode()
@@ -261,7 +269,132 @@ def activations(folder: Path, runs: int, seed: int) -> dict:
     return {"runs": runs, "span_ms": round(span * 1000, 1), "outcomes": dict(outcomes)}
 
 
+def _die_at(step: str) -> None:
+    """In a child: SIGKILL itself at ``step`` of the next key-file write, "staged" (the
+    keyring entry names the new file, the old one is still in place) or "replaced" (the new
+    file is in place, the entry not yet committed): the two windows of the write order."""
+    real = ff.atomic_write
+
+    def write(path: Path, data: bytes, **kwargs) -> None:
+        if Path(path).name.startswith("cert-"):
+            if step == "replaced":
+                real(path, data, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+        real(path, data, **kwargs)
+
+    ff.atomic_write = write
+
+
+def _entry_settled(ks: Keystore, cid: int) -> bool:
+    kid = ks._read_header()["keystore_id"]
+    record = ks._entry(kid)["files"][str(cid)]
+    return set(record) == {"mac"}
+
+
+def write_steps(folder: Path, runs: int, seed: int) -> dict:
+    """Each run SIGKILLs one child at a chosen step of writing a key file (see ``_die_at``),
+    in a password change or in the recovery of a locked certificate (through the services,
+    against the local CA). The next start must open the keystore (old or new file as the
+    step implies: nothing was half done), settle the keyring entry, and refuse the older copy
+    of the file once the new one is in effect."""
+    engine, services, reg, s, cid = _ca_world(folder, seed)
+    keyring_file = folder / "INSECURE-file-keyring.json"
+    enc = x509.load_pem_x509_certificate(
+        services.ca.certificate_detail(s, cid).encryption_cert_pem.encode()
+    )
+    bid = cms.make_envelope(b"bid", enc)
+
+    def keystore(name: str) -> Keystore:
+        return Keystore(folder / "devices" / name, name, InsecureFileStore(keyring_file), CHEAP)
+
+    def code() -> str:
+        with contextlib.suppress(E.SmsCooldown):
+            services.ca.request_activation_code(s, cid)
+        return last_code(services, reg.legal_person_phone)
+
+    def password_change(name: str, step: str) -> str:
+        store(keystore(name), MiniCA(generations=1), 1)
+        old = keystore(name)._cert_path(1).read_bytes()
+        _die_at_then(step, lambda: keystore(name).change_password(1, CERT_PASSWORD, NEW_PASSWORD))
+        ks = keystore(name)  # the next start
+        want, other = (CERT_PASSWORD, NEW_PASSWORD)[:: 1 if step == "staged" else -1]
+        assert opens_with(ks, 1, want) and not opens_with(ks, 1, other), step
+        assert _entry_settled(ks, 1)
+        ks.unlock(1, want).lock()
+        assert ks.tries_left(1) == 6
+        return _old_copy_refused(ks, 1, old, want, changed=step == "replaced")
+
+    def recovery(name: str, step: str) -> str:
+        dev = DeviceService(services.ca, keystore(name), name)
+        dev.activate(s, cid, code(), CERT_PASSWORD, CERT_PASSWORD)
+        old = dev.keystore._cert_path(cid).read_bytes()
+        for _ in range(6):
+            with contextlib.suppress(E.WrongPassword, E.CertificateLocked):
+                dev.unlock(cid, "guess-Password-1")
+        assert dev.keystore.state(cid) is LocalState.LOCKED
+        sms = code()
+
+        def run():
+            engine.store.engine.dispose(close=False)
+            engine.store._read_engine.dispose(close=False)
+            DeviceService(services.ca, keystore(name), name).recover_locked(
+                s, cid, sms, NEW_PASSWORD, NEW_PASSWORD
+            )
+
+        _die_at_then(step, run)
+        dev = DeviceService(services.ca, keystore(name), name)  # the next start
+        [report] = dev.resume_pending(s)
+        assert report.outcome is ResumeOutcome.COMPLETED, report
+        assert dev.keystore.state(cid) is LocalState.READY
+        assert _entry_settled(dev.keystore, cid)
+        live = [
+            d.serial_hex
+            for d in services.ca.certificate_detail(s, cid).device_certs
+            if d.device_name == name and not d.revoked
+        ]
+        assert live == [dev.keystore.info(cid).device_serial_hex]
+        with dev.unlock(cid, NEW_PASSWORD) as keys:
+            assert keys.decrypt(bid) == b"bid"
+        assert dev.keystore.tries_left(cid) == 6
+        return _old_copy_refused(dev.keystore, cid, old, NEW_PASSWORD, changed=True)
+
+    cases = [(op, step) for op in ("password", "recovery") for step in ("staged", "replaced")]
+    outcomes: Counter[str] = Counter()
+    for i in range(runs):
+        op, step = cases[i % len(cases)]
+        run_case = password_change if op == "password" else recovery
+        outcomes[f"killed:{op}:{step}:{run_case(f'{op}-{i}', step)}"] += 1
+    assert engine.audit_verify()[1] is None
+    services.close()
+    return {"runs": runs, "kill_points": runs, "unopenable": 0, "outcomes": dict(outcomes)}
+
+
+def _die_at_then(step: str, operation) -> None:
+    def child():
+        _die_at(step)
+        operation()
+
+    assert fork_and_kill(child, 60.0) == "killed", step
+
+
+def _old_copy_refused(ks: Keystore, cid: int, old: bytes, password: str, *, changed: bool) -> str:
+    """Puts the copy of the key file from before the operation back: refused if the operation
+    took effect (the current file back opens again), the same file otherwise."""
+    path = ks._cert_path(cid)
+    current = path.read_bytes()
+    path.write_bytes(old)
+    try:
+        ks.info(cid)
+    except E.KeyFileOutdated:
+        assert changed
+        path.write_bytes(current)
+        ks.unlock(cid, password).lock()
+        return "old-copy-refused"
+    assert not changed and old == current
+    return "old-file-kept"
+
+
 if __name__ == "__main__":
     what, folder, runs, seed = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    harness = {"password": password_changes, "activation": activations}[what]
+    harness = {"password": password_changes, "activation": activations, "steps": write_steps}[what]
     print(json.dumps({"harness": what, **harness(folder, runs, seed)}, ensure_ascii=False))

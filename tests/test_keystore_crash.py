@@ -65,3 +65,17 @@ def test_sigkill_during_two_concurrent_password_changes(tmp_path):
 def test_sigkill_during_activation(tmp_path):
     report = _harness("activation", tmp_path, 20, 20261125)
     assert not any(":pending" in k for k in report["outcomes"])
+
+
+def test_sigkill_between_the_key_file_and_the_keyring_entry(tmp_path):
+    # A key file write names the new file in the keyring entry (staged), replaces the file,
+    # then commits the entry. A child is killed in each window, in a password change and in
+    # the recovery of a locked certificate: the next start opens the keystore, settles the
+    # entry and refuses the copy of the file from before (once the new one is in effect).
+    report = _harness("steps", tmp_path, 8, 20261205)
+    assert report["unopenable"] == 0
+    cases = {key.rsplit(":", 1)[0] for key in report["outcomes"]}
+    assert len(cases) == min(4, report["runs"]), report
+    for key in report["outcomes"]:
+        expected = "old-file-kept" if key.startswith("killed:password:staged") else "refused"
+        assert key.endswith(expected), key

@@ -232,6 +232,7 @@ def test_opening_while_another_process_writes(pool, mini, profile, tmp_path):
     cid = 500
     store(ks, mini, cid)
     passwords = [CERT_PASSWORD if i % 2 == 0 else "Anderes#2027" for i in range(9)]
+    before = ks._cert_path(cid).read_bytes()
     for rnd in range(2):
         flag = tmp_path / f"done-{rnd}"
         roles = {
@@ -243,10 +244,20 @@ def test_opening_while_another_process_writes(pool, mini, profile, tmp_path):
         _checked(pool, results)
         assert results[0] == [("ok", None)] * (len(passwords) - 1)  # every write succeeded
         for i in range(1, WORKERS):
-            assert results[i][:-1] == [], results[i]  # no failed open
+            # no failed open: never an older copy either (file and keyring entry change
+            # together under the lock)
+            assert results[i][:-1] == [], results[i]
             assert results[i][-1][1] >= 1
         assert _the_password(ks, cid, sorted(set(passwords))) == passwords[-1]
         assert not list(ks.folder.glob(".*.tmp"))
+    # The keyring entry names the last file written, settled; the first one is refused.
+    current = ks._cert_path(cid).read_bytes()
+    record = ks._entry(ks._read_header()["keystore_id"])["files"][str(cid)]
+    assert record == {"mac": ff.parse(current)["mac"]}
+    ks._cert_path(cid).write_bytes(before)
+    with pytest.raises(E.KeyFileOutdated):
+        ks.info(cid)
+    ks._cert_path(cid).write_bytes(current)
 
 
 def test_the_nonce_store_loses_nothing_and_spends_a_nonce_once(pool, tmp_path):

@@ -310,6 +310,20 @@ class KeystoreCorrupt(MobileCAError):
     )
 
 
+class KeyFileOutdated(KeystoreCorrupt):
+    """An older copy of a key file (restored from a backup, say) is where the one this device
+    wrote last should be. Refused before any password is tried, so a key replaced by a
+    recovery, or an old password, never opens again. A ``KeystoreCorrupt``: whoever offers a
+    new download for a damaged file does the same here."""
+
+    code = "key_file_outdated"
+    template = (
+        "The key file of certificate {certificate} is an older copy, not the one this device "
+        "saved last (restored from a backup?), so it was not opened. Put the current key file "
+        "back, or download the certificate again (SMS code and a new password)"
+    )
+
+
 class NotActivated(MobileCAError):
     code = "not_activated"
     template = "Certificate {certificate} has not been downloaded to this device"

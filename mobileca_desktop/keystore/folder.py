@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mobileca_desktop.domain.errors import KeystoreCorrupt, NotActivated, NotThisDevice
+from mobileca_desktop.keystore import currentfile
 from mobileca_desktop.keystore import fileformat as ff
 from mobileca_desktop.keystore.kdf import FLOOR_N, KdfProfile, calibrate
 from mobileca_desktop.keystore.records import EncryptionCertInfo, KeyFileInfo, LocalState
@@ -142,11 +143,40 @@ class KeystoreFolder:
     def _save_entry(self, keystore_id: str, entry: dict[str, Any]) -> None:
         self.secrets.set(self._username(keystore_id), json.dumps(entry, sort_keys=True))
 
-    def _secret(self, keystore_id: str) -> bytes:
+    def _entry(self, keystore_id: str) -> dict[str, Any]:
         entry = self._load_entry(keystore_id)
         if entry is None:
             raise NotThisDevice(folder=str(self.folder))
-        return ff.b64d(entry["secret"], "device secret")
+        return entry
+
+    def _secret(self, keystore_id: str) -> bytes:
+        return ff.b64d(self._entry(keystore_id)["secret"], "device secret")
+
+    def _replace_key_file(
+        self,
+        keystore_id: str,
+        certificate_id: int,
+        body: dict[str, Any],
+        secret: bytes,
+        *,
+        reset_tries: bool = False,
+    ) -> None:
+        """Writes a key file and names it in the keyring entry as the current one (an older
+        copy put back is then refused). Three steps under the lock: stage the new file's MAC,
+        replace the file, commit (and reset the counter if asked). A kill between any two
+        leaves a file the entry accepts; the next open settles the record as the commit
+        would have."""
+        data = ff.encode(body, secret)
+        mac = ff.mac_of(body, secret)
+        with self._locked():
+            entry = self._entry(keystore_id)
+            currentfile.stage(entry, certificate_id, mac, reset_tries=reset_tries)
+            self._save_entry(keystore_id, entry)
+            ff.atomic_write(self._cert_path(certificate_id), data)
+            currentfile.commit(entry, certificate_id, mac)
+            if reset_tries:
+                entry["tries"].pop(str(certificate_id), None)
+            self._save_entry(keystore_id, entry)
 
     def _keystore_ids_on_disk(self) -> list[str]:
         ids = []
@@ -266,11 +296,16 @@ class KeystoreFolder:
         kid = doc.get("keystore_id")
         if not isinstance(kid, str):
             raise KeystoreCorrupt(certificate=certificate_id, reason="no keystore id")
-        secret = self._secret(kid)  # KeyringUnavailable / NotThisDevice
+        entry = self._entry(kid)  # KeyringUnavailable / NotThisDevice
+        secret = ff.b64d(entry["secret"], "device secret")
         if not ff.mac_ok(doc, secret):
             raise KeystoreCorrupt(certificate=certificate_id, reason="integrity check failed")
         if doc.get("certificate_id") != certificate_id:
             raise KeystoreCorrupt(certificate=certificate_id, reason="file of another certificate")
+        if path == self._cert_path(certificate_id) and currentfile.check(
+            entry, certificate_id, doc["mac"]
+        ):  # KeyFileOutdated: an older copy of the key file
+            self._save_entry(kid, entry)
         return doc, kid, secret
 
     @staticmethod

@@ -285,13 +285,12 @@ class Keystore(KeystoreFolder):
                 [(ref.serial_hex, ref.generation, key) for ref, key in keys],
             )
         )
-        data = ff.encode(body, secret)
-        path = self._cert_path(doc["certificate_id"])
+        cid = doc["certificate_id"]
         with self._locked():
-            current = self._read_doc(path)
+            current = self._read_doc(self._cert_path(cid))
             if current is None or not _same_version(current, doc):
                 return False
-            ff.atomic_write(path, data)
+            self._replace_key_file(kid, cid, body, secret)
         return True
 
     def _read_doc(self, path: Path) -> dict[str, Any] | None:
@@ -447,8 +446,7 @@ class Keystore(KeystoreFolder):
         )
         with self._locked():
             body["generation"] = self._next_generation(cid)
-            ff.atomic_write(self._cert_path(cid), ff.encode(body, secret))
-            self._set_tries(draft.keystore_id, cid, 0)
+            self._replace_key_file(draft.keystore_id, cid, body, secret, reset_tries=True)
         log.info("certificate %s stored on device %r", cid, self.device_name)
         return self._info(body)
 
@@ -576,8 +574,7 @@ class Keystore(KeystoreFolder):
         ]
         with self._locked():
             body["generation"] = self._next_generation(certificate_id)
-            ff.atomic_write(self._cert_path(certificate_id), ff.encode(body, secret))
-            self._set_tries(kid, certificate_id, 0)
+            self._replace_key_file(kid, certificate_id, body, secret, reset_tries=True)
         log.info("certificate %s: interrupted activation completed", certificate_id)
         return self._info(body)
 

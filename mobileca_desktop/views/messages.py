@@ -172,6 +172,13 @@ ERRORS: dict[str, tuple[str, str]] = {
         "本机的证书文件已损坏或被改动，请重新下载证书",
         "The certificate's key file is damaged or was altered; download it again",
     ),
+    "key_file_outdated": (
+        "本机的证书文件是旧的副本（不是本机最后保存的那一份，例如从备份恢复的文件），未打开。"
+        "请放回最新的证书文件，或重新下载证书（短信验证码并设置新密码）",
+        "The key file is an older copy, not the one this device saved last (restored from a "
+        "backup?), so it was not opened. Put the current key file back, or download the "
+        "certificate again (SMS code and a new password)",
+    ),
     "not_activated": ("本机尚未下载此证书", "This certificate is not downloaded to this device"),
     "already_activated": ("本机已下载此证书", "This certificate is already on this device"),
     "activation_failed": (

@@ -1,0 +1,73 @@
+"""Which key file is the current one: the keyring entry names it, so an older copy is refused.
+
+A key file restored from before a recovery (or a password change) is whole and its MAC is
+good: only the keyring can tell it is not the file this device wrote last. The entry's
+``files`` maps a certificate id to ``{"mac": <MAC of the current key file>}``, plus
+``"next": <MAC of the file being written>`` while a write is in progress (see "The keyring
+entry" in ``docs/keystore-format.md``). A write stages ``next``, replaces the file, then
+commits; a kill between any two steps leaves a file the entry accepts, and the next open
+settles the record. These functions only edit the entry; the caller holds the profile's lock
+and saves the entry when told to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mobileca_desktop.domain.errors import KeyFileOutdated
+
+FILES = "files"
+
+
+def _records(entry: dict[str, Any]) -> dict[str, Any]:
+    files = entry.get(FILES)
+    if not isinstance(files, dict):
+        files = entry[FILES] = {}
+    return files
+
+
+def _record(entry: dict[str, Any], certificate_id: int) -> dict[str, Any]:
+    record = _records(entry).get(str(certificate_id))
+    return dict(record) if isinstance(record, dict) else {}
+
+
+def stage(
+    entry: dict[str, Any], certificate_id: int, mac: str, *, reset_tries: bool = False
+) -> None:
+    """Before the key file is replaced: the file about to be written is accepted too.
+    ``reset_tries``: the write starts the counter again (a new activation's keys and
+    password), so settling a write whose commit was lost resets it as the commit would."""
+    record = _record(entry, certificate_id)
+    record["next"] = mac
+    record.pop("reset_tries", None)
+    if reset_tries:
+        record["reset_tries"] = True
+    _records(entry)[str(certificate_id)] = record
+
+
+def commit(entry: dict[str, Any], certificate_id: int, mac: str) -> None:
+    """After the key file was replaced: only the new file is accepted."""
+    _records(entry)[str(certificate_id)] = {"mac": mac}
+
+
+def check(entry: dict[str, Any], certificate_id: int, mac: str) -> bool:
+    """Whether the key file whose (verified) MAC is ``mac`` is the current one; True when the
+    entry was changed and must be saved: the staged file landed (a kill before the commit),
+    the staged one did not (a kill before the replace), or the entry named no file yet (a
+    keystore of an earlier release: the file found now is recorded). ``KeyFileOutdated`` for
+    any other file: an older copy, refused before any password is tried."""
+    record = _record(entry, certificate_id)
+    current, staged = record.get("mac"), record.get("next")
+    if mac == current:
+        if staged is None:
+            return False
+        commit(entry, certificate_id, mac)
+        return True
+    if mac == staged or not isinstance(current, str):
+        commit(entry, certificate_id, mac)
+        if mac == staged and record.get("reset_tries") is True:
+            tries = entry.get("tries")
+            if isinstance(tries, dict):
+                tries.pop(str(certificate_id), None)
+        return True
+    raise KeyFileOutdated(certificate=certificate_id)
