@@ -92,6 +92,17 @@ class Store:
             self._pg_writer.release()
 
     @contextmanager
+    def counters(self) -> Iterator[Connection]:
+        """A short write transaction for counters that the server's processes share (the
+        rate limits' buckets, ``ratebuckets.py``). SQLite: under the write lock from BEGIN,
+        as ``tx()``. PostgreSQL: without the writers' advisory lock, on the readers' pool;
+        the counters' rows are locked instead, so a rate check never queues behind a CA
+        write (or a worker's writer lock), only behind another take of the same bucket."""
+        engine = self._read_engine if self.is_postgresql else self.engine
+        with engine.begin() as conn:
+            yield conn
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         with self._readers() as session:
             yield session
