@@ -162,3 +162,29 @@ def test_concurrent_takes_from_two_connections_never_overdraw(db_url):
     finally:
         for s in stores:
             s.dispose()
+
+
+def test_reviewer_logins_share_the_limit_between_apps_on_one_database(services):
+    """The reviewer pages' login (审核台) takes the same shared buckets: two apps on one
+    engine's database (two workers' worth of in-memory buckets) admit one burst together."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from mobileca_desktop.server.app import ServerConfig, create_app
+
+    clients = [
+        TestClient(create_app(services.engine, ServerConfig()), follow_redirects=False)
+        for _ in range(2)
+    ]
+    codes = []
+    for i in range(2 * (LOGIN.burst + 1)):
+        c = clients[i % 2]
+        form = c.get("/review/login")
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)
+        data = {"csrf": csrf, "login_name": "nobody", "password": "Wrong-pass-1"}
+        codes.append(c.post("/review/login", data=data).status_code)
+    for c in clients:
+        c.close()
+    assert set(codes) <= {401, 429}, codes
+    assert LOGIN.burst <= codes.count(401) <= LOGIN.burst + 1, codes
