@@ -80,12 +80,12 @@ def sha256(path: Path) -> str:
 
 
 # The test revisions (tests/data/revisions-*) follow the real head.
-LATER_HEAD = "0003"
+LATER_HEAD = "0004"
 
 
 @pytest.fixture
 def later_revision(monkeypatch):
-    """The code "knows" a revision 0003 (tests/data/revisions-later) and makes it head."""
+    """The code "knows" a revision 0004 (tests/data/revisions-later) and makes it head."""
     monkeypatch.setattr(migrate, "EXTRA_VERSION_LOCATIONS", [LATER])
     monkeypatch.setattr(schema, "HEAD", LATER_HEAD)
 
@@ -227,7 +227,7 @@ def test_an_older_revision_is_upgraded_after_a_copy_is_kept(tmp_path, monkeypatc
     store = Store.for_folder(folder)
     change = store.schema_change
     assert change is not None and (change.before, change.after) == ("0001", LATER_HEAD)
-    assert change.backup == folder / "ca.sqlite3.before-0003.bak"
+    assert change.backup == folder / "ca.sqlite3.before-0004.bak"
     assert version_rows(db) == [LATER_HEAD]
     assert "nickname" in columns(db, "accounts")
     with sqlite3.connect(db) as conn:
@@ -254,7 +254,7 @@ def test_an_older_revision_is_upgraded_after_a_copy_is_kept(tmp_path, monkeypatc
     again = Store.for_folder(folder)
     assert again.schema_change is None
     again.dispose()
-    assert sorted(p.name for p in folder.glob("*.bak")) == ["ca.sqlite3.before-0003.bak"]
+    assert sorted(p.name for p in folder.glob("*.bak")) == ["ca.sqlite3.before-0004.bak"]
 
 
 def test_a_database_made_before_migrations_goes_straight_to_a_later_head(tmp_path, later_revision):
@@ -276,7 +276,7 @@ def test_a_failed_upgrade_is_rolled_back(tmp_path, monkeypatch):
     with pytest.raises(E.SchemaUpgradeFailed) as caught:
         Store.for_folder(folder)
     assert caught.value.params["revision"] == "0001"
-    assert caught.value.params["backup"] == str(folder / "ca.sqlite3.before-0003.bak")
+    assert caught.value.params["backup"] == str(folder / "ca.sqlite3.before-0004.bak")
     assert version_rows(db) == ["0001"]
     assert "nickname" not in columns(db, "accounts")
     with sqlite3.connect(db) as conn:
@@ -367,7 +367,7 @@ def test_the_upgrade_command_prints_from_and_to(tmp_path, capsys, monkeypatch):
     url = f"sqlite:///{folder / 'ca.sqlite3'}"
     assert main(["upgrade", "--db", url]) == 0
     out = capsys.readouterr().out
-    assert "0002 → 0003" in out and "ca.sqlite3.before-0003.bak" in out
+    assert "0003 → 0004" in out and "ca.sqlite3.before-0004.bak" in out
     assert main(["upgrade", "--data-dir", str(folder), "--json"]) == 0
     import json
 
@@ -455,7 +455,7 @@ def test_postgresql_stamps_then_upgrades_under_the_writers_lock(pg_legacy, monke
         else:
             pytest.fail("the upgrade never waited for the writers' lock")
         assert worker.is_alive() and not results
-        assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == "0002"
+        assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == "0003"
     finally:
         watcher.dispose()
         conn.rollback()
@@ -463,7 +463,7 @@ def test_postgresql_stamps_then_upgrades_under_the_writers_lock(pg_legacy, monke
         holder.dispose()
     worker.join(60)
     assert len(results) == 1 and not isinstance(results[0], BaseException), results
-    assert (results[0].before, results[0].after) == ("0002", LATER_HEAD)
+    assert (results[0].before, results[0].after) == ("0003", LATER_HEAD)
     assert _pg_scalar(url, "SELECT version_num FROM alembic_version") == LATER_HEAD
     assert _pg_scalar(url, "SELECT value FROM meta WHERE key = 'marker'") == "kept"
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Double,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -258,6 +259,17 @@ class MessageRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class RateBucketRow(Base):
+    """A token bucket of the server's rate limits, shared by all its workers (processes):
+    ``ca/store/ratebuckets.py``. Times are seconds since the epoch; a bucket missing is full."""
+
+    __tablename__ = "rate_buckets"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of (limit, key)
+    tokens: Mapped[float] = mapped_column(Double)
+    at: Mapped[float] = mapped_column(Double)  # when ``tokens`` was counted
+    full_at: Mapped[float] = mapped_column(Double, index=True)  # when it is full again
+
+
 class AuditRow(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -284,6 +296,7 @@ __all__ = [
     "KeyPoolRow",
     "MessageRow",
     "Meta",
+    "RateBucketRow",
     "SealImageRow",
     "SessionRow",
     "SmsCodeRow",

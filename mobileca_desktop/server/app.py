@@ -64,7 +64,15 @@ from mobileca_desktop.server import reviewer_pages
 from mobileca_desktop.server import schemas as S
 from mobileca_desktop.server.fairlane import FairLane
 from mobileca_desktop.server.http_errors import error_body, retry_after, status_for
-from mobileca_desktop.server.ratelimit import Buckets, InFlight, RateLimits, Tarpit, widened
+from mobileca_desktop.server.ratelimit import (
+    Buckets,
+    InFlight,
+    Limit,
+    RateLimits,
+    SharedBuckets,
+    Tarpit,
+    widened,
+)
 
 log = logging.getLogger("mobileca_desktop.server")
 
@@ -78,6 +86,9 @@ _UNPARSABLE = "There was an error parsing the body"  # FastAPI's detail text
 class ServerConfig:
     demo: bool = False  # the simulated phones' inbox and the demo clock over HTTP
     limits: RateLimits = field(default_factory=RateLimits)
+    # The guessing limits (logins, SMS sends and checks) counted in the CA's database, so
+    # that all the workers of one CA share them; False: in this process's memory only.
+    shared_limits: bool = True
     max_body_bytes: int = MAX_BODY
     # Demo only: an operator token (made by the engine in this process) that the trainer's
     # tools may send to move the clock or review as the CA operator.
@@ -314,6 +325,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     config = config or ServerConfig()
     lanes = _Lanes(config)
     buckets = Buckets()
+    shared = SharedBuckets(engine.store) if config.shared_limits else None
     hashing = InFlight()
     tarpit = Tarpit()
     limits = config.limits
@@ -404,7 +416,9 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     Sess = Annotated[Session, Depends(session_of)]
     MaybeSess = Annotated[Session | None, Depends(maybe_session)]
 
-    def take(name: str, key: str, request: Request) -> None:
+    Takes = list[tuple[str, str, Limit]]
+
+    def takes_for(name: str, key: str, request: Request) -> Takes:
         limit = getattr(limits, name)
         # The address first: a flood of made-up names is refused before it makes a bucket
         # per name. Nothing here depends on whether the name exists.
@@ -412,13 +426,34 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         address = _client(request)
         network = network_of(address)
         if name == "login":
-            buckets.take("login@addr", address, limits.login_per_address)
-            buckets.take("login@net", network, limits.login_per_network)
+            return [
+                ("login@addr", address, limits.login_per_address),
+                ("login@net", network, limits.login_per_network),
+                (name, key, limit),
+            ]
+        per_address = widened(limit, limits.per_address_factor)
+        return [
+            (name + "@addr", address, per_address),
+            (name + "@net", network, per_address),
+            (name, key, limit),
+        ]
+
+    def take(takes: Takes) -> None:
+        """In a thread: this worker's buckets, then (a database round trip) the shared ones."""
+        if shared is None:
+            for name, key, limit in takes:
+                buckets.take(name, key, limit)
         else:
-            per_address = widened(limit, limits.per_address_factor)
-            buckets.take(name + "@addr", address, per_address)
-            buckets.take(name + "@net", network, per_address)
-        buckets.take(name, key, limit)
+            shared.take(takes)
+
+    async def take_async(takes: Takes) -> None:
+        """On the event loop: refused from memory at once when this worker alone has seen
+        too many; the shared buckets' round trip in a thread."""
+        if shared is None:
+            take(takes)
+            return
+        shared.take_local(takes)
+        await anyio.to_thread.run_sync(shared.take_shared, takes)
 
     async def hash_for(address: str, fn: Callable[..., Any], *args: Any) -> Any:
         """A password hash for a client address: refused at once (429, Retry-After) when
@@ -439,10 +474,11 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
         before its Retry-After is over gets its refusal late (``Tarpit``)."""
         address = _client(request)
         try:
-            take("login", key, request)
+            takes = takes_for("login", key, request)
             if account:
                 everywhere = widened(limits.login, limits.per_account_factor)
-                buckets.take("login@account", account, everywhere)
+                takes.append(("login@account", account, everywhere))
+            await take_async(takes)
             return await hash_for(address, fn, *args)
         except E.RateLimited:
             delay = tarpit.delay_for(network_of(address))  # a network's addresses as one
@@ -452,12 +488,22 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
 
     # The reviewer pages call limit_login, then run_password, in one request's task.
     reviewer_address: ContextVar[str | None] = ContextVar("reviewer_address", default=None)
+    reviewer_takes: ContextVar[Takes | None] = ContextVar("reviewer_takes", default=None)
 
     def limit_reviewer_login(name: str, request: Request) -> None:
-        take("login", f"reviewer:{name}", request)
+        takes = takes_for("login", f"reviewer:{name}", request)
+        if shared is None:
+            take(takes)
+        else:  # the shared buckets in reviewer_hash, off the event loop
+            shared.take_local(takes)
+            reviewer_takes.set(takes)
         reviewer_address.set(_client(request))
 
     async def reviewer_hash(fn: Callable[..., Any], *args: Any) -> Any:
+        takes = reviewer_takes.get()
+        if takes is not None and shared is not None:
+            reviewer_takes.set(None)
+            await anyio.to_thread.run_sync(shared.take_shared, takes)
         return await hash_for(reviewer_address.get() or "unknown", fn, *args)
 
     # --- every declared JSON operation (domain/api.py), derived -----------------------------
@@ -475,7 +521,7 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
 
     def sms_call(op: Operation, request: Request, args: dict[str, Any]) -> Any:
         if op.limit in (SMS_SEND, SMS_CHECK):
-            take(op.limit, f"account:{args[SESSION].account_id}", request)
+            take(takes_for(op.limit, f"account:{args[SESSION].account_id}", request))
         return invoke(engine, op, args)
 
     for op in CATALOGUE.served():

@@ -3,9 +3,16 @@
 One bucket per (limit, key), where the key is an account, a login name, a client address or
 its network (IPv4 /24, IPv6 /64: ``netprefix``; many addresses of one network get one share).
 A bucket holds ``burst`` tokens and refills at ``per_minute`` tokens a minute; an empty
-bucket raises the typed ``RateLimited`` with the seconds to wait. Buckets live in the
-worker's memory: with several workers each enforces its own share, which bounds a client
-to ``workers`` times the limit (documented in docs/architecture.md).
+bucket raises the typed ``RateLimited`` with the seconds to wait.
+
+The buckets that bound guessing (logins per account, address and network; SMS sends and
+code checks) are shared by every worker of one CA (``SharedBuckets``): they live in the CA's
+database (``ca/store/ratebuckets.py``), so ``mobileca-ca serve --workers N``, or several
+servers on one database, give a client the limit once, not N times. Each worker first takes
+from its own in-memory ``Buckets`` with the same limits: a worker that alone has seen a key
+exceed its limit refuses at once, without a database round trip (a flood costs no writes).
+``InFlight`` and ``Tarpit`` stay per process by nature: they count and delay what this
+process is holding (its queued hashes, its sleeping refusals), as the fair lane does.
 
 Password hashes (logins, registrations) are what the server can do least of (~4 Argon2id
 hashes a second a core). Their per-address and per-network buckets match that rate, and
@@ -19,10 +26,12 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from mobileca_desktop.ca.store import ratebuckets
+from mobileca_desktop.ca.store.connection import Store
 from mobileca_desktop.domain.errors import RateLimited
 
 
@@ -100,6 +109,45 @@ class Buckets:
         # Buckets untouched for ten minutes are full again under every limit we use.
         for k in [k for k, (_t, at) in self._state.items() if now - at > 600]:
             del self._state[k]
+
+
+class SharedBuckets:
+    """Buckets shared by all the workers of one CA (its database), behind this worker's own.
+
+    ``take_local`` is the in-memory fast path (call it on the event loop); ``take_shared``
+    makes a database round trip (call it in a thread). Both raise ``RateLimited``."""
+
+    PRUNE_EVERY = 60.0  # seconds between deletions of full buckets, per worker
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._clock = clock
+        self._local = Buckets()
+        self._lock = threading.Lock()
+        self._pruned = clock()
+
+    def take_local(self, takes: Sequence[tuple[str, str, Limit]]) -> None:
+        for name, key, limit in takes:
+            self._local.take(name, key, limit)
+
+    def take_shared(self, takes: Sequence[tuple[str, str, Limit]]) -> None:
+        now = self._clock()
+        with self._lock:
+            prune = now - self._pruned >= self.PRUNE_EVERY
+            if prune:
+                self._pruned = now
+        wait = ratebuckets.take(
+            self._store,
+            [ratebuckets.Take(n, k, lim.per_minute, lim.burst) for n, k, lim in takes],
+            now,
+            prune=prune,
+        )
+        if wait is not None:
+            raise RateLimited(seconds=wait)
+
+    def take(self, takes: Sequence[tuple[str, str, Limit]]) -> None:
+        self.take_local(takes)
+        self.take_shared(takes)
 
 
 class InFlight:

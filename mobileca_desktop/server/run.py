@@ -156,7 +156,10 @@ def server_config(settings: ServeSettings, engine: CAEngine) -> ServerConfig:
     if settings.rate_limits and settings.login_in_flight is not None:
         limits = dataclasses.replace(limits, login_in_flight=settings.login_in_flight)
     config = ServerConfig(
-        demo=settings.demo, limits=limits, tls_institution=settings.tls_institution
+        demo=settings.demo,
+        limits=limits,
+        shared_limits=settings.rate_limits,  # --no-rate-limits: no buckets to share
+        tls_institution=settings.tls_institution,
     )
     if settings.password_slots is not None:
         config.password_slots = settings.password_slots

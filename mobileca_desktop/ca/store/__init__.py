@@ -4,7 +4,8 @@
 hold every query, one per concern, as functions of an open ``Session`` (``store.tx()`` or
 ``store.read()``): ``accounts`` (accounts, login sessions), ``applications`` (applications,
 documents), ``certificates`` (certificates, issued X.509, escrow, seals, grants, OCSP),
-``authority`` (institutions, the KMC pool) and ``log`` (audit chain, SMS codes, the inbox).
+``authority`` (institutions, the KMC pool), ``log`` (audit chain, SMS codes, the inbox) and
+``ratebuckets`` (the server's rate limits, shared by its workers).
 
 Callers get row objects back and may change their attributes inside the transaction; they
 never query, construct or delete rows themselves (``.importlinter``: only this package

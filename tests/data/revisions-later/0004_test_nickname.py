@@ -1,14 +1,18 @@
-"""TEST ONLY: a later revision that fails half-way, to prove the upgrade is rolled back.
+"""TEST ONLY: a later revision, to prove that a database at an older revision is upgraded.
 
-Revision ID: 0003
-Revises: 0002
+Adds ``accounts.nickname`` filled from ``display_name``, rebuilding the table (batch mode,
+``recreate="always"`` on SQLite) although other tables point at it with foreign keys, as a real
+column change on SQLite would.
+
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -19,8 +23,8 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", recreate="always" if sqlite else "auto") as batch_op:
         batch_op.add_column(sa.Column("nickname", sa.String(length=128), nullable=True))
     op.execute("UPDATE accounts SET nickname = display_name")
-    op.execute("SELECT no_such_column FROM accounts")  # fails: everything above is undone
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("accounts") as batch_op:
+        batch_op.drop_column("nickname")
