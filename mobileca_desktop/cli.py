@@ -269,6 +269,10 @@ CLIENT_ONLY = (
 )
 
 
+def _holds_files(folder: Path) -> bool:
+    return folder.is_dir() and any(folder.iterdir())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_intermixed_args(argv)
@@ -313,6 +317,17 @@ def main(argv: list[str] | None = None) -> int:
                 prepare = demo_state(args.state)
             except ScenarioError as exc:
                 print(f"错误 / error: {exc}", file=sys.stderr)
+                return 2
+            used = cli.get("data_dir")
+            if used is not None and not args.reset and _holds_files(Path(used)):
+                # A state is played from the handbook's start: on top of an earlier demo's
+                # applications and certificates it would not be the state the trainer asked.
+                print(
+                    f"错误 / error: {used} 已有演示数据：加 --reset 从头开始，"
+                    f"或换一个 --data-dir / {used} already holds a demo: add --reset to start "
+                    "over, or use another --data-dir",
+                    file=sys.stderr,
+                )
                 return 2
 
         return run_demo(

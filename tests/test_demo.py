@@ -345,3 +345,8 @@ def test_the_demo_command_starts_at_a_state_and_reset_starts_over(tmp_path):
         services.close()
     out = subprocess.run([*base, "--state", "飞起来"], env=env, capture_output=True, text=True)
     assert out.returncode == 2 and "没有演示状态“飞起来”" in out.stderr, out.stderr
+    # A state on top of the demo already in the folder (without --reset) would not be the
+    # state asked for: refused, and the folder's demo is kept.
+    out = subprocess.run([*base, "--state", "审核中"], env=env, capture_output=True, text=True)
+    assert out.returncode == 2 and "已有演示数据：加 --reset 从头开始" in out.stderr, out.stderr
+    assert (folder / "ca").is_dir()
