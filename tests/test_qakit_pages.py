@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 from PySide6.QtWidgets import QPushButton
 
 from mobileca_desktop.domain.models import CertKind, RevocationReason
@@ -289,3 +290,12 @@ def test_the_演示时钟_moves_the_ca_on_and_back_and_证书管理_follows(mca_
     clock.reset()
     assert certs.wait_status("正常", certificate_id=cid)
     clock.close()
+
+
+def test_back_on_the_window_s_first_page_fails_at_once(mca_client):
+    login = mca_client("legal-pc").login_page()
+    with pytest.raises(AssertionError, match="loginPage is the window's first page: no back"):
+        login.back()  # the < is off: said at once, not after waiting for it to come on
+    home = login.log_in_as_company()
+    with pytest.raises(AssertionError, match="is the window's first page: no back"):
+        home.back()

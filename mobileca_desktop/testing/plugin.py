@@ -118,7 +118,34 @@ class ScenarioFile(pytest.File):
             def scenario(mca_client: Any, mca_world: Any, tmp_path: Path):  # type: ignore[misc]
                 play(mca_world, mca_client, None, tmp_path)
 
-        yield pytest.Function.from_parent(self, name=path.stem, callobj=scenario)
+        yield ScenarioItem.from_parent(self, name=path.stem, callobj=scenario)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+        # A file that cannot be played: what ``scenarios.load`` says, not the kit's frames.
+        return _trainer_words(self.config, excinfo) or super().repr_failure(excinfo)
+
+
+class ScenarioItem(pytest.Function):
+    """A scenario's test: a step that fails is reported in the trainer's words alone (the
+    step, what the window showed), not as a traceback through the kit; ``--full-trace``
+    shows the traceback too."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        return _trainer_words(self.config, excinfo) or super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, None, str]:
+        # The scenario file, not the kit's function that plays it.
+        return self.path, None, f"{self.path.name}"
+
+
+def _trainer_words(config: pytest.Config, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    from mobileca_desktop.testing.scenarios import ScenarioError, StepFailed
+
+    if config.getoption("fulltrace", False) or not excinfo.errisinstance(
+        (ScenarioError, StepFailed)
+    ):
+        return ""
+    return str(excinfo.value)
 
 
 # --- fixtures ---------------------------------------------------------------------------------

@@ -201,9 +201,13 @@ class Player:
         return app.certificate_id
 
     def home(self) -> Any:
-        from mobileca_desktop.testing.pages import HomePage
+        from mobileca_desktop.testing.pages import HomePage, LoginPage
 
         page = self.client().page()
+        if isinstance(page, LoginPage):
+            raise ScenarioError(
+                f"{self.device} 上还没有人登录（先加一步“法人登录”“经办人登录”或“个人登录”）"
+            )
         while not isinstance(page, HomePage):
             page = page.back()
         return page
