@@ -11,6 +11,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "qa"
 
@@ -30,11 +32,15 @@ def entry_point_only(folder: Path) -> Path:
     return folder
 
 
-def run_pytest(folder: Path, *args: str, site: Path) -> subprocess.CompletedProcess:
+def run_pytest(
+    folder: Path, *args: str, site: Path, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     """pytest rooted in ``folder``, this checkout's package first on the path, the plugin
-    loaded through its entry point as in a QA team's environment."""
+    loaded through its entry point as in a QA team's environment; without the environment
+    variables ``unset``."""
     path = [str(entry_point_only(site)), str(ROOT), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env["PYTHONPATH"] = os.pathsep.join(path)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=folder,
@@ -80,6 +86,23 @@ def test_a_failing_gui_test_reports_the_screenshot_and_the_phone(tmp_path):
     assert phone.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and phone.stat().st_size > 2000
     assert str(phone) in report
     assert "手机 13935100001:" in report and "短信验证码" in report  # the signing code
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 / Wayland displays")
+def test_without_a_display_nor_headless_the_test_fails_saying_what_to_do(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_window.py").write_text(
+        "def test_window(mca_client):\n    mca_client('pc').login_page()\n\n"
+        "def test_plain():\n    pass\n",
+        encoding="utf-8",
+    )
+    screens = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    run = run_pytest(tmp_path, "-q", site=tmp_path / "site", unset=screens)
+    report = run.stdout + run.stderr
+    # Not Qt's abort of the whole run: the test errs at setup, the others run, and it says why.
+    assert run.returncode == 1 and "1 passed, 1 error" in report, report
+    assert "no display to open the client window on" in report, report
+    assert "--mobileca-headless" in report and "Fatal Python error" not in report, report
 
 
 def test_the_plugin_loads_inert_and_can_be_switched_off(tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -229,6 +230,7 @@ def mca_client(
     picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file. Other
     keyword arguments are settings of the client (``lang="en"``, ``demo=True``,
     ``settings_file=path``...); the window still runs on the test's CA."""
+    _check_display()
     qtbot = request.getfixturevalue("qtbot")  # pytest-qt: the [testing] extra
     from mobileca_desktop.testing.client import Client
 
@@ -257,6 +259,21 @@ def mca_client(
         from mobileca_desktop.views import camera_view
 
         assert camera_view.stop_all(5000), "a camera thread did not stop"
+
+
+def _check_display() -> None:
+    """Fails the test with what to do when Qt has no display to open the window on: Qt
+    itself would abort the whole pytest run (no report, no other test run)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    pytest.fail(
+        "no display to open the client window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+        "set): run `pytest --mobileca-headless` (or set QT_QPA_PLATFORM=offscreen) to run "
+        "off screen, or run it in a desktop session to watch it",
+        pytrace=False,
+    )
 
 
 # --- failure reports --------------------------------------------------------------------------
