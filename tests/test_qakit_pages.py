@@ -7,9 +7,10 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 
-from mobileca_desktop.domain.models import CertKind, RevocationReason
+from mobileca_desktop.domain.models import AccountKind, CertKind, RevocationReason
 from mobileca_desktop.testing import pages
 from mobileca_desktop.testing.pages import (
     ActivationPage,
@@ -299,3 +300,19 @@ def test_back_on_the_window_s_first_page_fails_at_once(mca_client):
     home = login.log_in_as_company()
     with pytest.raises(AssertionError, match="is the window's first page: no back"):
         home.back()
+
+
+def test_a_wait_that_runs_out_says_what_is_shown_by_then(mca_client, mca_world):
+    client = mca_client("legal-pc")
+    login = client.login_page()
+    client.timeout_ms = 500  # each wait below runs out: they must say what they saw at the end
+    QTimer.singleShot(0, login.widget.form(AccountKind.LEGAL).register_button.click)
+    with pytest.raises(AssertionError, match=r"'homePage' \(now 'registerLegalPage'\)"):
+        client.wait_page("homePage")  # began on loginPage, which it must not report
+
+    app_id = mca_world.submitted_application()
+    client.timeout_ms = 15000
+    certificates = client.page().back().log_in_as_company().open_certificates()
+    client.timeout_ms = 500
+    with pytest.raises(AssertionError, match="to show 正常 \\(it shows 审核中\\)"):
+        certificates.wait_status("正常", application_id=app_id)

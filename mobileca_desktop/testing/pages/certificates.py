@@ -106,8 +106,16 @@ class CertListPage(PageObject):
     def wait_status(self, status: str, **which: int) -> CertRowView:
         """Waits until the row shows ``status`` (the page reloads itself, e.g. after the
         reviewer acts in the 审核台)."""
+
+        def shown() -> str:  # what the row shows when the wait runs out
+            try:
+                return f"it shows {self.row(**which).status}"
+            except AssertionError as exc:
+                return str(exc)
+
         self.client.wait_until(
-            lambda: self.row(**which).status == status, f"the row {which} to show {status}"
+            lambda: self.row(**which).status == status,
+            lambda: f"the row {which} to show {status} ({shown()})",
         )
         return self.row(**which)
 
