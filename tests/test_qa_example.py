@@ -144,6 +144,11 @@ def test_the_example_runs_against_a_remote_ca(tmp_path, services):
         options = (f"--mobileca-ca={server.url}", f"--mobileca-operator-token={token}")
         tests = ("tests/test_first.py", "tests/test_review.py")
         run = run_pytest(EXAMPLE, "-q", *options, *tests, site=tmp_path / "site")
+        # A token the server does not know (here without its "operator:") is said so at once.
+        wrong = (f"--mobileca-ca={server.url}", f"--mobileca-operator-token={token[9:]}")
+        refused = run_pytest(EXAMPLE, "-q", *wrong, tests[0], site=tmp_path / "site2")
+    said = refused.stdout + refused.stderr
+    assert refused.returncode == 1 and "refused the operator token" in said, said
     report = run.stdout + run.stderr
     assert run.returncode == 0, report
     assert "3 passed" in report, report

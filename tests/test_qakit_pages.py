@@ -316,3 +316,10 @@ def test_a_wait_that_runs_out_says_what_is_shown_by_then(mca_client, mca_world):
     client.timeout_ms = 500
     with pytest.raises(AssertionError, match="to show 正常 \\(it shows 审核中\\)"):
         certificates.wait_status("正常", application_id=app_id)
+
+    client.timeout_ms = 15000
+    wizard = certificates.back().apply(CertKind.UNIT).choose("institution_bjca").next()
+    client.timeout_ms = 500
+    said = r"'institution_bjca' \(the wizard is on 选择核验方式\)"
+    with pytest.raises(AssertionError, match=said):
+        wizard.choose("institution_bjca")  # the step is over: say which one is shown

@@ -111,3 +111,18 @@ def test_a_step_before_any_login_says_so_at_once(mca_client, mca_world, tmp_path
         "“未登录”第 1 步“证书管理：正常”无法执行：legal-pc 上还没有人登录"
         "（先加一步“法人登录”“经办人登录”或“个人登录”）"
     ), refused.value
+
+
+def test_a_scenario_starts_afresh_after_an_earlier_run_stopped_half_way(
+    mca_client, mca_world, tmp_path
+):
+    """On a CA shared by runs (--mobileca-ca) an earlier run that failed half-way leaves an
+    unsubmitted draft, which 申请单位证书 would continue at its 电子签名 step."""
+    deposit = scenarios.load(SHIPPED / "unit-deposit.toml")
+    first = scenarios.Player(mca_world, mca_client, folder=tmp_path)
+    first.play(deposit, until=8)  # 上传证件 done, not signed: a draft on the CA
+    assert first.wizard().application_id is not None
+    first.clients["legal-pc"].close()
+    again = scenarios.Player(mca_world, mca_client, folder=tmp_path / "again")
+    again.play(deposit)  # from 选择 CA 机构 on, as the handbook says
+    assert again.page.statuses() == ["正常"], again.page.statuses()

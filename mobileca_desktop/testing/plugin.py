@@ -172,10 +172,32 @@ def mca_world(request: pytest.FixtureRequest, tmp_path: Path, mca_keyring: Any) 
     if url:
         token = request.config.getoption("--mobileca-operator-token", None)
         world = World.remote(url, tmp_path / "mobileca", operator_token=token)
+        if token:
+            _check_operator_token(world, url)
     else:
         world = World.local(tmp_path / "mobileca")
     yield world
     world.close()
+
+
+def _check_operator_token(world: Any, url: str) -> None:
+    """A token the server does not know fails here, saying so, rather than as "your login
+    has expired" at the test's first review."""
+    from mobileca_desktop.domain.errors import PermissionDenied, SessionExpired
+
+    try:
+        world.reviewer.queue()
+        return
+    except (SessionExpired, PermissionDenied) as exc:
+        said = str(exc)
+    world.close()
+    pytest.fail(  # outside the except: the report is this sentence, not a chain of errors
+        f"the CA server {url} refused the operator token (--mobileca-operator-token or "
+        f"$MOBILECA_OPERATOR_TOKEN: {said}): give the whole token `mobileca-ca serve "
+        "--demo` printed, operator:… included, of the server running now (each start "
+        "prints a new one), or leave it out to review as reviewer-bjca",
+        pytrace=False,
+    )
 
 
 @pytest.fixture
