@@ -326,3 +326,22 @@ def test_a_wait_that_runs_out_says_what_is_shown_by_then(mca_client, mca_world):
     said = r"'institution_bjca' \(the wizard is on 选择核验方式\)"
     with pytest.raises(AssertionError, match=said):
         wizard.choose("institution_bjca")  # the step is over: say which one is shown
+
+
+def test_the_code_request_code_read_is_the_one_activate_types(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    home = mca_client("legal-pc").login_page().log_in_as_company()
+    activation = home.open_certificates().row(certificate_id=cid).open().download()
+    code = activation.request_code()  # 获取验证码 now counts down: no second code
+    assert activation.activate(PASSWORD).done_heading == "证书下载成功"
+    assert activation.code == code
+
+
+def test_the_phone_inbox_shows_the_messages_once_opened(mca_client, mca_world, mca_demo):
+    mca_world.submitted_application()  # the signing code went to the legal person's phone
+    client = mca_client("legal-pc")
+    client.login_page().log_in_as_company()
+    inbox = client.phone_inbox(mca_demo.company.legal_person_phone)
+    shown = inbox.messages()  # read at once: the phone has read them from the CA already
+    assert shown and shown[0].message.title == "短信验证码", [m.message.title for m in shown]
+    assert shown[0].code == mca_world.phone.last_code(inbox.number)
