@@ -345,3 +345,15 @@ def test_the_phone_inbox_shows_the_messages_once_opened(mca_client, mca_world, m
     shown = inbox.messages()  # read at once: the phone has read them from the CA already
     assert shown and shown[0].message.title == "短信验证码", [m.message.title for m in shown]
     assert shown[0].code == mca_world.phone.last_code(inbox.number)
+
+
+def test_a_client_of_lang_en_shows_its_window_in_english(mca_client):
+    from mobileca_desktop.views import i18n
+
+    client = mca_client("pc", lang="en")
+    login = client.login_page()
+    assert client.window.top_bar.title.text() == "Log in"
+    assert login.widget.tabs.tabText(0) == "Company login"
+    assert i18n.language() == "en"
+    with pytest.raises(ValueError, match="one language per test"):
+        mca_client("pc2", lang="zh_CN")

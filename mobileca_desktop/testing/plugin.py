@@ -261,12 +261,15 @@ def mca_client(
         platforms.append(request.getfixturevalue("mca_platform"))
     pace = request.config.getoption("--mobileca-pace", 0) or 0
     opened: list[Any] = request.node.stash.setdefault(CLIENTS, [])
+    languages: list[str] = []  # the UI language a client's lang= installed (app-wide)
 
     def open_client(
         device: str = "test-pc", camera: str | Path | None = None, **settings: Any
     ) -> Any:
         if any(c.device == device and not c.closed for c in opened):
             raise ValueError(f"a client on the device {device!r} is open already")
+        if settings.get("lang") is not None:
+            _use_language(str(settings["lang"]), languages)
         folder = tmp_path / "clients" / _safe(device)
         client = Client(
             qtbot, mca_world, device, folder, platforms, pace, camera=camera, settings=settings
@@ -277,10 +280,34 @@ def mca_client(
     yield open_client
     for client in opened:
         client.close()
+    if languages:
+        from PySide6.QtWidgets import QApplication
+
+        from mobileca_desktop.views import i18n
+
+        i18n.uninstall(QApplication.instance())  # the next test starts in Chinese again
     if opened:
         from mobileca_desktop.views import camera_view
 
         assert camera_view.stop_all(5000), "a camera thread did not stop"
+
+
+def _use_language(lang: str, languages: list[str]) -> None:
+    """``lang=`` of a client: its window in that language, as the program started with that
+    setting shows it. The translation is the application's (one per test): a second client
+    may not ask for another."""
+    from PySide6.QtWidgets import QApplication
+
+    from mobileca_desktop.views import i18n
+
+    wanted = i18n.normalise(lang)
+    if languages and languages[0] != wanted:
+        raise ValueError(
+            f"lang={lang!r}: this test's windows are in {languages[0]} already (Qt's "
+            "translation is one for the whole application: one language per test)"
+        )
+    if not languages:
+        languages.append(i18n.install(QApplication.instance(), wanted))
 
 
 def _check_display() -> None:
