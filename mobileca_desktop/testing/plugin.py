@@ -121,7 +121,7 @@ class ScenarioFile(pytest.File):
 
         yield ScenarioItem.from_parent(self, name=path.stem, callobj=scenario)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
         # A file that cannot be played: what ``scenarios.load`` says, not the kit's frames.
         return _trainer_words(self.config, excinfo) or super().repr_failure(excinfo)
 
@@ -285,7 +285,9 @@ def mca_client(
 
         from mobileca_desktop.views import i18n
 
-        i18n.uninstall(QApplication.instance())  # the next test starts in Chinese again
+        app = QApplication.instance()
+        assert app is not None  # the clients' windows ran on it
+        i18n.uninstall(app)  # the next test starts in Chinese again
     if opened:
         from mobileca_desktop.views import camera_view
 
@@ -307,7 +309,9 @@ def _use_language(lang: str, languages: list[str]) -> None:
             "translation is one for the whole application: one language per test)"
         )
     if not languages:
-        languages.append(i18n.install(QApplication.instance(), wanted))
+        app = QApplication.instance()  # pytest-qt's, made by the qtbot fixture
+        assert app is not None
+        languages.append(i18n.install(app, wanted))
 
 
 def _check_display() -> None:
