@@ -11,6 +11,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "qa"
 
@@ -30,11 +32,15 @@ def entry_point_only(folder: Path) -> Path:
     return folder
 
 
-def run_pytest(folder: Path, *args: str, site: Path) -> subprocess.CompletedProcess:
+def run_pytest(
+    folder: Path, *args: str, site: Path, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
     """pytest rooted in ``folder``, this checkout's package first on the path, the plugin
-    loaded through its entry point as in a QA team's environment."""
+    loaded through its entry point as in a QA team's environment; without the environment
+    variables ``unset``."""
     path = [str(entry_point_only(site)), str(ROOT), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env["PYTHONPATH"] = os.pathsep.join(path)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=folder,
@@ -82,6 +88,23 @@ def test_a_failing_gui_test_reports_the_screenshot_and_the_phone(tmp_path):
     assert "手机 13935100001:" in report and "短信验证码" in report  # the signing code
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 / Wayland displays")
+def test_without_a_display_nor_headless_the_test_fails_saying_what_to_do(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (tmp_path / "test_window.py").write_text(
+        "def test_window(mca_client):\n    mca_client('pc').login_page()\n\n"
+        "def test_plain():\n    pass\n",
+        encoding="utf-8",
+    )
+    screens = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    run = run_pytest(tmp_path, "-q", site=tmp_path / "site", unset=screens)
+    report = run.stdout + run.stderr
+    # Not Qt's abort of the whole run: the test errs at setup, the others run, and it says why.
+    assert run.returncode == 1 and "1 passed, 1 error" in report, report
+    assert "no display to open the client window on" in report, report
+    assert "--mobileca-headless" in report and "Fatal Python error" not in report, report
+
+
 def test_the_plugin_loads_inert_and_can_be_switched_off(tmp_path):
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     (tmp_path / "test_plain.py").write_text(
@@ -121,6 +144,11 @@ def test_the_example_runs_against_a_remote_ca(tmp_path, services):
         options = (f"--mobileca-ca={server.url}", f"--mobileca-operator-token={token}")
         tests = ("tests/test_first.py", "tests/test_review.py")
         run = run_pytest(EXAMPLE, "-q", *options, *tests, site=tmp_path / "site")
+        # A token the server does not know (here without its "operator:") is said so at once.
+        wrong = (f"--mobileca-ca={server.url}", f"--mobileca-operator-token={token[9:]}")
+        refused = run_pytest(EXAMPLE, "-q", *wrong, tests[0], site=tmp_path / "site2")
+    said = refused.stdout + refused.stderr
+    assert refused.returncode == 1 and "refused the operator token" in said, said
     report = run.stdout + run.stderr
     assert run.returncode == 0, report
     assert "3 passed" in report, report

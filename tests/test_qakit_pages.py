@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QPushButton
 
-from mobileca_desktop.domain.models import CertKind, RevocationReason
+from mobileca_desktop.domain.models import AccountKind, CertKind, RevocationReason
 from mobileca_desktop.testing import pages
 from mobileca_desktop.testing.pages import (
     ActivationPage,
@@ -289,3 +291,69 @@ def test_the_演示时钟_moves_the_ca_on_and_back_and_证书管理_follows(mca_
     clock.reset()
     assert certs.wait_status("正常", certificate_id=cid)
     clock.close()
+
+
+def test_back_on_the_window_s_first_page_fails_at_once(mca_client):
+    login = mca_client("legal-pc").login_page()
+    with pytest.raises(AssertionError, match="loginPage is the window's first page: no back"):
+        login.back()  # the < is off: said at once, not after waiting for it to come on
+    home = login.log_in_as_company()
+    with pytest.raises(AssertionError, match="is the window's first page: no back"):
+        home.back()
+
+
+def test_a_wait_that_runs_out_says_what_is_shown_by_then(mca_client, mca_world):
+    client = mca_client("legal-pc")
+    login = client.login_page()
+    client.timeout_ms = 500  # each wait below runs out: they must say what they saw at the end
+    QTimer.singleShot(0, login.widget.form(AccountKind.LEGAL).register_button.click)
+    with pytest.raises(AssertionError, match=r"'homePage' \(now 'registerLegalPage'\)"):
+        client.wait_page("homePage")  # began on loginPage, which it must not report
+
+    app_id = mca_world.submitted_application()
+    client.timeout_ms = 15000
+    certificates = client.page().back().log_in_as_company().open_certificates()
+    client.timeout_ms = 500
+    mca_world.reviewer.approve(app_id)  # off the window: 证书管理 does not reload by itself
+    with pytest.raises(AssertionError, match=r"to show 正常 \(it shows 审核中\).*reopen"):
+        certificates.wait_status("正常", application_id=app_id)
+    client.timeout_ms = 15000
+    certificates = certificates.reopen()
+    assert certificates.row(application_id=app_id).status == "正常"
+
+    wizard = certificates.back().apply(CertKind.UNIT).choose("institution_bjca").next()
+    client.timeout_ms = 500
+    said = r"'institution_bjca' \(the wizard is on 选择核验方式\)"
+    with pytest.raises(AssertionError, match=said):
+        wizard.choose("institution_bjca")  # the step is over: say which one is shown
+
+
+def test_the_code_request_code_read_is_the_one_activate_types(mca_client, mca_world):
+    cid = mca_world.approved_certificate()
+    home = mca_client("legal-pc").login_page().log_in_as_company()
+    activation = home.open_certificates().row(certificate_id=cid).open().download()
+    code = activation.request_code()  # 获取验证码 now counts down: no second code
+    assert activation.activate(PASSWORD).done_heading == "证书下载成功"
+    assert activation.code == code
+
+
+def test_the_phone_inbox_shows_the_messages_once_opened(mca_client, mca_world, mca_demo):
+    mca_world.submitted_application()  # the signing code went to the legal person's phone
+    client = mca_client("legal-pc")
+    client.login_page().log_in_as_company()
+    inbox = client.phone_inbox(mca_demo.company.legal_person_phone)
+    shown = inbox.messages()  # read at once: the phone has read them from the CA already
+    assert shown and shown[0].message.title == "短信验证码", [m.message.title for m in shown]
+    assert shown[0].code == mca_world.phone.last_code(inbox.number)
+
+
+def test_a_client_of_lang_en_shows_its_window_in_english(mca_client):
+    from mobileca_desktop.views import i18n
+
+    client = mca_client("pc", lang="en")
+    login = client.login_page()
+    assert client.window.top_bar.title.text() == "Log in"
+    assert login.widget.tabs.tabText(0) == "Company login"
+    assert i18n.language() == "en"
+    with pytest.raises(ValueError, match="one language per test"):
+        mca_client("pc2", lang="zh_CN")

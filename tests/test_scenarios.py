@@ -72,6 +72,9 @@ def test_pytest_runs_a_folder_of_scenarios_and_names_the_failing_step(tmp_path):
     assert run.returncode == 1, report
     assert "1 failed, 1 passed" in report, report
     assert "第 12 步“证书管理：已过期”未通过：证书管理 shows 正常, not 已过期" in report, report
+    # In the trainer's words alone: no traceback through the kit, the step in the summary.
+    assert "scenarios.py" not in report and "plugin.py" not in report, report
+    assert "wrong.toml::wrong - “单位证书" in report, report
     (shot,) = artifacts.glob("wrong-*legal-pc.png")
     assert shot.read_bytes()[:4] == b"\x89PNG"
 
@@ -96,3 +99,30 @@ def test_a_step_after_revocation_is_named_with_the_scenario(mca_client, mca_worl
     assert str(failed.value) == (
         "“吊销”第 14 步“证书管理：正常”未通过：证书管理 shows 已吊销, not 正常"
     ), failed.value
+
+
+def test_a_step_before_any_login_says_so_at_once(mca_client, mca_world, tmp_path):
+    early = tmp_path / "early.toml"
+    early.write_text('title = "未登录"\nsteps = ["证书管理：正常"]\n', encoding="utf-8")
+    player = scenarios.Player(mca_world, mca_client, folder=tmp_path)
+    with pytest.raises(scenarios.ScenarioError) as refused:  # not a 15 s wait for a < button
+        player.play(scenarios.load(early))
+    assert str(refused.value) == (
+        "“未登录”第 1 步“证书管理：正常”无法执行：legal-pc 上还没有人登录"
+        "（先加一步“法人登录”“经办人登录”或“个人登录”）"
+    ), refused.value
+
+
+def test_a_scenario_starts_afresh_after_an_earlier_run_stopped_half_way(
+    mca_client, mca_world, tmp_path
+):
+    """On a CA shared by runs (--mobileca-ca) an earlier run that failed half-way leaves an
+    unsubmitted draft, which 申请单位证书 would continue at its 电子签名 step."""
+    deposit = scenarios.load(SHIPPED / "unit-deposit.toml")
+    first = scenarios.Player(mca_world, mca_client, folder=tmp_path)
+    first.play(deposit, until=8)  # 上传证件 done, not signed: a draft on the CA
+    assert first.wizard().application_id is not None
+    first.clients["legal-pc"].close()
+    again = scenarios.Player(mca_world, mca_client, folder=tmp_path / "again")
+    again.play(deposit)  # from 选择 CA 机构 on, as the handbook says
+    assert again.page.statuses() == ["正常"], again.page.statuses()

@@ -9,7 +9,7 @@ the test, as the application's rule says.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -168,14 +168,16 @@ class Client:
 
     # --- waiting ----------------------------------------------------------------------------
 
-    def wait_until(self, condition, what: str = "") -> None:
-        """Waits on a condition of the app (never a fixed sleep); fails saying ``what``."""
+    def wait_until(self, condition, what: str | Callable[[], str] = "") -> None:
+        """Waits on a condition of the app (never a fixed sleep); fails saying ``what`` (a
+        callable: what it says when the wait runs out, e.g. the page shown by then)."""
         from pytestqt.exceptions import TimeoutError as WaitTimedOut
 
         try:
             self.qtbot.waitUntil(condition, timeout=self.timeout_ms)
         except WaitTimedOut as exc:
-            raise AssertionError(f"{self.device}: waited {self.timeout_ms} ms for {what}") from exc
+            said = what() if callable(what) else what
+            raise AssertionError(f"{self.device}: waited {self.timeout_ms} ms for {said}") from exc
 
     def settle(self) -> None:
         """Waits until no background operation of the app is waiting for its result."""
@@ -194,7 +196,7 @@ class Client:
                 self.window.current().objectName() == object_name
                 and self.window.current().isVisible()
             ),
-            f"the page {object_name!r} (now {self.window.current().objectName()!r})",
+            lambda: f"the page {object_name!r} (now {self.window.current().objectName()!r})",
         )
         return self.window.current()
 

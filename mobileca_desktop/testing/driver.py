@@ -7,6 +7,7 @@ on Qt's own QtTest; ``WindowClient`` is a ``Client`` around an existing ``MainWi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +79,12 @@ class WindowClient(Client):
         self.phones_seen: set[str] = set()
         self._closed = False
 
-    def wait_until(self, condition: Any, what: str = "") -> None:
+    def wait_until(self, condition: Any, what: str | Callable[[], str] = "") -> None:
         try:
             self.qtbot.waitUntil(condition, timeout=self.timeout_ms)
         except WaitTimedOut as exc:
-            raise AssertionError(f"{self.device}: waited {self.timeout_ms} ms for {what}") from exc
+            said = what() if callable(what) else what
+            raise AssertionError(f"{self.device}: waited {self.timeout_ms} ms for {said}") from exc
 
     def close(self) -> None:
         pass

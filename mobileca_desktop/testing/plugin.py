@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,34 @@ class ScenarioFile(pytest.File):
             def scenario(mca_client: Any, mca_world: Any, tmp_path: Path):  # type: ignore[misc]
                 play(mca_world, mca_client, None, tmp_path)
 
-        yield pytest.Function.from_parent(self, name=path.stem, callobj=scenario)
+        yield ScenarioItem.from_parent(self, name=path.stem, callobj=scenario)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        # A file that cannot be played: what ``scenarios.load`` says, not the kit's frames.
+        return _trainer_words(self.config, excinfo) or super().repr_failure(excinfo)
+
+
+class ScenarioItem(pytest.Function):
+    """A scenario's test: a step that fails is reported in the trainer's words alone (the
+    step, what the window showed), not as a traceback through the kit; ``--full-trace``
+    shows the traceback too."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:  # type: ignore[override]
+        return _trainer_words(self.config, excinfo) or super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, None, str]:
+        # The scenario file, not the kit's function that plays it.
+        return self.path, None, f"{self.path.name}"
+
+
+def _trainer_words(config: pytest.Config, excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    from mobileca_desktop.testing.scenarios import ScenarioError, StepFailed
+
+    if config.getoption("fulltrace", False) or not excinfo.errisinstance(
+        (ScenarioError, StepFailed)
+    ):
+        return ""
+    return str(excinfo.value)
 
 
 # --- fixtures ---------------------------------------------------------------------------------
@@ -144,10 +172,32 @@ def mca_world(request: pytest.FixtureRequest, tmp_path: Path, mca_keyring: Any) 
     if url:
         token = request.config.getoption("--mobileca-operator-token", None)
         world = World.remote(url, tmp_path / "mobileca", operator_token=token)
+        if token:
+            _check_operator_token(world, url)
     else:
         world = World.local(tmp_path / "mobileca")
     yield world
     world.close()
+
+
+def _check_operator_token(world: Any, url: str) -> None:
+    """A token the server does not know fails here, saying so, rather than as "your login
+    has expired" at the test's first review."""
+    from mobileca_desktop.domain.errors import PermissionDenied, SessionExpired
+
+    try:
+        world.reviewer.queue()
+        return
+    except (SessionExpired, PermissionDenied) as exc:
+        said = str(exc)
+    world.close()
+    pytest.fail(  # outside the except: the report is this sentence, not a chain of errors
+        f"the CA server {url} refused the operator token (--mobileca-operator-token or "
+        f"$MOBILECA_OPERATOR_TOKEN: {said}): give the whole token `mobileca-ca serve "
+        "--demo` printed, operator:… included, of the server running now (each start "
+        "prints a new one), or leave it out to review as reviewer-bjca",
+        pytrace=False,
+    )
 
 
 @pytest.fixture
@@ -202,6 +252,7 @@ def mca_client(
     picture file: ``camera.show(qr_png)``), or ``camera=`` a picture or video file. Other
     keyword arguments are settings of the client (``lang="en"``, ``demo=True``,
     ``settings_file=path``...); the window still runs on the test's CA."""
+    _check_display()
     qtbot = request.getfixturevalue("qtbot")  # pytest-qt: the [testing] extra
     from mobileca_desktop.testing.client import Client
 
@@ -210,12 +261,15 @@ def mca_client(
         platforms.append(request.getfixturevalue("mca_platform"))
     pace = request.config.getoption("--mobileca-pace", 0) or 0
     opened: list[Any] = request.node.stash.setdefault(CLIENTS, [])
+    languages: list[str] = []  # the UI language a client's lang= installed (app-wide)
 
     def open_client(
         device: str = "test-pc", camera: str | Path | None = None, **settings: Any
     ) -> Any:
         if any(c.device == device and not c.closed for c in opened):
             raise ValueError(f"a client on the device {device!r} is open already")
+        if settings.get("lang") is not None:
+            _use_language(str(settings["lang"]), languages)
         folder = tmp_path / "clients" / _safe(device)
         client = Client(
             qtbot, mca_world, device, folder, platforms, pace, camera=camera, settings=settings
@@ -226,10 +280,53 @@ def mca_client(
     yield open_client
     for client in opened:
         client.close()
+    if languages:
+        from PySide6.QtWidgets import QApplication
+
+        from mobileca_desktop.views import i18n
+
+        app = QApplication.instance()
+        assert app is not None  # the clients' windows ran on it
+        i18n.uninstall(app)  # the next test starts in Chinese again
     if opened:
         from mobileca_desktop.views import camera_view
 
         assert camera_view.stop_all(5000), "a camera thread did not stop"
+
+
+def _use_language(lang: str, languages: list[str]) -> None:
+    """``lang=`` of a client: its window in that language, as the program started with that
+    setting shows it. The translation is the application's (one per test): a second client
+    may not ask for another."""
+    from PySide6.QtWidgets import QApplication
+
+    from mobileca_desktop.views import i18n
+
+    wanted = i18n.normalise(lang)
+    if languages and languages[0] != wanted:
+        raise ValueError(
+            f"lang={lang!r}: this test's windows are in {languages[0]} already (Qt's "
+            "translation is one for the whole application: one language per test)"
+        )
+    if not languages:
+        app = QApplication.instance()  # pytest-qt's, made by the qtbot fixture
+        assert app is not None
+        languages.append(i18n.install(app, wanted))
+
+
+def _check_display() -> None:
+    """Fails the test with what to do when Qt has no display to open the window on: Qt
+    itself would abort the whole pytest run (no report, no other test run)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    pytest.fail(
+        "no display to open the client window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+        "set): run `pytest --mobileca-headless` (or set QT_QPA_PLATFORM=offscreen) to run "
+        "off screen, or run it in a desktop session to watch it",
+        pytrace=False,
+    )
 
 
 # --- failure reports --------------------------------------------------------------------------

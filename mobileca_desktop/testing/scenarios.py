@@ -201,9 +201,13 @@ class Player:
         return app.certificate_id
 
     def home(self) -> Any:
-        from mobileca_desktop.testing.pages import HomePage
+        from mobileca_desktop.testing.pages import HomePage, LoginPage
 
         page = self.client().page()
+        if isinstance(page, LoginPage):
+            raise ScenarioError(
+                f"{self.device} 上还没有人登录（先加一步“法人登录”“经办人登录”或“个人登录”）"
+            )
         while not isinstance(page, HomePage):
             page = page.back()
         return page
@@ -231,9 +235,25 @@ def _apply(kind: str) -> Callable[[Player, str], None]:
     def step(p: Player, _arg: str) -> None:
         from mobileca_desktop.domain.models import CertKind
 
-        p.page = p.home().apply(CertKind(kind))
+        home = p.home()
+        _discard_earlier_drafts(p, CertKind(kind))
+        p.page = home.apply(CertKind(kind))
 
     return step
+
+
+def _discard_earlier_drafts(p: Player, kind: Any) -> None:
+    """申请…证书 starts the scenario's application at its first step. The app continues an
+    unsubmitted draft of that kind instead (继续办理尚未提交的申请): one left on a CA shared
+    by runs (``--mobileca-ca``) by an earlier run that stopped half-way. Such drafts (never
+    this scenario's own) are discarded first, as choosing another CA institution would."""
+    from mobileca_desktop.domain.models import AppState
+
+    session = p.client().window.session
+    ca = p.world.services.ca
+    for app in ca.list_applications(session):
+        if app.state is AppState.DRAFT and app.kind is kind and app.id != p.app_id:
+            ca.discard_draft(session, app.id)
 
 
 def _institution(p: Player, arg: str) -> None:
@@ -309,7 +329,10 @@ def _accept_letter(p: Player, _arg: str) -> None:
 def _folder(p: Player) -> Path:
     import tempfile
 
-    return p.folder or Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
+    if p.folder is None:
+        return Path(tempfile.mkdtemp(prefix="mobileca-docs-"))
+    p.folder.mkdir(parents=True, exist_ok=True)  # the sample documents are written there
+    return p.folder
 
 
 def _confirm(p: Player, _arg: str) -> None:

@@ -12,6 +12,8 @@ class ActivationPage(PageObject):
 
     object_name = "activationPage"
 
+    code: str | None = None  # the code ``request_code`` read last, for ``activate``
+
     def ready(self) -> None:
         self.client.wait_until(lambda: self.widget.loaded, "证书下载 to load")
 
@@ -22,7 +24,15 @@ class ActivationPage(PageObject):
         number = number or world.demo.company.legal_person_phone
         page = self.widget
         after = world.phone.last_id(number)
-        self.click(page.code_button)
+        button = page.code_button
+        self.client.wait_until(
+            lambda: button.isVisible() and button.isEnabled(),
+            lambda: (
+                f"获取验证码 ({button.objectName()}) to be enabled: it shows {button.text()!r}, "
+                "counting down after the code sent before (activate() uses that code)"
+            ),
+        )
+        self.click(button)
         self.client.wait_until(
             lambda: "验证码已发送" in page.sent.text() or bool(page.sms.error_text()),
             "验证码已发送",
@@ -30,12 +40,13 @@ class ActivationPage(PageObject):
         if page.sms.error_text():
             raise AssertionError(f"获取验证码 refused: {page.sms.error_text()}")
         self.client.phones_seen.add(number)
-        return world.phone.last_code(number, after)
+        self.code = world.phone.last_code(number, after)
+        return self.code
 
     def activate(self, password: str, code: str | None = None) -> ActivationPage:
-        """Fills the code (requested now if not given) and the password twice, 激活; waits
-        for 本机已下载此证书."""
-        code = code if code is not None else self.request_code()
+        """Fills the code (the one ``request_code`` read, else one requested now) and the
+        password twice, 激活; waits for 本机已下载此证书."""
+        code = code or self.code or self.request_code()
         page = self.widget
         self.type(page.sms, code)
         self.type(page.passwords.password, password)

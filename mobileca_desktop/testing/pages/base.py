@@ -96,8 +96,13 @@ class PageObject:
         self.client.pace()
 
     def back(self) -> PageObject:
-        """The top bar's back (<): the page object of where the window goes."""
-        self.click(self.client.top_bar_button("backButton"))
+        """The top bar's back (<): the page object of where the window goes. Fails at once
+        on the window's first page (the login page, 首页 after a login), whose < is off."""
+        button = self.client.top_bar_button("backButton")
+        self._check_current()
+        if not button.isEnabled():  # main_window: on while the stack holds a page below
+            raise AssertionError(f"{self.object_name} is the window's first page: no back (<)")
+        self.click(button)
         self.client.wait_until(lambda: not self.is_current(), "the window to go back")
         return page_object_for(self.client)
 

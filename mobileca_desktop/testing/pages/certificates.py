@@ -103,11 +103,34 @@ class CertListPage(PageObject):
             f"no row for certificate {certificate_id} / application {application_id}"
         )
 
+    def reopen(self) -> CertListPage:
+        """证书管理 left (<, back to 首页) and opened again: the page loads afresh, as it does
+        each time it is shown. What changed off the window (``mca_reviewer``, ``mca_clock``,
+        another computer) shows only then."""
+        from mobileca_desktop.testing.pages.account import HomePage
+
+        page: PageObject = self
+        while not isinstance(page, HomePage):
+            page = page.back()
+        return page.open_certificates()
+
     def wait_status(self, status: str, **which: int) -> CertRowView:
-        """Waits until the row shows ``status`` (the page reloads itself, e.g. after the
-        reviewer acts in the 审核台)."""
+        """Waits until the row shows ``status``. The page reloads itself when the window
+        acts (its 审核台, its 演示时钟); after acting off the window use ``reopen()``."""
+
+        def shown() -> str:  # what the row shows when the wait runs out
+            try:
+                return f"it shows {self.row(**which).status}"
+            except AssertionError as exc:
+                return str(exc)
+
         self.client.wait_until(
-            lambda: self.row(**which).status == status, f"the row {which} to show {status}"
+            lambda: self.row(**which).status == status,
+            lambda: (
+                f"the row {which} to show {status} ({shown()}); 证书管理 reloads when "
+                "shown or when the window's 审核台 or 演示时钟 acts: after acting off the "
+                "window (mca_reviewer, mca_clock) call reopen()"
+            ),
         )
         return self.row(**which)
 

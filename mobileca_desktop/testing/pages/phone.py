@@ -66,7 +66,16 @@ class PhoneInbox:
             client.wait_until(lambda: shown() is not None, "the phone inbox to open")
             panel = shown()
         self.widget: Any = panel
+        self._wait_loaded()
         client.pace()
+
+    def _wait_loaded(self) -> None:
+        """Until the phone shows the messages of the number in its box (it reads them from
+        the CA in the background when opened or given a number, then every 2 s)."""
+        self.client.wait_until(
+            lambda: getattr(self.widget, "_shown_phone", None) == self.number,
+            lambda: f"the phone to show the messages of {self.number!r}",
+        )
 
     @property
     def number(self) -> str:
@@ -82,11 +91,13 @@ class PhoneInbox:
             self.qtbot.keyClick(edit, Qt.Key.Key_Delete)
             self.qtbot.keyClicks(edit, number)
             self.client.pace()
+        self._wait_loaded()
         self.client.phones_seen.add(number)
         return self
 
     def messages(self) -> list[MessageView]:
-        """The messages on screen, newest first."""
+        """The messages on screen, newest first: those the CA had when the phone last read
+        them (``wait_message`` waits for a new one)."""
         return [MessageView(self, c) for c in self.widget.cards if c.isVisible()]
 
     def wait_message(

@@ -52,7 +52,7 @@ class WizardPage(PageObject):
             lambda: any(
                 b.isVisible() for b in self.widget.view.findChildren(QRadioButton, object_name)
             ),
-            f"the choice {object_name!r}",
+            lambda: f"the choice {object_name!r} (the wizard is on {self.heading})",
         )
         button = self.widget.view.findChild(QRadioButton, object_name)
         self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
