@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
     QToolButton,
 )
-from qt_support import child, click, type_text, wait_page
+from qt_support import WAIT_MS, child, click, type_text, wait_page
 
 from mobileca_desktop.cacli.demo import DEMO_BANK
 from mobileca_desktop.domain.models import (
@@ -47,7 +47,7 @@ from mobileca_desktop.testing import pages
 from mobileca_desktop.views.cert_row import CertRow
 from mobileca_desktop.views.message_card import MessageCard
 
-WAIT = 15000
+WAIT = WAIT_MS
 
 
 # --- fixtures ---------------------------------------------------------------------------------

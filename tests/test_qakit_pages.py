@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QPushButton
 
 from mobileca_desktop.domain.models import AccountKind, CertKind, RevocationReason
 from mobileca_desktop.testing import pages
+from mobileca_desktop.testing.client import WAIT_MS
 from mobileca_desktop.testing.pages import (
     ActivationPage,
     CertDetailPage,
@@ -311,13 +312,13 @@ def test_a_wait_that_runs_out_says_what_is_shown_by_then(mca_client, mca_world):
         client.wait_page("homePage")  # began on loginPage, which it must not report
 
     app_id = mca_world.submitted_application()
-    client.timeout_ms = 15000
+    client.timeout_ms = WAIT_MS
     certificates = client.page().back().log_in_as_company().open_certificates()
     client.timeout_ms = 500
     mca_world.reviewer.approve(app_id)  # off the window: 证书管理 does not reload by itself
     with pytest.raises(AssertionError, match=r"to show 正常 \(it shows 审核中\).*reopen"):
         certificates.wait_status("正常", application_id=app_id)
-    client.timeout_ms = 15000
+    client.timeout_ms = WAIT_MS
     certificates = certificates.reopen()
     assert certificates.row(application_id=app_id).status == "正常"
 

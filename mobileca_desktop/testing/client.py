@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from mobileca_desktop.testing.world import Platform, World
     from mobileca_desktop.views.main_window import MainWindow
 
-WAIT_MS = 15000
+# How long a wait may take before it fails: a step that seals a PDF (Argon2id unlock, PAdES
+# with a time-stamp and revocation data) took over 15 s on a 2-core machine at load 8.
+WAIT_MS = 30000
 
 
 def frame_with(png: bytes | None, size: tuple[int, int] = (1280, 720), side: int = 420) -> Any:
