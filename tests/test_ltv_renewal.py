@@ -123,11 +123,6 @@ def _dss_crl_issuers(pdf: bytes) -> list[str]:
     return issuers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sealing day's issuing-CA CRL drags pyHanko's time-slide for the OCSP "
-    "responder of a renewal back before the renewing TSA certificates existed: NO_POE",
-)
 def test_a_seal_made_with_the_issuing_cas_crl_renews_and_validates_after_its_device_expired(
     services, company, clock, tmp_path, monkeypatch
 ):
@@ -153,7 +148,7 @@ def test_a_seal_made_with_the_issuing_cas_crl_renews_and_validates_after_its_dev
     twice = _renew_twice_and_validate(services, sealed, clock, tmp_path, monkeypatch)
     # The renewal took the sealing day's issuing-CA CRL off the DSS's list; the file still
     # holds it in its first revision (``twice`` extends ``sealed``).
-    assert _dss_crl_issuers(twice) == [root.subject.rfc4514_string()]
+    assert set(_dss_crl_issuers(twice)) == {root.subject.rfc4514_string()}
     assert twice.startswith(sealed)
 
 
