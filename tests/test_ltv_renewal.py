@@ -102,6 +102,61 @@ def _lta_at(pdf: bytes, spec, when: dt.datetime, monkeypatch):
 def test_rotated_tsa_and_renewed_archive_validate_after_the_first_tsa_ends(
     services, sealed, clock, tmp_path, monkeypatch
 ):
+    assert _dss_crl_issuers(sealed) == [_root(services).subject.rfc4514_string()]
+    _renew_twice_and_validate(services, sealed, clock, tmp_path, monkeypatch)
+
+
+def _earlier_crls(ca, institution_id: str) -> list[bytes]:
+    """``ltv._crls`` as seals were made before the issuing CA's CRL was left out of the DSS
+    (the issuing CA's CRL, then the root's)."""
+    return [ca.crl(institution_id), ca.root_crl(institution_id)]
+
+
+def _dss_crl_issuers(pdf: bytes) -> list[str]:
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    dss = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(pdf), strict=False))
+    issuers = []
+    for ref in dss.crls:
+        crl = x509.load_der_x509_crl(ref.get_object().data)
+        issuers.append(crl.issuer.rfc4514_string())
+    return issuers
+
+
+def test_a_seal_made_with_the_issuing_cas_crl_renews_and_validates_after_its_device_expired(
+    services, company, clock, tmp_path, monkeypatch
+):
+    """A seal made by the earlier code, whose DSS holds the issuing CA's CRL as well as the
+    root's, takes the same renewals (the first after its device certificate expired) and
+    validates offline at the same later times."""
+    from mobileca_desktop.services import ltv
+
+    reg, s = company
+    cid = approved_certificate(services, reg, s)
+    device = activated_device(services, s, cid, reg.legal_person_phone)
+    with monkeypatch.context() as earlier:
+        earlier.setattr(ltv, "_crls", _earlier_crls)
+        sealed = seal_with(pdf_bytes("投标函"), device, 1, BOX, services)
+    chain = x509.load_pem_x509_certificates(services.engine.chain_pem("bjca").encode())
+    issuing, root = chain[0], chain[-1]
+    assert _dss_crl_issuers(sealed) == [
+        issuing.subject.rfc4514_string(),
+        root.subject.rfc4514_string(),
+    ]
+    # The renewals happen after the device certificate's end (13 months, then ~6 years).
+    assert device.cert.not_valid_after_utc < clock() + tsa.SIGNING_PERIOD + dt.timedelta(days=30)
+    twice = _renew_twice_and_validate(services, sealed, clock, tmp_path, monkeypatch)
+    # The renewal took the sealing day's issuing-CA CRL off the DSS's list; the file still
+    # holds it in its first revision (``twice`` extends ``sealed``).
+    assert set(_dss_crl_issuers(twice)) == {root.subject.rfc4514_string()}
+    assert twice.startswith(sealed)
+
+
+def _renew_twice_and_validate(services, sealed: bytes, clock, tmp_path, monkeypatch) -> bytes:
+    """Renews ``sealed`` 13 months after sealing and again the day before its first TSA
+    certificate ends; checks the file validates offline after each (pyHanko AdES LTA with
+    the root as the only anchor, then pdfsig) and the unrenewed seal does not. Returns
+    the twice-renewed file."""
     root = _root(services)
     offline = ltvcheck.offline_spec(root)
     first = ltvrenew.archive_state(sealed)
@@ -169,6 +224,7 @@ def test_rotated_tsa_and_renewed_archive_validate_after_the_first_tsa_ends(
     # poppler's pdfsig (the real clock, no OCSP): the seal of the twice-renewed file is valid.
     report = pdfsig_valid_and_trusted(tmp_path, root, twice)
     assert report.count("Signature #") == 4, report  # the seal + 3 time-stamps
+    return twice
 
 
 def _cli(capsys, tmp_path, *args: str) -> tuple[int, list[dict]]:

@@ -7,7 +7,8 @@ archive adds, in one incremental update (ETSI EN 319 142-1 §5.5, the "LTA" chai
 
 1. the current revocation data for the last time-stamp's chain (the TSA certificate's OCSP
    answer, the root's CRL for the issuing CA: ``ltv._crls`` says why not the issuing
-   CA's) to the DSS, and
+   CA's) to the DSS, and, for seals made before that, the sealing day's issuing-CA CRL
+   off the DSS's lists (``_unlist_issuing_ca_crls``; it stays in the earlier revision),
 2. a new document time-stamp from the institution's current TSA over all of it, with that
    TSA's own revocation data.
 
@@ -34,6 +35,8 @@ from pathlib import Path
 from asn1crypto import cms
 from asn1crypto import x509 as ax509
 from cryptography import x509
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.general import SigningError
@@ -129,9 +132,9 @@ def archive_state(pdf: bytes, name: str = "document.pdf") -> ArchiveState:
 
 def _context(
     ca: CAService, name: str, tsa_cert: x509.Certificate, now: dt.datetime | None
-) -> tuple[ValidationContext, ltv.CATimeStamper]:
+) -> tuple[ValidationContext, ltv.CATimeStamper, x509.Certificate]:
     """Validation context with the current revocation data of the last TSA's chain and of
-    the current TSA, and a time-stamper for the same institution."""
+    the current TSA, a time-stamper for the same institution, and its issuing CA."""
     try:
         institution_id, chain = ltv.institution_of(ca, tsa_cert)
     except SigningError:
@@ -154,7 +157,57 @@ def _context(
         revocation_mode="hard-fail",
         moment=now,
     )
-    return context, timestamper
+    return context, timestamper, issuing
+
+
+def _unlist_issuing_ca_crls(
+    writer: IncrementalPdfFileWriter,
+    dss: DocumentSecurityStore,
+    issuing: x509.Certificate,
+    signers: list[ax509.Certificate],
+) -> None:
+    """Takes the issuing CA's CRLs that list none of the seals' certificates off the DSS's
+    lists (``/CRLs`` and each ``/VRI`` entry's ``/CRL``) in this update.
+
+    Seals made before ``ltv._crls`` left that CRL out carry the one from the day of
+    sealing. pyHanko's past validation (EN 319 102-1 §5.6.2.1 time-slide) reads the
+    newest status data in the DSS for each certificate of a chain as its status, even
+    for a certificate the CA issued after that CRL: the OCSP responder that signs a
+    renewal's answers has only that CRL (it carries id-pkix-ocsp-nocheck), so the control
+    time slides back to the day of sealing, before that responder and the renewing TSA
+    certificates existed, and every time-stamp a renewal adds fails for want of proof of
+    existence then. A fresh issuing-CA CRL cannot be added instead (``ltv._crls``: the
+    expired device certificate has left it). The seal's status at signing stays proven by
+    its device OCSP answer; a CRL listing a seal's certificate is kept (it says revoked,
+    and that is evidence); and nothing leaves the file: the CRL stays in the earlier
+    revision, under the time-stamps that already cover it (``pdf`` is a prefix)."""
+    serials = {cert.serial_number for cert in signers}
+
+    def unlisted(ref: generic.IndirectObject) -> bool:
+        crl = x509.load_der_x509_crl(ref.get_object().data)
+        return crl.issuer == issuing.subject and not any(
+            crl.get_revoked_certificate_by_serial_number(n) for n in serials
+        )
+
+    gone = {(ref.idnum, ref.generation) for ref in dss.crls if unlisted(ref)}
+    if not gone:
+        return
+
+    def kept(refs: generic.ArrayObject) -> generic.ArrayObject:
+        return generic.ArrayObject(r for r in refs if (r.idnum, r.generation) not in gone)
+
+    backing = dss.backing_pdf_object
+    backing[pdf_name("/CRLs")] = kept(backing["/CRLs"])
+    if not backing["/CRLs"]:
+        del backing["/CRLs"]
+    writer.update_container(backing)
+    for vri_ref in dss.vri_entries.values():
+        vri = vri_ref.get_object()
+        if "/CRL" in vri:
+            vri[pdf_name("/CRL")] = kept(vri["/CRL"])
+            if not vri["/CRL"]:
+                del vri["/CRL"]
+            writer.update_container(vri)
 
 
 def renew(
@@ -181,7 +234,7 @@ def renew(
     if signer is None:
         raise ArchiveChainInvalid(filename=name, reason="the time-stamp carries no certificate")
     tsa_cert = x509.load_der_x509_certificate(signer.dump())
-    context, timestamper = _context(ca, name, tsa_cert, now)
+    context, timestamper, issuing = _context(ca, name, tsa_cert, now)
     try:
         status = validate_pdf_timestamp(last, validation_context=context)
     except Exception as exc:
@@ -193,12 +246,13 @@ def renew(
     out = io.BytesIO(pdf)
     try:
         writer = IncrementalPdfFileWriter(out, strict=False)
-        DocumentSecurityStore.supply_dss_in_writer(
+        dss = DocumentSecurityStore.supply_dss_in_writer(
             writer,
             last.pkcs7_content,
             paths=(status.validation_path,),
             validation_context=context,
         )
+        _unlist_issuing_ca_crls(writer, dss, issuing, [seal.signer_cert for seal in seals])
         PdfTimeStamper(timestamper).timestamp_pdf(
             writer, status.md_algorithm, context, in_place=True
         )
