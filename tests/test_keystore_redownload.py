@@ -145,6 +145,32 @@ def test_a_download_over_a_file_from_before_a_password_change_revokes_its_certif
     _assert_good(services, second)
 
 
+def test_a_download_after_the_key_file_was_deleted_revokes_its_certificate(
+    services, company, cert, tmp_path
+):
+    reg, s = company
+    laptop = new_device(services, tmp_path, "legal-laptop")
+    first = download(services, laptop, s, cert, reg.legal_person_phone)
+    (laptop.keystore.folder / f"cert-{cert}.json").unlink()  # the keyring entry still knows
+    [status] = laptop.statuses(s)
+    assert status.local is LocalState.ABSENT and status.needs_download
+    second = download(services, laptop, s, cert, reg.legal_person_phone)
+    _assert_superseded(services, first)
+    _assert_good(services, second)
+
+
+def test_a_first_download_on_a_device_revokes_nothing(services, company, cert, tmp_path):
+    reg, s = company
+    desktop = download(
+        services, new_device(services, tmp_path, "desktop"), s, cert, reg.legal_person_phone
+    )
+    laptop = new_device(services, tmp_path, "legal-laptop")
+    assert laptop.keystore.replaced_serial(cert) is None
+    mine = download(services, laptop, s, cert, reg.legal_person_phone)
+    _assert_good(services, desktop)
+    _assert_good(services, mine)
+
+
 def _crafted_activation(services, device, s, cid: int, code: str, replaces: str):
     """What a modified client could send: a valid CSR and SMS code, naming ``replaces``."""
     draft = device.keystore.begin_activation(

@@ -259,10 +259,10 @@ class DeviceService:
                 raise AlreadyActivated(certificate=cid)
         elif state is LocalState.LOCKED:
             supersedes = self.keystore.info(cid).device_serial_hex
-        elif state is LocalState.CORRUPT:
-            # A damaged file or an older copy: its device certificate (the one the keyring
-            # recorded for the current file) is revoked with the new one's issue, so that a
-            # copy of the replaced file elsewhere (a backup) no longer signs.
+        elif state in (LocalState.CORRUPT, LocalState.ABSENT):
+            # A damaged file, an older copy, or a file deleted: its device certificate (the
+            # one the keyring recorded for the current file) is revoked with the new one's
+            # issue, so that a copy of the replaced file elsewhere (a backup) no longer signs.
             supersedes = self._replaceable(session, cid, self.keystore.replaced_serial(cid))
         draft = self.keystore.begin_activation(
             cid,
