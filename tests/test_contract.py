@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, jpeg_bytes, last_code, pdf_bytes
+from conftest import PASSWORD, demo_company, jpeg_bytes, last_code, pdf_bytes
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
@@ -401,6 +401,74 @@ def test_idempotency_keys_never_create_twice(svc, company, portrait):
 
 
 # --- the simulated phones and the demo clock ------------------------------------------------
+
+
+def test_a_download_revokes_only_the_device_certificate_it_replaces(
+    svc, company, agent, people, portrait
+):
+    # The replaced serial crosses either transport; the refusal keeps its type, and neither
+    # another account's certificate nor this certificate's agent's is ever revoked.
+    reg, s = company
+    agent_reg, agent_s = agent
+    ca, op = svc.ca, svc.review.operator_session()
+    cid = svc.review.approve(op, _apply_unit(svc, reg, s, portrait)).certificate_id
+    first = Device("pc").activate(svc, s, cid, reg.legal_person_phone)
+    ca.grant(
+        s,
+        cid,
+        AgentDetails(agent_reg.name, agent_reg.id_number, agent_reg.phone),
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=90),
+    )
+    agents = Device("pc").activate(svc, agent_s, cid, reg.legal_person_phone)
+    other = demo_company(people)
+    ca.register_legal(other)
+    other_s = ca.login(AccountKind.LEGAL, other.uscc, PASSWORD)
+    other_cid = svc.review.approve(op, _apply_unit(svc, other, other_s, portrait)).certificate_id
+    theirs = Device("pc").activate(svc, other_s, other_cid, other.legal_person_phone)
+
+    ca.request_activation_code(s, cid)
+    code = last_code(svc, reg.legal_person_phone)
+    device = Device("pc")
+
+    def download(replaces: str):
+        return ca.activate(
+            s,
+            cid,
+            csr_pem=device.csr_pem(),
+            transport_public_key_pem=device.transport_pem(),
+            sms_code=code,
+            device_name="pc",
+            idempotency_key=str(uuid.uuid4()),
+            replaces_serial_hex=replaces,
+        )
+
+    for victim in (theirs, agents):
+        with pytest.raises(E.ReplacedCertificateRefused) as err:
+            download(victim.device_serial_hex)
+        assert err.value.params == {"certificate": cid, "serial": victim.device_serial_hex}
+    revoked = {
+        d.serial_hex: d.revoked
+        for c, sess in ((cid, s), (other_cid, other_s))
+        for d in ca.certificate_detail(sess, c).device_certs
+    }
+    assert revoked == {
+        first.device_serial_hex: False,
+        agents.device_serial_hex: False,
+        theirs.device_serial_hex: False,
+    }
+
+    second = download(first.device_serial_hex.upper())  # the same code: nothing was consumed
+    revoked = {d.serial_hex: d.revoked for d in ca.certificate_detail(s, cid).device_certs}
+    assert revoked == {
+        first.device_serial_hex: True,
+        agents.device_serial_hex: False,
+        second.device_serial_hex: False,
+    }
+    crl = x509.load_der_x509_crl(ca.crl("bjca"))
+    entry = crl.get_revoked_certificate_by_serial_number(int(first.device_serial_hex, 16))
+    assert entry is not None
+    reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    assert reason is x509.ReasonFlags.superseded
 
 
 def test_inbox_and_clock(svc, company, portrait):

@@ -253,7 +253,8 @@ def test_opening_while_another_process_writes(pool, mini, profile, tmp_path):
     # The keyring entry names the last file written, settled; the first one is refused.
     current = ks._cert_path(cid).read_bytes()
     record = ks._entry(ks._read_header()["keystore_id"])["files"][str(cid)]
-    assert record == {"mac": ff.parse(current)["mac"]}
+    doc = ff.parse(current)
+    assert record == {"mac": doc["mac"], "serial": doc["public"]["device_serial_hex"]}
     ks._cert_path(cid).write_bytes(before)
     with pytest.raises(E.KeyFileOutdated):
         ks.info(cid)

@@ -122,17 +122,37 @@ def test_a_keystore_of_an_earlier_release_names_its_file_at_the_next_open(tmp_pa
     store_certificate(ks, MiniCA(generations=1), 4)
     [(user, raw)] = secrets.entries.items()
     entry = json.loads(raw)
-    assert entry["files"]["4"] == {"mac": json.loads(ks._cert_path(4).read_bytes())["mac"]}
+    doc = json.loads(ks._cert_path(4).read_bytes())
+    record = {"mac": doc["mac"], "serial": doc["public"]["device_serial_hex"]}
+    assert entry["files"]["4"] == record
     del entry["files"]  # as an earlier release left it
     secrets.entries[user] = json.dumps(entry)
     old_file = ks._cert_path(4).read_bytes()
 
-    assert ks.state(4) is LocalState.READY  # opens; records the file found
-    assert "files" in json.loads(secrets.entries[user])
+    assert ks.state(4) is LocalState.READY  # opens; records the file found and its serial
+    assert json.loads(secrets.entries[user])["files"]["4"] == record
     ks.change_password(4, CERT_PASSWORD, NEW_PASSWORD)
     ks._cert_path(4).write_bytes(old_file)
     with pytest.raises(E.KeyFileOutdated):
         ks.unlock(4, CERT_PASSWORD)
+
+
+def test_a_keyring_entry_without_serials_records_it_at_the_next_open(tmp_path):
+    # An entry written before the serial was recorded: the verified file names it, so a
+    # later download over a damaged copy can still say which certificate it replaces.
+    secrets = MemorySecretStore()
+    ks = _keystore(tmp_path, secrets)
+    store_certificate(ks, MiniCA(generations=1), 7)
+    [(user, raw)] = secrets.entries.items()
+    entry = json.loads(raw)
+    serial = entry["files"]["7"].pop("serial")
+    secrets.entries[user] = json.dumps(entry)
+    assert ks.replaced_serial(7) == serial  # from the (still whole) file
+    assert ks.state(7) is LocalState.READY
+    assert json.loads(secrets.entries[user])["files"]["7"]["serial"] == serial
+    ks._cert_path(7).write_bytes(b"{")  # damaged now: the entry still knows
+    assert ks.state(7) is LocalState.CORRUPT
+    assert ks.replaced_serial(7) == serial
 
 
 def test_an_older_copy_costs_no_try_and_keeps_the_counter(tmp_path):

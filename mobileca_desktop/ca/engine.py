@@ -294,6 +294,7 @@ class CAEngine:
         sms_code: str,
         device_name: str,
         idempotency_key: str,
+        replaces_serial_hex: str | None = None,
     ) -> ActivationResult:
         return self.ctx.activation.activate(
             session,
@@ -303,6 +304,7 @@ class CAEngine:
             sms_code=sms_code,
             device_name=device_name,
             idempotency_key=idempotency_key,
+            replaces_serial_hex=replaces_serial_hex,
         )
 
     def issue_service_certificate(

@@ -238,6 +238,7 @@ class CAService(ABC):
             "transport_public_key_pem": 4096,
             "sms_code": 32,
             "device_name": 128,
+            "replaces_serial_hex": 64,
         },
     )
     @abstractmethod
@@ -251,6 +252,7 @@ class CAService(ABC):
         sms_code: str,
         device_name: str,
         idempotency_key: str,
+        replaces_serial_hex: str | None = None,
     ) -> ActivationResult: ...
     @operation("POST", f"{CERT}/grants", roles=LEGAL, status=201)
     @abstractmethod

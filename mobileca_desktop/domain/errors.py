@@ -223,6 +223,17 @@ class FontMissing(MobileCAError):
     template = "No CJK font was found to draw seals; install fonts-wqy-microhei or fonts-noto-cjk"
 
 
+class ReplacedCertificateRefused(MobileCAError):
+    """A download named a device certificate to replace that is not this device's certificate
+    of the same certificate and account (the same answer for an unknown serial)."""
+
+    code = "replaced_certificate_refused"
+    template = (
+        "The device certificate {serial} named as replaced is not this device's certificate "
+        "{certificate}; nothing was issued or revoked"
+    )
+
+
 class IdempotencyConflict(MobileCAError):
     code = "idempotency_conflict"
     template = "The request key {key!r} was already used for a different request"

@@ -161,19 +161,23 @@ class KeystoreFolder:
         *,
         reset_tries: bool = False,
     ) -> None:
-        """Writes a key file and names it in the keyring entry as the current one (an older
+        """Writes a key file and names it (its MAC and device certificate serial) in the
+        keyring entry as the current one (an older
         copy put back is then refused). Three steps under the lock: stage the new file's MAC,
         replace the file, commit (and reset the counter if asked). A kill between any two
         leaves a file the entry accepts; the next open settles the record as the commit
         would have."""
         data = ff.encode(body, secret)
         mac = ff.mac_of(body, secret)
+        serial = _serial_of(body)
         with self._locked():
             entry = self._entry(keystore_id)
-            currentfile.stage(entry, certificate_id, mac, reset_tries=reset_tries)
+            currentfile.stage(
+                entry, certificate_id, mac, reset_tries=reset_tries, serial_hex=serial
+            )
             self._save_entry(keystore_id, entry)
             ff.atomic_write(self._cert_path(certificate_id), data)
-            currentfile.commit(entry, certificate_id, mac)
+            currentfile.commit(entry, certificate_id, mac, serial)
             if reset_tries:
                 entry["tries"].pop(str(certificate_id), None)
             self._save_entry(keystore_id, entry)
@@ -247,6 +251,25 @@ class KeystoreFolder:
             log.warning("key files from another device moved to %s", target)
             return target
 
+    def replaced_serial(self, certificate_id: int) -> str | None:
+        """The device certificate of the key file a new download replaces, when the file
+        cannot be used (damaged, an older copy): the serial the keyring entry recorded for
+        the current file, else (a file of an earlier release) the one the file names, read
+        without trusting it (the CA checks it is this device's). None when neither is known."""
+        with self._locked():
+            header = self._read_header()
+            ids = ([header["keystore_id"]] if header else []) + self._keystore_ids_on_disk()
+            for kid in ids:
+                entry = self._load_entry(kid)
+                recorded = currentfile.serial(entry, certificate_id) if entry else None
+                if recorded:
+                    return recorded
+            try:
+                doc = ff.parse(self._cert_path(certificate_id).read_bytes())
+            except (OSError, ff.FormatError):
+                return None
+        return _serial_of(doc)
+
     # --- the retry counter ------------------------------------------------------------------
 
     def _tries(self, keystore_id: str, certificate_id: int) -> int:
@@ -303,7 +326,7 @@ class KeystoreFolder:
         if doc.get("certificate_id") != certificate_id:
             raise KeystoreCorrupt(certificate=certificate_id, reason="file of another certificate")
         if path == self._cert_path(certificate_id) and currentfile.check(
-            entry, certificate_id, doc["mac"]
+            entry, certificate_id, doc["mac"], _serial_of(doc)
         ):  # KeyFileOutdated: an older copy of the key file
             self._save_entry(kid, entry)
         return doc, kid, secret
@@ -389,6 +412,13 @@ class KeystoreFolder:
                 }
                 self._write_header(header)
             return profile
+
+
+def _serial_of(doc: dict[str, Any]) -> str | None:
+    """The device certificate serial a key file names (pending records name none)."""
+    public = doc.get("public")
+    serial = public.get("device_serial_hex") if isinstance(public, dict) else None
+    return serial if isinstance(serial, str) and serial else None
 
 
 def _cached_profile(header: dict[str, Any] | None) -> KdfProfile | None:

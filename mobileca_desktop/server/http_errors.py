@@ -35,6 +35,7 @@ STATUS: dict[type[E.MobileCAError], int] = {
     E.CertificateUnavailable: 409,
     E.GrantNotAllowed: 409,
     E.IdempotencyConflict: 409,
+    E.ReplacedCertificateRefused: 409,
     E.AuditChainBroken: 500,
     E.SecretUnavailable: 503,
     E.FontMissing: 500,

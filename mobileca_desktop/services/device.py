@@ -14,6 +14,11 @@ certificate) and completes, or rolls back when the CA never issued one, or revok
 certificate whose key can no longer be used. A typed error from the CA means it answered and
 issued nothing (the record is dropped), except ``ServiceUnavailable``: the request may have
 been processed, so the record stays for ``resume_pending``.
+
+A download that replaces a key file of this device (locked, damaged, or an older copy put
+back) names the replaced device certificate; the CA revokes it as superseded in the same
+transaction as the new one's issue (``ca/issuer/replacement.py``), so a copy of the replaced
+file elsewhere no longer signs, and a failed download leaves the old certificate as it was.
 """
 
 from __future__ import annotations
@@ -226,8 +231,9 @@ class DeviceService:
         password_again: str,
     ) -> KeyFileInfo:
         """Unlocks a certificate locked by wrong passwords: a new activation (SMS code, new
-        password, new keys and CSR); the old device certificate is revoked as superseded and
-        the escrowed keys are delivered again."""
+        password, new keys and CSR); the old device certificate is revoked as superseded by
+        the CA in the same transaction as the new one's issue, and the escrowed keys are
+        delivered again."""
         return self._activate(session, certificate_id, sms_code, password, password_again)
 
     def _activate(
@@ -253,6 +259,11 @@ class DeviceService:
                 raise AlreadyActivated(certificate=cid)
         elif state is LocalState.LOCKED:
             supersedes = self.keystore.info(cid).device_serial_hex
+        elif state in (LocalState.CORRUPT, LocalState.ABSENT):
+            # A damaged file, an older copy, or a file deleted: its device certificate (the
+            # one the keyring recorded for the current file) is revoked with the new one's
+            # issue, so that a copy of the replaced file elsewhere (a backup) no longer signs.
+            supersedes = self._replaceable(session, cid, self.keystore.replaced_serial(cid))
         draft = self.keystore.begin_activation(
             cid,
             password,
@@ -270,6 +281,7 @@ class DeviceService:
                     sms_code=sms_code.strip(),
                     device_name=self.device_name,
                     idempotency_key=draft.idempotency_key,
+                    replaces_serial_hex=supersedes,
                 )
             except ServiceUnavailable:
                 raise  # the request may have been processed: resume_pending will tell
@@ -303,6 +315,27 @@ class DeviceService:
             raise ActivationFailed(reason="an earlier download is unfinished; try again later")
         return self.keystore.state(cid)
 
+    def _replaceable(self, session: Session, cid: int, serial_hex: str | None) -> str | None:
+        """``serial_hex`` when the CA lists it as an unrevoked device certificate of this
+        certificate on this device: a serial damaged with its file (or one already revoked)
+        is not sent, since the CA would refuse the download for it. The CA checks again."""
+        if not serial_hex:
+            return None
+        try:
+            wanted = format(int(serial_hex, 16), "x")
+        except ValueError:
+            return None
+        detail = self.ca.certificate_detail(session, cid, self.device_name)
+        for d in detail.device_certs:
+            if (
+                d.serial_hex == wanted
+                and d.device_name == self.device_name
+                and d.holder == session.display_name
+                and not d.revoked
+            ):
+                return wanted
+        return None
+
     def _device_cert_revoked(self, session: Session, cid: int) -> bool:
         serial = self.keystore.info(cid).device_serial_hex
         detail = self.ca.certificate_detail(session, cid, self.device_name)
@@ -314,8 +347,10 @@ class DeviceService:
             self.ca.revoke_device_certificate(session, serial_hex, reason)
 
     def _finish(self, session: Session, cid: int, supersedes: str | None) -> None:
-        """The last steps, repeatable: revoke the replaced device certificate, then drop the
-        pending record (a crash before this point is finished by resume_pending)."""
+        """The last steps, repeatable: make sure the replaced device certificate is revoked
+        (the CA revoked it with the new one's issue; a pending record of an earlier release
+        relies on this call), then drop the pending record (a crash before this point is
+        finished by resume_pending)."""
         if supersedes:
             self._revoke_quietly(session, supersedes, RevocationReason.SUPERSEDED)
         self.keystore.discard_pending(cid)
@@ -347,6 +382,7 @@ class DeviceService:
                 sms_code=code,
                 device_name=record.device_name or self.device_name,
                 idempotency_key=record.idempotency_key or "",
+                replaces_serial_hex=record.supersedes_serial_hex,
             )
         except ServiceUnavailable as exc:
             return ResumeReport(cid, ResumeOutcome.STILL_PENDING, exc.code)

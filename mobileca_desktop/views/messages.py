@@ -135,6 +135,11 @@ ERRORS: dict[str, tuple[str, str]] = {
         "未找到中文字体，请安装 fonts-wqy-microhei 或 fonts-noto-cjk",
         "No CJK font found; install fonts-wqy-microhei or fonts-noto-cjk",
     ),
+    "replaced_certificate_refused": (
+        "要替换的设备证书不是本机此证书的设备证书，未下载也未吊销任何证书",
+        "The device certificate named as replaced is not this device's; nothing was issued "
+        "or revoked",
+    ),
     "idempotency_conflict": ("重复的请求，请重新操作", "A repeated request; please try again"),
     "configuration_error": ("配置有误：{reason}", "Configuration problem: {reason}"),
     "schema_too_new": (

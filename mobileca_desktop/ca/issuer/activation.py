@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as DB
 
 from mobileca_desktop.ca import audit, idcheck, identity, pki, policy
 from mobileca_desktop.ca.context import Part
+from mobileca_desktop.ca.issuer import replacement
 from mobileca_desktop.ca.store import CertificateRecord, IssuedCertRow
 from mobileca_desktop.ca.store import accounts as qa
 from mobileca_desktop.ca.store import certificates as q
@@ -21,6 +22,7 @@ from mobileca_desktop.domain.models import (
     ActivationResult,
     CertKind,
     CertStatus,
+    RevocationReason,
     Session,
     WrappedKey,
 )
@@ -72,9 +74,13 @@ class Activation(Part):
         sms_code: str,
         device_name: str,
         idempotency_key: str,
+        replaces_serial_hex: str | None = None,
     ) -> ActivationResult:
         """激活: checks the CSR, issues this device's signing certificate and delivers every
-        escrowed encryption key of the lineage, ECIES-wrapped to the transport key."""
+        escrowed encryption key of the lineage, ECIES-wrapped to the transport key.
+        ``replaces_serial_hex``: the device certificate of the key file this download
+        replaces on the device, revoked as superseded in the same transaction
+        (``replacement.py``); ``ReplacedCertificateRefused`` when it is not this device's."""
         if not idempotency_key:
             raise E.InvalidInput(field="idempotency_key", reason="required")
         device_name = identity.require_text("device_name", device_name)
@@ -111,6 +117,11 @@ class Activation(Part):
                 now=now,
                 consume=True,
             )
+            replaced = None
+            if replaces_serial_hex:
+                replaced = replacement.replaced_row(
+                    s, acc, cert_row, device_name, replaces_serial_hex
+                )
             ca = self._ca(cert_row.institution_id, s)
             subject = policy.x509_subject(CertKind(cert_row.kind), cert_row.subject)
             not_after = cert_row.not_after
@@ -142,6 +153,8 @@ class Activation(Part):
                 grant_id=grant.id if grant else None,
                 activation_key=act_key,
             )
+            if replaced is not None:
+                self.ctx.revocation.revoke_rows(s, [replaced], RevocationReason.SUPERSEDED, now)
             audit.append(
                 s,
                 at=now,
@@ -152,6 +165,7 @@ class Activation(Part):
                     "device_serial": row.serial,
                     "device": device_name,
                     "grant": grant.id if grant else None,
+                    "replaced_serial": replaced.serial if replaced is not None else None,
                 },
             )
             s.flush()
