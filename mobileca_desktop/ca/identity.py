@@ -78,6 +78,14 @@ def verify_password(policy: PasswordPolicy, stored: str | None, password: str) -
         return False
 
 
+def login_lookup_name(kind: str, login_name: str | None) -> str:
+    """The login name as the CA looks its account up: USCCs and ID numbers upper-case (an
+    ID's check character may be "x"), reviewer names lower-case after that (so "\u017f" and
+    "\u212a" find "s" and "k"). The login limits count this, so no spelling gets its own."""
+    name = (login_name or "").strip().upper()
+    return name.lower() if kind == "reviewer" else name
+
+
 def new_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     return token, token_hash(token)

@@ -491,7 +491,11 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     reviewer_takes: ContextVar[Takes | None] = ContextVar("reviewer_takes", default=None)
 
     def limit_reviewer_login(name: str, request: Request) -> None:
-        takes = takes_for("login", f"reviewer:{name}", request)
+        # As password_call: per account (as the engine finds it) and address, so a guesser
+        # elsewhere cannot lock the reviewer out, and the account over all addresses.
+        account = f"reviewer:{identity.login_lookup_name(AccountKind.REVIEWER.value, name)}"
+        takes = takes_for("login", f"{account}@{_client(request)}", request)
+        takes.append(("login@account", account, widened(limits.login, limits.per_account_factor)))
         if shared is None:
             take(takes)
         else:  # the shared buckets in reviewer_hash, off the event loop
@@ -511,7 +515,8 @@ def create_app(engine: CAEngine, config: ServerConfig | None = None) -> FastAPI:
     async def password_call(op: Operation, request: Request, args: dict[str, Any]) -> Any:
         call = functools.partial(invoke, engine, op, args)
         if op.limit == PASSWORD_LOGIN:
-            account = f"{args['kind']}:{args['login_name'].strip().upper()}"
+            kind = AccountKind(args["kind"]).value
+            account = f"{kind}:{identity.login_lookup_name(kind, args['login_name'])}"
             # Per account and address: ten wrong passwords from someone else's address must
             # not lock the owner out (an outside review did, one request every 6 s); the
             # account's total over all addresses is bounded too.

@@ -323,7 +323,7 @@ def mount(
         password = form.get("password", "")[:128]
         try:
             if limit_login is not None:
-                limit_login(name.lower(), request)
+                limit_login(name, request)
             session = await run_slow(engine.login, AccountKind.REVIEWER, name, password)
         except E.AuthenticationFailed:
             return login_page("账号或密码错误", status=401)

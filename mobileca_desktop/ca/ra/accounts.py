@@ -183,13 +183,10 @@ class Accounts(Part):
 
     def login(self, kind: AccountKind, login_name: str, password: str) -> Session:
         """法人登录 by 统一社会信用代码; 个人登录 by ID number or phone; reviewers by name."""
-        # USCCs and ID numbers are stored upper-case (an ID's check character may be "x").
-        login_name = (login_name or "").strip().upper()
+        login_name = identity.login_lookup_name(kind.value, login_name)
         with self.store.read() as s:
             if kind is AccountKind.PERSONAL and login_name.isdigit() and len(login_name) == 11:
                 acc = q.for_login(s, kind.value, phone=login_name)
-            elif kind is AccountKind.REVIEWER:
-                acc = q.for_login(s, kind.value, login_name=(login_name or "").lower())
             else:
                 acc = q.for_login(s, kind.value, login_name=login_name)
         ok = identity.verify_password(
