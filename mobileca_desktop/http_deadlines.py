@@ -11,7 +11,9 @@ client's side of the HTTP state machine:
   and headers must be complete within ``header_seconds``, else 408 and the connection closed;
 - sending a body: it must end within ``body_seconds`` plus the grace (``BodyDeadline``
   answers 408 sooner when the application reads it), else the connection is closed;
-- otherwise (the application is answering) no timer.
+- otherwise (the application is answering) no timer on the request; but while the answer's
+  writing is paused (the client does not read it) the client has the grace plus the time
+  ``min_rate`` takes for the write buffer's worth, else the connection is aborted.
 
 It also counts each network's open connections (``netprefix``, per server): past
 ``connections_per_network`` a new one is answered 503 and closed at once, so one network
@@ -42,6 +44,9 @@ TOO_MANY = (
     b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Length: 0\r\n"
     b"Connection: close\r\n\r\n"
 )
+# asyncio's default high-water mark of a transport's write buffer (uvicorn sets none):
+# writing pauses above it.
+WRITE_BUFFER_HIGH = 64 * 1024
 COUNTS_ATTRIBUTE = "mobileca_connections"  # on uvicorn's ServerState: network -> open ones
 
 
@@ -52,6 +57,7 @@ class DeadlineH11Protocol(H11Protocol):
         self._phase: str | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._network: str | None = None  # counted against its network while open
+        self._write_timer: asyncio.TimerHandle | None = None  # an answer paused unread
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -79,6 +85,7 @@ class DeadlineH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
+        self._stop_write_timer()
         if self._network is not None:
             counts: dict[str, int] = getattr(self.server_state, COUNTS_ATTRIBUTE)
             left = counts[self._network] - 1
@@ -88,6 +95,30 @@ class DeadlineH11Protocol(H11Protocol):
                 del counts[self._network]
             self._network = None
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        """The client does not read its answer (its window is shut, the buffer is full): it
+        has the grace plus what ``min_rate`` allows for the buffer's worth to move on, else
+        the connection is closed (an answer never read held it and its task for ever)."""
+        super().pause_writing()
+        self._stop_write_timer()
+        d = self.deadlines
+        seconds = d.grace_seconds + WRITE_BUFFER_HIGH / d.min_rate
+        self._write_timer = self.loop.call_later(seconds, self._too_slow_reader)
+
+    def resume_writing(self) -> None:
+        self._stop_write_timer()
+        super().resume_writing()
+
+    def _stop_write_timer(self) -> None:
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
+    def _too_slow_reader(self) -> None:
+        self._write_timer = None
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()  # close() would wait for the unread buffer to be sent
 
     def _follow(self) -> None:
         """Arms the timer of the phase the client is in (kept while it stays there)."""
