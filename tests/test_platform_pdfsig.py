@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import shutil
 import socket
-import subprocess
 
 import pytest
 from asn1crypto import x509 as ax509
@@ -16,6 +15,7 @@ from conftest import pdf_bytes
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from helpers_keystore import approved_certificate
+from helpers_pdfsig import nss_trusting, pdfsig
 from helpers_platform import (
     activated_device,
     fetch,
@@ -94,33 +94,16 @@ def test_a_sealed_pdf_validates_in_pyhanko_and_pdfsig(services, company, tmp_pat
         assert sealed.startswith(original)
 
         # poppler's pdfsig with an NSS database that trusts the CA root.
-        nss = tmp_path / "nss"
-        nss.mkdir()
-        (tmp_path / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+        nss = nss_trusting(tmp_path, root)
         (tmp_path / "sealed.pdf").write_bytes(sealed)
-        run = lambda *a: subprocess.run(a, capture_output=True, text=True, timeout=60)  # noqa: E731
-        assert run("certutil", "-N", "-d", f"sql:{nss}", "--empty-password").returncode == 0
-        added = run(
-            "certutil",
-            "-A",
-            "-d",
-            f"sql:{nss}",
-            "-n",
-            "mobileca-root",
-            "-t",
-            "CT,C,C",
-            "-i",
-            str(tmp_path / "root.pem"),
-        )
-        assert added.returncode == 0, added.stderr
-        out = run("pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "sealed.pdf"))
+        out = pdfsig(nss, tmp_path / "sealed.pdf")
         assert "Signature is Valid" in out.stdout, out.stdout + out.stderr
         assert "Certificate is Trusted" in out.stdout, out.stdout + out.stderr
         assert "ETSI.CAdES.detached" in out.stdout, out.stdout
 
         # And it is the revocation check that pdfsig did online: revoke, and it says so.
         services.ca.revoke(s, cid)
-        out = run("pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "sealed.pdf"))
+        out = pdfsig(nss, tmp_path / "sealed.pdf")
         assert "Certificate is Trusted" not in out.stdout and "Revoked" in out.stdout, out.stdout
     finally:
         platform.stop()
